@@ -1,0 +1,107 @@
+# govmail — build, test and demo.
+#   make            build bin/govmailctl (and later bin/govmaild)
+#   make check      install missing packages, build, run every test
+#   make run        install missing packages, build, start the local demo
+#   make install    install programs, schema and example config (PREFIX, DESTDIR)
+#   make asan       build the sanitizer (ASan+UBSan) variant used by unit tests
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+BUILD    := build
+ASAN     := build/asan
+
+# libetpan's .pc drags Debian build specs into --libs; take only its -l flags.
+PKG_LIBS := ldap libconfig openssl libxcrypt
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
+PKG_LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null)
+CMOCKA_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla
+CPPFLAGS += -Iinclude -D_DEFAULT_SOURCE -D_GNU_SOURCE
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 $(PKG_CFLAGS)
+ASAN_CFLAGS := -std=c11 $(WARN) -O1 -g -fno-omit-frame-pointer \
+            -fsanitize=address,undefined -fno-sanitize-recover=all $(PKG_CFLAGS)
+LDLIBS   += $(PKG_LDLIBS)
+
+LIB_SRCS := $(sort $(wildcard src/lib/*.c))
+CTL_SRCS := $(sort $(wildcard src/govmailctl/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
+ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(ASAN)/%.o)
+ASAN_CTL_OBJS := $(CTL_SRCS:%.c=$(ASAN)/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN)/tests/%)
+
+PROGS := bin/govmailctl
+
+.PHONY: all deps check unit integration run stop install clean asan
+all: $(PROGS)
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(ASAN)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ASAN_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libgovmail.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(ASAN)/libgovmail.a: $(ASAN_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+bin/govmailctl: $(CTL_OBJS) $(BUILD)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CTL_OBJS) $(BUILD)/libgovmail.a $(LDLIBS)
+
+# Sanitizer build of the CLI, used by the integration tests when ASAN=1.
+$(ASAN)/bin/govmailctl: $(ASAN_CTL_OBJS) $(ASAN)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $(ASAN_CTL_OBJS) $(ASAN)/libgovmail.a $(LDLIBS)
+
+$(ASAN)/tests/%: $(ASAN)/tests/unit/%.o $(ASAN)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< $(ASAN)/libgovmail.a $(LDLIBS) $(CMOCKA_LDLIBS)
+
+asan: $(UNIT_BINS) $(ASAN)/bin/govmailctl
+
+unit: $(UNIT_BINS)
+	@tests/run-tests --unit $(UNIT_BINS)
+
+integration: all $(ASAN)/bin/govmailctl
+	@tests/run-tests --integration
+
+check: deps
+	@$(MAKE) --no-print-directory all asan
+	@tests/run-tests --unit $(UNIT_BINS) --integration
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo start
+
+stop:
+	@scripts/demo stop
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/govmail/ldap-schema \
+		$(DESTDIR)$(PREFIX)/share/govmail/examples
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 ldap-schema/govmail.schema ldap-schema/govmail.ldif \
+		$(DESTDIR)$(PREFIX)/share/govmail/ldap-schema/
+	install -m 644 etc/govmail.conf $(DESTDIR)$(PREFIX)/share/govmail/examples/
+	cp -R etc/postfix etc/dovecot $(DESTDIR)$(PREFIX)/share/govmail/examples/ 2>/dev/null || true
+
+clean:
+	rm -rf $(BUILD) bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

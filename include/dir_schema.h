@@ -1,0 +1,73 @@
+/*
+ * dir_schema.h — names of the govmail LDAP schema and DIT, in one place.
+ * The schema itself is ldap-schema/govmail.schema (and govmail.ldif); the DIT
+ * is documented in ldap-schema/README.md. C code uses only these macros.
+ *
+ * DIT below the configured base (default "o=govmail"):
+ *   ou=domains   govmailDomainName=<domain>   one entry per mail domain
+ *   ou=agencies  govmailAgencyCode=<code>     flat: the parent is an attribute
+ *   ou=accounts  uid=<mailbox id>             flat: agency/domain are attributes
+ *   ou=system    cn=<service>                 service identities (govmaild ...)
+ * Flat containers keep DNs stable when an account moves between agencies or
+ * domains, or an agency changes parent: only attributes change.
+ */
+#ifndef GOVMAIL_DIR_SCHEMA_H
+#define GOVMAIL_DIR_SCHEMA_H
+
+/* Containers (RDNs below the base DN). */
+#define DIR_OU_DOMAINS   "ou=domains"
+#define DIR_OU_AGENCIES  "ou=agencies"
+#define DIR_OU_ACCOUNTS  "ou=accounts"
+#define DIR_OU_SYSTEM    "ou=system"
+
+/* Object classes. */
+#define DIR_OC_ACCOUNT   "govmailAccount"   /* auxiliary, on inetOrgPerson */
+#define DIR_OC_AGENCY    "govmailAgency"    /* structural */
+#define DIR_OC_DOMAIN    "govmailDomain"    /* structural */
+
+/* Standard attributes reused. */
+#define DIR_AT_UID       "uid"              /* immutable mailbox id, RDN */
+#define DIR_AT_MAIL      "mail"             /* primary address, single */
+#define DIR_AT_CN        "cn"
+#define DIR_AT_SN        "sn"
+#define DIR_AT_GIVENNAME "givenName"
+#define DIR_AT_DISPLAYNAME "displayName"
+#define DIR_AT_EMPLOYEENUMBER "employeeNumber"
+#define DIR_AT_TITLE     "title"
+#define DIR_AT_PHONE     "telephoneNumber"
+#define DIR_AT_MOBILE    "mobile"
+#define DIR_AT_PASSWORD  "userPassword"
+#define DIR_AT_SMIMECERT "userSMIMECertificate"
+#define DIR_AT_LANG      "preferredLanguage"
+#define DIR_AT_DESCRIPTION "description"
+
+/* Account attributes (govmailAccount). */
+#define DIR_AT_ACCOUNT_STATUS   "govmailAccountStatus"  /* active|suspended|disabled */
+#define DIR_AT_STATUS_REASON    "govmailStatusReason"
+#define DIR_AT_STATUS_CHANGED   "govmailStatusChanged"  /* GeneralizedTime */
+#define DIR_AT_ALIAS            "govmailAlias"          /* extra addresses */
+#define DIR_AT_FORWARD          "govmailForward"        /* forwarding addresses */
+#define DIR_AT_QUOTA            "govmailQuota"          /* bytes */
+#define DIR_AT_AGENCY           "govmailAgency"         /* agency code */
+#define DIR_AT_MAY_SEND_EXTERNAL "govmailMaySendExternal" /* TRUE/FALSE */
+#define DIR_AT_MUST_CHANGE_PW   "govmailMustChangePassword" /* TRUE/FALSE */
+
+/* Agency attributes (govmailAgency). */
+#define DIR_AT_AGENCY_CODE   "govmailAgencyCode"
+#define DIR_AT_AGENCY_NAME   "govmailAgencyName"    /* UTF-8 Vietnamese name */
+#define DIR_AT_AGENCY_LEVEL  "govmailAgencyLevel"   /* province|department|district|commune|unit */
+#define DIR_AT_PARENT_AGENCY "govmailParentAgency"  /* parent's code */
+#define DIR_AT_MAIL_DOMAIN   "govmailMailDomain"    /* agency's own domain */
+#define DIR_AT_AGENCY_STATUS "govmailAgencyStatus"  /* active|retired */
+
+/* Domain attributes (govmailDomain). */
+#define DIR_AT_DOMAIN_NAME   "govmailDomainName"
+#define DIR_AT_DOMAIN_STATUS "govmailDomainStatus"  /* active|alias|disabled */
+#define DIR_AT_ALIAS_TARGET  "govmailAliasTarget"   /* for alias domains */
+
+/* Account status values. */
+#define DIR_STATUS_ACTIVE    "active"
+#define DIR_STATUS_SUSPENDED "suspended"
+#define DIR_STATUS_DISABLED  "disabled"
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * xmalloc.h — allocation that cannot fail from the caller's view.
+ * On out-of-memory these print a message and abort(); library code that must
+ * report errors instead of dying uses plain malloc.
+ */
+#ifndef GOVMAIL_XMALLOC_H
+#define GOVMAIL_XMALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t nmemb, size_t size);
+void *xreallocarray(void *ptr, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* asprintf that aborts on failure; returns the new string. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
