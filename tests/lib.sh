@@ -1,0 +1,85 @@
+# tests/lib.sh — helpers for integration tests (bash). Source it first.
+# Each test script prints TAP-style lines ("ok N - what" / "not ok N - what")
+# and exits non-zero if any check failed. State lives under $T (a temporary
+# directory removed at exit); servers started with t_bg are killed by PID at
+# exit, also on failure.
+set -u
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SHARED=${GOVMAIL_SHARED:-$TOP/../shared}
+T=$(mktemp -d "${TMPDIR:-/tmp}/govmail-test.XXXXXX")
+T_N=0
+T_FAILED=0
+T_PIDS=()
+T_CLEANUP=()
+
+# Programs under test: the sanitizer build when present (make asan).
+if [ -x "$TOP/build/asan/bin/govmailctl" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
+	GOVMAILCTL="$TOP/build/asan/bin/govmailctl"
+else
+	GOVMAILCTL="$TOP/bin/govmailctl"
+fi
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}
+
+t_exit() {
+	local rc=$? f p
+	for f in "${T_CLEANUP[@]+"${T_CLEANUP[@]}"}"; do eval "$f" >/dev/null 2>&1 || true; done
+	for p in "${T_PIDS[@]+"${T_PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done
+	if [ "${GOVMAIL_KEEP_TMP:-0}" = 1 ]; then
+		echo "# state kept in $T" >&2
+	else
+		rm -rf "$T"
+	fi
+	if [ "$T_FAILED" -gt 0 ]; then exit 1; fi
+	exit "$rc"
+}
+trap t_exit EXIT
+trap 'exit 130' INT TERM
+
+# Register a shell command to run at exit (e.g. stopping slapd).
+t_on_exit() { T_CLEANUP+=("$1"); }
+
+ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $*"; }
+
+# check "description" command args... : passes when the command exits 0.
+check() {
+	local desc=$1; shift
+	if "$@" >"$T/last.out" 2>"$T/last.err"; then ok "$desc"; else
+		not_ok "$desc"; sed 's/^/#   /' "$T/last.out" "$T/last.err" | head -20 >&2; fi
+}
+
+# check_rc "description" EXPECTED_RC command args...
+check_rc() {
+	local desc=$1 want=$2 got; shift 2
+	"$@" >"$T/last.out" 2>"$T/last.err"; got=$?
+	if [ "$got" = "$want" ]; then ok "$desc"; else
+		not_ok "$desc (exit $got, wanted $want)"; sed 's/^/#   /' "$T/last.out" "$T/last.err" | head -20 >&2; fi
+}
+
+# expect_eq "description" "got" "want"
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else
+		not_ok "$1"; printf '#   got:  %s\n#   want: %s\n' "$2" "$3" >&2; fi
+}
+
+# expect_match "description" "text" "extended-regex"
+expect_match() {
+	if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1"; else
+		not_ok "$1"; printf '#   text: %s\n#   wanted match: %s\n' "$(printf '%s' "$2" | head -c 600)" "$3" >&2; fi
+}
+
+# A free TCP port on 127.0.0.1.
+t_free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Start a sandbox slapd under $T/ldap and export LDAP_* variables from it.
+t_sandbox_start() {
+	"$TOP/scripts/ldap-sandbox" start "$T/ldap" >"$T/sandbox.out" 2>&1 || {
+		cat "$T/sandbox.out" >&2; echo "Bail out! sandbox slapd did not start"; exit 1; }
+	# shellcheck disable=SC1091
+	set -a; . "$T/ldap/env"; set +a
+	t_on_exit "'$TOP/scripts/ldap-sandbox' stop '$T/ldap'"
+}
