@@ -1,0 +1,96 @@
+/*
+ * conf.h — govmail configuration (libconfig syntax), loaded once per run.
+ * Every key is declared once, with its default and bounds, in conf_keys.c;
+ * etc/govmail.conf shows each of them with its default. Errors are reported
+ * as "file:line: what is wrong" and programs exit with EX_CONFIG (78).
+ * Not for: the directory's contents (domains, agencies and accounts live in
+ * LDAP, the one source of truth).
+ */
+#ifndef GOVMAIL_CONF_H
+#define GOVMAIL_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONF_DEFAULT_PATH "/etc/govmail/govmail.conf"
+#define CONF_ENV "GOVMAIL_CONF"
+
+struct conf_strlist {
+	char **v;
+	size_t n;
+};
+
+struct govmail_conf {
+	char *path;                    /* file it came from, or NULL (defaults) */
+
+	/* ldap { } — how programs reach the directory. */
+	char *ldap_uri;
+	char *ldap_bind_dn;
+	char *ldap_bind_password_file;
+	int ldap_sasl_external;
+	char *ldap_base_dn;
+	int ldap_network_timeout;      /* seconds to connect */
+	int ldap_timeout;              /* seconds per operation */
+	int ldap_page_size;            /* entries per paged-results page */
+	int ldap_starttls;
+
+	/* addresses { } — how new addresses are made. */
+	char *addr_default_domain;
+	char *addr_template;
+	int addr_max_name_length;
+
+	/* accounts { } */
+	long long acct_default_quota;  /* bytes; 0 = unlimited */
+	int acct_retention_days;       /* disabled accounts kept before purge */
+	int acct_default_may_send_external;
+
+	/* passwords { } */
+	int pw_min_length;
+	int pw_generated_length;
+	int pw_must_change_initial;
+
+	/* audit { } */
+	char *audit_log_file;
+};
+
+enum conf_type { CONF_STR, CONF_INT, CONF_INT64, CONF_BOOL, CONF_STRLIST };
+
+/* One declared key: its dotted path, type, default, bounds and storage. */
+struct conf_key {
+	const char *path;
+	enum conf_type type;
+	const char *def;               /* default, as written in govmail.conf */
+	long long min, max;            /* bounds for integers */
+	size_t offset;                 /* into struct govmail_conf */
+	/* Optional extra check; returns 0 or -1 with a message in err. */
+	int (*validate)(const void *value, char *err, size_t errlen);
+	const char *help;              /* one line for `govmailctl config` */
+};
+
+extern const struct conf_key conf_keys[];
+extern const size_t conf_nkeys;
+
+/*
+ * Which file to read: explicit path (-c), else $GOVMAIL_CONF, else the
+ * default path. Returns a pointer that stays valid while argv/env do.
+ */
+const char *conf_choose_path(const char *explicit_path);
+
+/*
+ * Load path into a new conf. On error returns NULL and writes
+ * "file:line: message" (or "file: message") into err.
+ */
+struct govmail_conf *conf_load(const char *path, char *err, size_t errlen);
+
+/* A conf holding only the defaults (for tests and `config -d`). */
+struct govmail_conf *conf_defaults(void);
+
+void conf_free(struct govmail_conf *c);
+
+/* Print every key with its effective value (or default), postconf-style. */
+void conf_print(const struct govmail_conf *c, FILE *fp, int defaults_only);
+
+/* Resolve a path from the config relative to the config file's directory. */
+char *conf_resolve_path(const struct govmail_conf *c, const char *p);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * dir.h — the LDAP directory connection and generic operations: bind from
+ * the configuration, paged searches, add/modify/delete with the server's
+ * diagnostic kept for the caller, and mapping of LDAP errors to sysexits.
+ * Not for: knowledge of accounts or agencies (dir_account.h, dir_agency.h).
+ * Every value placed in a filter or DN must go through dir_escape.h.
+ */
+#ifndef GOVMAIL_DIR_H
+#define GOVMAIL_DIR_H
+
+#include <stddef.h>
+
+struct govmail_conf;
+struct dir;
+
+/* Outcome classes of a directory operation. */
+enum dir_status {
+	DIR_OK = 0,
+	DIR_NOT_FOUND,      /* noSuchObject, or a lookup matched nothing */
+	DIR_EXISTS,         /* entryAlreadyExists */
+	DIR_CONSTRAINT,     /* constraint/schema violation (e.g. unique overlay) */
+	DIR_DENIED,         /* bad credentials or insufficient access */
+	DIR_UNAVAILABLE,    /* server down, connect error, timeout, busy */
+	DIR_ERROR           /* anything else */
+};
+
+struct dir_attr {
+	char *name;
+	char **vals;        /* NUL-terminated copies of the values */
+	size_t nvals;
+};
+
+struct dir_entry {
+	char *dn;
+	struct dir_attr *attrs;
+	size_t nattrs;
+};
+
+/* Connect and bind as configured (simple bind with password file, or SASL
+ * EXTERNAL). NULL on failure with the message in err and the sysexits code
+ * in *exit_code. */
+struct dir *dir_open(const struct govmail_conf *c, char *err, size_t errlen,
+    int *exit_code);
+void dir_close(struct dir *d);
+
+const char *dir_base(const struct dir *d);
+/* The bound identity, e.g. "cn=govmailctl,ou=system,o=govmail". */
+const char *dir_bound_as(const struct dir *d);
+/* Last error: LDAP message plus the server's diagnostic, and its class. */
+const char *dir_error(const struct dir *d);
+enum dir_status dir_last_status(const struct dir *d);
+/* sysexits code for a status (DIR_UNAVAILABLE -> EX_UNAVAILABLE, ...). */
+int dir_status_exit(enum dir_status st);
+
+/* Search callback: return 0 to continue, non-zero to stop (returned). */
+typedef int (*dir_entry_cb)(const struct dir_entry *e, void *arg);
+
+/* Paged subtree/onelevel search (scope is LDAP_SCOPE_*). Entries are passed
+ * one at a time; memory is bounded by the page size. Returns DIR_OK,
+ * the callback's non-zero value as DIR_ERROR, or the failure status. */
+enum dir_status dir_search(struct dir *d, const char *base, int scope,
+    const char *filter, const char *const *attrs, dir_entry_cb cb, void *arg);
+
+/* Search expected to match at most one entry; DIR_NOT_FOUND when none.
+ * *out is a copy the caller frees with dir_entry_free. */
+enum dir_status dir_search_one(struct dir *d, const char *base, int scope,
+    const char *filter, const char *const *attrs, struct dir_entry **out);
+
+/* Count entries matching a filter (stops counting at limit if > 0). */
+enum dir_status dir_count(struct dir *d, const char *base, int scope,
+    const char *filter, size_t limit, size_t *count);
+
+const char *dir_entry_get(const struct dir_entry *e, const char *attr);
+const struct dir_attr *dir_entry_attr(const struct dir_entry *e, const char *attr);
+struct dir_entry *dir_entry_dup(const struct dir_entry *e);
+void dir_entry_free(struct dir_entry *e);
+
+/* Modification lists. Values are copied. */
+struct dir_mods;
+enum dir_mod_op { DIR_MOD_ADD, DIR_MOD_REPLACE, DIR_MOD_DELETE };
+struct dir_mods *dir_mods_new(void);
+/* Add one value (NULL value with DIR_MOD_DELETE/REPLACE: whole attribute). */
+void dir_mods_put(struct dir_mods *m, enum dir_mod_op op, const char *attr,
+    const char *value);
+size_t dir_mods_count(const struct dir_mods *m);
+/* Names of the attributes touched (for the audit log), in order, unique. */
+size_t dir_mods_attr_names(const struct dir_mods *m, const char **names, size_t max);
+void dir_mods_free(struct dir_mods *m);
+
+enum dir_status dir_add(struct dir *d, const char *dn, const struct dir_mods *m);
+enum dir_status dir_modify(struct dir *d, const char *dn, const struct dir_mods *m);
+enum dir_status dir_delete(struct dir *d, const char *dn);
+
+/* Try a simple bind as dn/password on a separate connection to the same
+ * server: DIR_OK, DIR_DENIED, or DIR_UNAVAILABLE. */
+enum dir_status dir_check_bind(struct dir *d, const char *dn, const char *password);
+
+#endif

@@ -1,0 +1,680 @@
+/*
+ * dir.c — LDAP connection, paged search and writes (see dir.h).
+ * All operations are synchronous with the configured timeout; the server's
+ * diagnostic message is kept so the CLI can show what slapd said.
+ */
+#include <errno.h>
+#include <ldap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <openssl/crypto.h>
+
+#include "conf.h"
+#include "dir.h"
+#include "xmalloc.h"
+
+struct dir {
+	LDAP *ld;
+	char *uri;
+	char *base;
+	char *bound_as;
+	int page_size;
+	int timeout;
+	int network_timeout;
+	int starttls;
+	enum dir_status last;
+	char err[1024];
+};
+
+struct dir_mod {
+	enum dir_mod_op op;
+	char *attr;
+	char **vals;
+	size_t nvals;
+};
+
+struct dir_mods {
+	struct dir_mod *v;
+	size_t n;
+};
+
+static enum dir_status
+dir_classify(int rc)
+{
+	switch (rc) {
+	case LDAP_SUCCESS:
+		return DIR_OK;
+	case LDAP_NO_SUCH_OBJECT:
+		return DIR_NOT_FOUND;
+	case LDAP_ALREADY_EXISTS:
+		return DIR_EXISTS;
+	case LDAP_CONSTRAINT_VIOLATION:
+	case LDAP_OBJECT_CLASS_VIOLATION:
+	case LDAP_TYPE_OR_VALUE_EXISTS:
+	case LDAP_INVALID_SYNTAX:
+	case LDAP_UNDEFINED_TYPE:
+	case LDAP_NOT_ALLOWED_ON_NONLEAF:
+		return DIR_CONSTRAINT;
+	case LDAP_INVALID_CREDENTIALS:
+	case LDAP_INSUFFICIENT_ACCESS:
+	case LDAP_INAPPROPRIATE_AUTH:
+	case LDAP_STRONG_AUTH_REQUIRED:
+	case LDAP_CONFIDENTIALITY_REQUIRED:
+		return DIR_DENIED;
+	case LDAP_SERVER_DOWN:
+	case LDAP_CONNECT_ERROR:
+	case LDAP_TIMEOUT:
+	case LDAP_TIMELIMIT_EXCEEDED:
+	case LDAP_BUSY:
+	case LDAP_UNAVAILABLE:
+	case LDAP_UNWILLING_TO_PERFORM:
+	case LDAP_ADMINLIMIT_EXCEEDED:
+		return DIR_UNAVAILABLE;
+	default:
+		return DIR_ERROR;
+	}
+}
+
+int
+dir_status_exit(enum dir_status st)
+{
+	switch (st) {
+	case DIR_OK: return EX_OK;
+	case DIR_NOT_FOUND: return EX_NOUSER;
+	case DIR_EXISTS: return EX_DATAERR;
+	case DIR_CONSTRAINT: return EX_DATAERR;
+	case DIR_DENIED: return EX_NOPERM;
+	case DIR_UNAVAILABLE: return EX_UNAVAILABLE;
+	case DIR_ERROR: return EX_SOFTWARE;
+	}
+	return EX_SOFTWARE;
+}
+
+/* Record rc (with the server's diagnostic) as the last error; returns class. */
+static enum dir_status
+dir_fail(struct dir *d, LDAP *ld, int rc, const char *what)
+{
+	char *diag = NULL;
+
+	if (ld != NULL)
+		ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	snprintf(d->err, sizeof(d->err), "%s: %s%s%s", what, ldap_err2string(rc),
+	    diag && *diag ? " (" : "", diag && *diag ? diag : "");
+	if (diag && *diag)
+		strncat(d->err, ")", sizeof(d->err) - strlen(d->err) - 1);
+	ldap_memfree(diag);
+	d->last = dir_classify(rc);
+	return d->last;
+}
+
+static void
+dir_set_ok(struct dir *d)
+{
+	d->last = DIR_OK;
+	d->err[0] = '\0';
+}
+
+/* New connection handle with protocol v3 and the configured timeouts. */
+static int
+dir_connect(struct dir *d, LDAP **out)
+{
+	struct timeval ntv = { d->network_timeout, 0 }, otv = { d->timeout, 0 };
+	int v3 = LDAP_VERSION3, rc;
+	LDAP *ld;
+
+	*out = NULL;
+	if ((rc = ldap_initialize(&ld, d->uri)) != LDAP_SUCCESS)
+		return rc;
+	ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
+	ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+	ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &ntv);
+	ldap_set_option(ld, LDAP_OPT_TIMEOUT, &otv);
+	if (d->starttls && strncmp(d->uri, "ldap://", 7) == 0) {
+		if ((rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
+			*out = ld;
+			return rc;
+		}
+	}
+	*out = ld;
+	return LDAP_SUCCESS;
+}
+
+/* Read the first line of a password file into a malloc'd string. */
+static char *
+dir_read_password(const char *path, char *err, size_t errlen)
+{
+	char buf[512];
+	FILE *fp;
+	size_t n;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "cannot read LDAP bind password file %s: %s",
+		    path, strerror(errno));
+		return NULL;
+	}
+	if (fgets(buf, sizeof(buf), fp) == NULL) {
+		fclose(fp);
+		snprintf(err, errlen, "LDAP bind password file %s is empty", path);
+		return NULL;
+	}
+	fclose(fp);
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	{
+		char *pw = xstrdup(buf);
+
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return pw;
+	}
+}
+
+struct dir *
+dir_open(const struct govmail_conf *c, char *err, size_t errlen, int *exit_code)
+{
+	struct dir *d = xcalloc(1, sizeof(*d));
+	struct berval cred = { 0, NULL };
+	char *pw = NULL, *pwfile;
+	int rc;
+
+	d->uri = xstrdup(c->ldap_uri);
+	d->base = xstrdup(c->ldap_base_dn);
+	d->page_size = c->ldap_page_size;
+	d->timeout = c->ldap_timeout;
+	d->network_timeout = c->ldap_network_timeout;
+	d->starttls = c->ldap_starttls;
+
+	if (!c->ldap_sasl_external) {
+		pwfile = conf_resolve_path(c, c->ldap_bind_password_file);
+		pw = dir_read_password(pwfile, err, errlen);
+		free(pwfile);
+		if (pw == NULL) {
+			*exit_code = EX_CONFIG;
+			dir_close(d);
+			return NULL;
+		}
+	}
+	rc = dir_connect(d, &d->ld);
+	if (rc == LDAP_SUCCESS) {
+		if (c->ldap_sasl_external) {
+			rc = ldap_sasl_bind_s(d->ld, NULL, "EXTERNAL", &cred, NULL, NULL, NULL);
+			d->bound_as = xstrdup("SASL EXTERNAL");
+		} else {
+			cred.bv_val = pw;
+			cred.bv_len = strlen(pw);
+			rc = ldap_sasl_bind_s(d->ld, c->ldap_bind_dn, LDAP_SASL_SIMPLE, &cred,
+			    NULL, NULL, NULL);
+			d->bound_as = xstrdup(c->ldap_bind_dn);
+		}
+	}
+	if (pw != NULL) {
+		OPENSSL_cleanse(pw, strlen(pw));
+		free(pw);
+	}
+	if (rc != LDAP_SUCCESS) {
+		char what[600];
+
+		snprintf(what, sizeof(what), "LDAP bind to %s as %s", d->uri,
+		    c->ldap_sasl_external ? "SASL EXTERNAL" : c->ldap_bind_dn);
+		dir_fail(d, d->ld, rc, what);
+		snprintf(err, errlen, "%s", d->err);
+		*exit_code = dir_status_exit(d->last);
+		dir_close(d);
+		return NULL;
+	}
+	dir_set_ok(d);
+	*exit_code = EX_OK;
+	return d;
+}
+
+void
+dir_close(struct dir *d)
+{
+	if (d == NULL)
+		return;
+	if (d->ld != NULL)
+		ldap_unbind_ext_s(d->ld, NULL, NULL);
+	free(d->uri);
+	free(d->base);
+	free(d->bound_as);
+	free(d);
+}
+
+const char *dir_base(const struct dir *d) { return d->base; }
+const char *dir_bound_as(const struct dir *d) { return d->bound_as; }
+const char *dir_error(const struct dir *d) { return d->err; }
+enum dir_status dir_last_status(const struct dir *d) { return d->last; }
+
+/* Copy an LDAP entry into a dir_entry (all requested attributes). */
+static void
+dir_entry_fill(LDAP *ld, LDAPMessage *m, struct dir_entry *e)
+{
+	BerElement *ber = NULL;
+	char *a, *dn;
+
+	memset(e, 0, sizeof(*e));
+	dn = ldap_get_dn(ld, m);
+	e->dn = xstrdup(dn ? dn : "");
+	ldap_memfree(dn);
+	for (a = ldap_first_attribute(ld, m, &ber); a != NULL;
+	    a = ldap_next_attribute(ld, m, ber)) {
+		struct berval **bv = ldap_get_values_len(ld, m, a);
+		struct dir_attr *at;
+		size_t i, n = bv ? (size_t)ldap_count_values_len(bv) : 0;
+
+		e->attrs = xreallocarray(e->attrs, e->nattrs + 1, sizeof(*e->attrs));
+		at = &e->attrs[e->nattrs++];
+		at->name = xstrdup(a);
+		at->nvals = n;
+		at->vals = xcalloc(n + 1, sizeof(char *));
+		for (i = 0; i < n; i++)
+			at->vals[i] = xstrndup(bv[i]->bv_val, bv[i]->bv_len);
+		ldap_value_free_len(bv);
+		ldap_memfree(a);
+	}
+	ber_free(ber, 0);
+}
+
+static void
+dir_entry_clear(struct dir_entry *e)
+{
+	size_t i, j;
+
+	for (i = 0; i < e->nattrs; i++) {
+		for (j = 0; j < e->attrs[i].nvals; j++)
+			free(e->attrs[i].vals[j]);
+		free(e->attrs[i].vals);
+		free(e->attrs[i].name);
+	}
+	free(e->attrs);
+	free(e->dn);
+}
+
+void
+dir_entry_free(struct dir_entry *e)
+{
+	if (e == NULL)
+		return;
+	dir_entry_clear(e);
+	free(e);
+}
+
+struct dir_entry *
+dir_entry_dup(const struct dir_entry *e)
+{
+	struct dir_entry *c = xcalloc(1, sizeof(*c));
+	size_t i, j;
+
+	c->dn = xstrdup(e->dn);
+	c->nattrs = e->nattrs;
+	c->attrs = xcalloc(e->nattrs ? e->nattrs : 1, sizeof(*c->attrs));
+	for (i = 0; i < e->nattrs; i++) {
+		c->attrs[i].name = xstrdup(e->attrs[i].name);
+		c->attrs[i].nvals = e->attrs[i].nvals;
+		c->attrs[i].vals = xcalloc(e->attrs[i].nvals + 1, sizeof(char *));
+		for (j = 0; j < e->attrs[i].nvals; j++)
+			c->attrs[i].vals[j] = xstrdup(e->attrs[i].vals[j]);
+	}
+	return c;
+}
+
+const struct dir_attr *
+dir_entry_attr(const struct dir_entry *e, const char *attr)
+{
+	size_t i;
+
+	for (i = 0; i < e->nattrs; i++)
+		if (strcasecmp(e->attrs[i].name, attr) == 0)
+			return &e->attrs[i];
+	return NULL;
+}
+
+const char *
+dir_entry_get(const struct dir_entry *e, const char *attr)
+{
+	const struct dir_attr *a = dir_entry_attr(e, attr);
+
+	return a && a->nvals ? a->vals[0] : NULL;
+}
+
+enum dir_status
+dir_search(struct dir *d, const char *base, int scope, const char *filter,
+    const char *const *attrs, dir_entry_cb cb, void *arg)
+{
+	struct berval *cookie = NULL;
+	struct timeval tv = { d->timeout, 0 };
+	enum dir_status st = DIR_OK;
+	int rc, stop = 0;
+
+	dir_set_ok(d);
+	do {
+		LDAPControl *page = NULL, *ctrls[2] = { NULL, NULL }, **rctrls = NULL;
+		LDAPMessage *res = NULL, *m;
+		int err = LDAP_SUCCESS;
+
+		rc = ldap_create_page_control(d->ld, (ber_int_t)d->page_size, cookie, 0, &page);
+		if (rc != LDAP_SUCCESS) {
+			st = dir_fail(d, d->ld, rc, "LDAP paged search");
+			break;
+		}
+		ctrls[0] = page;
+		rc = ldap_search_ext_s(d->ld, base, scope, filter, (char **)attrs, 0,
+		    ctrls, NULL, &tv, LDAP_NO_LIMIT, &res);
+		ldap_control_free(page);
+		if (rc != LDAP_SUCCESS && res == NULL) {
+			st = dir_fail(d, d->ld, rc, "LDAP search");
+			break;
+		}
+		for (m = ldap_first_entry(d->ld, res); m != NULL && !stop;
+		    m = ldap_next_entry(d->ld, m)) {
+			struct dir_entry e;
+
+			dir_entry_fill(d->ld, m, &e);
+			stop = cb(&e, arg);
+			dir_entry_clear(&e);
+		}
+		rc = ldap_parse_result(d->ld, res, &err, NULL, NULL, NULL, &rctrls, 0);
+		ldap_msgfree(res);
+		if (rc == LDAP_SUCCESS)
+			rc = err;
+		if (cookie != NULL) {
+			ber_bvfree(cookie);
+			cookie = NULL;
+		}
+		if (rc == LDAP_SUCCESS && rctrls != NULL) {
+			LDAPControl *pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
+			ber_int_t est;
+			struct berval c = { 0, NULL };
+
+			if (pr != NULL &&
+			    ldap_parse_pageresponse_control(d->ld, pr, &est, &c) == LDAP_SUCCESS) {
+				if (c.bv_len > 0) {
+					cookie = ber_bvdup(&c);
+				}
+				ber_memfree(c.bv_val);
+			}
+		}
+		ldap_controls_free(rctrls);
+		if (rc != LDAP_SUCCESS) {
+			st = dir_fail(d, d->ld, rc, "LDAP search");
+			break;
+		}
+		if (stop) {
+			st = DIR_ERROR;
+			if (d->err[0] == '\0')
+				snprintf(d->err, sizeof(d->err), "search stopped");
+			d->last = st;
+			break;
+		}
+	} while (cookie != NULL);
+	if (cookie != NULL) {
+		/* Abandon the paged search on the server: size 0 with the cookie. */
+		LDAPControl *page = NULL, *ctrls[2] = { NULL, NULL };
+		LDAPMessage *res = NULL;
+
+		if (ldap_create_page_control(d->ld, 0, cookie, 0, &page) == LDAP_SUCCESS) {
+			ctrls[0] = page;
+			ldap_search_ext_s(d->ld, base, scope, filter, (char **)attrs, 0,
+			    ctrls, NULL, &tv, LDAP_NO_LIMIT, &res);
+			ldap_msgfree(res);
+			ldap_control_free(page);
+		}
+		ber_bvfree(cookie);
+	}
+	return st;
+}
+
+struct dir_one_ctx {
+	struct dir_entry *found;
+	size_t n;
+};
+
+static int
+dir_one_cb(const struct dir_entry *e, void *arg)
+{
+	struct dir_one_ctx *c = arg;
+
+	if (c->n++ == 0)
+		c->found = dir_entry_dup(e);
+	return 0;
+}
+
+enum dir_status
+dir_search_one(struct dir *d, const char *base, int scope, const char *filter,
+    const char *const *attrs, struct dir_entry **out)
+{
+	struct dir_one_ctx c = { NULL, 0 };
+	enum dir_status st;
+
+	*out = NULL;
+	st = dir_search(d, base, scope, filter, attrs, dir_one_cb, &c);
+	if (st != DIR_OK) {
+		dir_entry_free(c.found);
+		return st;
+	}
+	if (c.n == 0) {
+		d->last = DIR_NOT_FOUND;
+		snprintf(d->err, sizeof(d->err), "no entry matches %s", filter);
+		return DIR_NOT_FOUND;
+	}
+	if (c.n > 1) {
+		dir_entry_free(c.found);
+		d->last = DIR_CONSTRAINT;
+		snprintf(d->err, sizeof(d->err), "%zu entries match %s (expected one)",
+		    c.n, filter);
+		return DIR_CONSTRAINT;
+	}
+	*out = c.found;
+	return DIR_OK;
+}
+
+struct dir_count_ctx {
+	size_t n, limit;
+};
+
+static int
+dir_count_cb(const struct dir_entry *e, void *arg)
+{
+	struct dir_count_ctx *c = arg;
+
+	(void)e;
+	c->n++;
+	return c->limit > 0 && c->n >= c->limit;
+}
+
+enum dir_status
+dir_count(struct dir *d, const char *base, int scope, const char *filter,
+    size_t limit, size_t *count)
+{
+	static const char *const noattrs[] = { LDAP_NO_ATTRS, NULL };
+	struct dir_count_ctx c = { 0, limit };
+	enum dir_status st;
+
+	st = dir_search(d, base, scope, filter, noattrs, dir_count_cb, &c);
+	*count = c.n;
+	if (st == DIR_ERROR && limit > 0 && c.n >= limit) {
+		dir_set_ok(d);
+		return DIR_OK;
+	}
+	return st;
+}
+
+struct dir_mods *
+dir_mods_new(void)
+{
+	return xcalloc(1, sizeof(struct dir_mods));
+}
+
+void
+dir_mods_put(struct dir_mods *m, enum dir_mod_op op, const char *attr,
+    const char *value)
+{
+	struct dir_mod *x = NULL;
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->v[i].op == op && strcasecmp(m->v[i].attr, attr) == 0) {
+			x = &m->v[i];
+			break;
+		}
+	if (x == NULL) {
+		m->v = xreallocarray(m->v, m->n + 1, sizeof(*m->v));
+		x = &m->v[m->n++];
+		x->op = op;
+		x->attr = xstrdup(attr);
+		x->vals = NULL;
+		x->nvals = 0;
+	}
+	if (value != NULL) {
+		x->vals = xreallocarray(x->vals, x->nvals + 1, sizeof(char *));
+		x->vals[x->nvals++] = xstrdup(value);
+	}
+}
+
+size_t
+dir_mods_count(const struct dir_mods *m)
+{
+	return m->n;
+}
+
+size_t
+dir_mods_attr_names(const struct dir_mods *m, const char **names, size_t max)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < m->n && n < max; i++) {
+		for (j = 0; j < n; j++)
+			if (strcasecmp(names[j], m->v[i].attr) == 0)
+				break;
+		if (j == n)
+			names[n++] = m->v[i].attr;
+	}
+	return n;
+}
+
+void
+dir_mods_free(struct dir_mods *m)
+{
+	size_t i, j;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->n; i++) {
+		for (j = 0; j < m->v[i].nvals; j++) {
+			/* Values may include password hashes: wipe before free. */
+			OPENSSL_cleanse(m->v[i].vals[j], strlen(m->v[i].vals[j]));
+			free(m->v[i].vals[j]);
+		}
+		free(m->v[i].vals);
+		free(m->v[i].attr);
+	}
+	free(m->v);
+	free(m);
+}
+
+/* Build the libldap LDAPMod array (pointers into m; free with dir_ldapmods_free). */
+static LDAPMod **
+dir_ldapmods(const struct dir_mods *m)
+{
+	LDAPMod **mods = xcalloc(m->n + 1, sizeof(LDAPMod *));
+	size_t i, j;
+
+	for (i = 0; i < m->n; i++) {
+		LDAPMod *x = xcalloc(1, sizeof(*x));
+		struct berval **bv = NULL;
+
+		x->mod_op = LDAP_MOD_BVALUES | (m->v[i].op == DIR_MOD_ADD ? LDAP_MOD_ADD :
+		    m->v[i].op == DIR_MOD_REPLACE ? LDAP_MOD_REPLACE : LDAP_MOD_DELETE);
+		x->mod_type = m->v[i].attr;
+		if (m->v[i].nvals > 0) {
+			bv = xcalloc(m->v[i].nvals + 1, sizeof(*bv));
+			for (j = 0; j < m->v[i].nvals; j++) {
+				bv[j] = xcalloc(1, sizeof(struct berval));
+				bv[j]->bv_val = m->v[i].vals[j];
+				bv[j]->bv_len = strlen(m->v[i].vals[j]);
+			}
+		}
+		x->mod_bvalues = bv;
+		mods[i] = x;
+	}
+	return mods;
+}
+
+static void
+dir_ldapmods_free(LDAPMod **mods)
+{
+	size_t i, j;
+
+	for (i = 0; mods[i] != NULL; i++) {
+		if (mods[i]->mod_bvalues != NULL) {
+			for (j = 0; mods[i]->mod_bvalues[j] != NULL; j++)
+				free(mods[i]->mod_bvalues[j]);
+			free(mods[i]->mod_bvalues);
+		}
+		free(mods[i]);
+	}
+	free(mods);
+}
+
+enum dir_status
+dir_add(struct dir *d, const char *dn, const struct dir_mods *m)
+{
+	LDAPMod **mods = dir_ldapmods(m);
+	int rc;
+
+	rc = ldap_add_ext_s(d->ld, dn, mods, NULL, NULL);
+	dir_ldapmods_free(mods);
+	if (rc != LDAP_SUCCESS)
+		return dir_fail(d, d->ld, rc, "LDAP add");
+	dir_set_ok(d);
+	return DIR_OK;
+}
+
+enum dir_status
+dir_modify(struct dir *d, const char *dn, const struct dir_mods *m)
+{
+	LDAPMod **mods = dir_ldapmods(m);
+	int rc;
+
+	rc = ldap_modify_ext_s(d->ld, dn, mods, NULL, NULL);
+	dir_ldapmods_free(mods);
+	if (rc != LDAP_SUCCESS)
+		return dir_fail(d, d->ld, rc, "LDAP modify");
+	dir_set_ok(d);
+	return DIR_OK;
+}
+
+enum dir_status
+dir_delete(struct dir *d, const char *dn)
+{
+	int rc = ldap_delete_ext_s(d->ld, dn, NULL, NULL);
+
+	if (rc != LDAP_SUCCESS)
+		return dir_fail(d, d->ld, rc, "LDAP delete");
+	dir_set_ok(d);
+	return DIR_OK;
+}
+
+enum dir_status
+dir_check_bind(struct dir *d, const char *dn, const char *password)
+{
+	struct berval cred;
+	LDAP *ld = NULL;
+	int rc;
+
+	rc = dir_connect(d, &ld);
+	if (rc == LDAP_SUCCESS) {
+		cred.bv_val = (char *)password;
+		cred.bv_len = strlen(password);
+		rc = ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+	}
+	if (rc != LDAP_SUCCESS)
+		dir_fail(d, ld, rc, "LDAP bind check");
+	else
+		dir_set_ok(d);
+	if (ld != NULL)
+		ldap_unbind_ext_s(ld, NULL, NULL);
+	return d->last;
+}
