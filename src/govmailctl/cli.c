@@ -1,0 +1,245 @@
+/*
+ * cli.c — helpers shared by govmailctl's commands (see cli.h).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "audit_log.h"
+#include "cli.h"
+#include "conf.h"
+#include "dir.h"
+#include "json_writer.h"
+#include "xmalloc.h"
+
+void
+cli_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("govmailctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+void
+cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("govmailctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+cli_set_command(struct cli *cli, const struct cli_command *cmd)
+{
+	cli->cmd = cmd;
+}
+
+const struct govmail_conf *
+cli_conf(struct cli *cli)
+{
+	char err[1024];
+
+	if (cli->conf == NULL) {
+		cli->conf = conf_load(conf_choose_path(cli->conf_path), err, sizeof(err));
+		if (cli->conf == NULL)
+			cli_fail(EX_CONFIG, "%s", err);
+	}
+	return cli->conf;
+}
+
+struct dir *
+cli_dir(struct cli *cli)
+{
+	char err[1024];
+	int code;
+
+	if (cli->dir == NULL) {
+		cli->dir = dir_open(cli_conf(cli), err, sizeof(err), &code);
+		if (cli->dir == NULL)
+			cli_fail(code, "%s", err);
+	}
+	return cli->dir;
+}
+
+struct dir *
+cli_begin_change(struct cli *cli)
+{
+	const struct govmail_conf *c = cli_conf(cli);
+	char err[1024], *actor, *path;
+
+	if (cli->audit == NULL) {
+		actor = audit_default_actor();
+		path = conf_resolve_path(c, c->audit_log_file);
+		cli->audit = audit_open(path, actor, err, sizeof(err));
+		free(actor);
+		free(path);
+		if (cli->audit == NULL)
+			cli_fail(EX_CANTCREAT, "refusing to change the directory: "
+			    "cannot write the audit log: %s", err);
+	}
+	return cli_dir(cli);
+}
+
+void
+cli_audit(struct cli *cli, const char *op, const char *target, const char *dn,
+    const struct dir_mods *mods, const char *source)
+{
+	const char *names[64];
+	size_t n = 0;
+
+	if (mods != NULL)
+		n = dir_mods_attr_names(mods, names, 64);
+	if (audit_record(cli->audit, op, target, dn, names, n, source, "ok") != 0)
+		cli_fail(EX_IOERR, "%s %s was done but the audit log write failed: %s",
+		    op, target, strerror(errno));
+}
+
+void
+cli_dir_fail(struct cli *cli, const char *what)
+{
+	struct dir *d = cli->dir;
+
+	cli_fail(dir_status_exit(dir_last_status(d)), "%s: %s", what, dir_error(d));
+}
+
+void
+cli_finish(struct cli *cli)
+{
+	if (cli->json != NULL) {
+		json_writer_free(cli->json);
+		cli->json = NULL;
+		fputc('\n', stdout);
+	}
+	if (cli->audit != NULL && audit_close(cli->audit) != 0)
+		cli_warn("closing the audit log: %s", strerror(errno));
+	cli->audit = NULL;
+	dir_close(cli->dir);
+	cli->dir = NULL;
+	conf_free(cli->conf);
+	cli->conf = NULL;
+}
+
+void
+cli_usage(struct cli *cli, FILE *fp)
+{
+	fprintf(fp, "usage: govmailctl %s %s\n  %s\n", cli->cmdname,
+	    cli->cmd ? cli->cmd->usage : "", cli->cmd ? cli->cmd->summary : "");
+}
+
+void
+cli_usage_fail(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "govmailctl %s: ", cli->cmdname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cli_usage(cli, stderr);
+	exit(EX_USAGE);
+}
+
+int
+cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts)
+{
+	static const struct option help_only[] = {
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	struct option all[48];
+	size_t n = 0;
+	int ch;
+
+	for (; opts != NULL && opts[n].name != NULL && n < 46; n++)
+		all[n] = opts[n];
+	all[n++] = help_only[0];
+	all[n] = help_only[1];
+	opterr = 0;
+	ch = getopt_long(argc, argv, "+h", all, NULL);
+	if (ch == 'h') {
+		cli_usage(cli, stdout);
+		cli_finish(cli);
+		exit(EX_OK);
+	}
+	if (ch == '?') {
+		if (optopt != 0)
+			cli_usage_fail(cli, "option -%c is unknown or needs a value", optopt);
+		cli_usage_fail(cli, "unknown option or missing value: %s", argv[optind - 1]);
+	}
+	if (ch == ':')
+		cli_usage_fail(cli, "option needs a value: %s", argv[optind - 1]);
+	return ch;
+}
+
+long long
+cli_parse_size(const char *s)
+{
+	char *end;
+	long long v;
+	int shift = 0;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || v < 0)
+		return -1;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: return -1;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0' || v > (1LL << (62 - shift)))
+		return -1;
+	return v << shift;
+}
+
+char *
+cli_read_secret(const char *prompt)
+{
+	struct termios old, quiet;
+	char buf[1024];
+	int tty = isatty(STDIN_FILENO);
+	size_t n;
+
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		tcgetattr(STDIN_FILENO, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	if (fgets(buf, sizeof(buf), stdin) == NULL)
+		buf[0] = '\0';
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	{
+		char *s = xstrdup(buf);
+
+		explicit_bzero(buf, sizeof(buf));
+		return s;
+	}
+}

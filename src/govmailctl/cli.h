@@ -1,0 +1,83 @@
+/*
+ * cli.h — shared state and helpers of govmailctl's commands: the loaded
+ * configuration, the directory connection and the audit log (both opened
+ * on first use), output in text or JSON, and exits with sysexits codes.
+ * Each command lives in cmd_<noun>.c and is listed in main.c.
+ */
+#ifndef GOVMAILCTL_CLI_H
+#define GOVMAILCTL_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+#include <sysexits.h>
+
+struct govmail_conf;
+struct dir;
+struct dir_mods;
+struct audit_log;
+struct json_writer;
+
+struct cli {
+	const char *conf_path;
+	struct govmail_conf *conf;
+	struct dir *dir;
+	struct audit_log *audit;
+	struct json_writer *json;   /* non-NULL with --json */
+	int verbose;
+	const char *cmdname;        /* "account add", for usage messages */
+	const struct cli_command *cmd;
+};
+
+/* One subcommand: noun + verb, handler, one-line summary, usage text. */
+struct cli_command {
+	const char *noun;
+	const char *verb;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *summary;
+	const char *usage;          /* option synopsis after "govmailctl noun verb" */
+};
+
+/* Remember the command being run (for usage output). */
+void cli_set_command(struct cli *cli, const struct cli_command *cmd);
+/* Flush JSON output, close the audit log and the directory. */
+void cli_finish(struct cli *cli);
+/* The configuration (loaded on first use; exits 78 on a bad file). */
+const struct govmail_conf *cli_conf(struct cli *cli);
+
+/* Print "govmailctl: <message>" to stderr and exit with code. */
+void cli_fail(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+/* Print a warning to stderr and continue. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Directory connection for reading (exits 69/77/78 on failure). */
+struct dir *cli_dir(struct cli *cli);
+/*
+ * Before a command changes the directory: opens the audit log (exits 73 if
+ * it cannot be written, before anything is changed) and the directory.
+ */
+struct dir *cli_begin_change(struct cli *cli);
+/* Write one audit record for a change that succeeded (exits 74 on failure). */
+void cli_audit(struct cli *cli, const char *op, const char *target,
+    const char *dn, const struct dir_mods *mods, const char *source);
+/* Exit with the directory's last error (server diagnostic included). */
+void cli_dir_fail(struct cli *cli, const char *what) __attribute__((noreturn));
+
+/*
+ * getopt_long wrapper used by every command: handles --help (prints usage,
+ * exits 0) and unknown options (usage, exit 64). Returns the option or -1.
+ */
+int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts);
+/* Print this command's usage to fp. */
+void cli_usage(struct cli *cli, FILE *fp);
+/* Exit 64 with a message and the usage line. */
+void cli_usage_fail(struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+/* Parse a size like 2147483648, 500M, 2G (binary units); -1 if invalid. */
+long long cli_parse_size(const char *s);
+
+/* Read a line (without newline) from stdin, echo off on a terminal. */
+char *cli_read_secret(const char *prompt);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * cmd_mailbox.c — govmailctl alias add|remove, forward set|clear, quota set:
+ * the delivery-related attributes of an account.
+ */
+#include <ldap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "address_template.h"
+#include "cli.h"
+#include "commands.h"
+#include "dir.h"
+#include "dir_account.h"
+#include "dir_escape.h"
+#include "dir_schema.h"
+#include "xmalloc.h"
+
+/* Positional arguments after --help handling; exits 64 unless count fits. */
+static void
+mailbox_args(struct cli *cli, int argc, char **argv, int min, int max)
+{
+	while (cli_getopt(cli, argc, argv, NULL) != -1)
+		;
+	if (argc - optind < min || (max > 0 && argc - optind > max))
+		cli_usage_fail(cli, "wrong number of arguments");
+}
+
+static struct dir_entry *
+mailbox_account(struct cli *cli, struct dir *d, const char *key)
+{
+	struct dir_entry *e = NULL;
+	enum dir_status st = dir_account_find(d, key, &e);
+
+	if (st == DIR_NOT_FOUND)
+		cli_fail(EX_NOUSER, "no account has the address or uid '%s'", key);
+	if (st != DIR_OK)
+		cli_dir_fail(cli, "looking up the account");
+	return e;
+}
+
+static char *
+mailbox_address(const char *s)
+{
+	char err[256], *a = xstrdup(s);
+
+	dir_lower(a);
+	if (address_check(a, err, sizeof(err)) != 0)
+		cli_fail(EX_DATAERR, "invalid address '%s': %s", s, err);
+	return a;
+}
+
+static void
+mailbox_apply(struct cli *cli, struct dir *d, const struct dir_entry *e,
+    struct dir_mods *m, const char *op)
+{
+	if (dir_modify(d, e->dn, m) != DIR_OK)
+		cli_dir_fail(cli, op);
+	cli_audit(cli, op, dir_entry_get(e, DIR_AT_MAIL), e->dn, m, NULL);
+}
+
+static int
+mailbox_has(const struct dir_entry *e, const char *attr, const char *v)
+{
+	const struct dir_attr *a = dir_entry_attr(e, attr);
+	size_t i;
+
+	for (i = 0; a != NULL && i < a->nvals; i++)
+		if (strcasecmp(a->vals[i], v) == 0)
+			return 1;
+	return 0;
+}
+
+int
+cmd_alias_add(struct cli *cli, int argc, char **argv)
+{
+	static const char *const attrs[] = { DIR_AT_DOMAIN_STATUS, NULL };
+	struct dir_entry *e, *dom = NULL;
+	struct dir_mods *m;
+	struct dir *d;
+	char *alias, *filter;
+	enum dir_status st;
+	int used;
+
+	mailbox_args(cli, argc, argv, 2, 2);
+	alias = mailbox_address(argv[optind + 1]);
+	d = cli_begin_change(cli);
+	e = mailbox_account(cli, d, argv[optind]);
+	filter = dir_filter_fmt("(&(objectClass=" DIR_OC_DOMAIN ")(" DIR_AT_DOMAIN_NAME
+	    "=%s))", strchr(alias, '@') + 1);
+	st = dir_search_one(d, dir_base(d), LDAP_SCOPE_SUBTREE, filter, attrs, &dom);
+	free(filter);
+	if (st == DIR_NOT_FOUND)
+		cli_fail(EX_DATAERR, "%s is not a governed domain", strchr(alias, '@') + 1);
+	if (st != DIR_OK)
+		cli_dir_fail(cli, "looking up the domain");
+	dir_entry_free(dom);
+	if ((used = dir_account_address_used(d, alias)) < 0)
+		cli_dir_fail(cli, "checking the alias");
+	if (used)
+		cli_fail(EX_DATAERR, "address %s is already used (as an address or alias)", alias);
+	m = dir_mods_new();
+	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_ALIAS, alias);
+	mailbox_apply(cli, d, e, m, "alias.add");
+	if (!cli->json)
+		printf("%s now also receives mail for %s\n", dir_entry_get(e, DIR_AT_MAIL), alias);
+	dir_mods_free(m);
+	dir_entry_free(e);
+	free(alias);
+	return EX_OK;
+}
+
+int
+cmd_alias_remove(struct cli *cli, int argc, char **argv)
+{
+	struct dir_entry *e;
+	struct dir_mods *m;
+	struct dir *d;
+	char *alias;
+
+	mailbox_args(cli, argc, argv, 2, 2);
+	alias = mailbox_address(argv[optind + 1]);
+	d = cli_begin_change(cli);
+	e = mailbox_account(cli, d, argv[optind]);
+	if (!mailbox_has(e, DIR_AT_ALIAS, alias))
+		cli_fail(EX_DATAERR, "%s is not an alias of %s", alias,
+		    dir_entry_get(e, DIR_AT_MAIL));
+	m = dir_mods_new();
+	dir_mods_put(m, DIR_MOD_DELETE, DIR_AT_ALIAS, alias);
+	mailbox_apply(cli, d, e, m, "alias.remove");
+	if (!cli->json)
+		printf("removed alias %s from %s\n", alias, dir_entry_get(e, DIR_AT_MAIL));
+	dir_mods_free(m);
+	dir_entry_free(e);
+	free(alias);
+	return EX_OK;
+}
+
+int
+cmd_forward_set(struct cli *cli, int argc, char **argv)
+{
+	struct dir_entry *e;
+	struct dir_mods *m;
+	struct dir *d;
+	int i;
+
+	mailbox_args(cli, argc, argv, 2, 0);
+	m = dir_mods_new();
+	for (i = optind + 1; i < argc; i++) {
+		char *a = mailbox_address(argv[i]);
+
+		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_FORWARD, a);
+		free(a);
+	}
+	d = cli_begin_change(cli);
+	e = mailbox_account(cli, d, argv[optind]);
+	for (i = optind + 1; i < argc; i++)
+		if (strcasecmp(argv[i], dir_entry_get(e, DIR_AT_MAIL)) == 0 ||
+		    mailbox_has(e, DIR_AT_ALIAS, argv[i]))
+			cli_fail(EX_DATAERR, "%s is the account's own address: that would loop",
+			    argv[i]);
+	mailbox_apply(cli, d, e, m, "forward.set");
+	if (!cli->json)
+		printf("mail for %s is forwarded to %d address(es)\n",
+		    dir_entry_get(e, DIR_AT_MAIL), argc - optind - 1);
+	dir_mods_free(m);
+	dir_entry_free(e);
+	return EX_OK;
+}
+
+int
+cmd_forward_clear(struct cli *cli, int argc, char **argv)
+{
+	struct dir_entry *e;
+	struct dir_mods *m;
+	struct dir *d;
+
+	mailbox_args(cli, argc, argv, 1, 1);
+	d = cli_begin_change(cli);
+	e = mailbox_account(cli, d, argv[optind]);
+	m = dir_mods_new();
+	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_FORWARD, NULL);
+	mailbox_apply(cli, d, e, m, "forward.clear");
+	if (!cli->json)
+		printf("forwarding cleared for %s\n", dir_entry_get(e, DIR_AT_MAIL));
+	dir_mods_free(m);
+	dir_entry_free(e);
+	return EX_OK;
+}
+
+int
+cmd_quota_set(struct cli *cli, int argc, char **argv)
+{
+	struct dir_entry *e;
+	struct dir_mods *m;
+	struct dir *d;
+	long long q;
+	char buf[32];
+
+	mailbox_args(cli, argc, argv, 2, 2);
+	if ((q = cli_parse_size(argv[optind + 1])) < 0)
+		cli_fail(EX_DATAERR, "bad size '%s' (bytes, or a number with K, M, G or T)",
+		    argv[optind + 1]);
+	d = cli_begin_change(cli);
+	e = mailbox_account(cli, d, argv[optind]);
+	m = dir_mods_new();
+	snprintf(buf, sizeof(buf), "%lld", q);
+	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_QUOTA, q > 0 ? buf : NULL);
+	mailbox_apply(cli, d, e, m, "quota.set");
+	if (!cli->json)
+		printf("quota of %s is %s\n", dir_entry_get(e, DIR_AT_MAIL),
+		    q > 0 ? buf : "unlimited");
+	dir_mods_free(m);
+	dir_entry_free(e);
+	return EX_OK;
+}

@@ -1,0 +1,48 @@
+/*
+ * commands.h — govmailctl's subcommand handlers, one group per cmd_*.c.
+ */
+#ifndef GOVMAILCTL_COMMANDS_H
+#define GOVMAILCTL_COMMANDS_H
+
+struct cli;
+
+/* cmd_agency.c */
+int cmd_agency_add(struct cli *, int, char **);
+int cmd_agency_show(struct cli *, int, char **);
+int cmd_agency_list(struct cli *, int, char **);
+int cmd_agency_modify(struct cli *, int, char **);
+int cmd_agency_remove(struct cli *, int, char **);
+int cmd_agency_load(struct cli *, int, char **);
+
+/* cmd_domain.c */
+int cmd_domain_add(struct cli *, int, char **);
+int cmd_domain_list(struct cli *, int, char **);
+int cmd_domain_remove(struct cli *, int, char **);
+
+/* cmd_account.c */
+int cmd_account_add(struct cli *, int, char **);
+int cmd_account_show(struct cli *, int, char **);
+int cmd_account_list(struct cli *, int, char **);
+int cmd_account_modify(struct cli *, int, char **);
+int cmd_account_move(struct cli *, int, char **);
+int cmd_account_rename(struct cli *, int, char **);
+int cmd_account_suspend(struct cli *, int, char **);
+int cmd_account_resume(struct cli *, int, char **);
+int cmd_account_disable(struct cli *, int, char **);
+int cmd_account_purge(struct cli *, int, char **);
+int cmd_account_passwd(struct cli *, int, char **);
+
+/* cmd_mailbox.c: aliases, forwarding, quota */
+int cmd_alias_add(struct cli *, int, char **);
+int cmd_alias_remove(struct cli *, int, char **);
+int cmd_forward_set(struct cli *, int, char **);
+int cmd_forward_clear(struct cli *, int, char **);
+int cmd_quota_set(struct cli *, int, char **);
+
+/* cmd_address.c */
+int cmd_address_suggest(struct cli *, int, char **);
+
+/* cmd_config.c */
+int cmd_config_show(struct cli *, int, char **);
+
+#endif
