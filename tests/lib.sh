@@ -83,3 +83,32 @@ t_sandbox_start() {
 	set -a; . "$T/ldap/env"; set +a
 	t_on_exit "'$TOP/scripts/ldap-sandbox' stop '$T/ldap'"
 }
+
+# Write $T/govmail.conf for the sandbox (govmailctl identity) and export
+# GOVMAIL_CONF. Extra libconfig text may be passed as $1.
+t_govmail_conf() {
+	cat >"$T/govmail.conf" <<CONF
+ldap = {
+  uri = "$LDAP_URI";
+  bind_dn = "$LDAP_CTL_DN";
+  bind_password_file = "$LDAP_CTL_PWFILE";
+  base_dn = "$LDAP_BASE";
+  timeout = 30;
+};
+addresses = { default_domain = "haugiang.gov.vn"; };
+audit = { log_file = "$T/audit.log"; };
+${1:-}
+CONF
+	export GOVMAIL_CONF="$T/govmail.conf"
+}
+
+# ldapsearch as the sandbox's admin (paged, no line wrapping).
+t_ldapsearch() {
+	ldapsearch -LLL -o ldif-wrap=no -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" \
+		-y "$LDAP_ADMIN_PWFILE" -E pr=1000/noprompt "$@"
+}
+
+# Number of entries matching a filter under the base.
+t_count() {
+	t_ldapsearch -b "$LDAP_BASE" "$1" dn | grep -c '^dn:'
+}
