@@ -211,6 +211,8 @@ json_key(struct json_writer *w, const char *key)
 
 	if (l->ctx != JSON_CTX_OBJECT)
 		json_bug("key outside an object");
+	if (key == NULL)
+		json_bug("NULL key");
 	if (w->after_key)
 		json_bug("key after a key");
 	if (l->count > 0)

@@ -1,0 +1,56 @@
+/*
+ * audit_log.h — the append-only audit trail of directory changes made by
+ * govmailctl: one JSON object per line (JSON Lines), naming who did what to
+ * which entry and which attributes changed. Attribute values are never
+ * recorded, so passwords cannot leak into the log. A command that changes
+ * the directory opens the log first and refuses to run if it cannot.
+ * This is not the daemon's operational log (see log.h).
+ */
+#ifndef GOVMAIL_AUDIT_LOG_H
+#define GOVMAIL_AUDIT_LOG_H
+
+#include <stddef.h>
+
+/* Longest record accepted, newline included (EMSGSIZE beyond). */
+#define AUDIT_LINE_MAX  65536
+
+struct audit_log;
+
+/*
+ * Open (create 0640, O_APPEND|O_CLOEXEC) the audit log at path, which must
+ * be a regular file; actor = who acts (e.g. "root via
+ * cn=govmailctl,ou=system,o=govmail"). NULL with a message naming the path
+ * and the reason in err on failure.
+ */
+struct audit_log *audit_open(const char *path, const char *actor, char *err,
+    size_t errlen);
+
+/*
+ * Append one record:
+ * {"time":"2026-11-24T19:30:00.123Z","actor":"...","op":"account.add",
+ *  "target":"annv@haugiang.gov.vn","dn":"uid=annv,ou=accounts,o=govmail",
+ *  "attrs":["mail","cn"],"source":"hr-export.csv:17","result":"ok"}
+ * dn and source may be NULL (then omitted). attrs are attribute NAMES only:
+ * an entry that is not a plausible attribute description (letters, digits,
+ * '-', '.', ';', at most 128 bytes) is refused with EINVAL, so a value
+ * cannot be smuggled in. The line is written with a single write(2) on an
+ * O_APPEND descriptor, so concurrent writers never interleave. Returns 0,
+ * or -1 with errno set (EINVAL bad arguments, EMSGSIZE record longer than
+ * AUDIT_LINE_MAX, EIO short write, or write(2)'s errno).
+ */
+int audit_record(struct audit_log *a, const char *op, const char *target,
+    const char *dn, const char *const *attrs, size_t nattrs,
+    const char *source, const char *result);
+
+/* fsync + close + free; returns -1 (errno set) if either failed. NULL: 0. */
+int audit_close(struct audit_log *a);
+
+/*
+ * The actor string for this process: login name of the real uid (or
+ * "uid N" if it has none), plus SUDO_USER if set, e.g. "root (sudo:
+ * alice)". SUDO_USER is only what the environment claims and is escaped.
+ * xmalloc'd; free() it.
+ */
+char *audit_default_actor(void);
+
+#endif
