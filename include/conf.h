@@ -53,7 +53,12 @@ struct govmail_conf {
 	char *audit_log_file;
 };
 
-enum conf_type { CONF_STR, CONF_INT, CONF_INT64, CONF_BOOL, CONF_STRLIST };
+/*
+ * CONF_SIZE is a string like "2G" or "500M" (binary units) or "0": libconfig
+ * 1.5 silently truncates integers beyond 32 bits unless written with an L
+ * suffix, so byte counts are written as strings.
+ */
+enum conf_type { CONF_STR, CONF_INT, CONF_INT64, CONF_BOOL, CONF_STRLIST, CONF_SIZE };
 
 /* One declared key: its dotted path, type, default, bounds and storage. */
 struct conf_key {
@@ -89,6 +94,10 @@ void conf_free(struct govmail_conf *c);
 
 /* Print every key with its effective value (or default), postconf-style. */
 void conf_print(const struct govmail_conf *c, FILE *fp, int defaults_only);
+
+/* Parse a size: digits with an optional K, M, G or T (x1024) suffix and an
+ * optional B. Returns the byte count, or -1 if malformed or too large. */
+long long conf_parse_size(const char *s);
 
 /* Resolve a path from the config relative to the config file's directory. */
 char *conf_resolve_path(const struct govmail_conf *c, const char *p);

@@ -43,8 +43,8 @@ struct account_new {
 
 /* Result of a creation. */
 struct account_created {
-	char uid[80];
-	char address[320];
+	char uid[96];
+	char address[400];
 	char dn[512];
 };
 

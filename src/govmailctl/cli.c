@@ -188,29 +188,7 @@ cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts)
 long long
 cli_parse_size(const char *s)
 {
-	char *end;
-	long long v;
-	int shift = 0;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || v < 0)
-		return -1;
-	switch (*end) {
-	case '\0': break;
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: return -1;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end != '\0' || v > (1LL << (62 - shift)))
-		return -1;
-	return v << shift;
+	return conf_parse_size(s);
 }
 
 char *

@@ -29,7 +29,7 @@ cmd_address_suggest(struct cli *cli, int argc, char **argv)
 	const struct govmail_conf *c;
 	size_t nnames = 0, i;
 	int ch, check = 0, rc = EX_OK;
-	char err[512], local[128], addr[320], dom[256];
+	char err[512], local[128], addr[400], dom[256];
 
 	while ((ch = cli_getopt(cli, argc, argv, opts)) != -1) {
 		switch (ch) {

@@ -86,6 +86,9 @@ conf_set_default(struct govmail_conf *c, const struct conf_key *k)
 	case CONF_INT64:
 		*(long long *)slot = strtoll(k->def, NULL, 10);
 		break;
+	case CONF_SIZE:
+		*(long long *)slot = conf_parse_size(k->def);
+		break;
 	case CONF_BOOL:
 		*(int *)slot = strcmp(k->def, "true") == 0;
 		break;
@@ -144,6 +147,7 @@ conf_type_name(enum conf_type t)
 	case CONF_INT64: return "an integer";
 	case CONF_BOOL: return "true or false";
 	case CONF_STRLIST: return "a list of strings [\"a\", \"b\"]";
+	case CONF_SIZE: return "a size in double quotes, like \"2G\" or \"500M\"";
 	}
 	return "?";
 }
@@ -187,6 +191,19 @@ conf_take(struct govmail_conf *c, const struct conf_key *k,
 		if (type != CONFIG_TYPE_BOOL)
 			goto badtype;
 		*(int *)slot = config_setting_get_bool(s);
+		break;
+	case CONF_SIZE:
+		if (type != CONFIG_TYPE_STRING)
+			goto badtype;
+		v = conf_parse_size(config_setting_get_string(s));
+		if (v < 0)
+			goto badtype;
+		if (v < k->min || v > k->max) {
+			snprintf(err, errlen, "%s = \"%s\" is out of range", k->path,
+			    config_setting_get_string(s));
+			return -1;
+		}
+		*(long long *)slot = v;
 		break;
 	case CONF_STRLIST: {
 		struct conf_strlist *l = slot;
@@ -301,6 +318,22 @@ conf_print_value(const struct govmail_conf *c, const struct conf_key *k, FILE *f
 	case CONF_INT64:
 		fprintf(fp, "%lld", *(const long long *)slot);
 		break;
+	case CONF_SIZE: {
+		long long v = *(const long long *)slot;
+		const char *unit = "";
+
+		if (v != 0) {
+			static const char *const units[] = { "K", "M", "G", "T" };
+			int i;
+
+			for (i = 0; i < 4 && v % 1024 == 0; i++) {
+				v /= 1024;
+				unit = units[i];
+			}
+		}
+		fprintf(fp, "\"%lld%s\"", v, unit);
+		break;
+	}
 	case CONF_BOOL:
 		fprintf(fp, "%s", *(const int *)slot ? "true" : "false");
 		break;
@@ -331,6 +364,34 @@ conf_print(const struct govmail_conf *c, FILE *fp, int defaults_only)
 		fputc('\n', fp);
 	}
 	conf_free(d);
+}
+
+long long
+conf_parse_size(const char *s)
+{
+	char *end;
+	long long v;
+	int shift = 0;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || v < 0)
+		return -1;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: return -1;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0' || v > (1LL << (62 - shift)))
+		return -1;
+	return v << shift;
 }
 
 char *

@@ -66,9 +66,9 @@ const struct conf_key conf_keys[] = {
 	{ "addresses.max_name_length", CONF_INT, "128", 8, 256,
 	  OFF(addr_max_name_length), NULL, "longest full name accepted (characters)" },
 
-	{ "accounts.default_quota", CONF_INT64, "2147483648", 0,
-	  1099511627776LL, OFF(acct_default_quota), NULL,
-	  "mailbox quota in bytes for new accounts (0 = none)" },
+	{ "accounts.default_quota", CONF_SIZE, "2G", 0, 1099511627776LL,
+	  OFF(acct_default_quota), NULL,
+	  "mailbox quota for new accounts, e.g. \"2G\" (0 = none)" },
 	{ "accounts.retention_days", CONF_INT, "365", 0, 3650,
 	  OFF(acct_retention_days), NULL,
 	  "days a disabled account is kept before purge is allowed" },

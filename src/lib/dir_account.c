@@ -21,6 +21,7 @@
 #include "dir_escape.h"
 #include "dir_schema.h"
 #include "name_fold.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define ACCOUNT_MAX_NUMBER 10000   /* annv .. annv10000 */
@@ -300,7 +301,7 @@ dir_account_create(struct dir *d, const struct govmail_conf *c,
     const struct account_new *a, struct account_created *out, char *err,
     size_t errlen, struct dir_mods **mods_out)
 {
-	char agency_domain[256], domain[256], base[96], local[96], address[320];
+	char agency_domain[256], domain[256], base[96], local[96], address[400];
 	char *display = NULL, *dn = NULL;
 	struct dir_mods *m = NULL;
 	enum dir_status st;
@@ -431,7 +432,7 @@ enum dir_status
 dir_account_next_free(struct dir *d, const struct govmail_conf *c, const char *name,
     const char *domain, char *out, size_t outlen, char *err, size_t errlen)
 {
-	char base[96], local[96], address[320];
+	char base[96], local[96], address[400];
 	unsigned n;
 	int used;
 
