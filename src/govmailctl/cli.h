@@ -68,6 +68,13 @@ void cli_dir_fail(struct cli *cli, const char *what) __attribute__((noreturn));
  * exits 0) and unknown options (usage, exit 64). Returns the option or -1.
  */
 int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts);
+/*
+ * Like cli_getopt, but options may come before or after the positional
+ * arguments, which are collected into pos (at most maxpos, else exit 64);
+ * everything after "--" is positional. Returns the option, or -1 at the end.
+ */
+int cli_getopt_pos(struct cli *cli, int argc, char **argv,
+    const struct option *opts, char **pos, int maxpos, int *npos);
 /* Print this command's usage to fp. */
 void cli_usage(struct cli *cli, FILE *fp);
 /* Exit 64 with a message and the usage line. */

@@ -182,19 +182,20 @@ cmd_account_add(struct cli *cli, int argc, char **argv)
 	return EX_OK;
 }
 
-/* Parse "ACCOUNT" as the only positional argument after options. */
+/* Parse options (anywhere) and the one ADDRESS argument. */
 static const char *
 account_arg(struct cli *cli, int argc, char **argv, const struct option *opts,
     int (*each)(int ch, void *arg), void *arg)
 {
-	int ch;
+	char *pos[1];
+	int ch, npos = 0;
 
-	while ((ch = cli_getopt(cli, argc, argv, opts)) != -1)
+	while ((ch = cli_getopt_pos(cli, argc, argv, opts, pos, 1, &npos)) != -1)
 		if (each != NULL && each(ch, arg) != 0)
 			cli_usage_fail(cli, "bad value for an option");
-	if (optind + 1 != argc)
+	if (npos != 1)
 		cli_usage_fail(cli, "expected one ADDRESS argument");
-	return argv[optind];
+	return pos[0];
 }
 
 int
@@ -519,13 +520,16 @@ cmd_account_rename(struct cli *cli, int argc, char **argv)
 	char *addr;
 	int used;
 
-	while (cli_getopt(cli, argc, argv, NULL) != -1)
+	char *pos[2];
+	int npos = 0;
+
+	while (cli_getopt_pos(cli, argc, argv, NULL, pos, 2, &npos) != -1)
 		;
-	if (optind + 2 != argc)
+	if (npos != 2)
 		cli_usage_fail(cli, "expected ADDRESS NEW-ADDRESS");
-	addr = new_address(argv[optind + 1]);
+	addr = new_address(pos[1]);
 	d = cli_begin_change(cli);
-	e = account_load(cli, d, argv[optind]);
+	e = account_load(cli, d, pos[0]);
 	old = dir_entry_get(e, DIR_AT_MAIL);
 	if (strcasecmp(old, addr) == 0)
 		cli_fail(EX_DATAERR, "%s already is the account's address", addr);
