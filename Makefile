@@ -38,7 +38,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN)/tests/%)
 
 PROGS := bin/govmailctl
 
-.PHONY: all deps check unit integration run stop install clean asan
+.PHONY: all deps check unit integration run stop install clean asan fuzz
 all: $(PROGS)
 
 deps:
@@ -80,6 +80,16 @@ unit: $(UNIT_BINS)
 
 integration: all $(ASAN)/bin/govmailctl
 	@tests/run-tests --integration
+
+# libFuzzer targets for parsers of untrusted input (not part of check):
+#   make fuzz && build/fuzz/fuzz_csv -max_total_time=60
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+fuzz: $(FUZZ_BINS)
 
 check: deps
 	@$(MAKE) --no-print-directory all asan
