@@ -28,15 +28,25 @@ LDLIBS   += $(PKG_LDLIBS)
 
 LIB_SRCS := $(sort $(wildcard src/lib/*.c))
 CTL_SRCS := $(sort $(wildcard src/govmailctl/*.c))
+DAEMON_SRCS := $(sort $(wildcard src/govmaild/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(ASAN)/%.o)
 ASAN_CTL_OBJS := $(CTL_SRCS:%.c=$(ASAN)/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+ASAN_DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(ASAN)/%.o)
+# govmaild also needs libetpan (MIME, SMTP client); only its -l flags (see above).
+DAEMON_LDLIBS := $(LDLIBS) -letpan
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN)/tests/%)
 
 PROGS := bin/govmailctl
+ASAN_PROGS := $(ASAN)/bin/govmailctl
+ifneq ($(DAEMON_SRCS),)
+PROGS += bin/govmaild
+ASAN_PROGS += $(ASAN)/bin/govmaild
+endif
 
 .PHONY: all deps check unit integration run stop install clean asan fuzz
 all: $(PROGS)
@@ -69,16 +79,24 @@ $(ASAN)/bin/govmailctl: $(ASAN_CTL_OBJS) $(ASAN)/libgovmail.a
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $(ASAN_CTL_OBJS) $(ASAN)/libgovmail.a $(LDLIBS)
 
+bin/govmaild: $(DAEMON_OBJS) $(BUILD)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(BUILD)/libgovmail.a $(DAEMON_LDLIBS)
+
+$(ASAN)/bin/govmaild: $(ASAN_DAEMON_OBJS) $(ASAN)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $(ASAN_DAEMON_OBJS) $(ASAN)/libgovmail.a $(DAEMON_LDLIBS)
+
 $(ASAN)/tests/%: $(ASAN)/tests/unit/%.o $(ASAN)/libgovmail.a
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $< $(ASAN)/libgovmail.a $(LDLIBS) $(CMOCKA_LDLIBS)
 
-asan: $(UNIT_BINS) $(ASAN)/bin/govmailctl
+asan: $(UNIT_BINS) $(ASAN_PROGS)
 
 unit: $(UNIT_BINS)
 	@tests/run-tests --unit $(UNIT_BINS)
 
-integration: all $(ASAN)/bin/govmailctl
+integration: all $(ASAN_PROGS)
 	@tests/run-tests --integration
 
 # libFuzzer targets for parsers of untrusted input (not part of check):

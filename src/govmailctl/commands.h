@@ -42,6 +42,13 @@ int cmd_quota_set(struct cli *, int, char **);
 /* cmd_address.c */
 int cmd_address_suggest(struct cli *, int, char **);
 
+/* cmd_hr.c */
+int cmd_hr_sync(struct cli *, int, char **);
+
+/* cmd_reorg.c: administrative reorganisation */
+int cmd_agency_merge(struct cli *, int, char **);
+int cmd_domain_migrate(struct cli *, int, char **);
+
 /* cmd_config.c */
 int cmd_config_show(struct cli *, int, char **);
 

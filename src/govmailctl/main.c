@@ -74,6 +74,16 @@ static const struct cli_command cli_commands[] = {
 	  "print the address the template gives a name",
 	  "--name NAME [--name NAME...] [--domain D] [--check]" },
 
+	{ "hr", "sync", cmd_hr_sync,
+	  "bring accounts in step with an HR export (CSV or JSON lines)",
+	  "FILE [--dry-run] [--disable-missing] [--force] [--passwords-out FILE]" },
+	{ "agency", "merge", cmd_agency_merge,
+	  "move all accounts and sub-agencies of SRC into DST; SRC is retired",
+	  "SRC --into DST [--dry-run]" },
+	{ "domain", "migrate", cmd_domain_migrate,
+	  "give accounts their primary address in NEW, keeping OLD as an alias",
+	  "OLD NEW [--agency CODE] [--dry-run]" },
+
 	{ "config", "show", cmd_config_show,
 	  "print every setting's effective value (-d: defaults)", "[-d]" },
 };
