@@ -1,0 +1,179 @@
+/*
+ * smtp_data.c — the DATA reader state machine (see smtp_data.h).
+ *
+ * Only CR LF "." CR LF ends a message. A line starts after CR LF (or at
+ * the start of the message); only there is a leading dot stuffing to be
+ * removed. After a bare LF or bare CR there is no "line start" in SMTP
+ * terms: with normalisation on, the break is written as CRLF and a dot
+ * that follows stays content (the output side stuffs it again), so
+ * "\n.\n" can never become an end-of-data marker downstream.
+ */
+#include <string.h>
+
+#include "smtp_data.h"
+
+enum {
+	SMTP_DATA_ST_BOL,     /* at the start of a line (after CRLF) */
+	SMTP_DATA_ST_DOT,     /* "." at the start of a line */
+	SMTP_DATA_ST_DOT_CR,  /* ".\r" at the start of a line */
+	SMTP_DATA_ST_MID,     /* inside a line */
+	SMTP_DATA_ST_CR       /* "\r" inside a line */
+};
+
+void
+smtp_data_init(struct smtp_data *d, const struct smtp_data_limits *lim,
+    smtp_data_out_fn out, void *out_arg)
+{
+	memset(d, 0, sizeof(*d));
+	d->lim = *lim;
+	d->out = out;
+	d->out_arg = out_arg;
+	d->state = SMTP_DATA_ST_BOL;
+}
+
+/* Once one of these is set the message will not be relayed: stop output. */
+static int
+smtp_data_stopped(const struct smtp_data *d)
+{
+	unsigned int mask = SMTP_DATA_LINE_LONG | SMTP_DATA_TOO_BIG |
+	    SMTP_DATA_SINK_FAILED;
+
+	if (!d->lim.normalize_bare)
+		mask |= SMTP_DATA_BARE_LF | SMTP_DATA_BARE_CR;
+	return (d->flags & mask) != 0;
+}
+
+static void
+smtp_data_flush(struct smtp_data *d)
+{
+	if (d->olen > 0 && !smtp_data_stopped(d) &&
+	    d->out(d->out_arg, d->obuf, d->olen) != 0)
+		d->flags |= SMTP_DATA_SINK_FAILED;
+	d->olen = 0;
+}
+
+static void
+smtp_data_emit(struct smtp_data *d, const char *p, size_t n)
+{
+	d->size += n;
+	if (d->size > d->lim.max_size)
+		d->flags |= SMTP_DATA_TOO_BIG;
+	if (smtp_data_stopped(d)) {
+		d->olen = 0;
+		return;
+	}
+	while (n > 0) {
+		size_t room = sizeof(d->obuf) - d->olen, k = n < room ? n : room;
+
+		memcpy(d->obuf + d->olen, p, k);
+		d->olen += k;
+		p += k;
+		n -= k;
+		if (d->olen == sizeof(d->obuf))
+			smtp_data_flush(d);
+	}
+}
+
+/* A bare CR or LF: flag it and, when normalising, end the line with CRLF. */
+static void
+smtp_data_bare(struct smtp_data *d, unsigned int what)
+{
+	d->flags |= what;
+	smtp_data_emit(d, "\r\n", 2);
+	d->line_len = 0;
+	d->state = SMTP_DATA_ST_MID;
+}
+
+static void
+smtp_data_count_line(struct smtp_data *d, size_t n)
+{
+	d->line_len += n;
+	if (d->line_len > d->lim.max_line)
+		d->flags |= SMTP_DATA_LINE_LONG;
+}
+
+size_t
+smtp_data_feed(struct smtp_data *d, const char *buf, size_t len, int *done)
+{
+	size_t i, j;
+
+	*done = 0;
+	for (i = 0; i < len; i++) {
+		char c = buf[i];
+again:
+		switch (d->state) {
+		case SMTP_DATA_ST_BOL:
+			if (c == '.') {
+				smtp_data_count_line(d, 1);
+				d->state = SMTP_DATA_ST_DOT;
+				break;
+			}
+			d->state = SMTP_DATA_ST_MID;
+			goto again;
+		case SMTP_DATA_ST_DOT:
+			if (c == '\r') {
+				d->state = SMTP_DATA_ST_DOT_CR;
+				break;
+			}
+			if (c == '\n') {
+				/* "." then a bare LF: content, not an end. */
+				smtp_data_emit(d, ".", 1);
+				smtp_data_bare(d, SMTP_DATA_BARE_LF);
+				break;
+			}
+			/* The stuffed dot is dropped; c is content. */
+			d->state = SMTP_DATA_ST_MID;
+			goto again;
+		case SMTP_DATA_ST_DOT_CR:
+			if (c == '\n') {
+				d->wire += i + 1;
+				smtp_data_flush(d);
+				*done = 1;
+				return i + 1;
+			}
+			/* ".\r" then something else: a bare CR, not an end. */
+			smtp_data_emit(d, ".", 1);
+			smtp_data_bare(d, SMTP_DATA_BARE_CR);
+			goto again;
+		case SMTP_DATA_ST_MID:
+			if (c == '\r') {
+				d->state = SMTP_DATA_ST_CR;
+				break;
+			}
+			if (c == '\n') {
+				smtp_data_bare(d, SMTP_DATA_BARE_LF);
+				break;
+			}
+			for (j = i; j < len && buf[j] != '\r' && buf[j] != '\n'; j++)
+				;
+			smtp_data_count_line(d, j - i);
+			smtp_data_emit(d, buf + i, j - i);
+			i = j - 1;
+			break;
+		case SMTP_DATA_ST_CR:
+			if (c == '\n') {
+				smtp_data_emit(d, "\r\n", 2);
+				d->line_len = 0;
+				d->state = SMTP_DATA_ST_BOL;
+				break;
+			}
+			smtp_data_bare(d, SMTP_DATA_BARE_CR);
+			goto again;
+		}
+	}
+	d->wire += len;
+	smtp_data_flush(d);
+	return len;
+}
+
+unsigned int
+smtp_data_flags(const struct smtp_data *d)
+{
+	return d->flags;
+}
+
+unsigned long long
+smtp_data_size(const struct smtp_data *d)
+{
+	return d->size;
+}
