@@ -51,6 +51,41 @@ struct govmail_conf {
 
 	/* audit { } */
 	char *audit_log_file;
+
+	/* smtpd { } — govmaild's SMTP service (listeners, limits, process) */
+	struct conf_strlist smtpd_relay_listen;  /* "host:port" of the relay role */
+	char *smtpd_hostname;          /* "" = gethostname() */
+	int smtpd_max_sessions;        /* concurrent sessions; also listen backlog */
+	int smtpd_max_command_line;    /* bytes, without CRLF */
+	int smtpd_max_line_length;     /* DATA text line, bytes without CRLF */
+	long long smtpd_max_message_size;
+	int smtpd_max_recipients;      /* per message */
+	int smtpd_max_errors;          /* per session, then 421 */
+	int smtpd_command_timeout;     /* seconds to receive one command line */
+	int smtpd_transaction_deadline;/* seconds from MAIL to the end of DATA */
+	int smtpd_min_data_rate;       /* bytes/s during DATA; 0 = off */
+	int smtpd_min_data_rate_grace; /* seconds before the rate applies */
+	char *smtpd_bare_newline;      /* "reject" or "normalize" */
+	long long smtpd_memory_spool;  /* bytes of a message kept in memory */
+	char *smtpd_spool_dir;         /* larger messages: unlinked temp files */
+	char *smtpd_user;              /* run as; "" = do not change user */
+	char *smtpd_pid_file;          /* "" = none */
+	int smtpd_drain_timeout;       /* seconds SIGTERM waits for sessions */
+	int smtpd_add_received;        /* prepend a Received: header */
+	struct conf_strlist smtpd_xclient_hosts;  /* may send XCLIENT/XFORWARD */
+
+	/* next_hop { } — where accepted mail goes */
+	char *nh_host;
+	int nh_port;
+	char *nh_helo_name;            /* "" = smtpd.hostname */
+	int nh_connect_timeout;
+	int nh_command_timeout;
+	int nh_data_timeout;           /* seconds for the reply after "." */
+	int nh_xforward;               /* send XFORWARD when offered */
+
+	/* policy { } — relay decisions (directory rules come later) */
+	struct conf_strlist policy_relay_domains;     /* recipient domains open to all */
+	struct conf_strlist policy_trusted_networks;  /* may relay anywhere */
 };
 
 /*

@@ -3,8 +3,10 @@
  * path, type, default, bounds, and where it is stored. etc/govmail.conf must
  * show each key with the default written here (a test checks it).
  */
+#include <arpa/inet.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
@@ -31,6 +33,102 @@ conf_check_nonempty(const void *value, char *err, size_t errlen)
 
 	if (*s == '\0') {
 		snprintf(err, errlen, "must not be empty");
+		return -1;
+	}
+	return 0;
+}
+
+/* govmaild: "host:port" or "[v6]:port" entries, at least one. */
+static int
+conf_check_listen(const void *value, char *err, size_t errlen)
+{
+	const struct conf_strlist *l = value;
+	size_t i;
+
+	if (l->n == 0) {
+		snprintf(err, errlen, "at least one \"host:port\" is needed");
+		return -1;
+	}
+	for (i = 0; i < l->n; i++) {
+		const char *colon = strrchr(l->v[i], ':'), *host = l->v[i];
+		char *end;
+		long port;
+
+		if (colon == NULL || colon == host ||
+		    (host[0] == '[' && colon[-1] != ']')) {
+			snprintf(err, errlen, "\"%s\" is not \"host:port\"", l->v[i]);
+			return -1;
+		}
+		port = strtol(colon + 1, &end, 10);
+		if (*end != '\0' || colon[1] == '\0' || port < 1 || port > 65535) {
+			snprintf(err, errlen, "\"%s\": bad port", l->v[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* govmaild: "addr" or "addr/prefix", IPv4 or IPv6. */
+static int
+conf_check_networks(const void *value, char *err, size_t errlen)
+{
+	const struct conf_strlist *l = value;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		char buf[64], *slash, *end;
+		unsigned char bin[16];
+		long prefix = 0;
+		int v6, ok = strlen(l->v[i]) < sizeof(buf);
+
+		snprintf(buf, sizeof(buf), "%s", l->v[i]);
+		if ((slash = strchr(buf, '/')) != NULL) {
+			*slash = '\0';
+			prefix = strtol(slash + 1, &end, 10);
+			if (*end != '\0' || slash[1] == '\0' || prefix < 0)
+				ok = 0;
+		}
+		v6 = strchr(buf, ':') != NULL;
+		if (!ok || inet_pton(v6 ? AF_INET6 : AF_INET, buf, bin) != 1 ||
+		    prefix > (v6 ? 128 : 32)) {
+			snprintf(err, errlen, "\"%s\" is not an address or address/prefix",
+			    l->v[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* govmaild: plain domain names (letters, digits, dots, hyphens). */
+static int
+conf_check_domains(const void *value, char *err, size_t errlen)
+{
+	const struct conf_strlist *l = value;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const char *s = l->v[i];
+		size_t n = strlen(s);
+
+		if (n == 0 || n > 255 || s[0] == '.' || s[n - 1] == '.' ||
+		    strstr(s, "..") != NULL ||
+		    strspn(s, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != n) {
+			snprintf(err, errlen, "\"%s\" is not a domain name", s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* govmaild: what to do with a bare CR or LF in DATA. */
+static int
+conf_check_bare_newline(const void *value, char *err, size_t errlen)
+{
+	const char *s = *(char *const *)value;
+
+	if (strcmp(s, "reject") != 0 && strcmp(s, "normalize") != 0) {
+		snprintf(err, errlen, "must be \"reject\" or \"normalize\"");
 		return -1;
 	}
 	return 0;
@@ -87,6 +185,80 @@ const struct conf_key conf_keys[] = {
 	{ "audit.log_file", CONF_STR, "/var/log/govmail/audit.log", 0, 0,
 	  OFF(audit_log_file), conf_check_nonempty,
 	  "append-only log of every directory change (JSON lines)" },
+
+	/* govmaild: smtpd { }, next_hop { }, policy { } */
+	{ "smtpd.relay_listen", CONF_STRLIST, "127.0.0.1:10025", 0, 0,
+	  OFF(smtpd_relay_listen), conf_check_listen,
+	  "addresses of the relay listener, \"host:port\" or \"[v6]:port\"" },
+	{ "smtpd.hostname", CONF_STR, "", 0, 0, OFF(smtpd_hostname), NULL,
+	  "name in the greeting and Received: headers (\"\" = system host name)" },
+	{ "smtpd.max_sessions", CONF_INT, "1000", 1, 100000, OFF(smtpd_max_sessions),
+	  NULL, "concurrent SMTP sessions (421 4.3.2 beyond); also the listen backlog" },
+	{ "smtpd.max_command_line", CONF_INT, "512", 512, 65536,
+	  OFF(smtpd_max_command_line), NULL,
+	  "longest command line in bytes without CRLF (500 5.5.2 beyond)" },
+	{ "smtpd.max_line_length", CONF_INT, "998", 78, 1048576,
+	  OFF(smtpd_max_line_length), NULL,
+	  "longest message text line in bytes without CRLF (550 5.5.2 beyond)" },
+	{ "smtpd.max_message_size", CONF_SIZE, "25M", 1024, 4294967296LL,
+	  OFF(smtpd_max_message_size), NULL,
+	  "largest message, advertised in SIZE (552 5.3.4 beyond)" },
+	{ "smtpd.max_recipients", CONF_INT, "100", 1, 10000, OFF(smtpd_max_recipients),
+	  NULL, "recipients per message (452 4.5.3 beyond)" },
+	{ "smtpd.max_errors", CONF_INT, "10", 1, 1000, OFF(smtpd_max_errors), NULL,
+	  "client errors in one session before 421 and disconnect" },
+	{ "smtpd.command_timeout", CONF_INT, "300", 1, 3600, OFF(smtpd_command_timeout),
+	  NULL, "seconds to receive one command line or one read of DATA" },
+	{ "smtpd.transaction_deadline", CONF_INT, "1800", 1, 86400,
+	  OFF(smtpd_transaction_deadline), NULL,
+	  "seconds from MAIL FROM to the end of DATA, whatever the client does" },
+	{ "smtpd.min_data_rate", CONF_INT, "1024", 0, 104857600,
+	  OFF(smtpd_min_data_rate), NULL,
+	  "bytes per second a client must keep up during DATA (0 = no check)" },
+	{ "smtpd.min_data_rate_grace", CONF_INT, "30", 0, 3600,
+	  OFF(smtpd_min_data_rate_grace), NULL,
+	  "seconds of DATA before min_data_rate is enforced" },
+	{ "smtpd.bare_newline", CONF_STR, "reject", 0, 0, OFF(smtpd_bare_newline),
+	  conf_check_bare_newline,
+	  "bare CR or LF in DATA: \"reject\" (550 5.5.2) or \"normalize\" to CRLF" },
+	{ "smtpd.memory_spool", CONF_SIZE, "256K", 0, 67108864,
+	  OFF(smtpd_memory_spool), NULL,
+	  "bytes of a message held in memory before it goes to a temporary file" },
+	{ "smtpd.spool_dir", CONF_STR, "/var/spool/govmail", 0, 0,
+	  OFF(smtpd_spool_dir), conf_check_nonempty,
+	  "directory for unlinked temporary files of larger messages" },
+	{ "smtpd.user", CONF_STR, "govmail", 0, 0, OFF(smtpd_user), NULL,
+	  "unprivileged user govmaild runs as after binding (\"\" = stay as started)" },
+	{ "smtpd.pid_file", CONF_STR, "/run/govmaild.pid", 0, 0, OFF(smtpd_pid_file),
+	  NULL, "pid file written at start (\"\" = none)" },
+	{ "smtpd.drain_timeout", CONF_INT, "60", 0, 3600, OFF(smtpd_drain_timeout), NULL,
+	  "seconds SIGTERM waits for sessions in flight before exiting" },
+	{ "smtpd.add_received", CONF_BOOL, "true", 0, 1, OFF(smtpd_add_received), NULL,
+	  "prepend a Received: header to relayed messages" },
+	{ "smtpd.xclient_hosts", CONF_STRLIST, "", 0, 0, OFF(smtpd_xclient_hosts),
+	  conf_check_networks, "networks allowed to send XCLIENT and XFORWARD" },
+
+	{ "next_hop.host", CONF_STR, "127.0.0.1", 0, 0, OFF(nh_host), conf_check_nonempty,
+	  "host name or address of the next hop (normally the local Postfix)" },
+	{ "next_hop.port", CONF_INT, "10026", 1, 65535, OFF(nh_port), NULL,
+	  "TCP port of the next hop" },
+	{ "next_hop.helo_name", CONF_STR, "", 0, 0, OFF(nh_helo_name), NULL,
+	  "name sent in EHLO to the next hop (\"\" = smtpd.hostname)" },
+	{ "next_hop.connect_timeout", CONF_INT, "30", 1, 600, OFF(nh_connect_timeout),
+	  NULL, "seconds to connect and get the next hop's greeting" },
+	{ "next_hop.command_timeout", CONF_INT, "300", 1, 3600, OFF(nh_command_timeout),
+	  NULL, "seconds to wait for the next hop's reply to a command" },
+	{ "next_hop.data_timeout", CONF_INT, "600", 1, 3600, OFF(nh_data_timeout), NULL,
+	  "seconds to wait for the next hop's reply after the end of a message" },
+	{ "next_hop.xforward", CONF_BOOL, "true", 0, 1, OFF(nh_xforward), NULL,
+	  "pass the client's name, address and HELO with XFORWARD when offered" },
+
+	{ "policy.relay_domains", CONF_STRLIST, "haugiang.gov.vn", 0, 0,
+	  OFF(policy_relay_domains), conf_check_domains,
+	  "recipient domains any client may send to (others: trusted networks only)" },
+	{ "policy.trusted_networks", CONF_STRLIST, "127.0.0.0/8, ::1/128", 0, 0,
+	  OFF(policy_trusted_networks), conf_check_networks,
+	  "client networks that may relay to any domain" },
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);
