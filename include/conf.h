@@ -52,6 +52,13 @@ struct govmail_conf {
 	/* audit { } */
 	char *audit_log_file;
 
+	/* hr { } — HR synchronisation */
+	int hr_max_suspend_percent;    /* mass-suspend guard */
+	int hr_max_suspend_floor;      /* ... ignored up to this many */
+	char *hr_passwords_file;       /* where initial passwords go (0600) */
+	int hr_pipeline_window;        /* LDAP writes outstanding at once */
+	int hr_transaction_size;       /* writes per RFC 5805 transaction */
+
 	/* smtpd { } — govmaild's SMTP service (listeners, limits, process) */
 	struct conf_strlist smtpd_relay_listen;  /* "host:port" of the relay role */
 	char *smtpd_hostname;          /* "" = gethostname() */

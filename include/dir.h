@@ -91,6 +91,33 @@ enum dir_status dir_add(struct dir *d, const char *dn, const struct dir_mods *m)
 enum dir_status dir_modify(struct dir *d, const char *dn, const struct dir_mods *m);
 enum dir_status dir_delete(struct dir *d, const char *dn);
 
+/*
+ * Pipelined writes: up to `window` operations outstanding on the one
+ * connection, so slapd works on several while the client prepares the next.
+ * Each completion calls cb(cookie, status, message) — message holds the
+ * server's diagnostic on failure. Operations complete in any order.
+ */
+struct dir_pipe;
+typedef void (*dir_pipe_cb)(void *cookie, enum dir_status st, const char *msg);
+struct dir_pipe *dir_pipe_new(struct dir *d, int window);
+/*
+ * Group the writes into RFC 5805 transactions of up to batch operations:
+ * one commit (one backend write transaction) per batch. A batch the server
+ * refuses as a whole is replayed operation by operation, so each still gets
+ * its own result. With batching, dn and mods passed to dir_pipe_add/modify
+ * must stay valid until dir_pipe_flush returns.
+ */
+void dir_pipe_use_transactions(struct dir_pipe *p, int batch);
+/* Queue an add or modify; may wait for earlier ones to finish first.
+ * Returns DIR_OK, or DIR_UNAVAILABLE when the connection is lost. */
+enum dir_status dir_pipe_add(struct dir_pipe *p, const char *dn,
+    const struct dir_mods *m, dir_pipe_cb cb, void *cookie);
+enum dir_status dir_pipe_modify(struct dir_pipe *p, const char *dn,
+    const struct dir_mods *m, dir_pipe_cb cb, void *cookie);
+/* Wait for every outstanding operation. */
+enum dir_status dir_pipe_flush(struct dir_pipe *p);
+void dir_pipe_free(struct dir_pipe *p);
+
 /* Try a simple bind as dn/password on a separate connection to the same
  * server: DIR_OK, DIR_DENIED, or DIR_UNAVAILABLE. */
 enum dir_status dir_check_bind(struct dir *d, const char *dn, const char *password);

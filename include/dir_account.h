@@ -48,6 +48,11 @@ struct account_created {
 	char dn[512];
 };
 
+/* The attributes of a new account entry (display = name in display form). */
+struct dir_mods *dir_account_entry(const struct govmail_conf *c,
+    const struct account_new *a, const char *display, const char *uid,
+    const char *address);
+
 /*
  * Create an account. The address comes from the configured template with
  * the next free number (annv, annv2, ...); the uid (RDN) is reserved

@@ -1,13 +1,281 @@
 /*
- * cmd_hr.c — govmailctl hr sync (placeholder: being implemented).
+ * cmd_hr.c — govmailctl hr sync FILE: bring accounts in step with the HR
+ * export. Reading and checking the file is hr_import.c, planning and the
+ * pipelined writes are hr_sync.c; this file handles options, the mass
+ * lock-out guard, the initial-passwords file, audit, progress and output.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cli.h"
 #include "commands.h"
+#include "conf.h"
+#include "dir.h"
+#include "hr_import.h"
+#include "hr_sync.h"
+#include "json_writer.h"
+#include "xmalloc.h"
+
+struct hr_run {
+	struct cli *cli;
+	const char *file;
+	int pwfd;               /* initial-passwords file, or -1 */
+	size_t done, total;
+	int progress;           /* a terminal is watching */
+};
+
+/* One plan line: action, employee id, address, name, detail, source. */
+static void
+hr_print_action(const struct hr_run *run, const struct hr_action *a)
+{
+	printf("%-10s %-10s %-32s %s", hr_act_name(a->kind), a->employee_id,
+	    a->address ? a->address : "-", a->name);
+	if (a->what)
+		printf("  [%s]", a->what);
+	if (a->line)
+		printf("  (%s:%lu)", run->file, a->line);
+	else
+		printf("  (not in %s)", run->file);
+	if (a->result != DIR_OK)
+		printf("  FAILED: %s", a->error ? a->error : "?");
+	putchar('\n');
+}
+
+static const char *
+hr_audit_op(enum hr_act k)
+{
+	switch (k) {
+	case HR_ACT_CREATE: return "hr.create";
+	case HR_ACT_UPDATE: return "hr.update";
+	case HR_ACT_SUSPEND: return "hr.suspend";
+	case HR_ACT_RESUME: return "hr.resume";
+	case HR_ACT_DISABLE: return "hr.disable";
+	default: return "hr.other";
+	}
+}
+
+/* Called by hr_plan_apply as each write completes. */
+static void
+hr_done(struct hr_action *a, void *arg)
+{
+	struct hr_run *run = arg;
+	char source[600];
+
+	run->done++;
+	if (a->result == DIR_OK && a->mods != NULL) {
+		if (a->line)
+			snprintf(source, sizeof(source), "%s:%lu", run->file, a->line);
+		else
+			snprintf(source, sizeof(source), "%s", run->file);
+		cli_audit(run->cli, hr_audit_op(a->kind), a->address, a->dn, a->mods, source);
+		if (a->kind == HR_ACT_CREATE && a->password != NULL && run->pwfd >= 0) {
+			char *line = xasprintf("%s,%s,%s\n", a->employee_id, a->address,
+			    a->password);
+			ssize_t n = write(run->pwfd, line, strlen(line));
+
+			explicit_bzero(line, strlen(line));
+			if (n < 0)
+				cli_warn("cannot write the initial password of %s: %s",
+				    a->address, strerror(errno));
+			free(line);
+		}
+	}
+	if (run->cli->json == NULL)
+		hr_print_action(run, a);
+	if (run->progress && (run->done % 200 == 0 || run->done == run->total))
+		fprintf(stderr, "\rhr sync: %zu/%zu written", run->done, run->total);
+}
+
+/* Open the passwords file for appending, refusing one others can read. */
+static int
+hr_open_passwords(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		cli_fail(EX_CANTCREAT, "cannot open the initial-passwords file %s: %s "
+		    "(set hr.passwords_file or --passwords-out)", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 ||
+	    st.st_uid != geteuid())
+		cli_fail(EX_CANTCREAT, "%s must be a regular file of yours with mode 0600", path);
+	return fd;
+}
+
+static void
+hr_json_summary(struct cli *cli, const struct hr_file *hr, const struct hr_plan *p,
+    const char *file, int dry_run)
+{
+	struct json_writer *w = cli->json;
+	size_t i;
+	int k;
+
+	json_begin_object(w);
+	json_key(w, "file");
+	json_string(w, file);
+	json_key(w, "dry_run");
+	json_bool(w, dry_run);
+	json_key(w, "rows");
+	json_int(w, (long long)(hr->nrows + hr->nerrors));
+	json_key(w, "rejected");
+	json_begin_array(w);
+	for (i = 0; i < hr->nerrors; i++) {
+		json_begin_object(w);
+		json_key(w, "line");
+		json_int(w, (long long)hr->errors[i].line);
+		json_key(w, "error");
+		json_string(w, hr->errors[i].message);
+		json_end_object(w);
+	}
+	json_end_array(w);
+	json_key(w, "counts");
+	json_begin_object(w);
+	for (k = HR_ACT_CREATE; k <= HR_ACT_NOACCOUNT; k++) {
+		json_key(w, hr_act_name((enum hr_act)k));
+		json_int(w, (long long)p->count[k]);
+	}
+	json_key(w, "unchanged");
+	json_int(w, (long long)p->unchanged);
+	json_end_object(w);
+	json_key(w, "writes");
+	json_int(w, (long long)p->writes);
+	json_key(w, "failed");
+	json_int(w, (long long)p->failed);
+	json_key(w, "actions");
+	json_begin_array(w);
+	for (i = 0; i < p->n; i++) {
+		const struct hr_action *a = &p->actions[i];
+
+		json_begin_object(w);
+		json_key(w, "action");
+		json_string(w, hr_act_name(a->kind));
+		json_key(w, "employee_id");
+		json_string(w, a->employee_id);
+		json_key(w, "address");
+		json_string(w, a->address);
+		json_key(w, "name");
+		json_string(w, a->name);
+		json_key(w, "detail");
+		json_string(w, a->what);
+		json_key(w, "line");
+		json_int(w, (long long)a->line);
+		json_key(w, "result");
+		json_string(w, a->result == DIR_OK ? "ok" : "failed");
+		if (a->error) {
+			json_key(w, "error");
+			json_string(w, a->error);
+		}
+		json_end_object(w);
+	}
+	json_end_array(w);
+	json_end_object(w);
+}
 
 int
 cmd_hr_sync(struct cli *cli, int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_fail(EX_SOFTWARE, "%s is not implemented yet", cli->cmdname);
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "disable-missing", no_argument, NULL, 'D' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "passwords-out", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch, npos = 0, dry_run = 0, disable_missing = 0, force = 0, rc = EX_OK, k;
+	const char *pwpath = NULL;
+	char *pos[1], err[1024];
+	const struct govmail_conf *c;
+	struct hr_agencies *ag;
+	struct hr_file *hr;
+	struct hr_plan *p;
+	struct hr_run run;
+	struct dir *d;
+	size_t i;
+
+	while ((ch = cli_getopt_pos(cli, argc, argv, opts, pos, 1, &npos)) != -1) {
+		switch (ch) {
+		case 'n': dry_run = 1; break;
+		case 'D': disable_missing = 1; break;
+		case 'f': force = 1; break;
+		case 'p': pwpath = optarg; break;
+		}
+	}
+	if (npos != 1)
+		cli_usage_fail(cli, "expected one FILE argument");
+	c = cli_conf(cli);
+	d = dry_run ? cli_dir(cli) : cli_begin_change(cli);
+	if ((ag = hr_agencies_load(d, err, sizeof(err))) == NULL)
+		cli_fail(dir_status_exit(dir_last_status(d)), "%s", err);
+	hr = hr_read(pos[0], (size_t)c->addr_max_name_length, hr_agency_known, ag, err,
+	    sizeof(err));
+	if (hr == NULL)
+		cli_fail(EX_NOINPUT, "%s", err);
+	for (i = 0; i < hr->nerrors; i++) {
+		if (hr->errors[i].line)
+			fprintf(stderr, "%s:%lu: %s\n", pos[0], hr->errors[i].line,
+			    hr->errors[i].message);
+		else
+			fprintf(stderr, "%s: %s\n", pos[0], hr->errors[i].message);
+	}
+	p = hr_plan_build(d, c, hr, ag, disable_missing, !dry_run, err, sizeof(err));
+	if (p == NULL)
+		cli_fail(dir_status_exit(dir_last_status(d)), "%s", err);
+	if (hr_plan_over_guard(p, c->hr_max_suspend_percent, c->hr_max_suspend_floor) &&
+	    !force)
+		cli_fail(EX_DATAERR, "refusing to suspend or disable %zu of %zu active "
+		    "accounts (more than hr.max_suspend_percent = %d%% and more than "
+		    "hr.max_suspend_floor = %d): is the export truncated? Check it, or run "
+		    "again with --force", hr_plan_lockouts(p), p->managed_active,
+		    c->hr_max_suspend_percent, c->hr_max_suspend_floor);
+	memset(&run, 0, sizeof(run));
+	run.cli = cli;
+	run.file = pos[0];
+	run.pwfd = -1;
+	for (i = 0; i < p->n; i++)
+		if (p->actions[i].mods != NULL)
+			run.total++;
+	if (dry_run) {
+		if (cli->json == NULL)
+			for (i = 0; i < p->n; i++)
+				hr_print_action(&run, &p->actions[i]);
+	} else {
+		if (p->count[HR_ACT_CREATE] > 0)
+			run.pwfd = hr_open_passwords(pwpath ? pwpath : c->hr_passwords_file);
+		run.progress = cli->json == NULL && isatty(STDERR_FILENO) && run.total > 500;
+		if (hr_plan_apply(d, c, p, c->hr_pipeline_window, hr_done, &run) != DIR_OK)
+			rc = dir_status_exit(dir_last_status(d));
+		if (run.progress)
+			fputc('\n', stderr);
+		if (run.pwfd >= 0 && (fsync(run.pwfd) != 0 || close(run.pwfd) != 0))
+			cli_warn("writing the initial-passwords file: %s", strerror(errno));
+		/* Report-only lines (missing) are not written, print them here. */
+		if (cli->json == NULL)
+			for (i = 0; i < p->n; i++)
+				if (p->actions[i].mods == NULL)
+					hr_print_action(&run, &p->actions[i]);
+	}
+	if (cli->json)
+		hr_json_summary(cli, hr, p, pos[0], dry_run);
+	else {
+		printf("hr sync %s: %zu rows, %zu rejected;", pos[0], hr->nrows + hr->nerrors,
+		    hr->nerrors);
+		for (k = HR_ACT_CREATE; k <= HR_ACT_NOACCOUNT; k++)
+			printf(" %zu %s,", p->count[k], hr_act_name((enum hr_act)k));
+		printf(" %zu unchanged; writes: %zu, failed: %zu%s\n", p->unchanged, p->writes,
+		    p->failed, dry_run ? " (dry run: nothing was changed)" : "");
+	}
+	if (rc == EX_OK && p->failed > 0)
+		rc = EX_TEMPFAIL;
+	if (rc == EX_OK && hr->nerrors > 0)
+		rc = EX_DATAERR;
+	hr_plan_free(p);
+	hr_free(hr);
+	hr_agencies_free(ag);
+	return rc;
 }

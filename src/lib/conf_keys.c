@@ -186,6 +186,20 @@ const struct conf_key conf_keys[] = {
 	  OFF(audit_log_file), conf_check_nonempty,
 	  "append-only log of every directory change (JSON lines)" },
 
+	{ "hr.max_suspend_percent", CONF_INT, "5", 0, 100,
+	  OFF(hr_max_suspend_percent), NULL,
+	  "hr sync refuses to suspend/disable more than this share of accounts" },
+	{ "hr.max_suspend_floor", CONF_INT, "10", 0, 100000,
+	  OFF(hr_max_suspend_floor), NULL,
+	  "lock-outs allowed in any run, whatever the share (small directories)" },
+	{ "hr.passwords_file", CONF_STR, "/var/lib/govmail/initial-passwords.csv", 0, 0,
+	  OFF(hr_passwords_file), conf_check_nonempty,
+	  "hr sync appends new accounts' initial passwords here (mode 0600)" },
+	{ "hr.pipeline_window", CONF_INT, "64", 1, 1024, OFF(hr_pipeline_window), NULL,
+	  "LDAP writes hr sync keeps outstanding on its connection" },
+	{ "hr.transaction_size", CONF_INT, "500", 0, 5000, OFF(hr_transaction_size), NULL,
+	  "writes grouped in one LDAP transaction (RFC 5805); 0 = none" },
+
 	/* govmaild: smtpd { }, next_hop { }, policy { } */
 	{ "smtpd.relay_listen", CONF_STRLIST, "127.0.0.1:10025", 0, 0,
 	  OFF(smtpd_relay_listen), conf_check_listen,

@@ -678,3 +678,287 @@ dir_check_bind(struct dir *d, const char *dn, const char *password)
 		ldap_unbind_ext_s(ld, NULL, NULL);
 	return d->last;
 }
+
+/* One outstanding pipelined operation. */
+struct dir_pipe_op {
+	int msgid;              /* 0 = free slot */
+	dir_pipe_cb cb;
+	void *cookie;
+};
+
+/* A write waiting for its transaction batch. */
+struct dir_pipe_queued {
+	int is_add;
+	const char *dn;
+	const struct dir_mods *m;
+	dir_pipe_cb cb;
+	void *cookie;
+};
+
+struct dir_pipe {
+	struct dir *d;
+	struct dir_pipe_op *ops;
+	int window;
+	int outstanding;
+	int broken;             /* connection lost: fail everything */
+	int batch;              /* > 1: RFC 5805 transactions of this size */
+	struct dir_pipe_queued *queue;
+	int nqueued;
+};
+
+struct dir_pipe *
+dir_pipe_new(struct dir *d, int window)
+{
+	struct dir_pipe *p = xcalloc(1, sizeof(*p));
+
+	p->d = d;
+	p->window = window < 1 ? 1 : window;
+	p->ops = xcalloc((size_t)p->window, sizeof(*p->ops));
+	return p;
+}
+
+static struct dir_pipe_op *
+dir_pipe_find(struct dir_pipe *p, int msgid)
+{
+	int i;
+
+	for (i = 0; i < p->window; i++)
+		if (p->ops[i].msgid == msgid)
+			return &p->ops[i];
+	return NULL;
+}
+
+static void
+dir_pipe_complete(struct dir_pipe *p, struct dir_pipe_op *op, enum dir_status st,
+    const char *msg)
+{
+	dir_pipe_cb cb = op->cb;
+	void *cookie = op->cookie;
+
+	op->msgid = 0;
+	p->outstanding--;
+	if (cb != NULL)
+		cb(cookie, st, msg);
+}
+
+/* Fail every outstanding operation (connection lost). */
+static void
+dir_pipe_fail_all(struct dir_pipe *p, int rc)
+{
+	int i;
+
+	p->broken = 1;
+	dir_fail(p->d, p->d->ld, rc, "LDAP pipelined write");
+	for (i = 0; i < p->window; i++)
+		if (p->ops[i].msgid != 0)
+			dir_pipe_complete(p, &p->ops[i], DIR_UNAVAILABLE, p->d->err);
+}
+
+/* Wait for one result and dispatch it. */
+static enum dir_status
+dir_pipe_wait_one(struct dir_pipe *p)
+{
+	struct timeval tv = { p->d->timeout, 0 };
+	LDAPMessage *res = NULL;
+	struct dir_pipe_op *op;
+	char *diag = NULL, msg[1024];
+	int rc, err = LDAP_SUCCESS;
+
+	rc = ldap_result(p->d->ld, LDAP_RES_ANY, LDAP_MSG_ALL, &tv, &res);
+	if (rc <= 0) {
+		ldap_msgfree(res);
+		dir_pipe_fail_all(p, rc == 0 ? LDAP_TIMEOUT : LDAP_SERVER_DOWN);
+		return DIR_UNAVAILABLE;
+	}
+	op = dir_pipe_find(p, ldap_msgid(res));
+	if (ldap_parse_result(p->d->ld, res, &err, NULL, &diag, NULL, NULL, 1) !=
+	    LDAP_SUCCESS)
+		err = LDAP_OTHER;
+	if (op != NULL) {
+		snprintf(msg, sizeof(msg), "%s%s%s%s", ldap_err2string(err),
+		    diag && *diag ? " (" : "", diag && *diag ? diag : "",
+		    diag && *diag ? ")" : "");
+		dir_pipe_complete(p, op, dir_classify(err), err == LDAP_SUCCESS ? "" : msg);
+	}
+	ldap_memfree(diag);
+	return DIR_OK;
+}
+
+static enum dir_status dir_pipe_send(struct dir_pipe *p, int is_add, const char *dn,
+    const struct dir_mods *m, dir_pipe_cb cb, void *cookie);
+
+void
+dir_pipe_use_transactions(struct dir_pipe *p, int batch)
+{
+	p->batch = batch > 1 ? batch : 0;
+	free(p->queue);
+	p->queue = p->batch ? xcalloc((size_t)batch, sizeof(*p->queue)) : NULL;
+	p->nqueued = 0;
+}
+
+/* Run the queued writes as one transaction; replay them one by one if the
+ * server refuses the transaction. */
+static enum dir_status
+dir_pipe_commit_batch(struct dir_pipe *p)
+{
+	struct dir *d = p->d;
+	struct berval *txnid = NULL;
+	int i, rc, sent = 0, ok = 1, retid = -1, n = p->nqueued;
+
+	p->nqueued = 0;
+	if (n == 0)
+		return DIR_OK;
+	rc = ldap_txn_start_s(d->ld, NULL, NULL, &txnid);
+	if (rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT) {
+		dir_pipe_fail_all(p, rc);
+		for (i = 0; i < n; i++)
+			if (p->queue[i].cb)
+				p->queue[i].cb(p->queue[i].cookie, DIR_UNAVAILABLE, d->err);
+		return DIR_UNAVAILABLE;
+	}
+	if (rc == LDAP_SUCCESS && txnid != NULL) {
+		LDAPControl spec, *ctrls[2] = { &spec, NULL };
+
+		spec.ldctl_oid = LDAP_CONTROL_TXN_SPEC;
+		spec.ldctl_value = *txnid;
+		spec.ldctl_iscritical = 1;
+		for (i = 0; i < n && ok; i++) {
+			LDAPMod **mods = dir_ldapmods(p->queue[i].m);
+			int msgid;
+
+			if (p->queue[i].is_add)
+				rc = ldap_add_ext(d->ld, p->queue[i].dn, mods, ctrls, NULL, &msgid);
+			else
+				rc = ldap_modify_ext(d->ld, p->queue[i].dn, mods, ctrls, NULL, &msgid);
+			dir_ldapmods_free(mods);
+			if (rc != LDAP_SUCCESS)
+				ok = 0;
+			else
+				sent++;
+		}
+		/* Each operation is answered when queued in the transaction. */
+		for (i = 0; i < sent; i++) {
+			struct timeval tv = { d->timeout, 0 };
+			LDAPMessage *res = NULL;
+			int err = LDAP_OTHER;
+
+			if (ldap_result(d->ld, LDAP_RES_ANY, LDAP_MSG_ALL, &tv, &res) <= 0) {
+				ldap_msgfree(res);
+				ok = 0;
+				break;
+			}
+			ldap_parse_result(d->ld, res, &err, NULL, NULL, NULL, NULL, 1);
+			if (err != LDAP_SUCCESS)
+				ok = 0;
+		}
+		rc = ldap_txn_end_s(d->ld, ok, txnid, NULL, NULL, &retid);
+		ber_bvfree(txnid);
+		if (ok && rc == LDAP_SUCCESS) {
+			for (i = 0; i < n; i++)
+				if (p->queue[i].cb)
+					p->queue[i].cb(p->queue[i].cookie, DIR_OK, "");
+			return DIR_OK;
+		}
+	}
+	/* Refused as a whole (or transactions unsupported): one by one. */
+	{
+		int batch = p->batch;
+
+		p->batch = 0;
+		for (i = 0; i < n; i++)
+			if (dir_pipe_send(p, p->queue[i].is_add, p->queue[i].dn, p->queue[i].m,
+			    p->queue[i].cb, p->queue[i].cookie) != DIR_OK)
+				break;
+		for (i = i + 1; i < n; i++)
+			if (p->queue[i].cb)
+				p->queue[i].cb(p->queue[i].cookie, DIR_UNAVAILABLE, d->err);
+		while (!p->broken && p->outstanding > 0)
+			dir_pipe_wait_one(p);
+		p->batch = batch;
+	}
+	return p->broken ? DIR_UNAVAILABLE : DIR_OK;
+}
+
+static enum dir_status
+dir_pipe_send(struct dir_pipe *p, int is_add, const char *dn,
+    const struct dir_mods *m, dir_pipe_cb cb, void *cookie)
+{
+	struct dir_pipe_op *op;
+	LDAPMod **mods;
+	int rc, msgid = 0;
+
+	if (p->broken) {
+		if (cb != NULL)
+			cb(cookie, DIR_UNAVAILABLE, p->d->err);
+		return DIR_UNAVAILABLE;
+	}
+	if (p->batch > 1) {
+		struct dir_pipe_queued *q = &p->queue[p->nqueued++];
+
+		q->is_add = is_add;
+		q->dn = dn;
+		q->m = m;
+		q->cb = cb;
+		q->cookie = cookie;
+		return p->nqueued == p->batch ? dir_pipe_commit_batch(p) : DIR_OK;
+	}
+	while (!p->broken && p->outstanding >= p->window)
+		dir_pipe_wait_one(p);
+	if (p->broken) {
+		if (cb != NULL)
+			cb(cookie, DIR_UNAVAILABLE, p->d->err);
+		return DIR_UNAVAILABLE;
+	}
+	mods = dir_ldapmods(m);
+	if (is_add)
+		rc = ldap_add_ext(p->d->ld, dn, mods, NULL, NULL, &msgid);
+	else
+		rc = ldap_modify_ext(p->d->ld, dn, mods, NULL, NULL, &msgid);
+	dir_ldapmods_free(mods);
+	if (rc != LDAP_SUCCESS) {
+		dir_pipe_fail_all(p, rc);
+		if (cb != NULL)
+			cb(cookie, DIR_UNAVAILABLE, p->d->err);
+		return DIR_UNAVAILABLE;
+	}
+	op = dir_pipe_find(p, 0);
+	op->msgid = msgid;
+	op->cb = cb;
+	op->cookie = cookie;
+	p->outstanding++;
+	return DIR_OK;
+}
+
+enum dir_status
+dir_pipe_add(struct dir_pipe *p, const char *dn, const struct dir_mods *m,
+    dir_pipe_cb cb, void *cookie)
+{
+	return dir_pipe_send(p, 1, dn, m, cb, cookie);
+}
+
+enum dir_status
+dir_pipe_modify(struct dir_pipe *p, const char *dn, const struct dir_mods *m,
+    dir_pipe_cb cb, void *cookie)
+{
+	return dir_pipe_send(p, 0, dn, m, cb, cookie);
+}
+
+enum dir_status
+dir_pipe_flush(struct dir_pipe *p)
+{
+	if (p->batch > 1 && p->nqueued > 0 && dir_pipe_commit_batch(p) != DIR_OK)
+		return DIR_UNAVAILABLE;
+	while (!p->broken && p->outstanding > 0)
+		dir_pipe_wait_one(p);
+	return p->broken ? DIR_UNAVAILABLE : DIR_OK;
+}
+
+void
+dir_pipe_free(struct dir_pipe *p)
+{
+	if (p == NULL)
+		return;
+	free(p->ops);
+	free(p->queue);
+	free(p);
+}

@@ -242,8 +242,7 @@ dir_account_text_ok(const char *what, const char *v, size_t max, char *err,
 	return 0;
 }
 
-/* Build the entry for uid/address; caller frees. */
-static struct dir_mods *
+struct dir_mods *
 dir_account_entry(const struct govmail_conf *c, const struct account_new *a,
     const char *display, const char *uid, const char *address)
 {

@@ -1,0 +1,639 @@
+/*
+ * hr_sync.c — plan and apply HR synchronisation (see hr_sync.h).
+ *
+ * One paged search reads every account (employee id, addresses, the
+ * attributes HR owns); the plan is then computed in memory: no per-row
+ * lookups. Addresses for new accounts come from the template with the
+ * lowest free number, taken in file order against the snapshot, so a
+ * re-run after an interruption fills exactly the gaps the first run left.
+ *
+ * Suspensions made here carry a reason starting with "hr-sync:"; only such
+ * suspensions are lifted when the employee is back at work, so a suspension
+ * an administrator made for another reason is never undone by an export.
+ */
+#include <ldap.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "address_template.h"
+#include "conf.h"
+#include "dir_account.h"
+#include "dir_escape.h"
+#include "dir_schema.h"
+#include "hr_sync.h"
+#include "passwd_hash.h"
+#include "strmap.h"
+#include "xmalloc.h"
+
+#define HR_REASON_PREFIX "hr-sync:"
+
+/* --- agencies --- */
+
+struct hr_agency {
+	char *domain;           /* its own mail domain, or NULL */
+};
+
+struct hr_agencies {
+	struct strmap *codes;   /* active code -> struct hr_agency */
+};
+
+static int
+hr_agency_cb(const struct dir_entry *e, void *arg)
+{
+	struct hr_agencies *a = arg;
+	const char *code = dir_entry_get(e, DIR_AT_AGENCY_CODE);
+	const char *status = dir_entry_get(e, DIR_AT_AGENCY_STATUS);
+	const char *dom = dir_entry_get(e, DIR_AT_MAIL_DOMAIN);
+	struct hr_agency *ag;
+
+	if (code == NULL || (status != NULL && strcasecmp(status, "active") != 0))
+		return 0;
+	ag = xcalloc(1, sizeof(*ag));
+	ag->domain = dom ? xstrdup(dom) : NULL;
+	free(strmap_put(a->codes, code, ag));
+	return 0;
+}
+
+struct hr_agencies *
+hr_agencies_load(struct dir *d, char *err, size_t errlen)
+{
+	static const char *const attrs[] = { DIR_AT_AGENCY_CODE, DIR_AT_AGENCY_STATUS,
+	    DIR_AT_MAIL_DOMAIN, NULL };
+	struct hr_agencies *a = xcalloc(1, sizeof(*a));
+
+	a->codes = strmap_new(1024);
+	if (dir_search(d, dir_base(d), LDAP_SCOPE_SUBTREE,
+	    "(objectClass=" DIR_OC_AGENCY ")", attrs, hr_agency_cb, a) != DIR_OK) {
+		snprintf(err, errlen, "reading agencies: %s", dir_error(d));
+		hr_agencies_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+int
+hr_agency_known(const char *code, void *agencies)
+{
+	return strmap_has(((struct hr_agencies *)agencies)->codes, code);
+}
+
+static void
+hr_agency_free_one(const char *key, void *value, void *arg)
+{
+	struct hr_agency *ag = value;
+
+	(void)key;
+	(void)arg;
+	free(ag->domain);
+	free(ag);
+}
+
+void
+hr_agencies_free(struct hr_agencies *a)
+{
+	if (a == NULL)
+		return;
+	strmap_each(a->codes, hr_agency_free_one, NULL);
+	strmap_free(a->codes);
+	free(a);
+}
+
+/* --- the directory snapshot --- */
+
+struct hr_account {
+	char *dn, *uid, *mail, *cn, *title, *phone, *agency, *status, *reason, *emp;
+	int seen;               /* named by a row of the file */
+};
+
+struct hr_snapshot {
+	struct hr_account *v;
+	size_t n, cap;
+	struct strmap *by_employee;     /* employee id -> index + 1 */
+	struct strmap *taken;           /* every address and uid -> (void *)1 */
+};
+
+static char *
+hr_dup(const struct dir_entry *e, const char *attr)
+{
+	const char *v = dir_entry_get(e, attr);
+
+	return v ? xstrdup(v) : NULL;
+}
+
+static int
+hr_snapshot_cb(const struct dir_entry *e, void *arg)
+{
+	struct hr_snapshot *s = arg;
+	const struct dir_attr *al = dir_entry_attr(e, DIR_AT_ALIAS);
+	const char *emp = dir_entry_get(e, DIR_AT_EMPLOYEENUMBER);
+	const char *uid = dir_entry_get(e, DIR_AT_UID);
+	const char *mail = dir_entry_get(e, DIR_AT_MAIL);
+	struct hr_account *a;
+	size_t i;
+
+	if (uid)
+		strmap_put(s->taken, uid, (void *)1);
+	if (mail)
+		strmap_put(s->taken, mail, (void *)1);
+	for (i = 0; al != NULL && i < al->nvals; i++)
+		strmap_put(s->taken, al->vals[i], (void *)1);
+	if (emp == NULL)
+		return 0;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 1024;
+		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
+	}
+	a = &s->v[s->n++];
+	memset(a, 0, sizeof(*a));
+	a->dn = xstrdup(e->dn);
+	a->uid = hr_dup(e, DIR_AT_UID);
+	a->mail = hr_dup(e, DIR_AT_MAIL);
+	a->cn = hr_dup(e, DIR_AT_CN);
+	a->title = hr_dup(e, DIR_AT_TITLE);
+	a->phone = hr_dup(e, DIR_AT_PHONE);
+	a->agency = hr_dup(e, DIR_AT_AGENCY);
+	a->status = hr_dup(e, DIR_AT_ACCOUNT_STATUS);
+	a->reason = hr_dup(e, DIR_AT_STATUS_REASON);
+	a->emp = xstrdup(emp);
+	strmap_put(s->by_employee, emp, (void *)(uintptr_t)s->n);
+	return 0;
+}
+
+static void
+hr_snapshot_free(struct hr_snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct hr_account *a = &s->v[i];
+
+		free(a->dn); free(a->uid); free(a->mail); free(a->cn); free(a->title);
+		free(a->phone); free(a->agency); free(a->status); free(a->reason);
+		free(a->emp);
+	}
+	free(s->v);
+	strmap_free(s->by_employee);
+	strmap_free(s->taken);
+}
+
+/* --- planning --- */
+
+static struct hr_action *
+hr_plan_push(struct hr_plan *p, enum hr_act kind, unsigned long line,
+    const char *employee_id, const char *name)
+{
+	struct hr_action *a;
+
+	p->actions = xreallocarray(p->actions, p->n + 1, sizeof(*p->actions));
+	a = &p->actions[p->n++];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	a->line = line;
+	a->employee_id = xstrdup(employee_id);
+	a->name = xstrdup(name ? name : "");
+	a->result = DIR_OK;
+	p->count[kind]++;
+	return a;
+}
+
+/* Append "attr" to a comma-separated list. */
+static void
+hr_what_add(char **what, const char *s)
+{
+	char *n = *what ? xasprintf("%s, %s", *what, s) : xstrdup(s);
+
+	free(*what);
+	*what = n;
+}
+
+static int
+hr_differs(const char *cur, const char *want)
+{
+	return strcmp(cur ? cur : "", want) != 0;
+}
+
+/* The changes a row asks of an existing account; kind chosen by status. */
+static void
+hr_plan_existing(struct hr_plan *p, const struct hr_row *r, struct hr_account *acct,
+    const char *now)
+{
+	struct dir_mods *m = dir_mods_new();
+	enum hr_act kind = HR_ACT_UPDATE;
+	char *what = NULL, *reason = NULL;
+	int employed = r->status == HR_WORKING || r->status == HR_ON_LEAVE;
+	int active = acct->status && strcmp(acct->status, DIR_STATUS_ACTIVE) == 0;
+
+	if (hr_differs(acct->cn, r->name)) {
+		const char *sp = strchr(r->name, ' '), *last = strrchr(r->name, ' ');
+		char *sn = sp ? xstrndup(r->name, (size_t)(sp - r->name)) : xstrdup(r->name);
+
+		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_CN, r->name);
+		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_DISPLAYNAME, r->name);
+		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_SN, sn);
+		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_GIVENNAME, last ? last + 1 : r->name);
+		free(sn);
+		hr_what_add(&what, "name");
+	}
+	if (hr_differs(acct->title, r->position)) {
+		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_TITLE, *r->position ? r->position : NULL);
+		hr_what_add(&what, "title");
+	}
+	if (hr_differs(acct->phone, r->phone)) {
+		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_PHONE, *r->phone ? r->phone : NULL);
+		hr_what_add(&what, "phone");
+	}
+	if (hr_differs(acct->agency, r->agency)) {
+		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_AGENCY, r->agency);
+		hr_what_add(&what, "agency");
+	}
+	if (!employed && active) {
+		kind = HR_ACT_SUSPEND;
+		reason = xasprintf(HR_REASON_PREFIX " %s", hr_status_name(r->status));
+	} else if (employed && !active && acct->status &&
+	    strcmp(acct->status, DIR_STATUS_SUSPENDED) == 0 && acct->reason &&
+	    strncmp(acct->reason, HR_REASON_PREFIX, strlen(HR_REASON_PREFIX)) == 0) {
+		kind = HR_ACT_RESUME;
+	}
+	if (kind == HR_ACT_SUSPEND) {
+		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_ACCOUNT_STATUS, DIR_STATUS_SUSPENDED);
+		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_STATUS_REASON, reason);
+		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_STATUS_CHANGED, now);
+	} else if (kind == HR_ACT_RESUME) {
+		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_ACCOUNT_STATUS, DIR_STATUS_ACTIVE);
+		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_STATUS_REASON, NULL);
+		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_STATUS_CHANGED, now);
+	}
+	if (dir_mods_count(m) == 0) {
+		dir_mods_free(m);
+		p->unchanged++;
+		return;
+	}
+	{
+		struct hr_action *a = hr_plan_push(p, kind, r->line, r->employee_id, r->name);
+
+		a->row = r;
+		a->address = xstrdup(acct->mail ? acct->mail : "");
+		a->uid = xstrdup(acct->uid ? acct->uid : "");
+		a->dn = xstrdup(acct->dn);
+		a->mods = m;
+		if (reason != NULL)
+			hr_what_add(&what, reason);
+		a->what = what;
+	}
+	free(reason);
+}
+
+/* Lowest free local part for a name in a domain; reserves it. */
+static int
+hr_allocate(struct hr_snapshot *s, const struct govmail_conf *c, const char *name,
+    const char *domain, char *local, size_t llen, char *addr, size_t alen)
+{
+	char base[96], err[256];
+	unsigned n;
+
+	if (address_local_from_name(c->addr_template, name, base, sizeof(base), err,
+	    sizeof(err)) != 0)
+		return -1;
+	for (n = 1; n <= 100000; n++) {
+		if (address_candidate(base, n, local, llen) != 0)
+			return -1;
+		snprintf(addr, alen, "%s@%s", local, domain);
+		if (strmap_has(s->taken, local) || strmap_has(s->taken, addr))
+			continue;
+		strmap_put(s->taken, local, (void *)1);
+		strmap_put(s->taken, addr, (void *)1);
+		return 0;
+	}
+	return -1;
+}
+
+static void
+hr_plan_create(struct hr_plan *p, struct dir *d, const struct govmail_conf *c,
+    struct hr_snapshot *s, const struct hr_row *r, const struct hr_agencies *ag,
+    int with_passwords)
+{
+	const struct hr_agency *agency = strmap_get(ag->codes, r->agency);
+	const char *domain = agency && agency->domain ? agency->domain :
+	    c->addr_default_domain;
+	char local[96], addr[400], hash[PASSWD_HASH_MAX];
+	struct account_new an;
+	struct hr_action *a;
+
+	a = hr_plan_push(p, HR_ACT_CREATE, r->line, r->employee_id, r->name);
+	a->row = r;
+	if (hr_allocate(s, c, r->name, domain, local, sizeof(local), addr,
+	    sizeof(addr)) != 0) {
+		a->result = DIR_CONSTRAINT;
+		a->error = xstrdup("no address can be made from this name");
+		return;
+	}
+	a->address = xstrdup(addr);
+	a->uid = xstrdup(local);
+	a->dn = dir_account_dn(d, local);
+	a->what = xstrdup(r->agency);
+	memset(&an, 0, sizeof(an));
+	an.name = r->name;
+	an.agency = r->agency;
+	an.employee_id = r->employee_id;
+	an.title = *r->position ? r->position : NULL;
+	an.phone = *r->phone ? r->phone : NULL;
+	an.quota = -1;
+	an.may_send_external = -1;
+	if (with_passwords) {
+		/*
+		 * Generated, high-entropy initial password: {SSHA512} (see
+		 * passwd_hash.c) costs microseconds, so hashing 10,300 of them
+		 * does not hold up the pipelined writes.
+		 */
+		a->password = xmalloc((size_t)c->pw_generated_length + 1);
+		if (passwd_generate(a->password, (size_t)c->pw_generated_length) != 0 ||
+		    passwd_hash_ssha512(a->password, hash, sizeof(hash)) != 0) {
+			a->result = DIR_ERROR;
+			a->error = xstrdup("cannot generate a password");
+			return;
+		}
+		an.password_hash = hash;
+		an.must_change_password = 1;
+	}
+	a->mods = dir_account_entry(c, &an, r->name, local, addr);
+}
+
+struct hr_plan *
+hr_plan_build(struct dir *d, const struct govmail_conf *c, const struct hr_file *hr,
+    const struct hr_agencies *ag, int disable_missing, int with_passwords,
+    char *err, size_t errlen)
+{
+	static const char *const attrs[] = { DIR_AT_UID, DIR_AT_MAIL, DIR_AT_ALIAS,
+	    DIR_AT_EMPLOYEENUMBER, DIR_AT_CN, DIR_AT_TITLE, DIR_AT_PHONE, DIR_AT_AGENCY,
+	    DIR_AT_ACCOUNT_STATUS, DIR_AT_STATUS_REASON, NULL };
+	struct hr_snapshot s;
+	struct hr_plan *p;
+	char now[32];
+	size_t i;
+
+	memset(&s, 0, sizeof(s));
+	s.by_employee = strmap_new(hr->nrows + 1024);
+	s.taken = strmap_new(2 * hr->nrows + 4096);
+	if (dir_search(d, dir_base(d), LDAP_SCOPE_SUBTREE, "(objectClass=" DIR_OC_ACCOUNT ")",
+	    attrs, hr_snapshot_cb, &s) != DIR_OK) {
+		snprintf(err, errlen, "reading accounts: %s", dir_error(d));
+		hr_snapshot_free(&s);
+		return NULL;
+	}
+	p = xcalloc(1, sizeof(*p));
+	dir_generalized_time(now, sizeof(now));
+	for (i = 0; i < s.n; i++)
+		if (s.v[i].status && strcmp(s.v[i].status, DIR_STATUS_ACTIVE) == 0)
+			p->managed_active++;
+	for (i = 0; i < hr->nrows; i++) {
+		const struct hr_row *r = &hr->rows[i];
+		uintptr_t idx = (uintptr_t)strmap_get(s.by_employee, r->employee_id);
+
+		if (idx != 0) {
+			s.v[idx - 1].seen = 1;
+			hr_plan_existing(p, r, &s.v[idx - 1], now);
+		} else if (r->status == HR_WORKING || r->status == HR_ON_LEAVE)
+			hr_plan_create(p, d, c, &s, r, ag, with_passwords);
+		else
+			p->count[HR_ACT_NOACCOUNT]++;
+	}
+	for (i = 0; i < s.n; i++) {
+		struct hr_account *acct = &s.v[i];
+		struct hr_action *a;
+
+		if (acct->seen || acct->status == NULL ||
+		    strcmp(acct->status, DIR_STATUS_ACTIVE) != 0)
+			continue;
+		a = hr_plan_push(p, disable_missing ? HR_ACT_DISABLE : HR_ACT_MISSING, 0,
+		    acct->emp, acct->cn);
+		a->address = xstrdup(acct->mail ? acct->mail : "");
+		a->uid = xstrdup(acct->uid ? acct->uid : "");
+		a->dn = xstrdup(acct->dn);
+		if (disable_missing) {
+			char *reason = xasprintf(HR_REASON_PREFIX " absent from %s", hr->path);
+
+			a->mods = dir_mods_new();
+			dir_mods_put(a->mods, DIR_MOD_REPLACE, DIR_AT_ACCOUNT_STATUS,
+			    DIR_STATUS_DISABLED);
+			dir_mods_put(a->mods, DIR_MOD_REPLACE, DIR_AT_STATUS_REASON, reason);
+			dir_mods_put(a->mods, DIR_MOD_REPLACE, DIR_AT_STATUS_CHANGED, now);
+			a->what = reason;
+		}
+	}
+	hr_snapshot_free(&s);
+	return p;
+}
+
+size_t
+hr_plan_lockouts(const struct hr_plan *p)
+{
+	return p->count[HR_ACT_SUSPEND] + p->count[HR_ACT_DISABLE];
+}
+
+int
+hr_plan_over_guard(const struct hr_plan *p, int max_percent, int floor)
+{
+	size_t n = hr_plan_lockouts(p);
+
+	return n > (size_t)floor && n * 100 > p->managed_active * (size_t)max_percent;
+}
+
+/* --- applying --- */
+
+struct hr_apply_ctx {
+	struct hr_action *a;
+	struct hr_plan *p;
+	void (*done)(struct hr_action *, void *);
+	void *arg;
+	int retry;              /* create refused: try again one by one */
+};
+
+static void
+hr_apply_cb(void *cookie, enum dir_status st, const char *msg)
+{
+	struct hr_apply_ctx *x = cookie;
+
+	x->a->result = st;
+	if (st != DIR_OK) {
+		if (x->a->kind == HR_ACT_CREATE && (st == DIR_EXISTS || st == DIR_CONSTRAINT)) {
+			x->retry = 1;
+			return;
+		}
+		x->a->error = xstrdup(msg);
+		x->p->failed++;
+	}
+	if (x->done)
+		x->done(x->a, x->arg);
+}
+
+/* A create refused because someone took its address meanwhile. */
+static void
+hr_retry_create(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
+    struct hr_action *a, void (*done)(struct hr_action *, void *), void *arg)
+{
+	struct account_created out;
+	struct account_new an;
+	struct dir_mods *m = NULL;
+	char err[1024], hash[PASSWD_HASH_MAX];
+	const struct hr_row *r = a->row;
+	struct dir_entry *e = NULL;
+	char *filter;
+
+	/*
+	 * The employee may already have the account: an interrupted earlier
+	 * run whose last writes reached slapd after this run's snapshot. Then
+	 * this create is done, with that account's address.
+	 */
+	filter = dir_filter_fmt("(&(objectClass=" DIR_OC_ACCOUNT ")(" DIR_AT_EMPLOYEENUMBER
+	    "=%s))", r->employee_id);
+	if (dir_search_one(d, dir_base(d), LDAP_SCOPE_SUBTREE, filter, dir_account_attrs,
+	    &e) == DIR_OK) {
+		free(filter);
+		free(a->address);
+		free(a->dn);
+		a->address = xstrdup(dir_entry_get(e, DIR_AT_MAIL) ? dir_entry_get(e,
+		    DIR_AT_MAIL) : "");
+		a->dn = xstrdup(e->dn);
+		a->result = DIR_OK;
+		dir_entry_free(e);
+		/* Its password is not the one generated now: do not record that,
+		 * and nothing was written now: nothing to audit. */
+		if (a->password != NULL) {
+			explicit_bzero(a->password, strlen(a->password));
+			free(a->password);
+			a->password = NULL;
+		}
+		dir_mods_free(a->mods);
+		a->mods = NULL;
+		free(a->what);
+		a->what = xstrdup("already created by an interrupted run");
+		if (done)
+			done(a, arg);
+		return;
+	}
+	free(filter);
+
+	memset(&an, 0, sizeof(an));
+	an.name = r->name;
+	an.agency = r->agency;
+	an.employee_id = r->employee_id;
+	an.title = *r->position ? r->position : NULL;
+	an.phone = *r->phone ? r->phone : NULL;
+	an.quota = -1;
+	an.may_send_external = -1;
+	if (a->password != NULL && passwd_hash_ssha512(a->password, hash, sizeof(hash)) == 0) {
+		an.password_hash = hash;
+		an.must_change_password = 1;
+	}
+	p->writes++;
+	if (dir_account_create(d, c, &an, &out, err, sizeof(err), &m) == DIR_OK) {
+		free(a->address);
+		free(a->uid);
+		free(a->dn);
+		a->address = xstrdup(out.address);
+		a->uid = xstrdup(out.uid);
+		a->dn = xstrdup(out.dn);
+		a->result = DIR_OK;
+		dir_mods_free(a->mods);
+		a->mods = m;
+	} else {
+		dir_mods_free(m);
+		a->result = dir_last_status(d) == DIR_OK ? DIR_CONSTRAINT : dir_last_status(d);
+		a->error = xstrdup(err);
+		p->failed++;
+	}
+	if (done)
+		done(a, arg);
+}
+
+enum dir_status
+hr_plan_apply(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
+    int window, void (*done)(struct hr_action *, void *), void *arg)
+{
+	struct dir_pipe *pipe = dir_pipe_new(d, window);
+	struct hr_apply_ctx *ctx = xcalloc(p->n ? p->n : 1, sizeof(*ctx));
+	enum dir_status st = DIR_OK;
+	size_t i;
+
+	dir_pipe_use_transactions(pipe, c->hr_transaction_size);
+	for (i = 0; i < p->n; i++) {
+		struct hr_action *a = &p->actions[i];
+
+		if (a->mods == NULL || a->result != DIR_OK)
+			continue;
+		ctx[i].a = a;
+		ctx[i].p = p;
+		ctx[i].done = done;
+		ctx[i].arg = arg;
+		p->writes++;
+		if (a->kind == HR_ACT_CREATE)
+			st = dir_pipe_add(pipe, a->dn, a->mods, hr_apply_cb, &ctx[i]);
+		else
+			st = dir_pipe_modify(pipe, a->dn, a->mods, hr_apply_cb, &ctx[i]);
+		if (st != DIR_OK)
+			break;
+	}
+	if (st == DIR_OK)
+		st = dir_pipe_flush(pipe);
+	dir_pipe_free(pipe);
+	if (st != DIR_OK) {
+		/* Whatever was not sent did not happen. */
+		for (; i < p->n; i++)
+			if (p->actions[i].mods != NULL && ctx[i].a == NULL &&
+			    p->actions[i].result == DIR_OK) {
+				p->actions[i].result = DIR_UNAVAILABLE;
+				p->actions[i].error = xstrdup(dir_error(d));
+				p->failed++;
+			}
+	} else {
+		for (i = 0; i < p->n; i++)
+			if (ctx[i].retry)
+				hr_retry_create(d, c, p, &p->actions[i], done, arg);
+	}
+	free(ctx);
+	return st;
+}
+
+const char *
+hr_act_name(enum hr_act k)
+{
+	switch (k) {
+	case HR_ACT_CREATE: return "create";
+	case HR_ACT_UPDATE: return "update";
+	case HR_ACT_SUSPEND: return "suspend";
+	case HR_ACT_RESUME: return "resume";
+	case HR_ACT_DISABLE: return "disable";
+	case HR_ACT_MISSING: return "missing";
+	case HR_ACT_NOACCOUNT: return "no-account";
+	}
+	return "?";
+}
+
+void
+hr_plan_free(struct hr_plan *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->n; i++) {
+		struct hr_action *a = &p->actions[i];
+
+		free(a->employee_id);
+		free(a->name);
+		free(a->address);
+		free(a->uid);
+		free(a->dn);
+		free(a->what);
+		dir_mods_free(a->mods);
+		if (a->password) {
+			explicit_bzero(a->password, strlen(a->password));
+			free(a->password);
+		}
+		free(a->error);
+	}
+	free(p->actions);
+	free(p);
+}
