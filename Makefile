@@ -48,7 +48,7 @@ PROGS += bin/govmaild
 ASAN_PROGS += $(ASAN)/bin/govmaild
 endif
 
-.PHONY: all deps check unit integration run stop install clean asan fuzz
+.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision
 all: $(PROGS)
 
 deps:
@@ -108,6 +108,12 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 fuzz: $(FUZZ_BINS)
+
+# Benchmarks print figures next to a reference run; they assert nothing.
+bench-provision: deps
+	@$(MAKE) --no-print-directory bin/govmailctl
+	@scripts/bench-provision
+bench: bench-provision
 
 check: deps
 	@$(MAKE) --no-print-directory all asan
