@@ -32,6 +32,13 @@ int utf8_decode(const char **p, const char *end, uint32_t *cp);
 size_t utf8_encode(uint32_t cp, char *out);
 
 /*
+ * Length (1..4) of the well-formed UTF-8 sequence at s, reading at most n
+ * bytes, with its code point in *cp; 0 if s does not start one (overlongs,
+ * surrogates, values above U+10FFFF and truncated sequences are refused).
+ */
+size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
+
+/*
  * Strict UTF-8 check of s[0..len). Returns 0 if valid; otherwise -1 and,
  * if bad_offset is not NULL, the byte offset (0-based) where the first
  * invalid sequence starts.

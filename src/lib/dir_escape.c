@@ -12,6 +12,7 @@
 #include <ldap.h>
 
 #include "dir_escape.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define DIR_ATTR_MAX 128	/* longest attribute name / OID accepted */
@@ -43,38 +44,15 @@ static int
 dir_escape_text_ok(const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t len, i;
-	unsigned int c;
+	size_t n = strlen(str), len;
+	uint32_t c;
 
-	while (*s != '\0') {
-		if (s[0] < 0x80) {
-			if (s[0] < 0x20 || s[0] == 0x7F)
-				return 0;
-			s++;
-			continue;
-		}
-		if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-			len = 2;
-			c = s[0] & 0x1F;
-		} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-			len = 3;
-			c = s[0] & 0x0F;
-		} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-			len = 4;
-			c = s[0] & 0x07;
-		} else
-			return 0;
-		/* The terminating NUL is not a continuation byte: no overrun. */
-		for (i = 1; i < len; i++) {
-			if ((s[i] & 0xC0) != 0x80)
-				return 0;
-			c = (c << 6) | (s[i] & 0x3F);
-		}
-		if ((len == 2 && c <= 0x9F) ||
-		    (len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
-		    (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
+	while (n > 0) {
+		if ((len = utf8_seq(s, n, &c)) == 0 || c < 0x20 || c == 0x7F ||
+		    (c >= 0x80 && c <= 0x9F))
 			return 0;
 		s += len;
+		n -= len;
 	}
 	return 1;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json_writer.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 enum json_ctx { JSON_CTX_TOP, JSON_CTX_OBJECT, JSON_CTX_ARRAY };
@@ -128,56 +129,16 @@ json_end_array(struct json_writer *w)
 	json_end(w, JSON_CTX_ARRAY);
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at s (at most n bytes) and its
- * code point in *cp, or 0 if s[0] does not start one (overlong forms,
- * surrogates and values above U+10FFFF are not well-formed).
- */
-static size_t
-json_utf8_seq(const unsigned char *s, size_t n, unsigned int *cp)
-{
-	size_t len, i;
-	unsigned int c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		c = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		c = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
-	    (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 static void
 json_put_string(FILE *fp, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	unsigned int cp;
+	uint32_t cp;
 	size_t i = 0, len;
 
 	putc('"', fp);
 	while (i < n) {
-		len = json_utf8_seq(s + i, n - i, &cp);
+		len = utf8_seq(s + i, n - i, &cp);
 		if (len == 0) {
 			fputs("\xEF\xBF\xBD", fp);	/* U+FFFD */
 			i++;

@@ -9,6 +9,7 @@
 #include <syslog.h>
 
 #include "log.h"
+#include "utf8.h"
 
 static const char *log_progname = "govmail";
 static enum log_target log_target_current = LOG_TO_STDERR;
@@ -109,51 +110,19 @@ fatalx(int code, const char *fmt, ...)
 	exit(code);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t
-log_utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		cp = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		cp = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return len;
-}
-
 char *
 log_escape(char *dst, size_t dstlen, const char *src, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)src;
 	size_t n = strlen(src), i = 0, o = 0, seq;
+	uint32_t cp;
 
 	if (dstlen == 0)
 		return dst;
 	if (n > max)
 		n = max;
 	while (i < n) {
-		seq = log_utf8_seq(s + i, n - i);
+		seq = utf8_seq(s + i, n - i, &cp);
 		if (seq == 1 && s[i] >= 0x20 && s[i] < 0x7F && s[i] != '\\') {
 			if (o + 1 >= dstlen)
 				break;

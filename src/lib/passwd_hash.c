@@ -26,6 +26,7 @@
 #include <openssl/rand.h>
 
 #include "passwd_hash.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define PASSWD_SALT_LEN    16
@@ -320,45 +321,6 @@ passwd_verify(const char *password, const char *stored)
 	return -1;
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at s (at most n bytes) with its
- * code point in *cp, or 0 (overlongs, surrogates, > U+10FFFF rejected).
- */
-static size_t
-passwd_utf8_seq(const unsigned char *s, size_t n, unsigned int *cp)
-{
-	size_t len, i;
-	unsigned int c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		c = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		c = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
-	    (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 static int
 passwd_policy_fail(char *err, size_t errlen, const char *msg)
 {
@@ -372,7 +334,8 @@ passwd_check_policy(const char *pw, size_t min_len, char *err, size_t errlen)
 {
 	const unsigned char *s = (const unsigned char *)pw;
 	size_t n, i = 0, len, nchars = 0;
-	unsigned int cp, classes = 0;
+	uint32_t cp;
+	unsigned int classes = 0;
 	char msg[128];
 
 	if (pw == NULL || *pw == '\0')
@@ -384,7 +347,7 @@ passwd_check_policy(const char *pw, size_t min_len, char *err, size_t errlen)
 		return passwd_policy_fail(err, errlen, msg);
 	}
 	while (i < n) {
-		if ((len = passwd_utf8_seq(s + i, n - i, &cp)) == 0)
+		if ((len = utf8_seq(s + i, n - i, &cp)) == 0)
 			return passwd_policy_fail(err, errlen,
 			    "password is not valid UTF-8");
 		if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))

@@ -387,3 +387,13 @@ utf8_nfc_vietnamese(const char *s)
 	free(b.ccc);
 	return out;
 }
+
+size_t
+utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	const char *p = (const char *)s, *start = p;
+
+	if (n == 0 || utf8_decode(&p, start + n, cp) != 0)
+		return 0;
+	return (size_t)(p - start);
+}
