@@ -12,7 +12,9 @@
 #include "audit_log.h"
 #include "cli.h"
 #include "conf.h"
+#include "address_template.h"
 #include "dir.h"
+#include "dir_account.h"
 #include "json_writer.h"
 #include "xmalloc.h"
 
@@ -221,6 +223,42 @@ cli_getopt_pos(struct cli *cli, int argc, char **argv, const struct option *opts
 			cli_usage_fail(cli, "unexpected argument '%s'", argv[optind]);
 		pos[(*npos)++] = argv[optind++];
 	}
+}
+
+struct dir_entry *
+cli_account(struct cli *cli, struct dir *d, const char *key)
+{
+	struct dir_entry *e = NULL;
+	enum dir_status st = dir_account_find(d, key, &e);
+
+	if (st == DIR_NOT_FOUND)
+		cli_fail(EX_NOUSER, "no account has the address or uid '%s'", key);
+	if (st != DIR_OK)
+		cli_dir_fail(cli, "looking up the account");
+	return e;
+}
+
+char *
+cli_address(const char *s)
+{
+	char err[256], *a = xstrdup(s);
+
+	dir_lower(a);
+	if (address_check(a, err, sizeof(err)) != 0)
+		cli_fail(EX_DATAERR, "invalid address '%s': %s", s, err);
+	return a;
+}
+
+int
+cli_entry_has(const struct dir_entry *e, const char *attr, const char *value)
+{
+	const struct dir_attr *a = dir_entry_attr(e, attr);
+	size_t i;
+
+	for (i = 0; a != NULL && i < a->nvals; i++)
+		if (strcasecmp(a->vals[i], value) == 0)
+			return 1;
+	return 0;
 }
 
 long long

@@ -81,6 +81,13 @@ void cli_usage(struct cli *cli, FILE *fp);
 void cli_usage_fail(struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
+/* The account named by key (address, alias or uid), or exit 67/69. */
+struct dir_entry *cli_account(struct cli *cli, struct dir *d, const char *key);
+/* A lowercased, checked address (exit 65 when malformed). */
+char *cli_address(const char *s);
+/* Is value among attr's values in e (case-insensitive)? */
+int cli_entry_has(const struct dir_entry *e, const char *attr, const char *value);
+
 /* Parse a size like 2147483648, 500M, 2G (binary units); -1 if invalid. */
 long long cli_parse_size(const char *s);
 

@@ -26,20 +26,6 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
-/* The account named by key (address, alias or uid), or exit 67. */
-static struct dir_entry *
-account_load(struct cli *cli, struct dir *d, const char *key)
-{
-	struct dir_entry *e = NULL;
-	enum dir_status st = dir_account_find(d, key, &e);
-
-	if (st == DIR_NOT_FOUND)
-		cli_fail(EX_NOUSER, "no account has the address or uid '%s'", key);
-	if (st != DIR_OK)
-		cli_dir_fail(cli, "looking up the account");
-	return e;
-}
-
 /* Apply mods to the account and audit; exits on failure. */
 static void
 account_apply(struct cli *cli, struct dir *d, const struct dir_entry *e,
@@ -203,7 +189,7 @@ cmd_account_show(struct cli *cli, int argc, char **argv)
 {
 	const char *key = account_arg(cli, argc, argv, NULL, NULL, NULL);
 	struct dir *d = cli_dir(cli);
-	struct dir_entry *e = account_load(cli, d, key);
+	struct dir_entry *e = cli_account(cli, d, key);
 
 	if (cli->json)
 		account_print_json(e, cli->json);
@@ -402,7 +388,7 @@ cmd_account_modify(struct cli *cli, int argc, char **argv)
 		free(display);
 	}
 	d = cli_begin_change(cli);
-	e = account_load(cli, d, key);
+	e = cli_account(cli, d, key);
 	account_apply(cli, d, e, o.m, "account.modify");
 	if (!cli->json)
 		printf("modified %s\n", dir_entry_get(e, DIR_AT_MAIL));
@@ -436,7 +422,7 @@ cmd_account_move(struct cli *cli, int argc, char **argv)
 	if (agency == NULL)
 		cli_usage_fail(cli, "--agency is required");
 	d = cli_begin_change(cli);
-	e = account_load(cli, d, key);
+	e = cli_account(cli, d, key);
 	filter = dir_filter_fmt("(&(objectClass=" DIR_OC_AGENCY ")(" DIR_AT_AGENCY_CODE
 	    "=%s))", agency);
 	st = dir_search_one(d, dir_base(d), LDAP_SCOPE_SUBTREE, filter, aattrs, &ag);
@@ -459,19 +445,6 @@ cmd_account_move(struct cli *cli, int argc, char **argv)
 	dir_mods_free(m);
 	dir_entry_free(e);
 	return EX_OK;
-}
-
-/* Is value among the values of attr in e (case-insensitive)? */
-static int
-entry_has(const struct dir_entry *e, const char *attr, const char *value)
-{
-	const struct dir_attr *a = dir_entry_attr(e, attr);
-	size_t i;
-
-	for (i = 0; a != NULL && i < a->nvals; i++)
-		if (strcasecmp(a->vals[i], value) == 0)
-			return 1;
-	return 0;
 }
 
 /* The domain of addr must be a governed, active domain. */
@@ -498,18 +471,6 @@ require_governed(struct cli *cli, struct dir *d, const char *addr)
 	dir_entry_free(e);
 }
 
-/* Validate and lowercase a new address; exits 65 when it is malformed. */
-static char *
-new_address(const char *s)
-{
-	char err[256], *a = xstrdup(s);
-
-	dir_lower(a);
-	if (address_check(a, err, sizeof(err)) != 0)
-		cli_fail(EX_DATAERR, "invalid address '%s': %s", s, err);
-	return a;
-}
-
 int
 cmd_account_rename(struct cli *cli, int argc, char **argv)
 {
@@ -527,15 +488,15 @@ cmd_account_rename(struct cli *cli, int argc, char **argv)
 		;
 	if (npos != 2)
 		cli_usage_fail(cli, "expected ADDRESS NEW-ADDRESS");
-	addr = new_address(pos[1]);
+	addr = cli_address(pos[1]);
 	d = cli_begin_change(cli);
-	e = account_load(cli, d, pos[0]);
+	e = cli_account(cli, d, pos[0]);
 	old = dir_entry_get(e, DIR_AT_MAIL);
 	if (strcasecmp(old, addr) == 0)
 		cli_fail(EX_DATAERR, "%s already is the account's address", addr);
 	require_governed(cli, d, addr);
 	m = dir_mods_new();
-	if (entry_has(e, DIR_AT_ALIAS, addr)) {
+	if (cli_entry_has(e, DIR_AT_ALIAS, addr)) {
 		/* Promote an existing alias: swap it with the primary address. */
 		dir_mods_put(m, DIR_MOD_DELETE, DIR_AT_ALIAS, addr);
 	} else {
@@ -590,7 +551,7 @@ account_set_status(struct cli *cli, int argc, char **argv, const char *status,
 				cli_fail(EX_DATAERR, "--reason contains a control character");
 	}
 	d = cli_begin_change(cli);
-	e = account_load(cli, d, key);
+	e = cli_account(cli, d, key);
 	m = dir_mods_new();
 	dir_generalized_time(now, sizeof(now));
 	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_ACCOUNT_STATUS, status);
@@ -652,7 +613,7 @@ cmd_account_purge(struct cli *cli, int argc, char **argv)
 	int force = 0;
 	const char *key = account_arg(cli, argc, argv, opts, force_opt, &force);
 	struct dir *d = cli_begin_change(cli);
-	struct dir_entry *e = account_load(cli, d, key);
+	struct dir_entry *e = cli_account(cli, d, key);
 	const char *status = dir_entry_get(e, DIR_AT_ACCOUNT_STATUS);
 	long long age = age_seconds(dir_entry_get(e, DIR_AT_STATUS_CHANGED));
 	long long keep = (long long)cli_conf(cli)->acct_retention_days * 86400;
@@ -713,7 +674,7 @@ cmd_account_passwd(struct cli *cli, int argc, char **argv)
 	int must;
 
 	d = cli_begin_change(cli);
-	e = account_load(cli, d, key);
+	e = cli_account(cli, d, key);
 	account_hash_new_password(cli, o.generate, hash, sizeof(hash), plain, sizeof(plain));
 	must = o.must_change >= 0 ? o.must_change :
 	    (o.generate ? cli_conf(cli)->pw_must_change_initial : 0);

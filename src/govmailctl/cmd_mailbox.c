@@ -26,30 +26,6 @@ mailbox_args(struct cli *cli, int argc, char **argv, int min, int max)
 		cli_usage_fail(cli, "wrong number of arguments");
 }
 
-static struct dir_entry *
-mailbox_account(struct cli *cli, struct dir *d, const char *key)
-{
-	struct dir_entry *e = NULL;
-	enum dir_status st = dir_account_find(d, key, &e);
-
-	if (st == DIR_NOT_FOUND)
-		cli_fail(EX_NOUSER, "no account has the address or uid '%s'", key);
-	if (st != DIR_OK)
-		cli_dir_fail(cli, "looking up the account");
-	return e;
-}
-
-static char *
-mailbox_address(const char *s)
-{
-	char err[256], *a = xstrdup(s);
-
-	dir_lower(a);
-	if (address_check(a, err, sizeof(err)) != 0)
-		cli_fail(EX_DATAERR, "invalid address '%s': %s", s, err);
-	return a;
-}
-
 static void
 mailbox_apply(struct cli *cli, struct dir *d, const struct dir_entry *e,
     struct dir_mods *m, const char *op)
@@ -57,18 +33,6 @@ mailbox_apply(struct cli *cli, struct dir *d, const struct dir_entry *e,
 	if (dir_modify(d, e->dn, m) != DIR_OK)
 		cli_dir_fail(cli, op);
 	cli_audit(cli, op, dir_entry_get(e, DIR_AT_MAIL), e->dn, m, NULL);
-}
-
-static int
-mailbox_has(const struct dir_entry *e, const char *attr, const char *v)
-{
-	const struct dir_attr *a = dir_entry_attr(e, attr);
-	size_t i;
-
-	for (i = 0; a != NULL && i < a->nvals; i++)
-		if (strcasecmp(a->vals[i], v) == 0)
-			return 1;
-	return 0;
 }
 
 int
@@ -83,9 +47,9 @@ cmd_alias_add(struct cli *cli, int argc, char **argv)
 	int used;
 
 	mailbox_args(cli, argc, argv, 2, 2);
-	alias = mailbox_address(argv[optind + 1]);
+	alias = cli_address(argv[optind + 1]);
 	d = cli_begin_change(cli);
-	e = mailbox_account(cli, d, argv[optind]);
+	e = cli_account(cli, d, argv[optind]);
 	filter = dir_filter_fmt("(&(objectClass=" DIR_OC_DOMAIN ")(" DIR_AT_DOMAIN_NAME
 	    "=%s))", strchr(alias, '@') + 1);
 	st = dir_search_one(d, dir_base(d), LDAP_SCOPE_SUBTREE, filter, attrs, &dom);
@@ -119,10 +83,10 @@ cmd_alias_remove(struct cli *cli, int argc, char **argv)
 	char *alias;
 
 	mailbox_args(cli, argc, argv, 2, 2);
-	alias = mailbox_address(argv[optind + 1]);
+	alias = cli_address(argv[optind + 1]);
 	d = cli_begin_change(cli);
-	e = mailbox_account(cli, d, argv[optind]);
-	if (!mailbox_has(e, DIR_AT_ALIAS, alias))
+	e = cli_account(cli, d, argv[optind]);
+	if (!cli_entry_has(e, DIR_AT_ALIAS, alias))
 		cli_fail(EX_DATAERR, "%s is not an alias of %s", alias,
 		    dir_entry_get(e, DIR_AT_MAIL));
 	m = dir_mods_new();
@@ -147,16 +111,16 @@ cmd_forward_set(struct cli *cli, int argc, char **argv)
 	mailbox_args(cli, argc, argv, 2, 0);
 	m = dir_mods_new();
 	for (i = optind + 1; i < argc; i++) {
-		char *a = mailbox_address(argv[i]);
+		char *a = cli_address(argv[i]);
 
 		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_FORWARD, a);
 		free(a);
 	}
 	d = cli_begin_change(cli);
-	e = mailbox_account(cli, d, argv[optind]);
+	e = cli_account(cli, d, argv[optind]);
 	for (i = optind + 1; i < argc; i++)
 		if (strcasecmp(argv[i], dir_entry_get(e, DIR_AT_MAIL)) == 0 ||
-		    mailbox_has(e, DIR_AT_ALIAS, argv[i]))
+		    cli_entry_has(e, DIR_AT_ALIAS, argv[i]))
 			cli_fail(EX_DATAERR, "%s is the account's own address: that would loop",
 			    argv[i]);
 	mailbox_apply(cli, d, e, m, "forward.set");
@@ -177,7 +141,7 @@ cmd_forward_clear(struct cli *cli, int argc, char **argv)
 
 	mailbox_args(cli, argc, argv, 1, 1);
 	d = cli_begin_change(cli);
-	e = mailbox_account(cli, d, argv[optind]);
+	e = cli_account(cli, d, argv[optind]);
 	m = dir_mods_new();
 	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_FORWARD, NULL);
 	mailbox_apply(cli, d, e, m, "forward.clear");
@@ -202,7 +166,7 @@ cmd_quota_set(struct cli *cli, int argc, char **argv)
 		cli_fail(EX_DATAERR, "bad size '%s' (bytes, or a number with K, M, G or T)",
 		    argv[optind + 1]);
 	d = cli_begin_change(cli);
-	e = mailbox_account(cli, d, argv[optind]);
+	e = cli_account(cli, d, argv[optind]);
 	m = dir_mods_new();
 	snprintf(buf, sizeof(buf), "%lld", q);
 	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_QUOTA, q > 0 ? buf : NULL);

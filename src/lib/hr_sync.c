@@ -285,6 +285,20 @@ hr_plan_existing(struct hr_plan *p, const struct hr_row *r, struct hr_account *a
 	free(reason);
 }
 
+/* The account a row describes (configured defaults for the rest). */
+static void
+hr_account_new(const struct hr_row *r, struct account_new *an)
+{
+	memset(an, 0, sizeof(*an));
+	an->name = r->name;
+	an->agency = r->agency;
+	an->employee_id = r->employee_id;
+	an->title = *r->position ? r->position : NULL;
+	an->phone = *r->phone ? r->phone : NULL;
+	an->quota = -1;
+	an->may_send_external = -1;
+}
+
 /* Lowest free local part for a name in a domain; reserves it. */
 static int
 hr_allocate(struct hr_snapshot *s, const struct govmail_conf *c, const char *name,
@@ -333,14 +347,7 @@ hr_plan_create(struct hr_plan *p, struct dir *d, const struct govmail_conf *c,
 	a->uid = xstrdup(local);
 	a->dn = dir_account_dn(d, local);
 	a->what = xstrdup(r->agency);
-	memset(&an, 0, sizeof(an));
-	an.name = r->name;
-	an.agency = r->agency;
-	an.employee_id = r->employee_id;
-	an.title = *r->position ? r->position : NULL;
-	an.phone = *r->phone ? r->phone : NULL;
-	an.quota = -1;
-	an.may_send_external = -1;
+	hr_account_new(r, &an);
 	if (with_passwords) {
 		/*
 		 * Generated, high-entropy initial password: {SSHA512} (see
@@ -515,14 +522,7 @@ hr_retry_create(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
 	}
 	free(filter);
 
-	memset(&an, 0, sizeof(an));
-	an.name = r->name;
-	an.agency = r->agency;
-	an.employee_id = r->employee_id;
-	an.title = *r->position ? r->position : NULL;
-	an.phone = *r->phone ? r->phone : NULL;
-	an.quota = -1;
-	an.may_send_external = -1;
+	hr_account_new(r, &an);
 	if (a->password != NULL && passwd_hash_ssha512(a->password, hash, sizeof(hash)) == 0) {
 		an.password_hash = hash;
 		an.must_change_password = 1;
