@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <ldap.h>
+#include <sasl/sasl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,22 @@ dir_read_password(const char *path, char *err, size_t errlen)
 	}
 }
 
+/* SASL interaction for EXTERNAL: no prompts, take the defaults. */
+static int
+dir_sasl_interact(LDAP *ld, unsigned flags, void *defaults, void *in)
+{
+	sasl_interact_t *it = in;
+
+	(void)ld;
+	(void)flags;
+	(void)defaults;
+	for (; it != NULL && it->id != SASL_CB_LIST_END; it++) {
+		it->result = it->defresult ? it->defresult : "";
+		it->len = (unsigned)strlen(it->result);
+	}
+	return LDAP_SUCCESS;
+}
+
 struct dir *
 dir_open(const struct govmail_conf *c, char *err, size_t errlen, int *exit_code)
 {
@@ -199,7 +216,8 @@ dir_open(const struct govmail_conf *c, char *err, size_t errlen, int *exit_code)
 	rc = dir_connect(d, &d->ld);
 	if (rc == LDAP_SUCCESS) {
 		if (c->ldap_sasl_external) {
-			rc = ldap_sasl_bind_s(d->ld, NULL, "EXTERNAL", &cred, NULL, NULL, NULL);
+			rc = ldap_sasl_interactive_bind_s(d->ld, NULL, "EXTERNAL", NULL, NULL,
+			    LDAP_SASL_QUIET, dir_sasl_interact, NULL);
 			d->bound_as = xstrdup("SASL EXTERNAL");
 		} else {
 			cred.bv_val = pw;

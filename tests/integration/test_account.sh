@@ -149,3 +149,11 @@ check_rc "unreadable config: exit 78" 78 $G -c "$T/nonexistent.conf" account lis
 printf 'ldap = {\n  uri = "ldap://x";\n  timeout = "ten";\n};\n' >"$T/bad.conf"
 check_rc "config with a wrong type: exit 78" 78 $G -c "$T/bad.conf" account list
 expect_match "config error names file and line" "$(cat "$T/last.err")" "bad.conf:3: ldap.timeout must be an integer"
+
+# SASL EXTERNAL over ldapi: root on the server administers without a password.
+cat >"$T/external.conf" <<CONF
+ldap = { uri = "$LDAPI_URI"; sasl_external = true; base_dn = "$LDAP_BASE"; };
+audit = { log_file = "$T/audit.log"; };
+CONF
+check "SASL EXTERNAL over ldapi: domain add" $G -c "$T/external.conf" domain add external.gov.vn
+expect_match "SASL EXTERNAL: the domain is there" "$($G -c "$T/external.conf" domain list)" "external.gov.vn"
