@@ -49,7 +49,8 @@ struct hr_plan {
 	size_t unchanged;
 	size_t managed_active;       /* active accounts with an employee id */
 	size_t writes;               /* write operations sent by apply */
-	size_t failed;
+	size_t failed;               /* writes the directory refused */
+	size_t invalid;              /* planned actions that cannot be done */
 };
 
 /* Snapshot of agencies: 1 if code may be used, for hr_read's callback. */

@@ -268,11 +268,11 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 		for (k = HR_ACT_CREATE; k <= HR_ACT_NOACCOUNT; k++)
 			printf(" %zu %s,", p->count[k], hr_act_name((enum hr_act)k));
 		printf(" %zu unchanged; writes: %zu, failed: %zu%s\n", p->unchanged, p->writes,
-		    p->failed, dry_run ? " (dry run: nothing was changed)" : "");
+		    p->failed + p->invalid, dry_run ? " (dry run: nothing was changed)" : "");
 	}
 	if (rc == EX_OK && p->failed > 0)
 		rc = EX_TEMPFAIL;
-	if (rc == EX_OK && hr->nerrors > 0)
+	if (rc == EX_OK && (hr->nerrors > 0 || p->invalid > 0))
 		rc = EX_DATAERR;
 	hr_plan_free(p);
 	hr_free(hr);

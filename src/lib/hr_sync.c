@@ -37,6 +37,7 @@ struct hr_agency {
 
 struct hr_agencies {
 	struct strmap *codes;   /* active code -> struct hr_agency */
+	struct strmap *domains; /* active governed domains */
 };
 
 static int
@@ -56,17 +57,34 @@ hr_agency_cb(const struct dir_entry *e, void *arg)
 	return 0;
 }
 
+static int
+hr_domain_cb(const struct dir_entry *e, void *arg)
+{
+	struct hr_agencies *a = arg;
+	const char *name = dir_entry_get(e, DIR_AT_DOMAIN_NAME);
+	const char *status = dir_entry_get(e, DIR_AT_DOMAIN_STATUS);
+
+	if (name != NULL && (status == NULL || strcasecmp(status, "active") == 0))
+		strmap_put(a->domains, name, (void *)1);
+	return 0;
+}
+
 struct hr_agencies *
 hr_agencies_load(struct dir *d, char *err, size_t errlen)
 {
 	static const char *const attrs[] = { DIR_AT_AGENCY_CODE, DIR_AT_AGENCY_STATUS,
 	    DIR_AT_MAIL_DOMAIN, NULL };
+	static const char *const dattrs[] = { DIR_AT_DOMAIN_NAME, DIR_AT_DOMAIN_STATUS,
+	    NULL };
 	struct hr_agencies *a = xcalloc(1, sizeof(*a));
 
 	a->codes = strmap_new(1024);
+	a->domains = strmap_new(16);
 	if (dir_search(d, dir_base(d), LDAP_SCOPE_SUBTREE,
-	    "(objectClass=" DIR_OC_AGENCY ")", attrs, hr_agency_cb, a) != DIR_OK) {
-		snprintf(err, errlen, "reading agencies: %s", dir_error(d));
+	    "(objectClass=" DIR_OC_AGENCY ")", attrs, hr_agency_cb, a) != DIR_OK ||
+	    dir_search(d, dir_base(d), LDAP_SCOPE_SUBTREE,
+	    "(objectClass=" DIR_OC_DOMAIN ")", dattrs, hr_domain_cb, a) != DIR_OK) {
+		snprintf(err, errlen, "reading agencies and domains: %s", dir_error(d));
 		hr_agencies_free(a);
 		return NULL;
 	}
@@ -97,6 +115,7 @@ hr_agencies_free(struct hr_agencies *a)
 		return;
 	strmap_each(a->codes, hr_agency_free_one, NULL);
 	strmap_free(a->codes);
+	strmap_free(a->domains);
 	free(a);
 }
 
@@ -337,10 +356,18 @@ hr_plan_create(struct hr_plan *p, struct dir *d, const struct govmail_conf *c,
 
 	a = hr_plan_push(p, HR_ACT_CREATE, r->line, r->employee_id, r->name);
 	a->row = r;
+	if (!strmap_has(ag->domains, domain)) {
+		a->result = DIR_CONSTRAINT;
+		a->error = xasprintf("domain %s is not an active governed domain "
+		    "(govmailctl domain add %s)", domain, domain);
+		p->invalid++;
+		return;
+	}
 	if (hr_allocate(s, c, r->name, domain, local, sizeof(local), addr,
 	    sizeof(addr)) != 0) {
 		a->result = DIR_CONSTRAINT;
 		a->error = xstrdup("no address can be made from this name");
+		p->invalid++;
 		return;
 	}
 	a->address = xstrdup(addr);
@@ -359,6 +386,7 @@ hr_plan_create(struct hr_plan *p, struct dir *d, const struct govmail_conf *c,
 		    passwd_hash_ssha512(a->password, hash, sizeof(hash)) != 0) {
 			a->result = DIR_ERROR;
 			a->error = xstrdup("cannot generate a password");
+			p->invalid++;
 			return;
 		}
 		an.password_hash = hash;

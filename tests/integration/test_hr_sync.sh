@@ -121,6 +121,23 @@ check_rc "JSON lines: good lines applied, the broken one rejected (65)" 65 $G hr
 expect_match "JSON \\u escapes decoded" "$(cat "$T/last.out")" "create +J001 +daoht@haugiang.gov.vn +Huỳnh Thị Đào"
 expect_match "JSON line error has its line number" "$(cat "$T/last.err")" "hr3.jsonl:4: malformed JSON string"
 
+# --- an agency whose own domain is not governed ------------------------------
+check "agency with its own, ungoverned, domain" ldapmodify -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" <<LDIF
+dn: govmailAgencyCode=sgtvt,ou=agencies,$LDAP_BASE
+changetype: modify
+replace: govmailMailDomain
+govmailMailDomain: gtvt.example.vn
+LDIF
+printf 'employee_id,full_name,agency_code,status\nD001,Lý Văn Đạt,sgtvt,working\n' >"$T/hr4.csv"
+check_rc "a row whose domain is not governed fails (65)" 65 $G hr sync "$T/hr4.csv"
+expect_match "... and says why" "$(cat "$T/last.out")" "FAILED: domain gtvt.example.vn is not an active governed domain"
+expect_eq "... and creates nothing" "$(t_count '(employeeNumber=D001)')" "0"
+ldapmodify -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" >/dev/null <<LDIF
+dn: govmailAgencyCode=sgtvt,ou=agencies,$LDAP_BASE
+changetype: modify
+delete: govmailMailDomain
+LDIF
+
 # --- the mass lock-out guard --------------------------------------------------
 head -1 "$T/hr2.csv" >"$T/truncated.csv"
 t_govmail_conf 'hr = { passwords_file = "'"$T"'/passwords.csv"; max_suspend_floor = 0; };'
