@@ -38,7 +38,7 @@ ASAN_CTL_OBJS := $(CTL_SRCS:%.c=$(ASAN)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 ASAN_DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(ASAN)/%.o)
 # govmaild also needs libetpan (MIME, SMTP client); only its -l flags (see above).
-DAEMON_LDLIBS := $(LDLIBS) -letpan
+DAEMON_LDLIBS := $(LDLIBS) -letpan -lpthread
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN)/tests/%)
 
 PROGS := bin/govmailctl

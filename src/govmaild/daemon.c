@@ -1,0 +1,145 @@
+/*
+ * daemon.c — detach, pid file, fd limit, privilege drop (see daemon.h).
+ * The drop follows the fixed order Postfix and OpenSMTPD use: look the
+ * user up, set groups, set gid, chdir("/"), set uid, then forbid regaining
+ * privileges; and it checks that root cannot be regained.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+void
+daemon_detach(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		fatal(71, "fork");
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		fatal(71, "setsid");
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+int
+daemon_pidfile_write(const char *path, char *err, size_t errlen)
+{
+	char tmp[4096];
+	FILE *fp;
+	int fd;
+
+	if (*path == '\0')
+		return 0;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0 ||
+	    (fp = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	fprintf(fp, "%ld\n", (long)getpid());
+	if (fclose(fp) != 0 || rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+void
+daemon_pidfile_remove(const char *path)
+{
+	/* After the privilege drop this may be refused; a stale pid file is
+	 * harmless because it is replaced at the next start. */
+	if (*path != '\0')
+		(void)unlink(path);
+}
+
+void
+daemon_raise_nofile(unsigned long want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want) ?
+		    want : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			log_warn("cannot raise the open file limit to %lu", want);
+	}
+}
+
+int
+daemon_user_exists(const char *user)
+{
+	return *user == '\0' || getpwnam(user) != NULL;
+}
+
+int
+daemon_drop_privileges(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	if (*user != '\0') {
+		if ((pw = getpwnam(user)) == NULL) {
+			snprintf(err, errlen, "smtpd.user: no such user \"%s\"", user);
+			return -1;
+		}
+		if (geteuid() == 0) {
+			if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0) {
+				snprintf(err, errlen, "cannot set group of %s: %s", user,
+				    strerror(errno));
+				return -1;
+			}
+		}
+		if (chdir("/") != 0) {
+			snprintf(err, errlen, "chdir /: %s", strerror(errno));
+			return -1;
+		}
+		if (geteuid() == 0 && setuid(pw->pw_uid) != 0) {
+			snprintf(err, errlen, "cannot become %s: %s", user, strerror(errno));
+			return -1;
+		}
+		if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid) {
+			snprintf(err, errlen, "running as uid %ld, not as %s",
+			    (long)geteuid(), user);
+			return -1;
+		}
+		if (pw->pw_uid != 0 && setuid(0) == 0) {
+			snprintf(err, errlen, "could regain root after dropping it");
+			return -1;
+		}
+	} else if (chdir("/") != 0) {
+		snprintf(err, errlen, "chdir /: %s", strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+		snprintf(err, errlen, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,323 @@
+/*
+ * listener.c — sockets, accept loop, session threads, signals, drain
+ * (see listener.h). The main thread only accepts and handles signals
+ * (through a signalfd); all SMTP work happens in session threads.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "daemon_conf.h"
+#include "listener.h"
+#include "log.h"
+#include "smtp_io.h"
+#include "smtp_session.h"
+#include "xmalloc.h"
+
+/* Session threads block in poll() and keep big buffers on the heap, so a
+ * small stack is enough; sanitizers need more room. */
+#if defined(__SANITIZE_ADDRESS__)
+#define LISTENER_STACK (512 * 1024)
+#else
+#define LISTENER_STACK (128 * 1024)
+#endif
+
+static atomic_int listener_sessions;
+static atomic_int listener_drain_flag;
+
+struct listener_job {
+	int fd;
+	struct sockaddr_storage peer;
+	struct daemon_conf *dc;
+};
+
+int
+listener_draining(void)
+{
+	return atomic_load(&listener_drain_flag);
+}
+
+int
+listener_active(void)
+{
+	return atomic_load(&listener_sessions);
+}
+
+/* "host:port" or "[v6]:port" into host and port strings. */
+static int
+listener_split(const char *spec, char *host, size_t hlen, char *port, size_t plen)
+{
+	const char *colon = strrchr(spec, ':');
+	size_t n;
+
+	if (colon == NULL)
+		return -1;
+	n = (size_t)(colon - spec);
+	if (spec[0] == '[' && n >= 2 && spec[n - 1] == ']') {
+		spec++;
+		n -= 2;
+	}
+	if (n == 0 || n >= hlen)
+		return -1;
+	memcpy(host, spec, n);
+	host[n] = '\0';
+	snprintf(port, plen, "%s", colon + 1);
+	return 0;
+}
+
+int
+listener_open(struct listener *l, const struct govmail_conf *c, char *err,
+    size_t errlen)
+{
+	size_t i;
+
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < c->smtpd_relay_listen.n; i++) {
+		const char *spec = c->smtpd_relay_listen.v[i];
+		struct addrinfo hints, *res = NULL;
+		char host[256], port[16];
+		int fd, one = 1, gai;
+
+		if (listener_split(spec, host, sizeof(host), port, sizeof(port)) != 0) {
+			snprintf(err, errlen, "smtpd.relay_listen: bad address \"%s\"", spec);
+			return -1;
+		}
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+		if ((gai = getaddrinfo(host, port, &hints, &res)) != 0) {
+			snprintf(err, errlen, "%s: %s", spec, gai_strerror(gai));
+			return -1;
+		}
+		fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+		    (res->ai_family == AF_INET6 &&
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+		    bind(fd, res->ai_addr, res->ai_addrlen) != 0 ||
+		    listen(fd, c->smtpd_max_sessions) != 0) {
+			snprintf(err, errlen, "cannot listen on %s: %s", spec, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			freeaddrinfo(res);
+			return -1;
+		}
+		freeaddrinfo(res);
+		l->fds = xreallocarray(l->fds, l->nfds + 1, sizeof(int));
+		l->fds[l->nfds++] = fd;
+	}
+	return 0;
+}
+
+void
+listener_block_signals(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+static void *
+listener_thread(void *arg)
+{
+	struct listener_job *job = arg;
+
+	smtp_session_run(job->fd, &job->peer, job->dc);
+	daemon_conf_release(job->dc);
+	free(job);
+	atomic_fetch_sub(&listener_sessions, 1);
+	return NULL;
+}
+
+/* Refuse a connection at once, without blocking the accept loop. */
+static void
+listener_refuse(int fd, const char *hostname, const char *why)
+{
+	char msg[400];
+	int n = snprintf(msg, sizeof(msg), "421 4.3.2 %s %s\r\n", hostname, why);
+
+	if (n > 0)
+		(void)send(fd, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(fd);
+}
+
+/* Accept one connection and start its session. Returns 0, or -1 when
+ * there is nothing more to accept now. */
+static int
+listener_accept(int lfd, pthread_attr_t *attr)
+{
+	struct sockaddr_storage peer;
+	socklen_t plen = sizeof(peer);
+	struct daemon_conf *dc;
+	struct listener_job *job;
+	pthread_t tid;
+	int fd, one = 1;
+
+	fd = accept4(lfd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("accept");
+		if (errno == EMFILE || errno == ENFILE)
+			usleep(100000);
+		return -1;
+	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	dc = daemon_conf_acquire();
+	if (atomic_load(&listener_sessions) >= dc->conf->smtpd_max_sessions) {
+		log_warnx("refusing connection: %d sessions (smtpd.max_sessions)",
+		    atomic_load(&listener_sessions));
+		listener_refuse(fd, dc->hostname,
+		    "Error: too many sessions, try again later");
+		daemon_conf_release(dc);
+		return 0;
+	}
+	job = xcalloc(1, sizeof(*job));
+	job->fd = fd;
+	job->peer = peer;
+	job->dc = dc;
+	atomic_fetch_add(&listener_sessions, 1);
+	if (pthread_create(&tid, attr, listener_thread, job) != 0) {
+		atomic_fetch_sub(&listener_sessions, 1);
+		log_warnx("cannot start a session thread");
+		listener_refuse(fd, dc->hostname, "Error: out of resources, try again later");
+		daemon_conf_release(dc);
+		free(job);
+	}
+	return 0;
+}
+
+/* SIGHUP: load the file again; keep the old configuration on error. */
+static void
+listener_reload(const char *conf_path)
+{
+	struct daemon_conf *cur, *dc;
+	char err[1024];
+
+	if ((dc = daemon_conf_load(conf_path, err, sizeof(err))) == NULL) {
+		log_warnx("reload failed, keeping the running configuration: %s", err);
+		return;
+	}
+	cur = daemon_conf_acquire();
+	if (strcmp(cur->conf->smtpd_user, dc->conf->smtpd_user) != 0 ||
+	    cur->conf->smtpd_relay_listen.n != dc->conf->smtpd_relay_listen.n)
+		log_warnx("reload: smtpd.user and smtpd.relay_listen take effect at restart");
+	daemon_conf_release(cur);
+	daemon_conf_install(dc);
+	log_info("configuration reloaded from %s", conf_path);
+}
+
+/* After SIGTERM: no new sessions; wait for those in flight. */
+static int
+listener_drain(struct listener *l, int sfd)
+{
+	struct daemon_conf *dc = daemon_conf_acquire();
+	uint64_t deadline = smtp_io_now_ms() + 1000u * (uint64_t)dc->conf->smtpd_drain_timeout;
+	size_t i;
+
+	daemon_conf_release(dc);
+	for (i = 0; i < l->nfds; i++)
+		close(l->fds[i]);
+	l->nfds = 0;
+	atomic_store(&listener_drain_flag, 1);
+	log_info("shutting down: %d sessions in flight", listener_active());
+	while (listener_active() > 0) {
+		struct pollfd pfd = { sfd, POLLIN, 0 };
+		struct signalfd_siginfo si;
+
+		if (smtp_io_now_ms() >= deadline) {
+			log_warnx("drain deadline passed with %d sessions open; exiting",
+			    listener_active());
+			return 0;
+		}
+		if (poll(&pfd, 1, 100) > 0 &&
+		    read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
+		    (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)) {
+			log_warnx("second signal: exiting with %d sessions open",
+			    listener_active());
+			return 0;
+		}
+	}
+	log_info("all sessions finished; exiting");
+	return 0;
+}
+
+int
+listener_run(struct listener *l, const char *conf_path)
+{
+	struct pollfd *pfds = xcalloc(l->nfds + 1, sizeof(*pfds));
+	pthread_attr_t attr;
+	sigset_t set;
+	int sfd, rc;
+	size_t i;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0)
+		fatal(71, "signalfd");
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, LISTENER_STACK);
+	for (;;) {
+		int stop = 0;
+
+		pfds[0].fd = sfd;
+		pfds[0].events = POLLIN;
+		for (i = 0; i < l->nfds; i++) {
+			pfds[i + 1].fd = l->fds[i];
+			pfds[i + 1].events = POLLIN;
+		}
+		if (poll(pfds, l->nfds + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal(71, "poll");
+		}
+		if (pfds[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo == SIGHUP)
+					listener_reload(conf_path);
+				else
+					stop = 1;
+			}
+		}
+		if (stop)
+			break;
+		for (i = 0; i < l->nfds; i++) {
+			int k;
+
+			/* a burst of connections is taken in one go */
+			for (k = 0; (pfds[i + 1].revents & POLLIN) && k < 64; k++)
+				if (listener_accept(l->fds[i], &attr) != 0)
+					break;
+		}
+	}
+	rc = listener_drain(l, sfd);
+	pthread_attr_destroy(&attr);
+	close(sfd);
+	free(pfds);
+	free(l->fds);
+	l->fds = NULL;
+	return rc;
+}

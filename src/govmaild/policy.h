@@ -1,0 +1,64 @@
+/*
+ * policy.h — the one place where govmaild decides about a session, a
+ * sender, a recipient or a message. Every check returns a named verdict:
+ * accept, reject (code, enhanced code, text) or tempfail, plus the name of
+ * the rule that decided, for the log. Stage 1 rules: size limit,
+ * recipient count limit, no open relay (relay domains unless the client is
+ * in trusted networks). Directory rules (governed domains, account status,
+ * anti-spoofing) and content rules (attachments, signatures) plug in here
+ * through the same request/verdict pair.
+ * Not for: protocol syntax or sequencing (smtp_session.c).
+ */
+#ifndef GOVMAIL_POLICY_H
+#define GOVMAIL_POLICY_H
+
+#include <stddef.h>
+
+struct govmail_conf;
+
+enum policy_stage {
+	POLICY_CONNECT,   /* client address known */
+	POLICY_MAIL,      /* + sender, declared size */
+	POLICY_RCPT,      /* + one recipient, count so far */
+	POLICY_DATA       /* + message size (content checks later) */
+};
+
+enum policy_action { POLICY_ACCEPT, POLICY_REJECT, POLICY_TEMPFAIL };
+
+struct policy_request {
+	enum policy_stage stage;
+	const char *client_addr;   /* effective (XCLIENT-given) address */
+	const char *helo;
+	const char *sender;        /* "" = null sender */
+	const char *recipient;     /* POLICY_RCPT */
+	size_t nrcpt;              /* recipients accepted so far */
+	long long size;            /* declared (MAIL) or actual (DATA); -1 unknown */
+	const char *login;         /* authenticated user, NULL if none (later) */
+};
+
+struct policy_verdict {
+	enum policy_action action;
+	int code;                  /* 250, 550, 451 ... */
+	char enh[12];              /* "5.7.1" */
+	char text[200];            /* reply text (ASCII) */
+	const char *rule;          /* name for the log: "relay", "size", ... */
+};
+
+struct policy;
+
+/* Build from configuration; NULL with a message in err if invalid. */
+struct policy *policy_new(const struct govmail_conf *c, char *err, size_t errlen);
+void policy_free(struct policy *p);
+
+/* The decision for one request. Never fails: trouble is a tempfail. */
+void policy_check(const struct policy *p, const struct policy_request *rq,
+    struct policy_verdict *v);
+
+/* Network lists, for the session's use of XCLIENT and logging. */
+int policy_client_trusted(const struct policy *p, const char *addr);
+int policy_xclient_allowed(const struct policy *p, const char *addr);
+
+/* "accept", "reject", "tempfail". */
+const char *policy_action_name(enum policy_action a);
+
+#endif

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""sink.py — a capturing SMTP server for govmaild's tests (the next hop).
+
+    sink.py PORT DIR [--xforward]
+
+Accepts SMTP on 127.0.0.1:PORT. Every message accepted is written to DIR
+as N.eml (content, dot-unstuffed), N.raw (the DATA bytes exactly as they
+came over the wire, stuffing included) and N.env (JSON: helo, mail, rcpts,
+xforward, flags), written to a temporary name and renamed, so counting
+*.env is exact.
+
+Behaviour for one test is changed without restarting, through files in DIR:
+    reply.mail, reply.rcpt, reply.data   a full reply line ("451 4.3.0 busy")
+                                         used instead of 250 for that stage
+    delay.data                           seconds to wait before the final
+                                         reply to a message (if the client
+                                         has gone by then, nothing is saved)
+and by recipients: local part "tempfail..." gets 451 4.2.0, "reject..."
+gets 550 5.1.1. The sink itself is strict: only CRLF.CRLF ends DATA, and
+bare CR/LF seen in DATA are recorded in the flags of N.env.
+"""
+import asyncio
+import itertools
+import json
+import os
+import sys
+
+PORT = int(sys.argv[1])
+DIR = sys.argv[2]
+XFORWARD = "--xforward" in sys.argv
+counter = itertools.count(1)
+
+
+def control(name):
+    try:
+        with open(os.path.join(DIR, name)) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return ""
+
+
+def save(env, raw, content):
+    # the pid keeps names unique across restarts of the sink
+    base = os.path.join(DIR, "%d-%d" % (os.getpid(), next(counter)))
+    for ext, data in ((".raw", raw), (".eml", content)):
+        with open(base + ext + ".tmp", "wb") as f:
+            f.write(data)
+        os.rename(base + ext + ".tmp", base + ext)
+    with open(base + ".env.tmp", "w") as f:
+        json.dump(env, f)
+    os.rename(base + ".env.tmp", base + ".env")
+    return os.path.basename(base)
+
+
+async def handle(reader, writer):
+    async def send(line):
+        writer.write(line.encode() + b"\r\n")
+        await writer.drain()
+
+    env = {"helo": None, "mail": None, "rcpts": [], "xforward": {}}
+    await send("220 sink.test ESMTP test sink")
+    try:
+        while True:
+            line = await reader.readuntil(b"\n")
+            cmd = line.rstrip(b"\r\n").decode("latin-1")
+            verb = cmd.split(" ")[0].upper()
+            with open(os.path.join(DIR, "commands.log"), "a") as f:
+                f.write(cmd + "\n")
+            if verb == "EHLO":
+                env["helo"] = cmd[5:]
+                ext = ["sink.test", "PIPELINING", "SIZE 104857600", "8BITMIME",
+                       "ENHANCEDSTATUSCODES"]
+                if XFORWARD:
+                    ext.append("XFORWARD NAME ADDR PROTO HELO")
+                for i, e in enumerate(ext):
+                    await send("250%s%s" % ("-" if i < len(ext) - 1 else " ", e))
+            elif verb == "HELO":
+                env["helo"] = cmd[5:]
+                await send("250 sink.test")
+            elif verb == "XFORWARD":
+                for kv in cmd.split(" ")[1:]:
+                    k, _, v = kv.partition("=")
+                    env["xforward"][k] = v
+                await send("250 2.0.0 Ok")
+            elif verb == "MAIL":
+                r = control("reply.mail")
+                if r:
+                    await send(r)
+                    continue
+                env["mail"] = cmd[10:]
+                env["rcpts"] = []
+                await send("250 2.1.0 Ok")
+            elif verb == "RCPT":
+                addr = cmd[8:].strip("<>")
+                local = addr.split("@")[0].lower()
+                r = control("reply.rcpt")
+                if r:
+                    await send(r)
+                elif local.startswith("tempfail"):
+                    await send("451 4.2.0 <%s>: mailbox busy, try later" % addr)
+                elif local.startswith("reject"):
+                    await send("550 5.1.1 <%s>: Recipient address rejected: User unknown" % addr)
+                else:
+                    env["rcpts"].append(addr)
+                    await send("250 2.1.5 Ok")
+            elif verb == "DATA":
+                if env["mail"] is None or not env["rcpts"]:
+                    await send("503 5.5.1 need MAIL and RCPT")
+                    continue
+                await send("354 go ahead")
+                raw, content, flags, prev_crlf = [], [], set(), True
+                while True:
+                    ln = await reader.readuntil(b"\n")
+                    if ln == b".\r\n" and prev_crlf:
+                        break
+                    raw.append(ln)
+                    crlf = ln.endswith(b"\r\n")
+                    if not crlf:
+                        flags.add("bare_lf")
+                    if b"\r" in (ln[:-2] if crlf else ln[:-1]):
+                        flags.add("bare_cr")
+                    # a leading dot is stuffing only at the start of a line
+                    content.append(ln[1:] if prev_crlf and ln.startswith(b".") else ln)
+                    prev_crlf = crlf
+                raw, content = b"".join(raw), b"".join(content)
+                delay = control("delay.data")
+                if delay:
+                    await asyncio.sleep(float(delay))
+                    if reader.at_eof():
+                        break   # the client gave up waiting: not accepted
+                r = control("reply.data")
+                if r:
+                    await send(r)
+                else:
+                    env["flags"] = sorted(flags)
+                    name = save(dict(env), raw, content)
+                    await send("250 2.0.0 Ok: queued as %s" % name)
+                env["mail"], env["rcpts"] = None, []
+            elif verb == "RSET":
+                env["mail"], env["rcpts"] = None, []
+                await send("250 2.0.0 Ok")
+            elif verb == "NOOP":
+                await send("250 2.0.0 Ok")
+            elif verb == "QUIT":
+                await send("221 2.0.0 Bye")
+                break
+            else:
+                await send("502 5.5.1 not implemented")
+    except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+        pass
+    finally:
+        writer.close()
+
+
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", PORT, limit=4 << 20,
+                                        backlog=2048)
+    with open(os.path.join(DIR, "ready"), "w") as f:
+        f.write(str(os.getpid()))
+    async with server:
+        await server.serve_forever()
+
+
+asyncio.run(main())
