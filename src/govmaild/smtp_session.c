@@ -633,8 +633,8 @@ session_cmd_data(struct smtp_session *s)
 			"data rate too low", "connection lost" };
 
 		if (end != DATA_EOF)
-			session_reply(s, 421, "4.4.2", "%s Error: %s exceeded, closing",
-			    s->dc->hostname, end == DATA_SLOW ? "minimum data rate" : why[end]);
+			session_reply(s, 421, "4.4.2", "%s Error: %s%s, closing",
+			    s->dc->hostname, why[end], end == DATA_SLOW ? "" : " exceeded");
 		log_info("%s: data aborted session=%s client=[%s] reason=\"%s\" size=%llu",
 		    s->qid, s->sid, s->client_addr, why[end], size);
 		session_log_message(s, end == DATA_EOF ? "aborted" : "tempfail", size, NULL);
