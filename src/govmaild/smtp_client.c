@@ -250,6 +250,24 @@ fail:
 	return -1;
 }
 
+/* The next hop would not talk to us at all: whatever it said, that is a
+ * connection failure (the client gets 4xx), never a 5xx to pass back. */
+static void
+smtp_client_refused(struct smtp_reply *r, const char *stage)
+{
+	char was[200];
+
+	if (r->code == 0) {
+		r->fail = SMTP_CLIENT_CONNECT;
+		return;
+	}
+	snprintf(was, sizeof(was), "%.199s", r->text);
+	snprintf(r->text, sizeof(r->text), "%.12s refused: %d %s", stage, r->code, was);
+	r->code = 0;
+	r->enh[0] = '\0';
+	r->fail = SMTP_CLIENT_CONNECT;
+}
+
 struct smtp_client *
 smtp_client_open(const struct smtp_client_opts *o, struct smtp_reply *r)
 {
@@ -287,8 +305,7 @@ smtp_client_open(const struct smtp_client_opts *o, struct smtp_reply *r)
 	code = smtp_client_reply(c, (int)(deadline > smtp_io_now_ms() ?
 	    deadline - smtp_io_now_ms() : 1), r, NULL);
 	if (code != 220) {
-		if (code == 0)
-			r->fail = SMTP_CLIENT_CONNECT;
+		smtp_client_refused(r, "greeting");
 		smtp_client_close(c);
 		return NULL;
 	}
@@ -305,6 +322,7 @@ smtp_client_open(const struct smtp_client_opts *o, struct smtp_reply *r)
 		code = smtp_client_command(c, cmd, r);
 	}
 	if (code < 200 || code > 299) {
+		smtp_client_refused(r, "EHLO/HELO");
 		smtp_client_close(c);
 		return NULL;
 	}

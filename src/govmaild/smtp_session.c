@@ -395,6 +395,12 @@ session_cmd_mail(struct smtp_session *s)
 	}
 	code = session_nh_begin(s, 0, &r);
 	if (code < 200 || code > 299) {
+		if (code == 0) {
+			char why[320];
+
+			log_warnx("%s: next hop %s:%d: %s", s->qid, s->conf->nh_host,
+			    s->conf->nh_port, smtp_reply_format(&r, why, sizeof(why)));
+		}
 		session_reply_nexthop(s, &r);
 		session_log_reject(s, "MAIL", "next-hop");
 		s->qid[0] = '\0';

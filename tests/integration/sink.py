@@ -10,6 +10,8 @@ xforward, flags), written to a temporary name and renamed, so counting
 *.env is exact.
 
 Behaviour for one test is changed without restarting, through files in DIR:
+    reply.greeting                       a reply line sent instead of 220,
+                                         then the connection is closed
     reply.mail, reply.rcpt, reply.data   a full reply line ("451 4.3.0 busy")
                                          used instead of 250 for that stage
     delay.data                           seconds to wait before the final
@@ -58,6 +60,11 @@ async def handle(reader, writer):
         await writer.drain()
 
     env = {"helo": None, "mail": None, "rcpts": [], "xforward": {}}
+    r = control("reply.greeting")
+    if r:
+        await send(r)
+        writer.close()
+        return
     await send("220 sink.test ESMTP test sink")
     try:
         while True:

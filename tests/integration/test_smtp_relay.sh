@@ -418,6 +418,14 @@ out=$( { open_txn a@example.org down@haugiang.gov.vn; printf 'S DATA\\r\\n\nR\nS
 expect_match "next hop back: the retry is accepted" "$out" '250 2\.0\.0 Ok: queued'
 expect_eq "... and delivered once" "$(count "$T/sink")" "$((n0 + 1))"
 
+echo "554 5.3.2 No SMTP service here" >"$T/sink/reply.greeting"
+out=$( { open_txn a@example.org x@haugiang.gov.vn; } | chat "$P1")
+expect_match "next hop refuses the connection (554 greeting): 451 4.4.1, never a 5xx" "$out" \
+	'451 4\.4\.1 Error: next hop unavailable, try again later'
+expect_match "... with the reason in the log" "$(cat "$T/d1.log")" \
+	'next hop 127\.0\.0\.1:[0-9]+: no reply \(cannot connect: greeting refused: 554 No SMTP service here\)'
+rm -f "$T/sink/reply.greeting"
+
 out=$( { open_txn a@example.org tempfail1@haugiang.gov.vn reject1@haugiang.gov.vn ok1@haugiang.gov.vn; printf 'S DATA\\r\\n\nR\nS Subject: partial\\r\\n\\r\\npartial\\r\\n.\\r\\n\nR\n'; } | chat "$P1")
 expect_match "next hop 4xx for a recipient: passed back" "$out" '451 4\.2\.0 <tempfail1@haugiang\.gov\.vn>: mailbox busy, try later'
 expect_match "next hop 5xx for a recipient: passed back" "$out" '550 5\.1\.1 <reject1@haugiang\.gov\.vn>: Recipient address rejected: User unknown'
