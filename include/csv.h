@@ -24,10 +24,14 @@ struct csv_row {
 struct csv_reader *csv_open(FILE *fp);
 /*
  * Read the next row. Returns 1 with a row, 0 at end of input, -1 for a
- * malformed row (message with the line number in err; the row is skipped
- * and reading may continue).
+ * malformed row (message with the line number in err, and row->line set;
+ * the row is skipped and reading may continue, except after an
+ * unterminated quote, which runs to the end of the input: then
+ * csv_truncated() is true).
  */
 int csv_next(struct csv_reader *r, struct csv_row *row, char *err, size_t errlen);
+/* 1 if a quoted field ran to the end of the input (the rest is lost). */
+int csv_truncated(const struct csv_reader *r);
 void csv_close(struct csv_reader *r);
 
 #endif

@@ -17,7 +17,7 @@ enum hr_status { HR_WORKING, HR_ON_LEAVE, HR_RETIRED, HR_TRANSFERRED };
 
 struct hr_row {
 	unsigned long line;
-	char *employee_id;
+	char *employee_id;      /* upper-cased: ids compare like LDAP does */
 	char *name;             /* display form: NFC, proper case, single spaces */
 	char *agency;           /* lowercased code */
 	char *position;         /* may be "" */
@@ -36,6 +36,9 @@ struct hr_file {
 	size_t nrows;
 	struct hr_error *errors;
 	size_t nerrors;
+	int fatal;              /* the file as a whole is unusable (no header,
+				 * empty, rest lost to an unterminated quote):
+				 * nothing must be planned from it */
 };
 
 /*

@@ -38,6 +38,7 @@ struct hr_action {
 	char *what;                  /* e.g. "title, telephoneNumber" or a reason */
 	struct dir_mods *mods;       /* NULL for report-only actions */
 	char *password;              /* generated initial password (create) */
+	int readdressed;             /* create retried with another address */
 	enum dir_status result;      /* after apply */
 	char *error;
 };

@@ -59,6 +59,22 @@ hr_audit_op(enum hr_act k)
 	}
 }
 
+/* Append "employee_id,address,password" to the passwords file; exit 74
+ * (before anything else is written) if that fails. */
+static void
+hr_write_password(struct hr_run *run, const struct hr_action *a)
+{
+	char *line = xasprintf("%s,%s,%s\n", a->employee_id, a->address, a->password);
+	size_t len = strlen(line);
+	ssize_t n = write(run->pwfd, line, len);
+
+	explicit_bzero(line, len);
+	free(line);
+	if (n < 0 || (size_t)n != len)
+		cli_fail(EX_IOERR, "cannot write the initial-passwords file: %s",
+		    n < 0 ? strerror(errno) : "short write");
+}
+
 /* Called by hr_plan_apply as each write completes. */
 static void
 hr_done(struct hr_action *a, void *arg)
@@ -73,17 +89,9 @@ hr_done(struct hr_action *a, void *arg)
 		else
 			snprintf(source, sizeof(source), "%s", run->file);
 		cli_audit(run->cli, hr_audit_op(a->kind), a->address, a->dn, a->mods, source);
-		if (a->kind == HR_ACT_CREATE && a->password != NULL && run->pwfd >= 0) {
-			char *line = xasprintf("%s,%s,%s\n", a->employee_id, a->address,
-			    a->password);
-			ssize_t n = write(run->pwfd, line, strlen(line));
-
-			explicit_bzero(line, strlen(line));
-			if (n < 0)
-				cli_warn("cannot write the initial password of %s: %s",
-				    a->address, strerror(errno));
-			free(line);
-		}
+		/* Created under another address than planned: a corrected line. */
+		if (a->kind == HR_ACT_CREATE && a->readdressed && a->password != NULL)
+			hr_write_password(run, a);
 	}
 	if (run->cli->json == NULL)
 		hr_print_action(run, a);
@@ -223,6 +231,10 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 		else
 			fprintf(stderr, "%s: %s\n", pos[0], hr->errors[i].message);
 	}
+	/* A file that is unusable as a whole must not be taken as "nobody works here". */
+	if (hr->fatal)
+		cli_fail(EX_DATAERR, "%s cannot be used (see above); nothing was changed",
+		    pos[0]);
 	p = hr_plan_build(d, c, hr, ag, disable_missing, !dry_run, err, sizeof(err));
 	if (p == NULL)
 		cli_fail(dir_status_exit(dir_last_status(d)), "%s", err);
@@ -245,8 +257,23 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 			for (i = 0; i < p->n; i++)
 				hr_print_action(&run, &p->actions[i]);
 	} else {
-		if (p->count[HR_ACT_CREATE] > 0)
+		if (p->count[HR_ACT_CREATE] > 0) {
+			/*
+			 * Every planned password is on disk before any account is
+			 * created: an interruption can leave a line for an account
+			 * that was not made (the re-run appends a new line; the last
+			 * line of an employee id counts), never an account whose
+			 * password is nowhere.
+			 */
 			run.pwfd = hr_open_passwords(pwpath ? pwpath : c->hr_passwords_file);
+			for (i = 0; i < p->n; i++)
+				if (p->actions[i].kind == HR_ACT_CREATE &&
+				    p->actions[i].password != NULL && p->actions[i].mods != NULL)
+					hr_write_password(&run, &p->actions[i]);
+			if (fsync(run.pwfd) != 0)
+				cli_fail(EX_IOERR, "cannot sync the initial-passwords file: %s",
+				    strerror(errno));
+		}
 		run.progress = cli->json == NULL && isatty(STDERR_FILENO) && run.total > 500;
 		if (hr_plan_apply(d, c, p, c->hr_pipeline_window, hr_done, &run) != DIR_OK)
 			rc = dir_status_exit(dir_last_status(d));

@@ -176,7 +176,7 @@ const struct conf_key conf_keys[] = {
 
 	{ "passwords.min_length", CONF_INT, "12", 8, 128, OFF(pw_min_length), NULL,
 	  "shortest password a person may choose" },
-	{ "passwords.generated_length", CONF_INT, "20", 16, 128,
+	{ "passwords.generated_length", CONF_INT, "20", 20, 128,
 	  OFF(pw_generated_length), NULL, "length of generated passwords" },
 	{ "passwords.must_change_initial", CONF_BOOL, "true", 0, 1,
 	  OFF(pw_must_change_initial), NULL,
@@ -189,7 +189,7 @@ const struct conf_key conf_keys[] = {
 	{ "hr.max_suspend_percent", CONF_INT, "5", 0, 100,
 	  OFF(hr_max_suspend_percent), NULL,
 	  "hr sync refuses to suspend/disable more than this share of accounts" },
-	{ "hr.max_suspend_floor", CONF_INT, "10", 0, 100000,
+	{ "hr.max_suspend_floor", CONF_INT, "0", 0, 100000,
 	  OFF(hr_max_suspend_floor), NULL,
 	  "lock-outs allowed in any run, whatever the share (small directories)" },
 	{ "hr.passwords_file", CONF_STR, "/var/lib/govmail/initial-passwords.csv", 0, 0,

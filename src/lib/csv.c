@@ -16,6 +16,7 @@ struct csv_reader {
 	size_t nfields;
 	char *buf;                /* current field being built */
 	size_t len;
+	int truncated;            /* an unterminated quote ate the rest */
 };
 
 struct csv_reader *
@@ -39,6 +40,12 @@ csv_clear(struct csv_reader *r)
 		free(r->fields[i]);
 	r->nfields = 0;
 	r->len = 0;
+}
+
+int
+csv_truncated(const struct csv_reader *r)
+{
+	return r->truncated;
 }
 
 void
@@ -89,6 +96,7 @@ csv_next(struct csv_reader *r, struct csv_row *row, char *err, size_t errlen)
 		if (ch == 0xEF) {
 			if (getc(r->fp) != 0xBB || getc(r->fp) != 0xBF) {
 				snprintf(err, errlen, "line 1: invalid byte order mark");
+				row->line = 1;
 				csv_skip_line(r);
 				return -1;
 			}
@@ -102,7 +110,10 @@ again:
 		ch = getc(r->fp);
 		if (ch == EOF) {
 			if (quoted) {
-				snprintf(err, errlen, "line %lu: unterminated quoted field", start);
+				snprintf(err, errlen, "line %lu: unterminated quoted field "
+				    "(everything after it up to line %lu is lost)", start, r->line);
+				r->truncated = 1;
+				row->line = start;
 				csv_clear(r);
 				return -1;
 			}
@@ -169,6 +180,7 @@ store:
 		r->buf[r->len++] = (char)ch;
 	}
 	if (csv_push(r, start, err, errlen) != 0) {
+		row->line = start;
 		csv_clear(r);
 		return -1;
 	}
@@ -177,6 +189,7 @@ store:
 	row->line = start;
 	return 1;
 bad:
+	row->line = start;
 	if (!quoted)
 		csv_skip_line(r);
 	else {

@@ -193,6 +193,8 @@ hr_take_row(struct hr_reader *r, unsigned long line, char *const vals[NCOLS])
 		return;
 	}
 	row.employee_id = xstrdup(vals[COL_ID]);
+	for (i = 0; row.employee_id[i]; i++)
+		row.employee_id[i] = (char)toupper((unsigned char)row.employee_id[i]);
 	row.name = name_display(vals[COL_NAME]);
 	row.position = vals[COL_POSITION] ? hr_clean_text(vals[COL_POSITION]) : xstrdup("");
 	row.phone = vals[COL_PHONE] ? xstrdup(vals[COL_PHONE]) : xstrdup("");
@@ -215,7 +217,13 @@ hr_read_csv(struct hr_reader *r, FILE *fp)
 		char *vals[NCOLS];
 
 		if (rc < 0) {
-			hr_error(r->hr, 0, "%s", err);
+			/* err already starts with "line N: " */
+			const char *msg = strncmp(err, "line ", 5) == 0 && strchr(err, ':') ?
+			    strchr(err, ':') + 2 : err;
+
+			hr_error(r->hr, row.line, "%s", msg);
+			if (csv_truncated(csv))
+				r->hr->fatal = 1;
 			continue;
 		}
 		if (header) {
@@ -234,6 +242,7 @@ hr_read_csv(struct hr_reader *r, FILE *fp)
 					hr_error(r->hr, row.line, "header has no '%s' column "
 					    "(expected: employee_id, full_name, gender, birth_date, "
 					    "agency_code, position, phone, status)", hr_col_names[i]);
+					r->hr->fatal = 1;
 					csv_close(csv);
 					return -1;
 				}
@@ -253,6 +262,7 @@ hr_read_csv(struct hr_reader *r, FILE *fp)
 	csv_close(csv);
 	if (header) {
 		hr_error(r->hr, 1, "the file is empty (no header row)");
+		r->hr->fatal = 1;
 		return -1;
 	}
 	return 0;
@@ -408,39 +418,58 @@ end:
 	return 0;
 }
 
+/* Read one line of at most HR_LINE_MAX bytes into buf (NUL-terminated,
+ * without the newline). Returns its length, -1 at end of input, -2 when the
+ * line was longer (the rest of it is skipped). */
+static ssize_t
+hr_getline(FILE *fp, char *buf, int *had_nul)
+{
+	size_t n = 0;
+	int c, over = 0;
+
+	*had_nul = 0;
+	while ((c = getc(fp)) != EOF && c != '\n') {
+		if (c == '\0')
+			*had_nul = 1;
+		if (n < HR_LINE_MAX)
+			buf[n++] = (char)c;
+		else
+			over = 1;
+	}
+	if (c == EOF && n == 0 && !over)
+		return -1;
+	buf[n] = '\0';
+	return over ? -2 : (ssize_t)n;
+}
+
 static int
 hr_read_jsonl(struct hr_reader *r, FILE *fp)
 {
-	char *line = NULL, err[200];
-	size_t cap = 0;
-	ssize_t n;
+	char *line = xmalloc(HR_LINE_MAX + 1), err[200];
 	unsigned long lineno = 0;
-	int i;
+	int i, had_nul;
+	ssize_t n;
 
-	while ((n = getline(&line, &cap, fp)) != -1) {
+	while ((n = hr_getline(fp, line, &had_nul)) != -1) {
 		char *vals[NCOLS] = { NULL };
-		char *p = line;
+		char *p = line, *q;
 
 		lineno++;
-		if (lineno == 1 && (unsigned char)p[0] == 0xEF &&
-		    (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
-			p += 3;
-		if ((size_t)n > HR_LINE_MAX) {
+		if (n == -2) {
 			hr_error(r->hr, lineno, "line longer than %d bytes", HR_LINE_MAX);
 			continue;
 		}
-		if (strlen(p) != (size_t)n - (size_t)(p - line)) {
+		if (had_nul) {
 			hr_error(r->hr, lineno, "NUL byte in line");
 			continue;
 		}
-		{
-			char *q = p;
-
-			while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
-				q++;
-			if (*q == '\0')
-				continue;       /* blank line */
-		}
+		if (lineno == 1 && (unsigned char)p[0] == 0xEF &&
+		    (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
+			p += 3;
+		for (q = p; *q == ' ' || *q == '\t' || *q == '\r'; q++)
+			;
+		if (*q == '\0')
+			continue;       /* blank line */
 		if (json_parse_line(p, vals, err, sizeof(err)) != 0) {
 			hr_error(r->hr, lineno, "%s", err);
 		} else {

@@ -11,6 +11,7 @@
  * suspensions are lifted when the employee is back at work, so a suspension
  * an administrator made for another reason is never undone by an export.
  */
+#include <ctype.h>
 #include <ldap.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -176,7 +177,9 @@ hr_snapshot_cb(const struct dir_entry *e, void *arg)
 	a->status = hr_dup(e, DIR_AT_ACCOUNT_STATUS);
 	a->reason = hr_dup(e, DIR_AT_STATUS_REASON);
 	a->emp = xstrdup(emp);
-	strmap_put(s->by_employee, emp, (void *)(uintptr_t)s->n);
+	for (i = 0; a->emp[i]; i++)
+		a->emp[i] = (char)toupper((unsigned char)a->emp[i]);
+	strmap_put(s->by_employee, a->emp, (void *)(uintptr_t)s->n);
 	return 0;
 }
 
@@ -270,9 +273,9 @@ hr_plan_existing(struct hr_plan *p, const struct hr_row *r, struct hr_account *a
 	if (!employed && active) {
 		kind = HR_ACT_SUSPEND;
 		reason = xasprintf(HR_REASON_PREFIX " %s", hr_status_name(r->status));
-	} else if (employed && !active && acct->status &&
-	    strcmp(acct->status, DIR_STATUS_SUSPENDED) == 0 && acct->reason &&
+	} else if (employed && !active && acct->reason &&
 	    strncmp(acct->reason, HR_REASON_PREFIX, strlen(HR_REASON_PREFIX)) == 0) {
+		/* suspended (retired) or disabled (absent) by an earlier sync */
 		kind = HR_ACT_RESUME;
 	}
 	if (kind == HR_ACT_SUSPEND) {
@@ -557,6 +560,7 @@ hr_retry_create(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
 	}
 	p->writes++;
 	if (dir_account_create(d, c, &an, &out, err, sizeof(err), &m) == DIR_OK) {
+		a->readdressed = strcmp(a->address, out.address) != 0;
 		free(a->address);
 		free(a->uid);
 		free(a->dn);
@@ -614,6 +618,16 @@ hr_plan_apply(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
 				p->actions[i].result = DIR_UNAVAILABLE;
 				p->actions[i].error = xstrdup(dir_error(d));
 				p->failed++;
+			}
+		for (i = 0; i < p->n; i++)
+			if (ctx[i].retry) {
+				struct hr_action *a = &p->actions[i];
+
+				a->result = DIR_UNAVAILABLE;
+				a->error = xstrdup(dir_error(d));
+				p->failed++;
+				if (done)
+					done(a, arg);
 			}
 	} else {
 		for (i = 0; i < p->n; i++)
