@@ -277,6 +277,48 @@ PY
 )
 expect_eq "500 concurrent sessions: all get 250 for their message" "$out" "ok=500"
 expect_eq "... and the next hop has all 500" "$(count "$T/sink")" "$((n0 + 500))"
+# SIGHUP: a session open across the reload keeps the rules it started with.
+chat "$P4" >"$T/before.out" <<'EOF' &
+R
+S EHLO before.test\r\n
+R
+W 3
+S MAIL FROM:<a@example.org>\r\n
+R
+S RCPT TO:<r1@haugiang.gov.vn>\r\n
+R
+S RCPT TO:<r2@haugiang.gov.vn>\r\n
+R
+S QUIT\r\n
+R
+EOF
+before_pid=$!
+sleep 1
+sed -i 's/max_sessions = 600;/max_sessions = 600; max_recipients = 1;/' "$T/conc.conf"
+kill -HUP "$D4"
+for _ in $(seq 1 50); do grep -q "configuration reloaded" "$T/conc.log" && break; sleep 0.1; done
+out=$(chat "$P4" <<'EOF'
+R
+S EHLO after.test\r\n
+R
+S MAIL FROM:<a@example.org>\r\n
+R
+S RCPT TO:<r1@haugiang.gov.vn>\r\n
+R
+S RCPT TO:<r2@haugiang.gov.vn>\r\n
+R
+S QUIT\r\n
+R
+EOF
+)
+expect_match "SIGHUP: a new session gets the new limit" "$out" '250 2\.1\.5 Ok
+452 4\.5\.3 Too many recipients \(at most 1 per message\)'
+wait "$before_pid"
+expect_match "... a session open during the reload keeps its own (not dropped)" "$(cat "$T/before.out")" \
+	'250 2\.1\.5 Ok
+250 2\.1\.5 Ok
+221 2\.0\.0 Bye'
+
 kill -TERM "$D4"
 wait "$D4"
 expect_eq "concurrency daemon: clean exit (no leaks under ASan)" "$?" 0
