@@ -253,10 +253,18 @@ cmd_account_list(struct cli *cli, int argc, char **argv)
 	d = cli_dir(cli);
 	filter = xstrdup("(&(objectClass=" DIR_OC_ACCOUNT ")");
 	if (agency != NULL) {
+		size_t known = 0;
+		char *af = dir_filter_fmt("(&(objectClass=" DIR_OC_AGENCY ")("
+		    DIR_AT_AGENCY_CODE "=%s))", agency);
+
+		if (dir_count(d, dir_base(d), LDAP_SCOPE_SUBTREE, af, 1, &known) != DIR_OK)
+			cli_dir_fail(cli, "looking up the agency");
+		free(af);
+		if (known == 0)
+			cli_fail(EX_NOUSER, "unknown agency '%s'", agency);
 		if (recursive) {
 			if (dir_agency_descendants(d, agency, &codes, &ncodes) != 0)
-				cli_fail(EX_NOUSER, "unknown agency '%s' or directory error: %s",
-				    agency, dir_error(d));
+				cli_dir_fail(cli, "reading the agency tree");
 			part = xstrdup("(|");
 			for (i = 0; i < ncodes; i++) {
 				char *one = dir_filter_fmt("(" DIR_AT_AGENCY "=%s)", codes[i]);
@@ -532,7 +540,7 @@ account_set_status(struct cli *cli, int argc, char **argv, const char *status,
 {
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 } };
-	const char *reason = NULL, *key;
+	const char *reason = NULL, *key, *cur;
 	struct dir_entry *e;
 	struct dir_mods *m;
 	struct dir *d;
@@ -552,6 +560,18 @@ account_set_status(struct cli *cli, int argc, char **argv, const char *status,
 	}
 	d = cli_begin_change(cli);
 	e = cli_account(cli, d, key);
+	cur = dir_entry_get(e, DIR_AT_ACCOUNT_STATUS);
+	if (cur != NULL && strcmp(cur, status) == 0) {
+		/* Same state: nothing to do, and the retention clock keeps running. */
+		if (!cli->json)
+			printf("%s is already %s\n", dir_entry_get(e, DIR_AT_MAIL), status);
+		dir_entry_free(e);
+		return EX_OK;
+	}
+	if (strcmp(status, DIR_STATUS_SUSPENDED) == 0 && cur != NULL &&
+	    strcmp(cur, DIR_STATUS_DISABLED) == 0)
+		cli_fail(EX_DATAERR, "%s is disabled; resume it before suspending it",
+		    dir_entry_get(e, DIR_AT_MAIL));
 	m = dir_mods_new();
 	dir_generalized_time(now, sizeof(now));
 	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_ACCOUNT_STATUS, status);

@@ -62,6 +62,7 @@ dir_classify(int rc)
 	case LDAP_INVALID_CREDENTIALS:
 	case LDAP_INSUFFICIENT_ACCESS:
 	case LDAP_INAPPROPRIATE_AUTH:
+	case LDAP_UNWILLING_TO_PERFORM:     /* e.g. unauthenticated bind refused */
 	case LDAP_STRONG_AUTH_REQUIRED:
 	case LDAP_CONFIDENTIALITY_REQUIRED:
 		return DIR_DENIED;
@@ -71,8 +72,6 @@ dir_classify(int rc)
 	case LDAP_TIMELIMIT_EXCEEDED:
 	case LDAP_BUSY:
 	case LDAP_UNAVAILABLE:
-	case LDAP_UNWILLING_TO_PERFORM:
-	case LDAP_ADMINLIMIT_EXCEEDED:
 		return DIR_UNAVAILABLE;
 	default:
 		return DIR_ERROR;
@@ -164,6 +163,11 @@ dir_read_password(const char *path, char *err, size_t errlen)
 	fclose(fp);
 	n = strcspn(buf, "\r\n");
 	buf[n] = '\0';
+	if (n == 0) {
+		snprintf(err, errlen, "the first line of LDAP bind password file %s is empty",
+		    path);
+		return NULL;
+	}
 	{
 		char *pw = xstrdup(buf);
 

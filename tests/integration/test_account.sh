@@ -157,3 +157,21 @@ audit = { log_file = "$T/audit.log"; };
 CONF
 check "SASL EXTERNAL over ldapi: domain add" $G -c "$T/external.conf" domain add external.gov.vn
 expect_match "SASL EXTERNAL: the domain is there" "$($G -c "$T/external.conf" domain list)" "external.gov.vn"
+
+# Status changes only between states that make sense.
+check "disable an account" $G account disable annv3@haugiang.gov.vn --reason "nghỉ hưu"
+t1=$($G --json account show annv3@haugiang.gov.vn | python3 -c 'import json,sys; print(json.load(sys.stdin)["status_changed"])')
+sleep 1
+expect_match "disabling again is a no-op" "$($G account disable annv3@haugiang.gov.vn)" "already disabled"
+t2=$($G --json account show annv3@haugiang.gov.vn | python3 -c 'import json,sys; print(json.load(sys.stdin)["status_changed"])')
+expect_eq "... that keeps the retention clock" "$t2" "$t1"
+check_rc "a disabled account cannot be suspended (65)" 65 $G account suspend annv3@haugiang.gov.vn --reason x
+check_rc "list of an unknown agency: 67" 67 $G account list --agency khong-co
+check_rc "recursive list of an unknown agency: 67" 67 $G account list --agency khong-co --recursive
+# Filter metacharacters in lookups are values, never filter syntax.
+check_rc "account show '*' matches nothing (67)" 67 $G account show '*'
+check_rc "account show 'annv)(uid=*' matches nothing (67)" 67 $G account show 'annv)(uid=*'
+check_rc "agency show 'snv)(x=*' is refused as a bad code (65)" 65 $G agency show 'snv)(x=*'
+printf '\n' >"$T/empty.pw"
+sed "s|$LDAP_CTL_PWFILE|$T/empty.pw|" "$T/govmail.conf" >"$T/emptypw.conf"
+check_rc "an empty bind password file is a config error (78)" 78 $G -c "$T/emptypw.conf" account list
