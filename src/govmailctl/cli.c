@@ -2,6 +2,7 @@
  * cli.c — helpers shared by govmailctl's commands (see cli.h).
  */
 #include <errno.h>
+#include <ldap.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 #include "address_template.h"
 #include "dir.h"
 #include "dir_account.h"
+#include "dir_escape.h"
+#include "dir_schema.h"
 #include "json_writer.h"
 #include "xmalloc.h"
 
@@ -261,6 +264,30 @@ cli_entry_has(const struct dir_entry *e, const char *attr, const char *value)
 	return 0;
 }
 
+/* The domain of addr must be a governed, active domain. */
+void
+cli_require_governed(struct cli *cli, struct dir *d, const char *addr)
+{
+	static const char *const attrs[] = { DIR_AT_DOMAIN_STATUS, NULL };
+	const char *at = strchr(addr, '@');
+	struct dir_entry *e = NULL;
+	char *filter = dir_filter_fmt("(&(objectClass=" DIR_OC_DOMAIN ")("
+	    DIR_AT_DOMAIN_NAME "=%s))", at + 1);
+	enum dir_status st;
+
+	st = dir_search_one(d, dir_base(d), LDAP_SCOPE_SUBTREE, filter, attrs, &e);
+	free(filter);
+	if (st == DIR_NOT_FOUND)
+		cli_fail(EX_DATAERR, "%s is not a governed domain", at + 1);
+	if (st != DIR_OK)
+		cli_dir_fail(cli, "looking up the domain");
+	if (dir_entry_get(e, DIR_AT_DOMAIN_STATUS) &&
+	    strcmp(dir_entry_get(e, DIR_AT_DOMAIN_STATUS), "active") != 0)
+		cli_fail(EX_DATAERR, "domain %s is %s", at + 1,
+		    dir_entry_get(e, DIR_AT_DOMAIN_STATUS));
+	dir_entry_free(e);
+}
+
 long long
 cli_parse_size(const char *s)
 {
@@ -271,9 +298,10 @@ char *
 cli_read_secret(const char *prompt)
 {
 	struct termios old, quiet;
-	char buf[1024];
+	char buf[1024], c;
 	int tty = isatty(STDIN_FILENO);
-	size_t n;
+	size_t n = 0;
+	ssize_t r;
 
 	if (tty) {
 		fprintf(stderr, "%s", prompt);
@@ -282,14 +310,16 @@ cli_read_secret(const char *prompt)
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 	}
-	if (fgets(buf, sizeof(buf), stdin) == NULL)
-		buf[0] = '\0';
+	/* read(2) byte by byte: no stdio buffer keeps a copy of the secret. */
+	while ((r = read(STDIN_FILENO, &c, 1)) == 1 && c != '\n') {
+		if (n + 1 < sizeof(buf) && c != '\r')
+			buf[n++] = c;
+	}
+	buf[n] = '\0';
 	if (tty) {
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 		fputc('\n', stderr);
 	}
-	n = strcspn(buf, "\r\n");
-	buf[n] = '\0';
 	{
 		char *s = xstrdup(buf);
 

@@ -83,6 +83,8 @@ void cli_usage_fail(struct cli *cli, const char *fmt, ...)
 
 /* The account named by key (address, alias or uid), or exit 67/69. */
 struct dir_entry *cli_account(struct cli *cli, struct dir *d, const char *key);
+/* The domain of addr must be an active governed domain (exit 65/69). */
+void cli_require_governed(struct cli *cli, struct dir *d, const char *addr);
 /* A lowercased, checked address (exit 65 when malformed). */
 char *cli_address(const char *s);
 /* Is value among attr's values in e (case-insensitive)? */

@@ -455,30 +455,6 @@ cmd_account_move(struct cli *cli, int argc, char **argv)
 	return EX_OK;
 }
 
-/* The domain of addr must be a governed, active domain. */
-static void
-require_governed(struct cli *cli, struct dir *d, const char *addr)
-{
-	static const char *const attrs[] = { DIR_AT_DOMAIN_STATUS, NULL };
-	const char *at = strchr(addr, '@');
-	struct dir_entry *e = NULL;
-	char *filter = dir_filter_fmt("(&(objectClass=" DIR_OC_DOMAIN ")("
-	    DIR_AT_DOMAIN_NAME "=%s))", at + 1);
-	enum dir_status st;
-
-	st = dir_search_one(d, dir_base(d), LDAP_SCOPE_SUBTREE, filter, attrs, &e);
-	free(filter);
-	if (st == DIR_NOT_FOUND)
-		cli_fail(EX_DATAERR, "%s is not a governed domain", at + 1);
-	if (st != DIR_OK)
-		cli_dir_fail(cli, "looking up the domain");
-	if (dir_entry_get(e, DIR_AT_DOMAIN_STATUS) &&
-	    strcmp(dir_entry_get(e, DIR_AT_DOMAIN_STATUS), "active") != 0)
-		cli_fail(EX_DATAERR, "domain %s is %s", at + 1,
-		    dir_entry_get(e, DIR_AT_DOMAIN_STATUS));
-	dir_entry_free(e);
-}
-
 int
 cmd_account_rename(struct cli *cli, int argc, char **argv)
 {
@@ -502,7 +478,7 @@ cmd_account_rename(struct cli *cli, int argc, char **argv)
 	old = dir_entry_get(e, DIR_AT_MAIL);
 	if (strcasecmp(old, addr) == 0)
 		cli_fail(EX_DATAERR, "%s already is the account's address", addr);
-	require_governed(cli, d, addr);
+	cli_require_governed(cli, d, addr);
 	m = dir_mods_new();
 	if (cli_entry_has(e, DIR_AT_ALIAS, addr)) {
 		/* Promote an existing alias: swap it with the primary address. */

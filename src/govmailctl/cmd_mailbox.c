@@ -38,27 +38,17 @@ mailbox_apply(struct cli *cli, struct dir *d, const struct dir_entry *e,
 int
 cmd_alias_add(struct cli *cli, int argc, char **argv)
 {
-	static const char *const attrs[] = { DIR_AT_DOMAIN_STATUS, NULL };
-	struct dir_entry *e, *dom = NULL;
+	struct dir_entry *e;
 	struct dir_mods *m;
 	struct dir *d;
-	char *alias, *filter;
-	enum dir_status st;
+	char *alias;
 	int used;
 
 	mailbox_args(cli, argc, argv, 2, 2);
 	alias = cli_address(argv[optind + 1]);
 	d = cli_begin_change(cli);
 	e = cli_account(cli, d, argv[optind]);
-	filter = dir_filter_fmt("(&(objectClass=" DIR_OC_DOMAIN ")(" DIR_AT_DOMAIN_NAME
-	    "=%s))", strchr(alias, '@') + 1);
-	st = dir_search_one(d, dir_base(d), LDAP_SCOPE_SUBTREE, filter, attrs, &dom);
-	free(filter);
-	if (st == DIR_NOT_FOUND)
-		cli_fail(EX_DATAERR, "%s is not a governed domain", strchr(alias, '@') + 1);
-	if (st != DIR_OK)
-		cli_dir_fail(cli, "looking up the domain");
-	dir_entry_free(dom);
+	cli_require_governed(cli, d, alias);
 	if ((used = dir_account_address_used(d, alias)) < 0)
 		cli_dir_fail(cli, "checking the alias");
 	if (used)

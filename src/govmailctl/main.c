@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "audit_log.h"
 #include "cli.h"
@@ -122,6 +124,13 @@ main(int argc, char **argv)
 
 	memset(&cli, 0, sizeof(cli));
 	log_init("govmailctl", LOG_TO_STDERR, 0);
+	{
+		/* Passwords pass through this process: never into a core file. */
+		struct rlimit nocore = { 0, 0 };
+
+		setrlimit(RLIMIT_CORE, &nocore);
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	}
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			cli.conf_path = argv[++i];

@@ -293,6 +293,20 @@ expect_eq "dovecot pass_filter finds a login by uid" \
 expect_eq "dovecot user_filter finds an alias (LMTP)" \
 	"$(example_lookup "$DC" user_filter "uid govmailQuota" an.nguyen@snv.gov.vn)" \
 	"govmailQuota: 1073741824 uid: an.nguyen "
+expect_eq "dovecot pass_filter finds a login by an alias (old address)" \
+	"$(example_lookup "$DC" pass_filter uid an.nguyen@snv.gov.vn)" "uid: an.nguyen "
+ldapadd -x -H "$LDAP_URI" -D "$LDAP_CTL_DN" -y "$LDAP_CTL_PWFILE" >/dev/null <<LDIF
+dn: govmailDomainName=old.gov.vn,ou=domains,$LDAP_BASE
+objectClass: govmailDomain
+govmailDomainName: old.gov.vn
+govmailDomainStatus: alias
+govmailAliasTarget: snv.gov.vn
+LDIF
+expect_eq "postfix alias-domains map finds an alias domain" \
+	"$(example_lookup "$PF/ldap-virtual-alias-domains.cf" query_filter govmailDomainName old.gov.vn)" \
+	"govmailDomainName: old.gov.vn "
+expect_eq "postfix mailbox-domains map does not list an alias domain" \
+	"$(example_lookup "$PF/ldap-virtual-mailbox-domains.cf" query_filter govmailDomainName old.gov.vn)" ""
 modify_as_ctl "$USER_DN" "replace: govmailAccountStatus" "govmailAccountStatus: suspended" >/dev/null
 expect_eq "postfix mailbox map does not find a suspended account" \
 	"$(example_lookup "$PF/ldap-virtual-mailbox-maps.cf" query_filter uid nguyenvanan@snv.gov.vn)" ""
