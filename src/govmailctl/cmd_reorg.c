@@ -346,15 +346,24 @@ cmd_agency_merge(struct cli *cli, int argc, char **argv)
 		    plural(r.accounts, "account", "accounts"), r.agencies,
 		    plural(r.agencies, "sub-agency", "sub-agencies"), src,
 		    r.final ? "to be retired" : "already retired");
+	else if (p->final == DIR_REORG_FINAL_BLOCKED)
+		printf("merge %s -> %s: %zu %s moved, %zu %s re-parented, %s NOT retired: "
+		    "%s; run the command again\n", src, dst, r.accounts,
+		    plural(r.accounts, "account", "accounts"), r.agencies,
+		    plural(r.agencies, "sub-agency", "sub-agencies"), src, p->blocked_why);
 	else
 		printf("merge %s -> %s: %zu %s moved, %zu %s re-parented, %s %s\n", src, dst,
 		    r.accounts, plural(r.accounts, "account", "accounts"), r.agencies,
 		    plural(r.agencies, "sub-agency", "sub-agencies"), src,
 		    r.final ? "retired" : "was already retired");
-	dir_reorg_plan_free(p);
-	free(src);
-	free(dst);
-	return EX_OK;
+	{
+		int rc = p->final == DIR_REORG_FINAL_BLOCKED && !r.dry_run ? EX_TEMPFAIL : EX_OK;
+
+		dir_reorg_plan_free(p);
+		free(src);
+		free(dst);
+		return rc;
+	}
 }
 
 /* ---- domain migrate ---- */

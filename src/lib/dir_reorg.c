@@ -1062,6 +1062,34 @@ reorg_migrate_final_check(struct dir *d, struct dir_reorg_plan *p, char *err,
 	return DIR_OK;
 }
 
+/* Before SRC is retired, no account or sub-agency may be left in it. */
+static enum dir_status
+reorg_merge_final_check(struct dir *d, struct dir_reorg_plan *p, char *err,
+    size_t errlen)
+{
+	char *filter;
+	enum dir_status st;
+	size_t n = 0;
+
+	filter = dir_filter_fmt("(|(&(objectClass=" DIR_OC_ACCOUNT ")(" DIR_AT_AGENCY
+	    "=%s))(&(objectClass=" DIR_OC_AGENCY ")(" DIR_AT_PARENT_AGENCY "=%s)))",
+	    p->from, p->from);
+	st = dir_count(d, dir_base(d), LDAP_SCOPE_SUBTREE, filter, 0, &n);
+	free(filter);
+	if (st != DIR_OK) {
+		snprintf(err, errlen, "counting what is left in %s: %s", p->from,
+		    dir_error(d));
+		return st;
+	}
+	if (n > 0) {
+		p->final = DIR_REORG_FINAL_BLOCKED;
+		snprintf(p->blocked_why, sizeof(p->blocked_why), "%zu account%s or "
+		    "sub-agenc%s still in it (added during the run?)", n, n == 1 ? "" : "s",
+		    n == 1 ? "y" : "ies");
+	}
+	return DIR_OK;
+}
+
 static struct dir_mods *
 reorg_final_mods(const struct dir_reorg_plan *p)
 {
@@ -1126,12 +1154,12 @@ dir_reorg_apply(struct dir *d, struct dir_reorg_plan *p, dir_reorg_cb cb, void *
 	}
 	if (p->final != DIR_REORG_FINAL_TODO)
 		return DIR_OK;
-	if (p->kind == DIR_REORG_MIGRATE) {
-		if ((st = reorg_migrate_final_check(d, p, err, errlen)) != DIR_OK)
-			return st;
-		if (p->final != DIR_REORG_FINAL_TODO)
-			return DIR_OK;
-	}
+	st = p->kind == DIR_REORG_MIGRATE ? reorg_migrate_final_check(d, p, err, errlen) :
+	    reorg_merge_final_check(d, p, err, errlen);
+	if (st != DIR_OK)
+		return st;
+	if (p->final != DIR_REORG_FINAL_TODO)
+		return DIR_OK;
 	m = reorg_final_mods(p);
 	if ((st = dir_modify(d, p->final_dn, m)) != DIR_OK) {
 		snprintf(err, errlen, "changing %s: %s", p->final_dn, dir_error(d));
