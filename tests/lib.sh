@@ -47,7 +47,7 @@ not_ok() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $*"
 check() {
 	local desc=$1; shift
 	if "$@" >"$T/last.out" 2>"$T/last.err"; then ok "$desc"; else
-		not_ok "$desc"; sed 's/^/#   /' "$T/last.out" "$T/last.err" | head -20 >&2; fi
+		not_ok "$desc"; sed 's/^/#   /' "$T/last.err" "$T/last.out" | head -20 >&2; fi
 }
 
 # check_rc "description" EXPECTED_RC command args...
@@ -55,7 +55,7 @@ check_rc() {
 	local desc=$1 want=$2 got; shift 2
 	"$@" >"$T/last.out" 2>"$T/last.err"; got=$?
 	if [ "$got" = "$want" ]; then ok "$desc"; else
-		not_ok "$desc (exit $got, wanted $want)"; sed 's/^/#   /' "$T/last.out" "$T/last.err" | head -20 >&2; fi
+		not_ok "$desc (exit $got, wanted $want)"; sed 's/^/#   /' "$T/last.err" "$T/last.out" | head -20 >&2; fi
 }
 
 # expect_eq "description" "got" "want"

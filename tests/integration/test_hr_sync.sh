@@ -200,6 +200,7 @@ for run in killed clean; do
 		if [ "$n" -gt 0 ] && [ "$n" -lt 10051 ]; then ok "sync killed half-way ($n of 10051 accounts)"; else not_ok "sync killed half-way ($n of 10051)"; fi
 	fi
 	check "hr sync of the 10,300-row sample ($run)" $G hr sync "$SHARED/data/hr-export.csv"
+	tail -3 "$T/last.err" | sed "s/^/# $run stderr: /" >&2
 	dump >"$T/dump-$run"
 done
 expect_eq "10,051 accounts after the re-run" "$(wc -l <"$T/dump-killed")" "10051"
