@@ -61,6 +61,7 @@ struct govmail_conf {
 
 	/* smtpd { } — govmaild's SMTP service (listeners, limits, process) */
 	struct conf_strlist smtpd_relay_listen;  /* "host:port" of the relay role */
+	struct conf_strlist smtpd_submission_listen; /* STARTTLS + AUTH role */
 	char *smtpd_hostname;          /* "" = gethostname() */
 	int smtpd_max_sessions;        /* concurrent sessions; also listen backlog */
 	int smtpd_max_command_line;    /* bytes, without CRLF */
@@ -80,6 +81,10 @@ struct govmail_conf {
 	int smtpd_drain_timeout;       /* seconds SIGTERM waits for sessions */
 	int smtpd_add_received;        /* prepend a Received: header */
 	struct conf_strlist smtpd_xclient_hosts;  /* may send XCLIENT/XFORWARD */
+
+	/* tls { } — STARTTLS (submission requires it) */
+	char *tls_cert_file;           /* PEM chain; "" = no STARTTLS */
+	char *tls_key_file;
 
 	/* next_hop { } — where accepted mail goes */
 	char *nh_host;

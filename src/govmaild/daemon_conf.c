@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "daemon_conf.h"
 #include "policy.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 static pthread_mutex_t daemon_conf_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -29,8 +30,41 @@ daemon_conf_path_fix(struct govmail_conf *c, char **p)
 	*p = abs;
 }
 
+static void daemon_conf_free(struct daemon_conf *dc);
+
+/* The STARTTLS context for c: shared with prev if the files are the same. */
+static int
+daemon_conf_tls(struct daemon_conf *dc, const struct daemon_conf *prev,
+    char *err, size_t errlen)
+{
+	const struct govmail_conf *c = dc->conf;
+
+	if (c->tls_cert_file[0] == '\0' && c->tls_key_file[0] == '\0') {
+		if (c->smtpd_submission_listen.n > 0) {
+			snprintf(err, errlen, "smtpd.submission_listen needs tls.cert_file and "
+			    "tls.key_file (AUTH is offered only after STARTTLS)");
+			return -1;
+		}
+		return 0;
+	}
+	if (c->tls_cert_file[0] == '\0' || c->tls_key_file[0] == '\0') {
+		snprintf(err, errlen, "tls.cert_file and tls.key_file go together");
+		return -1;
+	}
+	if (prev != NULL && prev->tls != NULL &&
+	    strcmp(prev->conf->tls_cert_file, c->tls_cert_file) == 0 &&
+	    strcmp(prev->conf->tls_key_file, c->tls_key_file) == 0) {
+		tls_ctx_ref(prev->tls);
+		dc->tls = prev->tls;
+		return 0;
+	}
+	dc->tls = tls_server_ctx(c->tls_cert_file, c->tls_key_file, err, errlen);
+	return dc->tls != NULL ? 0 : -1;
+}
+
 struct daemon_conf *
-daemon_conf_load(const char *path, char *err, size_t errlen)
+daemon_conf_load(const char *path, const struct daemon_conf *prev, char *err,
+    size_t errlen)
 {
 	struct daemon_conf *dc;
 	struct govmail_conf *c;
@@ -47,10 +81,17 @@ daemon_conf_load(const char *path, char *err, size_t errlen)
 	/* Relative paths are relative to the configuration file. */
 	daemon_conf_path_fix(c, &c->smtpd_spool_dir);
 	daemon_conf_path_fix(c, &c->smtpd_pid_file);
+	daemon_conf_path_fix(c, &c->tls_cert_file);
+	daemon_conf_path_fix(c, &c->tls_key_file);
 	dc = xcalloc(1, sizeof(*dc));
 	dc->conf = c;
 	dc->policy = p;
 	dc->refs = 1;
+	if (daemon_conf_tls(dc, prev, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		daemon_conf_free(dc);
+		return NULL;
+	}
 	if (c->smtpd_hostname[0] != '\0')
 		snprintf(dc->hostname, sizeof(dc->hostname), "%s", c->smtpd_hostname);
 	else if (gethostname(dc->hostname, sizeof(dc->hostname) - 1) != 0 ||
@@ -62,6 +103,7 @@ daemon_conf_load(const char *path, char *err, size_t errlen)
 static void
 daemon_conf_free(struct daemon_conf *dc)
 {
+	tls_ctx_free(dc->tls);
 	policy_free(dc->policy);
 	conf_free(dc->conf);
 	free(dc);

@@ -13,17 +13,22 @@
 
 struct govmail_conf;
 struct policy;
+struct ssl_ctx_st;
 
 struct daemon_conf {
 	struct govmail_conf *conf;
 	struct policy *policy;
+	struct ssl_ctx_st *tls;    /* STARTTLS server context, or NULL */
 	char hostname[256];        /* smtpd.hostname or the system's name */
 	int refs;                  /* guarded by the module's lock */
 };
 
 /* Load and check path into a new snapshot (not installed). NULL with
- * "file:line: message" in err on any error. */
-struct daemon_conf *daemon_conf_load(const char *path, char *err, size_t errlen);
+ * "file:line: message" in err on any error. With prev (a reload), the TLS
+ * context is taken over from prev when the certificate and key files are
+ * the same: the key is readable only by root, and root is gone by then. */
+struct daemon_conf *daemon_conf_load(const char *path, const struct daemon_conf *prev,
+    char *err, size_t errlen);
 
 /* Make dc the current snapshot (takes over the caller's reference). */
 void daemon_conf_install(struct daemon_conf *dc);

@@ -39,6 +39,7 @@ static atomic_int listener_drain_flag;
 
 struct listener_job {
 	int fd;
+	int role;
 	struct sockaddr_storage peer;
 	struct daemon_conf *dc;
 };
@@ -77,6 +78,48 @@ listener_split(const char *spec, char *host, size_t hlen, char *port, size_t ple
 	return 0;
 }
 
+/* Bind one "host:port" and add it to l with its role. */
+static int
+listener_bind(struct listener *l, const char *spec, int role, int backlog,
+    char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL;
+	char host[256], port[16];
+	int fd, one = 1, gai;
+
+	if (listener_split(spec, host, sizeof(host), port, sizeof(port)) != 0) {
+		snprintf(err, errlen, "bad listen address \"%s\"", spec);
+		return -1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((gai = getaddrinfo(host, port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "%s: %s", spec, gai_strerror(gai));
+		return -1;
+	}
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    (res->ai_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) != 0 ||
+	    listen(fd, backlog) != 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", spec, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(res);
+		return -1;
+	}
+	freeaddrinfo(res);
+	l->fds = xreallocarray(l->fds, l->nfds + 1, sizeof(int));
+	l->roles = xreallocarray(l->roles, l->nfds + 1, sizeof(int));
+	l->fds[l->nfds] = fd;
+	l->roles[l->nfds++] = role;
+	return 0;
+}
+
 int
 listener_open(struct listener *l, const struct govmail_conf *c, char *err,
     size_t errlen)
@@ -84,41 +127,14 @@ listener_open(struct listener *l, const struct govmail_conf *c, char *err,
 	size_t i;
 
 	memset(l, 0, sizeof(*l));
-	for (i = 0; i < c->smtpd_relay_listen.n; i++) {
-		const char *spec = c->smtpd_relay_listen.v[i];
-		struct addrinfo hints, *res = NULL;
-		char host[256], port[16];
-		int fd, one = 1, gai;
-
-		if (listener_split(spec, host, sizeof(host), port, sizeof(port)) != 0) {
-			snprintf(err, errlen, "smtpd.relay_listen: bad address \"%s\"", spec);
+	for (i = 0; i < c->smtpd_relay_listen.n; i++)
+		if (listener_bind(l, c->smtpd_relay_listen.v[i], SMTP_ROLE_RELAY,
+		    c->smtpd_max_sessions, err, errlen) != 0)
 			return -1;
-		}
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-		if ((gai = getaddrinfo(host, port, &hints, &res)) != 0) {
-			snprintf(err, errlen, "%s: %s", spec, gai_strerror(gai));
+	for (i = 0; i < c->smtpd_submission_listen.n; i++)
+		if (listener_bind(l, c->smtpd_submission_listen.v[i], SMTP_ROLE_SUBMISSION,
+		    c->smtpd_max_sessions, err, errlen) != 0)
 			return -1;
-		}
-		fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0 ||
-		    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-		    (res->ai_family == AF_INET6 &&
-		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
-		    bind(fd, res->ai_addr, res->ai_addrlen) != 0 ||
-		    listen(fd, c->smtpd_max_sessions) != 0) {
-			snprintf(err, errlen, "cannot listen on %s: %s", spec, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			freeaddrinfo(res);
-			return -1;
-		}
-		freeaddrinfo(res);
-		l->fds = xreallocarray(l->fds, l->nfds + 1, sizeof(int));
-		l->fds[l->nfds++] = fd;
-	}
 	return 0;
 }
 
@@ -140,7 +156,7 @@ listener_thread(void *arg)
 {
 	struct listener_job *job = arg;
 
-	smtp_session_run(job->fd, &job->peer, job->dc);
+	smtp_session_run(job->fd, &job->peer, job->role, job->dc);
 	daemon_conf_release(job->dc);
 	free(job);
 	atomic_fetch_sub(&listener_sessions, 1);
@@ -162,7 +178,7 @@ listener_refuse(int fd, const char *hostname, const char *why)
 /* Accept one connection and start its session. Returns 0, or -1 when
  * there is nothing more to accept now. */
 static int
-listener_accept(int lfd, pthread_attr_t *attr)
+listener_accept(int lfd, int role, pthread_attr_t *attr)
 {
 	struct sockaddr_storage peer;
 	socklen_t plen = sizeof(peer);
@@ -192,6 +208,7 @@ listener_accept(int lfd, pthread_attr_t *attr)
 	}
 	job = xcalloc(1, sizeof(*job));
 	job->fd = fd;
+	job->role = role;
 	job->peer = peer;
 	job->dc = dc;
 	atomic_fetch_add(&listener_sessions, 1);
@@ -212,14 +229,16 @@ listener_reload(const char *conf_path)
 	struct daemon_conf *cur, *dc;
 	char err[1024];
 
-	if ((dc = daemon_conf_load(conf_path, err, sizeof(err))) == NULL) {
+	cur = daemon_conf_acquire();
+	if ((dc = daemon_conf_load(conf_path, cur, err, sizeof(err))) == NULL) {
 		log_warnx("reload failed, keeping the running configuration: %s", err);
+		daemon_conf_release(cur);
 		return;
 	}
-	cur = daemon_conf_acquire();
 	if (strcmp(cur->conf->smtpd_user, dc->conf->smtpd_user) != 0 ||
-	    cur->conf->smtpd_relay_listen.n != dc->conf->smtpd_relay_listen.n)
-		log_warnx("reload: smtpd.user and smtpd.relay_listen take effect at restart");
+	    cur->conf->smtpd_relay_listen.n != dc->conf->smtpd_relay_listen.n ||
+	    cur->conf->smtpd_submission_listen.n != dc->conf->smtpd_submission_listen.n)
+		log_warnx("reload: smtpd.user and the listen addresses take effect at restart");
 	daemon_conf_release(cur);
 	daemon_conf_install(dc);
 	log_info("configuration reloaded from %s", conf_path);
@@ -309,7 +328,7 @@ listener_run(struct listener *l, const char *conf_path)
 
 			/* a burst of connections is taken in one go */
 			for (k = 0; (pfds[i + 1].revents & POLLIN) && k < 64; k++)
-				if (listener_accept(l->fds[i], &attr) != 0)
+				if (listener_accept(l->fds[i], l->roles[i], &attr) != 0)
 					break;
 		}
 	}
@@ -318,6 +337,8 @@ listener_run(struct listener *l, const char *conf_path)
 	close(sfd);
 	free(pfds);
 	free(l->fds);
+	free(l->roles);
 	l->fds = NULL;
+	l->roles = NULL;
 	return rc;
 }

@@ -14,10 +14,12 @@ struct govmail_conf;
 
 struct listener {
 	int *fds;
+	int *roles;                /* enum smtp_role of each fd */
 	size_t nfds;
 };
 
-/* Bind and listen on smtpd.relay_listen (backlog smtpd.max_sessions).
+/* Bind and listen on smtpd.relay_listen and smtpd.submission_listen
+ * (backlog smtpd.max_sessions).
  * Returns 0, or -1 with a message in err. */
 int listener_open(struct listener *l, const struct govmail_conf *c,
     char *err, size_t errlen);

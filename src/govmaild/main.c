@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth_ldap.h"
 #include "conf.h"
 #include "daemon.h"
 #include "daemon_conf.h"
@@ -43,7 +44,7 @@ check_config(const char *path)
 	char err[1024];
 	int rc = 0;
 
-	if ((dc = daemon_conf_load(path, err, sizeof(err))) == NULL) {
+	if ((dc = daemon_conf_load(path, NULL, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "govmaild: %s\n", err);
 		return EX_CONFIG;
 	}
@@ -92,7 +93,7 @@ main(int argc, char **argv)
 	/* SIGHUP reloads after chdir("/"): remember the absolute path. */
 	if (realpath(path, abspath) != NULL)
 		path = abspath;
-	if ((dc = daemon_conf_load(path, err, sizeof(err))) == NULL) {
+	if ((dc = daemon_conf_load(path, NULL, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "govmaild: %s\n", err);
 		return EX_CONFIG;
 	}
@@ -124,5 +125,6 @@ main(int argc, char **argv)
 	daemon_pidfile_remove(dc->conf->smtpd_pid_file);
 	daemon_conf_release(dc);
 	daemon_conf_shutdown();
+	auth_ldap_shutdown();
 	return rc;
 }

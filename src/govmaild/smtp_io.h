@@ -23,6 +23,9 @@ enum smtp_io_status {
 /* Asked about once a second while waiting for input; non-zero stops it. */
 typedef int (*smtp_io_abort_fn)(void *arg);
 
+struct ssl_st;
+struct ssl_ctx_st;
+
 struct smtp_io {
 	int fd;
 	char *rbuf;
@@ -32,6 +35,7 @@ struct smtp_io {
 	smtp_io_abort_fn abort_fn; /* optional */
 	void *abort_arg;
 	uint64_t bytes_in, bytes_out;
+	struct ssl_st *ssl;        /* NULL until STARTTLS */
 };
 
 #define SMTP_IO_RBUF 16384
@@ -70,6 +74,17 @@ size_t smtp_io_pending(struct smtp_io *io);
 
 /* Is the peer gone or has it sent something (readable without waiting)? */
 int smtp_io_readable(struct smtp_io *io);
+
+/*
+ * Start TLS (server or client side) once all plaintext input has been
+ * consumed; the handshake is bounded by deadline. Returns SMTP_IO_OK, or
+ * an error with the reason in err.
+ */
+enum smtp_io_status smtp_io_starttls(struct smtp_io *io, struct ssl_ctx_st *ctx,
+    int server, uint64_t deadline, char *err, size_t errlen);
+
+/* "TLSv1.3:TLS_AES_256_GCM_SHA384", or "" without TLS. */
+const char *smtp_io_tls_info(const struct smtp_io *io, char *buf, size_t len);
 
 /* Queue output (flushed when the buffer fills or by smtp_io_flush). */
 enum smtp_io_status smtp_io_write(struct smtp_io *io, const void *p, size_t n,

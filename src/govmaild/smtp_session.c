@@ -21,11 +21,13 @@
 #include <strings.h>
 #include <time.h>
 
+#include "auth_ldap.h"
 #include "conf.h"
 #include "daemon_conf.h"
 #include "listener.h"
 #include "log.h"
 #include "policy.h"
+#include "smtp_auth.h"
 #include "smtp_client.h"
 #include "smtp_data.h"
 #include "smtp_io.h"
@@ -42,6 +44,7 @@
 
 struct smtp_session {
 	struct smtp_io io;
+	enum smtp_role role;
 	struct daemon_conf *dc;
 	const struct govmail_conf *conf;
 	char sid[SMTP_ID_LEN + 1];
@@ -61,6 +64,10 @@ struct smtp_session {
 
 	char helo[SMTP_ARG_MAX + 1];
 	int greeted, esmtp;
+
+	/* SMTP AUTH (submission, after STARTTLS): the login and its account. */
+	char auth_login[SMTP_AUTH_USER_MAX + 1];
+	char auth_account[SMTP_ADDR_MAX + 1];
 
 	/* XFORWARD attributes, for the next transaction. */
 	char xf_name[SMTP_XATTR_VALUE_MAX + 1], xf_addr[SMTP_XATTR_VALUE_MAX + 1];
@@ -249,6 +256,27 @@ session_effective_helo(const struct smtp_session *s)
 	return s->client_helo[0] ? s->client_helo : s->helo;
 }
 
+/* RFC 3848 "with" protocol: SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA. */
+static const char *
+session_proto(const struct smtp_session *s)
+{
+	static const char *const names[] = { "ESMTP", "ESMTPS", "ESMTPA", "ESMTPSA" };
+
+	if (!s->esmtp)
+		return "SMTP";
+	return names[(s->io.ssl != NULL) + 2 * (s->auth_login[0] != '\0')];
+}
+
+/* The login the policy sees: our own AUTH, or XCLIENT LOGIN= from the
+ * front MTA. NULL when the client is not authenticated. */
+static const char *
+session_login(const struct smtp_session *s)
+{
+	if (s->auth_login[0] != '\0')
+		return s->auth_login;
+	return s->client_login[0] ? s->client_login : NULL;
+}
+
 /* Connect to the next hop if there is no usable connection. *fresh tells
  * whether a new one was made. Returns 0, or -1 with r. */
 static int
@@ -287,7 +315,7 @@ session_nh_mail(struct smtp_session *s, struct smtp_reply *r)
 	    s->client_name[0] ? s->client_name : NULL;
 	x.addr = s->xf_set && s->xf_addr[0] ? s->xf_addr : s->client_addr;
 	x.port = s->xf_set && s->xf_port[0] ? s->xf_port : s->client_port;
-	x.proto = s->xf_set && s->xf_proto[0] ? s->xf_proto : s->esmtp ? "ESMTP" : "SMTP";
+	x.proto = s->xf_set && s->xf_proto[0] ? s->xf_proto : session_proto(s);
 	x.helo = s->xf_set && s->xf_helo[0] ? s->xf_helo : session_effective_helo(s);
 	x.ident = s->xf_set && s->xf_ident[0] ? s->xf_ident : NULL;
 	if (smtp_client_xforward(s->nh, &x, r) != 0)
@@ -353,8 +381,11 @@ session_cmd_helo(struct smtp_session *s)
 	}
 	(void)smtp_io_printf(&s->io, smtp_io_now_ms() + 1000u *
 	    (uint64_t)c->smtpd_command_timeout,
-	    "250-%s\r\n250-PIPELINING\r\n250-SIZE %lld\r\n250-8BITMIME\r\n%s"
+	    "250-%s\r\n250-PIPELINING\r\n250-SIZE %lld\r\n250-8BITMIME\r\n%s%s%s"
 	    "250 ENHANCEDSTATUSCODES\r\n", s->dc->hostname, c->smtpd_max_message_size,
+	    s->dc->tls != NULL && s->io.ssl == NULL ? "250-STARTTLS\r\n" : "",
+	    s->role == SMTP_ROLE_SUBMISSION && s->io.ssl != NULL && !s->auth_login[0] ?
+	    "250-AUTH PLAIN LOGIN\r\n" : "",
 	    s->xclient_ok ? "250-XCLIENT NAME ADDR PORT PROTO HELO LOGIN\r\n"
 	    "250-XFORWARD NAME ADDR PORT PROTO HELO IDENT SOURCE\r\n" : "");
 }
@@ -375,6 +406,14 @@ session_cmd_mail(struct smtp_session *s)
 		session_error(s, 503, "5.5.1", "Error: nested MAIL command");
 		return;
 	}
+	if (s->role == SMTP_ROLE_SUBMISSION && s->io.ssl == NULL) {
+		session_error(s, 530, "5.7.0", "Must issue a STARTTLS command first");
+		return;
+	}
+	if (s->role == SMTP_ROLE_SUBMISSION && !s->auth_login[0]) {
+		session_error(s, 530, "5.7.0", "Authentication required");
+		return;
+	}
 	smtp_session_new_id(s->qid);
 	snprintf(s->sender, sizeof(s->sender), "%s", s->cmd.addr);
 	s->declared_size = s->cmd.size;
@@ -385,7 +424,7 @@ session_cmd_mail(struct smtp_session *s)
 	rq.helo = session_effective_helo(s);
 	rq.sender = s->sender;
 	rq.size = s->declared_size;
-	rq.login = s->client_login[0] ? s->client_login : NULL;
+	rq.login = session_login(s);
 	policy_check(s->dc->policy, &rq, &v);
 	if (v.action != POLICY_ACCEPT) {
 		session_reply_verdict(s, &v);
@@ -433,7 +472,7 @@ session_cmd_rcpt(struct smtp_session *s)
 	rq.recipient = s->cmd.addr;
 	rq.nrcpt = s->nrcpts;
 	rq.size = s->declared_size;
-	rq.login = s->client_login[0] ? s->client_login : NULL;
+	rq.login = session_login(s);
 	policy_check(s->dc->policy, &rq, &v);
 	if (v.action != POLICY_ACCEPT) {
 		session_reply_verdict(s, &v);
@@ -480,7 +519,7 @@ session_received(struct smtp_session *s, char *buf, size_t len)
 	    "\tby %s (govmaild) with %s id %s%s%s%s;\r\n"
 	    "\t%s\r\n",
 	    session_effective_helo(s), s->client_name[0] ? s->client_name : "unknown",
-	    s->client_addr, s->dc->hostname, s->esmtp ? "ESMTP" : "SMTP", s->qid,
+	    s->client_addr, s->dc->hostname, session_proto(s), s->qid,
 	    s->nrcpts == 1 ? "\r\n\tfor <" : "", s->nrcpts == 1 ? s->rcpts[0] : "",
 	    s->nrcpts == 1 ? ">" : "", date);
 	if (n < 0 || (size_t)n >= len)
@@ -656,7 +695,7 @@ session_cmd_data(struct smtp_session *s)
 	rq.sender = s->sender;
 	rq.nrcpt = s->nrcpts;
 	rq.size = (long long)size;
-	rq.login = s->client_login[0] ? s->client_login : NULL;
+	rq.login = session_login(s);
 	verdict = "reject";
 	if (flags & SMTP_DATA_TOO_BIG) {
 		session_error(s, 552, "5.3.4", "Message size exceeds fixed limit of %lld bytes",
@@ -716,6 +755,217 @@ session_cmd_data(struct smtp_session *s)
 		session_log_message(s, code >= 500 ? "reject" : "tempfail", size, nhbuf);
 	}
 	session_reset_txn(s);
+}
+
+/* STARTTLS (RFC 3207). Nothing may follow it in the same packet: such
+ * plaintext would otherwise be taken as sent under TLS (CVE-2011-0411). */
+static void
+session_cmd_starttls(struct smtp_session *s)
+{
+	char err[256], info[128];
+	enum smtp_io_status st;
+
+	if (s->dc->tls == NULL) {
+		session_error(s, 502, "5.5.1", "Error: STARTTLS not offered");
+		return;
+	}
+	if (s->io.ssl != NULL) {
+		session_error(s, 503, "5.5.1", "Error: TLS already active");
+		return;
+	}
+	if (smtp_io_pending(&s->io) > 0) {
+		session_error(s, 554, "5.5.0", "Error: SMTP protocol synchronization "
+		    "(commands sent after STARTTLS)");
+		log_warnx("%s: plaintext after STARTTLS from client=[%s]; disconnecting",
+		    s->sid, s->client_addr);
+		s->quit = 1;
+		s->end_reason = "pipelining";
+		return;
+	}
+	session_reply(s, 220, "2.0.0", "Ready to start TLS");
+	if (smtp_io_flush(&s->io, smtp_io_now_ms() + 1000u *
+	    (uint64_t)s->conf->smtpd_command_timeout) != SMTP_IO_OK) {
+		s->quit = 1;
+		s->end_reason = "write-error";
+		return;
+	}
+	st = smtp_io_starttls(&s->io, s->dc->tls, 1, smtp_io_now_ms() + 1000u *
+	    (uint64_t)s->conf->smtpd_command_timeout, err, sizeof(err));
+	if (st != SMTP_IO_OK) {
+		log_info("%s: starttls failed client=[%s] reason=\"%s\"", s->sid,
+		    s->client_addr, err);
+		s->quit = 1;
+		s->end_reason = "tls-failed";
+		return;
+	}
+	log_info("%s: starttls client=[%s] tls=%s", s->sid, s->client_addr,
+	    smtp_io_tls_info(&s->io, info, sizeof(info)));
+	/* RFC 3207 4.2: forget everything learnt before TLS. */
+	session_reset_txn(s);
+	s->greeted = 0;
+	s->esmtp = 0;
+	s->helo[0] = '\0';
+	s->auth_login[0] = s->auth_account[0] = '\0';
+}
+
+/* Read one line of a SASL exchange; 0, or -1 when the session must end
+ * (the reason is set, a 421 queued where one can be sent). */
+static int
+session_auth_line(struct smtp_session *s, size_t *len)
+{
+	const struct govmail_conf *c = s->conf;
+	size_t max = (size_t)c->smtpd_max_command_line;
+	enum smtp_io_status st;
+
+	if (smtp_io_flush(&s->io, smtp_io_now_ms() + 1000u *
+	    (uint64_t)c->smtpd_command_timeout) != SMTP_IO_OK) {
+		s->end_reason = "write-error";
+		return -1;
+	}
+	st = smtp_io_read_line(&s->io, s->line, max + 1, len, smtp_io_now_ms() +
+	    1000u * (uint64_t)c->smtpd_command_timeout);
+	if (st == SMTP_IO_OK && *len > 0 && s->line[*len - 1] == '\r') {
+		s->line[--*len] = '\0';
+		return 0;
+	}
+	if (st == SMTP_IO_TIMEOUT)
+		session_reply(s, 421, "4.4.2", "%s Error: timeout exceeded, closing",
+		    s->dc->hostname);
+	else if (st == SMTP_IO_OK || st == SMTP_IO_TOOLONG)
+		session_reply(s, 421, "4.7.0", "%s Error: malformed authentication "
+		    "exchange, closing", s->dc->hostname);
+	s->end_reason = "auth-exchange";
+	return -1;
+}
+
+/* Send a 334 challenge and decode the client's base64 answer into buf.
+ * Returns the length, -2 if the client cancelled ("*"), -3 if malformed
+ * (reply already queued), -1 if the session must end. */
+static long
+session_auth_ask(struct smtp_session *s, const char *challenge,
+    unsigned char *buf, size_t buflen)
+{
+	size_t len;
+	long n;
+
+	session_reply(s, 334, NULL, "%s", challenge);
+	if (session_auth_line(s, &len) != 0)
+		return -1;
+	if (len == 1 && s->line[0] == '*') {
+		session_error(s, 501, "5.7.0", "Authentication aborted");
+		return -2;
+	}
+	n = smtp_auth_b64decode(s->line, len, buf, buflen);
+	explicit_bzero(s->line, len);
+	if (n < 0) {
+		session_error(s, 501, "5.5.2", "Error: malformed base64 in authentication");
+		return -3;
+	}
+	return n;
+}
+
+/* AUTH PLAIN / AUTH LOGIN, on the submission listener after STARTTLS. */
+static void
+session_cmd_auth(struct smtp_session *s)
+{
+	unsigned char buf[SMTP_AUTH_USER_MAX + SMTP_AUTH_PASS_MAX + 16];
+	char user[SMTP_AUTH_USER_MAX + 1], pass[SMTP_AUTH_PASS_MAX + 1];
+	char why[600], euser[300];
+	const char *mech = s->cmd.arg, *initial = NULL, *bad = NULL;
+	size_t mlen = strcspn(mech, " ");
+	enum smtp_auth_mech m;
+	enum auth_result res;
+	long n;
+
+	if (s->role != SMTP_ROLE_SUBMISSION) {
+		session_error(s, 503, "5.5.1", "Error: authentication not enabled");
+		goto out;
+	}
+	if (s->io.ssl == NULL) {
+		session_error(s, 530, "5.7.0", "Must issue a STARTTLS command first");
+		goto out;
+	}
+	if (!s->greeted || !s->esmtp) {
+		session_error(s, 503, "5.5.1", "Error: send EHLO first");
+		goto out;
+	}
+	if (s->auth_login[0]) {
+		session_error(s, 503, "5.5.1", "Error: already authenticated");
+		goto out;
+	}
+	if (s->in_mail) {
+		session_error(s, 503, "5.5.1", "Error: MAIL transaction in progress");
+		goto out;
+	}
+	if ((m = smtp_auth_mech(mech, mlen)) == SMTP_AUTH_NONE) {
+		session_error(s, 504, "5.5.4", "Error: unsupported authentication mechanism");
+		goto out;
+	}
+	if (mech[mlen] == ' ')
+		initial = mech + mlen + 1;
+	user[0] = pass[0] = '\0';
+	if (m == SMTP_AUTH_PLAIN) {
+		if (initial != NULL && strcmp(initial, "=") == 0)
+			n = 0;
+		else if (initial != NULL) {
+			n = smtp_auth_b64decode(initial, strlen(initial), buf, sizeof(buf));
+			if (n < 0) {
+				session_error(s, 501, "5.5.2", "Error: malformed base64 in authentication");
+				goto out;
+			}
+		} else if ((n = session_auth_ask(s, "", buf, sizeof(buf))) < 0)
+			goto ended;
+		if (smtp_auth_plain(buf, (size_t)n, user, sizeof(user), pass, sizeof(pass),
+		    &bad) != 0)
+			goto malformed;
+	} else {
+		if (initial != NULL) {
+			n = smtp_auth_b64decode(initial, strlen(initial), buf, sizeof(buf));
+			if (n < 0) {
+				session_error(s, 501, "5.5.2", "Error: malformed base64 in authentication");
+				goto out;
+			}
+		} else if ((n = session_auth_ask(s, "VXNlcm5hbWU6", buf, sizeof(buf))) < 0)
+			goto ended;
+		if (smtp_auth_login_field(buf, (size_t)n, user, sizeof(user), 1, &bad) != 0)
+			goto malformed;
+		if ((n = session_auth_ask(s, "UGFzc3dvcmQ6", buf, sizeof(buf))) < 0)
+			goto ended;
+		if (smtp_auth_login_field(buf, (size_t)n, pass, sizeof(pass), 0, &bad) != 0)
+			goto malformed;
+	}
+	res = auth_ldap_check(s->conf, user, pass, s->auth_account,
+	    sizeof(s->auth_account), why, sizeof(why));
+	log_escape(euser, sizeof(euser), user, 200);
+	switch (res) {
+	case AUTH_OK:
+		snprintf(s->auth_login, sizeof(s->auth_login), "%s", user);
+		log_info("%s: auth ok client=[%s] login=%s account=%s", s->sid,
+		    s->client_addr, euser, s->auth_account);
+		session_reply(s, 235, "2.7.0", "Authentication successful");
+		break;
+	case AUTH_DENIED:
+		log_info("%s: auth failed client=[%s] login=%s reason=\"%s\"", s->sid,
+		    s->client_addr, euser, why);
+		session_error(s, 535, "5.7.8", "Error: authentication failed");
+		break;
+	case AUTH_TEMPFAIL:
+		log_warnx("%s: auth tempfail client=[%s] login=%s reason=\"%s\"", s->sid,
+		    s->client_addr, euser, why);
+		session_reply(s, 454, "4.7.0", "Temporary authentication failure, try again later");
+		break;
+	}
+	goto out;
+malformed:
+	session_error(s, 501, "5.5.2", "Error: %s", bad);
+	goto out;
+ended:
+	if (n == -1)
+		s->quit = 1;
+out:
+	explicit_bzero(pass, sizeof(pass));
+	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(s->cmd.arg, sizeof(s->cmd.arg));
 }
 
 /* XCLIENT NAME= ADDR= PORT= PROTO= HELO= LOGIN= (Postfix semantics:
@@ -937,10 +1187,10 @@ session_command(struct smtp_session *s, const char *line, size_t len)
 		s->end_reason = "bdat";
 		break;
 	case SMTP_VERB_STARTTLS:
-		session_error(s, 502, "5.5.1", "Error: STARTTLS not offered");
+		session_cmd_starttls(s);
 		break;
 	case SMTP_VERB_AUTH:
-		session_error(s, 503, "5.5.1", "Error: authentication not enabled");
+		session_cmd_auth(s);
 		break;
 	case SMTP_VERB_XCLIENT:
 		session_cmd_xclient(s);
@@ -1068,11 +1318,13 @@ session_loop(struct smtp_session *s)
 }
 
 void
-smtp_session_run(int fd, const struct sockaddr_storage *peer, struct daemon_conf *dc)
+smtp_session_run(int fd, const struct sockaddr_storage *peer, enum smtp_role role,
+    struct daemon_conf *dc)
 {
 	struct smtp_session *s = xcalloc(1, sizeof(*s));
 
 	smtp_io_init(&s->io, fd);
+	s->role = role;
 	s->io.abort_fn = session_should_abort;
 	s->io.abort_arg = s;
 	s->dc = dc;
@@ -1082,7 +1334,8 @@ smtp_session_run(int fd, const struct sockaddr_storage *peer, struct daemon_conf
 	smtp_session_new_id(s->sid);
 	session_peer(s, peer);
 	s->xclient_ok = policy_xclient_allowed(dc->policy, s->peer_addr);
-	log_info("%s: connect client=[%s]:%s", s->sid, s->peer_addr, s->peer_port);
+	log_info("%s: connect client=[%s]:%s role=%s", s->sid, s->peer_addr, s->peer_port,
+	    role == SMTP_ROLE_SUBMISSION ? "submission" : "relay");
 	session_reply(s, 220, NULL, "%s ESMTP govmaild", dc->hostname);
 	session_loop(s);
 	(void)smtp_io_flush(&s->io, smtp_io_now_ms() + 2000);

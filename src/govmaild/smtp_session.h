@@ -14,9 +14,15 @@
 
 struct daemon_conf;
 
+/* What a listener is for. */
+enum smtp_role {
+	SMTP_ROLE_RELAY,        /* front MTA, trusted networks; policy decides */
+	SMTP_ROLE_SUBMISSION    /* mail clients: STARTTLS, then AUTH, then MAIL */
+};
+
 /* Serve the connection fd from peer until it ends; closes fd. */
 void smtp_session_run(int fd, const struct sockaddr_storage *peer,
-    struct daemon_conf *dc);
+    enum smtp_role role, struct daemon_conf *dc);
 
 /* A new random id (12 upper-case hex digits) for sessions and messages. */
 void smtp_session_new_id(char out[13]);

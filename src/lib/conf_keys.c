@@ -38,17 +38,13 @@ conf_check_nonempty(const void *value, char *err, size_t errlen)
 	return 0;
 }
 
-/* govmaild: "host:port" or "[v6]:port" entries, at least one. */
+/* govmaild: "host:port" or "[v6]:port" entries. */
 static int
-conf_check_listen(const void *value, char *err, size_t errlen)
+conf_check_listen_optional(const void *value, char *err, size_t errlen)
 {
 	const struct conf_strlist *l = value;
 	size_t i;
 
-	if (l->n == 0) {
-		snprintf(err, errlen, "at least one \"host:port\" is needed");
-		return -1;
-	}
 	for (i = 0; i < l->n; i++) {
 		const char *colon = strrchr(l->v[i], ':'), *host = l->v[i];
 		char *end;
@@ -66,6 +62,17 @@ conf_check_listen(const void *value, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+/* govmaild: as above, at least one. */
+static int
+conf_check_listen(const void *value, char *err, size_t errlen)
+{
+	if (((const struct conf_strlist *)value)->n == 0) {
+		snprintf(err, errlen, "at least one \"host:port\" is needed");
+		return -1;
+	}
+	return conf_check_listen_optional(value, err, errlen);
 }
 
 /* govmaild: "addr" or "addr/prefix", IPv4 or IPv6. */
@@ -204,6 +211,9 @@ const struct conf_key conf_keys[] = {
 	{ "smtpd.relay_listen", CONF_STRLIST, "127.0.0.1:10025", 0, 0,
 	  OFF(smtpd_relay_listen), conf_check_listen,
 	  "addresses of the relay listener, \"host:port\" or \"[v6]:port\"" },
+	{ "smtpd.submission_listen", CONF_STRLIST, "", 0, 0,
+	  OFF(smtpd_submission_listen), conf_check_listen_optional,
+	  "addresses of the submission listener (STARTTLS, then AUTH); none by default" },
 	{ "smtpd.hostname", CONF_STR, "", 0, 0, OFF(smtpd_hostname), NULL,
 	  "name in the greeting and Received: headers (\"\" = system host name)" },
 	{ "smtpd.max_sessions", CONF_INT, "1000", 1, 100000, OFF(smtpd_max_sessions),
@@ -251,6 +261,11 @@ const struct conf_key conf_keys[] = {
 	  "prepend a Received: header to relayed messages" },
 	{ "smtpd.xclient_hosts", CONF_STRLIST, "", 0, 0, OFF(smtpd_xclient_hosts),
 	  conf_check_networks, "networks allowed to send XCLIENT and XFORWARD" },
+
+	{ "tls.cert_file", CONF_STR, "", 0, 0, OFF(tls_cert_file), NULL,
+	  "PEM certificate chain for STARTTLS (\"\" = STARTTLS not offered)" },
+	{ "tls.key_file", CONF_STR, "", 0, 0, OFF(tls_key_file), NULL,
+	  "PEM private key for tls.cert_file (read as root at start; mode 0600)" },
 
 	{ "next_hop.host", CONF_STR, "127.0.0.1", 0, 0, OFF(nh_host), conf_check_nonempty,
 	  "host name or address of the next hop (normally the local Postfix)" },
