@@ -558,7 +558,7 @@ hr_retry_create(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
 		an.password_hash = hash;
 		an.must_change_password = 1;
 	}
-	p->writes++;
+	/* (the refused add was counted in p->writes already) */
 	if (dir_account_create(d, c, &an, &out, err, sizeof(err), &m) == DIR_OK) {
 		a->readdressed = strcmp(a->address, out.address) != 0;
 		free(a->address);
@@ -618,6 +618,8 @@ hr_plan_apply(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
 				p->actions[i].result = DIR_UNAVAILABLE;
 				p->actions[i].error = xstrdup(dir_error(d));
 				p->failed++;
+				if (done)
+					done(&p->actions[i], arg);
 			}
 		for (i = 0; i < p->n; i++)
 			if (ctx[i].retry) {
