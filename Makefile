@@ -131,9 +131,10 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/govmail/examples
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 ldap-schema/govmail.schema ldap-schema/govmail.ldif \
+		ldap-schema/govmail-db.ldif.example ldap-schema/README.md \
 		$(DESTDIR)$(PREFIX)/share/govmail/ldap-schema/
 	install -m 644 etc/govmail.conf $(DESTDIR)$(PREFIX)/share/govmail/examples/
-	cp -R etc/postfix etc/dovecot $(DESTDIR)$(PREFIX)/share/govmail/examples/ 2>/dev/null || true
+	cp -R etc/postfix etc/dovecot $(DESTDIR)$(PREFIX)/share/govmail/examples/
 
 clean:
 	rm -rf $(BUILD) bin
