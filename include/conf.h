@@ -97,6 +97,12 @@ struct govmail_conf {
 
 	/* policy { } — relay decisions (directory rules come later) */
 	struct conf_strlist policy_relay_domains;     /* recipient domains open to all */
+	int policy_use_directory;      /* governed domains, senders, recipients */
+	struct conf_strlist policy_delegations;       /* "ADDRESS LOGIN" pairs */
+	struct conf_strlist policy_external_allow;    /* if set: only these */
+	struct conf_strlist policy_external_deny;
+	int policy_cache_ttl;          /* seconds a directory answer is reused */
+	int policy_cache_entries;      /* bound of that cache */
 	struct conf_strlist policy_trusted_networks;  /* may relay anywhere */
 };
 

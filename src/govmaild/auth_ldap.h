@@ -26,7 +26,4 @@ enum auth_result {
 enum auth_result auth_ldap_check(const struct govmail_conf *c, const char *login,
     const char *password, char *account, size_t alen, char *why, size_t whylen);
 
-/* Close the shared directory connection (at exit). */
-void auth_ldap_shutdown(void);
-
 #endif

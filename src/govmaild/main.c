@@ -11,12 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "auth_ldap.h"
 #include "conf.h"
 #include "daemon.h"
 #include "daemon_conf.h"
 #include "listener.h"
 #include "log.h"
+#include "lookup.h"
 #include "spool.h"
 
 #define EX_USAGE 64
@@ -125,6 +125,6 @@ main(int argc, char **argv)
 	daemon_pidfile_remove(dc->conf->smtpd_pid_file);
 	daemon_conf_release(dc);
 	daemon_conf_shutdown();
-	auth_ldap_shutdown();
+	lookup_shutdown();
 	return rc;
 }

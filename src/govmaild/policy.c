@@ -24,13 +24,49 @@ struct policy_netlist {
 	size_t n;
 };
 
+struct policy_delegation {
+	char *address;               /* may be used as sender ... */
+	char *login;                 /* ... by this account (address or uid) */
+};
+
 struct policy {
 	long long max_size;
 	size_t max_recipients;
 	char **relay_domains;
 	size_t nrelay_domains;
+	char **external_allow, **external_deny;
+	size_t nexternal_allow, nexternal_deny;
+	struct policy_delegation *delegations;
+	size_t ndelegations;
 	struct policy_netlist trusted, xclient;
 };
+
+/* A copy of a string list, lower-cased. */
+static char **
+policy_list_copy(const struct conf_strlist *l, size_t *n)
+{
+	char **v = xcalloc(l->n + 1, sizeof(char *));
+	size_t i, k;
+
+	for (i = 0; i < l->n; i++) {
+		v[i] = xstrdup(l->v[i]);
+		for (k = 0; v[i][k]; k++)
+			if (v[i][k] >= 'A' && v[i][k] <= 'Z')
+				v[i][k] = (char)(v[i][k] + 32);
+	}
+	*n = l->n;
+	return v;
+}
+
+static void
+policy_list_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
 
 /* "a.b.c.d[/n]" or "v6[/n]" into net; 0 or -1. */
 static int
@@ -120,9 +156,22 @@ policy_new(const struct govmail_conf *c, char *err, size_t errlen)
 
 	p->max_size = c->smtpd_max_message_size;
 	p->max_recipients = (size_t)c->smtpd_max_recipients;
-	p->relay_domains = xcalloc(c->policy_relay_domains.n + 1, sizeof(char *));
-	for (i = 0; i < c->policy_relay_domains.n; i++)
-		p->relay_domains[p->nrelay_domains++] = xstrdup(c->policy_relay_domains.v[i]);
+	p->relay_domains = policy_list_copy(&c->policy_relay_domains, &p->nrelay_domains);
+	p->external_allow = policy_list_copy(&c->policy_external_allow, &p->nexternal_allow);
+	p->external_deny = policy_list_copy(&c->policy_external_deny, &p->nexternal_deny);
+	p->delegations = xcalloc(c->policy_delegations.n + 1, sizeof(*p->delegations));
+	for (i = 0; i < c->policy_delegations.n; i++) {
+		const char *d = c->policy_delegations.v[i], *sp = strchr(d, ' ');
+
+		if (sp == NULL) {
+			snprintf(err, errlen, "policy.delegations: \"%s\" is not \"ADDRESS LOGIN\"", d);
+			policy_free(p);
+			return NULL;
+		}
+		p->delegations[i].address = xstrndup(d, (size_t)(sp - d));
+		p->delegations[i].login = xstrdup(sp + 1);
+		p->ndelegations++;
+	}
 	if (policy_netlist_load(&p->trusted, &c->policy_trusted_networks,
 	    "policy.trusted_networks", err, errlen) != 0 ||
 	    policy_netlist_load(&p->xclient, &c->smtpd_xclient_hosts,
@@ -140,9 +189,14 @@ policy_free(struct policy *p)
 
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->nrelay_domains; i++)
-		free(p->relay_domains[i]);
-	free(p->relay_domains);
+	policy_list_free(p->relay_domains, p->nrelay_domains);
+	policy_list_free(p->external_allow, p->nexternal_allow);
+	policy_list_free(p->external_deny, p->nexternal_deny);
+	for (i = 0; i < p->ndelegations; i++) {
+		free(p->delegations[i].address);
+		free(p->delegations[i].login);
+	}
+	free(p->delegations);
 	free(p->trusted.v);
 	free(p->xclient.v);
 	free(p);
@@ -238,19 +292,213 @@ policy_rule_recipients(const struct policy *p, const struct policy_request *rq,
 	return 0;
 }
 
-/* Rule "relay": no open relay. A bare local part (postmaster) is local. */
+static void
+policy_tempfail_dir(struct policy_verdict *v)
+{
+	policy_set(v, POLICY_TEMPFAIL, 451, "4.3.0", "directory",
+	    "Directory temporarily unavailable, try again later");
+}
+
+/* Is domain governed (configured relay domain or in the directory)?
+ * 1 yes, 0 no, -1 unknown now (v is a tempfail). "" (a bare local part
+ * such as postmaster) counts as ours. */
 static int
-policy_rule_relay(const struct policy *p, const struct policy_request *rq,
+policy_governed(const struct policy *p, const struct policy_request *rq,
+    const char *domain, struct policy_verdict *v)
+{
+	if (*domain == '\0' || policy_is_relay_domain(p, domain))
+		return 1;
+	if (rq->dir == NULL)
+		return 0;
+	switch (rq->dir->domain(rq->dir->arg, domain)) {
+	case POLICY_LOOKUP_YES:
+		return 1;
+	case POLICY_LOOKUP_NO:
+		return 0;
+	case POLICY_LOOKUP_TEMPFAIL:
+		break;
+	}
+	policy_tempfail_dir(v);
+	return -1;
+}
+
+/* Why an account may not send or receive, for a person to read (ASCII,
+ * English with Vietnamese without diacritics). */
+static const char *
+policy_status_text(const char *status)
+{
+	if (strcmp(status, "suspended") == 0)
+		return "the account is suspended (tai khoan dang bi tam ngung)";
+	if (strcmp(status, "disabled") == 0)
+		return "the account is disabled (tai khoan da ngung su dung)";
+	return "the account is not active (tai khoan khong hoat dong)";
+}
+
+/* Is domain (or a parent of it) in the list? */
+static int
+policy_domain_listed(char *const *list, size_t n, const char *domain)
+{
+	size_t i, dl = strlen(domain);
+
+	for (i = 0; i < n; i++) {
+		size_t el = strlen(list[i]);
+
+		if (strcasecmp(list[i], domain) == 0 ||
+		    (dl > el && domain[dl - el - 1] == '.' &&
+		    strcasecmp(domain + dl - el, list[i]) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* May login (whose account is la, if found) send as address? */
+static int
+policy_delegated(const struct policy *p, const char *address, const char *login,
+    const struct policy_account *la)
+{
+	size_t i;
+
+	for (i = 0; i < p->ndelegations; i++) {
+		const struct policy_delegation *d = &p->delegations[i];
+
+		if (strcasecmp(d->address, address) != 0)
+			continue;
+		if (strcasecmp(d->login, login) == 0 || (la != NULL &&
+		    (strcasecmp(d->login, la->mail) == 0 || strcasecmp(d->login, la->uid) == 0)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Rule "sender": an authenticated client sends only as its own addresses
+ * (or a delegation); anyone else with a sender in a governed domain must
+ * name an active account or alias. The null sender (bounces) passes. */
+static int
+policy_rule_sender(const struct policy *p, const struct policy_request *rq,
+    struct policy_verdict *v)
+{
+	struct policy_account sa, la;
+	enum policy_lookup rs, rl;
+	int g;
+
+	if (*rq->sender == '\0')
+		return 0;
+	if (rq->login != NULL) {
+		if (rq->dir == NULL)
+			return 0;
+		rl = rq->dir->account(rq->dir->arg, rq->login, &la);
+		rs = rq->dir->account(rq->dir->arg, rq->sender, &sa);
+		if (rl == POLICY_LOOKUP_TEMPFAIL || rs == POLICY_LOOKUP_TEMPFAIL) {
+			policy_tempfail_dir(v);
+			return 1;
+		}
+		if (rl == POLICY_LOOKUP_YES && rs == POLICY_LOOKUP_YES &&
+		    strcmp(la.uid, sa.uid) == 0)
+			return 0;
+		if (policy_delegated(p, rq->sender, rq->login,
+		    rl == POLICY_LOOKUP_YES ? &la : NULL))
+			return 0;
+		policy_set(v, POLICY_REJECT, 553, "5.7.1", "sender-owner",
+		    "<%s>: Sender address rejected: not owned by user %s", rq->sender,
+		    rq->login);
+		return 1;
+	}
+	if ((g = policy_governed(p, rq, policy_domain_of(rq->sender), v)) < 0)
+		return 1;
+	if (g == 0 || rq->dir == NULL)
+		return 0;
+	switch (rq->dir->account(rq->dir->arg, rq->sender, &sa)) {
+	case POLICY_LOOKUP_TEMPFAIL:
+		policy_tempfail_dir(v);
+		return 1;
+	case POLICY_LOOKUP_NO:
+		policy_set(v, POLICY_REJECT, 550, "5.7.1", "sender-unknown",
+		    "<%s>: Sender address rejected: no such account in a governed domain "
+		    "(khong co tai khoan nay)", rq->sender);
+		return 1;
+	case POLICY_LOOKUP_YES:
+		break;
+	}
+	if (strcmp(sa.status, "active") != 0) {
+		policy_set(v, POLICY_REJECT, 550, "5.7.1", "sender-inactive",
+		    "<%s>: Sender address rejected: %s", rq->sender,
+		    policy_status_text(sa.status));
+		return 1;
+	}
+	return 0;
+}
+
+/* Rule "recipient": in a governed domain it must be an active account or
+ * alias; outside, only trusted or authenticated clients may send (no open
+ * relay), within the external allow/deny lists, and not from an
+ * internal-only account. */
+static int
+policy_rule_recipient(const struct policy *p, const struct policy_request *rq,
     struct policy_verdict *v)
 {
 	const char *domain = policy_domain_of(rq->recipient);
+	struct policy_account ra, sa;
+	int g;
 
-	if (*domain == '\0' || policy_is_relay_domain(p, domain) ||
-	    policy_client_trusted(p, rq->client_addr) || rq->login != NULL)
+	if ((g = policy_governed(p, rq, domain, v)) < 0)
+		return 1;
+	if (g == 1) {
+		if (*domain == '\0' || rq->dir == NULL)
+			return 0;
+		switch (rq->dir->account(rq->dir->arg, rq->recipient, &ra)) {
+		case POLICY_LOOKUP_TEMPFAIL:
+			policy_tempfail_dir(v);
+			return 1;
+		case POLICY_LOOKUP_NO:
+			policy_set(v, POLICY_REJECT, 550, "5.1.1", "recipient-unknown",
+			    "<%s>: Recipient address rejected: User unknown "
+			    "(khong co hop thu nay)", rq->recipient);
+			return 1;
+		case POLICY_LOOKUP_YES:
+			break;
+		}
+		if (strcmp(ra.status, "active") != 0) {
+			policy_set(v, POLICY_REJECT, 550, "5.1.1", "recipient-inactive",
+			    "<%s>: Recipient address rejected: %s", rq->recipient,
+			    policy_status_text(ra.status));
+			return 1;
+		}
 		return 0;
-	policy_set(v, POLICY_REJECT, 550, "5.7.1", "relay",
-	    "<%s>: Relay access denied", rq->recipient);
-	return 1;
+	}
+	if (!policy_client_trusted(p, rq->client_addr) && rq->login == NULL) {
+		policy_set(v, POLICY_REJECT, 550, "5.7.1", "relay",
+		    "<%s>: Relay access denied", rq->recipient);
+		return 1;
+	}
+	if (policy_domain_listed(p->external_deny, p->nexternal_deny, domain) ||
+	    (p->nexternal_allow > 0 &&
+	    !policy_domain_listed(p->external_allow, p->nexternal_allow, domain))) {
+		policy_set(v, POLICY_REJECT, 550, "5.7.1", "external-list",
+		    "<%s>: Mail to %s is not allowed by policy", rq->recipient, domain);
+		return 1;
+	}
+	if (rq->dir != NULL && *rq->sender != '\0') {
+		if ((g = policy_governed(p, rq, policy_domain_of(rq->sender), v)) < 0)
+			return 1;
+		if (g == 1 && *policy_domain_of(rq->sender) != '\0') {
+			switch (rq->dir->account(rq->dir->arg, rq->sender, &sa)) {
+			case POLICY_LOOKUP_TEMPFAIL:
+				policy_tempfail_dir(v);
+				return 1;
+			case POLICY_LOOKUP_YES:
+				if (!sa.may_send_external) {
+					policy_set(v, POLICY_REJECT, 550, "5.7.1", "internal-only",
+					    "<%s>: this account may send only within the governed "
+					    "domains (chi duoc gui thu trong noi bo)", rq->sender);
+					return 1;
+				}
+				break;
+			case POLICY_LOOKUP_NO:
+				break;
+			}
+		}
+	}
+	return 0;
 }
 
 void
@@ -262,11 +510,12 @@ policy_check(const struct policy *p, const struct policy_request *rq,
 	case POLICY_CONNECT:
 		break;
 	case POLICY_MAIL:
-		(void)policy_rule_size(p, rq, v);
+		if (!policy_rule_size(p, rq, v))
+			(void)policy_rule_sender(p, rq, v);
 		break;
 	case POLICY_RCPT:
 		if (!policy_rule_recipients(p, rq, v))
-			(void)policy_rule_relay(p, rq, v);
+			(void)policy_rule_recipient(p, rq, v);
 		break;
 	case POLICY_DATA:
 		(void)policy_rule_size(p, rq, v);

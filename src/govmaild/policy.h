@@ -16,6 +16,27 @@
 
 struct govmail_conf;
 
+/* Answers from the directory, through struct policy_directory. */
+enum policy_lookup { POLICY_LOOKUP_NO = 0, POLICY_LOOKUP_YES, POLICY_LOOKUP_TEMPFAIL };
+
+/* What the policy needs to know about an account. */
+struct policy_account {
+	char uid[96];
+	char mail[256];            /* primary address */
+	char status[16];           /* active, suspended, disabled */
+	int may_send_external;     /* account and agency combined, default applied */
+};
+
+/* How the policy asks the directory (lookup.c; a fake in unit tests). */
+struct policy_directory {
+	/* Is the domain governed (active or alias domain)? */
+	enum policy_lookup (*domain)(void *arg, const char *domain);
+	/* The account an address (primary or alias) or uid belongs to. */
+	enum policy_lookup (*account)(void *arg, const char *key,
+	    struct policy_account *out);
+	void *arg;
+};
+
 enum policy_stage {
 	POLICY_CONNECT,   /* client address known */
 	POLICY_MAIL,      /* + sender, declared size */
@@ -33,7 +54,8 @@ struct policy_request {
 	const char *recipient;     /* POLICY_RCPT */
 	size_t nrcpt;              /* recipients accepted so far */
 	long long size;            /* declared (MAIL) or actual (DATA); -1 unknown */
-	const char *login;         /* authenticated user, NULL if none (later) */
+	const char *login;         /* authenticated user (AUTH or XCLIENT), or NULL */
+	const struct policy_directory *dir;   /* NULL: configuration rules only */
 };
 
 struct policy_verdict {

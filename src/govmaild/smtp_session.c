@@ -26,6 +26,7 @@
 #include "daemon_conf.h"
 #include "listener.h"
 #include "log.h"
+#include "lookup.h"
 #include "policy.h"
 #include "smtp_auth.h"
 #include "smtp_client.h"
@@ -47,6 +48,8 @@ struct smtp_session {
 	enum smtp_role role;
 	struct daemon_conf *dc;
 	const struct govmail_conf *conf;
+	struct policy_directory dir;     /* the policy's view of LDAP ... */
+	const struct policy_directory *pdir;   /* ... or NULL (policy.use_directory) */
 	char sid[SMTP_ID_LEN + 1];
 	uint64_t start_ms;
 
@@ -425,6 +428,7 @@ session_cmd_mail(struct smtp_session *s)
 	rq.sender = s->sender;
 	rq.size = s->declared_size;
 	rq.login = session_login(s);
+	rq.dir = s->pdir;
 	policy_check(s->dc->policy, &rq, &v);
 	if (v.action != POLICY_ACCEPT) {
 		session_reply_verdict(s, &v);
@@ -473,6 +477,7 @@ session_cmd_rcpt(struct smtp_session *s)
 	rq.nrcpt = s->nrcpts;
 	rq.size = s->declared_size;
 	rq.login = session_login(s);
+	rq.dir = s->pdir;
 	policy_check(s->dc->policy, &rq, &v);
 	if (v.action != POLICY_ACCEPT) {
 		session_reply_verdict(s, &v);
@@ -696,6 +701,7 @@ session_cmd_data(struct smtp_session *s)
 	rq.nrcpt = s->nrcpts;
 	rq.size = (long long)size;
 	rq.login = session_login(s);
+	rq.dir = s->pdir;
 	verdict = "reject";
 	if (flags & SMTP_DATA_TOO_BIG) {
 		session_error(s, 552, "5.3.4", "Message size exceeds fixed limit of %lld bytes",
@@ -1329,6 +1335,8 @@ smtp_session_run(int fd, const struct sockaddr_storage *peer, enum smtp_role rol
 	s->io.abort_arg = s;
 	s->dc = dc;
 	s->conf = dc->conf;
+	lookup_policy_directory(dc->conf, &s->dir);
+	s->pdir = dc->conf->policy_use_directory ? &s->dir : NULL;
 	s->start_ms = smtp_io_now_ms();
 	s->declared_size = -1;
 	smtp_session_new_id(s->sid);

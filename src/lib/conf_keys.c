@@ -128,6 +128,25 @@ conf_check_domains(const void *value, char *err, size_t errlen)
 	return 0;
 }
 
+/* govmaild: "ADDRESS LOGIN" pairs (one space, no other blanks). */
+static int
+conf_check_delegations(const void *value, char *err, size_t errlen)
+{
+	const struct conf_strlist *l = value;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const char *s = l->v[i], *sp = strchr(s, ' ');
+
+		if (sp == NULL || sp == s || sp[1] == '\0' || strchr(sp + 1, ' ') != NULL ||
+		    memchr(s, '@', (size_t)(sp - s)) == NULL || strchr(s, '\t') != NULL) {
+			snprintf(err, errlen, "\"%s\" is not \"ADDRESS LOGIN\"", s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* govmaild: what to do with a bare CR or LF in DATA. */
 static int
 conf_check_bare_newline(const void *value, char *err, size_t errlen)
@@ -285,6 +304,19 @@ const struct conf_key conf_keys[] = {
 	{ "policy.relay_domains", CONF_STRLIST, "haugiang.gov.vn", 0, 0,
 	  OFF(policy_relay_domains), conf_check_domains,
 	  "recipient domains any client may send to (others: trusted networks only)" },
+	{ "policy.use_directory", CONF_BOOL, "true", 0, 1, OFF(policy_use_directory), NULL,
+	  "check governed domains, senders and recipients in the directory (ldap { })" },
+	{ "policy.delegations", CONF_STRLIST, "", 0, 0, OFF(policy_delegations),
+	  conf_check_delegations,
+	  "\"ADDRESS LOGIN\": the account LOGIN may also send as ADDRESS (shared mailboxes)" },
+	{ "policy.external_allow", CONF_STRLIST, "", 0, 0, OFF(policy_external_allow),
+	  conf_check_domains, "if not empty, the only outside domains mail may go to" },
+	{ "policy.external_deny", CONF_STRLIST, "", 0, 0, OFF(policy_external_deny),
+	  conf_check_domains, "outside domains mail may not go to" },
+	{ "policy.cache_ttl", CONF_INT, "60", 0, 3600, OFF(policy_cache_ttl), NULL,
+	  "seconds a directory answer is reused (0 = ask every time)" },
+	{ "policy.cache_entries", CONF_INT, "20000", 16, 1000000, OFF(policy_cache_entries),
+	  NULL, "directory answers kept at most" },
 	{ "policy.trusted_networks", CONF_STRLIST, "127.0.0.0/8, ::1/128", 0, 0,
 	  OFF(policy_trusted_networks), conf_check_networks,
 	  "client networks that may relay to any domain" },

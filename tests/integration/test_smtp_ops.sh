@@ -139,6 +139,7 @@ smtpd = {
   min_data_rate_grace = 1;
 };
 next_hop = { port = $NH; };
+policy = { use_directory = false; };
 CONF
 start_daemon limits "$GOVMAILD"
 D2=$DPID
@@ -249,6 +250,7 @@ smtpd = {
   max_sessions = 600;
 };
 next_hop = { port = $NH; };
+policy = { use_directory = false; };
 CONF
 start_daemon conc "$GOVMAILD"
 D4=$DPID
@@ -383,6 +385,7 @@ smtpd = {
   drain_timeout = 20;
 };
 next_hop = { port = $PS; };
+policy = { use_directory = false; };
 CONF
 start_daemon prod "$GOVMAILD"
 D3=$DPID

@@ -153,7 +153,7 @@ smtpd = {
   bare_newline = "$2";
 };
 next_hop = { port = $NH; connect_timeout = 5; command_timeout = 10; data_timeout = 3; };
-policy = { relay_domains = ["haugiang.gov.vn"]; trusted_networks = ["10.0.0.0/8"]; };
+policy = { use_directory = false; relay_domains = ["haugiang.gov.vn"]; trusted_networks = ["10.0.0.0/8"]; };
 CONF
 }
 write_conf "" reject

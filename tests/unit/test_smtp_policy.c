@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../src/govmaild/policy.c"
 
@@ -24,7 +25,7 @@ set_list(struct conf_strlist *l, const char *const *v, size_t n)
 		free(l->v[i]);
 	free(l->v);
 	l->v = calloc(n + 1, sizeof(char *));
-	for (i = 0; i < n; i++)
+	for (i = 0; v != NULL && i < n; i++)
 		l->v[i] = strdup(v[i]);
 	l->n = n;
 }
@@ -157,6 +158,177 @@ test_bad_network(void **state)
 	conf_free(c);
 }
 
+
+/* ---- a fake directory ------------------------------------------------ */
+
+static int fake_down;
+
+static enum policy_lookup
+fake_domain(void *arg, const char *domain)
+{
+	(void)arg;
+	if (fake_down)
+		return POLICY_LOOKUP_TEMPFAIL;
+	return strcasecmp(domain, "haugiang.gov.vn") == 0 ||
+	    strcasecmp(domain, "cantho.gov.vn") == 0 ? POLICY_LOOKUP_YES : POLICY_LOOKUP_NO;
+}
+
+static enum policy_lookup
+fake_account(void *arg, const char *key, struct policy_account *a)
+{
+	static const struct { const char *key, *uid, *mail, *status; int ext; } accts[] = {
+		{ "annv@haugiang.gov.vn", "annv", "annv@haugiang.gov.vn", "active", 1 },
+		{ "annv", "annv", "annv@haugiang.gov.vn", "active", 1 },
+		{ "vanthu.snv@haugiang.gov.vn", "annv", "annv@haugiang.gov.vn", "active", 1 },
+		{ "binhtt@haugiang.gov.vn", "binhtt", "binhtt@haugiang.gov.vn", "suspended", 1 },
+		{ "chitt@cantho.gov.vn", "chitt", "chitt@cantho.gov.vn", "active", 0 },
+		{ "shared@haugiang.gov.vn", "shared", "shared@haugiang.gov.vn", "active", 1 },
+	};
+	size_t i;
+
+	(void)arg;
+	memset(a, 0, sizeof(*a));
+	if (fake_down)
+		return POLICY_LOOKUP_TEMPFAIL;
+	for (i = 0; i < sizeof(accts) / sizeof(accts[0]); i++) {
+		if (strcasecmp(accts[i].key, key) == 0) {
+			snprintf(a->uid, sizeof(a->uid), "%s", accts[i].uid);
+			snprintf(a->mail, sizeof(a->mail), "%s", accts[i].mail);
+			snprintf(a->status, sizeof(a->status), "%s", accts[i].status);
+			a->may_send_external = accts[i].ext;
+			return POLICY_LOOKUP_YES;
+		}
+	}
+	return POLICY_LOOKUP_NO;
+}
+
+static const struct policy_directory fake_dir = { fake_domain, fake_account, NULL };
+
+/* Verdict for one request (stage MAIL if rcpt is NULL). */
+static struct policy_verdict
+ask(const struct policy *p, const char *client, const char *login, const char *sender,
+    const char *rcpt)
+{
+	struct policy_request rq = { .stage = rcpt ? POLICY_RCPT : POLICY_MAIL,
+		.client_addr = client, .login = login, .sender = sender, .recipient = rcpt,
+		.size = -1, .dir = &fake_dir };
+	struct policy_verdict v;
+
+	policy_check(p, &rq, &v);
+	return v;
+}
+
+static struct policy *
+make_dir(struct govmail_conf **out)
+{
+	static const char *const nets[] = { "10.0.0.0/8" };
+	static const char *const deleg[] = { "shared@haugiang.gov.vn annv" };
+	static const char *const deny[] = { "blocked.example" };
+	struct govmail_conf *c = conf_defaults();
+	char err[256];
+	struct policy *p;
+
+	set_list(&c->policy_trusted_networks, nets, 1);
+	set_list(&c->policy_relay_domains, NULL, 0);
+	set_list(&c->policy_delegations, deleg, 1);
+	set_list(&c->policy_external_deny, deny, 1);
+	p = policy_new(c, err, sizeof(err));
+	assert_non_null(p);
+	*out = c;
+	return p;
+}
+
+static void
+test_dir_sender(void **state)
+{
+	struct govmail_conf *c;
+	struct policy *p = make_dir(&c);
+	struct policy_verdict v;
+
+	(void)state;
+	fake_down = 0;
+	v = ask(p, "203.0.113.9", NULL, "annv@haugiang.gov.vn", NULL);
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	v = ask(p, "203.0.113.9", NULL, "", NULL);
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	v = ask(p, "203.0.113.9", NULL, "someone@example.org", NULL);
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	v = ask(p, "203.0.113.9", NULL, "ghost@haugiang.gov.vn", NULL);
+	assert_int_equal(v.code, 550);
+	assert_string_equal(v.enh, "5.7.1");
+	assert_string_equal(v.rule, "sender-unknown");
+	v = ask(p, "10.0.0.1", NULL, "binhtt@haugiang.gov.vn", NULL);
+	assert_int_equal(v.code, 550);
+	assert_string_equal(v.rule, "sender-inactive");
+	assert_non_null(strstr(v.text, "suspended"));
+	/* authenticated: own addresses, aliases, delegations only */
+	v = ask(p, "203.0.113.9", "annv@haugiang.gov.vn", "annv@haugiang.gov.vn", NULL);
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	v = ask(p, "203.0.113.9", "annv@haugiang.gov.vn", "vanthu.snv@haugiang.gov.vn", NULL);
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	v = ask(p, "203.0.113.9", "annv@haugiang.gov.vn", "shared@haugiang.gov.vn", NULL);
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	v = ask(p, "203.0.113.9", "annv@haugiang.gov.vn", "chitt@cantho.gov.vn", NULL);
+	assert_int_equal(v.code, 553);
+	assert_string_equal(v.rule, "sender-owner");
+	v = ask(p, "203.0.113.9", "annv@haugiang.gov.vn", "boss@example.org", NULL);
+	assert_int_equal(v.code, 553);
+	fake_down = 1;
+	v = ask(p, "203.0.113.9", NULL, "annv@haugiang.gov.vn", NULL);
+	assert_int_equal(v.action, POLICY_TEMPFAIL);
+	assert_int_equal(v.code, 451);
+	assert_string_equal(v.enh, "4.3.0");
+	fake_down = 0;
+	policy_free(p);
+	conf_free(c);
+}
+
+static void
+test_dir_recipient(void **state)
+{
+	struct govmail_conf *c;
+	struct policy *p = make_dir(&c);
+	struct policy_verdict v;
+
+	(void)state;
+	fake_down = 0;
+	v = ask(p, "203.0.113.9", NULL, "x@example.org", "annv@haugiang.gov.vn");
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	v = ask(p, "203.0.113.9", NULL, "x@example.org", "VanThu.SNV@haugiang.gov.vn");
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	v = ask(p, "203.0.113.9", NULL, "x@example.org", "nobody@haugiang.gov.vn");
+	assert_int_equal(v.code, 550);
+	assert_string_equal(v.enh, "5.1.1");
+	v = ask(p, "203.0.113.9", NULL, "x@example.org", "binhtt@haugiang.gov.vn");
+	assert_int_equal(v.code, 550);
+	assert_string_equal(v.enh, "5.1.1");
+	assert_string_equal(v.rule, "recipient-inactive");
+	v = ask(p, "203.0.113.9", NULL, "x@example.org", "postmaster");
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	/* outside: no open relay, lists, internal-only */
+	v = ask(p, "203.0.113.9", NULL, "annv@haugiang.gov.vn", "a@gmail.com");
+	assert_string_equal(v.rule, "relay");
+	v = ask(p, "10.1.1.1", NULL, "annv@haugiang.gov.vn", "a@gmail.com");
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	v = ask(p, "203.0.113.9", "annv", "annv@haugiang.gov.vn", "a@gmail.com");
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	v = ask(p, "10.1.1.1", NULL, "annv@haugiang.gov.vn", "a@mx.blocked.example");
+	assert_string_equal(v.rule, "external-list");
+	v = ask(p, "10.1.1.1", NULL, "chitt@cantho.gov.vn", "a@gmail.com");
+	assert_int_equal(v.code, 550);
+	assert_string_equal(v.rule, "internal-only");
+	v = ask(p, "10.1.1.1", NULL, "chitt@cantho.gov.vn", "annv@haugiang.gov.vn");
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	fake_down = 1;
+	v = ask(p, "10.1.1.1", NULL, "x@example.org", "annv@haugiang.gov.vn");
+	assert_int_equal(v.action, POLICY_TEMPFAIL);
+	v = ask(p, "10.1.1.1", NULL, "x@example.org", "a@gmail.com");
+	assert_int_equal(v.action, POLICY_TEMPFAIL);   /* is gmail.com governed? unknown */
+	fake_down = 0;
+	policy_free(p);
+	conf_free(c);
+}
+
 int
 main(void)
 {
@@ -165,6 +337,8 @@ main(void)
 		cmocka_unit_test(test_relay),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_bad_network),
+		cmocka_unit_test(test_dir_sender),
+		cmocka_unit_test(test_dir_recipient),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

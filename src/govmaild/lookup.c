@@ -1,0 +1,402 @@
+/*
+ * lookup.c — directory lookups for govmaild (see lookup.h).
+ *
+ * One LDAP connection, shared under a mutex: libldap handles are not for
+ * concurrent use, and with the cache most policy questions never reach
+ * LDAP. The cache is an array of policy.cache_entries slots addressed by
+ * a hash of the question ("d:domain", "a:address"); a collision simply
+ * replaces the older answer, so its size is bounded without any eviction
+ * bookkeeping. Only definite answers (yes/no) are cached, never failures.
+ */
+#include <ldap.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "conf.h"
+#include "dir.h"
+#include "dir_account.h"
+#include "dir_agency.h"
+#include "dir_domain.h"
+#include "dir_schema.h"
+#include "lookup.h"
+#include "xmalloc.h"
+
+/* ---- the shared connection ------------------------------------------------ */
+
+static pthread_mutex_t lookup_dir_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dir *lookup_dir;
+static char *lookup_dir_key;     /* the ldap { } settings it was opened with */
+
+static char *
+lookup_settings(const struct govmail_conf *c)
+{
+	return xasprintf("%s|%s|%s|%d|%s|%d|%d|%d", c->ldap_uri, c->ldap_bind_dn,
+	    c->ldap_bind_password_file, c->ldap_sasl_external, c->ldap_base_dn,
+	    c->ldap_starttls, c->ldap_timeout, c->ldap_network_timeout);
+}
+
+static void
+lookup_close_locked(void)
+{
+	if (lookup_dir != NULL)
+		dir_close(lookup_dir);
+	lookup_dir = NULL;
+	free(lookup_dir_key);
+	lookup_dir_key = NULL;
+}
+
+static struct dir *
+lookup_get_locked(const struct govmail_conf *c, char *why, size_t whylen)
+{
+	char *key = lookup_settings(c), err[512];
+	int code;
+
+	if (lookup_dir != NULL && strcmp(key, lookup_dir_key) != 0)
+		lookup_close_locked();
+	if (lookup_dir == NULL) {
+		if ((lookup_dir = dir_open(c, err, sizeof(err), &code)) == NULL) {
+			snprintf(why, whylen, "directory unavailable: %s", err);
+			free(key);
+			return NULL;
+		}
+		lookup_dir_key = key;
+		return lookup_dir;
+	}
+	free(key);
+	return lookup_dir;
+}
+
+enum dir_status
+lookup_with_dir(const struct govmail_conf *c, lookup_fn fn, void *arg, char *why,
+    size_t whylen)
+{
+	enum dir_status st = DIR_UNAVAILABLE;
+	struct dir *d;
+	int attempt;
+
+	pthread_mutex_lock(&lookup_dir_lock);
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((d = lookup_get_locked(c, why, whylen)) == NULL)
+			break;
+		st = fn(d, arg);
+		if (st != DIR_UNAVAILABLE && st != DIR_ERROR) {
+			snprintf(why, whylen, "%s", st == DIR_OK ? "ok" : dir_error(d));
+			break;
+		}
+		/* A stale connection (server restarted, idle timeout): reopen once. */
+		snprintf(why, whylen, "%s", dir_error(d));
+		lookup_close_locked();
+		st = DIR_UNAVAILABLE;
+	}
+	pthread_mutex_unlock(&lookup_dir_lock);
+	return st;
+}
+
+/* ---- the cache -------------------------------------------------------------- */
+
+struct lookup_slot {
+	uint64_t expires;            /* monotonic seconds */
+	enum policy_lookup res;
+	struct policy_account acct;
+	char key[];
+};
+
+static pthread_mutex_t lookup_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lookup_slot **lookup_cache;
+static size_t lookup_cache_n;
+
+static uint64_t
+lookup_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+static size_t
+lookup_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static void
+lookup_cache_clear_locked(void)
+{
+	size_t i;
+
+	for (i = 0; i < lookup_cache_n; i++)
+		free(lookup_cache[i]);
+	free(lookup_cache);
+	lookup_cache = NULL;
+	lookup_cache_n = 0;
+}
+
+void
+lookup_cache_clear(void)
+{
+	pthread_mutex_lock(&lookup_cache_lock);
+	lookup_cache_clear_locked();
+	pthread_mutex_unlock(&lookup_cache_lock);
+}
+
+/* A cached answer for key: 1 (with res and acct filled), or 0. */
+static int
+lookup_cache_get(const struct govmail_conf *c, const char *key, enum policy_lookup *res,
+    struct policy_account *acct)
+{
+	struct lookup_slot *sl;
+	int hit = 0;
+
+	if (c->policy_cache_ttl <= 0)
+		return 0;
+	pthread_mutex_lock(&lookup_cache_lock);
+	if (lookup_cache_n == (size_t)c->policy_cache_entries) {
+		sl = lookup_cache[lookup_hash(key) % lookup_cache_n];
+		if (sl != NULL && strcmp(sl->key, key) == 0 && sl->expires > lookup_now()) {
+			*res = sl->res;
+			if (acct != NULL)
+				*acct = sl->acct;
+			hit = 1;
+		}
+	}
+	pthread_mutex_unlock(&lookup_cache_lock);
+	return hit;
+}
+
+static void
+lookup_cache_put(const struct govmail_conf *c, const char *key, enum policy_lookup res,
+    const struct policy_account *acct)
+{
+	struct lookup_slot *sl;
+	size_t i, klen = strlen(key);
+
+	if (c->policy_cache_ttl <= 0 || res == POLICY_LOOKUP_TEMPFAIL)
+		return;
+	sl = xmalloc(sizeof(*sl) + klen + 1);
+	sl->expires = lookup_now() + (uint64_t)c->policy_cache_ttl;
+	sl->res = res;
+	if (acct != NULL)
+		sl->acct = *acct;
+	else
+		memset(&sl->acct, 0, sizeof(sl->acct));
+	memcpy(sl->key, key, klen + 1);
+	pthread_mutex_lock(&lookup_cache_lock);
+	if (lookup_cache_n != (size_t)c->policy_cache_entries) {
+		/* first use, or the size changed on a reload */
+		lookup_cache_clear_locked();
+		lookup_cache_n = (size_t)c->policy_cache_entries;
+		lookup_cache = xcalloc(lookup_cache_n, sizeof(*lookup_cache));
+	}
+	i = lookup_hash(key) % lookup_cache_n;
+	free(lookup_cache[i]);
+	lookup_cache[i] = sl;
+	pthread_mutex_unlock(&lookup_cache_lock);
+}
+
+/* ---- domains ------------------------------------------------------------------ */
+
+struct lookup_domain_q {
+	const char *domain;
+	int governed;
+	char target[256];            /* alias domains: where their addresses live */
+};
+
+static enum dir_status
+lookup_domain_fn(struct dir *d, void *arg)
+{
+	struct lookup_domain_q *q = arg;
+	struct dir_domain *dom = NULL;
+	enum dir_status st = dir_domain_get(d, q->domain, &dom);
+
+	q->governed = 0;
+	q->target[0] = '\0';
+	if (st == DIR_OK && dom->status != NULL) {
+		if (strcmp(dom->status, "active") == 0)
+			q->governed = 1;
+		else if (strcmp(dom->status, "alias") == 0 && dom->alias_target != NULL) {
+			q->governed = 1;
+			snprintf(q->target, sizeof(q->target), "%s", dom->alias_target);
+		}
+	}
+	if (dom != NULL)
+		dir_domain_free(dom);
+	return st == DIR_NOT_FOUND ? DIR_OK : st;
+}
+
+/* Governed? *target gets the domain addresses really live in. */
+static enum policy_lookup
+lookup_domain_target(const struct govmail_conf *c, const char *domain, char *target,
+    size_t tlen)
+{
+	struct lookup_domain_q q;
+	struct policy_account a;
+	enum policy_lookup res;
+	char norm[DIR_DOMAIN_MAX + 1], err[256], key[DIR_DOMAIN_MAX + 8], why[512];
+
+	snprintf(target, tlen, "%s", domain);
+	/* address literals and malformed names are never governed */
+	if (domain[0] == '[' ||
+	    dir_domain_normalize(domain, norm, sizeof(norm), err, sizeof(err)) != 0)
+		return POLICY_LOOKUP_NO;
+	snprintf(key, sizeof(key), "d:%s", norm);
+	if (lookup_cache_get(c, key, &res, &a)) {
+		snprintf(target, tlen, "%s", a.mail[0] ? a.mail : norm);
+		return res;
+	}
+	q.domain = norm;
+	if (lookup_with_dir(c, lookup_domain_fn, &q, why, sizeof(why)) != DIR_OK)
+		return POLICY_LOOKUP_TEMPFAIL;
+	res = q.governed ? POLICY_LOOKUP_YES : POLICY_LOOKUP_NO;
+	memset(&a, 0, sizeof(a));
+	snprintf(a.mail, sizeof(a.mail), "%s", q.target);   /* alias target, if any */
+	lookup_cache_put(c, key, res, &a);
+	snprintf(target, tlen, "%s", q.target[0] ? q.target : norm);
+	return res;
+}
+
+enum policy_lookup
+lookup_domain(const struct govmail_conf *c, const char *domain)
+{
+	char target[256];
+
+	return lookup_domain_target(c, domain, target, sizeof(target));
+}
+
+/* ---- accounts -------------------------------------------------------------------- */
+
+struct lookup_account_q {
+	const struct govmail_conf *c;
+	const char *key;
+	int found;
+	struct policy_account acct;
+};
+
+/* FALSE on the agency makes its accounts internal-only. */
+static enum dir_status
+lookup_agency_external(struct dir *d, const char *code, int *may)
+{
+	static const char *const attrs[] = { DIR_AT_MAY_SEND_EXTERNAL, NULL };
+	struct dir_entry *e = NULL;
+	enum dir_status st;
+	const char *v;
+	char *dn = dir_agency_dn(d, code);
+
+	if (dn == NULL)
+		return DIR_OK;
+	st = dir_search_one(d, dn, LDAP_SCOPE_BASE, "(objectClass=" DIR_OC_AGENCY ")",
+	    attrs, &e);
+	free(dn);
+	if (st == DIR_OK && (v = dir_entry_get(e, DIR_AT_MAY_SEND_EXTERNAL)) != NULL &&
+	    strcasecmp(v, "FALSE") == 0)
+		*may = 0;
+	dir_entry_free(e);
+	return st == DIR_NOT_FOUND ? DIR_OK : st;
+}
+
+static enum dir_status
+lookup_account_fn(struct dir *d, void *arg)
+{
+	struct lookup_account_q *q = arg;
+	struct dir_entry *e = NULL;
+	enum dir_status st = dir_account_find(d, q->key, &e);
+	const char *v;
+
+	q->found = 0;
+	memset(&q->acct, 0, sizeof(q->acct));
+	if (st == DIR_NOT_FOUND)
+		return DIR_OK;
+	if (st != DIR_OK)
+		return st;
+	q->found = 1;
+	snprintf(q->acct.uid, sizeof(q->acct.uid), "%s",
+	    (v = dir_entry_get(e, DIR_AT_UID)) ? v : "");
+	snprintf(q->acct.mail, sizeof(q->acct.mail), "%s",
+	    (v = dir_entry_get(e, DIR_AT_MAIL)) ? v : "");
+	snprintf(q->acct.status, sizeof(q->acct.status), "%s",
+	    (v = dir_entry_get(e, DIR_AT_ACCOUNT_STATUS)) ? v : "unknown");
+	v = dir_entry_get(e, DIR_AT_MAY_SEND_EXTERNAL);
+	q->acct.may_send_external = v ? strcasecmp(v, "TRUE") == 0 :
+	    q->c->acct_default_may_send_external;
+	if (q->acct.may_send_external && (v = dir_entry_get(e, DIR_AT_AGENCY)) != NULL)
+		st = lookup_agency_external(d, v, &q->acct.may_send_external);
+	dir_entry_free(e);
+	return st;
+}
+
+enum policy_lookup
+lookup_account(const struct govmail_conf *c, const char *key,
+    struct policy_account *out)
+{
+	struct lookup_account_q q;
+	enum policy_lookup res;
+	char ckey[610], addr[600], target[256], why[512];
+	const char *at = strrchr(key, '@');
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(key) > 400)
+		return POLICY_LOOKUP_NO;
+	snprintf(addr, sizeof(addr), "%s", key);
+	/* An address in an alias domain is the same local part in its target. */
+	if (at != NULL) {
+		res = lookup_domain_target(c, at + 1, target, sizeof(target));
+		if (res == POLICY_LOOKUP_TEMPFAIL)
+			return res;
+		snprintf(addr, sizeof(addr), "%.*s@%s", (int)(at - key), key, target);
+	}
+	for (i = 0; addr[i]; i++)
+		if (addr[i] >= 'A' && addr[i] <= 'Z')
+			addr[i] = (char)(addr[i] + 32);
+	snprintf(ckey, sizeof(ckey), "a:%s", addr);
+	if (lookup_cache_get(c, ckey, &res, out))
+		return res;
+	q.c = c;
+	q.key = addr;
+	if (lookup_with_dir(c, lookup_account_fn, &q, why, sizeof(why)) != DIR_OK)
+		return POLICY_LOOKUP_TEMPFAIL;
+	res = q.found ? POLICY_LOOKUP_YES : POLICY_LOOKUP_NO;
+	*out = q.acct;
+	lookup_cache_put(c, ckey, res, out);
+	return res;
+}
+
+/* ---- the policy's view ------------------------------------------------------------ */
+
+static enum policy_lookup
+lookup_cb_domain(void *arg, const char *domain)
+{
+	return lookup_domain(arg, domain);
+}
+
+static enum policy_lookup
+lookup_cb_account(void *arg, const char *key, struct policy_account *out)
+{
+	return lookup_account(arg, key, out);
+}
+
+void
+lookup_policy_directory(const struct govmail_conf *c, struct policy_directory *out)
+{
+	out->domain = lookup_cb_domain;
+	out->account = lookup_cb_account;
+	out->arg = (void *)(uintptr_t)c;
+}
+
+void
+lookup_shutdown(void)
+{
+	pthread_mutex_lock(&lookup_dir_lock);
+	lookup_close_locked();
+	pthread_mutex_unlock(&lookup_dir_lock);
+	lookup_cache_clear();
+}
