@@ -31,6 +31,10 @@
 static pthread_mutex_t lookup_dir_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct dir *lookup_dir;
 static char *lookup_dir_key;     /* the ldap { } settings it was opened with */
+/* After a failed connect, answer "unavailable" at once until then, so that
+ * sessions do not queue on the lock behind one connect timeout each. */
+static uint64_t lookup_down_until;
+static char lookup_down_why[300];
 
 static char *
 lookup_settings(const struct govmail_conf *c)
@@ -50,20 +54,32 @@ lookup_close_locked(void)
 	lookup_dir_key = NULL;
 }
 
+static uint64_t lookup_now(void);
+
 static struct dir *
 lookup_get_locked(const struct govmail_conf *c, char *why, size_t whylen)
 {
 	char *key = lookup_settings(c), err[512];
-	int code;
+	int code, backoff;
 
 	if (lookup_dir != NULL && strcmp(key, lookup_dir_key) != 0)
 		lookup_close_locked();
 	if (lookup_dir == NULL) {
-		if ((lookup_dir = dir_open(c, err, sizeof(err), &code)) == NULL) {
-			snprintf(why, whylen, "directory unavailable: %s", err);
+		if (lookup_now() < lookup_down_until) {
+			snprintf(why, whylen, "%s", lookup_down_why);
 			free(key);
 			return NULL;
 		}
+		if ((lookup_dir = dir_open(c, err, sizeof(err), &code)) == NULL) {
+			snprintf(why, whylen, "directory unavailable: %s", err);
+			snprintf(lookup_down_why, sizeof(lookup_down_why), "%s", why);
+			backoff = c->ldap_network_timeout < 1 ? 1 :
+			    c->ldap_network_timeout > 10 ? 10 : c->ldap_network_timeout;
+			lookup_down_until = lookup_now() + (uint64_t)backoff;
+			free(key);
+			return NULL;
+		}
+		lookup_down_until = 0;
 		lookup_dir_key = key;
 		return lookup_dir;
 	}

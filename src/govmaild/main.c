@@ -110,6 +110,16 @@ main(int argc, char **argv)
 	listener_block_signals();
 	if (daemon_drop_privileges(dc->conf->smtpd_user, err, sizeof(err)) != 0)
 		fatalx(EX_OSERR, "%s", err);
+	/* The directory connection is reopened after failures, as this user. */
+	if ((dc->conf->policy_use_directory || dc->conf->smtpd_submission_listen.n > 0) &&
+	    !dc->conf->ldap_sasl_external) {
+		char *pw = conf_resolve_path(dc->conf, dc->conf->ldap_bind_password_file);
+
+		if (access(pw, R_OK) != 0)
+			fatal(EX_CONFIG, "ldap.bind_password_file %s must be readable by "
+			    "smtpd.user \"%s\"", pw, dc->conf->smtpd_user);
+		free(pw);
+	}
 	if (spool_check_dir(dc->conf->smtpd_spool_dir) != 0)
 		fatal(EX_CANTCREAT, "smtpd.spool_dir %s is not writable",
 		    dc->conf->smtpd_spool_dir);

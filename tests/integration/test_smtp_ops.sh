@@ -452,3 +452,13 @@ expect_re "the drain is logged" "$(cat "$T/prod.log")" 'shutting down: 2 session
 sleep 0.5
 if grep -rqs "Subject: in flight during shutdown" "$T/pfsink"; then ok "... and the message reached smtp-sink"
 else not_ok "... and the message reached smtp-sink"; fi
+
+# A directory password file the unprivileged user cannot read would make
+# every reconnect fail later: refuse to start instead.
+echo "not-the-password" >"$T/ldap.pw"
+chmod 600 "$T/ldap.pw"
+sed -e 's/use_directory = false/use_directory = true/' "$T/prod.conf" >"$T/prod-ldap.conf"
+printf 'ldap = { uri = "ldap://127.0.0.1:9"; bind_password_file = "%s"; };\n' "$T/ldap.pw" >>"$T/prod-ldap.conf"
+check_rc "ldap.bind_password_file unreadable by smtpd.user: refuses to start (78)" 78 \
+	"$GOVMAILD" -f -c "$T/prod-ldap.conf"
+expect_re "... saying so" "$(cat "$T/last.err")" 'ldap\.bind_password_file .*ldap\.pw must be readable by smtpd\.user "nobody"'
