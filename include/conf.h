@@ -94,6 +94,7 @@ struct govmail_conf {
 	int nh_command_timeout;
 	int nh_data_timeout;           /* seconds for the reply after "." */
 	int nh_xforward;               /* send XFORWARD when offered */
+	int nh_starttls;               /* STARTTLS when offered */
 
 	/* policy { } — relay decisions (directory rules come later) */
 	struct conf_strlist policy_relay_domains;     /* recipient domains open to all */

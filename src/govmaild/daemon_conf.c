@@ -87,6 +87,11 @@ daemon_conf_load(const char *path, const struct daemon_conf *prev, char *err,
 	dc->conf = c;
 	dc->policy = p;
 	dc->refs = 1;
+	if (c->nh_starttls && (dc->tls_client = tls_client_ctx(why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		daemon_conf_free(dc);
+		return NULL;
+	}
 	if (daemon_conf_tls(dc, prev, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		daemon_conf_free(dc);
@@ -104,6 +109,7 @@ static void
 daemon_conf_free(struct daemon_conf *dc)
 {
 	tls_ctx_free(dc->tls);
+	tls_ctx_free(dc->tls_client);
 	policy_free(dc->policy);
 	conf_free(dc->conf);
 	free(dc);

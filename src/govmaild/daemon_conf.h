@@ -19,6 +19,7 @@ struct daemon_conf {
 	struct govmail_conf *conf;
 	struct policy *policy;
 	struct ssl_ctx_st *tls;    /* STARTTLS server context, or NULL */
+	struct ssl_ctx_st *tls_client;  /* to the next hop (next_hop.starttls) */
 	char hostname[256];        /* smtpd.hostname or the system's name */
 	int refs;                  /* guarded by the module's lock */
 };

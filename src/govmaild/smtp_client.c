@@ -38,7 +38,7 @@ struct smtp_client {
 	struct smtp_io io;
 	int command_timeout, data_timeout;   /* ms */
 	int use_xforward;
-	int ext_size, ext_8bitmime, ext_pipelining;
+	int ext_size, ext_8bitmime, ext_pipelining, ext_starttls;
 	unsigned int xforward;               /* XF_* offered */
 	int in_txn;
 	int broken;
@@ -182,6 +182,8 @@ smtp_client_ehlo_line(struct smtp_client *c, const char *t)
 		c->ext_8bitmime = 1;
 	else if (strcasecmp(word, "PIPELINING") == 0)
 		c->ext_pipelining = 1;
+	else if (strcasecmp(word, "STARTTLS") == 0)
+		c->ext_starttls = 1;
 	else if (strcasecmp(word, "XFORWARD") == 0) {
 		static const struct { const char *n; unsigned int bit; } attrs[] = {
 			{ "NAME", XF_NAME }, { "ADDR", XF_ADDR }, { "PORT", XF_PORT },
@@ -268,6 +270,57 @@ smtp_client_refused(struct smtp_reply *r, const char *stage)
 	r->fail = SMTP_CLIENT_CONNECT;
 }
 
+/*
+ * STARTTLS, then EHLO again (what was offered before TLS is forgotten).
+ * A refused STARTTLS leaves the connection in plaintext; a failed
+ * handshake makes it unusable. Returns 0, or -1 with r.
+ */
+static int
+smtp_client_starttls(struct smtp_client *c, const struct smtp_client_opts *o,
+    struct smtp_reply *r)
+{
+	char cmd[SMTP_CLIENT_CMD_MAX], err[256];
+	int code;
+
+	code = smtp_client_command(c, "STARTTLS", r);
+	if (code == 0) {
+		r->fail = SMTP_CLIENT_CONNECT;
+		return -1;
+	}
+	if (code != 220)
+		return 0;
+	if (smtp_io_starttls(&c->io, o->tls, 0, smtp_io_now_ms() +
+	    (uint64_t)c->command_timeout, err, sizeof(err)) != SMTP_IO_OK) {
+		memset(r, 0, sizeof(*r));
+		r->fail = SMTP_CLIENT_CONNECT;
+		snprintf(r->text, sizeof(r->text), "TLS handshake: %.200s", err);
+		c->broken = 1;
+		return -1;
+	}
+	c->ext_size = c->ext_8bitmime = c->ext_pipelining = c->ext_starttls = 0;
+	c->xforward = 0;
+	snprintf(cmd, sizeof(cmd), "EHLO %s", o->helo_name);
+	if (smtp_io_printf(&c->io, smtp_io_now_ms() + (uint64_t)c->command_timeout,
+	    "%s\r\n", cmd) != SMTP_IO_OK ||
+	    smtp_io_flush(&c->io, smtp_io_now_ms() + (uint64_t)c->command_timeout) != SMTP_IO_OK) {
+		smtp_client_set_fail(c, r, SMTP_IO_ERROR);
+		r->fail = SMTP_CLIENT_CONNECT;
+		return -1;
+	}
+	code = smtp_client_reply(c, c->command_timeout, r, smtp_client_ehlo_line);
+	if (code < 200 || code > 299) {
+		smtp_client_refused(r, "EHLO after STARTTLS");
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+smtp_client_tls_info(const struct smtp_client *c, char *buf, size_t len)
+{
+	return smtp_io_tls_info(&c->io, buf, len);
+}
+
 struct smtp_client *
 smtp_client_open(const struct smtp_client_opts *o, struct smtp_reply *r)
 {
@@ -323,6 +376,10 @@ smtp_client_open(const struct smtp_client_opts *o, struct smtp_reply *r)
 	}
 	if (code < 200 || code > 299) {
 		smtp_client_refused(r, "EHLO/HELO");
+		smtp_client_close(c);
+		return NULL;
+	}
+	if (o->tls != NULL && c->ext_starttls && smtp_client_starttls(c, o, r) != 0) {
 		smtp_client_close(c);
 		return NULL;
 	}

@@ -1,6 +1,7 @@
 /*
  * smtp_client.h — the SMTP client towards the next hop: connect, EHLO
- * (extensions: SIZE, 8BITMIME, PIPELINING, XFORWARD), XFORWARD, MAIL,
+ * (extensions: SIZE, 8BITMIME, PIPELINING, XFORWARD, STARTTLS), STARTTLS
+ * when offered and wanted, XFORWARD, MAIL,
  * RCPT, DATA with dot-stuffing restored, RSET, QUIT; every wait bounded
  * by a timeout. One transaction at a time, no pipelining.
  * Not for: deciding what the client of govmaild is told (smtp_session.c).
@@ -11,6 +12,7 @@
 #include <stddef.h>
 
 struct spool;
+struct ssl_ctx_st;
 
 /* Why there is no reply. */
 enum smtp_client_fail {
@@ -37,6 +39,7 @@ struct smtp_client_opts {
 	int command_timeout;
 	int data_timeout;
 	int use_xforward;          /* send XFORWARD if offered */
+	struct ssl_ctx_st *tls;    /* STARTTLS when offered; NULL = never */
 };
 
 /* What the next hop hears about the original client (NULL = unknown). */
@@ -75,6 +78,9 @@ int smtp_client_rset(struct smtp_client *c);
 /* Still usable for another command: not broken, and the server has not
  * sent anything unasked (a 421 or EOF while idle). */
 int smtp_client_usable(struct smtp_client *c);
+
+/* "TLSv1.3:cipher" when the connection is encrypted, else "". */
+const char *smtp_client_tls_info(const struct smtp_client *c, char *buf, size_t len);
 
 /* Is a transaction (MAIL accepted, not finished) open? */
 int smtp_client_in_transaction(const struct smtp_client *c);

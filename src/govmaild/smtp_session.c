@@ -301,9 +301,16 @@ session_nh_connect(struct smtp_session *s, int *fresh, struct smtp_reply *r)
 	o.command_timeout = c->nh_command_timeout;
 	o.data_timeout = c->nh_data_timeout;
 	o.use_xforward = c->nh_xforward;
+	o.tls = s->dc->tls_client;
 	if ((s->nh = smtp_client_open(&o, r)) == NULL)
 		return -1;
 	*fresh = 1;
+	{
+		char info[128];
+
+		if (*smtp_client_tls_info(s->nh, info, sizeof(info)) != '\0')
+			log_debug("%s: next hop %s:%d tls=%s", s->sid, c->nh_host, c->nh_port, info);
+	}
 	return 0;
 }
 

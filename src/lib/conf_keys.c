@@ -300,6 +300,8 @@ const struct conf_key conf_keys[] = {
 	  "seconds to wait for the next hop's reply after the end of a message" },
 	{ "next_hop.xforward", CONF_BOOL, "true", 0, 1, OFF(nh_xforward), NULL,
 	  "pass the client's name, address and HELO with XFORWARD when offered" },
+	{ "next_hop.starttls", CONF_BOOL, "true", 0, 1, OFF(nh_starttls), NULL,
+	  "use STARTTLS when the next hop offers it (its certificate is not checked)" },
 
 	{ "policy.relay_domains", CONF_STRLIST, "haugiang.gov.vn", 0, 0,
 	  OFF(policy_relay_domains), conf_check_domains,

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """sink.py — a capturing SMTP server for govmaild's tests (the next hop).
 
-    sink.py PORT DIR [--xforward]
+    sink.py PORT DIR [--xforward] [--tls CERT KEY]
 
 Accepts SMTP on 127.0.0.1:PORT. Every message accepted is written to DIR
 as N.eml (content, dot-unstuffed), N.raw (the DATA bytes exactly as they
 came over the wire, stuffing included) and N.env (JSON: helo, mail, rcpts,
-xforward, flags), written to a temporary name and renamed, so counting
+xforward, tls, flags), written to a temporary name and renamed, so counting
 *.env is exact.
 
 Behaviour for one test is changed without restarting, through files in DIR:
@@ -25,11 +25,17 @@ import asyncio
 import itertools
 import json
 import os
+import ssl
 import sys
 
 PORT = int(sys.argv[1])
 DIR = sys.argv[2]
 XFORWARD = "--xforward" in sys.argv
+TLS = None
+if "--tls" in sys.argv:
+    i = sys.argv.index("--tls")
+    TLS = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    TLS.load_cert_chain(sys.argv[i + 1], sys.argv[i + 2])
 counter = itertools.count(1)
 
 
@@ -59,7 +65,7 @@ async def handle(reader, writer):
         writer.write(line.encode() + b"\r\n")
         await writer.drain()
 
-    env = {"helo": None, "mail": None, "rcpts": [], "xforward": {}}
+    env = {"helo": None, "mail": None, "rcpts": [], "xforward": {}, "tls": False}
     r = control("reply.greeting")
     if r:
         await send(r)
@@ -79,11 +85,17 @@ async def handle(reader, writer):
                        "ENHANCEDSTATUSCODES"]
                 if XFORWARD:
                     ext.append("XFORWARD NAME ADDR PROTO HELO")
+                if TLS and not env["tls"]:
+                    ext.append("STARTTLS")
                 for i, e in enumerate(ext):
                     await send("250%s%s" % ("-" if i < len(ext) - 1 else " ", e))
             elif verb == "HELO":
                 env["helo"] = cmd[5:]
                 await send("250 sink.test")
+            elif verb == "STARTTLS" and TLS and not env["tls"]:
+                await send("220 2.0.0 Ready to start TLS")
+                await writer.start_tls(TLS)
+                env["tls"] = True
             elif verb == "XFORWARD":
                 for kv in cmd.split(" ")[1:]:
                     k, _, v = kv.partition("=")

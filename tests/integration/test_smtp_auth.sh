@@ -5,7 +5,8 @@
 # the account (good, wrong, unknown, suspended, empty, cancelled), MAIL
 # only after AUTH, authenticated relay, LDAP down -> 454, STARTTLS on the
 # relay listener without AUTH, and the config rule that submission needs
-# TLS. The TLS client is Python's ssl/smtplib.
+# TLS, and STARTTLS to a next hop that offers it. The TLS client is
+# Python's ssl/smtplib.
 . "$(dirname "$0")/../lib.sh"
 
 # expect_re "description" "text" "regex": like expect_re, but the regex
@@ -62,7 +63,8 @@ PR=$(t_free_port)
 PS=$(t_free_port)
 NH=$(t_free_port)
 mkdir -p "$T/sink" "$T/spool"
-python3 "$SINK" "$NH" "$T/sink" 2>"$T/sink.err" &
+# the next hop offers STARTTLS too (next_hop.starttls is on by default)
+python3 "$SINK" "$NH" "$T/sink" --tls "$T/cert.pem" "$T/key.pem" 2>"$T/sink.err" &
 T_PIDS+=("$!")
 wait_port "$NH" || { echo "Bail out! sink did not start"; exit 1; }
 cat >"$T/d.conf" <<CONF
@@ -195,6 +197,7 @@ data: 250 2\.0\.0 Ok: queued as [0-9A-F]{12}'
 expect_eq "... and the message is at the next hop" "$(count "$T/sink")" "$((n0 + 1))"
 m=$(ls -t "$T"/sink/*.eml | head -1)
 expect_re "... received with ESMTPSA" "$(head -2 "$m")" 'with ESMTPSA id [0-9A-F]{12}'
+expect_re "... and relayed to the next hop over STARTTLS" "$(cat "${m%.eml}.env")" '"tls": true'
 expect_re "auth success is logged, never the password" "$(cat "$T/d.log")" \
 	'auth ok client=\[127\.0\.0\.1\] login=annv@haugiang\.gov\.vn account=annv@haugiang\.gov\.vn'
 expect_re "TLS is logged" "$(cat "$T/d.log")" 'starttls client=\[127\.0\.0\.1\] tls=TLSv1\.[23]:'
