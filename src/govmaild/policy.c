@@ -370,6 +370,56 @@ policy_delegated(const struct policy *p, const char *address, const char *login,
 	return 0;
 }
 
+/* Does address belong to the authenticated login (same account, or a
+ * delegation)? 1 yes, 0 no, -1 directory unavailable (v is a tempfail). */
+static int
+policy_owned(const struct policy *p, const struct policy_request *rq,
+    const char *address, struct policy_verdict *v)
+{
+	struct policy_account sa, la;
+	enum policy_lookup rs, rl;
+
+	rl = rq->dir->account(rq->dir->arg, rq->login, &la);
+	rs = rq->dir->account(rq->dir->arg, address, &sa);
+	if (rl == POLICY_LOOKUP_TEMPFAIL || rs == POLICY_LOOKUP_TEMPFAIL) {
+		policy_tempfail_dir(v);
+		return -1;
+	}
+	if (rl == POLICY_LOOKUP_YES && rs == POLICY_LOOKUP_YES && strcmp(la.uid, sa.uid) == 0)
+		return 1;
+	return policy_delegated(p, address, rq->login, rl == POLICY_LOOKUP_YES ? &la : NULL);
+}
+
+/* Rule "header-from": what the recipient sees as the author must also be
+ * the authenticated user's (anti-spoofing). No From: at all is allowed;
+ * a From: that cannot be read reliably, or two of them, is not. */
+static int
+policy_rule_header_from(const struct policy *p, const struct policy_request *rq,
+    struct policy_verdict *v)
+{
+	size_t i;
+	int owned;
+
+	if (rq->login == NULL || rq->dir == NULL)
+		return 0;
+	if (rq->header_problem != NULL) {
+		policy_set(v, POLICY_REJECT, 550, "5.7.1", "header-from",
+		    "Message refused: %s", rq->header_problem);
+		return 1;
+	}
+	for (i = 0; i < rq->nheader_from; i++) {
+		if ((owned = policy_owned(p, rq, rq->header_from[i], v)) < 0)
+			return 1;
+		if (owned == 0) {
+			policy_set(v, POLICY_REJECT, 550, "5.7.1", "header-from",
+			    "Message refused: From: <%s> is not an address of user %s "
+			    "(khong duoc mao danh nguoi gui)", rq->header_from[i], rq->login);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Rule "sender": an authenticated client sends only as its own addresses
  * (or a delegation); anyone else with a sender in a governed domain must
  * name an active account or alias. The null sender (bounces) passes. */
@@ -377,8 +427,7 @@ static int
 policy_rule_sender(const struct policy *p, const struct policy_request *rq,
     struct policy_verdict *v)
 {
-	struct policy_account sa, la;
-	enum policy_lookup rs, rl;
+	struct policy_account sa;
 	int g;
 
 	if (*rq->sender == '\0')
@@ -386,18 +435,8 @@ policy_rule_sender(const struct policy *p, const struct policy_request *rq,
 	if (rq->login != NULL) {
 		if (rq->dir == NULL)
 			return 0;
-		rl = rq->dir->account(rq->dir->arg, rq->login, &la);
-		rs = rq->dir->account(rq->dir->arg, rq->sender, &sa);
-		if (rl == POLICY_LOOKUP_TEMPFAIL || rs == POLICY_LOOKUP_TEMPFAIL) {
-			policy_tempfail_dir(v);
-			return 1;
-		}
-		if (rl == POLICY_LOOKUP_YES && rs == POLICY_LOOKUP_YES &&
-		    strcmp(la.uid, sa.uid) == 0)
-			return 0;
-		if (policy_delegated(p, rq->sender, rq->login,
-		    rl == POLICY_LOOKUP_YES ? &la : NULL))
-			return 0;
+		if ((g = policy_owned(p, rq, rq->sender, v)) != 0)
+			return g < 0;
 		policy_set(v, POLICY_REJECT, 553, "5.7.1", "sender-owner",
 		    "<%s>: Sender address rejected: not owned by user %s", rq->sender,
 		    rq->login);
@@ -518,7 +557,8 @@ policy_check(const struct policy *p, const struct policy_request *rq,
 			(void)policy_rule_recipient(p, rq, v);
 		break;
 	case POLICY_DATA:
-		(void)policy_rule_size(p, rq, v);
+		if (!policy_rule_size(p, rq, v))
+			(void)policy_rule_header_from(p, rq, v);
 		break;
 	}
 }

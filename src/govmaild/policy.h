@@ -2,11 +2,12 @@
  * policy.h — the one place where govmaild decides about a session, a
  * sender, a recipient or a message. Every check returns a named verdict:
  * accept, reject (code, enhanced code, text) or tempfail, plus the name of
- * the rule that decided, for the log. Stage 1 rules: size limit,
- * recipient count limit, no open relay (relay domains unless the client is
- * in trusted networks). Directory rules (governed domains, account status,
- * anti-spoofing) and content rules (attachments, signatures) plug in here
- * through the same request/verdict pair.
+ * the rule that decided, for the log. Rules: size, recipient count, no
+ * open relay, and with the directory: governed domains, senders that are
+ * active accounts, authenticated senders using only their own addresses
+ * (or delegations) in the envelope and in the header From:, recipients that exist and are active, internal-only
+ * accounts, outside allow/deny lists. Content rules (attachments,
+ * signatures) plug in here through the same request/verdict pair.
  * Not for: protocol syntax or sequencing (smtp_session.c).
  */
 #ifndef GOVMAIL_POLICY_H
@@ -56,6 +57,11 @@ struct policy_request {
 	long long size;            /* declared (MAIL) or actual (DATA); -1 unknown */
 	const char *login;         /* authenticated user (AUTH or XCLIENT), or NULL */
 	const struct policy_directory *dir;   /* NULL: configuration rules only */
+	/* POLICY_DATA, authenticated senders: the header From: addresses, or
+	 * why that header cannot be trusted (malformed, repeated ...). */
+	const char *const *header_from;
+	size_t nheader_from;
+	const char *header_problem;
 };
 
 struct policy_verdict {

@@ -27,6 +27,7 @@
 #include "listener.h"
 #include "log.h"
 #include "lookup.h"
+#include "message.h"
 #include "policy.h"
 #include "smtp_auth.h"
 #include "smtp_client.h"
@@ -634,6 +635,7 @@ session_cmd_data(struct smtp_session *s)
 	struct policy_request rq;
 	struct policy_verdict v;
 	struct smtp_reply r;
+	struct message_from mf;
 	enum session_data_end end;
 	unsigned int flags;
 	unsigned long long size;
@@ -679,6 +681,7 @@ session_cmd_data(struct smtp_session *s)
 	lim.max_size = (unsigned long long)c->smtpd_max_message_size;
 	lim.max_line = (size_t)c->smtpd_max_line_length;
 	lim.normalize_bare = strcmp(c->smtpd_bare_newline, "normalize") == 0;
+	memset(&mf, 0, sizeof(mf));
 	d = xmalloc(sizeof(*d));
 	smtp_data_init(d, &lim, session_spool_out, s->spool);
 	end = session_read_data(s, d);
@@ -723,8 +726,17 @@ session_cmd_data(struct smtp_session *s)
 		log_warn("%s: cannot spool message in %s", s->qid, c->smtpd_spool_dir);
 		session_reply(s, 451, "4.3.0", "Error: local error in processing, try again later");
 		verdict = "tempfail";
+	} else if (session_login(s) != NULL && s->pdir != NULL &&
+	    message_header_from(s->spool, &mf) != 0) {
+		log_warn("%s: cannot read the spooled message", s->qid);
+		session_reply(s, 451, "4.3.0", "Error: local error in processing, try again later");
+		verdict = "tempfail";
 	} else {
+		rq.header_from = (const char *const *)mf.addrs;
+		rq.nheader_from = mf.naddrs;
+		rq.header_problem = mf.problem;
 		policy_check(s->dc->policy, &rq, &v);
+		message_from_clear(&mf);
 		if (v.action == POLICY_ACCEPT)
 			verdict = NULL;
 		else {

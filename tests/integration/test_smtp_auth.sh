@@ -51,6 +51,7 @@ check "domain add" $G domain add haugiang.gov.vn
 check "agency load" $G agency load "$SHARED/data/agencies.csv"
 check "account annv" $G account add --name "Nguyễn Văn An" --agency snv
 check "annv's password" sh -c "printf '%s\n' '$PW' | $G account passwd annv@haugiang.gov.vn"
+check "an alias of annv" $G alias add annv@haugiang.gov.vn vanthu.snv@haugiang.gov.vn
 check "account binhtt" $G account add --name "Trần Thị Bình" --agency snv
 check "binhtt's password" sh -c "printf '%s\n' '$PW' | $G account passwd binhtt@haugiang.gov.vn"
 check "binhtt suspended" $G account suspend binhtt@haugiang.gov.vn --reason "nghỉ phép"
@@ -142,12 +143,15 @@ expect_re "relay listener: STARTTLS offered there too" "$out" '250-STARTTLS'
 expect_re "relay listener: AUTH is not (503 5.5.1)" "$out" '503 5\.5\.1 Error: authentication not enabled'
 
 # --- over TLS ---------------------------------------------------------------------
-# tls PORT USER PASS MODE [TO]: STARTTLS, EHLO, AUTH (MODE: plain, plain-noir,
-# login, none, raw:<AUTH arguments>), then MAIL/RCPT/DATA to TO if given.
+# tls PORT USER PASS MODE [TO [MESSAGE-FILE]]: STARTTLS, EHLO, AUTH (MODE:
+# plain, plain-noir, login, none, raw:<AUTH arguments>), then MAIL/RCPT/DATA
+# to TO if given, with the message from the file if given.
 cat >"$T/tls.py" <<'PY'
 import smtplib, ssl, sys
 port, user, pw, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 to = sys.argv[5] if len(sys.argv) > 5 else None
+body = (open(sys.argv[6], "rb").read() if len(sys.argv) > 6 else
+        b"Subject: submitted\r\n\r\nsent by an authenticated client\r\n")
 ctx = ssl.create_default_context(cafile=sys.argv[0].rsplit("/", 1)[0] + "/cert.pem")
 ctx.check_hostname = False          # we connect to 127.0.0.1; the chain is checked
 s = smtplib.SMTP("127.0.0.1", port, timeout=20)
@@ -180,7 +184,7 @@ if to:
     if code == 250:
         code, msg = s.rcpt(to)
         print("rcpt:", code, msg.decode())
-        code, msg = s.data(b"Subject: submitted\r\n\r\nsent by an authenticated client\r\n")
+        code, msg = s.data(body)
         print("data:", code, msg.decode())
 s.quit()
 PY
@@ -226,6 +230,32 @@ expect_re "unsupported mechanism: 504 5.5.4" "$out" 'auth: 504 5\.5\.4'
 out=$(tls "$PS" x x "raw:PLAIN not-base64!")
 expect_re "malformed base64: 501 5.5.2" "$out" 'auth: 501 5\.5\.2 Error: malformed base64'
 if grep -q "$PW" "$T/d.log"; then not_ok "no password in the log"; else ok "no password in the log"; fi
+
+# --- header From: anti-spoofing for authenticated senders --------------------------
+hdr_test() { # DESCRIPTION EXPECTED-REGEX then the header lines
+	local desc=$1 want=$2 f="$T/hdr.eml"
+	shift 2
+	{ printf '%s\r\n' "$@"; printf 'Subject: header test\r\n\r\nbody\r\n'; } >"$f"
+	expect_re "$desc" "$(tls "$PS" annv@haugiang.gov.vn "$PW" plain friend@gmail.com "$f")" "$want"
+}
+n0=$(count "$T/sink")
+hdr_test "header From: own address with an encoded Vietnamese name: accepted" '^data: 250 2\.0\.0' \
+	'From: =?UTF-8?B?Tmd1eeG7hW4gVsSDbiBBbg==?= <annv@haugiang.gov.vn>'
+hdr_test "header From: own alias (any case): accepted" '^data: 250 2\.0\.0' 'From: Van Thu <VanThu.SNV@haugiang.gov.vn>'
+hdr_test "header From: another account (spoofing): 550 5.7.1" \
+	'^data: 550 5\.7\.1 Message refused: From: <binhtt@haugiang\.gov\.vn> is not an address of user annv@haugiang\.gov\.vn' \
+	'From: Binh <binhtt@haugiang.gov.vn>'
+hdr_test "header From: a made-up director: 550 5.7.1" '^data: 550 5\.7\.1 Message refused: From: <giamdoc@haugiang\.gov\.vn>' \
+	'From: "Giam doc So" <giamdoc@haugiang.gov.vn>'
+hdr_test "header From: own address plus another in one field: 550 5.7.1" '^data: 550 5\.7\.1 .*binhtt' \
+	'From: annv@haugiang.gov.vn, binhtt@haugiang.gov.vn'
+hdr_test "two From: headers: 550 5.7.1" '^data: 550 5\.7\.1 Message refused: the message has more than one From: header' \
+	'From: annv@haugiang.gov.vn' 'From: binhtt@haugiang.gov.vn'
+hdr_test "a From: hidden after a line the parser cannot read: 550 5.7.1" \
+	'^data: 550 5\.7\.1 Message refused: the header section cannot be parsed' \
+	'From: annv@haugiang.gov.vn' 'this line is not a header' 'From: binhtt@haugiang.gov.vn'
+hdr_test "an empty From: 550 5.7.1" '^data: 550 5\.7\.1 Message refused: the From: header is malformed' 'From:'
+expect_eq "... only the two honest ones were relayed" "$(count "$T/sink")" "$((n0 + 2))"
 
 out=$(python3 - "$PS" <<'PY'
 import socket, sys

@@ -329,6 +329,57 @@ test_dir_recipient(void **state)
 	conf_free(c);
 }
 
+static struct policy_verdict
+ask_data(const struct policy *p, const char *login, const char *const *from, size_t n,
+    const char *problem)
+{
+	struct policy_request rq = { .stage = POLICY_DATA, .client_addr = "203.0.113.9",
+		.login = login, .sender = "annv@haugiang.gov.vn", .size = 100,
+		.dir = &fake_dir, .header_from = from, .nheader_from = n,
+		.header_problem = problem };
+	struct policy_verdict v;
+
+	policy_check(p, &rq, &v);
+	return v;
+}
+
+static void
+test_dir_header_from(void **state)
+{
+	static const char *const own[] = { "annv@haugiang.gov.vn" };
+	static const char *const alias[] = { "VANTHU.SNV@haugiang.gov.vn" };
+	static const char *const shared[] = { "shared@haugiang.gov.vn" };
+	static const char *const spoof[] = { "annv@haugiang.gov.vn", "binhtt@haugiang.gov.vn" };
+	static const char *const boss[] = { "giamdoc@haugiang.gov.vn" };
+	struct govmail_conf *c;
+	struct policy *p = make_dir(&c);
+	struct policy_verdict v;
+
+	(void)state;
+	fake_down = 0;
+	assert_int_equal(ask_data(p, "annv", own, 1, NULL).action, POLICY_ACCEPT);
+	assert_int_equal(ask_data(p, "annv", alias, 1, NULL).action, POLICY_ACCEPT);
+	assert_int_equal(ask_data(p, "annv", shared, 1, NULL).action, POLICY_ACCEPT);
+	assert_int_equal(ask_data(p, "annv", NULL, 0, NULL).action, POLICY_ACCEPT);
+	v = ask_data(p, "annv", spoof, 2, NULL);
+	assert_int_equal(v.code, 550);
+	assert_string_equal(v.enh, "5.7.1");
+	assert_string_equal(v.rule, "header-from");
+	assert_non_null(strstr(v.text, "<binhtt@haugiang.gov.vn> is not an address of user annv"));
+	v = ask_data(p, "annv", boss, 1, NULL);
+	assert_int_equal(v.action, POLICY_REJECT);
+	v = ask_data(p, "annv", own, 1, "the message has more than one From: header");
+	assert_int_equal(v.action, POLICY_REJECT);
+	assert_string_equal(v.text, "Message refused: the message has more than one From: header");
+	/* not authenticated: the rule does not apply (nothing to compare with) */
+	assert_int_equal(ask_data(p, NULL, boss, 1, NULL).action, POLICY_ACCEPT);
+	fake_down = 1;
+	assert_int_equal(ask_data(p, "annv", own, 1, NULL).action, POLICY_TEMPFAIL);
+	fake_down = 0;
+	policy_free(p);
+	conf_free(c);
+}
+
 int
 main(void)
 {
@@ -339,6 +390,7 @@ main(void)
 		cmocka_unit_test(test_bad_network),
 		cmocka_unit_test(test_dir_sender),
 		cmocka_unit_test(test_dir_recipient),
+		cmocka_unit_test(test_dir_header_from),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
