@@ -64,11 +64,19 @@ expect_eq() {
 		not_ok "$1"; printf '#   got:  %s\n#   want: %s\n' "$2" "$3" >&2; fi
 }
 
-# expect_match "description" "text" "extended-regex"
+# expect_match "description" "text" "regex": the regex (Python syntax, in
+# multi-line mode: ^ and $ match at every line) is searched in the text. A
+# pattern may span lines (grep -E would take each of its lines as a separate
+# alternative and match far too easily).
 expect_match() {
-	if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1"; else
-		not_ok "$1"; printf '#   text: %s\n#   wanted match: %s\n' "$(printf '%s' "$2" | head -c 600)" "$3" >&2; fi
+	# the text goes through stdin: it may be larger than one argument can be
+	if printf '%s' "$2" | python3 -c 'import re, sys; sys.exit(0 if re.search(sys.argv[1], sys.stdin.read(), re.M) else 1)' "$3"; then
+		ok "$1"
+	else
+		not_ok "$1"; printf '#   text: %s\n#   wanted match: %s\n' "$(printf '%s' "$2" | head -c 600)" "$3" >&2
+	fi
 }
+expect_re() { expect_match "$@"; }
 
 # A free TCP port on 127.0.0.1.
 t_free_port() {

@@ -179,7 +179,7 @@ t_on_exit "'$TOP/scripts/ldap-sandbox' stop '$T/ldap2'"
 first_env=$T/ldap/env
 for run in killed clean; do
 	if [ $run = clean ]; then set -a; . "$T/ldap2/env"; set +a; fi
-	t_govmail_conf 'hr = { passwords_file = "'"$T"'/pw-'$run'.csv"; transaction_size = 100; };'
+	t_govmail_conf 'hr = { passwords_file = "'"$T"'/pw-'$run'.csv"; };'
 	$G domain add haugiang.gov.vn >/dev/null 2>&1
 	$G agency load "$SHARED/data/agencies.csv" >/dev/null 2>&1
 	# start from the same state in both directories: remove accounts of earlier tests

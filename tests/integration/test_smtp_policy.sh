@@ -9,15 +9,6 @@
 # for what is not cached, and back to normal when it returns.
 . "$(dirname "$0")/../lib.sh"
 
-expect_re() {
-	if python3 -c 'import re, sys; sys.exit(0 if re.search(sys.argv[2], sys.argv[1], re.M) else 1)' "$2" "$3"; then
-		ok "$1"
-	else
-		not_ok "$1"
-		printf '#   text: %s\n#   wanted: %s\n' "$(printf '%s' "$2" | head -c 800)" "$3" >&2
-	fi
-}
-
 if [ -x "$TOP/build/asan/bin/govmaild" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
 	GOVMAILD="$TOP/build/asan/bin/govmaild"
 else
