@@ -91,6 +91,9 @@ $(ASAN)/tests/%: $(ASAN)/tests/unit/%.o $(ASAN)/libgovmail.a
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $< $(ASAN)/libgovmail.a $(LDLIBS) $(CMOCKA_LDLIBS)
 
+# Unit tests and fuzz targets of govmaild sources that use libetpan.
+$(ASAN)/tests/test_mime_check: LDLIBS += -letpan
+
 asan: $(UNIT_BINS) $(ASAN_PROGS)
 
 unit: $(UNIT_BINS)
@@ -107,6 +110,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+$(BUILD)/fuzz/fuzz_mime_check: LDLIBS += -letpan
 fuzz: $(FUZZ_BINS)
 
 # Benchmarks print figures next to a reference run; they assert nothing.
