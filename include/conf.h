@@ -105,6 +105,12 @@ struct govmail_conf {
 	int policy_cache_ttl;          /* seconds a directory answer is reused */
 	int policy_cache_entries;      /* bound of that cache */
 	struct conf_strlist policy_trusted_networks;  /* may relay anywhere */
+	int policy_max_mime_depth;     /* nested multiparts/messages */
+	int policy_max_mime_parts;
+	struct conf_strlist policy_blocked_extensions;  /* attachment rule */
+	struct conf_strlist policy_blocked_types;
+	char *policy_reply_mime_malformed;       /* 550 5.6.0 text */
+	char *policy_reply_attachment_blocked;   /* 550 5.7.1 text */
 };
 
 /*

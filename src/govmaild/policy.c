@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "mime_check.h"
 #include "policy.h"
 #include "xmalloc.h"
 
@@ -39,6 +40,7 @@ struct policy {
 	struct policy_delegation *delegations;
 	size_t ndelegations;
 	struct policy_netlist trusted, xclient;
+	char *reply_mime_malformed, *reply_attachment_blocked;
 };
 
 /* A copy of a string list, lower-cased. */
@@ -159,6 +161,8 @@ policy_new(const struct govmail_conf *c, char *err, size_t errlen)
 	p->relay_domains = policy_list_copy(&c->policy_relay_domains, &p->nrelay_domains);
 	p->external_allow = policy_list_copy(&c->policy_external_allow, &p->nexternal_allow);
 	p->external_deny = policy_list_copy(&c->policy_external_deny, &p->nexternal_deny);
+	p->reply_mime_malformed = xstrdup(c->policy_reply_mime_malformed);
+	p->reply_attachment_blocked = xstrdup(c->policy_reply_attachment_blocked);
 	p->delegations = xcalloc(c->policy_delegations.n + 1, sizeof(*p->delegations));
 	for (i = 0; i < c->policy_delegations.n; i++) {
 		const char *d = c->policy_delegations.v[i], *sp = strchr(d, ' ');
@@ -197,6 +201,8 @@ policy_free(struct policy *p)
 		free(p->delegations[i].login);
 	}
 	free(p->delegations);
+	free(p->reply_mime_malformed);
+	free(p->reply_attachment_blocked);
 	free(p->trusted.v);
 	free(p->xclient.v);
 	free(p);
@@ -540,6 +546,34 @@ policy_rule_recipient(const struct policy *p, const struct policy_request *rq,
 	return 0;
 }
 
+/* Rule "attachment": no part with a blocked extension or declared type
+ * (550 5.7.1 naming the file, made ASCII), and no MIME structure that
+ * could be read more than one way (550 5.6.0). */
+static int
+policy_rule_attachment(const struct policy *p, const struct policy_request *rq,
+    struct policy_verdict *v)
+{
+	if (rq->mime == NULL)
+		return 0;
+	switch (rq->mime->status) {
+	case MIME_CHECK_OK:
+		return 0;
+	case MIME_CHECK_MALFORMED:
+		policy_set(v, POLICY_REJECT, 550, "5.6.0", "mime-malformed", "%s",
+		    p->reply_mime_malformed);
+		return 1;
+	case MIME_CHECK_BLOCKED:
+		break;
+	}
+	if (rq->mime->ascii[0] != '\0')
+		policy_set(v, POLICY_REJECT, 550, "5.7.1", "attachment", "%s: \"%s\"",
+		    p->reply_attachment_blocked, rq->mime->ascii);
+	else
+		policy_set(v, POLICY_REJECT, 550, "5.7.1", "attachment", "%s: %s",
+		    p->reply_attachment_blocked, rq->mime->why);
+	return 1;
+}
+
 void
 policy_check(const struct policy *p, const struct policy_request *rq,
     struct policy_verdict *v)
@@ -557,8 +591,8 @@ policy_check(const struct policy *p, const struct policy_request *rq,
 			(void)policy_rule_recipient(p, rq, v);
 		break;
 	case POLICY_DATA:
-		if (!policy_rule_size(p, rq, v))
-			(void)policy_rule_header_from(p, rq, v);
+		if (!policy_rule_size(p, rq, v) && !policy_rule_header_from(p, rq, v))
+			(void)policy_rule_attachment(p, rq, v);
 		break;
 	}
 }

@@ -6,8 +6,9 @@
  * open relay, and with the directory: governed domains, senders that are
  * active accounts, authenticated senders using only their own addresses
  * (or delegations) in the envelope and in the header From:, recipients that exist and are active, internal-only
- * accounts, outside allow/deny lists. Content rules (attachments,
- * signatures) plug in here through the same request/verdict pair.
+ * accounts, outside allow/deny lists, attachments (blocked types and
+ * malformed MIME, as found by mime_check.c). Later content rules
+ * (signatures) plug in here through the same request/verdict pair.
  * Not for: protocol syntax or sequencing (smtp_session.c).
  */
 #ifndef GOVMAIL_POLICY_H
@@ -16,6 +17,7 @@
 #include <stddef.h>
 
 struct govmail_conf;
+struct mime_check_result;
 
 /* Answers from the directory, through struct policy_directory. */
 enum policy_lookup { POLICY_LOOKUP_NO = 0, POLICY_LOOKUP_YES, POLICY_LOOKUP_TEMPFAIL };
@@ -62,6 +64,8 @@ struct policy_request {
 	const char *const *header_from;
 	size_t nheader_from;
 	const char *header_problem;
+	/* POLICY_DATA: the attachment rule's findings (mime_check.c), or NULL. */
+	const struct mime_check_result *mime;
 };
 
 struct policy_verdict {

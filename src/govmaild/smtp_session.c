@@ -28,6 +28,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "message.h"
+#include "mime_check.h"
 #include "policy.h"
 #include "smtp_auth.h"
 #include "smtp_client.h"
@@ -626,6 +627,36 @@ session_log_message(struct smtp_session *s, const char *verdict,
 	    (double)(smtp_io_now_ms() - s->txn_start) / 1000.0);
 }
 
+/* The attachment rule's walk of the spooled message, for the policy;
+ * what it finds is logged (file name escaped). 0, or -1 if unreadable. */
+static int
+session_mime_check(struct smtp_session *s, struct mime_check_result *res)
+{
+	const struct govmail_conf *c = s->conf;
+	struct mime_check_limits lim;
+	char name[sizeof(res->filename) * 4 + 8], why[300], type[300];
+
+	memset(&lim, 0, sizeof(lim));
+	lim.max_depth = c->policy_max_mime_depth;
+	lim.max_parts = c->policy_max_mime_parts;
+	lim.max_size = (unsigned long long)c->smtpd_max_message_size;
+	lim.blocked_ext = c->policy_blocked_extensions.v;
+	lim.nblocked_ext = c->policy_blocked_extensions.n;
+	lim.blocked_types = c->policy_blocked_types.v;
+	lim.nblocked_types = c->policy_blocked_types.n;
+	if (mime_check_message(s->spool, &lim, res) != 0)
+		return -1;
+	if (res->status == MIME_CHECK_MALFORMED)
+		log_info("%s: mime session=%s problem=\"%s\"", s->qid, s->sid,
+		    session_esc(why, sizeof(why), res->why));
+	else if (res->status == MIME_CHECK_BLOCKED)
+		log_info("%s: attachment session=%s blocked=\"%s\" type=\"%s\" file=\"%s\"",
+		    s->qid, s->sid, session_esc(why, sizeof(why), res->why),
+		    session_esc(type, sizeof(type), res->type),
+		    log_escape(name, sizeof(name), res->filename, sizeof(res->filename)));
+	return 0;
+}
+
 static void
 session_cmd_data(struct smtp_session *s)
 {
@@ -636,6 +667,7 @@ session_cmd_data(struct smtp_session *s)
 	struct policy_verdict v;
 	struct smtp_reply r;
 	struct message_from mf;
+	struct mime_check_result mres;
 	enum session_data_end end;
 	unsigned int flags;
 	unsigned long long size;
@@ -731,10 +763,16 @@ session_cmd_data(struct smtp_session *s)
 		log_warn("%s: cannot read the spooled message", s->qid);
 		session_reply(s, 451, "4.3.0", "Error: local error in processing, try again later");
 		verdict = "tempfail";
+	} else if (session_mime_check(s, &mres) != 0) {
+		message_from_clear(&mf);
+		log_warn("%s: cannot read the spooled message", s->qid);
+		session_reply(s, 451, "4.3.0", "Error: local error in processing, try again later");
+		verdict = "tempfail";
 	} else {
 		rq.header_from = (const char *const *)mf.addrs;
 		rq.nheader_from = mf.naddrs;
 		rq.header_problem = mf.problem;
+		rq.mime = &mres;
 		policy_check(s->dc->policy, &rq, &v);
 		message_from_clear(&mf);
 		if (v.action == POLICY_ACCEPT)

@@ -128,6 +128,26 @@ conf_check_domains(const void *value, char *err, size_t errlen)
 	return 0;
 }
 
+/* govmaild: an SMTP reply text: printable ASCII, not empty, short enough
+ * for a reply line with a file name after it. */
+static int
+conf_check_ascii_reply(const void *value, char *err, size_t errlen)
+{
+	const char *s = *(char *const *)value;
+	size_t i;
+
+	if (*s == '\0' || strlen(s) > 120) {
+		snprintf(err, errlen, "must be 1 to 120 characters");
+		return -1;
+	}
+	for (i = 0; s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e) {
+			snprintf(err, errlen, "must be printable ASCII");
+			return -1;
+		}
+	return 0;
+}
+
 /* govmaild: "ADDRESS LOGIN" pairs (one space, no other blanks). */
 static int
 conf_check_delegations(const void *value, char *err, size_t errlen)
@@ -322,6 +342,27 @@ const struct conf_key conf_keys[] = {
 	{ "policy.trusted_networks", CONF_STRLIST, "127.0.0.0/8, ::1/128", 0, 0,
 	  OFF(policy_trusted_networks), conf_check_networks,
 	  "client networks that may relay to any domain" },
+	{ "policy.max_mime_depth", CONF_INT, "20", 1, 100, OFF(policy_max_mime_depth), NULL,
+	  "nested multiparts and attached messages allowed at most" },
+	{ "policy.max_mime_parts", CONF_INT, "500", 1, 10000, OFF(policy_max_mime_parts), NULL,
+	  "MIME parts in one message at most" },
+	{ "policy.blocked_extensions", CONF_STRLIST, "exe, com, scr, bat, cmd, pif, js, jse, "
+	  "vbs, vbe, wsf, wsh, hta, msi, msp, cpl, jar, ps1, lnk, iso, img, vhd, reg", 0, 0,
+	  OFF(policy_blocked_extensions), NULL,
+	  "attachment file name extensions refused (without dot, any case)" },
+	{ "policy.blocked_types", CONF_STRLIST, "application/x-msdownload, "
+	  "application/x-msdos-program, application/x-dosexec, application/x-ms-installer, "
+	  "application/x-iso9660-image, application/hta, application/javascript, "
+	  "application/x-javascript, text/javascript, application/x-sh", 0, 0,
+	  OFF(policy_blocked_types), NULL, "declared MIME types of parts refused" },
+	{ "policy.reply_mime_malformed", CONF_STR,
+	  "Message refused: malformed MIME structure (cau truc thu khong hop le)", 0, 0,
+	  OFF(policy_reply_mime_malformed), conf_check_ascii_reply,
+	  "reply text (ASCII) for 550 5.6.0, a message whose MIME structure is refused" },
+	{ "policy.reply_attachment_blocked", CONF_STR,
+	  "Message refused: attachment type not allowed (tep dinh kem bi cam)", 0, 0,
+	  OFF(policy_reply_attachment_blocked), conf_check_ascii_reply,
+	  "reply text (ASCII) for 550 5.7.1, a blocked attachment; the file name follows" },
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);
