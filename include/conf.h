@@ -109,6 +109,10 @@ struct govmail_conf {
 	int policy_max_mime_parts;
 	struct conf_strlist policy_blocked_extensions;  /* attachment rule */
 	struct conf_strlist policy_blocked_types;
+	char *policy_reply_relay;                /* reply texts (ASCII) */
+	char *policy_reply_sender_unknown;
+	char *policy_reply_recipient_unknown;
+	char *policy_reply_internal_only;
 	char *policy_reply_mime_malformed;       /* 550 5.6.0 text */
 	char *policy_reply_attachment_blocked;   /* 550 5.7.1 text */
 };

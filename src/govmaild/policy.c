@@ -41,6 +41,8 @@ struct policy {
 	size_t ndelegations;
 	struct policy_netlist trusted, xclient;
 	char *reply_mime_malformed, *reply_attachment_blocked;
+	char *reply_relay, *reply_sender_unknown, *reply_recipient_unknown;
+	char *reply_internal_only;
 };
 
 /* A copy of a string list, lower-cased. */
@@ -163,6 +165,10 @@ policy_new(const struct govmail_conf *c, char *err, size_t errlen)
 	p->external_deny = policy_list_copy(&c->policy_external_deny, &p->nexternal_deny);
 	p->reply_mime_malformed = xstrdup(c->policy_reply_mime_malformed);
 	p->reply_attachment_blocked = xstrdup(c->policy_reply_attachment_blocked);
+	p->reply_relay = xstrdup(c->policy_reply_relay);
+	p->reply_sender_unknown = xstrdup(c->policy_reply_sender_unknown);
+	p->reply_recipient_unknown = xstrdup(c->policy_reply_recipient_unknown);
+	p->reply_internal_only = xstrdup(c->policy_reply_internal_only);
 	p->delegations = xcalloc(c->policy_delegations.n + 1, sizeof(*p->delegations));
 	for (i = 0; i < c->policy_delegations.n; i++) {
 		const char *d = c->policy_delegations.v[i], *sp = strchr(d, ' ');
@@ -203,6 +209,10 @@ policy_free(struct policy *p)
 	free(p->delegations);
 	free(p->reply_mime_malformed);
 	free(p->reply_attachment_blocked);
+	free(p->reply_relay);
+	free(p->reply_sender_unknown);
+	free(p->reply_recipient_unknown);
+	free(p->reply_internal_only);
 	free(p->trusted.v);
 	free(p->xclient.v);
 	free(p);
@@ -458,8 +468,7 @@ policy_rule_sender(const struct policy *p, const struct policy_request *rq,
 		return 1;
 	case POLICY_LOOKUP_NO:
 		policy_set(v, POLICY_REJECT, 550, "5.7.1", "sender-unknown",
-		    "<%s>: Sender address rejected: no such account in a governed domain "
-		    "(khong co tai khoan nay)", rq->sender);
+		    "<%s>: %s", rq->sender, p->reply_sender_unknown);
 		return 1;
 	case POLICY_LOOKUP_YES:
 		break;
@@ -496,8 +505,7 @@ policy_rule_recipient(const struct policy *p, const struct policy_request *rq,
 			return 1;
 		case POLICY_LOOKUP_NO:
 			policy_set(v, POLICY_REJECT, 550, "5.1.1", "recipient-unknown",
-			    "<%s>: Recipient address rejected: User unknown "
-			    "(khong co hop thu nay)", rq->recipient);
+			    "<%s>: %s", rq->recipient, p->reply_recipient_unknown);
 			return 1;
 		case POLICY_LOOKUP_YES:
 			break;
@@ -512,7 +520,7 @@ policy_rule_recipient(const struct policy *p, const struct policy_request *rq,
 	}
 	if (!policy_client_trusted(p, rq->client_addr) && rq->login == NULL) {
 		policy_set(v, POLICY_REJECT, 550, "5.7.1", "relay",
-		    "<%s>: Relay access denied", rq->recipient);
+		    "<%s>: %s", rq->recipient, p->reply_relay);
 		return 1;
 	}
 	if (policy_domain_listed(p->external_deny, p->nexternal_deny, domain) ||
@@ -533,8 +541,7 @@ policy_rule_recipient(const struct policy *p, const struct policy_request *rq,
 			case POLICY_LOOKUP_YES:
 				if (!sa.may_send_external) {
 					policy_set(v, POLICY_REJECT, 550, "5.7.1", "internal-only",
-					    "<%s>: this account may send only within the governed "
-					    "domains (chi duoc gui thu trong noi bo)", rq->sender);
+					    "<%s>: %s", rq->sender, p->reply_internal_only);
 					return 1;
 				}
 				break;

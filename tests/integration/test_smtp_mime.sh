@@ -136,6 +136,7 @@ next_hop = { port = $NH; };
 policy = {
   relay_domains = ["haugiang.gov.vn"];
   use_directory = false;
+  trusted_networks = [];
   max_mime_depth = 20;
 };
 CONF
@@ -181,11 +182,27 @@ expect_re "the log names the blocked file in full (escaped UTF-8)" "$(cat "$T/d.
 expect_re "the refusal is logged with its verdict" "$(cat "$T/d.log")" \
 	'message session=.* verdict=reject reply="550 5\.6\.0'
 
-# --- a different reply text from the configuration ------------------------------------
-sed -i 's/^  max_mime_depth = 20;/  max_mime_depth = 20;\n  reply_attachment_blocked = "Thu bi tu choi: tep dinh kem nguy hiem";/' "$T/d.conf"
+# --- different reply texts from the configuration -------------------------------------
+sed -i 's/^  max_mime_depth = 20;/  max_mime_depth = 20;\n  reply_attachment_blocked = "Thu bi tu choi: tep dinh kem nguy hiem";\n  reply_relay = "Khong cho phep chuyen tiep thu (relay denied)";/' "$T/d.conf"
 kill -HUP "$D"
 sleep 1
 refused exe '^550 5\.7\.1 Thu bi tu choi: tep dinh kem nguy hiem: "setup\.exe"$' \
 	"the reply text is configurable (policy.reply_attachment_blocked, after SIGHUP)"
+out=$(python3 - "$PORT" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+f = s.makefile("rb")
+for cmd in (None, b"EHLO client.example", b"MAIL FROM:<a@example.org>", b"RCPT TO:<x@gmail.com>"):
+    if cmd:
+        s.sendall(cmd + b"\r\n")
+    while True:
+        line = f.readline().decode("latin-1").rstrip("\r\n")
+        if len(line) < 4 or line[3] != "-":
+            break
+print(line)
+PY
+)
+expect_re "policy.reply_relay replaces the open-relay text" "$out" \
+	'^550 5\.7\.1 <x@gmail\.com>: Khong cho phep chuyen tiep thu \(relay denied\)$'
 
 check "the daemon's log has no sanitizer report" sh -c "! grep -E 'AddressSanitizer|runtime error' '$T/d.log'"
