@@ -243,7 +243,7 @@ const struct conf_key conf_keys[] = {
 	  "hr sync appends new accounts' initial passwords here (mode 0600)" },
 	{ "hr.pipeline_window", CONF_INT, "64", 1, 1024, OFF(hr_pipeline_window), NULL,
 	  "LDAP writes hr sync keeps outstanding on its connection" },
-	{ "hr.transaction_size", CONF_INT, "0", 0, 5000, OFF(hr_transaction_size), NULL,
+	{ "hr.transaction_size", CONF_INT, "500", 0, 5000, OFF(hr_transaction_size), NULL,
 	  "writes grouped in one LDAP transaction (RFC 5805); 0 = none" },
 
 	/* govmaild: smtpd { }, next_hop { }, policy { } */

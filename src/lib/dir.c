@@ -825,7 +825,7 @@ dir_pipe_commit_batch(struct dir_pipe *p)
 {
 	struct dir *d = p->d;
 	struct berval *txnid = NULL;
-	int i, rc, sent = 0, ok = 1, retid = -1, n = p->nqueued;
+	int i, rc, ok = 1, retid = -1, n = p->nqueued;
 
 	p->nqueued = 0;
 	if (n == 0)
@@ -844,27 +844,25 @@ dir_pipe_commit_batch(struct dir_pipe *p)
 		spec.ldctl_oid = LDAP_CONTROL_TXN_SPEC;
 		spec.ldctl_value = *txnid;
 		spec.ldctl_iscritical = 1;
+		/*
+		 * One operation at a time: slapd 2.5.13 queues transaction
+		 * operations on a per-connection list without a lock, and several
+		 * of them in flight on one connection crash it (SIGSEGV in
+		 * do_add). Each answer only says "queued", so waiting is cheap.
+		 */
 		for (i = 0; i < n && ok; i++) {
 			LDAPMod **mods = dir_ldapmods(p->queue[i].m);
-			int msgid;
+			struct timeval tv = { d->timeout, 0 };
+			LDAPMessage *res = NULL;
+			int msgid, err = LDAP_OTHER;
 
 			if (p->queue[i].is_add)
 				rc = ldap_add_ext(d->ld, p->queue[i].dn, mods, ctrls, NULL, &msgid);
 			else
 				rc = ldap_modify_ext(d->ld, p->queue[i].dn, mods, ctrls, NULL, &msgid);
 			dir_ldapmods_free(mods);
-			if (rc != LDAP_SUCCESS)
-				ok = 0;
-			else
-				sent++;
-		}
-		/* Each operation is answered when queued in the transaction. */
-		for (i = 0; i < sent; i++) {
-			struct timeval tv = { d->timeout, 0 };
-			LDAPMessage *res = NULL;
-			int err = LDAP_OTHER;
-
-			if (ldap_result(d->ld, LDAP_RES_ANY, LDAP_MSG_ALL, &tv, &res) <= 0) {
+			if (rc != LDAP_SUCCESS ||
+			    ldap_result(d->ld, msgid, LDAP_MSG_ALL, &tv, &res) <= 0) {
 				ldap_msgfree(res);
 				ok = 0;
 				break;
