@@ -530,6 +530,152 @@ mime_check_count_boundaries(const char *buf, size_t len)
 	return n;
 }
 
+/* Longest unfolded field and most parameters the raw scan looks at. */
+#define MIME_CHECK_FIELD_MAX 8192
+#define MIME_CHECK_PARAMS 64
+
+/* Split the parameters of an unfolded field value (after the colon) into
+ * keys and values, in place; quotes removed, an unterminated quote runs
+ * to the end. Returns the count. */
+static size_t
+mime_check_split(char *f, char **keys, char **vals)
+{
+	size_t n = 0;
+	char *p = strchr(f, ';');
+
+	while (p != NULL && n < MIME_CHECK_PARAMS) {
+		char *k = p + 1, *eq, *v, *o, *e;
+
+		while (*k == ' ' || *k == '\t')
+			k++;
+		/* find the end of this parameter: the next ';' outside quotes */
+		for (e = k; *e != '\0' && *e != ';' && *e != '"'; e++)
+			;
+		eq = memchr(k, '=', (size_t)(e - k));
+		if (*e == '"') {
+			for (e++; *e != '\0' && *e != '"'; e++)
+				if (*e == '\\' && e[1] != '\0')
+					e++;
+			if (*e == '"')
+				e++;
+			while (*e != '\0' && *e != ';')
+				e++;
+		}
+		p = *e == ';' ? e : NULL;
+		*e = '\0';
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		for (o = eq; o > k && (o[-1] == ' ' || o[-1] == '\t'); o--)
+			o[-1] = '\0';
+		v = eq + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v == '"') {
+			char *w = ++v;
+
+			for (o = v; *w != '\0' && *w != '"'; w++) {
+				if (*w == '\\' && w[1] != '\0')
+					w++;
+				*o++ = *w;
+			}
+			*o = '\0';
+		} else {
+			for (o = v + strlen(v); o > v && (o[-1] == ' ' || o[-1] == '\t'); o--)
+				o[-1] = '\0';
+		}
+		keys[n] = k;
+		vals[n++] = v;
+	}
+	return n;
+}
+
+/* One Content-Type or Content-Disposition field, unfolded: its names
+ * against the blocked extensions, its boundary parameters counted.
+ * 1 when the result is decided. */
+static int
+mime_check_raw_field(char *f, int is_type, const struct mime_check_limits *lim,
+    struct mime_check_result *res)
+{
+	char *keys[MIME_CHECK_PARAMS], *vals[MIME_CHECK_PARAMS], *name;
+	const char *base = is_type ? "name" : "filename";
+	size_t n = mime_check_split(f, keys, vals), i;
+	int nbound = 0, done = 0;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(keys[i], "boundary") == 0)
+			nbound++;
+	if (is_type && nbound > 1) {
+		mime_check_set(res, MIME_CHECK_MALFORMED, "duplicate boundary parameter", NULL, NULL);
+		return 1;
+	}
+	name = mime_check_param(base, (const char *const *)keys, (const char *const *)vals, n);
+	done = mime_check_name(name, "", lim, res);
+	free(name);
+	for (i = 0; !done && i < n; i++) {
+		if (strcasecmp(keys[i], base) != 0)
+			continue;
+		/* Every plain value, raw and decoded: a client may show either. */
+		done = mime_check_name(vals[i], "", lim, res);
+		if (!done && (name = mime_check_decode_2047(vals[i])) != NULL) {
+			done = mime_check_name(name, "", lim, res);
+			free(name);
+		}
+	}
+	return done;
+}
+
+/* A second look at the raw text, for what libetpan's strict parser drops
+ * but a mail client may still read: every Content-Type and
+ * Content-Disposition line (with its folded continuation), parsed
+ * leniently — unquoted 8-bit names, unterminated quotes, stray tokens.
+ * 1 when the result is decided. */
+static int
+mime_check_raw(const char *buf, size_t len, const struct mime_check_limits *lim,
+    struct mime_check_result *res)
+{
+	char *f = xmalloc(MIME_CHECK_FIELD_MAX + 1);
+	size_t i = 0;
+	int done = 0;
+
+	while (!done && i < len) {
+		size_t eol, fl = 0, skip;
+		int is_type;
+
+		if (i + 13 <= len && strncasecmp(buf + i, "content-type:", 13) == 0) {
+			is_type = 1;
+			skip = 13;
+		} else if (i + 20 <= len && strncasecmp(buf + i, "content-disposition:", 20) == 0) {
+			is_type = 0;
+			skip = 20;
+		} else {
+			const char *nl = memchr(buf + i, '\n', len - i);
+
+			i = nl ? (size_t)(nl - buf) + 1 : len;
+			continue;
+		}
+		i += skip;
+		/* the field and its continuation lines, CRLF dropped */
+		for (;;) {
+			const char *nl = memchr(buf + i, '\n', len - i);
+
+			eol = nl ? (size_t)(nl - buf) : len;
+			while (i < eol && fl < MIME_CHECK_FIELD_MAX) {
+				if (buf[i] != '\r' && buf[i] != '\0')
+					f[fl++] = buf[i];
+				i++;
+			}
+			i = eol < len ? eol + 1 : len;
+			if (i >= len || (buf[i] != ' ' && buf[i] != '\t'))
+				break;
+		}
+		f[fl] = '\0';
+		done = mime_check_raw_field(f, is_type, lim, res);
+	}
+	free(f);
+	return done;
+}
+
 void
 mime_check_buffer(const char *buf, size_t len, const struct mime_check_limits *lim,
     struct mime_check_result *res)
@@ -553,7 +699,8 @@ mime_check_buffer(const char *buf, size_t len, const struct mime_check_limits *l
 	w.len = len;
 	w.lim = lim;
 	w.res = res;
-	(void)mime_check_part(&w, m, 0);
+	if (!mime_check_part(&w, m, 0))
+		(void)mime_check_raw(buf, len, lim, res);
 	mailmime_free(m);
 }
 

@@ -158,6 +158,22 @@ test_messages(void **state)
 	assert_int_equal(check(HDR "Content-Type: multipart/mixed; boundary=\"b1\"; "
 	    "boundary=\"b2\"\r\n\r\n--b1\r\n\r\nx\r\n--b1--\r\n--b2--\r\n", &res),
 	    MIME_CHECK_MALFORMED);
+	/* What libetpan drops but a client may read: an unterminated quote,
+	 * an unquoted 8-bit name, RFC 2231 pieces across folded lines. */
+	assert_int_equal(check(HDR "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+	    "--b1\r\nContent-Type: application/octet-stream; name=\"x.exe\r\n\r\nTVo=\r\n"
+	    "--b1--\r\n", &res), MIME_CHECK_BLOCKED);
+	assert_int_equal(check(HDR "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+	    "--b1\r\nContent-Disposition: attachment; filename=Quyết định.exe\r\n\r\nTVo=\r\n"
+	    "--b1--\r\n", &res), MIME_CHECK_BLOCKED);
+	assert_string_equal(res.filename, "Quyết định.exe");
+	assert_int_equal(check(HDR "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+	    "--b1\r\nContent-Disposition: attachment;\r\n filename*0=\"Quy\"; filename*1=\"et.ex\";"
+	    "\r\n\tfilename*2=\"e\"\r\n\r\nTVo=\r\n--b1--\r\n", &res), MIME_CHECK_BLOCKED);
+	assert_string_equal(res.filename, "Quyet.exe");
+	assert_int_equal(check(HDR "Content-Type: multipart/mixed; boundary=b1\r\n\r\n"
+	    "--b1\r\nContent-Type: application/pdf; name=\"a;b.pdf\"; x=\"q\\\"\"\r\n\r\n"
+	    "TVo=\r\n--b1--\r\n", &res), MIME_CHECK_OK);
 	assert_int_equal(check(HDR "Content-Type: multipart/mixed\r\n\r\nx\r\n", &res),
 	    MIME_CHECK_MALFORMED);
 	assert_int_equal(check(HDR "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
