@@ -636,15 +636,25 @@ mime_check_raw(const char *buf, size_t len, const struct mime_check_limits *lim,
 {
 	char *f = xmalloc(MIME_CHECK_FIELD_MAX + 1);
 	size_t i = 0;
-	int done = 0;
+	int done = 0, nct = 0;
 
 	while (!done && i < len) {
 		size_t eol, fl = 0, skip;
 		int is_type;
 
+		/* A header block ends at an empty line; a delimiter starts one. */
+		if (buf[i] == '\n' || (buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n') ||
+		    (buf[i] == '-' && i + 1 < len && buf[i + 1] == '-'))
+			nct = 0;
 		if (i + 13 <= len && strncasecmp(buf + i, "content-type:", 13) == 0) {
 			is_type = 1;
 			skip = 13;
+			if (++nct > 1) {
+				mime_check_set(res, MIME_CHECK_MALFORMED, "more than one Content-Type",
+				    NULL, NULL);
+				done = 1;
+				break;
+			}
 		} else if (i + 20 <= len && strncasecmp(buf + i, "content-disposition:", 20) == 0) {
 			is_type = 0;
 			skip = 20;

@@ -174,6 +174,12 @@ test_messages(void **state)
 	assert_int_equal(check(HDR "Content-Type: multipart/mixed; boundary=b1\r\n\r\n"
 	    "--b1\r\nContent-Type: application/pdf; name=\"a;b.pdf\"; x=\"q\\\"\"\r\n\r\n"
 	    "TVo=\r\n--b1--\r\n", &res), MIME_CHECK_OK);
+	assert_int_equal(check(HDR "Content-Type: multipart/mixed; boundary=b1\r\n"
+	    "Content-Type: text/plain\r\n\r\n--b1\r\n\r\nx\r\n--b1--\r\n", &res),
+	    MIME_CHECK_MALFORMED);
+	assert_int_equal(check(HDR "Content-Type: multipart/mixed; boundary=b1\r\n\r\n"
+	    "--b1\r\nContent-Type: application/pdf\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+	    "--b1--\r\n", &res), MIME_CHECK_MALFORMED);
 	assert_int_equal(check(HDR "Content-Type: multipart/mixed\r\n\r\nx\r\n", &res),
 	    MIME_CHECK_MALFORMED);
 	assert_int_equal(check(HDR "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
