@@ -48,7 +48,7 @@ PROGS += bin/govmaild
 ASAN_PROGS += $(ASAN)/bin/govmaild
 endif
 
-.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision
+.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay
 all: $(PROGS)
 
 deps:
@@ -117,7 +117,10 @@ fuzz: $(FUZZ_BINS)
 bench-provision: deps
 	@$(MAKE) --no-print-directory bin/govmailctl
 	@scripts/bench-provision
-bench: bench-provision
+bench-relay: deps
+	@$(MAKE) --no-print-directory bin/govmailctl bin/govmaild
+	@scripts/bench-relay
+bench: bench-provision bench-relay
 
 check: deps
 	@$(MAKE) --no-print-directory all asan
