@@ -758,23 +758,18 @@ int
 mime_check_message(struct spool *sp, const struct mime_check_limits *lim,
     struct mime_check_result *res)
 {
-	unsigned long long size = spool_size(sp);
-	ssize_t n;
-	char *buf;
+	const char *buf;
+	size_t len;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if (size > lim->max_size) {
+	if (spool_size(sp) > lim->max_size) {
 		mime_check_set(res, MIME_CHECK_MALFORMED, "message too large to check", NULL, NULL);
 		return 0;
 	}
-	buf = xmalloc((size_t)size + 1);
-	n = spool_read(sp, 0, buf, (size_t)size);
-	if (n < 0 || (unsigned long long)n != size) {
-		free(buf);
+	if ((buf = spool_map(sp, &len)) == NULL)
 		return -1;
-	}
-	buf[n] = '\0';
-	n = mime_check_on_big_stack(buf, (size_t)n, lim, res);
-	free(buf);
-	return n < 0 ? -1 : 0;
+	rc = mime_check_on_big_stack(buf, len, lim, res);
+	spool_unmap(sp, buf, len);
+	return rc;
 }

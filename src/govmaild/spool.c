@@ -5,9 +5,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "spool.h"
@@ -167,4 +169,53 @@ spool_read(struct spool *s, unsigned long long off, void *buf, size_t n)
 		r = pread(s->fd, buf, n, (off_t)off);
 	while (r < 0 && errno == EINTR);
 	return r;
+}
+
+/* Size of the mapping for len bytes: whole pages with room for a NUL. */
+static size_t
+spool_map_size(size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (len / page + 1) * page;
+}
+
+const char *
+spool_map(struct spool *s, size_t *len)
+{
+	size_t total;
+	char *p;
+
+	if (s->size > (unsigned long long)(SIZE_MAX / 2))
+		return NULL;
+	*len = (size_t)s->size;
+	if (s->fd < 0) {
+		p = xmalloc(*len + 1);
+		if (*len > 0)
+			memcpy(p, s->mem, *len);
+		p[*len] = '\0';
+		return p;
+	}
+	/* Zero pages first, the file over them: the byte after the message
+	 * is always a mapped zero, even when the size is a page multiple. */
+	total = spool_map_size(*len);
+	p = mmap(NULL, total, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (*len > 0 && mmap(p, *len, PROT_READ, MAP_PRIVATE | MAP_FIXED, s->fd, 0) == MAP_FAILED) {
+		munmap(p, total);
+		return NULL;
+	}
+	return p;
+}
+
+void
+spool_unmap(struct spool *s, const char *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	if (s->fd < 0)
+		free((char *)p);
+	else
+		munmap((char *)p, spool_map_size(len));
 }

@@ -29,6 +29,12 @@ int spool_on_disk(const struct spool *s);
 /* Copy up to n bytes from offset off into buf; bytes copied or -1. */
 ssize_t spool_read(struct spool *s, unsigned long long off, void *buf, size_t n);
 
+/* The whole message as one read-only, NUL-terminated buffer: a copy when
+ * it is in memory, a mapping of the file otherwise (so a large message
+ * costs page cache, not heap). NULL on failure. Release with spool_unmap. */
+const char *spool_map(struct spool *s, size_t *len);
+void spool_unmap(struct spool *s, const char *p, size_t len);
+
 /* Forget the message, release memory and the file; ready for the next. */
 void spool_reset(struct spool *s);
 

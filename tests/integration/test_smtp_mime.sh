@@ -112,6 +112,21 @@ deep = TEXT
 for i in range(450):
     deep = mixed([deep], b"e%d" % i)
 msgs["deep450"] = H + deep
+# Large ones, spooled to a file (mapped, not read into memory): a clean
+# PDF padded to exactly 100 pages of 4 KiB, and an .exe after 400 KB.
+b64 = b"".join(b"JVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFI+PgpzdHJlYW0KeJzL" + b"\r\n"
+               for _ in range(5500))
+big = H + mixed([TEXT, att(b"application/pdf; name=\"phu-luc.pdf\"",
+                           b"attachment; filename=\"phu-luc.pdf\"") + b64])
+pad = 409600 - len(big)
+assert pad > 0
+k = -(-pad // 80)
+lines = b"".join(b"X-Pad: " + b"x" * (pad // k + (1 if i < pad % k else 0) - 9) + b"\r\n"
+                 for i in range(k))
+msgs["bigclean"] = big.replace(b"Subject: test\r\n", b"Subject: test\r\n" + lines, 1)
+assert len(msgs["bigclean"]) == 409600
+msgs["bigexe"] = H + mixed([TEXT, att(b"application/pdf", None) + b64,
+                            att(b"application/octet-stream", b"attachment; filename=\"cuoi.exe\"")])
 for k, v in msgs.items():
     open(d + "/" + k + ".eml", "wb").write(v)
 PY
@@ -151,6 +166,11 @@ expect_re "a message with a PDF attachment is accepted" "$out" '^250 2\.0\.0 Ok:
 m=$(ls -t "$T"/sink/*.eml 2>/dev/null | head -1)
 check "... and the sink has exactly the bytes sent" cmp "$T/m/clean.eml" "$m"
 
+out=$(send "$T/m/bigclean.eml")
+expect_re "a 400 KB message with a PDF (on disk, a page multiple) is accepted" "$out" '^250 2\.0\.0 Ok: queued as'
+m=$(ls -t "$T"/sink/*.eml 2>/dev/null | head -1)
+check "... byte for byte" cmp "$T/m/bigclean.eml" "$m"
+
 # refused NAME REGEX DESCRIPTION: the reply matches and the sink got nothing.
 refused() {
 	local n0 out
@@ -174,6 +194,7 @@ refused dupboundary '^550 5\.6\.0 Message refused: malformed MIME structure' \
 	"a duplicate boundary parameter: 550 5.6.0"
 refused noboundary '^550 5\.6\.0 ' "a multipart without boundary: 550 5.6.0"
 refused unclosed '^550 5\.6\.0 ' "a boundary that never closes: 550 5.6.0"
+refused bigexe '^550 5\.7\.1 .*: "cuoi\.exe"$' "an .exe after 400 KB (on disk): 550 5.7.1"
 refused deep '^550 5\.6\.0 ' "nesting over policy.max_mime_depth: 550 5.6.0"
 refused deep450 '^550 5\.6\.0 ' "450 nested multiparts: 550 5.6.0, the daemon still up"
 
