@@ -120,3 +120,32 @@ t_ldapsearch() {
 t_count() {
 	t_ldapsearch -b "$LDAP_BASE" "$1" dn | grep -c '^dn:'
 }
+
+# --- SMTP tests -------------------------------------------------------------
+# govmaild under test (the sanitizer build when present), the capturing
+# sink (sink.py) and the scripted raw-socket client (chat.py, see its
+# docstring): chat PORT <<EOF ... EOF.
+if [ -x "$TOP/build/asan/bin/govmaild" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
+	GOVMAILD="$TOP/build/asan/bin/govmaild"
+else
+	GOVMAILD="$TOP/bin/govmaild"
+fi
+SINK="$TOP/tests/integration/sink.py"
+chat() { python3 "$TOP/tests/integration/chat.py" "$@"; }
+
+# Wait (up to 20 s) until 127.0.0.1:PORT accepts connections.
+wait_port() {
+	python3 - "$1" <<'PY'
+import socket, sys, time
+for _ in range(200):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+PY
+}
+
+# Messages a sink.py directory holds.
+count() { find "$1" -name '*.env' | wc -l; }

@@ -9,28 +9,6 @@
 # Python's ssl/smtplib.
 . "$(dirname "$0")/../lib.sh"
 
-
-if [ -x "$TOP/build/asan/bin/govmaild" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
-	GOVMAILD="$TOP/build/asan/bin/govmaild"
-else
-	GOVMAILD="$TOP/bin/govmaild"
-fi
-SINK="$TOP/tests/integration/sink.py"
-
-wait_port() {
-	python3 - "$1" <<'PY'
-import socket, sys, time
-for _ in range(200):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit(1)
-PY
-}
-count() { find "$1" -name '*.env' | wc -l; }
-
 # --- directory: a domain, the agencies, an active and a suspended account ---------
 t_sandbox_start
 t_govmail_conf

@@ -9,27 +9,6 @@
 # message reaches the sink; the log names the file in full. No directory.
 . "$(dirname "$0")/../lib.sh"
 
-if [ -x "$TOP/build/asan/bin/govmaild" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
-	GOVMAILD="$TOP/build/asan/bin/govmaild"
-else
-	GOVMAILD="$TOP/bin/govmaild"
-fi
-SINK="$TOP/tests/integration/sink.py"
-
-wait_port() {
-	python3 - "$1" <<'PY'
-import socket, sys, time
-for _ in range(200):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit(1)
-PY
-}
-count() { find "$1" -name '*.env' | wc -l; }
-
 # send FILE: one transaction with FILE as the message (dot-stuffed here);
 # prints the reply to the end of data.
 send() {

@@ -9,13 +9,6 @@
 # for what is not cached, and back to normal when it returns.
 . "$(dirname "$0")/../lib.sh"
 
-if [ -x "$TOP/build/asan/bin/govmaild" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
-	GOVMAILD="$TOP/build/asan/bin/govmaild"
-else
-	GOVMAILD="$TOP/bin/govmaild"
-fi
-SINK="$TOP/tests/integration/sink.py"
-
 # One SMTP dialogue: each argument is a command line sent after the
 # previous reply; prints the greeting and every reply, one per line.
 smtp() {
@@ -39,19 +32,6 @@ for cmd in sys.argv[2:]:
     print(reply())
 PY
 }
-wait_port() {
-	python3 - "$1" <<'PY'
-import socket, sys, time
-for _ in range(200):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit(1)
-PY
-}
-count() { find "$1" -name '*.env' | wc -l; }
 
 # --- the directory ----------------------------------------------------------
 t_sandbox_start

@@ -9,95 +9,6 @@
 # Timeouts, concurrency, SIGTERM and privileges: test_smtp_ops.sh.
 . "$(dirname "$0")/../lib.sh"
 
-
-if [ -x "$TOP/build/asan/bin/govmaild" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
-	GOVMAILD="$TOP/build/asan/bin/govmaild"
-else
-	GOVMAILD="$TOP/bin/govmaild"
-fi
-SINK="$TOP/tests/integration/sink.py"
-
-# A scripted raw-socket SMTP client (see its docstring): chat PORT <<EOF.
-cat >"$T/chat.py" <<'PY'
-"""chat.py PORT < script — S text (escapes interpreted), R read a reply,
-W secs, D n secs (drip the next S one byte per secs, stop if the server
-speaks), F file (send raw), E read until EOF. Replies print as one line,
-multi-line replies joined by " | "; TIMEOUT or EOF when nothing came."""
-import select, socket, sys, time
-sock = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
-buf, drip = b"", None
-def reply():
-    global buf
-    lines = []
-    while True:
-        while b"\n" not in buf:
-            try:
-                chunk = sock.recv(65536)
-            except socket.timeout:
-                return " | ".join(lines + ["TIMEOUT"])
-            except ConnectionResetError:
-                chunk = b""
-            if not chunk:
-                return " | ".join(lines + ["EOF"])
-            buf += chunk
-        line, _, buf = buf.partition(b"\n")
-        line = line.rstrip(b"\r").decode("latin-1")
-        lines.append(line)
-        if len(line) < 4 or line[3] != "-":
-            return " | ".join(lines)
-for raw in sys.stdin.read().split("\n"):
-    if not raw.strip() or raw.startswith("#"):
-        continue
-    op, _, arg = raw.partition(" ")
-    try:
-        if op == "S":
-            data = arg.encode("latin-1").decode("unicode_escape").encode("latin-1")
-            if drip:
-                (n, secs), drip, i = drip, None, 0
-                while i < min(n, len(data)):
-                    if select.select([sock], [], [], 0)[0]:
-                        data = b""
-                        break
-                    sock.sendall(data[i:i + 1])
-                    i += 1
-                    time.sleep(secs)
-                data = data[i:] if data else b""
-            sock.sendall(data)
-        elif op == "F":
-            sock.sendall(open(arg, "rb").read())
-        elif op == "R":
-            print(reply(), flush=True)
-        elif op == "W":
-            time.sleep(float(arg))
-        elif op == "D":
-            n, secs = arg.split()
-            drip = (int(n), float(secs))
-        elif op == "E":
-            while True:
-                r = reply()
-                print(r, flush=True)
-                if r.endswith("EOF") or r.endswith("TIMEOUT"):
-                    break
-    except (BrokenPipeError, ConnectionResetError):
-        print("EOF", flush=True)
-        break
-PY
-chat() { python3 "$T/chat.py" "$@"; }
-
-# Wait until something listens on 127.0.0.1:$1 (up to 20 s).
-wait_port() {
-	python3 - "$1" <<'PY'
-import socket, sys, time
-for _ in range(200):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit(1)
-PY
-}
-
 # start_sink DIR PORT [--xforward]: the capturing next hop; sets SINK_PID.
 start_sink() {
 	mkdir -p "$1"
@@ -109,8 +20,6 @@ start_sink() {
 }
 stop_sink() { kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; }
 
-# count DIR: messages the sink accepted.
-count() { find "$1" -name '*.env' | wc -l; }
 # newest DIR: path (without extension) of the newest message.
 newest() { ls -t "$1"/*.env | head -1 | sed 's/\.env$//'; }
 
