@@ -132,6 +132,8 @@ else
 fi
 SINK="$TOP/tests/integration/sink.py"
 chat() { python3 "$TOP/tests/integration/chat.py" "$@"; }
+# One line-by-line dialogue (see smtp_lines.py): smtp_lines PORT [opts] LINE...
+smtp_lines() { python3 "$TOP/tests/integration/smtp_lines.py" "$@"; }
 
 # Wait (up to 20 s) until 127.0.0.1:PORT accepts connections.
 wait_port() {

@@ -72,29 +72,9 @@ T_PIDS+=("$D")
 wait_port "$PS" || { cat "$T/d.log" >&2; echo "Bail out! govmaild did not start"; exit 1; }
 
 # --- plaintext on the submission port -------------------------------------------------
-plain() { # PORT then lines to send; prints each reply on a line
-	python3 - "$@" <<'PY'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
-f = s.makefile("rb")
-def reply():
-    out = []
-    while True:
-        line = f.readline()
-        if not line:
-            return " | ".join(out + ["EOF"])
-        line = line.rstrip(b"\r\n").decode("latin-1")
-        out.append(line)
-        if len(line) < 4 or line[3] != "-":
-            return " | ".join(out)
-print(reply())
-for cmd in sys.argv[2:]:
-    s.sendall(cmd.encode().decode("unicode_escape").encode("latin-1"))
-    print(reply())
-    if cmd.startswith("STARTTLS\\r\\nMAIL"):
-        print(reply())
-PY
-}
+# plain PORT LINE...: lines sent as written (escapes interpreted), one
+# reply printed per line.
+plain() { local port=$1; shift; smtp_lines "$port" --escapes "$@"; }
 out=$(plain "$PS" 'EHLO client.test\r\n' 'MAIL FROM:<annv@haugiang.gov.vn>\r\n' \
 	'AUTH PLAIN AGFubnYAeA==\r\n' 'QUIT\r\n')
 expect_re "submission, plaintext: STARTTLS offered, AUTH not" "$out" '250-STARTTLS'

@@ -9,36 +9,11 @@
 # message reaches the sink; the log names the file in full. No directory.
 . "$(dirname "$0")/../lib.sh"
 
-# send FILE: one transaction with FILE as the message (dot-stuffed here);
+# send FILE: one transaction with FILE as the message (dot-stuffed);
 # prints the reply to the end of data.
 send() {
-	python3 - "$PORT" "$1" <<'PY'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
-f = s.makefile("rb")
-def reply():
-    out = []
-    while True:
-        line = f.readline()
-        if not line:
-            return " | ".join(out + ["EOF"])
-        line = line.rstrip(b"\r\n").decode("latin-1")
-        out.append(line)
-        if len(line) < 4 or line[3] != "-":
-            return " | ".join(out)
-reply()
-for cmd in (b"EHLO client.example", b"MAIL FROM:<a@example.org>",
-            b"RCPT TO:<b@haugiang.gov.vn>", b"DATA"):
-    s.sendall(cmd + b"\r\n")
-    r = reply()
-data = open(sys.argv[2], "rb").read()
-lines = data.split(b"\r\n")
-body = b"\r\n".join(b"." + l if l.startswith(b".") else l for l in lines)
-s.sendall(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
-print(reply())
-s.sendall(b"QUIT\r\n")
-reply()
-PY
+	smtp_lines "$PORT" --data "$1" 'EHLO client.example' 'MAIL FROM:<a@example.org>' \
+		'RCPT TO:<b@haugiang.gov.vn>' DATA | tail -n 1
 }
 
 # --- the messages -----------------------------------------------------------------

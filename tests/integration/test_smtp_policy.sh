@@ -11,27 +11,7 @@
 
 # One SMTP dialogue: each argument is a command line sent after the
 # previous reply; prints the greeting and every reply, one per line.
-smtp() {
-	python3 - "$PORT" "$@" <<'PY'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
-f = s.makefile("rb")
-def reply():
-    out = []
-    while True:
-        line = f.readline()
-        if not line:
-            return " | ".join(out + ["EOF"])
-        line = line.rstrip(b"\r\n").decode("latin-1")
-        out.append(line)
-        if len(line) < 4 or line[3] != "-":
-            return " | ".join(out)
-print(reply())
-for cmd in sys.argv[2:]:
-    s.sendall(cmd.encode() + b"\r\n")
-    print(reply())
-PY
-}
+smtp() { smtp_lines "$PORT" "$@"; }
 
 # --- the directory ----------------------------------------------------------
 t_sandbox_start
