@@ -115,6 +115,24 @@ struct govmail_conf {
 	char *policy_reply_internal_only;
 	char *policy_reply_mime_malformed;       /* 550 5.6.0 text */
 	char *policy_reply_attachment_blocked;   /* 550 5.7.1 text */
+
+	/* signature { } — signed official documents (sign_check.c) */
+	char *signature_internal;      /* requirement: off, verify, require-signed, */
+	char *signature_outbound;      /*   require-person-and-org */
+	char *signature_inbound;
+	struct conf_strlist signature_agency_requirements;  /* "CODE=REQUIREMENT" */
+	struct conf_strlist signature_agency_org_names;     /* "CODE=O or CN" */
+	struct conf_strlist signature_documents;  /* extensions of official documents */
+	char *signature_on_failure;    /* reject or tag */
+	char *signature_trust_anchors; /* PEM file of root CAs */
+	char *signature_intermediates; /* PEM file of intermediate CAs */
+	struct conf_strlist signature_crl_files;
+	int signature_crl_check_interval;  /* seconds between looks at the CRL files */
+	char *signature_crl_stale;     /* fail or warn */
+	char *signature_crl_unreadable;  /* tempfail, fail or warn */
+	long long signature_max_document_size;  /* larger documents: not checked, failed */
+	long long signature_max_signature_size; /* bytes of one CMS */
+	char *signature_header;        /* result header name */
 };
 
 /*

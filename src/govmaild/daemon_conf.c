@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "daemon_conf.h"
 #include "policy.h"
+#include "sign_verify.h"
 #include "tls.h"
 #include "xmalloc.h"
 
@@ -31,6 +32,45 @@ daemon_conf_path_fix(struct govmail_conf *c, char **p)
 }
 
 static void daemon_conf_free(struct daemon_conf *dc);
+
+/* Is any signature requirement other than off (directions, agencies)? */
+static int
+daemon_conf_signing(const struct govmail_conf *c)
+{
+	size_t i;
+
+	if (strcmp(c->signature_internal, "off") != 0 ||
+	    strcmp(c->signature_outbound, "off") != 0 ||
+	    strcmp(c->signature_inbound, "off") != 0)
+		return 1;
+	for (i = 0; i < c->signature_agency_requirements.n; i++)
+		if (strcmp(strchr(c->signature_agency_requirements.v[i], '=') + 1, "off") != 0)
+			return 1;
+	return 0;
+}
+
+/* The signature checks' trust store, when they are on. */
+static int
+daemon_conf_sign(struct daemon_conf *dc, char *err, size_t errlen)
+{
+	struct govmail_conf *c = dc->conf;
+	size_t i;
+
+	daemon_conf_path_fix(c, &c->signature_trust_anchors);
+	daemon_conf_path_fix(c, &c->signature_intermediates);
+	for (i = 0; i < c->signature_crl_files.n; i++)
+		daemon_conf_path_fix(c, &c->signature_crl_files.v[i]);
+	if (!daemon_conf_signing(c) && c->signature_trust_anchors[0] == '\0')
+		return 0;
+	if (c->signature_trust_anchors[0] == '\0') {
+		snprintf(err, errlen, "signature.trust_anchors is needed when a signature "
+		    "requirement is not off");
+		return -1;
+	}
+	if ((dc->sign = sign_trust_load(c, err, errlen)) == NULL)
+		return -1;
+	return 0;
+}
 
 /* The STARTTLS context for c: shared with prev if the files are the same. */
 static int
@@ -92,6 +132,11 @@ daemon_conf_load(const char *path, const struct daemon_conf *prev, char *err,
 		daemon_conf_free(dc);
 		return NULL;
 	}
+	if (daemon_conf_sign(dc, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		daemon_conf_free(dc);
+		return NULL;
+	}
 	if (daemon_conf_tls(dc, prev, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		daemon_conf_free(dc);
@@ -110,6 +155,7 @@ daemon_conf_free(struct daemon_conf *dc)
 {
 	tls_ctx_free(dc->tls);
 	tls_ctx_free(dc->tls_client);
+	sign_trust_free(dc->sign);
 	policy_free(dc->policy);
 	conf_free(dc->conf);
 	free(dc);

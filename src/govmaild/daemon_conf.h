@@ -14,12 +14,14 @@
 struct govmail_conf;
 struct policy;
 struct ssl_ctx_st;
+struct sign_trust;
 
 struct daemon_conf {
 	struct govmail_conf *conf;
 	struct policy *policy;
 	struct ssl_ctx_st *tls;    /* STARTTLS server context, or NULL */
 	struct ssl_ctx_st *tls_client;  /* to the next hop (next_hop.starttls) */
+	struct sign_trust *sign;   /* signature checks' trust store, or NULL (all off) */
 	char hostname[256];        /* smtpd.hostname or the system's name */
 	int refs;                  /* guarded by the module's lock */
 };

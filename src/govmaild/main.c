@@ -3,6 +3,7 @@
  * start-up order (bind as root, detach, pid file, drop privileges, check
  * the spool), then the accept loop until SIGTERM.
  */
+#include <errno.h>
 #include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -17,9 +18,13 @@
 #include "listener.h"
 #include "log.h"
 #include "lookup.h"
+#include "sign_check.h"
+#include "sign_pdf.h"
+#include "sign_verify.h"
 #include "spool.h"
 
 #define EX_USAGE 64
+#define EX_NOINPUT 66
 #define EX_OSERR 71
 #define EX_CANTCREAT 73
 #define EX_CONFIG 78
@@ -29,10 +34,119 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: govmaild [-c FILE] [-f] [-t] [-v]\n"
+	    "       govmaild [-c FILE] -s [-r REQUIREMENT] [-S SENDER] FILE...\n"
 	    "  -c FILE  configuration (default $GOVMAIL_CONF or %s)\n"
 	    "  -f       stay in the foreground and log to stderr\n"
 	    "  -t       check the configuration and exit (0 ok, 78 not)\n"
-	    "  -v       verbose (debug) logging\n", CONF_DEFAULT_PATH);
+	    "  -v       verbose (debug) logging\n"
+	    "  -s       check the signatures in each FILE (a message, or one document)\n"
+	    "           with the signature { } trust store, print one line per document\n"
+	    "  -r REQ   requirement for -s (default verify)\n"
+	    "  -S ADDR  the sender for -s (for require-person-and-org)\n",
+	    CONF_DEFAULT_PATH);
+}
+
+/* The whole of a file (NUL added); NULL with errno. */
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n;
+
+	*len = 0;
+	if (fp == NULL)
+		return NULL;
+	do {
+		if (*len + 65536 + 1 > cap)
+			buf = realloc(buf, cap = (cap + 65536) * 2);
+		if (buf == NULL)
+			break;
+		n = fread(buf + *len, 1, cap - *len - 1, fp);
+		*len += n;
+	} while (n > 0);
+	fclose(fp);
+	if (buf != NULL)
+		buf[*len] = '\0';
+	return buf;
+}
+
+/* -s: the signature rule on files, for operators and the tests' oracle. */
+static int
+check_signatures(const char *path, const char *req_name, const char *sender,
+    char *const *files, int nfiles)
+{
+	static const char *const results[] = { "none", "pass", "fail" };
+	struct daemon_conf *dc;
+	struct sign_check_limits lim;
+	struct sign_identity id;
+	struct sign_check_result *res;
+	const char *addrs[1] = { sender };
+	char err[1024], *buf, *msg;
+	size_t len, i;
+	int req = sign_requirement_parse(req_name), k, rc = 0;
+
+	if (req < 0) {
+		fprintf(stderr, "govmaild: -r: not a requirement: %s\n", req_name);
+		return EX_USAGE;
+	}
+	if ((dc = daemon_conf_load(path, NULL, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "govmaild: %s\n", err);
+		return EX_CONFIG;
+	}
+	if (dc->sign == NULL) {
+		fprintf(stderr, "govmaild: %s: signature.trust_anchors is not set\n", path);
+		daemon_conf_release(dc);
+		return EX_CONFIG;
+	}
+	memset(&lim, 0, sizeof(lim));
+	lim.documents = dc->conf->signature_documents.v;
+	lim.ndocuments = dc->conf->signature_documents.n;
+	lim.max_document_size = (size_t)dc->conf->signature_max_document_size;
+	lim.max_signature_size = (size_t)dc->conf->signature_max_signature_size;
+	lim.max_depth = dc->conf->policy_max_mime_depth;
+	lim.max_parts = dc->conf->policy_max_mime_parts;
+	memset(&id, 0, sizeof(id));
+	id.addresses = addrs;
+	id.naddresses = sender != NULL;
+	res = malloc(sizeof(*res));
+	for (k = 0; k < nfiles && res != NULL; k++) {
+		if ((buf = read_file(files[k], &len)) == NULL) {
+			fprintf(stderr, "govmaild: %s: %s\n", files[k], strerror(errno));
+			rc = EX_NOINPUT;
+			continue;
+		}
+		msg = buf;
+		if (sign_pdf_is_pdf((const unsigned char *)buf, len)) {
+			/* one document: as the only attachment of a message */
+			const char *base = strrchr(files[k], '/');
+			size_t mlen = len + 1024;
+
+			msg = malloc(mlen);
+			len = (size_t)snprintf(msg, mlen, "MIME-Version: 1.0\r\nContent-Type: "
+			    "application/pdf\r\nContent-Disposition: attachment; filename=\"%s\"\r\n"
+			    "Content-Transfer-Encoding: binary\r\n\r\n", base ? base + 1 : files[k]);
+			memcpy(msg + len, buf, mlen - 1024);
+			len += mlen - 1024;
+		}
+		sign_check_buffer(dc->sign, msg, len, &lim, (enum sign_requirement)req, &id, res);
+		if (res->problem[0] != '\0')
+			printf("%s: problem=\"%s\"\n", files[k], res->problem);
+		for (i = 0; i < res->ndocs; i++) {
+			const struct sign_doc *d = &res->docs[i];
+
+			printf("%s: file=\"%s\" result=%s meets=%s sigs=%s signer=\"%s\" "
+			    "org=\"%s\" reason=\"%s\"\n", files[k], d->ascii, results[d->result],
+			    d->tempfail ? "tempfail" : d->meets ? "yes" : "no",
+			    d->statuses[0] ? d->statuses : "-", d->signer, d->org, d->reason);
+		}
+		if (msg != buf)
+			free(msg);
+		free(buf);
+	}
+	free(res);
+	daemon_conf_release(dc);
+	return rc;
 }
 
 /* -t: the file, plus what can be checked without starting. */
@@ -69,25 +183,31 @@ main(int argc, char **argv)
 {
 	const char *cpath = NULL, *path;
 	char abspath[PATH_MAX], err[1024];
-	int ch, foreground = 0, test = 0, verbose = 0, rc;
+	int ch, foreground = 0, test = 0, verbose = 0, sigcheck = 0, rc;
+	const char *req = "verify", *sender = NULL;
 	struct daemon_conf *dc;
 	struct listener l;
 
-	while ((ch = getopt(argc, argv, "c:ftvh")) != -1) {
+	while ((ch = getopt(argc, argv, "c:ftvhsr:S:")) != -1) {
 		switch (ch) {
 		case 'c': cpath = optarg; break;
 		case 'f': foreground = 1; break;
 		case 't': test = 1; break;
 		case 'v': verbose = 1; break;
+		case 's': sigcheck = 1; break;
+		case 'r': req = optarg; break;
+		case 'S': sender = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EX_USAGE;
 		}
 	}
-	if (optind != argc) {
+	if ((optind != argc) != sigcheck) {
 		usage(stderr);
 		return EX_USAGE;
 	}
 	path = conf_choose_path(cpath);
+	if (sigcheck)
+		return check_signatures(path, req, sender, argv + optind, argc - optind);
 	if (test)
 		return check_config(path);
 	/* SIGHUP reloads after chdir("/"): remember the absolute path. */

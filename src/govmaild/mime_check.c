@@ -714,30 +714,48 @@ mime_check_buffer(const char *buf, size_t len, const struct mime_check_limits *l
 	mailmime_free(m);
 }
 
-struct mime_check_job {
-	const char *buf;
-	size_t len;
-	const struct mime_check_limits *lim;
-	struct mime_check_result *res;
+void
+mime_check_part_type(const struct mailmime *m, char *buf, size_t len)
+{
+	mime_check_type_name(m->mm_content_type, buf, len);
+}
+
+char *
+mime_check_part_filename(struct mailmime *m)
+{
+	struct mailmime_content *ct = m->mm_content_type;
+	const char **names, **values;
+	char *name;
+	size_t n;
+	int nct;
+
+	if ((name = mime_check_disp_name(m, &nct)) != NULL || ct == NULL)
+		return name;
+	n = mime_check_params(ct->ct_parameters, &names, &values);
+	name = mime_check_param("name", names, values, n);
+	free(names);
+	free(values);
+	return name;
+}
+
+struct mime_check_big_stack {
+	void (*fn)(void *);
+	void *arg;
 };
 
 static void *
-mime_check_thread(void *arg)
+mime_check_big_stack_thread(void *arg)
 {
-	struct mime_check_job *j = arg;
+	struct mime_check_big_stack *j = arg;
 
-	mime_check_buffer(j->buf, j->len, j->lim, j->res);
+	j->fn(j->arg);
 	return NULL;
 }
 
-/* libetpan parses nested parts recursively (some hundred bytes of stack a
- * level) and session threads have small stacks: parse on a thread whose
- * stack fits the most nesting max_parts lets through. 0, or -1. */
-static int
-mime_check_on_big_stack(const char *buf, size_t len, const struct mime_check_limits *lim,
-    struct mime_check_result *res)
+int
+mime_check_on_big_stack(void (*fn)(void *), void *arg, int max_parts)
 {
-	struct mime_check_job j = { buf, len, lim, res };
+	struct mime_check_big_stack j = { fn, arg };
 	pthread_attr_t attr;
 	pthread_t t;
 	int rc;
@@ -745,13 +763,28 @@ mime_check_on_big_stack(const char *buf, size_t len, const struct mime_check_lim
 	if (pthread_attr_init(&attr) != 0)
 		return -1;
 	rc = pthread_attr_setstacksize(&attr, (size_t)512 * 1024 +
-	    (size_t)(lim->max_parts > 0 ? lim->max_parts : 1) * 4096);
+	    (size_t)(max_parts > 0 ? max_parts : 1) * 4096);
 	if (rc == 0)
-		rc = pthread_create(&t, &attr, mime_check_thread, &j);
+		rc = pthread_create(&t, &attr, mime_check_big_stack_thread, &j);
 	pthread_attr_destroy(&attr);
 	if (rc != 0)
 		return -1;
 	return pthread_join(t, NULL) == 0 ? 0 : -1;
+}
+
+struct mime_check_job {
+	const char *buf;
+	size_t len;
+	const struct mime_check_limits *lim;
+	struct mime_check_result *res;
+};
+
+static void
+mime_check_job_run(void *arg)
+{
+	struct mime_check_job *j = arg;
+
+	mime_check_buffer(j->buf, j->len, j->lim, j->res);
 }
 
 int
@@ -769,7 +802,11 @@ mime_check_message(struct spool *sp, const struct mime_check_limits *lim,
 	}
 	if ((buf = spool_map(sp, &len)) == NULL)
 		return -1;
-	rc = mime_check_on_big_stack(buf, len, lim, res);
+	{
+		struct mime_check_job j = { buf, len, lim, res };
+
+		rc = mime_check_on_big_stack(mime_check_job_run, &j, lim->max_parts);
+	}
 	spool_unmap(sp, buf, len);
 	return rc;
 }

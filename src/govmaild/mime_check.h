@@ -57,6 +57,19 @@ char *mime_check_decode_2047(const char *s);
  * spaces ignored) if it is in list; NULL otherwise. */
 const char *mime_check_ext_blocked(const char *filename, char *const *list, size_t n);
 
+/* For other walkers of a libetpan tree (sign_check.c): the declared
+ * type of m ("type/subtype", lower case) into buf, and its file name
+ * (Content-Disposition filename, else Content-Type name) decoded to
+ * UTF-8 as a new string, or NULL. */
+struct mailmime;
+void mime_check_part_type(const struct mailmime *m, char *buf, size_t len);
+char *mime_check_part_filename(struct mailmime *m);
+
+/* Run fn(arg) on a thread with a stack big enough for libetpan to parse
+ * up to max_parts nested parts (session threads have small stacks).
+ * 0, or -1 if no thread could be made. */
+int mime_check_on_big_stack(void (*fn)(void *), void *arg, int max_parts);
+
 /* filename made ASCII-safe for a reply: Vietnamese letters lose their
  * diacritics, other non-ASCII and control characters become '?'. */
 void mime_check_ascii(const char *utf8, char *out, size_t outlen);

@@ -180,6 +180,118 @@ conf_check_bare_newline(const void *value, char *err, size_t errlen)
 	return 0;
 }
 
+/* govmaild: a signature requirement. */
+static int
+conf_is_requirement(const char *s)
+{
+	return strcmp(s, "off") == 0 || strcmp(s, "verify") == 0 ||
+	    strcmp(s, "require-signed") == 0 || strcmp(s, "require-person-and-org") == 0;
+}
+
+static int
+conf_check_requirement(const void *value, char *err, size_t errlen)
+{
+	if (!conf_is_requirement(*(char *const *)value)) {
+		snprintf(err, errlen, "must be off, verify, require-signed or "
+		    "require-person-and-org");
+		return -1;
+	}
+	return 0;
+}
+
+/* govmaild: "AGENCYCODE=VALUE" entries; requirements when want_req. */
+static int
+conf_check_agency_pairs(const struct conf_strlist *l, int want_req, char *err,
+    size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const char *eq = strchr(l->v[i], '=');
+
+		if (eq == NULL || eq == l->v[i] || eq[1] == '\0') {
+			snprintf(err, errlen, "\"%s\" is not \"AGENCYCODE=%s\"", l->v[i],
+			    want_req ? "REQUIREMENT" : "NAME");
+			return -1;
+		}
+		if (want_req && !conf_is_requirement(eq + 1)) {
+			snprintf(err, errlen, "\"%s\": the requirement must be off, verify, "
+			    "require-signed or require-person-and-org", l->v[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+conf_check_agency_requirements(const void *value, char *err, size_t errlen)
+{
+	return conf_check_agency_pairs(value, 1, err, errlen);
+}
+
+static int
+conf_check_agency_names(const void *value, char *err, size_t errlen)
+{
+	return conf_check_agency_pairs(value, 0, err, errlen);
+}
+
+/* govmaild: one of a few words, listed in the message. */
+static int
+conf_check_word(const char *s, const char *const *words, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(s, words[i]) == 0)
+			return 0;
+	snprintf(err, errlen, "must be %s or %s", words[0], words[1]);
+	if (words[2] != NULL)
+		snprintf(err, errlen, "must be %s, %s or %s", words[0], words[1], words[2]);
+	return -1;
+}
+
+static int
+conf_check_on_failure(const void *value, char *err, size_t errlen)
+{
+	static const char *const w[] = { "reject", "tag", NULL };
+
+	return conf_check_word(*(char *const *)value, w, err, errlen);
+}
+
+static int
+conf_check_crl_stale(const void *value, char *err, size_t errlen)
+{
+	static const char *const w[] = { "fail", "warn", NULL };
+
+	return conf_check_word(*(char *const *)value, w, err, errlen);
+}
+
+static int
+conf_check_crl_unreadable(const void *value, char *err, size_t errlen)
+{
+	static const char *const w[] = { "tempfail", "fail", "warn", NULL };
+
+	return conf_check_word(*(char *const *)value, w, err, errlen);
+}
+
+/* govmaild: a header field name (RFC 5322 ftext). */
+static int
+conf_check_header_name(const void *value, char *err, size_t errlen)
+{
+	const char *s = *(char *const *)value;
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] > 0x7e || s[i] == ':')
+			break;
+	if (i == 0 || s[i] != '\0' || i > 60) {
+		snprintf(err, errlen, "must be a header name (1 to 60 printable characters, "
+		    "no space or colon)");
+		return -1;
+	}
+	return 0;
+}
+
 const struct conf_key conf_keys[] = {
 	{ "ldap.uri", CONF_STR, "ldapi:///", 0, 0, OFF(ldap_uri),
 	  conf_check_ldap_uri, "LDAP server URI(s), space separated" },
@@ -377,6 +489,47 @@ const struct conf_key conf_keys[] = {
 	  "Message refused: attachment type not allowed (tep dinh kem bi cam)", 0, 0,
 	  OFF(policy_reply_attachment_blocked), conf_check_ascii_reply,
 	  "reply text (ASCII) for 550 5.7.1, a blocked attachment; the file name follows" },
+	{ "signature.internal", CONF_STR, "off", 0, 0, OFF(signature_internal),
+	  conf_check_requirement, "signed documents, governed sender to governed recipients: "
+	  "off, verify, require-signed or require-person-and-org" },
+	{ "signature.outbound", CONF_STR, "off", 0, 0, OFF(signature_outbound),
+	  conf_check_requirement, "the same, governed sender, a recipient outside" },
+	{ "signature.inbound", CONF_STR, "off", 0, 0, OFF(signature_inbound),
+	  conf_check_requirement, "the same, sender outside the governed domains" },
+	{ "signature.agency_requirements", CONF_STRLIST, "", 0, 0,
+	  OFF(signature_agency_requirements), conf_check_agency_requirements,
+	  "\"AGENCYCODE=REQUIREMENT\": overrides for senders of that agency (all directions)" },
+	{ "signature.agency_org_names", CONF_STRLIST, "", 0, 0,
+	  OFF(signature_agency_org_names), conf_check_agency_names,
+	  "\"AGENCYCODE=NAME\": a certificate without e-mail whose O or CN is NAME signs "
+	  "for that agency" },
+	{ "signature.documents", CONF_STRLIST, "pdf, doc, docx, xls, xlsx, odt", 0, 0,
+	  OFF(signature_documents), NULL,
+	  "extensions of official documents (PDFs are also found by content)" },
+	{ "signature.on_failure", CONF_STR, "reject", 0, 0, OFF(signature_on_failure),
+	  conf_check_on_failure, "a document failing its requirement: reject (550 5.7.x) or tag" },
+	{ "signature.trust_anchors", CONF_STR, "", 0, 0, OFF(signature_trust_anchors), NULL,
+	  "PEM file of the trusted root CAs (needed unless every requirement is off)" },
+	{ "signature.intermediates", CONF_STR, "", 0, 0, OFF(signature_intermediates), NULL,
+	  "PEM file of intermediate CAs (signers often embed only their own certificate)" },
+	{ "signature.crl_files", CONF_STRLIST, "", 0, 0, OFF(signature_crl_files), NULL,
+	  "CRL files (PEM or DER); empty: revocation is not checked" },
+	{ "signature.crl_check_interval", CONF_INT, "30", 1, 86400,
+	  OFF(signature_crl_check_interval), NULL,
+	  "seconds between checks whether a CRL file changed (re-read then)" },
+	{ "signature.crl_stale", CONF_STR, "fail", 0, 0, OFF(signature_crl_stale),
+	  conf_check_crl_stale, "CRL past its nextUpdate or missing for an issuer: fail, "
+	  "or warn (accept, noted in the header)" },
+	{ "signature.crl_unreadable", CONF_STR, "tempfail", 0, 0,
+	  OFF(signature_crl_unreadable), conf_check_crl_unreadable,
+	  "a CRL file cannot be read: tempfail (451), fail, or warn (check without it)" },
+	{ "signature.max_document_size", CONF_SIZE, "64M", 0, 0,
+	  OFF(signature_max_document_size), NULL,
+	  "larger documents are not checked and count as failing" },
+	{ "signature.max_signature_size", CONF_SIZE, "1M", 0, 0,
+	  OFF(signature_max_signature_size), NULL, "bytes of one signature (CMS) at most" },
+	{ "signature.header", CONF_STR, "X-Govmail-Signature", 0, 0, OFF(signature_header),
+	  conf_check_header_name, "header added with the result for each document" },
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);

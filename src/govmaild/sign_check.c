@@ -1,0 +1,752 @@
+/*
+ * sign_check.c — the signature rule (see sign_check.h).
+ *
+ * One walk of the libetpan tree collects the leaves that matter: the
+ * documents (decoded: one copy each, bounded by max_document_size) and
+ * the .p7s files, each with the S/MIME envelopes around it. Signatures
+ * are then verified per document and the requirement applied. Opaque
+ * S/MIME content is parsed in turn (its copy kept until the end, since
+ * the leaves point into it); nesting is bounded by max_depth.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libetpan/libetpan.h>
+
+#include "mime_check.h"
+#include "sign_check.h"
+#include "sign_pdf.h"
+#include "sign_verify.h"
+#include "xmalloc.h"
+
+#define SIGN_MAX_LEAVES (2 * SIGN_CHECK_MAX_DOCS)
+#define SIGN_MAX_ENVELOPES 16
+#define SIGN_MAX_OPAQUE 8
+#define SIGN_ENV_SIGNERS 4
+#define SIGN_DOC_SIGNERS 40
+
+static const char *const sign_req_names[] = {
+	"off", "verify", "require-signed", "require-person-and-org"
+};
+
+int
+sign_requirement_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(s, sign_req_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+sign_requirement_name(enum sign_requirement r)
+{
+	return (unsigned)r < 4 ? sign_req_names[r] : "?";
+}
+
+/* An S/MIME signature around some leaves. */
+struct sign_envelope {
+	struct sign_signer signers[SIGN_ENV_SIGNERS];
+	size_t n;
+	int parent;                 /* the envelope around this one, or -1 */
+};
+
+struct sign_leaf {
+	char *name;                 /* UTF-8, or NULL */
+	const unsigned char *data;  /* decoded content */
+	size_t len;
+	char *decoded;              /* libetpan's copy to release, or NULL */
+	int envelope;               /* innermost S/MIME envelope, or -1 */
+	int is_doc, is_p7s;
+	int too_big;
+	int doc;                    /* is_doc: its index in the result */
+};
+
+struct sign_walk {
+	struct sign_trust *trust;
+	const struct sign_check_limits *lim;
+	struct sign_check_result *res;
+	struct sign_leaf leaves[SIGN_MAX_LEAVES];
+	size_t nleaves;
+	struct sign_envelope env[SIGN_MAX_ENVELOPES];
+	size_t nenv;
+	unsigned char *opaque[SIGN_MAX_OPAQUE];   /* S/MIME contents, kept */
+	size_t nopaque;
+	int parts;
+};
+
+/* ---- names and types ------------------------------------------------------- */
+
+static const char *
+sign_ext(const char *name)
+{
+	const char *dot = name != NULL ? strrchr(name, '.') : NULL;
+
+	return dot != NULL ? dot + 1 : NULL;
+}
+
+static int
+sign_is_doc_name(const struct sign_check_limits *lim, const char *name)
+{
+	const char *ext = sign_ext(name);
+	size_t i;
+
+	for (i = 0; ext != NULL && i < lim->ndocuments; i++)
+		if (strcasecmp(ext, lim->documents[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The value of parameter pname of m's Content-Type, or NULL. */
+static const char *
+sign_ct_param(const struct mailmime *m, const char *pname)
+{
+	clistiter *it;
+
+	if (m->mm_content_type == NULL || m->mm_content_type->ct_parameters == NULL)
+		return NULL;
+	for (it = clist_begin(m->mm_content_type->ct_parameters); it != NULL;
+	    it = clist_next(it)) {
+		struct mailmime_parameter *p = clist_content(it);
+
+		if (p->pa_name != NULL && strcasecmp(p->pa_name, pname) == 0)
+			return p->pa_value;
+	}
+	return NULL;
+}
+
+/* The transfer encoding of m (MAILMIME_MECHANISM_*). */
+static int
+sign_encoding(const struct mailmime *m)
+{
+	return m->mm_mime_fields != NULL ?
+	    mailmime_transfer_encoding_get(m->mm_mime_fields) : MAILMIME_MECHANISM_8BIT;
+}
+
+/* Decode up to enc_len encoded bytes of m's body. 0, or -1. */
+static int
+sign_decode(const struct mailmime *m, size_t enc_len, char **out, size_t *outlen,
+    int *copied)
+{
+	const struct mailmime_data *b = m->mm_body;
+	int enc = sign_encoding(m);
+	size_t idx = 0;
+
+	*copied = 0;
+	if (b == NULL || b->dt_type != MAILMIME_DATA_TEXT)
+		return -1;
+	if (enc_len > b->dt_data.dt_text.dt_length)
+		enc_len = b->dt_data.dt_text.dt_length;
+	if (enc != MAILMIME_MECHANISM_BASE64 && enc != MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
+		*out = (char *)b->dt_data.dt_text.dt_data;
+		*outlen = enc_len;
+		return 0;
+	}
+	if (mailmime_part_parse(b->dt_data.dt_text.dt_data, enc_len, &idx, enc, out,
+	    outlen) != MAILIMF_NO_ERROR)
+		return -1;
+	*copied = 1;
+	return 0;
+}
+
+static void
+sign_release(char *p, int copied)
+{
+	if (copied)
+		mmap_string_unref(p);
+}
+
+/* ---- the walk ---------------------------------------------------------------- */
+
+static void sign_walk_part(struct sign_walk *w, struct mailmime *m, int depth, int env);
+
+static int
+sign_new_envelope(struct sign_walk *w, int parent)
+{
+	if (w->nenv == SIGN_MAX_ENVELOPES)
+		return -1;
+	memset(&w->env[w->nenv], 0, sizeof(w->env[0]));
+	w->env[w->nenv].parent = parent;
+	return (int)w->nenv++;
+}
+
+/* A record for the signature we could not read or nest. */
+static void
+sign_envelope_fail(struct sign_envelope *e, enum sign_status st, const char *why)
+{
+	memset(&e->signers[0], 0, sizeof(e->signers[0]));
+	e->signers[0].status = st;
+	snprintf(e->signers[0].reason, sizeof(e->signers[0].reason), "%s", why);
+	e->n = 1;
+}
+
+/* multipart/signed: verify over the first part's exact bytes, then walk it. */
+static void
+sign_walk_signed(struct sign_walk *w, struct mailmime *m, int depth, int env)
+{
+	clist *l = m->mm_data.mm_multipart.mm_mp_list;
+	struct mailmime *content, *sig;
+	struct sign_segment seg;
+	const char *proto = sign_ct_param(m, "protocol");
+	char *der = NULL;
+	size_t derlen = 0;
+	int copied = 0, e;
+
+	if (clist_count(l) != 2 || proto == NULL || (strcasecmp(proto,
+	    "application/pkcs7-signature") != 0 && strcasecmp(proto,
+	    "application/x-pkcs7-signature") != 0)) {
+		/* not S/MIME (OpenPGP ...): its parts are only walked */
+		for (clistiter *it = clist_begin(l); it != NULL; it = clist_next(it))
+			sign_walk_part(w, clist_content(it), depth + 1, env);
+		return;
+	}
+	content = clist_content(clist_begin(l));
+	sig = clist_content(clist_next(clist_begin(l)));
+	if ((e = sign_new_envelope(w, env)) < 0) {
+		snprintf(w->res->problem, sizeof(w->res->problem), "too many S/MIME signatures");
+		return;
+	}
+	if (sig->mm_body == NULL || sig->mm_body->dt_data.dt_text.dt_length >
+	    w->lim->max_signature_size * 2 + 1024 ||
+	    sign_decode(sig, (size_t)-1, &der, &derlen, &copied) != 0)
+		sign_envelope_fail(&w->env[e], SIGN_MALFORMED, "S/MIME signature not readable");
+	else {
+		seg.p = (const unsigned char *)content->mm_mime_start;
+		seg.len = content->mm_length;
+		w->env[e].n = sign_verify_cms(w->trust, (unsigned char *)der, derlen, &seg, 1,
+		    w->env[e].signers, SIGN_ENV_SIGNERS, NULL, NULL);
+	}
+	if (der != NULL)
+		sign_release(der, copied);
+	sign_walk_part(w, content, depth + 1, e);
+}
+
+/* application/pkcs7-mime signed-data: verify, then walk what it holds. */
+static void
+sign_walk_opaque(struct sign_walk *w, struct mailmime *m, int depth, int env)
+{
+	struct mailmime *inner = NULL;
+	unsigned char *content = NULL;
+	size_t clen = 0, derlen = 0, idx = 0;
+	char *der = NULL;
+	int copied = 0, e;
+
+	if ((e = sign_new_envelope(w, env)) < 0 || w->nopaque == SIGN_MAX_OPAQUE) {
+		snprintf(w->res->problem, sizeof(w->res->problem), "too many S/MIME signatures");
+		return;
+	}
+	if (m->mm_body == NULL || m->mm_body->dt_data.dt_text.dt_length >
+	    w->lim->max_document_size * 2 + 1024 ||
+	    sign_decode(m, (size_t)-1, &der, &derlen, &copied) != 0) {
+		sign_envelope_fail(&w->env[e], SIGN_MALFORMED, "S/MIME message not readable");
+		return;
+	}
+	w->env[e].n = sign_verify_cms(w->trust, (unsigned char *)der, derlen, NULL, 0,
+	    w->env[e].signers, SIGN_ENV_SIGNERS, &content, &clen);
+	sign_release(der, copied);
+	if (content == NULL)
+		return;
+	w->opaque[w->nopaque++] = content;
+	if (mailmime_parse((const char *)content, clen, &idx, &inner) != MAILIMF_NO_ERROR ||
+	    inner == NULL) {
+		snprintf(w->res->problem, sizeof(w->res->problem),
+		    "S/MIME content is not a MIME entity");
+		return;
+	}
+	sign_walk_part(w, inner, depth + 1, e);
+	mailmime_free(inner);
+}
+
+/* A leaf: remember it if it is a document or a .p7s. */
+static void
+sign_walk_leaf(struct sign_walk *w, struct mailmime *m, const char *type, int env)
+{
+	const struct sign_check_limits *lim = w->lim;
+	struct sign_leaf *lf;
+	char *name = mime_check_part_filename(m), *head = NULL, *data;
+	size_t hlen = 0, dlen, enc_len;
+	int is_doc, is_p7s, copied = 0;
+
+	enc_len = m->mm_body != NULL ? m->mm_body->dt_data.dt_text.dt_length : 0;
+	is_p7s = strcmp(type, "application/pkcs7-signature") == 0 ||
+	    strcmp(type, "application/x-pkcs7-signature") == 0 ||
+	    (name != NULL && sign_ext(name) != NULL && strcasecmp(sign_ext(name), "p7s") == 0);
+	is_doc = !is_p7s && sign_is_doc_name(lim, name);
+	/* PDFs by content, whatever they are called (text parts aside). */
+	if (!is_doc && !is_p7s && m->mm_body != NULL && strncmp(type, "text/", 5) != 0 &&
+	    sign_decode(m, 2048, &head, &hlen, &copied) == 0) {
+		is_doc = sign_pdf_is_pdf((const unsigned char *)head, hlen);
+		sign_release(head, copied);
+	}
+	if ((!is_doc && !is_p7s) || m->mm_body == NULL) {
+		free(name);
+		return;
+	}
+	if (w->nleaves == SIGN_MAX_LEAVES) {
+		w->res->more = 1;
+		free(name);
+		return;
+	}
+	lf = &w->leaves[w->nleaves++];
+	memset(lf, 0, sizeof(*lf));
+	lf->name = name;
+	lf->envelope = env;
+	lf->is_doc = is_doc;
+	lf->is_p7s = is_p7s;
+	if (enc_len > lim->max_document_size * 4 / 3 + 4096 ||
+	    (is_p7s && enc_len > lim->max_signature_size * 2 + 1024)) {
+		lf->too_big = 1;
+		return;
+	}
+	if (sign_decode(m, (size_t)-1, &data, &dlen, &copied) != 0) {
+		lf->too_big = 1;     /* unreadable: judged like an oversized one */
+		return;
+	}
+	lf->data = (const unsigned char *)data;
+	lf->len = dlen;
+	lf->decoded = copied ? data : NULL;
+	if (dlen > lim->max_document_size)
+		lf->too_big = 1;
+}
+
+static void
+sign_walk_part(struct sign_walk *w, struct mailmime *m, int depth, int env)
+{
+	char type[128];
+	const char *st;
+	clistiter *it;
+
+	if (++w->parts > w->lim->max_parts || depth > w->lim->max_depth) {
+		snprintf(w->res->problem, sizeof(w->res->problem),
+		    "MIME structure too large or too deep to check");
+		return;
+	}
+	mime_check_part_type(m, type, sizeof(type));
+	switch (m->mm_type) {
+	case MAILMIME_MULTIPLE:
+		if (strcmp(type, "multipart/signed") == 0) {
+			sign_walk_signed(w, m, depth, env);
+			return;
+		}
+		for (it = clist_begin(m->mm_data.mm_multipart.mm_mp_list); it != NULL;
+		    it = clist_next(it))
+			sign_walk_part(w, clist_content(it), depth + 1, env);
+		return;
+	case MAILMIME_MESSAGE:
+		if (m->mm_data.mm_message.mm_msg_mime != NULL)
+			sign_walk_part(w, m->mm_data.mm_message.mm_msg_mime,
+			    m->mm_parent == NULL ? depth : depth + 1, env);
+		return;
+	default:
+		break;
+	}
+	if ((strcmp(type, "application/pkcs7-mime") == 0 ||
+	    strcmp(type, "application/x-pkcs7-mime") == 0) &&
+	    ((st = sign_ct_param(m, "smime-type")) == NULL ||
+	    strcasecmp(st, "signed-data") == 0)) {
+		sign_walk_opaque(w, m, depth, env);
+		return;
+	}
+	sign_walk_leaf(w, m, type, env);
+}
+
+/* ---- judging one document --------------------------------------------------- */
+
+struct sign_doc_sigs {
+	struct sign_signer s[SIGN_DOC_SIGNERS];
+	size_t n;
+};
+
+static void
+sign_add(struct sign_doc_sigs *ds, const struct sign_signer *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && ds->n < SIGN_DOC_SIGNERS; i++)
+		ds->s[ds->n++] = s[i];
+}
+
+static void
+sign_add_fail(struct sign_doc_sigs *ds, enum sign_status st, const char *why)
+{
+	struct sign_signer s;
+
+	memset(&s, 0, sizeof(s));
+	s.status = st;
+	snprintf(s.reason, sizeof(s.reason), "%s", why);
+	sign_add(ds, &s, 1);
+}
+
+/* The signatures embedded in a PDF; *altered when bytes follow the last. */
+static void
+sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
+    struct sign_doc_sigs *ds, int *altered)
+{
+	struct sign_pdf_found found;
+	struct sign_signer out[SIGN_ENV_SIGNERS];
+	struct sign_segment seg[2];
+	unsigned char *der;
+	size_t i, derlen, n;
+
+	*altered = 0;
+	if (!sign_pdf_is_pdf(lf->data, lf->len))
+		return;
+	sign_pdf_find(lf->data, lf->len, &found);
+	for (i = 0; i < found.nsig; i++) {
+		const struct sign_pdf_sig *sig = &found.sig[i];
+
+		if (sig->problem != NULL) {
+			sign_add_fail(ds, SIGN_MALFORMED, sig->problem);
+			continue;
+		}
+		if ((der = sign_pdf_value(lf->data, sig, w->lim->max_signature_size,
+		    &derlen)) == NULL) {
+			sign_add_fail(ds, SIGN_MALFORMED, "signature value is not readable");
+			continue;
+		}
+		seg[0].p = lf->data + sig->range[0];
+		seg[0].len = sig->range[1];
+		seg[1].p = lf->data + sig->range[2];
+		seg[1].len = sig->range[3];
+		n = sign_verify_cms(w->trust, der, derlen, seg, 2, out, SIGN_ENV_SIGNERS,
+		    NULL, NULL);
+		sign_add(ds, out, n);
+		free(der);
+	}
+	if (found.more)
+		sign_add_fail(ds, SIGN_MALFORMED, "too many signatures");
+	if (found.nsig > 0 && !found.whole)
+		*altered = 1;
+}
+
+static int
+sign_fp_in(const unsigned char fp[32], const unsigned char (*list)[32], size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (memcmp(fp, list[i], 32) == 0)
+			return 1;
+	return 0;
+}
+
+/* Is the signer the sender as a person? */
+static int
+sign_is_sender(const struct sign_signer *s, const struct sign_identity *id)
+{
+	size_t i, k;
+
+	if (sign_fp_in(s->fingerprint, id->account_certs, id->naccount_certs))
+		return 1;
+	for (i = 0; i < s->nemail; i++)
+		for (k = 0; k < id->naddresses; k++)
+			if (strcasecmp(s->email[i], id->addresses[k]) == 0)
+				return 1;
+	return 0;
+}
+
+/* Does the signer sign for the sender's agency (or, for a sender that
+ * is not ours, for an organisation at all)? */
+static int
+sign_is_org(const struct sign_signer *s, const struct sign_identity *id)
+{
+	size_t i;
+
+	if (sign_fp_in(s->fingerprint, id->agency_certs, id->nagency_certs))
+		return 1;
+	if (s->nemail > 0)
+		return 0;
+	if (id->agency == NULL)
+		return 1;
+	for (i = 0; i < id->norg_names; i++)
+		if ((s->org[0] && strcasecmp(s->org, id->org_names[i]) == 0) ||
+		    (s->cn[0] && strcasecmp(s->cn, id->org_names[i]) == 0))
+			return 1;
+	return 0;
+}
+
+/* "CN <email>" or what is known of the signer, ASCII-safe. */
+static void
+sign_signer_name(const struct sign_signer *s, char *buf, size_t len)
+{
+	char cn[128];
+
+	mime_check_ascii(s->cn, cn, sizeof(cn));
+	if (s->nemail > 0)
+		snprintf(buf, len, "%.60s <%.120s>", cn, s->email[0]);
+	else
+		snprintf(buf, len, "%s", cn[0] ? cn : "unknown signer");
+}
+
+static void
+sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement req,
+    const struct sign_identity *id, struct sign_doc *d)
+{
+	const struct sign_signer *bad = NULL, *tmp = NULL, *person = NULL, *other = NULL;
+	const struct sign_signer *org = NULL, *otherorg = NULL;
+	int warn = 0;
+	size_t i;
+
+	d->nsig = ds->n;
+	for (i = 0; i < ds->n; i++) {
+		const struct sign_signer *s = &ds->s[i];
+		size_t sl = strlen(d->statuses);
+
+		snprintf(d->statuses + sl, sizeof(d->statuses) - sl, "%s%s", sl ? "," : "",
+		    sign_status_word(s->status));
+
+		if (s->status != SIGN_VALID) {
+			if (s->tempfail && tmp == NULL)
+				tmp = s;
+			else if (!s->tempfail && bad == NULL)
+				bad = s;
+			continue;
+		}
+		warn |= s->crl_warning;
+		if (sign_is_sender(s, id)) {
+			if (person == NULL)
+				person = s;
+		} else if (s->nemail > 0 && other == NULL)
+			other = s;
+		if (sign_is_org(s, id)) {
+			if (org == NULL)
+				org = s;
+		} else if (s->nemail == 0 && otherorg == NULL)
+			otherorg = s;
+	}
+	if (person != NULL || other != NULL)
+		sign_signer_name(person != NULL ? person : other, d->signer, sizeof(d->signer));
+	if (org != NULL || otherorg != NULL) {
+		const struct sign_signer *o = org != NULL ? org : otherorg;
+
+		mime_check_ascii(o->org[0] ? o->org : o->cn, d->org, sizeof(d->org));
+	}
+	d->meets = 1;
+	if (ds->n == 0 && !altered) {
+		d->result = SIGN_DOC_NONE;
+		snprintf(d->reason, sizeof(d->reason), "not signed");
+		d->meets = req < SIGN_REQ_SIGNED;
+		return;
+	}
+	d->result = SIGN_DOC_FAIL;
+	if (bad != NULL) {
+		snprintf(d->reason, sizeof(d->reason), "%s", bad->reason);
+		d->integrity = bad->status == SIGN_BROKEN || bad->status == SIGN_MALFORMED;
+		if (d->signer[0] == '\0' && bad->have_cert)
+			sign_signer_name(bad, d->signer, sizeof(d->signer));
+	} else if (altered) {
+		snprintf(d->reason, sizeof(d->reason),
+		    "signature does not verify (modified after signing)");
+		d->integrity = 1;
+	} else if (tmp != NULL) {
+		snprintf(d->reason, sizeof(d->reason), "%s", tmp->reason);
+		d->tempfail = req >= SIGN_REQ_SIGNED;
+	} else if (req == SIGN_REQ_PERSON_ORG && person == NULL) {
+		if (other != NULL)
+			snprintf(d->reason, sizeof(d->reason), "signed by %.150s, not by the sender",
+			    other->email[0]);
+		else
+			snprintf(d->reason, sizeof(d->reason), "no signature of the sender");
+	} else if (req == SIGN_REQ_PERSON_ORG && org == NULL) {
+		snprintf(d->reason, sizeof(d->reason), "no signature of the organisation%s%s%s",
+		    id->agency ? " (" : "", id->agency ? id->agency : "", id->agency ? ")" : "");
+	} else {
+		d->result = SIGN_DOC_PASS;
+		snprintf(d->reason, sizeof(d->reason), "%s",
+		    warn ? "revocation list out of date" : "");
+		return;
+	}
+	d->meets = req == SIGN_REQ_VERIFY || req == SIGN_REQ_OFF;
+}
+
+/* ---- the message ----------------------------------------------------------------- */
+
+/* The document a .p7s signs: by name (X.pdf.p7s signs X.pdf), else the
+ * first document its signature verifies over. -1 if none. */
+static int
+sign_pair(struct sign_walk *w, size_t p7s, struct sign_signer *out, size_t *nout)
+{
+	const struct sign_leaf *sl = &w->leaves[p7s];
+	const char *name = sl->name;
+	struct sign_segment seg;
+	size_t i, nl = name != NULL ? strlen(name) : 0;
+
+	for (i = 0; nl > 4 && i < w->nleaves; i++) {
+		const struct sign_leaf *d = &w->leaves[i];
+
+		if (i == p7s || d->is_p7s || d->name == NULL || d->too_big ||
+		    strlen(d->name) != nl - 4 || strncasecmp(d->name, name, nl - 4) != 0)
+			continue;
+		seg.p = d->data;
+		seg.len = d->len;
+		*nout = sign_verify_cms(w->trust, sl->data, sl->len, &seg, 1, out,
+		    SIGN_ENV_SIGNERS, NULL, NULL);
+		return (int)i;
+	}
+	for (i = 0; i < w->nleaves; i++) {
+		const struct sign_leaf *d = &w->leaves[i];
+
+		if (d->is_p7s || d->too_big)
+			continue;
+		seg.p = d->data;
+		seg.len = d->len;
+		*nout = sign_verify_cms(w->trust, sl->data, sl->len, &seg, 1, out,
+		    SIGN_ENV_SIGNERS, NULL, NULL);
+		if (*nout > 0 && out[0].status != SIGN_BROKEN && out[0].status != SIGN_MALFORMED)
+			return (int)i;
+	}
+	return -1;
+}
+
+struct sign_job {
+	struct sign_walk *w;
+	const char *buf;
+	size_t len;
+};
+
+static void
+sign_job_parse(void *arg)
+{
+	struct sign_job *j = arg;
+	struct mailmime *m = NULL;
+	size_t idx = 0;
+
+	if (mailmime_parse(j->buf, j->len, &idx, &m) != MAILIMF_NO_ERROR || m == NULL) {
+		snprintf(j->w->res->problem, sizeof(j->w->res->problem),
+		    "MIME structure cannot be parsed");
+		return;
+	}
+	sign_walk_part(j->w, m, 0, -1);
+	mailmime_free(m);
+}
+
+void
+sign_check_buffer(struct sign_trust *t, const char *buf, size_t len,
+    const struct sign_check_limits *lim, enum sign_requirement req,
+    const struct sign_identity *id, struct sign_check_result *res)
+{
+	struct sign_walk *w = xcalloc(1, sizeof(*w));
+	struct sign_doc_sigs *ds = xmalloc(sizeof(*ds));
+	struct sign_job job = { w, buf, len };
+	struct sign_p7s {
+		int doc;
+		struct sign_signer s[SIGN_ENV_SIGNERS];
+		size_t n;
+	} *pairs;
+	size_t i, k;
+	int e, altered;
+
+	memset(res, 0, sizeof(*res));
+	res->failed = -1;
+	w->trust = t;
+	w->lim = lim;
+	w->res = res;
+	if (mime_check_on_big_stack(sign_job_parse, &job, lim->max_parts) != 0)
+		snprintf(res->problem, sizeof(res->problem), "cannot start the check");
+	/* Each .p7s to the document it signs, with its verdict over it. */
+	pairs = xcalloc(w->nleaves + 1, sizeof(*pairs));
+	for (i = 0; i < w->nleaves; i++)
+		pairs[i].doc = -1;
+	for (i = 0; i < w->nleaves && res->problem[0] == '\0'; i++) {
+		if (w->leaves[i].is_p7s && !w->leaves[i].too_big && w->leaves[i].data != NULL)
+			pairs[i].doc = sign_pair(w, i, pairs[i].s, &pairs[i].n);
+	}
+	for (i = 0; i < w->nleaves; i++) {
+		struct sign_leaf *lf = &w->leaves[i];
+		struct sign_doc *d;
+
+		if (!lf->is_doc)
+			continue;
+		if (res->ndocs == SIGN_CHECK_MAX_DOCS) {
+			res->more = 1;
+			break;
+		}
+		d = &res->docs[res->ndocs++];
+		snprintf(d->filename, sizeof(d->filename), "%s", lf->name ? lf->name : "");
+		mime_check_ascii(lf->name ? lf->name : "(unnamed)", d->ascii, sizeof(d->ascii));
+		memset(ds, 0, sizeof(*ds));
+		altered = 0;
+		if (lf->too_big)
+			sign_add_fail(ds, SIGN_MALFORMED, "document too large or unreadable to check");
+		else
+			sign_pdf_signatures(w, lf, ds, &altered);
+		for (e = lf->envelope; e >= 0; e = w->env[e].parent)
+			sign_add(ds, w->env[e].signers, w->env[e].n);
+		for (k = 0; k < w->nleaves; k++)
+			if (pairs[k].doc == (int)i)
+				sign_add(ds, pairs[k].s, pairs[k].n);
+		sign_judge(ds, altered, req, id, d);
+		if (d->tempfail)
+			res->tempfail = 1;
+		if (!d->meets && res->failed < 0)
+			res->failed = (int)(res->ndocs - 1);
+	}
+	/* Each S/MIME signature is judged too, documents inside or not: one
+	 * that does not verify fails the message; who signed is not asked. */
+	for (k = 0; k < w->nenv; k++) {
+		struct sign_doc *d;
+
+		if (res->ndocs == SIGN_CHECK_MAX_DOCS) {
+			res->more = 1;
+			break;
+		}
+		d = &res->docs[res->ndocs++];
+		snprintf(d->ascii, sizeof(d->ascii), "S/MIME signature");
+		memset(ds, 0, sizeof(*ds));
+		sign_add(ds, w->env[k].signers, w->env[k].n);
+		sign_judge(ds, 0, req > SIGN_REQ_SIGNED ? SIGN_REQ_SIGNED : req, id, d);
+		if (d->tempfail)
+			res->tempfail = 1;
+		if (!d->meets && res->failed < 0)
+			res->failed = (int)(res->ndocs - 1);
+	}
+	if (res->more && req >= SIGN_REQ_SIGNED && res->problem[0] == '\0')
+		snprintf(res->problem, sizeof(res->problem), "too many documents to check");
+	for (i = 0; i < w->nleaves; i++) {
+		free(w->leaves[i].name);
+		if (w->leaves[i].decoded != NULL)
+			mmap_string_unref(w->leaves[i].decoded);
+	}
+	for (i = 0; i < w->nopaque; i++)
+		free(w->opaque[i]);
+	free(pairs);
+	free(ds);
+	free(w);
+}
+
+/* Text safe inside a quoted header parameter. */
+static void
+sign_quote(const char *s, char *out, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; s[i] && o + 1 < len; i++)
+		if (s[i] != '"' && s[i] != '\\' && (unsigned char)s[i] >= 0x20 &&
+		    (unsigned char)s[i] < 0x7f)
+			out[o++] = s[i];
+	out[o] = '\0';
+}
+
+void
+sign_check_header_value(const struct sign_doc *d, char *buf, size_t len)
+{
+	static const char *const results[] = { "none", "pass", "fail" };
+	char name[96], signer[220], org[180], reason[220];
+	int n;
+
+	sign_quote(d->ascii, name, sizeof(name));
+	sign_quote(d->signer, signer, sizeof(signer));
+	sign_quote(d->org, org, sizeof(org));
+	sign_quote(d->reason, reason, sizeof(reason));
+	n = snprintf(buf, len, "\"%s\"; result=%s", name, results[d->result]);
+	if (signer[0] && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ";\r\n\tsigner=\"%s\"", signer);
+	if (org[0] && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ";\r\n\torg=\"%s\"", org);
+	if (reason[0] && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ";\r\n\treason=\"%s\"", reason);
+}

@@ -1,0 +1,626 @@
+/*
+ * sign_verify.c — CMS signatures and the trust store (see sign_verify.h).
+ *
+ * Verification is in two steps so that the reason is exact: CMS_verify
+ * without certificate checks says whether the signature matches the
+ * content (and finds the signer's certificate among the embedded ones and
+ * the configured intermediates); then an X509_STORE_CTX per signer checks
+ * the chain, validity, revocation, and the key usage is read from the
+ * certificate. The X509_STORE is shared by all sessions (OpenSSL locks
+ * it) and replaced as a whole when a CRL file changes; a session holds a
+ * reference to the store it started with.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "conf.h"
+#include "sign_verify.h"
+#include "xmalloc.h"
+
+struct sign_crl_file {
+	char *path;
+	struct stat st;             /* as last read (st_ino 0: never read) */
+};
+
+struct sign_trust {
+	pthread_mutex_t lock;
+	X509_STORE *store;          /* anchors + CRLs; replaced on CRL change */
+	STACK_OF(X509) *anchors;
+	STACK_OF(X509) *intermediates;
+	struct sign_crl_file *crl;
+	size_t ncrl;
+	int crl_check;              /* CRL files configured */
+	char crl_problem[300];      /* a CRL file could not be read */
+	int check_interval;
+	time_t checked;
+	int stale_warn;             /* crl_stale = warn */
+	int unreadable;             /* 0 tempfail, 1 fail, 2 warn */
+};
+
+const char *
+sign_status_name(enum sign_status st)
+{
+	switch (st) {
+	case SIGN_VALID: return "valid";
+	case SIGN_BROKEN: return "signature does not verify (modified after signing)";
+	case SIGN_MALFORMED: return "signature is not readable";
+	case SIGN_UNTRUSTED: return "certificate not issued by a trusted CA";
+	case SIGN_EXPIRED: return "certificate expired";
+	case SIGN_REVOKED: return "certificate revoked";
+	case SIGN_BAD_USAGE: return "certificate key usage does not allow signing";
+	case SIGN_CRL_PROBLEM: return "revocation cannot be checked";
+	}
+	return "unknown";
+}
+
+const char *
+sign_status_word(enum sign_status st)
+{
+	static const char *const w[] = { "valid", "broken", "malformed", "untrusted",
+		"expired", "revoked", "bad-usage", "crl" };
+
+	return (unsigned)st < sizeof(w) / sizeof(w[0]) ? w[st] : "unknown";
+}
+
+/* Every certificate of a PEM file into a new stack; NULL with err. */
+static STACK_OF(X509) *
+sign_read_certs(const char *path, char *err, size_t errlen)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	X509 *x;
+	BIO *b;
+
+	if ((b = BIO_new_file(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		sk_X509_free(sk);
+		ERR_clear_error();
+		return NULL;
+	}
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		sk_X509_push(sk, x);
+	ERR_clear_error();      /* the end of the file is reported as an error */
+	BIO_free(b);
+	if (sk_X509_num(sk) == 0) {
+		snprintf(err, errlen, "%s: no PEM certificate in the file", path);
+		sk_X509_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+/* Add the CRLs of path (PEM, one or several, or DER) to store. */
+static int
+sign_add_crls(X509_STORE *store, const char *path, char *err, size_t errlen)
+{
+	STACK_OF(X509_INFO) *infos;
+	X509_CRL *crl;
+	BIO *b;
+	int i, n = 0;
+
+	if ((b = BIO_new_file(path, "rb")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		ERR_clear_error();
+		return -1;
+	}
+	if ((infos = PEM_X509_INFO_read_bio(b, NULL, NULL, NULL)) != NULL) {
+		for (i = 0; i < sk_X509_INFO_num(infos); i++) {
+			X509_INFO *xi = sk_X509_INFO_value(infos, i);
+
+			if (xi->crl != NULL && X509_STORE_add_crl(store, xi->crl) == 1)
+				n++;
+		}
+		sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	}
+	ERR_clear_error();
+	if (n == 0) {
+		(void)BIO_reset(b);
+		if ((crl = d2i_X509_CRL_bio(b, NULL)) != NULL) {
+			if (X509_STORE_add_crl(store, crl) == 1)
+				n++;
+			X509_CRL_free(crl);
+		}
+	}
+	BIO_free(b);
+	if (n == 0) {
+		snprintf(err, errlen, "%s: no CRL in the file (PEM or DER)", path);
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+/* A new store: the anchors, and the CRLs as they are now on disk. */
+static X509_STORE *
+sign_build_store(struct sign_trust *t)
+{
+	X509_STORE *store = X509_STORE_new();
+	char why[300];
+	size_t i;
+	int k;
+
+	for (k = 0; k < sk_X509_num(t->anchors); k++)
+		X509_STORE_add_cert(store, sk_X509_value(t->anchors, k));
+	t->crl_problem[0] = '\0';
+	for (i = 0; i < t->ncrl; i++) {
+		if (stat(t->crl[i].path, &t->crl[i].st) != 0) {
+			memset(&t->crl[i].st, 0, sizeof(t->crl[i].st));
+			snprintf(t->crl_problem, sizeof(t->crl_problem), "%s: %s",
+			    t->crl[i].path, strerror(errno));
+			continue;
+		}
+		if (sign_add_crls(store, t->crl[i].path, why, sizeof(why)) != 0)
+			snprintf(t->crl_problem, sizeof(t->crl_problem), "%s", why);
+	}
+	if (t->crl_check)
+		X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+	return store;
+}
+
+struct sign_trust *
+sign_trust_load(const struct govmail_conf *c, char *err, size_t errlen)
+{
+	struct sign_trust *t;
+	size_t i;
+
+	if (c->signature_trust_anchors[0] == '\0') {
+		snprintf(err, errlen, "signature.trust_anchors is not set");
+		return NULL;
+	}
+	t = xcalloc(1, sizeof(*t));
+	pthread_mutex_init(&t->lock, NULL);
+	if ((t->anchors = sign_read_certs(c->signature_trust_anchors, err, errlen)) == NULL)
+		goto fail;
+	if (c->signature_intermediates[0] != '\0') {
+		if ((t->intermediates = sign_read_certs(c->signature_intermediates, err,
+		    errlen)) == NULL)
+			goto fail;
+	} else
+		t->intermediates = sk_X509_new_null();
+	t->ncrl = c->signature_crl_files.n;
+	t->crl = xcalloc(t->ncrl + 1, sizeof(*t->crl));
+	for (i = 0; i < t->ncrl; i++)
+		t->crl[i].path = xstrdup(c->signature_crl_files.v[i]);
+	t->crl_check = t->ncrl > 0;
+	t->check_interval = c->signature_crl_check_interval;
+	t->stale_warn = strcmp(c->signature_crl_stale, "warn") == 0;
+	t->unreadable = strcmp(c->signature_crl_unreadable, "fail") == 0 ? 1 :
+	    strcmp(c->signature_crl_unreadable, "warn") == 0 ? 2 : 0;
+	t->store = sign_build_store(t);
+	t->checked = time(NULL);
+	return t;
+fail:
+	sign_trust_free(t);
+	return NULL;
+}
+
+void
+sign_trust_free(struct sign_trust *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	X509_STORE_free(t->store);
+	sk_X509_pop_free(t->anchors, X509_free);
+	sk_X509_pop_free(t->intermediates, X509_free);
+	for (i = 0; i < t->ncrl; i++)
+		free(t->crl[i].path);
+	free(t->crl);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+/* Has a CRL file changed since it was read? */
+static int
+sign_crl_changed(const struct sign_crl_file *f)
+{
+	struct stat st;
+
+	if (stat(f->path, &st) != 0)
+		return f->st.st_ino != 0;
+	return st.st_ino != f->st.st_ino || st.st_dev != f->st.st_dev ||
+	    st.st_size != f->st.st_size || st.st_mtim.tv_sec != f->st.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec;
+}
+
+/* The current store, with a reference; CRLs re-read if they changed. */
+static X509_STORE *
+sign_trust_store(struct sign_trust *t, char *problem, size_t plen)
+{
+	X509_STORE *s, *old = NULL;
+	time_t now = time(NULL);
+	size_t i;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->ncrl > 0 && now - t->checked >= t->check_interval) {
+		t->checked = now;
+		for (i = 0; i < t->ncrl; i++)
+			if (sign_crl_changed(&t->crl[i]))
+				break;
+		if (i < t->ncrl || t->crl_problem[0] != '\0') {
+			old = t->store;
+			t->store = sign_build_store(t);
+		}
+	}
+	s = t->store;
+	X509_STORE_up_ref(s);
+	snprintf(problem, plen, "%s", t->crl_problem);
+	pthread_mutex_unlock(&t->lock);
+	X509_STORE_free(old);
+	return s;
+}
+
+void
+sign_trust_crl_state(struct sign_trust *t, char *buf, size_t len)
+{
+	X509_STORE_free(sign_trust_store(t, buf, len));
+}
+
+/* ---- content as segments, read through a BIO ------------------------------- */
+
+struct sign_seg_reader {
+	const struct sign_segment *segs;
+	size_t nsegs, i, off;
+};
+
+static int
+sign_seg_read(BIO *b, char *out, int outl)
+{
+	struct sign_seg_reader *r = BIO_get_data(b);
+	size_t want = outl > 0 ? (size_t)outl : 0, got = 0, n;
+
+	while (got < want && r->i < r->nsegs) {
+		const struct sign_segment *s = &r->segs[r->i];
+
+		n = s->len - r->off;
+		if (n > want - got)
+			n = want - got;
+		memcpy(out + got, s->p + r->off, n);
+		got += n;
+		r->off += n;
+		if (r->off == s->len) {
+			r->i++;
+			r->off = 0;
+		}
+	}
+	return (int)got;
+}
+
+static long
+sign_seg_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	struct sign_seg_reader *r = BIO_get_data(b);
+
+	(void)num;
+	(void)ptr;
+	switch (cmd) {
+	case BIO_CTRL_EOF:
+		return r->i >= r->nsegs;
+	case BIO_CTRL_FLUSH:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static BIO_METHOD *sign_seg_method;
+static pthread_once_t sign_seg_once = PTHREAD_ONCE_INIT;
+
+static void
+sign_seg_method_init(void)
+{
+	sign_seg_method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+	    "govmail segments");
+	BIO_meth_set_read(sign_seg_method, sign_seg_read);
+	BIO_meth_set_ctrl(sign_seg_method, sign_seg_ctrl);
+}
+
+/* ---- one signer's certificate ------------------------------------------------ */
+
+struct sign_verify_cb_state {
+	int stale_warn;
+	int crl_warning;
+};
+
+static int sign_cb_index = -1;
+static pthread_once_t sign_cb_once = PTHREAD_ONCE_INIT;
+
+static void
+sign_cb_index_init(void)
+{
+	sign_cb_index = X509_STORE_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+/* Stale or missing CRLs may be accepted with a warning (crl_stale = warn). */
+static int
+sign_verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	struct sign_verify_cb_state *st = X509_STORE_CTX_get_ex_data(ctx, sign_cb_index);
+	int e;
+
+	if (ok || st == NULL)
+		return ok;
+	e = X509_STORE_CTX_get_error(ctx);
+	if (st->stale_warn && (e == X509_V_ERR_CRL_HAS_EXPIRED ||
+	    e == X509_V_ERR_UNABLE_TO_GET_CRL || e == X509_V_ERR_CRL_NOT_YET_VALID)) {
+		st->crl_warning = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Subject field nid as UTF-8 into buf ("" if absent). */
+static void
+sign_subject_field(X509 *x, int nid, char *buf, size_t len)
+{
+	X509_NAME *n = X509_get_subject_name(x);
+	unsigned char *u = NULL;
+	int i = X509_NAME_get_index_by_NID(n, nid, -1), ul;
+
+	buf[0] = '\0';
+	if (i < 0)
+		return;
+	ul = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
+	if (ul >= 0)
+		snprintf(buf, len, "%.*s", ul, (const char *)u);
+	OPENSSL_free(u);
+}
+
+static void
+sign_add_email(struct sign_signer *s, const unsigned char *p, int len)
+{
+	size_t i;
+
+	if (len <= 0 || (size_t)len >= sizeof(s->email[0]) || s->nemail == SIGN_MAX_EMAILS)
+		return;
+	if (memchr(p, '\0', (size_t)len) != NULL)
+		return;     /* an embedded NUL: never an address */
+	memcpy(s->email[s->nemail], p, (size_t)len);
+	s->email[s->nemail][len] = '\0';
+	for (i = 0; i < s->nemail; i++)
+		if (strcasecmp(s->email[i], s->email[s->nemail]) == 0)
+			return;
+	s->nemail++;
+}
+
+/* Who the certificate names: CN, O, e-mail addresses, fingerprint. */
+static void
+sign_describe(X509 *x, struct sign_signer *s)
+{
+	GENERAL_NAMES *gens;
+	unsigned int fl = 0;
+	char mail[256];
+	int i;
+
+	s->have_cert = 1;
+	sign_subject_field(x, NID_commonName, s->cn, sizeof(s->cn));
+	sign_subject_field(x, NID_organizationName, s->org, sizeof(s->org));
+	if ((gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL)) != NULL) {
+		for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+			GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+
+			if (g->type == GEN_EMAIL)
+				sign_add_email(s, ASN1_STRING_get0_data(g->d.rfc822Name),
+				    ASN1_STRING_length(g->d.rfc822Name));
+		}
+		GENERAL_NAMES_free(gens);
+	}
+	sign_subject_field(x, NID_pkcs9_emailAddress, mail, sizeof(mail));
+	if (mail[0] != '\0')
+		sign_add_email(s, (const unsigned char *)mail, (int)strlen(mail));
+	X509_digest(x, EVP_sha256(), s->fingerprint, &fl);
+}
+
+/* Chain, validity, revocation and key usage of one signer certificate. */
+static void
+sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem,
+    X509 *x, STACK_OF(X509) *untrusted, struct sign_signer *s)
+{
+	struct sign_verify_cb_state cbs = { t->stale_warn, 0 };
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int e;
+
+	sign_describe(x, s);
+	if (crl_problem[0] != '\0' && t->unreadable != 2) {
+		s->status = SIGN_CRL_PROBLEM;
+		s->tempfail = t->unreadable == 0;
+		snprintf(s->reason, sizeof(s->reason), "revocation list unreadable");
+		X509_STORE_CTX_free(ctx);
+		return;
+	}
+	pthread_once(&sign_cb_once, sign_cb_index_init);
+	if (ctx == NULL || X509_STORE_CTX_init(ctx, store, x, untrusted) != 1) {
+		s->status = SIGN_CRL_PROBLEM;
+		s->tempfail = 1;
+		snprintf(s->reason, sizeof(s->reason), "cannot check the certificate");
+		X509_STORE_CTX_free(ctx);
+		ERR_clear_error();
+		return;
+	}
+	X509_STORE_CTX_set_ex_data(ctx, sign_cb_index, &cbs);
+	X509_STORE_CTX_set_verify_cb(ctx, sign_verify_cb);
+	if (X509_verify_cert(ctx) != 1) {
+		e = X509_STORE_CTX_get_error(ctx);
+		switch (e) {
+		case X509_V_ERR_CERT_HAS_EXPIRED:
+		case X509_V_ERR_CERT_NOT_YET_VALID:
+			s->status = SIGN_EXPIRED;
+			snprintf(s->reason, sizeof(s->reason), "%s",
+			    e == X509_V_ERR_CERT_HAS_EXPIRED ? "certificate expired" :
+			    "certificate not yet valid");
+			break;
+		case X509_V_ERR_CERT_REVOKED:
+			s->status = SIGN_REVOKED;
+			snprintf(s->reason, sizeof(s->reason), "certificate revoked");
+			break;
+		case X509_V_ERR_CRL_HAS_EXPIRED:
+		case X509_V_ERR_CRL_NOT_YET_VALID:
+		case X509_V_ERR_UNABLE_TO_GET_CRL:
+			s->status = SIGN_CRL_PROBLEM;
+			snprintf(s->reason, sizeof(s->reason), "%s",
+			    e == X509_V_ERR_UNABLE_TO_GET_CRL ? "no revocation list for the issuer" :
+			    "revocation list is out of date");
+			break;
+		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+		case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		case X509_V_ERR_CERT_UNTRUSTED:
+		case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+			s->status = SIGN_UNTRUSTED;
+			snprintf(s->reason, sizeof(s->reason), "certificate not issued by a trusted CA");
+			break;
+		default:
+			s->status = SIGN_UNTRUSTED;
+			snprintf(s->reason, sizeof(s->reason), "certificate not valid (%s)",
+			    X509_verify_cert_error_string(e));
+		}
+		X509_STORE_CTX_free(ctx);
+		ERR_clear_error();
+		return;
+	}
+	X509_STORE_CTX_free(ctx);
+	s->crl_warning = cbs.crl_warning;
+	if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) &&
+	    !(X509_get_key_usage(x) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION))) {
+		s->status = SIGN_BAD_USAGE;
+		snprintf(s->reason, sizeof(s->reason),
+		    "certificate key usage does not allow signing");
+		return;
+	}
+	s->status = SIGN_VALID;
+	snprintf(s->reason, sizeof(s->reason), "%s", s->crl_warning ?
+	    "valid (revocation list out of date)" : "valid");
+}
+
+/* ---- the CMS --------------------------------------------------------------- */
+
+static size_t
+sign_fail(struct sign_signer *out, enum sign_status st, const char *why)
+{
+	memset(out, 0, sizeof(*out));
+	out->status = st;
+	snprintf(out->reason, sizeof(out->reason), "%s", why);
+	return 1;
+}
+
+size_t
+sign_verify_cms(struct sign_trust *t, const unsigned char *der, size_t derlen,
+    const struct sign_segment *segs, size_t nsegs, struct sign_signer *out, size_t max,
+    unsigned char **content, size_t *content_len)
+{
+	struct sign_seg_reader rd;
+	STACK_OF(X509) *signers = NULL, *untrusted = NULL, *embedded = NULL;
+	X509_STORE *store;
+	BIO *in, *dcont = NULL, *cout = NULL;
+	CMS_ContentInfo *cms;
+	char problem[300];
+	size_t n = 0;
+	int ok, i;
+
+	if (content != NULL)
+		*content = NULL;
+	if (max == 0)
+		return 0;
+	in = BIO_new_mem_buf(der, (int)(derlen > 0x7fffffff ? 0x7fffffff : derlen));
+	cms = in != NULL ? d2i_CMS_bio(in, NULL) : NULL;
+	BIO_free(in);
+	if (cms == NULL || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		CMS_ContentInfo_free(cms);
+		ERR_clear_error();
+		return sign_fail(out, SIGN_MALFORMED, "signature is not a readable CMS SignedData");
+	}
+	if (nsegs > 0) {
+		pthread_once(&sign_seg_once, sign_seg_method_init);
+		rd.segs = segs;
+		rd.nsegs = nsegs;
+		rd.i = rd.off = 0;
+		dcont = BIO_new(sign_seg_method);
+		BIO_set_data(dcont, &rd);
+		BIO_set_init(dcont, 1);
+	} else if (CMS_is_detached(cms)) {
+		CMS_ContentInfo_free(cms);
+		return sign_fail(out, SIGN_MALFORMED, "detached signature without its content");
+	} else if (content != NULL)
+		cout = BIO_new(BIO_s_mem());
+	ok = CMS_verify(cms, t->intermediates, NULL, dcont, cout,
+	    CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
+	if (!ok) {
+		unsigned long e = ERR_peek_last_error();
+
+		if (ERR_GET_LIB(e) == ERR_LIB_CMS &&
+		    ERR_GET_REASON(e) == CMS_R_SIGNER_CERTIFICATE_NOT_FOUND)
+			n = sign_fail(out, SIGN_UNTRUSTED, "signer certificate not included "
+			    "and not among the configured intermediates");
+		else if (ERR_GET_LIB(e) == ERR_LIB_CMS &&
+		    ERR_GET_REASON(e) == CMS_R_NO_CONTENT)
+			n = sign_fail(out, SIGN_MALFORMED, "signature has no content");
+		else
+			n = sign_fail(out, SIGN_BROKEN, sign_status_name(SIGN_BROKEN));
+		ERR_clear_error();
+		/* Still name the signer, for the header and the log. */
+		if ((signers = CMS_get0_signers(cms)) != NULL && sk_X509_num(signers) > 0)
+			sign_describe(sk_X509_value(signers, 0), out);
+		else {
+			STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+			X509 *x = NULL;
+
+			embedded = CMS_get1_certs(cms);
+			if (sis != NULL && sk_CMS_SignerInfo_num(sis) > 0 && embedded != NULL)
+				for (i = 0; i < sk_X509_num(embedded) && x == NULL; i++)
+					if (CMS_SignerInfo_cert_cmp(sk_CMS_SignerInfo_value(sis, 0),
+					    sk_X509_value(embedded, i)) == 0)
+						x = sk_X509_value(embedded, i);
+			if (x != NULL)
+				sign_describe(x, out);
+		}
+		sk_X509_free(signers);
+		goto done;
+	}
+	store = sign_trust_store(t, problem, sizeof(problem));
+	signers = CMS_get0_signers(cms);
+	untrusted = sk_X509_dup(t->intermediates);
+	if ((embedded = CMS_get1_certs(cms)) != NULL)
+		for (i = 0; i < sk_X509_num(embedded); i++)
+			sk_X509_push(untrusted, sk_X509_value(embedded, i));
+	for (i = 0; signers != NULL && i < sk_X509_num(signers) && n < max; i++, n++) {
+		memset(&out[n], 0, sizeof(out[n]));
+		sign_check_cert(t, store, problem, sk_X509_value(signers, i), untrusted, &out[n]);
+	}
+	if (n == 0)
+		n = sign_fail(out, SIGN_MALFORMED, "signature has no signer");
+	sk_X509_free(signers);
+	sk_X509_free(untrusted);
+	X509_STORE_free(store);
+	if (cout != NULL) {
+		BUF_MEM *bm = NULL;
+
+		BIO_get_mem_ptr(cout, &bm);
+		if (bm != NULL) {
+			*content = xmalloc(bm->length + 1);
+			memcpy(*content, bm->data, bm->length);
+			(*content)[bm->length] = '\0';
+			*content_len = bm->length;
+		}
+	}
+done:
+	sk_X509_pop_free(embedded, X509_free);
+	BIO_free(dcont);
+	BIO_free(cout);
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return n;
+}

@@ -1,0 +1,81 @@
+/*
+ * sign_verify.h — the cryptography of signature checks, with OpenSSL and
+ * one trust store: a CMS SignedData (from a PDF, an S/MIME part or a
+ * .p7s file) is verified over its content (CMS_verify, content given as
+ * byte ranges so nothing is copied), then each signer's certificate is
+ * checked: chain to the configured trust anchors (with the configured
+ * intermediates, since signers often embed only their own certificate),
+ * validity now, revocation by the configured CRL files, and a key usage
+ * that allows signing. The CRL files are re-read when they change
+ * (checked at most every signature.crl_check_interval seconds) and on
+ * SIGHUP (a new trust store with the new configuration).
+ * Not for: finding signatures (sign_pdf.c, sign_check.c) or deciding
+ * whether a signer is the sender (sign_check.c).
+ */
+#ifndef GOVMAIL_SIGN_VERIFY_H
+#define GOVMAIL_SIGN_VERIFY_H
+
+#include <stddef.h>
+
+struct govmail_conf;
+struct sign_trust;
+
+/* The outcome for one signer, worst first among failures. */
+enum sign_status {
+	SIGN_VALID = 0,
+	SIGN_BROKEN,        /* the signature does not verify over its content */
+	SIGN_MALFORMED,     /* not a readable CMS SignedData */
+	SIGN_UNTRUSTED,     /* no chain to a trust anchor */
+	SIGN_EXPIRED,       /* certificate expired or not yet valid */
+	SIGN_REVOKED,
+	SIGN_BAD_USAGE,     /* key usage does not allow signing */
+	SIGN_CRL_PROBLEM    /* revocation cannot be checked (policy: fail) */
+};
+
+#define SIGN_MAX_EMAILS 4
+
+struct sign_signer {
+	enum sign_status status;
+	char reason[160];           /* for people: "certificate revoked" ... */
+	int crl_warning;            /* valid, but with a stale or missing CRL */
+	int tempfail;               /* our side failed (unreadable CRL, policy) */
+	char cn[128];               /* subject CN, UTF-8 */
+	char org[128];              /* subject O, UTF-8 */
+	char email[SIGN_MAX_EMAILS][256];  /* SAN rfc822Name and subject emailAddress */
+	size_t nemail;
+	unsigned char fingerprint[32];     /* SHA-256 of the certificate (DER) */
+	int have_cert;
+};
+
+/* Content as byte ranges of buffers that outlive the call. */
+struct sign_segment {
+	const unsigned char *p;
+	size_t len;
+};
+
+/* The trust store of c's signature { } section; NULL with err when the
+ * trust anchors or intermediates cannot be read. An unreadable CRL file is
+ * not an error here: it makes checks fail or tempfail as configured. */
+struct sign_trust *sign_trust_load(const struct govmail_conf *c, char *err, size_t errlen);
+void sign_trust_free(struct sign_trust *t);
+
+/* Why the CRLs are not usable ("" when they are), for -t and the log. */
+void sign_trust_crl_state(struct sign_trust *t, char *buf, size_t len);
+
+/*
+ * Verify the CMS SignedData der (DER) over the content segs (detached), or
+ * over its own content when nsegs is 0 (opaque; then *content, if asked,
+ * receives a new copy of it and *content_len its size, to look inside).
+ * Up to max signers are described in out; returns their number (0 when
+ * the CMS cannot be read: then out[0] says why and 1 is returned).
+ */
+size_t sign_verify_cms(struct sign_trust *t, const unsigned char *der, size_t derlen,
+    const struct sign_segment *segs, size_t nsegs, struct sign_signer *out, size_t max,
+    unsigned char **content, size_t *content_len);
+
+/* A person-readable phrase for a status ("does not verify", ...), and
+ * one word for it ("valid", "broken", "untrusted" ...). */
+const char *sign_status_name(enum sign_status st);
+const char *sign_status_word(enum sign_status st);
+
+#endif
