@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# test_test_pki.sh — scripts/test-pki makes the PKI and signed samples the
+# signature verifier is tested against, and its oracle (oracle.tsv, written by
+# running pdfsig and openssl cms) says what each sample must be.
+#
+# Checks the file set, then that the oracle agrees with what each sample was
+# made to be: good signatures valid, tampering and appended bytes detected,
+# expired/revoked/untrusted certificates refused. A disagreement means the
+# generator (or a tool) changed, not govmaild.
+#
+# Not for: govmaild's own verifier (its tests use these samples).
+
+# shellcheck source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+for p in openssl certutil pk12util crlutil pdfsig python3; do
+	command -v "$p" >/dev/null || { echo "Bail out! $p missing (scripts/install-deps)"; exit 1; }
+done
+
+D=$T/pki
+check "test-pki runs" "$TOP/scripts/test-pki" "$D"
+[ -f "$D/done" ] || { echo "Bail out! test-pki did not finish"; exit 1; }
+
+# A second run on a finished DIR does nothing.
+before=$(stat -c %Y "$D/oracle.tsv")
+check "test-pki again on a finished DIR" "$TOP/scripts/test-pki" "$D"
+expect_eq "second run leaves the samples alone" "$(stat -c %Y "$D/oracle.tsv")" "$before"
+
+missing=""
+for f in ca/root.pem ca/root.key ca/intermediate.pem ca/intermediate.key ca/crl.pem \
+	ca/crl-stale.pem ca/crl-root.pem untrusted/root.pem p12-password \
+	pdf/unsigned.pdf pdf/unsigned-1m.pdf pdf/unsigned-10m.pdf \
+	pdf/person.pdf pdf/person-org.pdf pdf/org.pdf pdf/tampered.pdf pdf/appended.pdf \
+	pdf/expired.pdf pdf/revoked.pdf pdf/untrusted.pdf pdf/badku.pdf pdf/other.pdf \
+	pdf/person-org-1m.pdf pdf/person-org-10m.pdf \
+	smime/detached.eml smime/detached-tampered.eml smime/opaque.eml \
+	smime/opaque-tampered.eml smime/smime-1m.eml \
+	p7s/doc.pdf p7s/doc.pdf.p7s p7s/doc-tampered.pdf p7s/doc-tampered.pdf.p7s; do
+	[ -s "$D/$f" ] || missing="$missing $f"
+done
+for n in person other org expired revoked badku untrusted; do
+	for e in pem key p12; do [ -s "$D/certs/$n.$e" ] || missing="$missing certs/$n.$e"; done
+done
+expect_eq "every sample is there" "$missing" ""
+
+# --- the PKI itself ---
+subj=$(openssl x509 -in "$D/certs/person.pem" -noout -subject -nameopt RFC2253)
+expect_match "person: CN and O" "$subj" 'CN=Nguyen Van An,O=So Noi vu tinh Hau Giang'
+expect_match "person: e-mail in SAN" "$(openssl x509 -in "$D/certs/person.pem" -noout -ext subjectAltName)" \
+	'email:annv@snv\.haugiang\.gov\.vn'
+expect_match "badku: keyEncipherment only" "$(openssl x509 -in "$D/certs/badku.pem" -noout -ext keyUsage)" \
+	'^ *Key Encipherment$'
+check_rc "expired: not valid now" 1 openssl x509 -in "$D/certs/expired.pem" -noout -checkend 0
+# nextupdate FILE: the CRL's nextUpdate in seconds since the epoch
+nextupdate() { date -d "$(openssl crl -in "$1" -noout -nextupdate | cut -d= -f2)" +%s; }
+check "crl.pem: nextUpdate in the future" test "$(nextupdate "$D/ca/crl.pem")" -gt "$(date +%s)"
+check "crl-stale.pem: nextUpdate in the past" test "$(nextupdate "$D/ca/crl-stale.pem")" -lt "$(date +%s)"
+check "crl.pem signed by the intermediate" openssl crl -in "$D/ca/crl.pem" -noout -CAfile "$D/ca/chain.pem"
+serial=$(openssl x509 -in "$D/certs/revoked.pem" -noout -serial | cut -d= -f2)
+expect_match "crl.pem lists the revoked cert" "$(openssl crl -in "$D/ca/crl.pem" -noout -text)" \
+	"Serial Number: $serial"
+check "p12 opens with p12-password" openssl pkcs12 -in "$D/certs/person.p12" -noout \
+	-passin "file:$D/p12-password"
+check "pdfsig made signatures: nicknames in NSS" pdfsig -nssdir "$D/nss" -list-nicks
+
+# --- the oracle ---
+# row SAMPLE TOOL: "VERDICT<TAB>DETAIL" of that oracle line
+row() { awk -F'\t' -v s="$1" -v t="$2" '$1 == s && $2 == t { print $3 "\t" $4 }' "$D/oracle.tsv"; }
+expect_eq "oracle: 4 fields on every line" "$(awk -F'\t' 'NF != 4' "$D/oracle.tsv")" ""
+expect_match "oracle: every verdict is valid or invalid" "$(cut -f3 "$D/oracle.tsv" | sort -u | tr '\n' ' ')" \
+	'^(invalid )?(valid )?$'
+
+expect_match "person.pdf: one valid trusted signature over the whole file" "$(row pdf/person.pdf pdfsig)" \
+	'^valid\tsig1=valid,cert=trusted,range=total,cn=Nguyen Van An;whole=yes$'
+expect_match "person-org.pdf: 2 valid signatures, whole=yes" "$(row pdf/person-org.pdf pdfsig)" \
+	'^valid\tsig1=valid,cert=trusted,range=partial,[^;]*;sig2=valid,cert=trusted,range=total,cn=So Noi vu tinh Hau Giang;whole=yes$'
+expect_match "person-org-10m.pdf: 2 valid signatures" "$(row pdf/person-org-10m.pdf pdfsig)" \
+	'^valid\tsig1=valid,cert=trusted,[^;]*;sig2=valid,cert=trusted,[^;]*;whole=yes$'
+expect_match "person-org.pdf: openssl agrees (with CRLs)" "$(row pdf/person-org.pdf openssl-cms-crl)" \
+	'^valid\tsig1=rc=0;sig2=rc=0$'
+expect_match "tampered.pdf: both signatures invalid" "$(row pdf/tampered.pdf pdfsig)" \
+	'^invalid\tsig1=digest-mismatch,[^;]*;sig2=digest-mismatch,'
+expect_match "tampered.pdf: openssl finds the content changed" "$(row pdf/tampered.pdf openssl-cms)" \
+	'^invalid\tsig1=rc=4,err=content verify error;'
+expect_match "appended.pdf: signature valid but not whole" "$(row pdf/appended.pdf pdfsig)" \
+	'^invalid\tsig1=valid,cert=trusted,range=partial,[^;]*;whole=no$'
+expect_match "untrusted.pdf: issuer not trusted" "$(row pdf/untrusted.pdf pdfsig)" \
+	'^invalid\tsig1=valid,cert=untrusted-issuer,'
+expect_match "untrusted.pdf: openssl finds no chain" "$(row pdf/untrusted.pdf openssl-cms)" \
+	'^invalid\tsig1=rc=4,err=unable to get local issuer certificate$'
+expect_match "revoked.pdf: pdfsig (NSS with crl.pem) says revoked" "$(row pdf/revoked.pdf pdfsig)" \
+	'^invalid\tsig1=valid,cert=revoked,'
+expect_match "revoked.pdf: openssl without CRL accepts" "$(row pdf/revoked.pdf openssl-cms)" '^valid\t'
+expect_match "revoked.pdf: openssl with CRL says revoked" "$(row pdf/revoked.pdf openssl-cms-crl)" \
+	'^invalid\tsig1=rc=4,err=certificate revoked$'
+expect_match "expired.pdf: pdfsig says expired" "$(row pdf/expired.pdf pdfsig)" '^invalid\tsig1=valid,cert=expired,'
+expect_match "expired.pdf: openssl says expired" "$(row pdf/expired.pdf openssl-cms)" \
+	'^invalid\tsig1=rc=4,err=certificate has expired$'
+expect_match "badku.pdf: pdfsig refuses the certificate" "$(row pdf/badku.pdf pdfsig)" \
+	'^invalid\tsig1=valid,cert=(?!trusted)'
+expect_match "other.pdf: valid, signed by the other person" "$(row pdf/other.pdf pdfsig)" \
+	'^valid\tsig1=valid,cert=trusted,range=total,cn=Tran Thi Binh;whole=yes$'
+expect_match "stale CRL: openssl refuses" "$(row pdf/person.pdf openssl-cms-stale-crl)" \
+	'^invalid\tsig1=rc=4,err=CRL has expired$'
+
+expect_match "smime detached: valid" "$(row smime/detached.eml openssl-cms-crl)" '^valid\trc=0$'
+expect_match "smime detached-tampered: invalid" "$(row smime/detached-tampered.eml openssl-cms)" \
+	'^invalid\trc=4,err=content verify error$'
+expect_match "smime opaque: valid" "$(row smime/opaque.eml openssl-cms-crl)" '^valid\trc=0$'
+expect_match "smime opaque-tampered: invalid" "$(row smime/opaque-tampered.eml openssl-cms)" \
+	'^invalid\trc=4,err=content verify error$'
+expect_match "smime 1 MB: valid" "$(row smime/smime-1m.eml openssl-cms)" '^valid\trc=0$'
+expect_match "smime revoked: invalid with CRL" "$(row smime/revoked.eml openssl-cms-crl)" \
+	'^invalid\trc=4,err=certificate revoked$'
+expect_match "smime expired: invalid" "$(row smime/expired.eml openssl-cms)" '^invalid\trc=4,err=certificate has expired$'
+expect_match "p7s over doc.pdf: valid" "$(row p7s/doc.pdf.p7s openssl-cms-crl)" '^valid\trc=0$'
+expect_match "p7s over doc-tampered.pdf: invalid" "$(row p7s/doc-tampered.pdf.p7s openssl-cms)" \
+	'^invalid\trc=4,err=content verify error$'
+
+# --- the samples are what they claim ---
+expect_match "detached.eml: From header" "$(grep -a '^From:' "$D/smime/detached.eml")" '<annv@snv\.haugiang\.gov\.vn>'
+expect_eq "detached.eml: CRLF only, no bare LF" "$(python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); print(d.count(b"\n") - d.count(b"\r\n"))' "$D/smime/detached.eml")" 0
+expect_eq "tampered.pdf differs from person-org.pdf by one byte" \
+	"$(cmp -l "$D/pdf/person-org.pdf" "$D/pdf/tampered.pdf" | wc -l)" 1
+size=$(stat -c %s "$D/pdf/unsigned-10m.pdf")
+check "unsigned-10m.pdf is about 10 MB" test "$size" -gt 10000000 -a "$size" -lt 12000000
+expect_match "unsigned.pdf has text" "$(pdftotext "$D/pdf/unsigned.pdf" - 2>&1)" 'Quyet dinh so 123'
+
+echo "1..$T_N"
