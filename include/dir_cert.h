@@ -25,7 +25,8 @@ struct dir_cert {
 	unsigned char *der;
 	size_t der_len;
 	char fingerprint[DIR_CERT_FP_HEX + 1]; /* SHA-256 of der, lowercase hex */
-	char *subject;          /* RFC 2253 (XN_FLAG_RFC2253, UTF-8 kept) */
+	char *subject;          /* RFC 2253 (XN_FLAG_RFC2253, UTF-8 kept); no
+	                         * control characters: printable as is */
 	char *issuer;
 	char *serial;           /* hex, upper case, as `openssl x509 -serial` */
 	char not_before[21];    /* YYYY-MM-DDTHH:MM:SSZ */

@@ -174,27 +174,29 @@ cert_json(struct json_writer *w, const struct dir_cert *c, const char *status)
 static void
 cert_line(const struct dir_cert *c)
 {
-	char e1[ESC_SIZE], e2[ESC_SIZE], e3[ESC_SIZE];
+	char e1[ESC_SIZE], e3[ESC_SIZE];
 	size_t i;
 
 	if (c->error != NULL) {
 		printf("%s error=\"%s\"\n", c->fingerprint, esc(e1, c->error));
 		return;
 	}
-	/* OpenSSL's RFC 2253 form already escapes '"', '\' and controls. */
+	/* Subject and issuer are printed as they are: RFC 2253 escapes '"'
+	 * and '\', and dir_cert.c lets no control character through. */
 	printf("%s subject=\"%s\" issuer=\"%s\" serial=%s not_before=%s not_after=%s email=",
-	    c->fingerprint, esc(e1, c->subject), esc(e2, c->issuer),
-	    esc(e3, c->serial), c->not_before, c->not_after);
+	    c->fingerprint, c->subject, c->issuer, esc(e3, c->serial),
+	    c->not_before, c->not_after);
 	for (i = 0; i < c->nemails; i++)
 		printf("%s%s", i ? "," : "", esc(e1, c->emails[i]));
 	printf("%s\n", c->nemails ? "" : "-");
 }
 
-/* Subject for a short message: "CN=..." or the fingerprint. */
+/* Subject for a short message (printable as is, see cert_line). */
 static const char *
 cert_label(char *buf, const struct dir_cert *c)
 {
-	return c->subject != NULL ? esc(buf, c->subject) : "(unreadable)";
+	(void)buf;
+	return c->subject != NULL ? c->subject : "(unreadable)";
 }
 
 /* Audit one changed certificate; the fingerprint is the source. */

@@ -5,6 +5,7 @@
  * bounded before OpenSSL sees the bytes, and every text field taken from a
  * certificate is checked to be UTF-8 before it leaves this module.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +47,24 @@ dir_cert_hex(const unsigned char *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-/* A name in RFC 2253 form with UTF-8 kept; when that fails (a string
- * that does not convert), the all-ASCII form with \XX escapes. */
+/* Is s (len bytes) UTF-8 without C0/C1 controls or DEL, safe to print? */
+static int
+dir_cert_printable(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+	uint32_t cp;
+
+	while (p < end) {
+		if (utf8_decode(&p, end, &cp) != 0 || cp < 0x20 ||
+		    (cp >= 0x7f && cp <= 0x9f))
+			return 0;
+	}
+	return 1;
+}
+
+/* A name in RFC 2253 form with UTF-8 kept; when that fails (a string that
+ * does not convert, or a C1 control OpenSSL leaves unescaped), the
+ * all-ASCII form with \XX escapes. Either is printable as it is. */
 static char *
 dir_cert_name(const X509_NAME *name)
 {
@@ -68,8 +85,7 @@ dir_cert_name(const X509_NAME *name)
 		}
 		len = BIO_get_mem_data(b, &data);
 		if (len < 0 || len > DIR_CERT_MAX_TEXT ||
-		    utf8_validate(data, (size_t)len, NULL) != 0 ||
-		    memchr(data, '\0', (size_t)len) != NULL) {
+		    !dir_cert_printable(data, (size_t)len)) {
 			BIO_free(b);
 			continue;
 		}

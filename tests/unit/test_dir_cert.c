@@ -125,7 +125,7 @@ setup(void **state)
 	(void)state;
 	make_cert(&an, "Nguyễn Văn An", "Sở Nội vụ Hậu Giang", 0x1234ABCDL,
 	    "email:annv@haugiang.gov.vn,DNS:example.org,email:an.nguyen@haugiang.gov.vn");
-	make_cert(&snv, "Sở Nội vụ", "UBND tỉnh Hậu Giang", 7, NULL);
+	make_cert(&snv, "Sở Nội vụ", "UBND tỉnh Hậu Giang, \"Hậu Giang\"", 7, NULL);
 	return 0;
 }
 
@@ -188,7 +188,9 @@ test_parse_pem_and_der(void **state)
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.v[0].fingerprint, an.fp);
 	assert_string_equal(l.v[1].fingerprint, snv.fp);
-	assert_string_equal(l.v[1].subject, "CN=Sở Nội vụ,O=UBND tỉnh Hậu Giang,C=VN");
+	/* RFC 2253 escapes ',' and '"' in a value. */
+	assert_string_equal(l.v[1].subject,
+	    "CN=Sở Nội vụ,O=UBND tỉnh Hậu Giang\\, \\\"Hậu Giang\\\",C=VN");
 	assert_int_equal(l.v[1].nemails, 0);
 	dir_cert_list_clear(&l);
 	free(two);
@@ -267,6 +269,24 @@ test_refused(void **state)
 	*strstr(damaged, "-----END") = '\0';
 	refused(damaged, strlen(damaged), "PEM block 1");
 	free(damaged);
+}
+
+/* A C1 control in a name falls back to the escaped ASCII form. */
+static void
+test_name_controls(void **state)
+{
+	struct made m;
+	struct dir_cert c;
+	char err[256];
+
+	(void)state;
+	make_cert(&m, "evil\xc2\x9b" "2J", "\x01ctl", 1, NULL);
+	assert_int_equal(dir_cert_from_der(m.der, m.der_len, &c, err, sizeof(err)), 0);
+	assert_null(strchr(c.subject, 0x01));
+	assert_null(strstr(c.subject, "\xc2\x9b"));
+	assert_non_null(strstr(c.subject, "CN=evil\\C2\\9B2J"));
+	dir_cert_clear(&c);
+	made_free(&m);
 }
 
 static void
@@ -354,6 +374,7 @@ main(void)
 		cmocka_unit_test(test_der),
 		cmocka_unit_test(test_parse_pem_and_der),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_name_controls),
 		cmocka_unit_test(test_fp_normalize),
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_from_entry),
