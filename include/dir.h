@@ -27,6 +27,8 @@ enum dir_status {
 struct dir_attr {
 	char *name;
 	char **vals;        /* NUL-terminated copies of the values */
+	size_t *lens;       /* their lengths: a binary value (;binary) may hold
+	                     * NUL bytes, so use lens[i], not strlen() */
 	size_t nvals;
 };
 
@@ -82,6 +84,9 @@ struct dir_mods *dir_mods_new(void);
 /* Add one value (NULL value with DIR_MOD_DELETE/REPLACE: whole attribute). */
 void dir_mods_put(struct dir_mods *m, enum dir_mod_op op, const char *attr,
     const char *value);
+/* Add one value of len bytes that may contain NUL (a DER certificate). */
+void dir_mods_put_len(struct dir_mods *m, enum dir_mod_op op, const char *attr,
+    const void *value, size_t len);
 size_t dir_mods_count(const struct dir_mods *m);
 /* Names of the attributes touched (for the audit log), in order, unique. */
 size_t dir_mods_attr_names(const struct dir_mods *m, const char **names, size_t max);

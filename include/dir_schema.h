@@ -38,6 +38,10 @@
 #define DIR_AT_MOBILE    "mobile"
 #define DIR_AT_PASSWORD  "userPassword"
 #define DIR_AT_SMIMECERT "userSMIMECertificate"
+/* X.509 signing certificates (DER) of a person or an agency; certificate
+ * syntax requires the ;binary transfer option on the wire (RFC 4523). */
+#define DIR_AT_CERT      "userCertificate"
+#define DIR_AT_CERT_BINARY "userCertificate;binary"
 #define DIR_AT_LANG      "preferredLanguage"
 #define DIR_AT_DESCRIPTION "description"
 

@@ -49,6 +49,14 @@ int cmd_hr_sync(struct cli *, int, char **);
 int cmd_agency_merge(struct cli *, int, char **);
 int cmd_domain_migrate(struct cli *, int, char **);
 
+/* cmd_cert.c: signing certificates of accounts and agencies */
+int cmd_account_cert_add(struct cli *, int, char **);
+int cmd_account_cert_list(struct cli *, int, char **);
+int cmd_account_cert_remove(struct cli *, int, char **);
+int cmd_agency_cert_add(struct cli *, int, char **);
+int cmd_agency_cert_list(struct cli *, int, char **);
+int cmd_agency_cert_remove(struct cli *, int, char **);
+
 /* cmd_config.c */
 int cmd_config_show(struct cli *, int, char **);
 

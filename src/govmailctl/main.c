@@ -30,6 +30,14 @@ static const struct cli_command cli_commands[] = {
 	  "create/update agencies from a CSV file (code,name,level,parent_code)",
 	  "FILE.csv [--dry-run]" },
 
+	{ "agency", "cert add", cmd_agency_cert_add,
+	  "register the agency's signing certificates (PEM, several PEM, or DER)",
+	  "CODE FILE [--json]" },
+	{ "agency", "cert list", cmd_agency_cert_list,
+	  "list the agency's signing certificates", "CODE [--json]" },
+	{ "agency", "cert remove", cmd_agency_cert_remove,
+	  "remove a signing certificate of the agency", "CODE FINGERPRINT|--all [--json]" },
+
 	{ "domain", "add", cmd_domain_add, "add a governed mail domain",
 	  "DOMAIN [--description TEXT]" },
 	{ "domain", "list", cmd_domain_list, "list mail domains", "" },
@@ -64,6 +72,15 @@ static const struct cli_command cli_commands[] = {
 	  "set a password from stdin, or generate one",
 	  "ADDRESS [--generate] [--must-change|--no-must-change]" },
 
+	{ "account", "cert add", cmd_account_cert_add,
+	  "register signing certificates (PEM, several PEM, or DER; - = stdin)",
+	  "ADDRESS|UID FILE [--json]" },
+	{ "account", "cert list", cmd_account_cert_list,
+	  "list the account's signing certificates", "ADDRESS|UID [--json]" },
+	{ "account", "cert remove", cmd_account_cert_remove,
+	  "remove a signing certificate (fingerprint or prefix of >= 8 hex digits)",
+	  "ADDRESS|UID FINGERPRINT|--all [--json]" },
+
 	{ "alias", "add", cmd_alias_add, "add an alias address", "ADDRESS ALIAS" },
 	{ "alias", "remove", cmd_alias_remove, "remove an alias address", "ADDRESS ALIAS" },
 	{ "forward", "set", cmd_forward_set, "forward mail to these addresses",
@@ -92,6 +109,25 @@ static const struct cli_command cli_commands[] = {
 
 static const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
+/*
+ * Does the table's verb ("add", or two words as in "cert add") match the
+ * arguments av[0..ac-1]? Returns the number of words matched, 0 if none.
+ */
+static int
+verb_matches(const char *verb, int ac, char **av)
+{
+	const char *sp = strchr(verb, ' ');
+
+	if (ac < 1)
+		return 0;
+	if (sp == NULL)
+		return strcmp(verb, av[0]) == 0;
+	if (ac < 2 || strlen(av[0]) != (size_t)(sp - verb) ||
+	    strncmp(verb, av[0], (size_t)(sp - verb)) != 0)
+		return 0;
+	return strcmp(sp + 1, av[1]) == 0 ? 2 : 0;
+}
+
 static void
 main_usage(FILE *fp)
 {
@@ -107,7 +143,7 @@ main_usage(FILE *fp)
 	    "\n"
 	    "Commands (each takes --help):\n");
 	for (i = 0; i < cli_ncommands; i++)
-		fprintf(fp, "  %-8s %-8s %s\n", cli_commands[i].noun, cli_commands[i].verb,
+		fprintf(fp, "  %-8s %-11s %s\n", cli_commands[i].noun, cli_commands[i].verb,
 		    cli_commands[i].summary);
 	fprintf(fp, "\nExit codes follow sysexits(3): 64 usage, 65 bad data, 67 no such\n"
 	    "account/agency, 69 LDAP unavailable, 73/74 audit log, 77 permission, 78 config.\n");
@@ -121,6 +157,7 @@ main(int argc, char **argv)
 	char cmdname[64];
 	int i, rc, json = 0;
 	size_t k;
+	int nverb = 0;
 
 	memset(&cli, 0, sizeof(cli));
 	log_init("govmailctl", LOG_TO_STDERR, 0);
@@ -160,7 +197,8 @@ main(int argc, char **argv)
 	for (k = 0; k < cli_ncommands; k++) {
 		if (strcmp(cli_commands[k].noun, argv[i]) != 0)
 			continue;
-		if (i + 1 < argc && strcmp(cli_commands[k].verb, argv[i + 1]) == 0) {
+		nverb = verb_matches(cli_commands[k].verb, argc - i - 1, argv + i + 1);
+		if (nverb > 0) {
 			cmd = &cli_commands[k];
 			break;
 		}
@@ -194,8 +232,9 @@ main(int argc, char **argv)
 	cli_set_command(&cli, cmd);
 	if (json)
 		cli.json = json_writer_new(stdout, 1);
-	/* The handler sees argv[0] = verb, then its own arguments. */
-	rc = cmd->run(&cli, argc - i - 1, argv + i + 1);
+	/* The handler sees argv[0] = (last word of the) verb, then its own
+	 * arguments. */
+	rc = cmd->run(&cli, argc - i - nverb, argv + i + nverb);
 	cli_finish(&cli);
 	return rc;
 }

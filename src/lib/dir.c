@@ -34,6 +34,7 @@ struct dir_mod {
 	enum dir_mod_op op;
 	char *attr;
 	char **vals;
+	size_t *lens;
 	size_t nvals;
 };
 
@@ -291,8 +292,14 @@ dir_entry_fill(LDAP *ld, LDAPMessage *m, struct dir_entry *e)
 		at->name = xstrdup(a);
 		at->nvals = n;
 		at->vals = xcalloc(n + 1, sizeof(char *));
-		for (i = 0; i < n; i++)
-			at->vals[i] = xstrndup(bv[i]->bv_val, bv[i]->bv_len);
+		at->lens = xcalloc(n + 1, sizeof(size_t));
+		for (i = 0; i < n; i++) {
+			/* Whole value, NUL bytes included (binary attributes). */
+			at->vals[i] = xmalloc(bv[i]->bv_len + 1);
+			memcpy(at->vals[i], bv[i]->bv_val, bv[i]->bv_len);
+			at->vals[i][bv[i]->bv_len] = '\0';
+			at->lens[i] = bv[i]->bv_len;
+		}
 		ldap_value_free_len(bv);
 		ldap_memfree(a);
 	}
@@ -308,6 +315,7 @@ dir_entry_clear(struct dir_entry *e)
 		for (j = 0; j < e->attrs[i].nvals; j++)
 			free(e->attrs[i].vals[j]);
 		free(e->attrs[i].vals);
+		free(e->attrs[i].lens);
 		free(e->attrs[i].name);
 	}
 	free(e->attrs);
@@ -336,8 +344,15 @@ dir_entry_dup(const struct dir_entry *e)
 		c->attrs[i].name = xstrdup(e->attrs[i].name);
 		c->attrs[i].nvals = e->attrs[i].nvals;
 		c->attrs[i].vals = xcalloc(e->attrs[i].nvals + 1, sizeof(char *));
-		for (j = 0; j < e->attrs[i].nvals; j++)
-			c->attrs[i].vals[j] = xstrdup(e->attrs[i].vals[j]);
+		c->attrs[i].lens = xcalloc(e->attrs[i].nvals + 1, sizeof(size_t));
+		for (j = 0; j < e->attrs[i].nvals; j++) {
+			size_t len = e->attrs[i].lens != NULL ? e->attrs[i].lens[j] :
+			    strlen(e->attrs[i].vals[j]);
+
+			c->attrs[i].vals[j] = xmalloc(len + 1);
+			memcpy(c->attrs[i].vals[j], e->attrs[i].vals[j], len + 1);
+			c->attrs[i].lens[j] = len;
+		}
 	}
 	return c;
 }
@@ -533,6 +548,13 @@ void
 dir_mods_put(struct dir_mods *m, enum dir_mod_op op, const char *attr,
     const char *value)
 {
+	dir_mods_put_len(m, op, attr, value, value != NULL ? strlen(value) : 0);
+}
+
+void
+dir_mods_put_len(struct dir_mods *m, enum dir_mod_op op, const char *attr,
+    const void *value, size_t len)
+{
 	struct dir_mod *x = NULL;
 	size_t i;
 
@@ -547,11 +569,16 @@ dir_mods_put(struct dir_mods *m, enum dir_mod_op op, const char *attr,
 		x->op = op;
 		x->attr = xstrdup(attr);
 		x->vals = NULL;
+		x->lens = NULL;
 		x->nvals = 0;
 	}
 	if (value != NULL) {
 		x->vals = xreallocarray(x->vals, x->nvals + 1, sizeof(char *));
-		x->vals[x->nvals++] = xstrdup(value);
+		x->lens = xreallocarray(x->lens, x->nvals + 1, sizeof(size_t));
+		x->vals[x->nvals] = xmalloc(len + 1);
+		memcpy(x->vals[x->nvals], value, len);
+		x->vals[x->nvals][len] = '\0';
+		x->lens[x->nvals++] = len;
 	}
 }
 
@@ -586,10 +613,11 @@ dir_mods_free(struct dir_mods *m)
 	for (i = 0; i < m->n; i++) {
 		for (j = 0; j < m->v[i].nvals; j++) {
 			/* Values may include password hashes: wipe before free. */
-			OPENSSL_cleanse(m->v[i].vals[j], strlen(m->v[i].vals[j]));
+			OPENSSL_cleanse(m->v[i].vals[j], m->v[i].lens[j]);
 			free(m->v[i].vals[j]);
 		}
 		free(m->v[i].vals);
+		free(m->v[i].lens);
 		free(m->v[i].attr);
 	}
 	free(m->v);
@@ -615,7 +643,7 @@ dir_ldapmods(const struct dir_mods *m)
 			for (j = 0; j < m->v[i].nvals; j++) {
 				bv[j] = xcalloc(1, sizeof(struct berval));
 				bv[j]->bv_val = m->v[i].vals[j];
-				bv[j]->bv_len = strlen(m->v[i].vals[j]);
+				bv[j]->bv_len = m->v[i].lens[j];
 			}
 		}
 		x->mod_bvalues = bv;
