@@ -21,6 +21,7 @@
 #include "dir.h"
 #include "dir_account.h"
 #include "dir_agency.h"
+#include "dir_cert.h"
 #include "dir_domain.h"
 #include "dir_schema.h"
 #include "lookup.h"
@@ -384,6 +385,115 @@ lookup_account(const struct govmail_conf *c, const char *key,
 	*out = q.acct;
 	lookup_cache_put(c, ckey, res, out);
 	return res;
+}
+
+/* ---- signers ------------------------------------------------------------------------ */
+
+struct lookup_signer_q {
+	const char *key;
+	int found;
+	struct lookup_signer *out;
+};
+
+/* The fingerprints of l as bytes, appended to *v (*n of them). */
+static void
+lookup_fingerprints(const struct dir_cert_list *l, unsigned char (**v)[32], size_t *n)
+{
+	size_t i, k;
+	unsigned int b;
+
+	*v = xcalloc(l->n + 1, 32);
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].error != NULL)
+			continue;
+		for (k = 0; k < 32; k++) {
+			if (sscanf(l->v[i].fingerprint + 2 * k, "%2x", &b) != 1)
+				break;
+			(*v)[*n][k] = (unsigned char)b;
+		}
+		if (k == 32)
+			(*n)++;
+	}
+}
+
+static enum dir_status
+lookup_signer_fn(struct dir *d, void *arg)
+{
+	struct lookup_signer_q *q = arg;
+	struct lookup_signer *out = q->out;
+	struct dir_cert_list certs;
+	const struct dir_attr *a;
+	struct dir_entry *e = NULL;
+	enum dir_status st = dir_account_find(d, q->key, &e);
+	const char *v;
+	char *dn;
+	size_t i;
+
+	lookup_signer_clear(out);
+	q->found = 0;
+	if (st == DIR_NOT_FOUND)
+		return DIR_OK;
+	if (st != DIR_OK)
+		return st;
+	q->found = 1;
+	a = dir_entry_attr(e, DIR_AT_ALIAS);
+	out->addresses = xcalloc((a ? a->nvals : 0) + 2, sizeof(char *));
+	if ((v = dir_entry_get(e, DIR_AT_MAIL)) != NULL)
+		out->addresses[out->naddresses++] = xstrdup(v);
+	for (i = 0; a != NULL && i < a->nvals; i++)
+		out->addresses[out->naddresses++] = xstrdup(a->vals[i]);
+	snprintf(out->agency, sizeof(out->agency), "%s",
+	    (v = dir_entry_get(e, DIR_AT_AGENCY)) ? v : "");
+	memset(&certs, 0, sizeof(certs));
+	st = dir_cert_read(d, e->dn, &certs);
+	dir_entry_free(e);
+	if (st != DIR_OK && st != DIR_NOT_FOUND)
+		return st;
+	lookup_fingerprints(&certs, &out->account_certs, &out->naccount_certs);
+	dir_cert_list_clear(&certs);
+	if (out->agency[0] == '\0' || (dn = dir_agency_dn(d, out->agency)) == NULL)
+		return DIR_OK;
+	st = dir_cert_read(d, dn, &certs);
+	free(dn);
+	if (st != DIR_OK && st != DIR_NOT_FOUND)
+		return st;
+	lookup_fingerprints(&certs, &out->agency_certs, &out->nagency_certs);
+	dir_cert_list_clear(&certs);
+	return DIR_OK;
+}
+
+enum policy_lookup
+lookup_signer(const struct govmail_conf *c, const char *sender, struct lookup_signer *out)
+{
+	struct lookup_signer_q q;
+	struct policy_account acct;
+	enum policy_lookup res;
+	char why[512];
+
+	memset(out, 0, sizeof(*out));
+	/* The account's uid, through the cache and alias domains. */
+	if ((res = lookup_account(c, sender, &acct)) != POLICY_LOOKUP_YES)
+		return res;
+	q.key = acct.uid;
+	q.out = out;
+	if (lookup_with_dir(c, lookup_signer_fn, &q, why, sizeof(why)) != DIR_OK) {
+		lookup_signer_clear(out);
+		return POLICY_LOOKUP_TEMPFAIL;
+	}
+	return q.found ? POLICY_LOOKUP_YES : POLICY_LOOKUP_NO;
+}
+
+void
+lookup_signer_clear(struct lookup_signer *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->naddresses; i++)
+		free(s->addresses[i]);
+	free(s->addresses);
+	free(s->account_certs);
+	free(s->agency_certs);
+	memset(s, 0, sizeof(*s));
 }
 
 /* ---- the policy's view ------------------------------------------------------------ */

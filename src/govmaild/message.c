@@ -110,3 +110,34 @@ message_header_from(struct spool *sp, struct message_from *mf)
 	free(hdr);
 	return 0;
 }
+
+int
+message_header_ranges(struct spool *sp, const char *name, struct message_range *out,
+    size_t max)
+{
+	size_t len, nl = strlen(name), i = 0, start;
+	int truncated, n = 0, hit;
+	char *hdr;
+
+	if ((hdr = message_read_header(sp, &len, &truncated)) == NULL)
+		return -1;
+	while (i < len) {
+		start = i;
+		hit = len - i > nl && strncasecmp(hdr + i, name, nl) == 0 &&
+		    (hdr[i + nl] == ':' || hdr[i + nl] == ' ' || hdr[i + nl] == '\t');
+		/* the field: its line and the lines that start with a blank */
+		do {
+			while (i < len && hdr[i] != '\n')
+				i++;
+			if (i < len)
+				i++;
+		} while (i < len && (hdr[i] == ' ' || hdr[i] == '\t'));
+		if (hit && (size_t)n < max) {
+			out[n].off = start;
+			out[n].len = i - start;
+		}
+		n += hit;
+	}
+	free(hdr);
+	return n;
+}

@@ -26,4 +26,16 @@ struct message_from {
 int message_header_from(struct spool *sp, struct message_from *mf);
 void message_from_clear(struct message_from *mf);
 
+/* A byte range of the spooled message. */
+struct message_range {
+	unsigned long long off, len;
+};
+
+/* The fields named name (with their continuation lines) in the header
+ * section of sp, in order, at most max in out; their number (which may be
+ * more than max), or -1 if the spool could not be read. For removing fields we add ourselves (so a sender
+ * cannot forge them). */
+int message_header_ranges(struct spool *sp, const char *name,
+    struct message_range *out, size_t max);
+
 #endif

@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "mime_check.h"
 #include "policy.h"
+#include "sign_check.h"
 #include "xmalloc.h"
 
 struct policy_net {
@@ -43,6 +44,7 @@ struct policy {
 	char *reply_mime_malformed, *reply_attachment_blocked;
 	char *reply_relay, *reply_sender_unknown, *reply_recipient_unknown;
 	char *reply_internal_only;
+	int sign_tag;                /* signature.on_failure = tag */
 };
 
 /* A copy of a string list, lower-cased. */
@@ -164,6 +166,7 @@ policy_new(const struct govmail_conf *c, char *err, size_t errlen)
 	p->external_allow = policy_list_copy(&c->policy_external_allow, &p->nexternal_allow);
 	p->external_deny = policy_list_copy(&c->policy_external_deny, &p->nexternal_deny);
 	p->reply_mime_malformed = xstrdup(c->policy_reply_mime_malformed);
+	p->sign_tag = strcmp(c->signature_on_failure, "tag") == 0;
 	p->reply_attachment_blocked = xstrdup(c->policy_reply_attachment_blocked);
 	p->reply_relay = xstrdup(c->policy_reply_relay);
 	p->reply_sender_unknown = xstrdup(c->policy_reply_sender_unknown);
@@ -336,6 +339,18 @@ policy_governed(const struct policy *p, const struct policy_request *rq,
 	}
 	policy_tempfail_dir(v);
 	return -1;
+}
+
+int
+policy_address_governed(const struct policy *p, const struct policy_directory *dir,
+    const char *addr)
+{
+	struct policy_request rq;
+	struct policy_verdict v;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.dir = dir;
+	return policy_governed(p, &rq, policy_domain_of(addr), &v);
 }
 
 /* Why an account may not send or receive, for a person to read (ASCII,
@@ -581,6 +596,43 @@ policy_rule_attachment(const struct policy *p, const struct policy_request *rq,
 	return 1;
 }
 
+/* Rule "signature": official documents meet the signature requirement
+ * (sign_check.c). Our side cannot tell (CRL unreadable): 451 4.7.5. A
+ * broken signature or a document altered after signing: 550 5.7.7; not
+ * signed, or not by whom it must be: 550 5.7.1; both naming the file and
+ * the reason. With signature.on_failure = tag, failures are only tagged. */
+static int
+policy_rule_signature(const struct policy *p, const struct policy_request *rq,
+    struct policy_verdict *v)
+{
+	const struct sign_check_result *r = rq->sign;
+	const struct sign_doc *d;
+	size_t i;
+
+	if (r == NULL)
+		return 0;
+	for (i = 0; r->tempfail && i < r->ndocs; i++)
+		if (r->docs[i].tempfail) {
+			policy_set(v, POLICY_TEMPFAIL, 451, "4.7.5", "signature",
+			    "%s: cannot check the signature now (%s), try again later",
+			    r->docs[i].ascii, r->docs[i].reason);
+			return 1;
+		}
+	if (p->sign_tag || r->req < SIGN_REQ_SIGNED)
+		return 0;
+	if (r->problem[0] != '\0') {
+		policy_set(v, POLICY_REJECT, 550, "5.7.1", "signature",
+		    "Message refused: signatures cannot be checked (%s)", r->problem);
+		return 1;
+	}
+	if (r->failed < 0)
+		return 0;
+	d = &r->docs[r->failed];
+	policy_set(v, POLICY_REJECT, 550, d->integrity ? "5.7.7" : "5.7.1", "signature",
+	    "%s: %s", d->ascii, d->reason);
+	return 1;
+}
+
 void
 policy_check(const struct policy *p, const struct policy_request *rq,
     struct policy_verdict *v)
@@ -598,8 +650,9 @@ policy_check(const struct policy *p, const struct policy_request *rq,
 			(void)policy_rule_recipient(p, rq, v);
 		break;
 	case POLICY_DATA:
-		if (!policy_rule_size(p, rq, v) && !policy_rule_header_from(p, rq, v))
-			(void)policy_rule_attachment(p, rq, v);
+		if (!policy_rule_size(p, rq, v) && !policy_rule_header_from(p, rq, v) &&
+		    !policy_rule_attachment(p, rq, v))
+			(void)policy_rule_signature(p, rq, v);
 		break;
 	}
 }

@@ -18,6 +18,7 @@
 
 struct govmail_conf;
 struct mime_check_result;
+struct sign_check_result;
 
 /* Answers from the directory, through struct policy_directory. */
 enum policy_lookup { POLICY_LOOKUP_NO = 0, POLICY_LOOKUP_YES, POLICY_LOOKUP_TEMPFAIL };
@@ -66,6 +67,9 @@ struct policy_request {
 	const char *header_problem;
 	/* POLICY_DATA: the attachment rule's findings (mime_check.c), or NULL. */
 	const struct mime_check_result *mime;
+	/* POLICY_DATA: the signature rule's findings (sign_check.c), or NULL
+	 * when no requirement applies (or before they are known). */
+	const struct sign_check_result *sign;
 };
 
 struct policy_verdict {
@@ -89,6 +93,11 @@ void policy_check(const struct policy *p, const struct policy_request *rq,
 /* Network lists, for the session's use of XCLIENT and logging. */
 int policy_client_trusted(const struct policy *p, const char *addr);
 int policy_xclient_allowed(const struct policy *p, const char *addr);
+
+/* Is the address's domain governed (relay_domains or the directory)?
+ * 1, 0, or -1 when the directory cannot answer now. */
+int policy_address_governed(const struct policy *p, const struct policy_directory *dir,
+    const char *addr);
 
 /* "accept", "reject", "tempfail". */
 const char *policy_action_name(enum policy_action a);

@@ -540,7 +540,7 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 			sign_signer_name(bad, d->signer, sizeof(d->signer));
 	} else if (altered) {
 		snprintf(d->reason, sizeof(d->reason),
-		    "signature does not verify (modified after signing)");
+		    "modified after signing (bytes added after the last signature)");
 		d->integrity = 1;
 	} else if (tmp != NULL) {
 		snprintf(d->reason, sizeof(d->reason), "%s", tmp->reason);
@@ -642,6 +642,7 @@ sign_check_buffer(struct sign_trust *t, const char *buf, size_t len,
 
 	memset(res, 0, sizeof(*res));
 	res->failed = -1;
+	res->req = req;
 	w->trust = t;
 	w->lim = lim;
 	w->res = res;

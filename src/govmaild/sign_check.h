@@ -76,6 +76,7 @@ struct sign_check_result {
 	int failed;                /* index of the first document not meeting it, or -1 */
 	int tempfail;              /* some document could not be checked (our side) */
 	char problem[160];         /* the message itself cannot be checked */
+	enum sign_requirement req; /* what was applied */
 };
 
 /* Check the message buf (len bytes) against req for the sender id. The

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "message.h"
 #include "smtp_client.h"
 #include "smtp_io.h"
 #include "smtp_parser.h"
@@ -491,8 +492,10 @@ smtp_client_stuff(struct smtp_client *c, const char *p, size_t n, int *bol)
 
 int
 smtp_client_data(struct smtp_client *c, const char *header, size_t hlen,
-    struct spool *content, struct smtp_reply *r)
+    struct spool *content, const struct message_range *skip, size_t nskip,
+    struct smtp_reply *r)
 {
+	size_t want, k = 0;
 	char *buf;
 	unsigned long long off = 0, total = spool_size(content);
 	enum smtp_io_status st = SMTP_IO_OK;
@@ -513,7 +516,17 @@ smtp_client_data(struct smtp_client *c, const char *header, size_t hlen,
 	if (hlen > 0)
 		st = smtp_client_stuff(c, header, hlen, &bol);
 	while (st == SMTP_IO_OK && off < total) {
-		ssize_t n = spool_read(content, off, buf, SMTP_IO_WBUF);
+		ssize_t n;
+
+		if (k < nskip && off >= skip[k].off) {
+			off = skip[k].off + skip[k].len;
+			k++;
+			continue;
+		}
+		want = SMTP_IO_WBUF;
+		if (k < nskip && skip[k].off - off < want)
+			want = (size_t)(skip[k].off - off);
+		n = spool_read(content, off, buf, want);
 
 		if (n <= 0) {
 			/* The spool failed under us: never send a cut message. */

@@ -67,10 +67,13 @@ int smtp_client_mail(struct smtp_client *c, const char *from, long long size,
 int smtp_client_rcpt(struct smtp_client *c, const char *to, struct smtp_reply *r);
 
 /* DATA, then header (already CRLF-terminated lines, may be empty) and the
- * spooled content with dot-stuffing restored, then ".". Returns the final
+ * spooled content with dot-stuffing restored, leaving out the nskip byte
+ * ranges skip (in order, not overlapping), then ".". Returns the final
  * reply code (or the refusal of DATA itself; 0 = no reply). */
+struct message_range;
 int smtp_client_data(struct smtp_client *c, const char *header, size_t hlen,
-    struct spool *content, struct smtp_reply *r);
+    struct spool *content, const struct message_range *skip, size_t nskip,
+    struct smtp_reply *r);
 
 /* Abort an open transaction (RSET). Returns 0, or -1 (connection unusable). */
 int smtp_client_rset(struct smtp_client *c);

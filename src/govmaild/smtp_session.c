@@ -29,6 +29,8 @@
 #include "lookup.h"
 #include "message.h"
 #include "mime_check.h"
+#include "sign_check.h"
+#include "sign_rule.h"
 #include "policy.h"
 #include "smtp_auth.h"
 #include "smtp_client.h"
@@ -44,6 +46,8 @@
 #define SESSION_LOG_FIELD 256
 /* Recipients listed on a message's log line before "...". */
 #define SESSION_LOG_RCPTS 1000
+/* Result header fields a message may bring, to be removed, at most. */
+#define SESSION_MAX_SKIP 32
 
 struct smtp_session {
 	struct smtp_io io;
@@ -657,6 +661,69 @@ session_mime_check(struct smtp_session *s, struct mime_check_result *res)
 	return 0;
 }
 
+/* The signature rule (sign_rule.c) on the spooled message: *res is set
+ * (a new result) when a requirement applied; one log line per document.
+ * 0, or -1 with v set to a tempfail (directory or spool trouble). */
+static int
+session_sign_check(struct smtp_session *s, struct sign_check_result **res,
+    struct policy_verdict *v)
+{
+	struct sign_check_result *r = xmalloc(sizeof(*r));
+	const char *direction;
+	char file[300], signer[260], org[200], reason[260];
+	size_t i;
+
+	*res = NULL;
+	switch (sign_rule_run(s->dc, s->sender, s->rcpts, s->nrcpts, s->pdir, s->spool,
+	    r, &direction)) {
+	case SIGN_RULE_OFF:
+		free(r);
+		return 0;
+	case SIGN_RULE_CHECKED:
+		break;
+	case SIGN_RULE_DIR_TEMPFAIL:
+		free(r);
+		v->action = POLICY_TEMPFAIL;
+		v->code = 451;
+		snprintf(v->enh, sizeof(v->enh), "4.4.3");
+		snprintf(v->text, sizeof(v->text), "Directory temporarily unavailable, "
+		    "try again later");
+		v->rule = "signature";
+		return -1;
+	case SIGN_RULE_SPOOL_ERROR:
+		free(r);
+		log_warn("%s: cannot read the spooled message", s->qid);
+		v->action = POLICY_TEMPFAIL;
+		v->code = 451;
+		snprintf(v->enh, sizeof(v->enh), "4.3.0");
+		snprintf(v->text, sizeof(v->text), "Error: local error in processing, "
+		    "try again later");
+		v->rule = "spool";
+		return -1;
+	}
+	if (r->problem[0] != '\0')
+		log_info("%s: signature session=%s direction=%s requirement=%s problem=\"%s\"",
+		    s->qid, s->sid, direction, sign_requirement_name(r->req),
+		    session_esc(reason, sizeof(reason), r->problem));
+	for (i = 0; i < r->ndocs; i++) {
+		const struct sign_doc *d = &r->docs[i];
+		static const char *const results[] = { "none", "pass", "fail" };
+
+		log_info("%s: signature session=%s direction=%s requirement=%s file=\"%s\" "
+		    "result=%s meets=%s sigs=%s signer=\"%s\" org=\"%s\" reason=\"%s\"",
+		    s->qid, s->sid, direction, sign_requirement_name(r->req),
+		    d->filename[0] ? log_escape(file, sizeof(file), d->filename,
+		    sizeof(d->filename)) : d->ascii, results[d->result],
+		    d->tempfail ? "tempfail" : d->meets ? "yes" : "no",
+		    d->statuses[0] ? d->statuses : "-",
+		    session_esc(signer, sizeof(signer), d->signer),
+		    session_esc(org, sizeof(org), d->org),
+		    session_esc(reason, sizeof(reason), d->reason));
+	}
+	*res = r;
+	return 0;
+}
+
 static void
 session_cmd_data(struct smtp_session *s)
 {
@@ -671,10 +738,12 @@ session_cmd_data(struct smtp_session *s)
 	enum session_data_end end;
 	unsigned int flags;
 	unsigned long long size;
-	char hdr[1536], nhbuf[320];
+	struct sign_check_result *sres = NULL;
+	struct message_range skip[SESSION_MAX_SKIP];
+	char hdr[1536], nhbuf[320], *signhdr, *allhdr = NULL;
 	const char *verdict;
-	size_t hlen = 0;
-	int code;
+	size_t hlen = 0, slen = 0;
+	int code, nskip = 0;
 
 	/* RFC 2920: DATA ends a pipelined group. Anything already here was
 	 * sent before our reply — a smuggling attempt or a broken client. */
@@ -775,6 +844,12 @@ session_cmd_data(struct smtp_session *s)
 		rq.mime = &mres;
 		policy_check(s->dc->policy, &rq, &v);
 		message_from_clear(&mf);
+		/* The signature rule last: it is the costly one. */
+		if (v.action == POLICY_ACCEPT && s->dc->sign != NULL &&
+		    session_sign_check(s, &sres, &v) == 0 && sres != NULL) {
+			rq.sign = sres;
+			policy_check(s->dc->policy, &rq, &v);
+		}
 		if (v.action == POLICY_ACCEPT)
 			verdict = NULL;
 		else {
@@ -782,24 +857,47 @@ session_cmd_data(struct smtp_session *s)
 			verdict = policy_action_name(v.action);
 		}
 	}
+	if (verdict == NULL && s->dc->sign != NULL &&
+	    (nskip = message_header_ranges(s->spool, c->signature_header, skip,
+	    SESSION_MAX_SKIP)) < 0) {
+		log_warn("%s: cannot read the spooled message", s->qid);
+		session_reply(s, 451, "4.3.0", "Error: local error in processing, try again later");
+		verdict = "tempfail";
+	} else if (verdict == NULL && nskip > SESSION_MAX_SKIP) {
+		session_reply(s, 550, "5.7.1", "Message refused: too many %s header fields",
+		    c->signature_header);
+		verdict = "reject";
+	}
 	if (verdict != NULL) {
 		/* Refused here: nothing of it goes to the next hop. */
 		session_log_message(s, verdict, size, NULL);
 		session_reset_txn(s);
+		free(sres);
 		return;
 	}
 	if (c->smtpd_add_received)
 		hlen = session_received(s, hdr, sizeof(hdr));
+	if (sres != NULL && sres->ndocs > 0) {
+		signhdr = sign_rule_headers(c->signature_header, sres, &slen);
+		allhdr = xmalloc(hlen + slen + 1);
+		memcpy(allhdr, hdr, hlen);
+		memcpy(allhdr + hlen, signhdr, slen);
+		hlen += slen;
+		free(signhdr);
+	}
+	free(sres);
 	code = 0;
 	if (s->nh != NULL && smtp_client_usable(s->nh))
-		code = smtp_client_data(s->nh, hdr, hlen, s->spool, &r);
+		code = smtp_client_data(s->nh, allhdr ? allhdr : hdr, hlen, s->spool, skip,
+		    (size_t)(nskip > 0 ? nskip : 0), &r);
 	else
 		memset(&r, 0, sizeof(r));
 	if (code == 0 && r.fail == SMTP_CLIENT_OK) {
 		/* Not sent yet (the idle connection died): replay, then send. */
 		code = session_nh_begin(s, 1, &r);
 		if (code >= 200 && code <= 299)
-			code = smtp_client_data(s->nh, hdr, hlen, s->spool, &r);
+			code = smtp_client_data(s->nh, allhdr ? allhdr : hdr, hlen, s->spool,
+			    skip, (size_t)(nskip > 0 ? nskip : 0), &r);
 		else if (code != 0) {
 			memset(&r, 0, sizeof(r));
 			r.fail = SMTP_CLIENT_LOST;
@@ -817,6 +915,7 @@ session_cmd_data(struct smtp_session *s)
 		session_reply_nexthop(s, &r);
 		session_log_message(s, code >= 500 ? "reject" : "tempfail", size, nhbuf);
 	}
+	free(allhdr);
 	session_reset_txn(s);
 }
 

@@ -1,0 +1,139 @@
+/*
+ * sign_rule.c — the signature rule for one message (see sign_rule.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf.h"
+#include "daemon_conf.h"
+#include "lookup.h"
+#include "policy.h"
+#include "sign_check.h"
+#include "sign_rule.h"
+#include "spool.h"
+#include "xmalloc.h"
+
+/* The value of "CODE=VALUE" entries of l for agency, or NULL. */
+static const char *
+sign_rule_agency_value(const struct conf_strlist *l, const char *agency)
+{
+	size_t i, n = strlen(agency);
+
+	for (i = 0; i < l->n; i++)
+		if (strncasecmp(l->v[i], agency, n) == 0 && l->v[i][n] == '=')
+			return l->v[i] + n + 1;
+	return NULL;
+}
+
+enum sign_rule_status
+sign_rule_run(const struct daemon_conf *dc, const char *sender, char *const *rcpts,
+    size_t nrcpts, const struct policy_directory *pdir, struct spool *sp,
+    struct sign_check_result *res, const char **direction)
+{
+	const struct govmail_conf *c = dc->conf;
+	struct lookup_signer who;
+	struct sign_identity id;
+	struct sign_check_limits lim;
+	const char *req_name, *v, **orgs = NULL;
+	const char *addr1[1] = { sender };
+	const char *buf;
+	size_t i, len, norgs = 0;
+	int g, req;
+
+	*direction = "inbound";
+	memset(&who, 0, sizeof(who));
+	if (dc->sign == NULL)
+		return SIGN_RULE_OFF;
+	if (*sender != '\0' && (g = policy_address_governed(dc->policy, pdir, sender)) != 0) {
+		if (g < 0)
+			return SIGN_RULE_DIR_TEMPFAIL;
+		*direction = "internal";
+		for (i = 0; i < nrcpts; i++) {
+			if ((g = policy_address_governed(dc->policy, pdir, rcpts[i])) < 0)
+				return SIGN_RULE_DIR_TEMPFAIL;
+			if (g == 0) {
+				*direction = "outbound";
+				break;
+			}
+		}
+	}
+	req_name = strcmp(*direction, "internal") == 0 ? c->signature_internal :
+	    strcmp(*direction, "outbound") == 0 ? c->signature_outbound : c->signature_inbound;
+	/* Our sender: who it is in the directory (and its agency's override). */
+	if (strcmp(*direction, "inbound") != 0 && pdir != NULL) {
+		switch (lookup_signer(c, sender, &who)) {
+		case POLICY_LOOKUP_TEMPFAIL:
+			return SIGN_RULE_DIR_TEMPFAIL;
+		case POLICY_LOOKUP_NO:
+		case POLICY_LOOKUP_YES:
+			break;
+		}
+		if (who.agency[0] != '\0' && (v = sign_rule_agency_value(
+		    &c->signature_agency_requirements, who.agency)) != NULL)
+			req_name = v;
+	}
+	if ((req = sign_requirement_parse(req_name)) <= SIGN_REQ_OFF) {
+		lookup_signer_clear(&who);
+		return SIGN_RULE_OFF;
+	}
+	memset(&id, 0, sizeof(id));
+	if (who.naddresses > 0) {
+		id.addresses = (const char *const *)who.addresses;
+		id.naddresses = who.naddresses;
+	} else {
+		id.addresses = addr1;
+		id.naddresses = *sender != '\0';
+	}
+	id.account_certs = (const unsigned char (*)[32])who.account_certs;
+	id.naccount_certs = who.naccount_certs;
+	id.agency_certs = (const unsigned char (*)[32])who.agency_certs;
+	id.nagency_certs = who.nagency_certs;
+	if (who.agency[0] != '\0') {
+		id.agency = who.agency;
+		orgs = xcalloc(c->signature_agency_org_names.n + 1, sizeof(char *));
+		for (i = 0; i < c->signature_agency_org_names.n; i++) {
+			const char *e = c->signature_agency_org_names.v[i];
+			size_t n = strlen(who.agency);
+
+			if (strncasecmp(e, who.agency, n) == 0 && e[n] == '=')
+				orgs[norgs++] = e + n + 1;
+		}
+		id.org_names = orgs;
+		id.norg_names = norgs;
+	}
+	memset(&lim, 0, sizeof(lim));
+	lim.documents = c->signature_documents.v;
+	lim.ndocuments = c->signature_documents.n;
+	lim.max_document_size = (size_t)c->signature_max_document_size;
+	lim.max_signature_size = (size_t)c->signature_max_signature_size;
+	lim.max_depth = c->policy_max_mime_depth;
+	lim.max_parts = c->policy_max_mime_parts;
+	if ((buf = spool_map(sp, &len)) == NULL) {
+		free(orgs);
+		lookup_signer_clear(&who);
+		return SIGN_RULE_SPOOL_ERROR;
+	}
+	sign_check_buffer(dc->sign, buf, len, &lim, (enum sign_requirement)req, &id, res);
+	spool_unmap(sp, buf, len);
+	free(orgs);
+	lookup_signer_clear(&who);
+	return SIGN_RULE_CHECKED;
+}
+
+char *
+sign_rule_headers(const char *name, const struct sign_check_result *res, size_t *len)
+{
+	char value[1200], *out = NULL;
+	size_t i, o = 0, n;
+
+	for (i = 0; i < res->ndocs; i++) {
+		sign_check_header_value(&res->docs[i], value, sizeof(value));
+		n = strlen(name) + strlen(value) + 5;
+		out = xreallocarray(out, o + n, 1);
+		o += (size_t)snprintf(out + o, n, "%s: %s\r\n", name, value);
+	}
+	*len = o;
+	return out;
+}

@@ -1,0 +1,38 @@
+/*
+ * sign_rule.h — applying the signature rule to one message in a session:
+ * which requirement applies (direction internal/outbound/inbound from the
+ * governed domains, overridden per agency of the sender), who the sender
+ * is (addresses and certificates of the account and its agency, from the
+ * directory), the check of the spooled message (sign_check.c), and the
+ * result header fields to add. Not for: the verdict (policy.c) or the
+ * SMTP replies and log lines (smtp_session.c).
+ */
+#ifndef GOVMAIL_SIGN_RULE_H
+#define GOVMAIL_SIGN_RULE_H
+
+#include <stddef.h>
+
+struct daemon_conf;
+struct policy_directory;
+struct sign_check_result;
+struct spool;
+
+enum sign_rule_status {
+	SIGN_RULE_OFF = 0,        /* no requirement for this message */
+	SIGN_RULE_CHECKED,        /* res filled */
+	SIGN_RULE_DIR_TEMPFAIL,   /* the directory could not answer */
+	SIGN_RULE_SPOOL_ERROR     /* the spooled message could not be read */
+};
+
+/* Run the rule for a message from sender to rcpts in sp; *direction is
+ * "internal", "outbound" or "inbound" for the log. */
+enum sign_rule_status sign_rule_run(const struct daemon_conf *dc, const char *sender,
+    char *const *rcpts, size_t nrcpts, const struct policy_directory *pdir,
+    struct spool *sp, struct sign_check_result *res, const char **direction);
+
+/* The header fields "NAME: value\r\n" for every checked document, as one
+ * new string of *len bytes. */
+char *sign_rule_headers(const char *name, const struct sign_check_result *res,
+    size_t *len);
+
+#endif

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# test_smtp_sign.sh — signed official documents through the running govmaild
+# to the capturing sink, with a test PKI and samples made now by
+# scripts/test-pki (openssl, and pdfsig as the PDF signer). Policy: internal
+# require-person-and-org, outbound require-signed, inbound verify.
+#   - govmaild -s agrees with the oracles (pdfsig, openssl cms -verify) on
+#     every sample;
+#   - person+org PDF passes with the result header; person-only refused
+#     internally and passed outbound; tampered, appended, expired, revoked,
+#     untrusted, wrong key usage, signer not the sender: refused with the
+#     reason; unsigned: refused outbound, tagged "none" inbound;
+#   - organisation by a certificate registered with govmailctl, then by
+#     signature.agency_org_names after a SIGHUP;
+#   - S/MIME detached and opaque, valid and tampered; .p7s pairs;
+#   - a forged result header is removed;
+#   - the CRL file replaced while running (unreadable: 451; stale: refused;
+#     good again: passes), picked up on SIGHUP.
+. "$(dirname "$0")/../lib.sh"
+
+P=$T/pki
+export PKI_PERSON_EMAIL=annv@haugiang.gov.vn PKI_OTHER_EMAIL=binhtt@haugiang.gov.vn
+check "test PKI and signed samples (scripts/test-pki)" "$TOP/scripts/test-pki" "$P"
+
+# --- govmaild -s against the oracles --------------------------------------------
+cat >"$T/s.conf" <<CONF
+signature = {
+  trust_anchors = "$P/ca/root.pem";
+  intermediates = "$P/ca/intermediate.pem";
+  crl_files = ["$P/ca/crl.pem"];
+};
+CONF
+# result of govmaild -s for a file's first document: pass, fail or none
+verdict() { "$GOVMAILD" -c "$T/s.conf" -s "$1" | head -1 | sed -n 's/.* result=\([a-z]*\) .*/\1/p'; }
+oracle() { awk -F'\t' -v s="$1" -v t="$2" '$1 == s && $2 == t { print $3 }' "$P/oracle.tsv"; }
+for f in "$P"/pdf/*.pdf; do
+	s=pdf/$(basename "$f")
+	o=$(oracle "$s" pdfsig)
+	[ -n "$o" ] || continue     # the benchmark's inputs have no oracle line
+	case "$(awk -F'\t' -v s="$s" '$1 == s && $2 == "pdfsig" { print $4 }' "$P/oracle.tsv")" in
+	nsigs=0*) want=none ;;
+	*) [ "$o" = valid ] && want=pass || want=fail ;;
+	esac
+	expect_eq "$s: govmaild agrees with pdfsig ($o)" "$want" "$(verdict "$f")"
+done
+# S/MIME: openssl cms -verify with the CRL, purpose smimesign (key usage checked)
+for f in "$P"/smime/*.eml; do
+	if openssl cms -verify -in "$f" -CAfile "$P/ca/store-crl.pem" -crl_check \
+		-purpose smimesign -out /dev/null >/dev/null 2>&1; then want=pass; else want=fail; fi
+	got=$("$GOVMAILD" -c "$T/s.conf" -s "$f" | grep 'file="S/MIME signature"' |
+		sed -n 's/.* result=\([a-z]*\) .*/\1/p')
+	expect_eq "smime/$(basename "$f"): govmaild agrees with openssl cms -verify" "$want" "$got"
+done
+
+# --- the directory and the daemon ------------------------------------------------
+t_sandbox_start
+t_govmail_conf
+G=$GOVMAILCTL
+check "domain" $G domain add haugiang.gov.vn
+check "agencies" $G agency load "$SHARED/data/agencies.csv"
+check "annv (snv)" $G account add --name "Nguyễn Văn An" --agency snv
+check "binhtt (snv)" $G account add --name "Trần Thị Bình" --agency snv
+PORT=$(t_free_port)
+NH=$(t_free_port)
+mkdir -p "$T/sink" "$T/spool"
+python3 "$SINK" "$NH" "$T/sink" 2>"$T/sink.err" &
+T_PIDS+=("$!")
+wait_port "$NH" || { echo "Bail out! sink did not start"; exit 1; }
+cp "$P/ca/crl.pem" "$T/crl.pem"
+write_conf() {
+	cat >"$T/d.conf" <<CONF
+ldap = {
+  uri = "$LDAPI_URI";
+  bind_dn = "$LDAP_DAEMON_DN";
+  bind_password_file = "$LDAP_DAEMON_PWFILE";
+  base_dn = "$LDAP_BASE";
+};
+smtpd = {
+  relay_listen = ["127.0.0.1:$PORT"];
+  hostname = "gw.test";
+  user = "";
+  pid_file = "";
+  spool_dir = "$T/spool";
+  max_errors = 100;
+};
+next_hop = { port = $NH; };
+policy = { relay_domains = []; cache_ttl = 0; };
+signature = {
+  internal = "require-person-and-org";
+  outbound = "require-signed";
+  inbound = "verify";
+  agency_org_names = [$1];
+  trust_anchors = "$P/ca/root.pem";
+  intermediates = "$P/ca/intermediate.pem";
+  crl_files = ["$T/crl.pem"];
+  crl_check_interval = 3600;
+};
+CONF
+}
+write_conf ""
+"$GOVMAILD" -f -c "$T/d.conf" 2>"$T/d.log" &
+D=$!
+T_PIDS+=("$D")
+wait_port "$PORT" || { cat "$T/d.log" >&2; echo "Bail out! govmaild did not start"; exit 1; }
+
+# mkmsg OUT FROM FILE... : a message with the files attached (base64)
+mkmsg() {
+	python3 - "$@" <<'PY'
+import base64, os, sys
+out, frm, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+m = (b"From: <" + frm.encode() + b">\r\nTo: <binhtt@haugiang.gov.vn>\r\n"
+     b"X-Govmail-Signature: \"forged.pdf\"; result=pass\r\n"
+     b"Subject: Quyet dinh\r\nMIME-Version: 1.0\r\n"
+     b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+     b"--b1\r\nContent-Type: text/plain\r\n\r\nKinh gui.\r\n")
+for f in files:
+    name = os.path.basename(f).encode()
+    ct = b"application/pkcs7-signature" if name.endswith(b".p7s") else b"application/pdf"
+    data = base64.encodebytes(open(f, "rb").read()).replace(b"\n", b"\r\n")
+    m += (b"--b1\r\nContent-Type: " + ct + b"; name=\"" + name + b"\"\r\n"
+          b"Content-Disposition: attachment; filename=\"" + name + b"\"\r\n"
+          b"Content-Transfer-Encoding: base64\r\n\r\n" + data)
+m += b"--b1--\r\n"
+open(out, "wb").write(m)
+PY
+}
+# send FILE FROM RCPT: the reply to the end of data
+send() {
+	smtp_lines "$PORT" --data "$1" "EHLO client.test" "MAIL FROM:<$2>" "RCPT TO:<$3>" DATA |
+		tail -n 1
+}
+A=annv@haugiang.gov.vn
+IN=binhtt@haugiang.gov.vn
+OUT=friend@example.org
+last() { cat "$(ls -t "$T"/sink/*.eml | head -1)"; }
+
+mkmsg "$T/po.eml" "$A" "$P/pdf/person-org.pdf"
+n0=$(count "$T/sink")
+expect_re "person+org, organisation not registered yet: 550 5.7.1" "$(send "$T/po.eml" "$A" "$IN")" \
+	'^550 5\.7\.1 person-org\.pdf: no signature of the organisation \(snv\)$'
+check "the organisation certificate registered on agency snv" \
+	$G agency cert add snv "$P/certs/org.pem"
+expect_re "person+org, internal, require-person-and-org: 250" "$(send "$T/po.eml" "$A" "$IN")" \
+	'^250 2\.0\.0 Ok: queued as'
+expect_eq "... one message reached the sink" $((n0 + 1)) "$(count "$T/sink")"
+expect_re "... with the result header: signer and organisation" "$(last)" \
+	'^X-Govmail-Signature: "person-org\.pdf"; result=pass;\r
+	signer="Nguyen Van An <annv@haugiang\.gov\.vn>";\r
+	org="So Noi vu tinh Hau Giang"\r$'
+expect_re "... and the forged header is gone" "$(last)" '\A(?!.*forged)'
+expect_re "one log line per checked document" "$(cat "$T/d.log")" \
+	'signature session=\S+ direction=internal requirement=require-person-and-org file="person-org\.pdf" result=pass'
+
+n0=$(count "$T/sink")
+refused() {   # refused NAME PATTERN [FROM RCPT]
+	mkmsg "$T/m.eml" "${3:-$A}" "$P/pdf/$1"
+	expect_re "$1: $2" "$(send "$T/m.eml" "${3:-$A}" "${4:-$IN}")" "^$2\$"
+}
+refused person.pdf '550 5\.7\.1 person\.pdf: no signature of the organisation \(snv\)'
+refused tampered.pdf '550 5\.7\.7 tampered\.pdf: signature does not verify \(modified after signing\)'
+refused appended.pdf '550 5\.7\.7 appended\.pdf: modified after signing \(bytes added after the last signature\)'
+refused expired.pdf '550 5\.7\.1 expired\.pdf: certificate expired'
+refused revoked.pdf '550 5\.7\.1 revoked\.pdf: certificate revoked'
+refused untrusted.pdf '550 5\.7\.1 untrusted\.pdf: certificate not issued by a trusted CA'
+refused badku.pdf '550 5\.7\.1 badku\.pdf: certificate key usage does not allow signing'
+refused other.pdf '550 5\.7\.1 other\.pdf: signed by binhtt@haugiang\.gov\.vn, not by the sender'
+refused unsigned.pdf '550 5\.7\.1 unsigned\.pdf: not signed' "$A" "$OUT"
+refused tampered.pdf '550 5\.7\.7 tampered\.pdf: signature does not verify \(modified after signing\)' "$A" "$OUT"
+expect_eq "nothing refused reached the sink" "$n0" "$(count "$T/sink")"
+
+mkmsg "$T/m.eml" "$A" "$P/pdf/person.pdf"
+expect_re "person only, outbound, require-signed: 250" "$(send "$T/m.eml" "$A" "$OUT")" '^250 '
+expect_re "... tagged pass with the signer" "$(last)" \
+	'^X-Govmail-Signature: "person\.pdf"; result=pass;\r
+	signer="Nguyen Van An <annv@haugiang\.gov\.vn>"\r$'
+mkmsg "$T/m.eml" someone@example.org "$P/pdf/unsigned.pdf"
+expect_re "unsigned, inbound, verify: 250" "$(send "$T/m.eml" someone@example.org "$A")" '^250 '
+expect_re "... tagged none" "$(last)" '^X-Govmail-Signature: "unsigned\.pdf"; result=none;\r
+	reason="not signed"\r$'
+mkmsg "$T/m.eml" someone@example.org "$P/pdf/tampered.pdf"
+expect_re "tampered, inbound, verify: relayed" "$(send "$T/m.eml" someone@example.org "$A")" '^250 '
+expect_re "... tagged fail with the reason" "$(last)" \
+	'^X-Govmail-Signature: "tampered\.pdf"; result=fail;(.|\r\n\t)*reason="signature does not verify \(modified after signing\)"'
+
+# --- S/MIME and .p7s (outbound: require-signed) ------------------------------------
+for c in detached:250 opaque:250 detached-tampered:'550 5\.7\.7 S/MIME signature: signature does not verify' \
+	opaque-tampered:'550 5\.7\.7 S/MIME signature: signature does not verify'; do
+	f=${c%%:*}
+	expect_re "S/MIME $f" "$(send "$P/smime/$f.eml" "$A" "$OUT")" "^${c#*:}"
+done
+expect_re "... the valid one is tagged" "$(cat "$(grep -l 'opaque' "$T"/sink/*.eml | tail -1)")" \
+	'^X-Govmail-Signature: "S/MIME signature"; result=pass'
+mkmsg "$T/m.eml" "$A" "$P/p7s/doc.pdf" "$P/p7s/doc.pdf.p7s"
+expect_re ".p7s pair (X.pdf + X.pdf.p7s): 250" "$(send "$T/m.eml" "$A" "$OUT")" '^250 '
+expect_re "... the organisation is named" "$(last)" \
+	'^X-Govmail-Signature: "doc\.pdf"; result=pass;\r\n\torg="So Noi vu tinh Hau Giang"'
+mkmsg "$T/m.eml" "$A" "$P/p7s/doc-tampered.pdf" "$P/p7s/doc-tampered.pdf.p7s"
+expect_re ".p7s pair, document changed: 550 5.7.7" "$(send "$T/m.eml" "$A" "$OUT")" \
+	'^550 5\.7\.7 doc-tampered\.pdf: signature does not verify'
+cp "$P/p7s/doc.pdf.p7s" "$T/sig.p7s"
+mkmsg "$T/m.eml" "$A" "$P/p7s/doc.pdf" "$T/sig.p7s"
+expect_re ".p7s paired by content (another name): 250" "$(send "$T/m.eml" "$A" "$OUT")" '^250 '
+
+# --- the organisation by name (SIGHUP), then CRLs replaced while running -----------------
+check "registration removed" $G agency cert remove snv --all
+write_conf '"snv=So Noi vu tinh Hau Giang"'
+kill -HUP "$D"; sleep 1
+expect_re "organisation by signature.agency_org_names after SIGHUP: 250" \
+	"$(send "$T/po.eml" "$A" "$IN")" '^250 '
+echo garbage >"$T/crl.pem"
+kill -HUP "$D"; sleep 1
+expect_re "CRL file unreadable: 451 4.7.5, the sender retries" "$(send "$T/po.eml" "$A" "$IN")" \
+	'^451 4\.7\.5 person-org\.pdf: cannot check the signature now \(revocation list unreadable\)'
+cp "$P/ca/crl-stale.pem" "$T/crl.pem"
+kill -HUP "$D"; sleep 1
+expect_re "CRL out of date (crl_stale = fail): 550" "$(send "$T/po.eml" "$A" "$IN")" \
+	'^550 5\.7\.1 person-org\.pdf: revocation list is out of date'
+cp "$P/ca/crl.pem" "$T/crl.pem"
+kill -HUP "$D"; sleep 1
+expect_re "a good CRL again: 250" "$(send "$T/po.eml" "$A" "$IN")" '^250 '
+kill -TERM "$D"
+wait "$D"
+expect_eq "clean exit (no leaks under ASan)" "$?" 0
