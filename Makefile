@@ -93,6 +93,7 @@ $(ASAN)/tests/%: $(ASAN)/tests/unit/%.o $(ASAN)/libgovmail.a
 
 # Unit tests and fuzz targets of govmaild sources that use libetpan.
 $(ASAN)/tests/test_mime_check: LDLIBS += -letpan
+$(ASAN)/tests/test_sign_check: LDLIBS += -letpan
 
 asan: $(UNIT_BINS) $(ASAN_PROGS)
 
@@ -111,6 +112,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 $(BUILD)/fuzz/fuzz_mime_check: LDLIBS += -letpan
+$(BUILD)/fuzz/fuzz_sign_cms: LDLIBS += -lpthread
 fuzz: $(FUZZ_BINS)
 
 # Benchmarks print figures next to a reference run; they assert nothing.

@@ -1,0 +1,103 @@
+/*
+ * fuzz_sign_cms.c — libFuzzer target for the CMS path of signature checks:
+ * any bytes as a DER SignedData, verified detached over a fixed content and
+ * as opaque; the trust store holds a throw-away self-signed certificate
+ * made at start (no key material in the repository). The outcome must be
+ * a known status with a terminated reason. `make fuzz` builds it.
+ */
+#include <assert.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "../../src/govmaild/sign_verify.c"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct sign_trust *fz_trust;
+
+/* A self-signed certificate in a temporary PEM file; its path. */
+static char *
+fz_make_anchor(void)
+{
+	static char path[] = "/tmp/fuzz_sign_cms_XXXXXX";
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *x = X509_new();
+	X509_NAME *n;
+	FILE *fp;
+	int fd = mkstemp(path);
+
+	assert(k != NULL && x != NULL && fd >= 0);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, k);
+	n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"fuzz", -1,
+	    -1, 0);
+	X509_set_issuer_name(x, n);
+	X509_sign(x, k, EVP_sha256());
+	fp = fdopen(fd, "w");
+	PEM_write_X509(fp, x);
+	fclose(fp);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return path;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct govmail_conf *c = conf_defaults();
+	char err[256], *path = fz_make_anchor();
+
+	(void)argc;
+	(void)argv;
+	free(c->signature_trust_anchors);
+	c->signature_trust_anchors = strdup(path);
+	fz_trust = sign_trust_load(c, err, sizeof(err));
+	assert(fz_trust != NULL);
+	unlink(path);
+	conf_free(c);
+	return 0;
+}
+
+static void
+fz_check(const struct sign_signer *out, size_t n)
+{
+	size_t i;
+
+	assert(n >= 1 && n <= 4);
+	for (i = 0; i < n; i++) {
+		assert(out[i].status <= SIGN_CRL_PROBLEM);
+		assert(memchr(out[i].reason, '\0', sizeof(out[i].reason)) != NULL);
+		assert(out[i].nemail <= SIGN_MAX_EMAILS);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const unsigned char content[] = "Quyet dinh so 123\r\n";
+	struct sign_segment seg = { content, sizeof(content) - 1 };
+	struct sign_signer out[4];
+	unsigned char *inner = NULL;
+	size_t n, ilen = 0;
+
+	if (size > 64 * 1024)
+		return 0;
+	n = sign_verify_cms(fz_trust, data, size, &seg, 1, out, 4, NULL, NULL);
+	fz_check(out, n);
+	n = sign_verify_cms(fz_trust, data, size, NULL, 0, out, 4, &inner, &ilen);
+	fz_check(out, n);
+	free(inner);
+	return 0;
+}
