@@ -127,7 +127,7 @@ out=$(smtp "EHLO front.test" "$xl" "EHLO front.test" "MAIL FROM:<binhtt@haugiang
 	"MAIL FROM:<vanthu.chung@haugiang.gov.vn>" "RCPT TO:<friend@gmail.com>" "RSET" \
 	"MAIL FROM:<annv@haugiang.gov.vn>" "RCPT TO:<friend@gmail.com>")
 expect_re "another account's address: 553 5.7.1" "$out" \
-	'^553 5\.7\.1 <binhtt@haugiang\.gov\.vn>: Sender address rejected: not owned by user annv@haugiang\.gov\.vn
+	'^553 5\.7\.1 <binhtt@haugiang\.gov\.vn>: Sender address rejected: not owned by user annv@haugiang\.gov\.vn \(khong duoc dung dia chi nguoi khac\)
 553 5\.7\.1 <boss@example\.org>: Sender address rejected: not owned by user'
 expect_re "own alias, then a delegated shared mailbox, then own address (to outside)" "$out" \
 	'^250 2\.1\.0 Ok
