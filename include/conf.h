@@ -95,6 +95,9 @@ struct govmail_conf {
 	int nh_data_timeout;           /* seconds for the reply after "." */
 	int nh_xforward;               /* send XFORWARD when offered */
 	int nh_starttls;               /* STARTTLS when offered */
+	int nh_tls_verify;             /* require STARTTLS and a verified peer */
+	char *nh_tls_ca_file;          /* "" = the system's trusted CAs */
+	char *nh_tls_verify_name;      /* "" = next_hop.host */
 
 	/* policy { } — relay decisions (directory rules come later) */
 	struct conf_strlist policy_relay_domains;     /* recipient domains open to all */

@@ -211,6 +211,9 @@ session_reply_nexthop(struct smtp_session *s, const struct smtp_reply *r)
 		if (r->fail == SMTP_CLIENT_CONNECT)
 			session_reply(s, 451, "4.4.1",
 			    "Error: next hop unavailable, try again later");
+		else if (r->fail == SMTP_CLIENT_TLS)
+			session_reply(s, 451, "4.7.5",
+			    "Error: next hop TLS could not be verified, try again later");
 		else
 			session_reply(s, 451, "4.4.2",
 			    "Error: next hop did not answer, try again later");
@@ -306,6 +309,7 @@ session_nh_connect(struct smtp_session *s, int *fresh, struct smtp_reply *r)
 	o.data_timeout = c->nh_data_timeout;
 	o.use_xforward = c->nh_xforward;
 	o.tls = s->dc->tls_client;
+	o.tls_required = c->nh_tls_verify;
 	if ((s->nh = smtp_client_open(&o, r)) == NULL)
 		return -1;
 	*fresh = 1;

@@ -367,6 +367,12 @@ const struct conf_key conf_keys[] = {
 	  "pass the client's name, address and HELO with XFORWARD when offered" },
 	{ "next_hop.starttls", CONF_BOOL, "true", 0, 1, OFF(nh_starttls), NULL,
 	  "use STARTTLS when the next hop offers it (its certificate is not checked)" },
+	{ "next_hop.tls_verify", CONF_BOOL, "false", 0, 1, OFF(nh_tls_verify), NULL,
+	  "require STARTTLS and a verified next-hop certificate (else 451 4.7.5)" },
+	{ "next_hop.tls_ca_file", CONF_STR, "", 0, 0, OFF(nh_tls_ca_file), NULL,
+	  "PEM CA certificates for tls_verify (\"\" = the system's trusted CAs)" },
+	{ "next_hop.tls_verify_name", CONF_STR, "", 0, 0, OFF(nh_tls_verify_name), NULL,
+	  "name (or address) the certificate must match (\"\" = next_hop.host)" },
 
 	{ "policy.relay_domains", CONF_STRLIST, "haugiang.gov.vn", 0, 0,
 	  OFF(policy_relay_domains), conf_check_domains,
