@@ -366,7 +366,7 @@ const struct conf_key conf_keys[] = {
 	{ "next_hop.xforward", CONF_BOOL, "true", 0, 1, OFF(nh_xforward), NULL,
 	  "pass the client's name, address and HELO with XFORWARD when offered" },
 	{ "next_hop.starttls", CONF_BOOL, "true", 0, 1, OFF(nh_starttls), NULL,
-	  "use STARTTLS when the next hop offers it (its certificate is not checked)" },
+	  "use STARTTLS when the next hop offers it (certificate checked only with tls_verify)" },
 	{ "next_hop.tls_verify", CONF_BOOL, "false", 0, 1, OFF(nh_tls_verify), NULL,
 	  "require STARTTLS and a verified next-hop certificate (else 451 4.7.5)" },
 	{ "next_hop.tls_ca_file", CONF_STR, "", 0, 0, OFF(nh_tls_ca_file), NULL,
