@@ -95,6 +95,9 @@ struct govmail_conf {
 	int nh_data_timeout;           /* seconds for the reply after "." */
 	int nh_xforward;               /* send XFORWARD when offered */
 	int nh_starttls;               /* STARTTLS when offered */
+	int nh_tls_verify;             /* require STARTTLS and a verified peer */
+	char *nh_tls_ca_file;          /* "" = the system's trusted CAs */
+	char *nh_tls_verify_name;      /* "" = next_hop.host */
 
 	/* policy { } — relay decisions (directory rules come later) */
 	struct conf_strlist policy_relay_domains;     /* recipient domains open to all */
@@ -115,6 +118,21 @@ struct govmail_conf {
 	char *policy_reply_internal_only;
 	char *policy_reply_mime_malformed;       /* 550 5.6.0 text */
 	char *policy_reply_attachment_blocked;   /* 550 5.7.1 text */
+	/* reply templates: at most one %s, filled in by the rule */
+	char *policy_reply_sender_inactive;      /* %s: why (suspended ...) */
+	char *policy_reply_recipient_inactive;   /* %s: why */
+	char *policy_reply_sender_owner;         /* %s: the login */
+	char *policy_reply_header_from;          /* %s: the login */
+	char *policy_reply_message_too_large;    /* %s: the limit in bytes */
+	char *policy_reply_too_many_recipients;  /* %s: the limit */
+	char *policy_reply_bare_newline;         /* %s: "LF" or "CR" */
+	char *policy_reply_pipelining;           /* %s: what was sent too early */
+	/* per-direction and per-agency limits (0 = only smtpd's) */
+	long long policy_outbound_max_size;
+	int policy_outbound_max_recipients;
+	long long policy_internal_max_size;
+	int policy_internal_max_recipients;
+	struct conf_strlist policy_agency_limits;     /* "CODE SIZE RECIPIENTS" */
 
 	/* signature { } — signed official documents (sign_check.c) */
 	char *signature_internal;      /* requirement: off, verify, require-signed, */

@@ -85,6 +85,7 @@ cmd_account_add(struct cli *cli, int argc, char **argv)
 		{ "address", required_argument, NULL, 'A' },
 		{ "quota", required_argument, NULL, 'q' },
 		{ "internal-only", no_argument, NULL, 'i' },
+		{ "external-allowed", no_argument, NULL, 'x' },
 		{ "generate-password", no_argument, NULL, 'g' },
 		{ "password-stdin", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
@@ -114,6 +115,7 @@ cmd_account_add(struct cli *cli, int argc, char **argv)
 				cli_usage_fail(cli, "bad quota '%s'", optarg);
 			break;
 		case 'i': a.may_send_external = 0; break;
+		case 'x': a.may_send_external = 1; break;
 		case 'g': gen = 1; break;
 		case 's': pwin = 1; break;
 		}

@@ -47,7 +47,7 @@ static const struct cli_command cli_commands[] = {
 	{ "account", "add", cmd_account_add, "create an account",
 	  "--name NAME --agency CODE [--employee-id ID] [--title T] [--phone P]\n"
 	  "      [--mobile M] [--domain D | --address ADDR] [--quota SIZE]\n"
-	  "      [--internal-only] [--generate-password | --password-stdin]" },
+	  "      [--internal-only|--external-allowed] [--generate-password | --password-stdin]" },
 	{ "account", "show", cmd_account_show, "show an account", "ADDRESS|UID" },
 	{ "account", "list", cmd_account_list, "list accounts",
 	  "[--agency CODE [--recursive]] [--status S] [--domain D]" },

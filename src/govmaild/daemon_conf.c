@@ -123,11 +123,15 @@ daemon_conf_load(const char *path, const struct daemon_conf *prev, char *err,
 	daemon_conf_path_fix(c, &c->smtpd_pid_file);
 	daemon_conf_path_fix(c, &c->tls_cert_file);
 	daemon_conf_path_fix(c, &c->tls_key_file);
+	daemon_conf_path_fix(c, &c->nh_tls_ca_file);
 	dc = xcalloc(1, sizeof(*dc));
 	dc->conf = c;
 	dc->policy = p;
 	dc->refs = 1;
-	if (c->nh_starttls && (dc->tls_client = tls_client_ctx(why, sizeof(why))) == NULL) {
+	if ((c->nh_starttls || c->nh_tls_verify) &&
+	    (dc->tls_client = tls_client_ctx(c->nh_tls_verify, c->nh_tls_ca_file,
+	    c->nh_tls_verify_name[0] ? c->nh_tls_verify_name : c->nh_host,
+	    why, sizeof(why))) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		daemon_conf_free(dc);
 		return NULL;

@@ -4,9 +4,9 @@
  * One LDAP connection, shared under a mutex: libldap handles are not for
  * concurrent use, and with the cache most policy questions never reach
  * LDAP. The cache is an array of policy.cache_entries slots addressed by
- * a hash of the question ("d:domain", "a:address"); a collision simply
- * replaces the older answer, so its size is bounded without any eviction
- * bookkeeping. Only definite answers (yes/no) are cached, never failures.
+ * a hash of the question ("d:domain", "a:address", "g:agency"); a
+ * collision simply replaces the older answer, so its size is bounded
+ * without any eviction bookkeeping. Only definite answers (yes/no) are cached, never failures.
  */
 #include <ldap.h>
 #include <pthread.h>
@@ -298,26 +298,79 @@ struct lookup_account_q {
 	struct policy_account acct;
 };
 
-/* FALSE on the agency makes its accounts internal-only. */
+/* Agencies followed up the govmailParentAgency chain at most: enough for
+ * province > department > district > commune > unit, and a cycle (which
+ * dir_agency.c refuses, but LDIF loads do not) ends here too. */
+#define LOOKUP_AGENCY_DEPTH 16
+
+/* One agency's own govmailMaySendExternal (1, 0, or -1 if not set) and its
+ * parent's code, cached like the other answers ("g:code"; the slot's
+ * acct.mail holds the parent). An agency not found is "not set, no parent". */
 static enum dir_status
-lookup_agency_external(struct dir *d, const char *code, int *may)
+lookup_agency_get(struct dir *d, const struct govmail_conf *c, const char *code,
+    int *may, char *parent, size_t plen)
 {
-	static const char *const attrs[] = { DIR_AT_MAY_SEND_EXTERNAL, NULL };
+	static const char *const attrs[] = { DIR_AT_MAY_SEND_EXTERNAL,
+		DIR_AT_PARENT_AGENCY, NULL };
+	struct policy_account a;
 	struct dir_entry *e = NULL;
+	enum policy_lookup res;
 	enum dir_status st;
 	const char *v;
-	char *dn = dir_agency_dn(d, code);
+	char key[264], *dn;
 
-	if (dn == NULL)
+	snprintf(key, sizeof(key), "g:%s", code);
+	if (lookup_cache_get(c, key, &res, &a)) {
+		*may = a.may_send_external;
+		snprintf(parent, plen, "%s", a.mail);
+		return DIR_OK;
+	}
+	*may = -1;
+	*parent = '\0';
+	if ((dn = dir_agency_dn(d, code)) == NULL)
 		return DIR_OK;
 	st = dir_search_one(d, dn, LDAP_SCOPE_BASE, "(objectClass=" DIR_OC_AGENCY ")",
 	    attrs, &e);
 	free(dn);
-	if (st == DIR_OK && (v = dir_entry_get(e, DIR_AT_MAY_SEND_EXTERNAL)) != NULL &&
-	    strcasecmp(v, "FALSE") == 0)
-		*may = 0;
+	if (st == DIR_OK) {
+		if ((v = dir_entry_get(e, DIR_AT_MAY_SEND_EXTERNAL)) != NULL)
+			*may = strcasecmp(v, "TRUE") == 0;
+		if ((v = dir_entry_get(e, DIR_AT_PARENT_AGENCY)) != NULL)
+			snprintf(parent, plen, "%s", v);
+	}
 	dir_entry_free(e);
-	return st == DIR_NOT_FOUND ? DIR_OK : st;
+	if (st == DIR_NOT_FOUND)
+		st = DIR_OK;
+	if (st == DIR_OK) {
+		memset(&a, 0, sizeof(a));
+		a.may_send_external = *may;
+		snprintf(a.mail, sizeof(a.mail), "%s", parent);
+		lookup_cache_put(c, key, POLICY_LOOKUP_YES, &a);
+	}
+	return st;
+}
+
+/* An account without its own govmailMaySendExternal: the nearest agency up
+ * the parent chain that sets it decides; *may keeps the default if none. */
+static enum dir_status
+lookup_agency_external(struct dir *d, const struct govmail_conf *c, const char *code,
+    int *may)
+{
+	char cur[256], parent[256];   /* as policy_account.mail, where it is cached */
+	enum dir_status st;
+	int depth, set;
+
+	snprintf(cur, sizeof(cur), "%s", code);
+	for (depth = 0; depth < LOOKUP_AGENCY_DEPTH && cur[0] != '\0'; depth++) {
+		if ((st = lookup_agency_get(d, c, cur, &set, parent, sizeof(parent))) != DIR_OK)
+			return st;
+		if (set >= 0) {
+			*may = set;
+			break;
+		}
+		snprintf(cur, sizeof(cur), "%s", parent);
+	}
+	return DIR_OK;
 }
 
 static enum dir_status
@@ -341,11 +394,15 @@ lookup_account_fn(struct dir *d, void *arg)
 	    (v = dir_entry_get(e, DIR_AT_MAIL)) ? v : "");
 	snprintf(q->acct.status, sizeof(q->acct.status), "%s",
 	    (v = dir_entry_get(e, DIR_AT_ACCOUNT_STATUS)) ? v : "unknown");
-	v = dir_entry_get(e, DIR_AT_MAY_SEND_EXTERNAL);
-	q->acct.may_send_external = v ? strcasecmp(v, "TRUE") == 0 :
-	    q->c->acct_default_may_send_external;
-	if (q->acct.may_send_external && (v = dir_entry_get(e, DIR_AT_AGENCY)) != NULL)
-		st = lookup_agency_external(d, v, &q->acct.may_send_external);
+	snprintf(q->acct.agency, sizeof(q->acct.agency), "%s",
+	    (v = dir_entry_get(e, DIR_AT_AGENCY)) ? v : "");
+	/* the account's own setting, else its agencies', else the default */
+	q->acct.may_send_external = q->c->acct_default_may_send_external;
+	if ((v = dir_entry_get(e, DIR_AT_MAY_SEND_EXTERNAL)) != NULL)
+		q->acct.may_send_external = strcasecmp(v, "TRUE") == 0;
+	else if (q->acct.agency[0] != '\0')
+		st = lookup_agency_external(d, q->c, q->acct.agency,
+		    &q->acct.may_send_external);
 	dir_entry_free(e);
 	return st;
 }

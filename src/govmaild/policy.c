@@ -31,9 +31,20 @@ struct policy_delegation {
 	char *login;                 /* ... by this account (address or uid) */
 };
 
+/* Limits for senders of one agency (policy.agency_limits); 0 = not set. */
+struct policy_agency_limit {
+	char *agency;
+	long long max_size;
+	size_t max_recipients;
+};
+
 struct policy {
 	long long max_size;
 	size_t max_recipients;
+	long long outbound_max_size, internal_max_size;       /* 0 = none */
+	size_t outbound_max_recipients, internal_max_recipients;
+	struct policy_agency_limit *agency_limits;
+	size_t nagency_limits;
 	char **relay_domains;
 	size_t nrelay_domains;
 	char **external_allow, **external_deny;
@@ -45,6 +56,9 @@ struct policy {
 	char *reply_relay, *reply_sender_unknown, *reply_recipient_unknown;
 	char *reply_internal_only;
 	int sign_tag;                /* signature.on_failure = tag */
+	char *reply_sender_inactive, *reply_recipient_inactive;
+	char *reply_sender_owner, *reply_header_from;
+	char *reply_message_too_large, *reply_too_many_recipients;
 };
 
 /* A copy of a string list, lower-cased. */
@@ -172,6 +186,34 @@ policy_new(const struct govmail_conf *c, char *err, size_t errlen)
 	p->reply_sender_unknown = xstrdup(c->policy_reply_sender_unknown);
 	p->reply_recipient_unknown = xstrdup(c->policy_reply_recipient_unknown);
 	p->reply_internal_only = xstrdup(c->policy_reply_internal_only);
+	p->reply_sender_inactive = xstrdup(c->policy_reply_sender_inactive);
+	p->reply_recipient_inactive = xstrdup(c->policy_reply_recipient_inactive);
+	p->reply_sender_owner = xstrdup(c->policy_reply_sender_owner);
+	p->reply_header_from = xstrdup(c->policy_reply_header_from);
+	p->reply_message_too_large = xstrdup(c->policy_reply_message_too_large);
+	p->reply_too_many_recipients = xstrdup(c->policy_reply_too_many_recipients);
+	p->outbound_max_size = c->policy_outbound_max_size;
+	p->internal_max_size = c->policy_internal_max_size;
+	p->outbound_max_recipients = (size_t)c->policy_outbound_max_recipients;
+	p->internal_max_recipients = (size_t)c->policy_internal_max_recipients;
+	p->agency_limits = xcalloc(c->policy_agency_limits.n + 1, sizeof(*p->agency_limits));
+	for (i = 0; i < c->policy_agency_limits.n; i++) {
+		char code[65], size[32];
+		unsigned long r;
+
+		/* conf_keys.c checked the form */
+		if (sscanf(c->policy_agency_limits.v[i], "%64s %31s %lu", code, size, &r) != 3 ||
+		    conf_parse_size(size) < 0) {
+			snprintf(err, errlen, "policy.agency_limits: \"%s\" is not "
+			    "\"AGENCY SIZE RECIPIENTS\"", c->policy_agency_limits.v[i]);
+			policy_free(p);
+			return NULL;
+		}
+		p->agency_limits[i].agency = xstrdup(code);
+		p->agency_limits[i].max_size = conf_parse_size(size);
+		p->agency_limits[i].max_recipients = (size_t)r;
+		p->nagency_limits++;
+	}
 	p->delegations = xcalloc(c->policy_delegations.n + 1, sizeof(*p->delegations));
 	for (i = 0; i < c->policy_delegations.n; i++) {
 		const char *d = c->policy_delegations.v[i], *sp = strchr(d, ' ');
@@ -216,6 +258,15 @@ policy_free(struct policy *p)
 	free(p->reply_sender_unknown);
 	free(p->reply_recipient_unknown);
 	free(p->reply_internal_only);
+	free(p->reply_sender_inactive);
+	free(p->reply_recipient_inactive);
+	free(p->reply_sender_owner);
+	free(p->reply_header_from);
+	free(p->reply_message_too_large);
+	free(p->reply_too_many_recipients);
+	for (i = 0; i < p->nagency_limits; i++)
+		free(p->agency_limits[i].agency);
+	free(p->agency_limits);
 	free(p->trusted.v);
 	free(p->xclient.v);
 	free(p);
@@ -231,6 +282,17 @@ int
 policy_xclient_allowed(const struct policy *p, const char *addr)
 {
 	return policy_netlist_match(&p->xclient, addr);
+}
+
+void
+policy_reply_text(char *buf, size_t len, const char *tmpl, const char *arg)
+{
+	const char *pc = strstr(tmpl, "%s");
+
+	if (pc == NULL)
+		snprintf(buf, len, "%s", tmpl);
+	else
+		snprintf(buf, len, "%.*s%s%s", (int)(pc - tmpl), tmpl, arg, pc + 2);
 }
 
 const char *
@@ -284,14 +346,38 @@ policy_is_relay_domain(const struct policy *p, const char *domain)
 	return 0;
 }
 
+/* 552 5.3.4 with the configured text and the limit. */
+static void
+policy_set_size(const struct policy *p, struct policy_verdict *v, const char *rule,
+    long long limit)
+{
+	char num[32], text[sizeof(v->text)];
+
+	snprintf(num, sizeof(num), "%lld", limit);
+	policy_reply_text(text, sizeof(text), p->reply_message_too_large, num);
+	policy_set(v, POLICY_REJECT, 552, "5.3.4", rule, "%s", text);
+}
+
+/* 452 4.5.3 (RFC 5321 4.5.3.1.10: a temporary failure, the client sends
+ * the rest later) with the configured text and the limit. */
+static void
+policy_set_recipients(const struct policy *p, struct policy_verdict *v, const char *rule,
+    size_t limit)
+{
+	char num[32], text[sizeof(v->text)];
+
+	snprintf(num, sizeof(num), "%zu", limit);
+	policy_reply_text(text, sizeof(text), p->reply_too_many_recipients, num);
+	policy_set(v, POLICY_TEMPFAIL, 452, "4.5.3", rule, "%s", text);
+}
+
 /* Rule "size": declared or actual size within smtpd.max_message_size. */
 static int
 policy_rule_size(const struct policy *p, const struct policy_request *rq,
     struct policy_verdict *v)
 {
 	if (rq->size >= 0 && rq->size > p->max_size) {
-		policy_set(v, POLICY_REJECT, 552, "5.3.4", "size",
-		    "Message size exceeds fixed limit of %lld bytes", p->max_size);
+		policy_set_size(p, v, "size", p->max_size);
 		return 1;
 	}
 	return 0;
@@ -303,9 +389,7 @@ policy_rule_recipients(const struct policy *p, const struct policy_request *rq,
     struct policy_verdict *v)
 {
 	if (rq->nrcpt >= p->max_recipients) {
-		policy_set(v, POLICY_TEMPFAIL, 452, "4.5.3", "recipients",
-		    "Too many recipients (at most %zu per message), send the rest later",
-		    p->max_recipients);
+		policy_set_recipients(p, v, "recipients", p->max_recipients);
 		return 1;
 	}
 	return 0;
@@ -442,9 +526,11 @@ policy_rule_header_from(const struct policy *p, const struct policy_request *rq,
 		if ((owned = policy_owned(p, rq, rq->header_from[i], v)) < 0)
 			return 1;
 		if (owned == 0) {
-			policy_set(v, POLICY_REJECT, 550, "5.7.1", "header-from",
-			    "Message refused: From: <%s> is not an address of user %s "
-			    "(khong duoc mao danh nguoi gui)", rq->header_from[i], rq->login);
+			char text[sizeof(v->text)];
+
+			policy_reply_text(text, sizeof(text), p->reply_header_from, rq->login);
+			policy_set(v, POLICY_REJECT, 550, "5.7.1", "header-from", "<%s>: %s",
+			    rq->header_from[i], text);
 			return 1;
 		}
 	}
@@ -459,6 +545,7 @@ policy_rule_sender(const struct policy *p, const struct policy_request *rq,
     struct policy_verdict *v)
 {
 	struct policy_account sa;
+	char text[sizeof(v->text)];
 	int g;
 
 	if (*rq->sender == '\0')
@@ -468,9 +555,9 @@ policy_rule_sender(const struct policy *p, const struct policy_request *rq,
 			return 0;
 		if ((g = policy_owned(p, rq, rq->sender, v)) != 0)
 			return g < 0;
-		policy_set(v, POLICY_REJECT, 553, "5.7.1", "sender-owner",
-		    "<%s>: Sender address rejected: not owned by user %s", rq->sender,
-		    rq->login);
+		policy_reply_text(text, sizeof(text), p->reply_sender_owner, rq->login);
+		policy_set(v, POLICY_REJECT, 553, "5.7.1", "sender-owner", "<%s>: %s",
+		    rq->sender, text);
 		return 1;
 	}
 	if ((g = policy_governed(p, rq, policy_domain_of(rq->sender), v)) < 0)
@@ -489,9 +576,10 @@ policy_rule_sender(const struct policy *p, const struct policy_request *rq,
 		break;
 	}
 	if (strcmp(sa.status, "active") != 0) {
-		policy_set(v, POLICY_REJECT, 550, "5.7.1", "sender-inactive",
-		    "<%s>: Sender address rejected: %s", rq->sender,
+		policy_reply_text(text, sizeof(text), p->reply_sender_inactive,
 		    policy_status_text(sa.status));
+		policy_set(v, POLICY_REJECT, 550, "5.7.1", "sender-inactive", "<%s>: %s",
+		    rq->sender, text);
 		return 1;
 	}
 	return 0;
@@ -526,13 +614,17 @@ policy_rule_recipient(const struct policy *p, const struct policy_request *rq,
 			break;
 		}
 		if (strcmp(ra.status, "active") != 0) {
-			policy_set(v, POLICY_REJECT, 550, "5.1.1", "recipient-inactive",
-			    "<%s>: Recipient address rejected: %s", rq->recipient,
+			char text[sizeof(v->text)];
+
+			policy_reply_text(text, sizeof(text), p->reply_recipient_inactive,
 			    policy_status_text(ra.status));
+			policy_set(v, POLICY_REJECT, 550, "5.1.1", "recipient-inactive",
+			    "<%s>: %s", rq->recipient, text);
 			return 1;
 		}
 		return 0;
 	}
+	v->outside = 1;
 	if (!policy_client_trusted(p, rq->client_addr) && rq->login == NULL) {
 		policy_set(v, POLICY_REJECT, 550, "5.7.1", "relay",
 		    "<%s>: %s", rq->recipient, p->reply_relay);
@@ -564,6 +656,90 @@ policy_rule_recipient(const struct policy *p, const struct policy_request *rq,
 				break;
 			}
 		}
+	}
+	return 0;
+}
+
+/* The agency of the sender's account, "" if none; asked only when
+ * policy.agency_limits is set. 0, or -1 if the directory is unavailable
+ * (v is a tempfail). */
+static int
+policy_sender_agency(const struct policy *p, const struct policy_request *rq,
+    char *agency, size_t len, struct policy_verdict *v)
+{
+	const char *domain = policy_domain_of(rq->sender);
+	struct policy_account sa;
+	int g;
+
+	*agency = '\0';
+	if (p->nagency_limits == 0 || rq->dir == NULL || *rq->sender == '\0' ||
+	    *domain == '\0')
+		return 0;
+	if ((g = policy_governed(p, rq, domain, v)) <= 0)
+		return g;
+	switch (rq->dir->account(rq->dir->arg, rq->sender, &sa)) {
+	case POLICY_LOOKUP_TEMPFAIL:
+		policy_tempfail_dir(v);
+		return -1;
+	case POLICY_LOOKUP_YES:
+		snprintf(agency, len, "%s", sa.agency);
+		break;
+	case POLICY_LOOKUP_NO:
+		break;
+	}
+	return 0;
+}
+
+/* Rule "limits": size and recipient count of the sender's agency
+ * (policy.agency_limits), else of the message's direction: outbound
+ * (some recipient outside the governed domains) or internal. At MAIL
+ * (direction < 0, not known yet) a declared size is refused only beyond
+ * both. 0 = no limit here (smtpd's, checked before, still applies). */
+static int
+policy_rule_limits(const struct policy *p, const struct policy_request *rq,
+    int direction, struct policy_verdict *v)
+{
+	const char *srule = "internal-size", *rrule = "internal-recipients";
+	long long size = p->internal_max_size;
+	size_t rcpts = p->internal_max_recipients, i;
+	char agency[sizeof(((struct policy_account *)0)->agency)];
+
+	if (policy_sender_agency(p, rq, agency, sizeof(agency), v) < 0)
+		return 1;
+	if (direction > 0) {
+		srule = "outbound-size";
+		rrule = "outbound-recipients";
+		size = p->outbound_max_size;
+		rcpts = p->outbound_max_recipients;
+	} else if (direction < 0) {
+		srule = "policy-size";
+		if (p->outbound_max_size == 0 || p->internal_max_size == 0)
+			size = 0;
+		else if (p->outbound_max_size > size)
+			size = p->outbound_max_size;
+	}
+	for (i = 0; *agency != '\0' && i < p->nagency_limits; i++) {
+		const struct policy_agency_limit *al = &p->agency_limits[i];
+
+		if (strcasecmp(al->agency, agency) != 0)
+			continue;
+		if (al->max_size > 0) {
+			size = al->max_size;
+			srule = "agency-size";
+		}
+		if (al->max_recipients > 0) {
+			rcpts = al->max_recipients;
+			rrule = "agency-recipients";
+		}
+		break;
+	}
+	if (rq->stage == POLICY_RCPT && rcpts > 0 && rq->nrcpt >= rcpts) {
+		policy_set_recipients(p, v, rrule, rcpts);
+		return 1;
+	}
+	if (size > 0 && rq->size >= 0 && rq->size > size) {
+		policy_set_size(p, v, srule, size);
+		return 1;
 	}
 	return 0;
 }
@@ -638,20 +814,21 @@ policy_check(const struct policy *p, const struct policy_request *rq,
     struct policy_verdict *v)
 {
 	policy_set(v, POLICY_ACCEPT, 250, "2.0.0", "default", "Ok");
+	v->outside = 0;
 	switch (rq->stage) {
 	case POLICY_CONNECT:
 		break;
 	case POLICY_MAIL:
-		if (!policy_rule_size(p, rq, v))
-			(void)policy_rule_sender(p, rq, v);
+		if (!policy_rule_size(p, rq, v) && !policy_rule_sender(p, rq, v))
+			(void)policy_rule_limits(p, rq, -1, v);
 		break;
 	case POLICY_RCPT:
-		if (!policy_rule_recipients(p, rq, v))
-			(void)policy_rule_recipient(p, rq, v);
+		if (!policy_rule_recipients(p, rq, v) && !policy_rule_recipient(p, rq, v))
+			(void)policy_rule_limits(p, rq, rq->outbound || v->outside, v);
 		break;
 	case POLICY_DATA:
-		if (!policy_rule_size(p, rq, v) && !policy_rule_header_from(p, rq, v) &&
-		    !policy_rule_attachment(p, rq, v))
+		if (!policy_rule_size(p, rq, v) && !policy_rule_limits(p, rq, rq->outbound, v) &&
+		    !policy_rule_header_from(p, rq, v) && !policy_rule_attachment(p, rq, v))
 			(void)policy_rule_signature(p, rq, v);
 		break;
 	}

@@ -2,11 +2,12 @@
  * policy.h — the one place where govmaild decides about a session, a
  * sender, a recipient or a message. Every check returns a named verdict:
  * accept, reject (code, enhanced code, text) or tempfail, plus the name of
- * the rule that decided, for the log. Rules: size, recipient count, no
- * open relay, and with the directory: governed domains, senders that are
- * active accounts, authenticated senders using only their own addresses
- * (or delegations) in the envelope and in the header From:, recipients that exist and are active, internal-only
- * accounts, outside allow/deny lists, attachments (blocked types and
+ * the rule that decided, for the log. Rules: size, recipient count (global,
+ * per direction, per agency), no open relay, and with the directory:
+ * governed domains, senders that are active accounts, authenticated
+ * senders using only their own addresses (or delegations) in the envelope
+ * and in the header From:, recipients that exist and are active,
+ * internal-only accounts, outside allow/deny lists, attachments (blocked types and
  * malformed MIME, as found by mime_check.c). Later content rules
  * (signatures) plug in here through the same request/verdict pair.
  * Not for: protocol syntax or sequencing (smtp_session.c).
@@ -28,7 +29,8 @@ struct policy_account {
 	char uid[96];
 	char mail[256];            /* primary address */
 	char status[16];           /* active, suspended, disabled */
-	int may_send_external;     /* account and agency combined, default applied */
+	int may_send_external;     /* account, else agencies up the tree, else default */
+	char agency[72];           /* agency code, "" if none */
 };
 
 /* How the policy asks the directory (lookup.c; a fake in unit tests). */
@@ -57,6 +59,7 @@ struct policy_request {
 	const char *sender;        /* "" = null sender */
 	const char *recipient;     /* POLICY_RCPT */
 	size_t nrcpt;              /* recipients accepted so far */
+	int outbound;              /* RCPT, DATA: one of them is outside the governed domains */
 	long long size;            /* declared (MAIL) or actual (DATA); -1 unknown */
 	const char *login;         /* authenticated user (AUTH or XCLIENT), or NULL */
 	const struct policy_directory *dir;   /* NULL: configuration rules only */
@@ -78,6 +81,8 @@ struct policy_verdict {
 	char enh[12];              /* "5.7.1" */
 	char text[200];            /* reply text (ASCII) */
 	const char *rule;          /* name for the log: "relay", "size", ... */
+	int outside;               /* RCPT: this recipient is outside the governed
+	                              domains (the session keeps rq.outbound) */
 };
 
 struct policy;
@@ -98,6 +103,9 @@ int policy_xclient_allowed(const struct policy *p, const char *addr);
  * 1, 0, or -1 when the directory cannot answer now. */
 int policy_address_governed(const struct policy *p, const struct policy_directory *dir,
     const char *addr);
+/* A configured reply template (conf_keys.c checked it: at most one %s)
+ * with arg in place of %s, into buf. */
+void policy_reply_text(char *buf, size_t len, const char *tmpl, const char *arg);
 
 /* "accept", "reject", "tempfail". */
 const char *policy_action_name(enum policy_action a);

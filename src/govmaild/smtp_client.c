@@ -49,7 +49,7 @@ const char *
 smtp_reply_format(const struct smtp_reply *r, char *buf, size_t len)
 {
 	static const char *const why[] = { "ok", "cannot connect", "timeout",
-		"connection lost", "protocol error" };
+		"connection lost", "protocol error", "TLS required" };
 
 	if (r->code == 0)
 		snprintf(buf, len, "no reply (%s%s%s)", why[r->fail],
@@ -273,8 +273,10 @@ smtp_client_refused(struct smtp_reply *r, const char *stage)
 
 /*
  * STARTTLS, then EHLO again (what was offered before TLS is forgotten).
- * A refused STARTTLS leaves the connection in plaintext; a failed
- * handshake makes it unusable. Returns 0, or -1 with r.
+ * A refused STARTTLS leaves the connection in plaintext, unless TLS is
+ * required (then it is SMTP_CLIENT_TLS); a failed handshake (with
+ * tls_required, also a certificate that does not verify) makes it
+ * unusable. Returns 0, or -1 with r.
  */
 static int
 smtp_client_starttls(struct smtp_client *c, const struct smtp_client_opts *o,
@@ -288,12 +290,17 @@ smtp_client_starttls(struct smtp_client *c, const struct smtp_client_opts *o,
 		r->fail = SMTP_CLIENT_CONNECT;
 		return -1;
 	}
+	if (code != 220 && o->tls_required) {
+		smtp_client_refused(r, "STARTTLS");
+		r->fail = SMTP_CLIENT_TLS;
+		return -1;
+	}
 	if (code != 220)
 		return 0;
 	if (smtp_io_starttls(&c->io, o->tls, 0, smtp_io_now_ms() +
 	    (uint64_t)c->command_timeout, err, sizeof(err)) != SMTP_IO_OK) {
 		memset(r, 0, sizeof(*r));
-		r->fail = SMTP_CLIENT_CONNECT;
+		r->fail = o->tls_required ? SMTP_CLIENT_TLS : SMTP_CLIENT_CONNECT;
 		snprintf(r->text, sizeof(r->text), "TLS handshake: %.200s", err);
 		c->broken = 1;
 		return -1;
@@ -377,6 +384,13 @@ smtp_client_open(const struct smtp_client_opts *o, struct smtp_reply *r)
 	}
 	if (code < 200 || code > 299) {
 		smtp_client_refused(r, "EHLO/HELO");
+		smtp_client_close(c);
+		return NULL;
+	}
+	if (o->tls_required && (o->tls == NULL || !c->ext_starttls)) {
+		memset(r, 0, sizeof(*r));
+		r->fail = SMTP_CLIENT_TLS;
+		snprintf(r->text, sizeof(r->text), "STARTTLS not offered, TLS is required");
 		smtp_client_close(c);
 		return NULL;
 	}

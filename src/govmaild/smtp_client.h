@@ -20,7 +20,8 @@ enum smtp_client_fail {
 	SMTP_CLIENT_CONNECT,   /* could not connect or no greeting */
 	SMTP_CLIENT_TIMEOUT,   /* no reply in time */
 	SMTP_CLIENT_LOST,      /* connection closed or broken */
-	SMTP_CLIENT_PROTOCOL   /* garbled reply */
+	SMTP_CLIENT_PROTOCOL,  /* garbled reply */
+	SMTP_CLIENT_TLS        /* TLS required, but not offered or not verified */
 };
 
 /* A reply from the next hop, made safe to log and to pass back. */
@@ -40,6 +41,7 @@ struct smtp_client_opts {
 	int data_timeout;
 	int use_xforward;          /* send XFORWARD if offered */
 	struct ssl_ctx_st *tls;    /* STARTTLS when offered; NULL = never */
+	int tls_required;          /* no STARTTLS or a failed one: SMTP_CLIENT_TLS */
 };
 
 /* What the next hop hears about the original client (NULL = unknown). */

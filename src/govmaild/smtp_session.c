@@ -89,6 +89,7 @@ struct smtp_session {
 	char qid[SMTP_ID_LEN + 1];
 	char sender[SMTP_ADDR_MAX + 1];
 	long long declared_size;
+	int outbound;                    /* an accepted recipient is outside */
 	int body_8bit;
 	char **rcpts;
 	size_t nrcpts, rcpt_cmds;
@@ -214,6 +215,9 @@ session_reply_nexthop(struct smtp_session *s, const struct smtp_reply *r)
 		if (r->fail == SMTP_CLIENT_CONNECT)
 			session_reply(s, 451, "4.4.1",
 			    "Error: next hop unavailable, try again later");
+		else if (r->fail == SMTP_CLIENT_TLS)
+			session_reply(s, 451, "4.7.5",
+			    "Error: next hop TLS could not be verified, try again later");
 		else
 			session_reply(s, 451, "4.4.2",
 			    "Error: next hop did not answer, try again later");
@@ -251,6 +255,7 @@ session_reset_txn(struct smtp_session *s)
 	s->qid[0] = '\0';
 	s->sender[0] = '\0';
 	s->declared_size = -1;
+	s->outbound = 0;
 	s->body_8bit = 0;
 	s->xf_set = 0;
 	s->xf_name[0] = s->xf_addr[0] = s->xf_port[0] = '\0';
@@ -308,6 +313,7 @@ session_nh_connect(struct smtp_session *s, int *fresh, struct smtp_reply *r)
 	o.data_timeout = c->nh_data_timeout;
 	o.use_xforward = c->nh_xforward;
 	o.tls = s->dc->tls_client;
+	o.tls_required = c->nh_tls_verify;
 	if ((s->nh = smtp_client_open(&o, r)) == NULL)
 		return -1;
 	*fresh = 1;
@@ -488,6 +494,7 @@ session_cmd_rcpt(struct smtp_session *s)
 	rq.sender = s->sender;
 	rq.recipient = s->cmd.addr;
 	rq.nrcpt = s->nrcpts;
+	rq.outbound = s->outbound;
 	rq.size = s->declared_size;
 	rq.login = session_login(s);
 	rq.dir = s->pdir;
@@ -518,6 +525,7 @@ session_cmd_rcpt(struct smtp_session *s)
 	}
 	s->rcpts = xreallocarray(s->rcpts, s->nrcpts + 1, sizeof(char *));
 	s->rcpts[s->nrcpts++] = xstrdup(s->cmd.addr);
+	s->outbound |= v.outside;
 	session_reply(s, 250, "2.1.5", "Ok");
 }
 
@@ -740,7 +748,7 @@ session_cmd_data(struct smtp_session *s)
 	unsigned long long size;
 	struct sign_check_result *sres = NULL;
 	struct message_range skip[SESSION_MAX_SKIP];
-	char hdr[1536], nhbuf[320], *signhdr, *allhdr = NULL;
+	char hdr[1536], nhbuf[320], text[200], num[32], *signhdr, *allhdr = NULL;
 	const char *verdict;
 	size_t hlen = 0, slen = 0;
 	int code, nskip = 0;
@@ -748,8 +756,9 @@ session_cmd_data(struct smtp_session *s)
 	/* RFC 2920: DATA ends a pipelined group. Anything already here was
 	 * sent before our reply — a smuggling attempt or a broken client. */
 	if (smtp_io_pending(&s->io) > 0) {
-		session_error(s, 554, "5.5.0",
-		    "Error: SMTP protocol synchronization (data sent before 354 reply)");
+		policy_reply_text(text, sizeof(text), c->policy_reply_pipelining,
+		    "data sent before 354 reply");
+		session_error(s, 554, "5.5.0", "%s", text);
 		log_warnx("%s: data before 354 from client=[%s]; disconnecting",
 		    s->qid[0] ? s->qid : s->sid, s->client_addr);
 		if (s->in_mail)
@@ -810,16 +819,19 @@ session_cmd_data(struct smtp_session *s)
 	rq.helo = session_effective_helo(s);
 	rq.sender = s->sender;
 	rq.nrcpt = s->nrcpts;
+	rq.outbound = s->outbound;
 	rq.size = (long long)size;
 	rq.login = session_login(s);
 	rq.dir = s->pdir;
 	verdict = "reject";
 	if (flags & SMTP_DATA_TOO_BIG) {
-		session_error(s, 552, "5.3.4", "Message size exceeds fixed limit of %lld bytes",
-		    c->smtpd_max_message_size);
+		snprintf(num, sizeof(num), "%lld", c->smtpd_max_message_size);
+		policy_reply_text(text, sizeof(text), c->policy_reply_message_too_large, num);
+		session_error(s, 552, "5.3.4", "%s", text);
 	} else if ((flags & (SMTP_DATA_BARE_LF | SMTP_DATA_BARE_CR)) && !lim.normalize_bare) {
-		session_error(s, 550, "5.5.2", "Message refused: bare <%s> in message text; "
-		    "lines must end with <CR><LF>", (flags & SMTP_DATA_BARE_LF) ? "LF" : "CR");
+		policy_reply_text(text, sizeof(text), c->policy_reply_bare_newline,
+		    (flags & SMTP_DATA_BARE_LF) ? "LF" : "CR");
+		session_error(s, 550, "5.5.2", "%s", text);
 	} else if (flags & SMTP_DATA_LINE_LONG) {
 		session_error(s, 550, "5.5.2", "Message refused: a text line is longer than "
 		    "%d bytes", c->smtpd_max_line_length);
@@ -936,8 +948,11 @@ session_cmd_starttls(struct smtp_session *s)
 		return;
 	}
 	if (smtp_io_pending(&s->io) > 0) {
-		session_error(s, 554, "5.5.0", "Error: SMTP protocol synchronization "
-		    "(commands sent after STARTTLS)");
+		char text[200];
+
+		policy_reply_text(text, sizeof(text), s->conf->policy_reply_pipelining,
+		    "commands sent after STARTTLS");
+		session_error(s, 554, "5.5.0", "%s", text);
 		log_warnx("%s: plaintext after STARTTLS from client=[%s]; disconnecting",
 		    s->sid, s->client_addr);
 		s->quit = 1;

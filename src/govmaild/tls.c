@@ -3,9 +3,12 @@
  * TLS 1.2 minimum, no renegotiation, no compression, the library's cipher
  * defaults; partial writes so smtp_io can retry non-blocking writes.
  */
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tls.h"
 
@@ -60,17 +63,48 @@ tls_server_ctx(const char *cert_file, const char *key_file, char *err, size_t er
 }
 
 struct ssl_ctx_st *
-tls_client_ctx(char *err, size_t errlen)
+tls_client_ctx(int verify, const char *ca_file, const char *name, char *err,
+    size_t errlen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	X509_VERIFY_PARAM *vp;
+	unsigned char bin[16];
 	char why[256];
+	int ok;
 
 	if (ctx == NULL) {
 		snprintf(err, errlen, "cannot create a TLS context: %s", tls_error(why, sizeof(why)));
 		return NULL;
 	}
 	tls_ctx_common(ctx);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	if (!verify) {
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+		return ctx;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (*ca_file != '\0')
+		ok = SSL_CTX_load_verify_locations(ctx, ca_file, NULL) == 1;
+	else
+		ok = SSL_CTX_set_default_verify_paths(ctx) == 1;
+	if (!ok) {
+		snprintf(err, errlen, "next_hop.tls_ca_file: cannot use \"%s\": %s", ca_file,
+		    tls_error(why, sizeof(why)));
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	/* Inherited by every session made from this context. */
+	vp = SSL_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (inet_pton(AF_INET, name, bin) == 1 || inet_pton(AF_INET6, name, bin) == 1)
+		ok = X509_VERIFY_PARAM_set1_ip_asc(vp, name) == 1;
+	else
+		ok = X509_VERIFY_PARAM_set1_host(vp, name, strlen(name)) == 1;
+	if (!ok) {
+		snprintf(err, errlen, "next_hop.tls_verify_name: cannot use \"%s\"", name);
+		ERR_clear_error();
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	return ctx;
 }
 

@@ -16,9 +16,13 @@ struct ssl_ctx_st;
 struct ssl_ctx_st *tls_server_ctx(const char *cert_file, const char *key_file,
     char *err, size_t errlen);
 
-/* A client context for opportunistic STARTTLS to the next hop (the peer
- * is not verified: it is our own MTA on a trusted link). */
-struct ssl_ctx_st *tls_client_ctx(char *err, size_t errlen);
+/* A client context for STARTTLS to the next hop. verify = 0: opportunistic,
+ * the peer is not checked (our own MTA on a trusted link). verify = 1: its
+ * chain must lead to a CA of ca_file ("" = the system's) and its
+ * certificate must name name (a host name, or an IP address). NULL with a
+ * message in err when the CA file cannot be used. */
+struct ssl_ctx_st *tls_client_ctx(int verify, const char *ca_file, const char *name,
+    char *err, size_t errlen);
 
 /* Take one more reference / drop one (NULL is fine). */
 void tls_ctx_ref(struct ssl_ctx_st *ctx);

@@ -148,6 +148,51 @@ conf_check_ascii_reply(const void *value, char *err, size_t errlen)
 	return 0;
 }
 
+/* govmaild: a reply template: as above, and '%' only in one "%s" (the
+ * rule's address, login, limit ... goes there). */
+static int
+conf_check_reply_template(const void *value, char *err, size_t errlen)
+{
+	const char *s = *(char *const *)value, *pc;
+	int n = 0;
+
+	if (conf_check_ascii_reply(value, err, errlen) != 0)
+		return -1;
+	for (pc = strchr(s, '%'); pc != NULL; pc = strchr(pc + 2, '%')) {
+		if (pc[1] != 's' || ++n > 1) {
+			snprintf(err, errlen, "only one %%s may be used, and no other %%");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* govmaild: "CODE SIZE RECIPIENTS" per agency, e.g. "snv 20M 50"
+ * (0 = that limit is not overridden). */
+static int
+conf_check_agency_limits(const void *value, char *err, size_t errlen)
+{
+	const struct conf_strlist *l = value;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		char code[65], size[32], rcpts[16], extra[2];
+		long long sz;
+		char *end;
+		long r;
+
+		if (sscanf(l->v[i], "%64s %31s %15s %1s", code, size, rcpts, extra) != 3 ||
+		    (sz = conf_parse_size(size)) < 0 || sz > 4294967296LL ||
+		    (r = strtol(rcpts, &end, 10)) < 0 || r > 10000 || *end != '\0' ||
+		    rcpts[0] < '0' || rcpts[0] > '9') {
+			snprintf(err, errlen, "\"%s\" is not \"AGENCY SIZE RECIPIENTS\" "
+			    "(e.g. \"snv 20M 50\", 0 = no override)", l->v[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* govmaild: "ADDRESS LOGIN" pairs (one space, no other blanks). */
 static int
 conf_check_delegations(const void *value, char *err, size_t errlen)
@@ -433,7 +478,13 @@ const struct conf_key conf_keys[] = {
 	{ "next_hop.xforward", CONF_BOOL, "true", 0, 1, OFF(nh_xforward), NULL,
 	  "pass the client's name, address and HELO with XFORWARD when offered" },
 	{ "next_hop.starttls", CONF_BOOL, "true", 0, 1, OFF(nh_starttls), NULL,
-	  "use STARTTLS when the next hop offers it (its certificate is not checked)" },
+	  "use STARTTLS when the next hop offers it (certificate checked only with tls_verify)" },
+	{ "next_hop.tls_verify", CONF_BOOL, "false", 0, 1, OFF(nh_tls_verify), NULL,
+	  "require STARTTLS and a verified next-hop certificate (else 451 4.7.5)" },
+	{ "next_hop.tls_ca_file", CONF_STR, "", 0, 0, OFF(nh_tls_ca_file), NULL,
+	  "PEM CA certificates for tls_verify (\"\" = the system's trusted CAs)" },
+	{ "next_hop.tls_verify_name", CONF_STR, "", 0, 0, OFF(nh_tls_verify_name), NULL,
+	  "name (or address) the certificate must match (\"\" = next_hop.host)" },
 
 	{ "policy.relay_domains", CONF_STRLIST, "haugiang.gov.vn", 0, 0,
 	  OFF(policy_relay_domains), conf_check_domains,
@@ -489,6 +540,52 @@ const struct conf_key conf_keys[] = {
 	  "Message refused: attachment type not allowed (tep dinh kem bi cam)", 0, 0,
 	  OFF(policy_reply_attachment_blocked), conf_check_ascii_reply,
 	  "reply text (ASCII) for 550 5.7.1, a blocked attachment; the file name follows" },
+	{ "policy.reply_sender_inactive", CONF_STR, "Sender address rejected: %s", 0, 0,
+	  OFF(policy_reply_sender_inactive), conf_check_reply_template,
+	  "reply (ASCII) for 550 5.7.1, suspended or disabled sender, after \"<sender>: \"; %s = why" },
+	{ "policy.reply_recipient_inactive", CONF_STR, "Recipient address rejected: %s", 0, 0,
+	  OFF(policy_reply_recipient_inactive), conf_check_reply_template,
+	  "reply (ASCII) for 550 5.1.1, suspended or disabled recipient, after \"<rcpt>: \"; %s = why" },
+	{ "policy.reply_sender_owner", CONF_STR,
+	  "Sender address rejected: not owned by user %s (khong duoc dung dia chi nguoi khac)",
+	  0, 0, OFF(policy_reply_sender_owner), conf_check_reply_template,
+	  "reply (ASCII) for 553 5.7.1, sender not the user's, after \"<sender>: \"; %s = login" },
+	{ "policy.reply_header_from", CONF_STR,
+	  "Message refused: header From: is not an address of user %s (khong duoc mao danh nguoi gui)",
+	  0, 0, OFF(policy_reply_header_from), conf_check_reply_template,
+	  "reply (ASCII) for 550 5.7.1, From: not the user's, after \"<from>: \"; %s = login" },
+	{ "policy.reply_message_too_large", CONF_STR,
+	  "Message size exceeds fixed limit of %s bytes", 0, 0,
+	  OFF(policy_reply_message_too_large), conf_check_reply_template,
+	  "reply (ASCII) for 552 5.3.4, message too large; %s = the limit in bytes" },
+	{ "policy.reply_too_many_recipients", CONF_STR,
+	  "Too many recipients (at most %s per message), send the rest later", 0, 0,
+	  OFF(policy_reply_too_many_recipients), conf_check_reply_template,
+	  "reply (ASCII) for 452 4.5.3, too many recipients; %s = the limit" },
+	{ "policy.reply_bare_newline", CONF_STR,
+	  "Message refused: bare <%s> in message text; lines must end with <CR><LF>", 0, 0,
+	  OFF(policy_reply_bare_newline), conf_check_reply_template,
+	  "reply (ASCII) for 550 5.5.2, bare CR or LF in DATA; %s = \"LF\" or \"CR\"" },
+	{ "policy.reply_pipelining", CONF_STR,
+	  "Error: SMTP protocol synchronization (%s)", 0, 0,
+	  OFF(policy_reply_pipelining), conf_check_reply_template,
+	  "reply (ASCII) for 554 5.5.0, input sent before our reply to DATA or STARTTLS; "
+	  "%s = what" },
+	{ "policy.outbound_max_size", CONF_SIZE, "0", 0, 4294967296LL,
+	  OFF(policy_outbound_max_size), NULL,
+	  "largest message with a recipient outside the governed domains (0 = smtpd's)" },
+	{ "policy.outbound_max_recipients", CONF_INT, "0", 0, 10000,
+	  OFF(policy_outbound_max_recipients), NULL,
+	  "recipients of a message with one outside the governed domains (0 = smtpd's)" },
+	{ "policy.internal_max_size", CONF_SIZE, "0", 0, 4294967296LL,
+	  OFF(policy_internal_max_size), NULL,
+	  "largest message to governed domains only (0 = smtpd's)" },
+	{ "policy.internal_max_recipients", CONF_INT, "0", 0, 10000,
+	  OFF(policy_internal_max_recipients), NULL,
+	  "recipients of a message to governed domains only (0 = smtpd's)" },
+	{ "policy.agency_limits", CONF_STRLIST, "", 0, 0, OFF(policy_agency_limits),
+	  conf_check_agency_limits,
+	  "\"AGENCY SIZE RECIPIENTS\": limits for senders of that agency instead of the above" },
 	{ "signature.internal", CONF_STR, "off", 0, 0, OFF(signature_internal),
 	  conf_check_requirement, "signed documents, governed sender to governed recipients: "
 	  "off, verify, require-signed or require-person-and-org" },

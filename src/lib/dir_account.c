@@ -249,8 +249,6 @@ dir_account_entry(const struct govmail_conf *c, const struct account_new *a,
 	struct dir_mods *m = dir_mods_new();
 	char sn[256], given[256], buf[32];
 	long long quota = a->quota >= 0 ? a->quota : c->acct_default_quota;
-	int ext = a->may_send_external >= 0 ? a->may_send_external :
-	    c->acct_default_may_send_external;
 
 	dir_account_name_words(display, sn, sizeof(sn), given, sizeof(given));
 	dir_mods_put(m, DIR_MOD_ADD, "objectClass", "inetOrgPerson");
@@ -263,7 +261,11 @@ dir_account_entry(const struct govmail_conf *c, const struct account_new *a,
 	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_GIVENNAME, given);
 	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_ACCOUNT_STATUS, DIR_STATUS_ACTIVE);
 	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_AGENCY, a->agency);
-	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_MAY_SEND_EXTERNAL, ext ? "TRUE" : "FALSE");
+	/* Only when asked: without it the account follows its agencies (the
+	 * nearest that sets it) and then accounts.may_send_external. */
+	if (a->may_send_external >= 0)
+		dir_mods_put(m, DIR_MOD_ADD, DIR_AT_MAY_SEND_EXTERNAL,
+		    a->may_send_external ? "TRUE" : "FALSE");
 	if (quota > 0) {
 		snprintf(buf, sizeof(buf), "%lld", quota);
 		dir_mods_put(m, DIR_MOD_ADD, DIR_AT_QUOTA, buf);

@@ -190,9 +190,9 @@ hdr_test "header From: own address with an encoded Vietnamese name: accepted" '^
 	'From: =?UTF-8?B?Tmd1eeG7hW4gVsSDbiBBbg==?= <annv@haugiang.gov.vn>'
 hdr_test "header From: own alias (any case): accepted" '^data: 250 2\.0\.0' 'From: Van Thu <VanThu.SNV@haugiang.gov.vn>'
 hdr_test "header From: another account (spoofing): 550 5.7.1" \
-	'^data: 550 5\.7\.1 Message refused: From: <binhtt@haugiang\.gov\.vn> is not an address of user annv@haugiang\.gov\.vn' \
+	'^data: 550 5\.7\.1 <binhtt@haugiang\.gov\.vn>: Message refused: header From: is not an address of user annv@haugiang\.gov\.vn \(khong duoc mao danh nguoi gui\)$' \
 	'From: Binh <binhtt@haugiang.gov.vn>'
-hdr_test "header From: a made-up director: 550 5.7.1" '^data: 550 5\.7\.1 Message refused: From: <giamdoc@haugiang\.gov\.vn>' \
+hdr_test "header From: a made-up director: 550 5.7.1" '^data: 550 5\.7\.1 <giamdoc@haugiang\.gov\.vn>: Message refused: header From:' \
 	'From: "Giam doc So" <giamdoc@haugiang.gov.vn>'
 hdr_test "header From: own address plus another in one field: 550 5.7.1" '^data: 550 5\.7\.1 .*binhtt' \
 	'From: annv@haugiang.gov.vn, binhtt@haugiang.gov.vn'

@@ -3,7 +3,8 @@
 # a sandbox slapd with accounts made by govmailctl: governed domains come
 # from LDAP; unknown and suspended senders (550 5.7.1); recipients that
 # must exist and be active (550 5.1.1), aliases accepted; no open relay;
-# internal-only accounts and agencies; the outside deny list; an
+# internal-only accounts and agencies (inherited up the parent chain, an
+# account's own setting first, cycles bounded); the outside deny list; an
 # authenticated client (XCLIENT LOGIN from the front MTA) sending only as
 # its own addresses or a delegation (553 5.7.1); LDAP stopped -> 451 4.3.0
 # for what is not cached, and back to normal when it returns.
@@ -26,6 +27,19 @@ check "chitt (internal-only account)" $G account add --name "Trần Thị Chi" -
 check "empv (in an internal-only agency)" $G account add --name "Phạm Văn Em" --agency stp
 check "agency stp marked internal-only" sh -c "printf 'dn: govmailAgencyCode=stp,ou=agencies,%s\nchangetype: modify\nreplace: govmailMaySendExternal\ngovmailMaySendExternal: FALSE\n' '$LDAP_BASE' | ldapmodify -x -H '$LDAP_URI' -D '$LDAP_ADMIN_DN' -y '$LDAP_ADMIN_PWFILE'"
 check "a shared mailbox" $G account add --name "Văn Thư Chung" --agency snv --address vanthu.chung@haugiang.gov.vn
+# internal-only inherited: an account's own govmailMaySendExternal decides,
+# else the nearest agency up the parent chain that sets it, else the
+# default. govmailctl writes the attribute only with --internal-only or
+# --external; without, the account inherits.
+check "empv (stp) has no setting of its own" sh -c \
+	"! ldapsearch -LLL -x -H '$LDAP_URI' -D '$LDAP_ADMIN_DN' -y '$LDAP_ADMIN_PWFILE' -b 'uid=empv,ou=accounts,$LDAP_BASE' govmailMaySendExternal | grep -q govmailMaySendExternal"
+check "giangvh in stp-u1 (under stp), without a setting of its own" \
+	$G account add --name 'Võ Hoàng Giang' --agency stp-u1
+check "hoalt in stp-u1 with an explicit TRUE" $G account add --name "Lê Thị Hoa" --agency stp-u1 --external-allowed
+check "agencies stp-u2 and stp-u3 made each other's parent (a cycle, by LDIF)" sh -c \
+	"printf 'dn: govmailAgencyCode=stp-u2,ou=agencies,%s\nchangetype: modify\nreplace: govmailParentAgency\ngovmailParentAgency: stp-u3\n\ndn: govmailAgencyCode=stp-u3,ou=agencies,%s\nchangetype: modify\nreplace: govmailParentAgency\ngovmailParentAgency: stp-u2\n' '$LDAP_BASE' '$LDAP_BASE' | ldapmodify -x -H '$LDAP_URI' -D '$LDAP_ADMIN_DN' -y '$LDAP_ADMIN_PWFILE'"
+check "khainv in stp-u2 (in the cycle), without a setting of its own" \
+	$G account add --name 'Ngô Văn Khải' --agency stp-u2
 
 # --- govmaild: relay listener, directory policy, XCLIENT from 127.0.0.1 ------------
 PORT=$(t_free_port)
@@ -119,6 +133,19 @@ expect_re "an account of an internal-only agency to outside: 550 5.7.1" "$out" \
 expect_re "outside deny list (subdomains too): 550 5.7.1" "$out" \
 	'^550 5\.7\.1 <x@mx\.blocked\.example>: Mail to mx\.blocked\.example is not allowed by policy
 250 2\.1\.5 Ok$'
+out=$(smtp "EHLO front.test" "$xc" "EHLO front.test" "MAIL FROM:<giangvh@haugiang.gov.vn>" \
+	"RCPT TO:<friend@gmail.com>" "RCPT TO:<annv@haugiang.gov.vn>" "RSET" \
+	"MAIL FROM:<hoalt@haugiang.gov.vn>" "RCPT TO:<friend@gmail.com>" "RSET" \
+	"MAIL FROM:<khainv@haugiang.gov.vn>" "RCPT TO:<friend@gmail.com>")
+expect_re "internal-only inherited from the parent agency (stp-u1 under stp): 550 5.7.1" "$out" \
+	'^550 5\.7\.1 <giangvh@haugiang\.gov\.vn>: this account may send only within the governed domains.*
+250 2\.1\.5 Ok$'
+expect_re "... an explicit TRUE on the account wins; a cycle of parents ends at the default" "$out" \
+	'^250 2\.1\.0 Ok
+250 2\.1\.5 Ok
+250 2\.0\.0 Ok
+250 2\.1\.0 Ok
+250 2\.1\.5 Ok$'
 
 # --- an authenticated client (XCLIENT LOGIN=) sends only as itself --------------------
 xl="XCLIENT ADDR=203.0.113.7 LOGIN=annv@haugiang.gov.vn"
@@ -127,7 +154,7 @@ out=$(smtp "EHLO front.test" "$xl" "EHLO front.test" "MAIL FROM:<binhtt@haugiang
 	"MAIL FROM:<vanthu.chung@haugiang.gov.vn>" "RCPT TO:<friend@gmail.com>" "RSET" \
 	"MAIL FROM:<annv@haugiang.gov.vn>" "RCPT TO:<friend@gmail.com>")
 expect_re "another account's address: 553 5.7.1" "$out" \
-	'^553 5\.7\.1 <binhtt@haugiang\.gov\.vn>: Sender address rejected: not owned by user annv@haugiang\.gov\.vn
+	'^553 5\.7\.1 <binhtt@haugiang\.gov\.vn>: Sender address rejected: not owned by user annv@haugiang\.gov\.vn \(khong duoc dung dia chi nguoi khac\)
 553 5\.7\.1 <boss@example\.org>: Sender address rejected: not owned by user'
 expect_re "own alias, then a delegated shared mailbox, then own address (to outside)" "$out" \
 	'^250 2\.1\.0 Ok

@@ -124,6 +124,41 @@ test_validator(void **state)
 	expect_error("ldap = { base_dn = \"\"; };\n", "ldap.base_dn: must not be empty");
 }
 
+/* govmaild's reply templates: one %s at most, no other %, printable ASCII;
+ * agency limits "AGENCY SIZE RECIPIENTS". */
+static void
+test_reply_template(void **state)
+{
+	char err[512];
+	const char *p = write_conf("ok.conf",
+	    "policy = {\n  reply_sender_owner = \"not yours, %s\";\n"
+	    "  reply_relay = \"100% no\";\n  reply_header_from = \"no placeholder\";\n"
+	    "  agency_limits = [\"snv 20M 50\", \"stp 0 10\"];\n};\n");
+	struct govmail_conf *c = conf_load(p, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(c);
+	assert_string_equal(c->policy_reply_sender_owner, "not yours, %s");
+	assert_int_equal((int)c->policy_agency_limits.n, 2);
+	conf_free(c);
+	expect_error("policy = {\n\n  reply_sender_owner = \"%s and %s\";\n};\n",
+	    "bad.conf:3: policy.reply_sender_owner: only one %s may be used");
+	expect_error("policy = {\n  reply_message_too_large = \"%d bytes\";\n};\n",
+	    "bad.conf:2: policy.reply_message_too_large: only one %s may be used");
+	expect_error("policy = {\n  reply_bare_newline = \"100%\";\n};\n",
+	    "bad.conf:2: policy.reply_bare_newline: only one %s");
+	expect_error("policy = {\n  reply_too_many_recipients = \"qu\xc3\xa1 %s\";\n};\n",
+	    "bad.conf:2: policy.reply_too_many_recipients: must be printable ASCII");
+	expect_error("policy = {\n  agency_limits = [\"snv 20X 50\"];\n};\n",
+	    "bad.conf:2: policy.agency_limits: \"snv 20X 50\" is not \"AGENCY SIZE RECIPIENTS\"");
+	expect_error("policy = { agency_limits = [\"snv 20M\"]; };\n",
+	    "bad.conf:1: policy.agency_limits:");
+	expect_error("policy = { agency_limits = [\"snv 20M -1\"]; };\n",
+	    "bad.conf:1: policy.agency_limits:");
+	expect_error("policy = { outbound_max_recipients = -1; };\n",
+	    "bad.conf:1: policy.outbound_max_recipients = -1 is out of range");
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -221,6 +256,7 @@ main(void)
 		cmocka_unit_test(test_wrong_type),
 		cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_validator),
+		cmocka_unit_test(test_reply_template),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_choose_path),
 		cmocka_unit_test(test_example_file_is_complete),

@@ -1,7 +1,8 @@
 /*
  * test_smtp_policy.c — govmaild's decision point: named verdicts for the
  * size and recipient limits and the no-open-relay rule, and network
- * matching (IPv4, IPv6, prefixes, IPv4-mapped addresses, XCLIENT form).
+ * matching (IPv4, IPv6, prefixes, IPv4-mapped addresses, XCLIENT form),
+ * the configurable reply texts, per-direction and per-agency limits.
  * policy.c is part of govmaild, so its source is compiled in here.
  */
 #include <setjmp.h>
@@ -183,6 +184,8 @@ fake_account(void *arg, const char *key, struct policy_account *a)
 		{ "binhtt@haugiang.gov.vn", "binhtt", "binhtt@haugiang.gov.vn", "suspended", 1 },
 		{ "chitt@cantho.gov.vn", "chitt", "chitt@cantho.gov.vn", "active", 0 },
 		{ "shared@haugiang.gov.vn", "shared", "shared@haugiang.gov.vn", "active", 1 },
+		{ "dungpv@haugiang.gov.vn", "dungpv", "dungpv@haugiang.gov.vn", "disabled", 1 },
+		{ "emlt@haugiang.gov.vn", "emlt", "emlt@haugiang.gov.vn", "active", 1 },
 	};
 	size_t i;
 
@@ -196,6 +199,9 @@ fake_account(void *arg, const char *key, struct policy_account *a)
 			snprintf(a->mail, sizeof(a->mail), "%s", accts[i].mail);
 			snprintf(a->status, sizeof(a->status), "%s", accts[i].status);
 			a->may_send_external = accts[i].ext;
+			/* emlt works for stp, everyone else for snv */
+			snprintf(a->agency, sizeof(a->agency), "%s",
+			    strcmp(accts[i].uid, "emlt") == 0 ? "stp" : "snv");
 			return POLICY_LOOKUP_YES;
 		}
 	}
@@ -365,7 +371,8 @@ test_dir_header_from(void **state)
 	assert_int_equal(v.code, 550);
 	assert_string_equal(v.enh, "5.7.1");
 	assert_string_equal(v.rule, "header-from");
-	assert_non_null(strstr(v.text, "<binhtt@haugiang.gov.vn> is not an address of user annv"));
+	assert_string_equal(v.text, "<binhtt@haugiang.gov.vn>: Message refused: header From: is "
+	    "not an address of user annv (khong duoc mao danh nguoi gui)");
 	v = ask_data(p, "annv", boss, 1, NULL);
 	assert_int_equal(v.action, POLICY_REJECT);
 	v = ask_data(p, "annv", own, 1, "the message has more than one From: header");
@@ -375,6 +382,195 @@ test_dir_header_from(void **state)
 	assert_int_equal(ask_data(p, NULL, boss, 1, NULL).action, POLICY_ACCEPT);
 	fake_down = 1;
 	assert_int_equal(ask_data(p, "annv", own, 1, NULL).action, POLICY_TEMPFAIL);
+	fake_down = 0;
+	policy_free(p);
+	conf_free(c);
+}
+
+/* Every configurable text, with its %s filled in, and the defaults. */
+static void
+test_reply_texts(void **state)
+{
+	static const char *const spoof[] = { "binhtt@haugiang.gov.vn" };
+	struct govmail_conf *c;
+	struct policy *p = make_dir(&c);
+	struct policy_request rq = { .stage = POLICY_RCPT, .client_addr = "10.0.0.1",
+		.sender = "", .recipient = "annv@haugiang.gov.vn", .size = -1,
+		.nrcpt = 100 };
+	struct policy_verdict v;
+	char err[256], buf[64];
+
+	(void)state;
+	fake_down = 0;
+	/* defaults */
+	v = ask(p, "10.0.0.1", NULL, "binhtt@haugiang.gov.vn", NULL);
+	assert_string_equal(v.text, "<binhtt@haugiang.gov.vn>: Sender address rejected: "
+	    "the account is suspended (tai khoan dang bi tam ngung)");
+	v = ask(p, "10.0.0.1", NULL, "x@example.org", "dungpv@haugiang.gov.vn");
+	assert_string_equal(v.text, "<dungpv@haugiang.gov.vn>: Recipient address rejected: "
+	    "the account is disabled (tai khoan da ngung su dung)");
+	v = ask(p, "10.0.0.1", "annv", "binhtt@haugiang.gov.vn", NULL);
+	assert_string_equal(v.text, "<binhtt@haugiang.gov.vn>: Sender address rejected: "
+	    "not owned by user annv (khong duoc dung dia chi nguoi khac)");
+	policy_check(p, &rq, &v);
+	assert_string_equal(v.text, "Too many recipients (at most 100 per message), "
+	    "send the rest later");
+	rq.stage = POLICY_MAIL;
+	rq.size = 30LL << 20;
+	policy_check(p, &rq, &v);
+	assert_string_equal(v.text, "Message size exceeds fixed limit of 26214400 bytes");
+	policy_free(p);
+	/* configured */
+	free(c->policy_reply_sender_inactive);
+	c->policy_reply_sender_inactive = strdup("Nguoi gui bi khoa");
+	free(c->policy_reply_recipient_inactive);
+	c->policy_reply_recipient_inactive = strdup("Nguoi nhan: %s!");
+	free(c->policy_reply_sender_owner);
+	c->policy_reply_sender_owner = strdup("khong phai cua %s");
+	free(c->policy_reply_header_from);
+	c->policy_reply_header_from = strdup("From: khong phai cua %s");
+	free(c->policy_reply_message_too_large);
+	c->policy_reply_message_too_large = strdup("Thu qua lon (toi da %s byte)");
+	free(c->policy_reply_too_many_recipients);
+	c->policy_reply_too_many_recipients = strdup("Qua nhieu nguoi nhan (%s)");
+	p = policy_new(c, err, sizeof(err));
+	assert_non_null(p);
+	v = ask(p, "10.0.0.1", NULL, "binhtt@haugiang.gov.vn", NULL);
+	assert_string_equal(v.text, "<binhtt@haugiang.gov.vn>: Nguoi gui bi khoa");
+	v = ask(p, "10.0.0.1", NULL, "x@example.org", "binhtt@haugiang.gov.vn");
+	assert_string_equal(v.text, "<binhtt@haugiang.gov.vn>: Nguoi nhan: the account is "
+	    "suspended (tai khoan dang bi tam ngung)!");
+	v = ask(p, "10.0.0.1", "annv", "binhtt@haugiang.gov.vn", NULL);
+	assert_int_equal(v.code, 553);
+	assert_string_equal(v.text, "<binhtt@haugiang.gov.vn>: khong phai cua annv");
+	v = ask_data(p, "annv", spoof, 1, NULL);
+	assert_string_equal(v.text, "<binhtt@haugiang.gov.vn>: From: khong phai cua annv");
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.code, 552);
+	assert_string_equal(v.text, "Thu qua lon (toi da 26214400 byte)");
+	rq.stage = POLICY_RCPT;
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.code, 452);
+	assert_string_equal(v.text, "Qua nhieu nguoi nhan (100)");
+	/* the expansion itself */
+	policy_reply_text(buf, sizeof(buf), "a %s b", "X");
+	assert_string_equal(buf, "a X b");
+	policy_reply_text(buf, sizeof(buf), "no arg", "X");
+	assert_string_equal(buf, "no arg");
+	policy_reply_text(buf, 6, "%s tail", "long argument");
+	assert_string_equal(buf, "long ");
+	policy_free(p);
+	conf_free(c);
+}
+
+/* Per-direction and per-agency limits, below smtpd's. */
+static void
+test_direction_limits(void **state)
+{
+	static const char *const al[] = { "stp 5M 0", "snv 0 1" };
+	struct govmail_conf *c;
+	struct policy *p;
+	struct policy_request rq = { .stage = POLICY_RCPT, .client_addr = "10.0.0.1",
+		.sender = "someone@example.org", .size = -1, .dir = &fake_dir };
+	struct policy_verdict v;
+	char err[256];
+
+	(void)state;
+	fake_down = 0;
+	p = make_dir(&c);
+	policy_free(p);
+	c->policy_internal_max_recipients = 3;
+	c->policy_outbound_max_recipients = 2;
+	c->policy_internal_max_size = 2 << 20;
+	c->policy_outbound_max_size = 1 << 20;
+	p = policy_new(c, err, sizeof(err));
+	assert_non_null(p);
+	/* internal: three recipients */
+	rq.recipient = "annv@haugiang.gov.vn";
+	rq.nrcpt = 2;
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	assert_int_equal(v.outside, 0);
+	rq.nrcpt = 3;
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.code, 452);
+	assert_string_equal(v.enh, "4.5.3");
+	assert_string_equal(v.rule, "internal-recipients");
+	/* an outside recipient makes the message outbound: two at most */
+	rq.recipient = "a@gmail.com";
+	rq.nrcpt = 1;
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	assert_int_equal(v.outside, 1);
+	rq.nrcpt = 2;
+	policy_check(p, &rq, &v);
+	assert_string_equal(v.rule, "outbound-recipients");
+	assert_string_equal(v.text, "Too many recipients (at most 2 per message), "
+	    "send the rest later");
+	rq.recipient = "annv@haugiang.gov.vn";
+	rq.outbound = 1;
+	policy_check(p, &rq, &v);
+	assert_string_equal(v.rule, "outbound-recipients");
+	/* sizes: at MAIL only beyond both, at RCPT the recipient's, at DATA the message's */
+	rq.stage = POLICY_MAIL;
+	rq.nrcpt = 0;
+	rq.outbound = 0;
+	rq.size = (2 << 20) + 1;
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.code, 552);
+	assert_string_equal(v.enh, "5.3.4");
+	assert_string_equal(v.rule, "policy-size");
+	rq.size = (1 << 20) + 1;
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	rq.stage = POLICY_RCPT;
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.action, POLICY_ACCEPT);      /* internal: fits */
+	rq.recipient = "a@gmail.com";
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.code, 552);
+	assert_string_equal(v.rule, "outbound-size");
+	assert_string_equal(v.text, "Message size exceeds fixed limit of 1048576 bytes");
+	rq.stage = POLICY_DATA;
+	rq.nrcpt = 1;
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	rq.outbound = 1;
+	policy_check(p, &rq, &v);
+	assert_string_equal(v.rule, "outbound-size");
+	policy_free(p);
+	/* agency overrides, each limit on its own; other senders unchanged */
+	set_list(&c->policy_agency_limits, al, 2);
+	p = policy_new(c, err, sizeof(err));
+	assert_non_null(p);
+	rq.sender = "emlt@haugiang.gov.vn";            /* stp: 5M, recipients as direction */
+	rq.size = 4 << 20;
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	rq.size = (5 << 20) + 1;
+	policy_check(p, &rq, &v);
+	assert_string_equal(v.rule, "agency-size");
+	rq.stage = POLICY_MAIL;
+	policy_check(p, &rq, &v);
+	assert_string_equal(v.rule, "agency-size");
+	rq.stage = POLICY_RCPT;
+	rq.size = -1;
+	rq.nrcpt = 2;
+	policy_check(p, &rq, &v);
+	assert_string_equal(v.rule, "outbound-recipients");
+	rq.sender = "annv@haugiang.gov.vn";            /* snv: one recipient */
+	rq.recipient = "annv@haugiang.gov.vn";
+	rq.outbound = 0;
+	rq.nrcpt = 1;
+	policy_check(p, &rq, &v);
+	assert_string_equal(v.rule, "agency-recipients");
+	rq.nrcpt = 0;
+	rq.size = (2 << 20) + 1;
+	policy_check(p, &rq, &v);
+	assert_string_equal(v.rule, "internal-size");
+	fake_down = 1;
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.action, POLICY_TEMPFAIL);
 	fake_down = 0;
 	policy_free(p);
 	conf_free(c);
@@ -391,6 +587,8 @@ main(void)
 		cmocka_unit_test(test_dir_sender),
 		cmocka_unit_test(test_dir_recipient),
 		cmocka_unit_test(test_dir_header_from),
+		cmocka_unit_test(test_reply_texts),
+		cmocka_unit_test(test_direction_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
