@@ -48,7 +48,7 @@ PROGS += bin/govmaild
 ASAN_PROGS += $(ASAN)/bin/govmaild
 endif
 
-.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay
+.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay bench-sign
 all: $(PROGS)
 
 deps:
@@ -122,7 +122,14 @@ bench-provision: deps
 bench-relay: deps
 	@$(MAKE) --no-print-directory bin/govmailctl bin/govmaild
 	@scripts/bench-relay
-bench: bench-provision bench-relay
+# The floor of bench-sign: only OpenSSL's CMS_verify on the same samples.
+$(BUILD)/bench/sign_floor: tests/bench/sign_floor.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lcrypto
+bench-sign: deps
+	@$(MAKE) --no-print-directory bin/govmaild $(BUILD)/bench/sign_floor
+	@scripts/bench-sign
+bench: bench-provision bench-relay bench-sign
 
 check: deps
 	@$(MAKE) --no-print-directory all asan

@@ -679,11 +679,16 @@ session_sign_check(struct smtp_session *s, struct sign_check_result **res,
 	struct sign_check_result *r = xmalloc(sizeof(*r));
 	const char *direction;
 	char file[300], signer[260], org[200], reason[260];
+	struct timespec t0, t1;
+	enum sign_rule_status st;
 	size_t i;
 
 	*res = NULL;
-	switch (sign_rule_run(s->dc, s->sender, s->rcpts, s->nrcpts, s->pdir, s->spool,
-	    r, &direction)) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	st = sign_rule_run(s->dc, s->sender, s->rcpts, s->nrcpts, s->pdir, s->spool, r,
+	    &direction);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	switch (st) {
 	case SIGN_RULE_OFF:
 		free(r);
 		return 0;
@@ -709,6 +714,9 @@ session_sign_check(struct smtp_session *s, struct sign_check_result **res,
 		v->rule = "spool";
 		return -1;
 	}
+	log_info("%s: signature session=%s direction=%s requirement=%s documents=%zu "
+	    "check_us=%lld", s->qid, s->sid, direction, sign_requirement_name(r->req), r->ndocs,
+	    (long long)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
 	if (r->problem[0] != '\0')
 		log_info("%s: signature session=%s direction=%s requirement=%s problem=\"%s\"",
 		    s->qid, s->sid, direction, sign_requirement_name(r->req),
