@@ -217,6 +217,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "govmaild: %s\n", err);
 		return EX_CONFIG;
 	}
+	/* Installed at once: the snapshot stays reachable if start-up fails. */
+	daemon_conf_install(dc);
+	dc = daemon_conf_acquire();
 	log_init("govmaild", foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG, verbose);
 	/* Many threads, little memory each: few malloc arenas. */
 	mallopt(M_ARENA_MAX, 4);
@@ -243,8 +246,6 @@ main(int argc, char **argv)
 	if (spool_check_dir(dc->conf->smtpd_spool_dir) != 0)
 		fatal(EX_CANTCREAT, "smtpd.spool_dir %s is not writable",
 		    dc->conf->smtpd_spool_dir);
-	daemon_conf_install(dc);
-	dc = daemon_conf_acquire();
 	log_info("started pid=%ld listen=%s next_hop=%s:%d user=%s max_sessions=%d",
 	    (long)getpid(), dc->conf->smtpd_relay_listen.v[0], dc->conf->nh_host,
 	    dc->conf->nh_port, dc->conf->smtpd_user[0] ? dc->conf->smtpd_user : "(unchanged)",

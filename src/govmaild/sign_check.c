@@ -8,6 +8,7 @@
  * S/MIME content is parsed in turn (its copy kept until the end, since
  * the leaves point into it); nesting is bounded by max_depth.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,29 +129,34 @@ sign_encoding(const struct mailmime *m)
 	    mailmime_transfer_encoding_get(m->mm_mime_fields) : MAILMIME_MECHANISM_8BIT;
 }
 
+static signed char sign_b64_dec[256];
+static pthread_once_t sign_b64_once = PTHREAD_ONCE_INIT;
+
+static void
+sign_b64_init(void)
+{
+	const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	int k;
+
+	memset(sign_b64_dec, -1, sizeof(sign_b64_dec));
+	for (k = 0; k < 64; k++)
+		sign_b64_dec[(unsigned char)a[k]] = (signed char)k;
+}
+
 /* Base64 (RFC 2045: characters outside the alphabet are skipped) into a
  * new buffer; *outlen bytes. libetpan's decoder grows its output a piece
  * at a time, several times slower on a 10 MB document. */
 static char *
 sign_base64(const char *in, size_t len, size_t *outlen)
 {
-	static signed char dec[256];
-	static int ready;
 	unsigned char *out = xmalloc(len / 4 * 3 + 3);
 	unsigned int acc = 0;
 	size_t i, o = 0;
-	int bits = 0, k;
+	int bits = 0;
 
-	if (!ready) {   /* idempotent: threads racing here write the same values */
-		const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-		memset(dec, -1, sizeof(dec));
-		for (k = 0; k < 64; k++)
-			dec[(unsigned char)a[k]] = (signed char)k;
-		ready = 1;
-	}
+	pthread_once(&sign_b64_once, sign_b64_init);
 	for (i = 0; i < len; i++) {
-		int v = dec[(unsigned char)in[i]];
+		int v = sign_b64_dec[(unsigned char)in[i]];
 
 		if (v < 0) {
 			if (in[i] == '=')

@@ -164,7 +164,8 @@ sign_build_store(struct sign_trust *t)
 		if (sign_add_crls(store, t->crl[i].path, why, sizeof(why)) != 0)
 			snprintf(t->crl_problem, sizeof(t->crl_problem), "%s", why);
 	}
-	if (t->crl_check)
+	/* crl_unreadable = warn: check without revocation while a file is bad */
+	if (t->crl_check && !(t->crl_problem[0] != '\0' && t->unreadable == 2))
 		X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
 	return store;
 }

@@ -289,9 +289,10 @@ conf_check_word(const char *s, const char *const *words, char *err, size_t errle
 	for (i = 0; words[i] != NULL; i++)
 		if (strcmp(s, words[i]) == 0)
 			return 0;
-	snprintf(err, errlen, "must be %s or %s", words[0], words[1]);
 	if (words[2] != NULL)
 		snprintf(err, errlen, "must be %s, %s or %s", words[0], words[1], words[2]);
+	else
+		snprintf(err, errlen, "must be %s or %s", words[0], words[1]);
 	return -1;
 }
 
