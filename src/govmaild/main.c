@@ -172,6 +172,14 @@ check_config(const char *path)
 		    path, dc->conf->smtpd_spool_dir);
 		rc = EX_CONFIG;
 	}
+	if (dc->sign != NULL) {
+		char crl[300];
+
+		sign_trust_crl_state(dc->sign, crl, sizeof(crl));
+		if (crl[0] != '\0')
+			fprintf(stderr, "govmaild: %s: signature.crl_files: %s (signature checks "
+			    "will follow signature.crl_unreadable)\n", path, crl);
+	}
 	if (rc == 0)
 		printf("govmaild: configuration file %s is valid\n", path);
 	daemon_conf_release(dc);
