@@ -15,16 +15,25 @@
 #include "spool.h"
 #include "xmalloc.h"
 
-/* The value of "CODE=VALUE" entries of l for agency, or NULL. */
+/* The value of a "CODE=VALUE" entry if CODE is agency, or NULL. */
+static const char *
+sign_rule_agency_entry(const char *entry, const char *agency)
+{
+	size_t n = strlen(agency);
+
+	return strncasecmp(entry, agency, n) == 0 && entry[n] == '=' ? entry + n + 1 : NULL;
+}
+
+/* The value of the first "CODE=VALUE" entry of l for agency, or NULL. */
 static const char *
 sign_rule_agency_value(const struct conf_strlist *l, const char *agency)
 {
-	size_t i, n = strlen(agency);
+	const char *v = NULL;
+	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		if (strncasecmp(l->v[i], agency, n) == 0 && l->v[i][n] == '=')
-			return l->v[i] + n + 1;
-	return NULL;
+	for (i = 0; i < l->n && v == NULL; i++)
+		v = sign_rule_agency_entry(l->v[i], agency);
+	return v;
 }
 
 enum sign_rule_status
@@ -93,13 +102,10 @@ sign_rule_run(const struct daemon_conf *dc, const char *sender, char *const *rcp
 	if (who.agency[0] != '\0') {
 		id.agency = who.agency;
 		orgs = xcalloc(c->signature_agency_org_names.n + 1, sizeof(char *));
-		for (i = 0; i < c->signature_agency_org_names.n; i++) {
-			const char *e = c->signature_agency_org_names.v[i];
-			size_t n = strlen(who.agency);
-
-			if (strncasecmp(e, who.agency, n) == 0 && e[n] == '=')
-				orgs[norgs++] = e + n + 1;
-		}
+		for (i = 0; i < c->signature_agency_org_names.n; i++)
+			if ((v = sign_rule_agency_entry(c->signature_agency_org_names.v[i],
+			    who.agency)) != NULL)
+				orgs[norgs++] = v;
 		id.org_names = orgs;
 		id.norg_names = norgs;
 	}
