@@ -3,18 +3,17 @@
  * mime_check.h). libetpan parses the structure; what it would silently
  * guess at is checked here first or beside it: a boundary parameter given
  * twice, a multipart without boundary or whose closing delimiter never
- * comes, too many parts (checked on the raw text before parsing, which
- * also bounds libetpan's recursion) and too deep a nesting.
+ * comes, too many parts (mime_tree.c counts them on the raw text before
+ * parsing) and too deep a nesting.
  */
 #include <libetpan/libetpan.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "mime_check.h"
-#include "spool.h"
+#include "mime_tree.h"
 #include "xmalloc.h"
 
 /* RFC 2231 sections of one parameter kept at most. */
@@ -357,13 +356,19 @@ struct mime_check_walk {
 static int
 mime_check_closed(const struct mime_check_walk *w, const char *boundary)
 {
-	size_t bl = strlen(boundary), i;
+	size_t bl = strlen(boundary), i = 0;
+	const char *p;
 
-	for (i = 0; i + bl + 4 <= w->len; i++) {
+	/* memmem for the boundary itself, then what must surround it */
+	while (i + bl + 4 <= w->len &&
+	    (p = memmem(w->buf + i + 2, w->len - i - 2, boundary, bl)) != NULL) {
+		i = (size_t)(p - w->buf) - 2;
+		if (i + bl + 4 > w->len)
+			break;
 		if ((i == 0 || w->buf[i - 1] == '\n') && w->buf[i] == '-' && w->buf[i + 1] == '-' &&
-		    memcmp(w->buf + i + 2, boundary, bl) == 0 &&
 		    w->buf[i + 2 + bl] == '-' && w->buf[i + 3 + bl] == '-')
 			return 1;
+		i++;
 	}
 	return 0;
 }
@@ -512,22 +517,6 @@ mime_check_part(struct mime_check_walk *w, struct mailmime *m, int depth)
 		break;
 	}
 	return 0;
-}
-
-/* Occurrences of "boundary" and "rfc822" (any case) in buf: an upper
- * bound of the multiparts and attached messages libetpan may find,
- * counted before it recurses into them. */
-static size_t
-mime_check_count_boundaries(const char *buf, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i + 6 <= len; i++)
-		if (((buf[i] == 'b' || buf[i] == 'B') && i + 8 <= len &&
-		    strncasecmp(buf + i, "boundary", 8) == 0) ||
-		    ((buf[i] == 'r' || buf[i] == 'R') && strncasecmp(buf + i, "rfc822", 6) == 0))
-			n++;
-	return n;
 }
 
 /* Longest unfolded field and most parameters the raw scan looks at. */
@@ -687,31 +676,38 @@ mime_check_raw(const char *buf, size_t len, const struct mime_check_limits *lim,
 }
 
 void
-mime_check_buffer(const char *buf, size_t len, const struct mime_check_limits *lim,
+mime_check_tree(const struct mime_tree *t, const struct mime_check_limits *lim,
     struct mime_check_result *res)
 {
 	struct mime_check_walk w;
-	struct mailmime *m = NULL;
-	size_t idx = 0;
 
 	memset(res, 0, sizeof(*res));
-	if (mime_check_count_boundaries(buf, len) > (size_t)lim->max_parts) {
-		mime_check_set(res, MIME_CHECK_MALFORMED, "too many MIME parts", NULL, NULL);
+	if (t->len > lim->max_size) {
+		mime_check_set(res, MIME_CHECK_MALFORMED, "message too large to check", NULL, NULL);
 		return;
 	}
-	if (mailmime_parse(buf, len, &idx, &m) != MAILIMF_NO_ERROR || m == NULL) {
-		mime_check_set(res, MIME_CHECK_MALFORMED, "MIME structure cannot be parsed",
-		    NULL, NULL);
+	if (t->status != MIME_TREE_OK) {
+		mime_check_set(res, MIME_CHECK_MALFORMED, mime_tree_problem(t->status), NULL, NULL);
 		return;
 	}
 	memset(&w, 0, sizeof(w));
-	w.buf = buf;
-	w.len = len;
+	w.buf = t->buf;
+	w.len = t->len;
 	w.lim = lim;
 	w.res = res;
-	if (!mime_check_part(&w, m, 0))
-		(void)mime_check_raw(buf, len, lim, res);
-	mailmime_free(m);
+	if (!mime_check_part(&w, t->root, 0))
+		(void)mime_check_raw(t->buf, t->len, lim, res);
+}
+
+void
+mime_check_buffer(const char *buf, size_t len, const struct mime_check_limits *lim,
+    struct mime_check_result *res)
+{
+	struct mime_tree t;
+
+	mime_tree_parse(&t, buf, len, lim->max_parts);
+	mime_check_tree(&t, lim, res);
+	mime_tree_free(&t);
 }
 
 void
@@ -736,77 +732,4 @@ mime_check_part_filename(struct mailmime *m)
 	free(names);
 	free(values);
 	return name;
-}
-
-struct mime_check_big_stack {
-	void (*fn)(void *);
-	void *arg;
-};
-
-static void *
-mime_check_big_stack_thread(void *arg)
-{
-	struct mime_check_big_stack *j = arg;
-
-	j->fn(j->arg);
-	return NULL;
-}
-
-int
-mime_check_on_big_stack(void (*fn)(void *), void *arg, int max_parts)
-{
-	struct mime_check_big_stack j = { fn, arg };
-	pthread_attr_t attr;
-	pthread_t t;
-	int rc;
-
-	if (pthread_attr_init(&attr) != 0)
-		return -1;
-	rc = pthread_attr_setstacksize(&attr, (size_t)512 * 1024 +
-	    (size_t)(max_parts > 0 ? max_parts : 1) * 4096);
-	if (rc == 0)
-		rc = pthread_create(&t, &attr, mime_check_big_stack_thread, &j);
-	pthread_attr_destroy(&attr);
-	if (rc != 0)
-		return -1;
-	return pthread_join(t, NULL) == 0 ? 0 : -1;
-}
-
-struct mime_check_job {
-	const char *buf;
-	size_t len;
-	const struct mime_check_limits *lim;
-	struct mime_check_result *res;
-};
-
-static void
-mime_check_job_run(void *arg)
-{
-	struct mime_check_job *j = arg;
-
-	mime_check_buffer(j->buf, j->len, j->lim, j->res);
-}
-
-int
-mime_check_message(struct spool *sp, const struct mime_check_limits *lim,
-    struct mime_check_result *res)
-{
-	const char *buf;
-	size_t len;
-	int rc;
-
-	memset(res, 0, sizeof(*res));
-	if (spool_size(sp) > lim->max_size) {
-		mime_check_set(res, MIME_CHECK_MALFORMED, "message too large to check", NULL, NULL);
-		return 0;
-	}
-	if ((buf = spool_map(sp, &len)) == NULL)
-		return -1;
-	{
-		struct mime_check_job j = { buf, len, lim, res };
-
-		rc = mime_check_on_big_stack(mime_check_job_run, &j, lim->max_parts);
-	}
-	spool_unmap(sp, buf, len);
-	return rc;
 }

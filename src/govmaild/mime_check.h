@@ -13,7 +13,6 @@
 
 #include <stddef.h>
 
-struct spool;
 
 struct mime_check_limits {
 	int max_depth;                    /* nested multiparts/messages */
@@ -35,11 +34,13 @@ struct mime_check_result {
 	char ascii[80];        /* BLOCKED: filename for a reply (mime_check_ascii) */
 };
 
-/* Check the message in sp. 0 (see res->status), or -1 if unreadable. */
-int mime_check_message(struct spool *sp, const struct mime_check_limits *lim,
+/* Check a parsed message (mime_tree.h); the walk is bounded by
+ * lim->max_depth, so it runs on the caller's stack. */
+struct mime_tree;
+void mime_check_tree(const struct mime_tree *t, const struct mime_check_limits *lim,
     struct mime_check_result *res);
 
-/* The same on a buffer (unit tests, fuzzing). */
+/* The same on a buffer, parsed here (unit tests, fuzzing). */
 void mime_check_buffer(const char *buf, size_t len, const struct mime_check_limits *lim,
     struct mime_check_result *res);
 
@@ -64,11 +65,6 @@ const char *mime_check_ext_blocked(const char *filename, char *const *list, size
 struct mailmime;
 void mime_check_part_type(const struct mailmime *m, char *buf, size_t len);
 char *mime_check_part_filename(struct mailmime *m);
-
-/* Run fn(arg) on a thread with a stack big enough for libetpan to parse
- * up to max_parts nested parts (session threads have small stacks).
- * 0, or -1 if no thread could be made. */
-int mime_check_on_big_stack(void (*fn)(void *), void *arg, int max_parts);
 
 /* filename made ASCII-safe for a reply: Vietnamese letters lose their
  * diacritics, other non-ASCII and control characters become '?'. */

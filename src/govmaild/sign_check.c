@@ -17,6 +17,7 @@
 #include <libetpan/libetpan.h>
 
 #include "mime_check.h"
+#include "mime_tree.h"
 #include "sign_check.h"
 #include "sign_pdf.h"
 #include "sign_verify.h"
@@ -283,9 +284,9 @@ sign_walk_signed(struct sign_walk *w, struct mailmime *m, int depth, int env)
 static void
 sign_walk_opaque(struct sign_walk *w, struct mailmime *m, int depth, int env)
 {
-	struct mailmime *inner = NULL;
+	struct mime_tree inner;
 	unsigned char *content = NULL;
-	size_t clen = 0, derlen = 0, idx = 0;
+	size_t clen = 0, derlen = 0;
 	char *der = NULL;
 	int copied = 0, e;
 
@@ -305,14 +306,15 @@ sign_walk_opaque(struct sign_walk *w, struct mailmime *m, int depth, int env)
 	if (content == NULL)
 		return;
 	w->opaque[w->nopaque++] = content;
-	if (mailmime_parse((const char *)content, clen, &idx, &inner) != MAILIMF_NO_ERROR ||
-	    inner == NULL) {
-		snprintf(w->res->problem, sizeof(w->res->problem),
-		    "S/MIME content is not a MIME entity");
+	mime_tree_parse(&inner, (const char *)content, clen, w->lim->max_parts);
+	w->res->thread_cpu_us += inner.parse_cpu_us;
+	if (inner.status != MIME_TREE_OK) {
+		snprintf(w->res->problem, sizeof(w->res->problem), "S/MIME content: %s",
+		    mime_tree_problem(inner.status));
 		return;
 	}
-	sign_walk_part(w, inner, depth + 1, e);
-	mailmime_free(inner);
+	sign_walk_part(w, inner.root, depth + 1, e);
+	mime_tree_free(&inner);
 }
 
 /* A leaf: remember it if it is a document or a .p7s. */
@@ -657,36 +659,13 @@ sign_pair(struct sign_walk *w, size_t p7s, struct sign_signer *out, size_t *nout
 	return -1;
 }
 
-struct sign_job {
-	struct sign_walk *w;
-	const char *buf;
-	size_t len;
-};
-
-static void
-sign_job_parse(void *arg)
-{
-	struct sign_job *j = arg;
-	struct mailmime *m = NULL;
-	size_t idx = 0;
-
-	if (mailmime_parse(j->buf, j->len, &idx, &m) != MAILIMF_NO_ERROR || m == NULL) {
-		snprintf(j->w->res->problem, sizeof(j->w->res->problem),
-		    "MIME structure cannot be parsed");
-		return;
-	}
-	sign_walk_part(j->w, m, 0, -1);
-	mailmime_free(m);
-}
-
 void
-sign_check_buffer(struct sign_trust *t, const char *buf, size_t len,
+sign_check_tree(struct sign_trust *t, const struct mime_tree *tree,
     const struct sign_check_limits *lim, enum sign_requirement req,
     const struct sign_identity *id, struct sign_check_result *res)
 {
 	struct sign_walk *w = xcalloc(1, sizeof(*w));
 	struct sign_doc_sigs *ds = xmalloc(sizeof(*ds));
-	struct sign_job job = { w, buf, len };
 	struct sign_p7s {
 		int doc;
 		struct sign_signer s[SIGN_ENV_SIGNERS];
@@ -701,8 +680,10 @@ sign_check_buffer(struct sign_trust *t, const char *buf, size_t len,
 	w->trust = t;
 	w->lim = lim;
 	w->res = res;
-	if (mime_check_on_big_stack(sign_job_parse, &job, lim->max_parts) != 0)
-		snprintf(res->problem, sizeof(res->problem), "cannot start the check");
+	if (tree->status != MIME_TREE_OK)
+		snprintf(res->problem, sizeof(res->problem), "%s", mime_tree_problem(tree->status));
+	else
+		sign_walk_part(w, tree->root, 0, -1);
 	/* Each .p7s to the document it signs, with its verdict over it. */
 	pairs = xcalloc(w->nleaves + 1, sizeof(*pairs));
 	for (i = 0; i < w->nleaves; i++)
@@ -772,6 +753,18 @@ sign_check_buffer(struct sign_trust *t, const char *buf, size_t len,
 	free(pairs);
 	free(ds);
 	free(w);
+}
+
+void
+sign_check_buffer(struct sign_trust *t, const char *buf, size_t len,
+    const struct sign_check_limits *lim, enum sign_requirement req,
+    const struct sign_identity *id, struct sign_check_result *res)
+{
+	struct mime_tree tree;
+
+	mime_tree_parse(&tree, buf, len, lim->max_parts);
+	sign_check_tree(t, &tree, lim, req, id, res);
+	mime_tree_free(&tree);
 }
 
 /* Text safe inside a quoted header parameter. */

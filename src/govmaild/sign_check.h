@@ -77,11 +77,20 @@ struct sign_check_result {
 	int tempfail;              /* some document could not be checked (our side) */
 	char problem[160];         /* the message itself cannot be checked */
 	enum sign_requirement req; /* what was applied */
+	long long thread_cpu_us;   /* CPU used on other threads (parsing S/MIME content) */
 };
 
-/* Check the message buf (len bytes) against req for the sender id. The
- * result is always filled; problem is set when the structure could not
- * be walked (then failed is 0 for a requirement other than verify). */
+/* Check a parsed message (mime_tree.h, the parse the attachment rule
+ * made) against req for the sender id. The result is always filled;
+ * problem is set when the structure could not be walked (then failed is
+ * 0 for a requirement other than verify). The walk is bounded by
+ * lim->max_depth and runs on the caller's stack. */
+struct mime_tree;
+void sign_check_tree(struct sign_trust *t, const struct mime_tree *tree,
+    const struct sign_check_limits *lim, enum sign_requirement req,
+    const struct sign_identity *id, struct sign_check_result *res);
+
+/* The same on the message buf (len bytes), parsed here (govmaild -s). */
 void sign_check_buffer(struct sign_trust *t, const char *buf, size_t len,
     const struct sign_check_limits *lim, enum sign_requirement req,
     const struct sign_identity *id, struct sign_check_result *res);

@@ -12,7 +12,6 @@
 #include "policy.h"
 #include "sign_check.h"
 #include "sign_rule.h"
-#include "spool.h"
 #include "xmalloc.h"
 
 /* The value of a "CODE=VALUE" entry if CODE is agency, or NULL. */
@@ -38,7 +37,7 @@ sign_rule_agency_value(const struct conf_strlist *l, const char *agency)
 
 enum sign_rule_status
 sign_rule_run(const struct daemon_conf *dc, const char *sender, char *const *rcpts,
-    size_t nrcpts, const struct policy_directory *pdir, struct spool *sp,
+    size_t nrcpts, const struct policy_directory *pdir, const struct mime_tree *tree,
     struct sign_check_result *res, const char **direction)
 {
 	const struct govmail_conf *c = dc->conf;
@@ -47,8 +46,7 @@ sign_rule_run(const struct daemon_conf *dc, const char *sender, char *const *rcp
 	struct sign_check_limits lim;
 	const char *req_name, *v, **orgs = NULL;
 	const char *addr1[1] = { sender };
-	const char *buf;
-	size_t i, len, norgs = 0;
+	size_t i, norgs = 0;
 	int g, req;
 
 	*direction = "inbound";
@@ -116,13 +114,7 @@ sign_rule_run(const struct daemon_conf *dc, const char *sender, char *const *rcp
 	lim.max_signature_size = (size_t)c->signature_max_signature_size;
 	lim.max_depth = c->policy_max_mime_depth;
 	lim.max_parts = c->policy_max_mime_parts;
-	if ((buf = spool_map(sp, &len)) == NULL) {
-		free(orgs);
-		lookup_signer_clear(&who);
-		return SIGN_RULE_SPOOL_ERROR;
-	}
-	sign_check_buffer(dc->sign, buf, len, &lim, (enum sign_requirement)req, &id, res);
-	spool_unmap(sp, buf, len);
+	sign_check_tree(dc->sign, tree, &lim, (enum sign_requirement)req, &id, res);
 	free(orgs);
 	lookup_signer_clear(&who);
 	return SIGN_RULE_CHECKED;

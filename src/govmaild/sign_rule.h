@@ -3,7 +3,7 @@
  * which requirement applies (direction internal/outbound/inbound from the
  * governed domains, overridden per agency of the sender), who the sender
  * is (addresses and certificates of the account and its agency, from the
- * directory), the check of the spooled message (sign_check.c), and the
+ * directory), the check of the parsed message (sign_check.c), and the
  * result header fields to add. Not for: the verdict (policy.c) or the
  * SMTP replies and log lines (smtp_session.c).
  */
@@ -14,21 +14,20 @@
 
 struct daemon_conf;
 struct policy_directory;
+struct mime_tree;
 struct sign_check_result;
-struct spool;
 
 enum sign_rule_status {
 	SIGN_RULE_OFF = 0,        /* no requirement for this message */
 	SIGN_RULE_CHECKED,        /* res filled */
-	SIGN_RULE_DIR_TEMPFAIL,   /* the directory could not answer */
-	SIGN_RULE_SPOOL_ERROR     /* the spooled message could not be read */
+	SIGN_RULE_DIR_TEMPFAIL    /* the directory could not answer */
 };
 
-/* Run the rule for a message from sender to rcpts in sp; *direction is
- * "internal", "outbound" or "inbound" for the log. */
+/* Run the rule for a message from sender to rcpts, parsed in tree;
+ * *direction is "internal", "outbound" or "inbound" for the log. */
 enum sign_rule_status sign_rule_run(const struct daemon_conf *dc, const char *sender,
     char *const *rcpts, size_t nrcpts, const struct policy_directory *pdir,
-    struct spool *sp, struct sign_check_result *res, const char **direction);
+    const struct mime_tree *tree, struct sign_check_result *res, const char **direction);
 
 /* The header fields "NAME: value\r\n" for every checked document, as one
  * new string of *len bytes. */

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/govmaild/spool.c"
 #include "../../src/govmaild/mime_check.c"
+#include "../../src/govmaild/mime_tree.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

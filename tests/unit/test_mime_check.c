@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/govmaild/spool.c"
 #include "../../src/govmaild/mime_check.c"
+#include "../../src/govmaild/mime_tree.c"
 
 static char *const exts[] = { "exe", "js", "scr", "iso" };
 static char *const types[] = { "application/x-msdownload" };
