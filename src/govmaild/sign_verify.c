@@ -518,47 +518,100 @@ sign_fail(struct sign_signer *out, enum sign_status st, const char *why)
 	return 1;
 }
 
-size_t
-sign_verify_cms(struct sign_trust *t, const unsigned char *der, size_t derlen,
-    const struct sign_segment *segs, size_t nsegs, struct sign_signer *out, size_t max,
+/* A CMS SignedData from DER, or NULL. */
+static CMS_ContentInfo *
+sign_cms_read(const unsigned char *der, size_t derlen)
+{
+	BIO *in = BIO_new_mem_buf(der, (int)(derlen > 0x7fffffff ? 0x7fffffff : derlen));
+	CMS_ContentInfo *cms = in != NULL ? d2i_CMS_bio(in, NULL) : NULL;
+
+	BIO_free(in);
+	if (cms != NULL && OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		CMS_ContentInfo_free(cms);
+		cms = NULL;
+	}
+	ERR_clear_error();
+	return cms;
+}
+
+/* Name the first signer of a CMS that did not verify, for the header
+ * and the log: from the certificates it carries or the intermediates. */
+static void
+sign_describe_failed(CMS_ContentInfo *cms, struct sign_signer *out)
+{
+	STACK_OF(X509) *signers = CMS_get0_signers(cms), *embedded;
+	STACK_OF(CMS_SignerInfo) *sis;
+	X509 *x = NULL;
+	int i;
+
+	if (signers != NULL && sk_X509_num(signers) > 0) {
+		sign_describe(sk_X509_value(signers, 0), out);
+		sk_X509_free(signers);
+		return;
+	}
+	sk_X509_free(signers);
+	sis = CMS_get0_SignerInfos(cms);
+	embedded = CMS_get1_certs(cms);
+	if (sis != NULL && sk_CMS_SignerInfo_num(sis) > 0 && embedded != NULL)
+		for (i = 0; i < sk_X509_num(embedded) && x == NULL; i++)
+			if (CMS_SignerInfo_cert_cmp(sk_CMS_SignerInfo_value(sis, 0),
+			    sk_X509_value(embedded, i)) == 0)
+				x = sk_X509_value(embedded, i);
+	if (x != NULL)
+		sign_describe(x, out);
+	sk_X509_pop_free(embedded, X509_free);
+}
+
+/* Does every signer's messageDigest attribute equal digest? */
+static int
+sign_digest_matches(CMS_ContentInfo *cms, const unsigned char *digest, size_t dlen)
+{
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	ASN1_OCTET_STRING *md;
+	int i;
+
+	for (i = 0; i < sk_CMS_SignerInfo_num(sis); i++) {
+		md = CMS_signed_get0_data_by_OBJ(sk_CMS_SignerInfo_value(sis, i),
+		    OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING);
+		if (md == NULL || (size_t)ASN1_STRING_length(md) != dlen ||
+		    memcmp(ASN1_STRING_get0_data(md), digest, dlen) != 0)
+			return 0;
+	}
+	return i > 0;
+}
+
+/*
+ * CMS_verify of a parsed SignedData, then each signer's certificate.
+ * dcont: the detached content, or NULL. digest (dlen bytes), when not
+ * NULL, is the content's digest computed by the caller: CMS_verify then
+ * checks the signers' signatures over their signed attributes only, and
+ * the messageDigest attributes are compared here (RFC 5652 §5.4).
+ */
+static size_t
+sign_verify_parsed(struct sign_trust *t, CMS_ContentInfo *cms, BIO *dcont,
+    const unsigned char *digest, size_t dlen, struct sign_signer *out, size_t max,
     unsigned char **content, size_t *content_len)
 {
-	struct sign_seg_reader rd;
 	STACK_OF(X509) *signers = NULL, *untrusted = NULL, *embedded = NULL;
 	X509_STORE *store;
-	BIO *in, *dcont = NULL, *cout = NULL;
-	CMS_ContentInfo *cms;
+	BIO *cout = NULL, *none = NULL;
 	char problem[300];
+	unsigned int flags = CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY;
 	size_t n = 0;
 	int ok, i;
 
-	if (content != NULL)
-		*content = NULL;
-	if (max == 0)
-		return 0;
-	in = BIO_new_mem_buf(der, (int)(derlen > 0x7fffffff ? 0x7fffffff : derlen));
-	cms = in != NULL ? d2i_CMS_bio(in, NULL) : NULL;
-	BIO_free(in);
-	if (cms == NULL || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
-		CMS_ContentInfo_free(cms);
-		ERR_clear_error();
-		return sign_fail(out, SIGN_MALFORMED, "signature is not a readable CMS SignedData");
-	}
-	if (nsegs > 0) {
-		pthread_once(&sign_seg_once, sign_seg_method_init);
-		rd.segs = segs;
-		rd.nsegs = nsegs;
-		rd.i = rd.off = 0;
-		dcont = BIO_new(sign_seg_method);
-		BIO_set_data(dcont, &rd);
-		BIO_set_init(dcont, 1);
-	} else if (CMS_is_detached(cms)) {
-		CMS_ContentInfo_free(cms);
+	if (digest != NULL) {
+		flags |= CMS_NO_CONTENT_VERIFY;
+		dcont = none = BIO_new_mem_buf("", 0);
+	} else if (dcont == NULL && CMS_is_detached(cms))
 		return sign_fail(out, SIGN_MALFORMED, "detached signature without its content");
-	} else if (content != NULL)
+	else if (dcont == NULL && content != NULL)
 		cout = BIO_new(BIO_s_mem());
-	ok = CMS_verify(cms, t->intermediates, NULL, dcont, cout,
-	    CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
+	ok = CMS_verify(cms, t->intermediates, NULL, dcont, cout, flags);
+	if (ok && digest != NULL && !sign_digest_matches(cms, digest, dlen)) {
+		ok = 0;
+		ERR_raise(ERR_LIB_CMS, CMS_R_VERIFICATION_FAILURE);
+	}
 	if (!ok) {
 		unsigned long e = ERR_peek_last_error();
 
@@ -572,23 +625,7 @@ sign_verify_cms(struct sign_trust *t, const unsigned char *der, size_t derlen,
 		else
 			n = sign_fail(out, SIGN_BROKEN, sign_status_name(SIGN_BROKEN));
 		ERR_clear_error();
-		/* Still name the signer, for the header and the log. */
-		if ((signers = CMS_get0_signers(cms)) != NULL && sk_X509_num(signers) > 0)
-			sign_describe(sk_X509_value(signers, 0), out);
-		else {
-			STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
-			X509 *x = NULL;
-
-			embedded = CMS_get1_certs(cms);
-			if (sis != NULL && sk_CMS_SignerInfo_num(sis) > 0 && embedded != NULL)
-				for (i = 0; i < sk_X509_num(embedded) && x == NULL; i++)
-					if (CMS_SignerInfo_cert_cmp(sk_CMS_SignerInfo_value(sis, 0),
-					    sk_X509_value(embedded, i)) == 0)
-						x = sk_X509_value(embedded, i);
-			if (x != NULL)
-				sign_describe(x, out);
-		}
-		sk_X509_free(signers);
+		sign_describe_failed(cms, out);
 		goto done;
 	}
 	store = sign_trust_store(t, problem, sizeof(problem));
@@ -619,9 +656,165 @@ sign_verify_cms(struct sign_trust *t, const unsigned char *der, size_t derlen,
 	}
 done:
 	sk_X509_pop_free(embedded, X509_free);
-	BIO_free(dcont);
 	BIO_free(cout);
-	CMS_ContentInfo_free(cms);
+	BIO_free(none);
 	ERR_clear_error();
 	return n;
+}
+
+size_t
+sign_verify_cms(struct sign_trust *t, const unsigned char *der, size_t derlen,
+    const struct sign_segment *segs, size_t nsegs, struct sign_signer *out, size_t max,
+    unsigned char **content, size_t *content_len)
+{
+	struct sign_seg_reader rd;
+	CMS_ContentInfo *cms;
+	BIO *dcont = NULL;
+	size_t n;
+
+	if (content != NULL)
+		*content = NULL;
+	if (max == 0)
+		return 0;
+	if ((cms = sign_cms_read(der, derlen)) == NULL)
+		return sign_fail(out, SIGN_MALFORMED, "signature is not a readable CMS SignedData");
+	if (nsegs > 0) {
+		pthread_once(&sign_seg_once, sign_seg_method_init);
+		rd.segs = segs;
+		rd.nsegs = nsegs;
+		rd.i = rd.off = 0;
+		dcont = BIO_new(sign_seg_method);
+		BIO_set_data(dcont, &rd);
+		BIO_set_init(dcont, 1);
+	}
+	n = sign_verify_parsed(t, cms, dcont, NULL, 0, out, max, content, content_len);
+	BIO_free(dcont);
+	CMS_ContentInfo_free(cms);
+	return n;
+}
+
+/* ---- several detached signatures over one document ------------------------- */
+
+/* The digest every signer of cms uses, if the content can be checked
+ * through messageDigest attributes (each signer has signed attributes
+ * and all use one digest); else NULL (the whole CMS_verify is done). */
+static const EVP_MD *
+sign_attr_digest(CMS_ContentInfo *cms)
+{
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	const EVP_MD *md = NULL, *m;
+	X509_ALGOR *alg;
+	const ASN1_OBJECT *obj;
+	int i;
+
+	if (!CMS_is_detached(cms) || sis == NULL || sk_CMS_SignerInfo_num(sis) == 0)
+		return NULL;
+	for (i = 0; i < sk_CMS_SignerInfo_num(sis); i++) {
+		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, i);
+
+		if (CMS_signed_get_attr_count(si) <= 0 ||
+		    CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3,
+		    V_ASN1_OCTET_STRING) == NULL)
+			return NULL;
+		CMS_SignerInfo_get0_algs(si, NULL, NULL, &alg, NULL);
+		X509_ALGOR_get0(&obj, NULL, NULL, alg);
+		if ((m = EVP_get_digestbyobj(obj)) == NULL || (md != NULL && m != md))
+			return NULL;
+		md = m;
+	}
+	return md;
+}
+
+/* Hash segs into ctx, skipping the first skip bytes. */
+static int
+sign_hash_segments(EVP_MD_CTX *ctx, const struct sign_segment *segs, size_t nsegs,
+    size_t skip)
+{
+	size_t i;
+
+	for (i = 0; i < nsegs; i++) {
+		if (skip >= segs[i].len) {
+			skip -= segs[i].len;
+			continue;
+		}
+		if (EVP_DigestUpdate(ctx, segs[i].p + skip, segs[i].len - skip) != 1)
+			return -1;
+		skip = 0;
+	}
+	return 0;
+}
+
+void
+sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t njobs)
+{
+	CMS_ContentInfo **cms = xcalloc(njobs + 1, sizeof(*cms));
+	const EVP_MD **md = xcalloc(njobs + 1, sizeof(*md));
+	EVP_MD_CTX *prefix = NULL, *ctx = EVP_MD_CTX_new();
+	const EVP_MD *prefix_md = NULL;
+	const unsigned char *base = NULL;
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int dlen;
+	size_t i, j, common = 0;
+
+	for (i = 0; i < njobs; i++) {
+		jobs[i].n = 0;
+		if (jobs[i].max == 0)
+			continue;
+		if ((cms[i] = sign_cms_read(jobs[i].der, jobs[i].derlen)) == NULL) {
+			jobs[i].n = sign_fail(jobs[i].out, SIGN_MALFORMED,
+			    "signature is not a readable CMS SignedData");
+			continue;
+		}
+		if (jobs[i].nsegs > 0)
+			md[i] = sign_attr_digest(cms[i]);
+	}
+	/* The bytes all the jobs of the first digest share from the start
+	 * (incremental PDF signatures: the whole original file) are hashed
+	 * once, then each job goes on from a copy of that state. */
+	for (i = 0; i < njobs; i++) {
+		if (md[i] == NULL)
+			continue;
+		if (prefix_md == NULL) {
+			prefix_md = md[i];
+			base = jobs[i].segs[0].p;
+			common = jobs[i].segs[0].len;
+		}
+		if (md[i] == prefix_md && jobs[i].segs[0].p == base && jobs[i].segs[0].len < common)
+			common = jobs[i].segs[0].len;
+	}
+	if (prefix_md != NULL && ctx != NULL && (prefix = EVP_MD_CTX_new()) != NULL &&
+	    (EVP_DigestInit_ex(prefix, prefix_md, NULL) != 1 ||
+	    EVP_DigestUpdate(prefix, base, common) != 1)) {
+		EVP_MD_CTX_free(prefix);
+		prefix = NULL;
+	}
+	for (i = 0; i < njobs; i++) {
+		if (cms[i] == NULL)
+			continue;
+		if (md[i] == NULL || ctx == NULL) {
+			/* the whole CMS_verify over the segments */
+			CMS_ContentInfo_free(cms[i]);
+			cms[i] = NULL;
+			jobs[i].n = sign_verify_cms(t, jobs[i].der, jobs[i].derlen, jobs[i].segs,
+			    jobs[i].nsegs, jobs[i].out, jobs[i].max, NULL, NULL);
+			continue;
+		}
+		j = 0;
+		if (prefix != NULL && md[i] == prefix_md && jobs[i].segs[0].p == base)
+			j = common;
+		if ((j > 0 ? EVP_MD_CTX_copy_ex(ctx, prefix) : EVP_DigestInit_ex(ctx, md[i],
+		    NULL)) != 1 || sign_hash_segments(ctx, jobs[i].segs, jobs[i].nsegs, j) != 0 ||
+		    EVP_DigestFinal_ex(ctx, digest, &dlen) != 1) {
+			jobs[i].n = sign_fail(jobs[i].out, SIGN_CRL_PROBLEM, "cannot compute a digest");
+			jobs[i].out[0].tempfail = 1;
+			ERR_clear_error();
+		} else
+			jobs[i].n = sign_verify_parsed(t, cms[i], NULL, digest, dlen, jobs[i].out,
+			    jobs[i].max, NULL, NULL);
+		CMS_ContentInfo_free(cms[i]);
+	}
+	EVP_MD_CTX_free(prefix);
+	EVP_MD_CTX_free(ctx);
+	free(md);
+	free(cms);
 }

@@ -73,6 +73,24 @@ size_t sign_verify_cms(struct sign_trust *t, const unsigned char *der, size_t de
     const struct sign_segment *segs, size_t nsegs, struct sign_signer *out, size_t max,
     unsigned char **content, size_t *content_len);
 
+/* One detached signature over segments, for sign_verify_detached. */
+struct sign_detached {
+	const unsigned char *der;   /* CMS SignedData */
+	size_t derlen;
+	const struct sign_segment *segs;
+	size_t nsegs;               /* at least 1 */
+	struct sign_signer *out;    /* max entries; n of them filled */
+	size_t max, n;
+};
+
+/* The same as sign_verify_cms on each job, with the bytes the jobs share
+ * from the start of the same buffer hashed once: the signatures of a PDF
+ * (incremental updates) each cover the file as it was, so the person's
+ * and the organisation's signature over a 10 MB file cost one pass over
+ * it instead of two. A signer without signed attributes (then the
+ * signature is over the content itself) gets the whole CMS_verify. */
+void sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t njobs);
+
 /* A person-readable phrase for a status ("does not verify", ...), and
  * one word for it ("valid", "broken", "untrusted" ...). */
 const char *sign_status_name(enum sign_status st);

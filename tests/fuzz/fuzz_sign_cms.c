@@ -1,9 +1,12 @@
 /*
  * fuzz_sign_cms.c — libFuzzer target for the CMS path of signature checks:
- * any bytes as a DER SignedData, verified detached over a fixed content and
- * as opaque; the trust store holds a throw-away self-signed certificate
- * made at start (no key material in the repository). The outcome must be
- * a known status with a terminated reason. `make fuzz` builds it.
+ * any bytes as a DER SignedData, verified detached over a fixed content,
+ * as opaque, and as two signatures of one document sharing a digest
+ * prefix (sign_verify_detached). The trust store holds a throw-away
+ * self-signed certificate made at start (no key material in the
+ * repository). The outcome must be a known status with a terminated
+ * reason. `make fuzz` builds it; a .p7s from scripts/test-pki is a good
+ * seed for the corpus.
  */
 #include <assert.h>
 #include <stddef.h>
@@ -88,7 +91,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const unsigned char content[] = "Quyet dinh so 123\r\n";
 	struct sign_segment seg = { content, sizeof(content) - 1 };
-	struct sign_signer out[4];
+	struct sign_segment segs2[2] = { { content, 10 }, { content + 12, sizeof(content) - 13 } };
+	struct sign_signer out[4], out2[4];
+	struct sign_detached jobs[2] = {
+		{ data, size, &seg, 1, out, 4, 0 }, { data, size, segs2, 2, out2, 4, 0 }
+	};
 	unsigned char *inner = NULL;
 	size_t n, ilen = 0;
 
@@ -99,5 +106,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = sign_verify_cms(fz_trust, data, size, NULL, 0, out, 4, &inner, &ilen);
 	fz_check(out, n);
 	free(inner);
+	/* the same DER as two signatures of one document (shared prefix) */
+	sign_verify_detached(fz_trust, jobs, 2);
+	fz_check(out, jobs[0].n);
+	fz_check(out2, jobs[1].n);
 	return 0;
 }

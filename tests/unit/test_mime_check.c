@@ -206,6 +206,34 @@ test_depth(void **state)
 	free(msg);
 }
 
+/* mime_tree.c counts "boundary"/"rfc822" in any case, at any offset (the
+ * screen looks at 16 positions at a time), before libetpan parses. */
+static void
+test_part_count(void **state)
+{
+	static const char *const words[] = { "BoUnDaRy", "boundary", "RFC822", "rFc822" };
+	char *text = malloc(20000);
+	size_t o, k;
+	int pad;
+
+	(void)state;
+	assert_non_null(text);
+	for (pad = 0; pad < 17; pad++) {
+		o = 0;
+		memset(text, 'x', (size_t)pad);
+		o += (size_t)pad;
+		for (k = 0; k < 40; k++)
+			o += (size_t)sprintf(text + o, "%s%.*s", words[k % 4], (int)(k % 5), "bobrf");
+		o += (size_t)sprintf(text + o, "BOUNDARY");
+		assert_int_equal(mime_tree_count_parts(text, o), 41);
+		/* a word cut by the end is not counted */
+		assert_int_equal(mime_tree_count_parts(text, o - 1), 40);
+	}
+	memset(text, 'b', 1000);
+	assert_int_equal(mime_tree_count_parts(text, 1000), 0);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -216,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_ascii),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_part_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
