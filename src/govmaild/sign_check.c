@@ -1,12 +1,14 @@
 /*
  * sign_check.c — the signature rule (see sign_check.h).
  *
- * One walk of the libetpan tree collects the leaves that matter: the
- * documents (decoded: one copy each, bounded by max_document_size) and
- * the .p7s files, each with the S/MIME envelopes around it. Signatures
- * are then verified per document and the requirement applied. Opaque
- * S/MIME content is parsed in turn (its copy kept until the end, since
- * the leaves point into it); nesting is bounded by max_depth.
+ * One walk of the libetpan tree (the attachment rule's parse, mime_tree.c)
+ * collects the leaves that matter: the documents and the .p7s files, each
+ * with the S/MIME envelopes around it. A document is decoded (one copy,
+ * bounded by max_document_size) only when its bytes are needed: it is a
+ * PDF by content, or a .p7s may sign it. Signatures are then verified per
+ * document and the requirement applied. Opaque S/MIME content is parsed
+ * in turn (its copy and its parse kept until the end, since the leaves
+ * point into them); nesting is bounded by max_depth.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +65,9 @@ struct sign_leaf {
 	size_t len;
 	char *decoded;              /* a decoded copy to release, or NULL */
 	int decoded_how;            /* as sign_decode's *copied */
+	struct mailmime *part;      /* where data comes from */
+	int loaded;                 /* data decoded (documents: when needed) */
+	int pdf;                    /* a PDF by content */
 	int envelope;               /* innermost S/MIME envelope, or -1 */
 	int is_doc, is_p7s;
 	int too_big;
@@ -78,6 +83,7 @@ struct sign_walk {
 	struct sign_envelope env[SIGN_MAX_ENVELOPES];
 	size_t nenv;
 	unsigned char *opaque[SIGN_MAX_OPAQUE];   /* S/MIME contents, kept */
+	struct mime_tree inner[SIGN_MAX_OPAQUE];  /* and their parse, kept */
 	size_t nopaque;
 	int parts;
 };
@@ -251,7 +257,7 @@ sign_walk_signed(struct sign_walk *w, struct mailmime *m, int depth, int env)
 static void
 sign_walk_opaque(struct sign_walk *w, struct mailmime *m, int depth, int env)
 {
-	struct mime_tree inner;
+	struct mime_tree *inner;
 	unsigned char *content = NULL;
 	size_t clen = 0, derlen = 0;
 	char *der = NULL;
@@ -272,27 +278,68 @@ sign_walk_opaque(struct sign_walk *w, struct mailmime *m, int depth, int env)
 	sign_release(der, copied);
 	if (content == NULL)
 		return;
-	w->opaque[w->nopaque++] = content;
-	mime_tree_parse(&inner, (const char *)content, clen, w->lim->max_parts);
-	w->res->thread_cpu_us += inner.parse_cpu_us;
-	if (inner.status != MIME_TREE_OK) {
+	w->opaque[w->nopaque] = content;
+	inner = &w->inner[w->nopaque++];
+	mime_tree_parse(inner, (const char *)content, clen, w->lim->max_parts);
+	w->res->thread_cpu_us += inner->parse_cpu_us;
+	if (inner->status != MIME_TREE_OK) {
 		snprintf(w->res->problem, sizeof(w->res->problem), "S/MIME content: %s",
-		    mime_tree_problem(inner.status));
+		    mime_tree_problem(inner->status));
 		return;
 	}
-	sign_walk_part(w, inner.root, depth + 1, e);
-	mime_tree_free(&inner);
+	sign_walk_part(w, inner->root, depth + 1, e);
 }
 
-/* A leaf: remember it if it is a document or a .p7s. */
+/* Decode a leaf's content (once); 0, or -1 if it is too large or
+ * unreadable (then too_big is set and the document judged so). */
+static int
+sign_leaf_load(struct sign_walk *w, struct sign_leaf *lf)
+{
+	char *data;
+	size_t dlen;
+
+	if (lf->loaded || lf->too_big)
+		return lf->too_big ? -1 : 0;
+	lf->loaded = 1;
+	if (sign_decode(lf->part, (size_t)-1, &data, &dlen, &lf->decoded_how) != 0) {
+		lf->too_big = 1;     /* unreadable: judged like an oversized one */
+		return -1;
+	}
+	lf->data = (const unsigned char *)data;
+	lf->len = dlen;
+	lf->decoded = lf->decoded_how ? data : NULL;
+	if (dlen > w->lim->max_document_size)
+		lf->too_big = 1;
+	return lf->too_big ? -1 : 0;
+}
+
+/* Is the part a PDF by content? Its first bytes are decoded for that
+ * (more than 1024 of them, what sign_pdf_is_pdf looks at). */
+static int
+sign_part_is_pdf(struct mailmime *m)
+{
+	char *head = NULL;
+	size_t hlen = 0;
+	int copied = 0, pdf;
+
+	if (m->mm_body == NULL || sign_decode(m, 8192, &head, &hlen, &copied) != 0)
+		return 0;
+	pdf = sign_pdf_is_pdf((const unsigned char *)head, hlen);
+	sign_release(head, copied);
+	return pdf;
+}
+
+/* A leaf: remember it if it is a document or a .p7s. A document is
+ * decoded only when its bytes are needed: it is a PDF (by content), or a
+ * .p7s may sign it. */
 static void
 sign_walk_leaf(struct sign_walk *w, struct mailmime *m, const char *type, int env)
 {
 	const struct sign_check_limits *lim = w->lim;
 	struct sign_leaf *lf;
-	char *name = mime_check_part_filename(m), *head = NULL, *data;
-	size_t hlen = 0, dlen, enc_len;
-	int is_doc, is_p7s, copied = 0;
+	char *name = mime_check_part_filename(m);
+	size_t enc_len;
+	int is_doc, is_p7s, pdf = 0;
 
 	enc_len = m->mm_body != NULL ? m->mm_body->dt_data.dt_text.dt_length : 0;
 	is_p7s = strcmp(type, "application/pkcs7-signature") == 0 ||
@@ -300,11 +347,9 @@ sign_walk_leaf(struct sign_walk *w, struct mailmime *m, const char *type, int en
 	    (name != NULL && sign_ext(name) != NULL && strcasecmp(sign_ext(name), "p7s") == 0);
 	is_doc = !is_p7s && sign_is_doc_name(lim, name);
 	/* PDFs by content, whatever they are called (text parts aside). */
-	if (!is_doc && !is_p7s && m->mm_body != NULL && strncmp(type, "text/", 5) != 0 &&
-	    sign_decode(m, 2048, &head, &hlen, &copied) == 0) {
-		is_doc = sign_pdf_is_pdf((const unsigned char *)head, hlen);
-		sign_release(head, copied);
-	}
+	if (!is_p7s && (is_doc || strncmp(type, "text/", 5) != 0))
+		pdf = sign_part_is_pdf(m);
+	is_doc = is_doc || pdf;
 	if ((!is_doc && !is_p7s) || m->mm_body == NULL) {
 		free(name);
 		return;
@@ -320,21 +365,16 @@ sign_walk_leaf(struct sign_walk *w, struct mailmime *m, const char *type, int en
 	lf->envelope = env;
 	lf->is_doc = is_doc;
 	lf->is_p7s = is_p7s;
+	lf->part = m;
+	lf->pdf = pdf;
 	if (enc_len > lim->max_document_size * 4 / 3 + 4096 ||
 	    (is_p7s && enc_len > lim->max_signature_size * 2 + 1024)) {
 		lf->too_big = 1;
 		return;
 	}
-	if (sign_decode(m, (size_t)-1, &data, &dlen, &copied) != 0) {
-		lf->too_big = 1;     /* unreadable: judged like an oversized one */
-		return;
-	}
-	lf->data = (const unsigned char *)data;
-	lf->len = dlen;
-	lf->decoded = copied ? data : NULL;
-	lf->decoded_how = copied;
-	if (dlen > lim->max_document_size)
-		lf->too_big = 1;
+	/* what is not base64 costs nothing to read, and may be unreadable */
+	if (is_p7s || sign_encoding(m) != MAILMIME_MECHANISM_BASE64)
+		(void)sign_leaf_load(w, lf);
 }
 
 static void
@@ -421,7 +461,7 @@ sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
 	size_t i, n = 0;
 
 	*altered = 0;
-	if (!sign_pdf_is_pdf(lf->data, lf->len)) {
+	if (!lf->pdf || lf->data == NULL) {
 		free(found);
 		return;
 	}
@@ -621,10 +661,10 @@ sign_pair(struct sign_walk *w, size_t p7s, struct sign_signer *out, size_t *nout
 	size_t i, nl = name != NULL ? strlen(name) : 0;
 
 	for (i = 0; nl > 4 && i < w->nleaves; i++) {
-		const struct sign_leaf *d = &w->leaves[i];
+		struct sign_leaf *d = &w->leaves[i];
 
-		if (i == p7s || d->is_p7s || d->name == NULL || d->too_big ||
-		    strlen(d->name) != nl - 4 || strncasecmp(d->name, name, nl - 4) != 0)
+		if (i == p7s || d->is_p7s || d->name == NULL || strlen(d->name) != nl - 4 ||
+		    strncasecmp(d->name, name, nl - 4) != 0 || sign_leaf_load(w, d) != 0)
 			continue;
 		seg.p = d->data;
 		seg.len = d->len;
@@ -633,9 +673,9 @@ sign_pair(struct sign_walk *w, size_t p7s, struct sign_signer *out, size_t *nout
 		return (int)i;
 	}
 	for (i = 0; i < w->nleaves; i++) {
-		const struct sign_leaf *d = &w->leaves[i];
+		struct sign_leaf *d = &w->leaves[i];
 
-		if (d->is_p7s || d->too_big)
+		if (d->is_p7s || sign_leaf_load(w, d) != 0)
 			continue;
 		seg.p = d->data;
 		seg.len = d->len;
@@ -695,6 +735,8 @@ sign_check_tree(struct sign_trust *t, const struct mime_tree *tree,
 		mime_check_ascii(lf->name ? lf->name : "(unnamed)", d->ascii, sizeof(d->ascii));
 		memset(ds, 0, sizeof(*ds));
 		altered = 0;
+		if (lf->pdf)
+			(void)sign_leaf_load(w, lf);
 		if (lf->too_big)
 			sign_add_fail(ds, SIGN_MALFORMED, "document too large or unreadable to check");
 		else
@@ -736,8 +778,10 @@ sign_check_tree(struct sign_trust *t, const struct mime_tree *tree,
 		if (w->leaves[i].decoded != NULL)
 			sign_release(w->leaves[i].decoded, w->leaves[i].decoded_how);
 	}
-	for (i = 0; i < w->nopaque; i++)
+	for (i = 0; i < w->nopaque; i++) {
+		mime_tree_free(&w->inner[i]);
 		free(w->opaque[i]);
+	}
 	free(pairs);
 	free(ds);
 	free(w);
