@@ -100,7 +100,7 @@ smtpd = {
   max_errors = 100;
 };
 next_hop = { port = $NH; };
-policy = { relay_domains = []; cache_ttl = 0; };
+policy = { relay_domains = []; cache_ttl = ${2:-0}; };
 signature = {
   internal = "require-person-and-org";
   outbound = "require-signed";
@@ -234,6 +234,19 @@ expect_re "CRL out of date (crl_stale = fail): 550" "$(send "$T/po.eml" "$A" "$I
 cp "$P/ca/crl.pem" "$T/crl.pem"
 kill -HUP "$D"; sleep 1
 expect_re "a good CRL again: 250" "$(send "$T/po.eml" "$A" "$IN")" '^250 '
+
+# --- the directory gone while the policy's answers are cached ------------------------
+# The sender and recipient checks answer from the cache (policy.cache_ttl);
+# who signed is asked of the directory for each message: 451 4.4.3, and
+# nothing relayed.
+write_conf '"snv=So Noi vu tinh Hau Giang"' 300
+kill -HUP "$D"; sleep 1
+expect_re "cache warmed (policy.cache_ttl = 300): 250" "$(send "$T/po.eml" "$A" "$IN")" '^250 '
+"$TOP/scripts/ldap-sandbox" stop "$T/ldap" >/dev/null 2>&1
+n0=$(count "$T/sink")
+expect_re "LDAP down at the signature rule: 451 4.4.3, the sender retries" \
+	"$(send "$T/po.eml" "$A" "$IN")" '^451 4\.4\.3 Directory temporarily unavailable'
+expect_eq "... nothing relayed" "$(count "$T/sink")" "$n0"
 kill -TERM "$D"
 wait "$D"
 expect_eq "clean exit (no leaks under ASan)" "$?" 0
