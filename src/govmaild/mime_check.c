@@ -616,48 +616,60 @@ mime_check_raw_field(char *f, int is_type, const struct mime_check_limits *lim,
 
 /* A second look at the raw text, for what libetpan's strict parser drops
  * but a mail client may still read: every Content-Type and
- * Content-Disposition line (with its folded continuation), parsed
- * leniently — unquoted 8-bit names, unterminated quotes, stray tokens.
- * 1 when the result is decided. */
+ * Content-Disposition field (with its folded continuation) of a header
+ * block, parsed leniently — unquoted 8-bit names, unterminated quotes,
+ * stray tokens. Header blocks are where a client looks for them: the
+ * message's own, one after every line starting with "--" (each boundary
+ * delimiter, and more), and the body of a part declared message/...; a
+ * block ends at its empty line. Text in bodies is not read (a message
+ * that quotes a header is not refused). 1 when the result is decided. */
 static int
 mime_check_raw(const char *buf, size_t len, const struct mime_check_limits *lim,
     struct mime_check_result *res)
 {
 	char *f = xmalloc(MIME_CHECK_FIELD_MAX + 1);
 	size_t i = 0;
-	int done = 0, nct = 0;
+	int done = 0, nct = 0, in_header = 1, embedded = 0;
 
 	while (!done && i < len) {
-		size_t eol, fl = 0, skip;
-		int is_type;
+		size_t eol, fl = 0, skip = 0;
+		const char *nl, *v;
+		int is_type = -1;
 
-		/* A header block ends at an empty line; a delimiter starts one. */
-		if (buf[i] == '\n' || (buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n') ||
-		    (buf[i] == '-' && i + 1 < len && buf[i + 1] == '-'))
+		if (buf[i] == '\n' || (buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n')) {
+			/* the end of a header block; a message/... body is one */
+			if (in_header) {
+				in_header = embedded;
+				embedded = 0;
+				nct = 0;
+			}
+		} else if (buf[i] == '-' && i + 1 < len && buf[i + 1] == '-') {
+			in_header = 1;
+			embedded = 0;
 			nct = 0;
-		if (i + 13 <= len && strncasecmp(buf + i, "content-type:", 13) == 0) {
+		} else if (in_header && i + 13 <= len && strncasecmp(buf + i, "content-type:", 13) == 0) {
 			is_type = 1;
 			skip = 13;
-			if (++nct > 1) {
-				mime_check_set(res, MIME_CHECK_MALFORMED, "more than one Content-Type",
-				    NULL, NULL);
-				done = 1;
-				break;
-			}
-		} else if (i + 20 <= len && strncasecmp(buf + i, "content-disposition:", 20) == 0) {
+		} else if (in_header && i + 20 <= len &&
+		    strncasecmp(buf + i, "content-disposition:", 20) == 0) {
 			is_type = 0;
 			skip = 20;
-		} else {
-			const char *nl = memchr(buf + i, '\n', len - i);
-
+		}
+		if (is_type < 0) {
+			nl = memchr(buf + i, '\n', len - i);
 			i = nl ? (size_t)(nl - buf) + 1 : len;
 			continue;
+		}
+		if (is_type && ++nct > 1) {
+			mime_check_set(res, MIME_CHECK_MALFORMED, "more than one Content-Type",
+			    NULL, NULL);
+			done = 1;
+			break;
 		}
 		i += skip;
 		/* the field and its continuation lines, CRLF dropped */
 		for (;;) {
-			const char *nl = memchr(buf + i, '\n', len - i);
-
+			nl = memchr(buf + i, '\n', len - i);
 			eol = nl ? (size_t)(nl - buf) : len;
 			while (i < eol && fl < MIME_CHECK_FIELD_MAX) {
 				if (buf[i] != '\r' && buf[i] != '\0')
@@ -669,6 +681,10 @@ mime_check_raw(const char *buf, size_t len, const struct mime_check_limits *lim,
 				break;
 		}
 		f[fl] = '\0';
+		for (v = f; *v == ' ' || *v == '\t'; v++)
+			;
+		if (is_type && strncasecmp(v, "message/", 8) == 0)
+			embedded = 1;
 		done = mime_check_raw_field(f, is_type, lim, res);
 	}
 	free(f);

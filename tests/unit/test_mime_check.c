@@ -186,6 +186,38 @@ test_messages(void **state)
 	    "--b1\r\nContent-Type: text/plain\r\n\r\nhi\r\n", &res), MIME_CHECK_MALFORMED);
 }
 
+/* The lenient second reading looks at header blocks only: text that
+ * quotes a header field in a body is not a reason to refuse, while the
+ * header of an attached message is read like any other. */
+static void
+test_lenient_headers_only(void **state)
+{
+	struct mime_check_result res;
+
+	(void)state;
+	assert_int_equal(check(HDR "Content-Type: text/plain\r\n\r\n"
+	    "Do not send files like this:\r\n"
+	    "Content-Type: application/octet-stream; name=setup.exe\r\n"
+	    "Content-Disposition: attachment; filename=Quy\xe1\xba\xbft.exe\r\n", &res),
+	    MIME_CHECK_OK);
+	assert_int_equal(check(HDR "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+	    "preamble Content-Type: x\r\n"
+	    "--b1\r\nContent-Type: text/plain\r\n\r\nquoted:\r\n"
+	    "Content-Type: application/x-msdownload; name=a.exe\r\n"
+	    "--b1--\r\n", &res), MIME_CHECK_OK);
+	/* an attached message's own header: its unquoted 8-bit name is read */
+	assert_int_equal(check(HDR "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+	    "--b1\r\nContent-Type: message/rfc822\r\n\r\n"
+	    "Subject: inner\r\nContent-Disposition: attachment; filename=Quy\xe1\xba\xbft.exe\r\n"
+	    "\r\nTVo=\r\n--b1--\r\n", &res), MIME_CHECK_BLOCKED);
+	assert_string_equal(res.filename, "Quyết.exe");
+	/* the same line as the body of a text part is text */
+	assert_int_equal(check(HDR "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+	    "--b1\r\nContent-Type: text/plain\r\n\r\n"
+	    "Subject: inner\r\nContent-Disposition: attachment; filename=Quy\xe1\xba\xbft.exe\r\n"
+	    "\r\nTVo=\r\n--b1--\r\n", &res), MIME_CHECK_OK);
+}
+
 static void
 test_depth(void **state)
 {
@@ -244,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_ascii),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_lenient_headers_only),
 		cmocka_unit_test(test_part_count),
 	};
 
