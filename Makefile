@@ -113,6 +113,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 $(BUILD)/fuzz/fuzz_mime_check: LDLIBS += -letpan
 $(BUILD)/fuzz/fuzz_sign_cms: LDLIBS += -lpthread
+$(BUILD)/fuzz/fuzz_sign_check: LDLIBS += -letpan -lpthread
 fuzz: $(FUZZ_BINS)
 
 # Benchmarks print figures next to a reference run; they assert nothing.
