@@ -14,17 +14,7 @@
 #include "../../src/govmaild/sign_verify.c"
 #include "fuzz_trust.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fz_trust_init();
-	return 0;
-}
 
 static void
 fz_check(const struct sign_signer *out, size_t n)
