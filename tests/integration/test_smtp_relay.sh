@@ -9,17 +9,6 @@
 # Timeouts, concurrency, SIGTERM and privileges: test_smtp_ops.sh.
 . "$(dirname "$0")/../lib.sh"
 
-# start_sink DIR PORT [--xforward]: the capturing next hop; sets SINK_PID.
-start_sink() {
-	mkdir -p "$1"
-	rm -f "$1/ready"
-	python3 "$SINK" "$2" "$1" ${3:-} 2>>"$1/sink.err" &
-	SINK_PID=$!
-	T_PIDS+=("$SINK_PID")
-	wait_port "$2" || { echo "Bail out! sink did not start"; exit 1; }
-}
-stop_sink() { kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; }
-
 # newest DIR: path (without extension) of the newest message.
 newest() { ls -t "$1"/*.env | head -1 | sed 's/\.env$//'; }
 
