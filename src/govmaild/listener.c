@@ -22,6 +22,7 @@
 #include "daemon_conf.h"
 #include "listener.h"
 #include "log.h"
+#include "smtp_client_pool.h"
 #include "smtp_io.h"
 #include "smtp_session.h"
 #include "xmalloc.h"
@@ -285,6 +286,7 @@ listener_run(struct listener *l, const char *conf_path)
 	struct pollfd *pfds = xcalloc(l->nfds + 1, sizeof(*pfds));
 	pthread_attr_t attr;
 	sigset_t set;
+	uint64_t next_expire = 0;
 	int sfd, rc;
 	size_t i;
 
@@ -306,7 +308,12 @@ listener_run(struct listener *l, const char *conf_path)
 			pfds[i + 1].fd = l->fds[i];
 			pfds[i + 1].events = POLLIN;
 		}
-		if (poll(pfds, l->nfds + 1, -1) < 0) {
+		/* Woken at least once a second to close idle next-hop connections. */
+		if (smtp_io_now_ms() >= next_expire) {
+			smtp_client_pool_expire();
+			next_expire = smtp_io_now_ms() + 1000;
+		}
+		if (poll(pfds, l->nfds + 1, 1000) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal(71, "poll");

@@ -318,6 +318,9 @@ expect_re "next hop back: the retry is accepted" "$out" '250 2\.0\.0 Ok: queued'
 expect_eq "... and delivered once" "$(count "$T/sink")" "$((n0 + 1))"
 
 echo "554 5.3.2 No SMTP service here" >"$T/sink/reply.greeting"
+# a new connection is needed: restarting the sink closes the pooled one
+stop_sink
+start_sink "$T/sink" "$NH" --xforward
 out=$( { open_txn a@example.org x@haugiang.gov.vn; } | chat "$P1")
 expect_re "next hop refuses the connection (554 greeting): 451 4.4.1, never a 5xx" "$out" \
 	'451 4\.4\.1 Error: next hop unavailable, try again later'
