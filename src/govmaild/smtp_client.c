@@ -42,6 +42,7 @@ struct smtp_client {
 	int ext_size, ext_8bitmime, ext_pipelining, ext_starttls;
 	unsigned int xforward;               /* XF_* offered */
 	int in_txn;
+	int unread;                          /* replies owed to queued XFORWARDs */
 	int dirty;                           /* XFORWARD or MAIL sent since the last
 	                                        end of a transaction or RSET */
 	int broken;
@@ -151,7 +152,9 @@ smtp_client_reply(struct smtp_client *c, int timeout_ms, struct smtp_reply *r,
 	}
 }
 
-/* Send one command line and read its reply. */
+/* Send one command line (after any queued ones) and read its reply.
+ * Replies to queued commands are read first; one missing makes the
+ * connection broken (returns 0). */
 static int
 smtp_client_command(struct smtp_client *c, const char *cmd, struct smtp_reply *r)
 {
@@ -168,7 +171,32 @@ smtp_client_command(struct smtp_client *c, const char *cmd, struct smtp_reply *r
 		smtp_client_set_fail(c, r, st);
 		return 0;
 	}
+	for (; c->unread > 0; c->unread--)
+		if (smtp_client_reply(c, c->command_timeout, r, NULL) == 0 || c->broken) {
+			smtp_client_set_fail(c, r, SMTP_IO_EOF);   /* 421: closing */
+			c->unread = 0;
+			return 0;
+		}
 	return smtp_client_reply(c, c->command_timeout, r, NULL);
+}
+
+/* XFORWARD line: queued behind the next command when the next hop offers
+ * PIPELINING (its reply is read then), else sent and answered now.
+ * Returns 0, or -1 if the connection failed (r says why). */
+static int
+smtp_client_xforward_line(struct smtp_client *c, const char *line, struct smtp_reply *r)
+{
+	enum smtp_io_status st;
+
+	if (!c->ext_pipelining)
+		return smtp_client_command(c, line, r) == 0 ? -1 : 0;
+	if ((st = smtp_io_printf(&c->io, smtp_io_now_ms() + (uint64_t)c->command_timeout,
+	    "%s\r\n", line)) != SMTP_IO_OK) {
+		smtp_client_set_fail(c, r, st);
+		return -1;
+	}
+	c->unread++;
+	return 0;
 }
 
 static void
@@ -451,12 +479,12 @@ smtp_client_xforward(struct smtp_client *c, const struct smtp_client_xforward *x
 			continue;
 		if (smtp_client_xattr(line, sizeof(line), a[i].name, a[i].value) == 0)
 			continue;
-		if (strlen(line) > 8 && smtp_client_command(c, line, r) == 0)
+		if (strlen(line) > 8 && smtp_client_xforward_line(c, line, r) != 0)
 			return -1;
 		snprintf(line, sizeof(line), "XFORWARD");
 		(void)smtp_client_xattr(line, sizeof(line), a[i].name, a[i].value);
 	}
-	if (strlen(line) > 8 && smtp_client_command(c, line, r) == 0)
+	if (strlen(line) > 8 && smtp_client_xforward_line(c, line, r) != 0)
 		return -1;
 	return 0;
 }

@@ -3,7 +3,8 @@
  * (extensions: SIZE, 8BITMIME, PIPELINING, XFORWARD, STARTTLS), STARTTLS
  * when offered and wanted, XFORWARD, MAIL,
  * RCPT, DATA with dot-stuffing restored, RSET, QUIT; every wait bounded
- * by a timeout. One transaction at a time, no pipelining.
+ * by a timeout. One transaction at a time; only XFORWARD is pipelined
+ * (with MAIL, when PIPELINING is offered).
  * Not for: deciding what the client of govmaild is told (smtp_session.c).
  */
 #ifndef GOVMAIL_SMTP_CLIENT_H
@@ -58,7 +59,8 @@ struct smtp_client *smtp_client_open(const struct smtp_client_opts *o,
     struct smtp_reply *r);
 
 /* Send XFORWARD with every attribute the next hop offers, unknown ones
- * (NULL) as [UNAVAILABLE] (no-op if it offers none or use_xforward is off). Returns 0, or -1 if the
+ * (NULL) as [UNAVAILABLE] (no-op if it offers none or use_xforward is off).
+ * With PIPELINING it goes out together with the MAIL that must follow. Returns 0, or -1 if the
  * connection failed (r says why). */
 int smtp_client_xforward(struct smtp_client *c,
     const struct smtp_client_xforward *x, struct smtp_reply *r);
