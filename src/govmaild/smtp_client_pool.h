@@ -7,7 +7,9 @@
  * A connection is reused only by a session running under the same
  * configuration snapshot it was made under (daemon_conf.gen: a reload
  * never hands out a connection to the old next hop or with old
- * settings), only after RSET was accepted, only if the next hop has not
+ * settings), only with no transaction or XFORWARD state left on it
+ * (smtp_client_park: RSET accepted, unless the last thing said was the
+ * final reply to a message), only if the next hop has not
  * closed it or said anything since, and only within next_hop.pool_max_age
  * of its making. At most next_hop.pool_size are kept, each for at most
  * next_hop.pool_idle_timeout seconds.
