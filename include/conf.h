@@ -98,6 +98,9 @@ struct govmail_conf {
 	int nh_tls_verify;             /* require STARTTLS and a verified peer */
 	char *nh_tls_ca_file;          /* "" = the system's trusted CAs */
 	char *nh_tls_verify_name;      /* "" = next_hop.host */
+	int nh_pool_size;              /* idle connections kept across sessions */
+	int nh_pool_idle_timeout;      /* seconds idle in the pool */
+	int nh_pool_max_age;           /* seconds from connect; then not reused */
 
 	/* policy { } — relay decisions (directory rules come later) */
 	struct conf_strlist policy_relay_domains;     /* recipient domains open to all */

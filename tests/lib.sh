@@ -151,3 +151,15 @@ PY
 
 # Messages a sink.py directory holds.
 count() { find "$1" -name '*.env' | wc -l; }
+
+# start_sink DIR PORT [--xforward]: sink.py as the next hop; sets SINK_PID.
+# stop_sink stops the last one started (closing its connections).
+start_sink() {
+	mkdir -p "$1"
+	rm -f "$1/ready"
+	python3 "$SINK" "$2" "$1" ${3:-} 2>>"$1/sink.err" &
+	SINK_PID=$!
+	T_PIDS+=("$SINK_PID")
+	wait_port "$2" || { echo "Bail out! sink did not start"; exit 1; }
+}
+stop_sink() { kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; }

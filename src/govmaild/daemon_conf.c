@@ -18,6 +18,7 @@
 
 static pthread_mutex_t daemon_conf_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct daemon_conf *daemon_conf_current;
+static unsigned long daemon_conf_gen;
 
 static void
 daemon_conf_path_fix(struct govmail_conf *c, char **p)
@@ -128,6 +129,9 @@ daemon_conf_load(const char *path, const struct daemon_conf *prev, char *err,
 	dc->conf = c;
 	dc->policy = p;
 	dc->refs = 1;
+	pthread_mutex_lock(&daemon_conf_lock);
+	dc->gen = ++daemon_conf_gen;
+	pthread_mutex_unlock(&daemon_conf_lock);
 	if ((c->nh_starttls || c->nh_tls_verify) &&
 	    (dc->tls_client = tls_client_ctx(c->nh_tls_verify, c->nh_tls_ca_file,
 	    c->nh_tls_verify_name[0] ? c->nh_tls_verify_name : c->nh_host,

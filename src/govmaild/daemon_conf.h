@@ -24,6 +24,7 @@ struct daemon_conf {
 	struct sign_trust *sign;   /* signature checks' trust store, or NULL (all off) */
 	char hostname[256];        /* smtpd.hostname or the system's name */
 	int refs;                  /* guarded by the module's lock */
+	unsigned long gen;         /* 1, 2, ... in the order snapshots were loaded */
 };
 
 /* Load and check path into a new snapshot (not installed). NULL with

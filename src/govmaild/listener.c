@@ -1,12 +1,17 @@
 /*
  * listener.c — sockets, accept loop, session threads, signals, drain
  * (see listener.h). The main thread only accepts and handles signals
- * (through a signalfd); all SMTP work happens in session threads.
+ * (through a signalfd); all SMTP work happens in session threads. A
+ * thread whose session ended waits a little for the next one (up to
+ * LISTENER_IDLE_MAX of them, LISTENER_IDLE_MS each) instead of exiting:
+ * with short sessions, creating and tearing down a thread (and its
+ * stack) per connection costs more than the SMTP work.
  */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/crypto.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,12 +21,14 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
 #include "daemon_conf.h"
 #include "listener.h"
 #include "log.h"
+#include "smtp_client_pool.h"
 #include "smtp_io.h"
 #include "smtp_session.h"
 #include "xmalloc.h"
@@ -34,7 +41,12 @@
 #define LISTENER_STACK (128 * 1024)
 #endif
 
+/* Session threads kept waiting for a next session, and for how long. */
+#define LISTENER_IDLE_MAX 32
+#define LISTENER_IDLE_MS 10000
+
 static atomic_int listener_sessions;
+static atomic_int listener_threads;     /* session threads alive */
 static atomic_int listener_drain_flag;
 
 struct listener_job {
@@ -42,7 +54,14 @@ struct listener_job {
 	int role;
 	struct sockaddr_storage peer;
 	struct daemon_conf *dc;
+	struct listener_job *next;
 };
+
+/* Sessions handed to waiting threads: a FIFO, and the waiting threads. */
+static pthread_mutex_t listener_idle_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t listener_idle_cond = PTHREAD_COND_INITIALIZER;
+static struct listener_job *listener_queue_head, *listener_queue_tail;
+static int listener_idle, listener_queued;
 
 int
 listener_draining(void)
@@ -151,15 +170,75 @@ listener_block_signals(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
+/* Wait (bounded) for the next session handed to an idle thread: the job,
+ * or NULL when this thread should end. */
+static struct listener_job *
+listener_next_job(void)
+{
+	struct listener_job *job = NULL;
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += LISTENER_IDLE_MS / 1000;
+	pthread_mutex_lock(&listener_idle_lock);
+	if (listener_idle < LISTENER_IDLE_MAX && !listener_draining()) {
+		listener_idle++;
+		while (listener_queue_head == NULL && !listener_draining() &&
+		    pthread_cond_timedwait(&listener_idle_cond, &listener_idle_lock,
+		    &until) == 0)
+			;
+		listener_idle--;
+	}
+	if ((job = listener_queue_head) != NULL) {
+		listener_queue_head = job->next;
+		if (listener_queue_head == NULL)
+			listener_queue_tail = NULL;
+		listener_queued--;
+	}
+	pthread_mutex_unlock(&listener_idle_lock);
+	return job;
+}
+
+/* Give job to a waiting thread; -1 if none is free (start one then). */
+static int
+listener_hand_over(struct listener_job *job)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&listener_idle_lock);
+	if (listener_idle > listener_queued) {
+		job->next = NULL;
+		if (listener_queue_tail != NULL)
+			listener_queue_tail->next = job;
+		else
+			listener_queue_head = job;
+		listener_queue_tail = job;
+		listener_queued++;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&listener_idle_lock);
+	/* After the unlock: the woken thread does not block on the mutex. */
+	if (rc == 0)
+		pthread_cond_signal(&listener_idle_cond);
+	return rc;
+}
+
 static void *
 listener_thread(void *arg)
 {
 	struct listener_job *job = arg;
 
-	smtp_session_run(job->fd, &job->peer, job->role, job->dc);
-	daemon_conf_release(job->dc);
-	free(job);
-	atomic_fetch_sub(&listener_sessions, 1);
+	while (job != NULL) {
+		smtp_session_run(job->fd, &job->peer, job->role, job->dc);
+		daemon_conf_release(job->dc);
+		free(job);
+		atomic_fetch_sub(&listener_sessions, 1);
+		job = listener_next_job();
+	}
+	/* OpenSSL's per-thread state, now rather than in a key destructor
+	 * that may run after the process has decided to exit. */
+	OPENSSL_thread_stop();
+	atomic_fetch_sub(&listener_threads, 1);
 	return NULL;
 }
 
@@ -212,7 +291,11 @@ listener_accept(int lfd, int role, pthread_attr_t *attr)
 	job->peer = peer;
 	job->dc = dc;
 	atomic_fetch_add(&listener_sessions, 1);
+	if (listener_hand_over(job) == 0)
+		return 0;
+	atomic_fetch_add(&listener_threads, 1);
 	if (pthread_create(&tid, attr, listener_thread, job) != 0) {
+		atomic_fetch_sub(&listener_threads, 1);
 		atomic_fetch_sub(&listener_sessions, 1);
 		log_warnx("cannot start a session thread");
 		listener_refuse(fd, dc->hostname, "Error: out of resources, try again later");
@@ -257,8 +340,13 @@ listener_drain(struct listener *l, int sfd)
 		close(l->fds[i]);
 	l->nfds = 0;
 	atomic_store(&listener_drain_flag, 1);
+	/* Threads waiting for a next session end now. */
+	pthread_mutex_lock(&listener_idle_lock);
+	pthread_cond_broadcast(&listener_idle_cond);
+	pthread_mutex_unlock(&listener_idle_lock);
 	log_info("shutting down: %d sessions in flight", listener_active());
-	while (listener_active() > 0) {
+	/* Also until the session threads are gone (idle ones leave at once). */
+	while (listener_active() > 0 || atomic_load(&listener_threads) > 0) {
 		struct pollfd pfd = { sfd, POLLIN, 0 };
 		struct signalfd_siginfo si;
 
@@ -267,7 +355,7 @@ listener_drain(struct listener *l, int sfd)
 			    listener_active());
 			return 0;
 		}
-		if (poll(&pfd, 1, 100) > 0 &&
+		if (poll(&pfd, 1, listener_active() > 0 ? 100 : 10) > 0 &&
 		    read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
 		    (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)) {
 			log_warnx("second signal: exiting with %d sessions open",
@@ -285,6 +373,7 @@ listener_run(struct listener *l, const char *conf_path)
 	struct pollfd *pfds = xcalloc(l->nfds + 1, sizeof(*pfds));
 	pthread_attr_t attr;
 	sigset_t set;
+	uint64_t next_expire = 0;
 	int sfd, rc;
 	size_t i;
 
@@ -306,7 +395,12 @@ listener_run(struct listener *l, const char *conf_path)
 			pfds[i + 1].fd = l->fds[i];
 			pfds[i + 1].events = POLLIN;
 		}
-		if (poll(pfds, l->nfds + 1, -1) < 0) {
+		/* Woken at least once a second to close idle next-hop connections. */
+		if (smtp_io_now_ms() >= next_expire) {
+			smtp_client_pool_expire();
+			next_expire = smtp_io_now_ms() + 1000;
+		}
+		if (poll(pfds, l->nfds + 1, 1000) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal(71, "poll");

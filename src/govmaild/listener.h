@@ -1,6 +1,7 @@
 /*
  * listener.h — govmaild's listening sockets and accept loop: one detached
- * thread (small stack) per session, the concurrent-session limit (421
+ * thread (small stack) per session, kept a while for a next session when
+ * it ends, the concurrent-session limit (421
  * 4.3.2 beyond it), signals (SIGTERM/SIGINT drain, SIGHUP reload) and the
  * drain on shutdown. Not for: what happens inside a session
  * (smtp_session.c) or process setup (daemon.c).

@@ -21,6 +21,7 @@
 #include "sign_check.h"
 #include "sign_pdf.h"
 #include "sign_verify.h"
+#include "smtp_client_pool.h"
 #include "spool.h"
 
 #define EX_USAGE 64
@@ -260,6 +261,7 @@ main(int argc, char **argv)
 	    dc->conf->smtpd_max_sessions);
 	daemon_conf_release(dc);
 	rc = listener_run(&l, path);
+	smtp_client_pool_flush();
 	dc = daemon_conf_acquire();
 	daemon_pidfile_remove(dc->conf->smtpd_pid_file);
 	daemon_conf_release(dc);

@@ -42,7 +42,12 @@ struct smtp_client {
 	int ext_size, ext_8bitmime, ext_pipelining, ext_starttls;
 	unsigned int xforward;               /* XF_* offered */
 	int in_txn;
+	int unread;                          /* replies owed to queued XFORWARDs */
+	int dirty;                           /* XFORWARD or MAIL sent since the last
+	                                        end of a transaction or RSET */
 	int broken;
+	uint64_t born_ms;                    /* when it was connected */
+	unsigned int uses;                   /* sessions it served (1 = the first) */
 };
 
 const char *
@@ -147,7 +152,9 @@ smtp_client_reply(struct smtp_client *c, int timeout_ms, struct smtp_reply *r,
 	}
 }
 
-/* Send one command line and read its reply. */
+/* Send one command line (after any queued ones) and read its reply.
+ * Replies to queued commands are read first; one missing makes the
+ * connection broken (returns 0). */
 static int
 smtp_client_command(struct smtp_client *c, const char *cmd, struct smtp_reply *r)
 {
@@ -164,7 +171,32 @@ smtp_client_command(struct smtp_client *c, const char *cmd, struct smtp_reply *r
 		smtp_client_set_fail(c, r, st);
 		return 0;
 	}
+	for (; c->unread > 0; c->unread--)
+		if (smtp_client_reply(c, c->command_timeout, r, NULL) == 0 || c->broken) {
+			smtp_client_set_fail(c, r, SMTP_IO_EOF);   /* 421: closing */
+			c->unread = 0;
+			return 0;
+		}
 	return smtp_client_reply(c, c->command_timeout, r, NULL);
+}
+
+/* XFORWARD line: queued behind the next command when the next hop offers
+ * PIPELINING (its reply is read then), else sent and answered now.
+ * Returns 0, or -1 if the connection failed (r says why). */
+static int
+smtp_client_xforward_line(struct smtp_client *c, const char *line, struct smtp_reply *r)
+{
+	enum smtp_io_status st;
+
+	if (!c->ext_pipelining)
+		return smtp_client_command(c, line, r) == 0 ? -1 : 0;
+	if ((st = smtp_io_printf(&c->io, smtp_io_now_ms() + (uint64_t)c->command_timeout,
+	    "%s\r\n", line)) != SMTP_IO_OK) {
+		smtp_client_set_fail(c, r, st);
+		return -1;
+	}
+	c->unread++;
+	return 0;
 }
 
 static void
@@ -363,6 +395,8 @@ smtp_client_open(const struct smtp_client_opts *o, struct smtp_reply *r)
 	c->command_timeout = o->command_timeout * 1000;
 	c->data_timeout = o->data_timeout * 1000;
 	c->use_xforward = o->use_xforward;
+	c->born_ms = smtp_io_now_ms();
+	c->uses = 1;
 	code = smtp_client_reply(c, (int)(deadline > smtp_io_now_ms() ?
 	    deadline - smtp_io_now_ms() : 1), r, NULL);
 	if (code != 220) {
@@ -435,20 +469,22 @@ smtp_client_xforward(struct smtp_client *c, const struct smtp_client_xforward *x
 	memset(r, 0, sizeof(*r));
 	if (!c->use_xforward || c->xforward == 0)
 		return 0;
-	/* Several commands if the attributes do not fit in one line. */
+	c->dirty = 1;
+	/* Every attribute offered, unknown ones as [UNAVAILABLE]: nothing is
+	 * left over from an earlier session on a reused connection. Several
+	 * commands if the attributes do not fit in one line. */
 	snprintf(line, sizeof(line), "XFORWARD");
 	for (i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
-		if (!(c->xforward & a[i].bit) || (a[i].value == NULL && a[i].bit != XF_NAME &&
-		    a[i].bit != XF_ADDR))
+		if (!(c->xforward & a[i].bit))
 			continue;
 		if (smtp_client_xattr(line, sizeof(line), a[i].name, a[i].value) == 0)
 			continue;
-		if (strlen(line) > 8 && smtp_client_command(c, line, r) == 0)
+		if (strlen(line) > 8 && smtp_client_xforward_line(c, line, r) != 0)
 			return -1;
 		snprintf(line, sizeof(line), "XFORWARD");
 		(void)smtp_client_xattr(line, sizeof(line), a[i].name, a[i].value);
 	}
-	if (strlen(line) > 8 && smtp_client_command(c, line, r) == 0)
+	if (strlen(line) > 8 && smtp_client_xforward_line(c, line, r) != 0)
 		return -1;
 	return 0;
 }
@@ -464,6 +500,7 @@ smtp_client_mail(struct smtp_client *c, const char *from, long long size,
 		snprintf(sz, sizeof(sz), " SIZE=%lld", size);
 	snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>%s%s", from, sz,
 	    body_8bit && c->ext_8bitmime ? " BODY=8BITMIME" : "");
+	c->dirty = 1;
 	code = smtp_client_command(c, cmd, r);
 	if (code >= 200 && code < 300)
 		c->in_txn = 1;
@@ -570,6 +607,10 @@ smtp_client_data(struct smtp_client *c, const char *header, size_t hlen,
 	}
 	code = smtp_client_reply(c, c->data_timeout, r, NULL);
 	c->in_txn = 0;
+	/* A final reply to the message ends the transaction at the next hop
+	 * (and its XFORWARD attributes), whatever the code. */
+	if (code != 0)
+		c->dirty = 0;
 	return code;
 }
 
@@ -585,6 +626,7 @@ smtp_client_rset(struct smtp_client *c)
 		return -1;
 	}
 	c->in_txn = 0;
+	c->dirty = 0;
 	return 0;
 }
 
@@ -598,6 +640,50 @@ int
 smtp_client_in_transaction(const struct smtp_client *c)
 {
 	return c->in_txn;
+}
+
+int
+smtp_client_park(struct smtp_client *c, int timeout_ms)
+{
+	int saved = c->command_timeout, rc;
+
+	if (c->broken || smtp_io_readable(&c->io))
+		return -1;
+	/* After a message's final reply the state is clean already: no RSET
+	 * round trip then. */
+	if (!c->in_txn && !c->dirty)
+		return 0;
+	if (timeout_ms < c->command_timeout)
+		c->command_timeout = timeout_ms;
+	rc = smtp_client_rset(c);
+	c->command_timeout = saved;
+	if (rc != 0 || smtp_io_readable(&c->io))
+		return -1;
+	return 0;
+}
+
+uint64_t
+smtp_client_age_ms(const struct smtp_client *c, uint64_t now)
+{
+	return now > c->born_ms ? now - c->born_ms : 0;
+}
+
+unsigned int
+smtp_client_reused(struct smtp_client *c)
+{
+	return ++c->uses;
+}
+
+void
+smtp_client_close_now(struct smtp_client *c)
+{
+	if (c == NULL)
+		return;
+	/* QUIT if it fits in the socket buffer at once; no wait for the reply. */
+	if (!c->broken && smtp_io_write(&c->io, "QUIT\r\n", 6, 0) == SMTP_IO_OK)
+		(void)smtp_io_flush(&c->io, 0);
+	smtp_io_close(&c->io);
+	free(c);
 }
 
 void

@@ -3,13 +3,15 @@
  * (extensions: SIZE, 8BITMIME, PIPELINING, XFORWARD, STARTTLS), STARTTLS
  * when offered and wanted, XFORWARD, MAIL,
  * RCPT, DATA with dot-stuffing restored, RSET, QUIT; every wait bounded
- * by a timeout. One transaction at a time, no pipelining.
+ * by a timeout. One transaction at a time; only XFORWARD is pipelined
+ * (with MAIL, when PIPELINING is offered).
  * Not for: deciding what the client of govmaild is told (smtp_session.c).
  */
 #ifndef GOVMAIL_SMTP_CLIENT_H
 #define GOVMAIL_SMTP_CLIENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct spool;
 struct ssl_ctx_st;
@@ -56,8 +58,9 @@ struct smtp_client;
 struct smtp_client *smtp_client_open(const struct smtp_client_opts *o,
     struct smtp_reply *r);
 
-/* Send XFORWARD with the attributes the next hop offers (no-op if it
- * offers none or use_xforward is off). Returns 0, or -1 if the
+/* Send XFORWARD with every attribute the next hop offers, unknown ones
+ * (NULL) as [UNAVAILABLE] (no-op if it offers none or use_xforward is off).
+ * With PIPELINING it goes out together with the MAIL that must follow. Returns 0, or -1 if the
  * connection failed (r says why). */
 int smtp_client_xforward(struct smtp_client *c,
     const struct smtp_client_xforward *x, struct smtp_reply *r);
@@ -90,8 +93,25 @@ const char *smtp_client_tls_info(const struct smtp_client *c, char *buf, size_t 
 /* Is a transaction (MAIL accepted, not finished) open? */
 int smtp_client_in_transaction(const struct smtp_client *c);
 
+/* Make an idle connection fit to be kept for another session: not
+ * broken, nothing unread, and no transaction or XFORWARD state left —
+ * RSET (waiting at most timeout_ms) unless the last thing said on it was
+ * the final reply to a message. Returns 0, or -1 (close it). */
+int smtp_client_park(struct smtp_client *c, int timeout_ms);
+
+/* Milliseconds since the connection was made (now: smtp_io_now_ms()). */
+uint64_t smtp_client_age_ms(const struct smtp_client *c, uint64_t now);
+
+/* Count one more session served by c; returns the new count (2 = the
+ * first reuse). */
+unsigned int smtp_client_reused(struct smtp_client *c);
+
 /* QUIT (briefly) if the connection is healthy, then close and free. */
 void smtp_client_close(struct smtp_client *c);
+
+/* Close and free without waiting for anything (QUIT sent only if the
+ * socket takes it at once): for idle connections dropped by the pool. */
+void smtp_client_close_now(struct smtp_client *c);
 
 /* "451 4.4.1 text" style summary of a reply for logs (into buf). */
 const char *smtp_reply_format(const struct smtp_reply *r, char *buf, size_t len);

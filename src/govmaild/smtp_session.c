@@ -35,6 +35,7 @@
 #include "policy.h"
 #include "smtp_auth.h"
 #include "smtp_client.h"
+#include "smtp_client_pool.h"
 #include "smtp_data.h"
 #include "smtp_io.h"
 #include "smtp_parser.h"
@@ -292,19 +293,28 @@ session_login(const struct smtp_session *s)
 	return s->client_login[0] ? s->client_login : NULL;
 }
 
-/* Connect to the next hop if there is no usable connection. *fresh tells
- * whether a new one was made. Returns 0, or -1 with r. */
+/* Connect to the next hop if there is no usable connection: an idle one
+ * from the pool (made under this session's configuration) when pooled is
+ * set, else a new one. *fresh tells whether a new one was made. Returns
+ * 0, or -1 with r. */
 static int
-session_nh_connect(struct smtp_session *s, int *fresh, struct smtp_reply *r)
+session_nh_connect(struct smtp_session *s, int pooled, int *fresh, struct smtp_reply *r)
 {
 	const struct govmail_conf *c = s->conf;
 	struct smtp_client_opts o;
+	char info[128];
 
 	*fresh = 0;
 	if (s->nh != NULL && !smtp_client_usable(s->nh))
 		session_nh_drop(s);
 	if (s->nh != NULL)
 		return 0;
+	if (pooled && (s->nh = smtp_client_pool_take(s->dc)) != NULL) {
+		log_info("%s: next hop %s:%d connection=reused conn_use=%u%s%s", s->qid,
+		    c->nh_host, c->nh_port, smtp_client_reused(s->nh),
+		    *smtp_client_tls_info(s->nh, info, sizeof(info)) ? " tls=" : "", info);
+		return 0;
+	}
 	memset(&o, 0, sizeof(o));
 	o.host = c->nh_host;
 	o.port = c->nh_port;
@@ -318,12 +328,8 @@ session_nh_connect(struct smtp_session *s, int *fresh, struct smtp_reply *r)
 	if ((s->nh = smtp_client_open(&o, r)) == NULL)
 		return -1;
 	*fresh = 1;
-	{
-		char info[128];
-
-		if (*smtp_client_tls_info(s->nh, info, sizeof(info)) != '\0')
-			log_debug("%s: next hop %s:%d tls=%s", s->sid, c->nh_host, c->nh_port, info);
-	}
+	log_info("%s: next hop %s:%d connection=new%s%s", s->qid, c->nh_host, c->nh_port,
+	    *smtp_client_tls_info(s->nh, info, sizeof(info)) ? " tls=" : "", info);
 	return 0;
 }
 
@@ -347,8 +353,8 @@ session_nh_mail(struct smtp_session *s, struct smtp_reply *r)
 }
 
 /*
- * Open the next-hop transaction (MAIL), reconnecting once if a reused
- * connection turns out dead. With replay, also send again every recipient
+ * Open the next-hop transaction (MAIL), on a new connection once more if
+ * a reused one (the session's or a pooled one) turns out dead. With replay, also send again every recipient
  * the client already has 250 for; any refusal then fails the whole replay
  * (returns 0 with r->fail = LOST, so the client gets a 4xx).
  */
@@ -361,10 +367,12 @@ session_nh_begin(struct smtp_session *s, int replay, struct smtp_reply *r)
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (replay && s->nh != NULL)
 			session_nh_drop(s);
-		if (session_nh_connect(s, &fresh, r) != 0)
+		if (session_nh_connect(s, attempt == 0, &fresh, r) != 0)
 			return 0;
 		code = session_nh_mail(s, r);
-		if (code == 0 && !fresh) {
+		/* A reused connection the next hop gave up on meanwhile: nothing
+		 * was accepted on it, so a new one is safe. */
+		if ((code == 0 || code == 421) && !fresh) {
 			session_nh_drop(s);
 			continue;
 		}
@@ -1544,9 +1552,13 @@ smtp_session_run(int fd, const struct sockaddr_storage *peer, enum smtp_role rol
 	    "duration=%.3f", s->sid, s->client_addr, s->end_reason ? s->end_reason : "?",
 	    s->commands, s->errors, s->messages,
 	    (double)(smtp_io_now_ms() - s->start_ms) / 1000.0);
-	smtp_client_close(s->nh);
-	spool_free(s->spool);
 	smtp_io_close(&s->io);
+	/* The client is gone; its next-hop connection may serve another. */
+	if (listener_draining())
+		smtp_client_close(s->nh);
+	else
+		smtp_client_pool_give(s->dc, s->nh);
+	spool_free(s->spool);
 	free(s->line);
 	free(s->rcpts);
 	free(s);

@@ -17,6 +17,11 @@ Behaviour for one test is changed without restarting, through files in DIR:
     delay.data                           seconds to wait before the final
                                          reply to a message (if the client
                                          has gone by then, nothing is saved)
+    drop.reused                          a connection that has already
+                                         carried a message is closed at its
+                                         next XFORWARD or MAIL (after sending
+                                         the file's reply line, if any), as a
+                                         next hop dropping an idle client
 and by recipients: local part "tempfail..." gets 451 4.2.0, "reject..."
 gets 550 5.1.1. The sink itself is strict: only CRLF.CRLF ends DATA, and
 bare CR/LF seen in DATA are recorded in the flags of N.env.
@@ -66,6 +71,7 @@ async def handle(reader, writer):
         await writer.drain()
 
     env = {"helo": None, "mail": None, "rcpts": [], "xforward": {}, "tls": False}
+    messages = 0
     r = control("reply.greeting")
     if r:
         await send(r)
@@ -79,6 +85,12 @@ async def handle(reader, writer):
             verb = cmd.split(" ")[0].upper()
             with open(os.path.join(DIR, "commands.log"), "a") as f:
                 f.write(cmd + "\n")
+            if verb in ("XFORWARD", "MAIL") and messages > 0 and \
+                    os.path.exists(os.path.join(DIR, "drop.reused")):
+                r = control("drop.reused")
+                if r:
+                    await send(r)
+                break
             if verb == "EHLO":
                 env["helo"] = cmd[5:]
                 ext = ["sink.test", "PIPELINING", "SIZE 104857600", "8BITMIME",
@@ -154,6 +166,7 @@ async def handle(reader, writer):
                     env["flags"] = sorted(flags)
                     name = save(dict(env), raw, content)
                     await send("250 2.0.0 Ok: queued as %s" % name)
+                    messages += 1
                 env["mail"], env["rcpts"] = None, []
             elif verb == "RSET":
                 env["mail"], env["rcpts"] = None, []

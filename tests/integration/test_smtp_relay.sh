@@ -9,17 +9,6 @@
 # Timeouts, concurrency, SIGTERM and privileges: test_smtp_ops.sh.
 . "$(dirname "$0")/../lib.sh"
 
-# start_sink DIR PORT [--xforward]: the capturing next hop; sets SINK_PID.
-start_sink() {
-	mkdir -p "$1"
-	rm -f "$1/ready"
-	python3 "$SINK" "$2" "$1" ${3:-} 2>>"$1/sink.err" &
-	SINK_PID=$!
-	T_PIDS+=("$SINK_PID")
-	wait_port "$2" || { echo "Bail out! sink did not start"; exit 1; }
-}
-stop_sink() { kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; }
-
 # newest DIR: path (without extension) of the newest message.
 newest() { ls -t "$1"/*.env | head -1 | sed 's/\.env$//'; }
 
@@ -329,6 +318,9 @@ expect_re "next hop back: the retry is accepted" "$out" '250 2\.0\.0 Ok: queued'
 expect_eq "... and delivered once" "$(count "$T/sink")" "$((n0 + 1))"
 
 echo "554 5.3.2 No SMTP service here" >"$T/sink/reply.greeting"
+# a new connection is needed: restarting the sink closes the pooled one
+stop_sink
+start_sink "$T/sink" "$NH" --xforward
 out=$( { open_txn a@example.org x@haugiang.gov.vn; } | chat "$P1")
 expect_re "next hop refuses the connection (554 greeting): 451 4.4.1, never a 5xx" "$out" \
 	'451 4\.4\.1 Error: next hop unavailable, try again later'
