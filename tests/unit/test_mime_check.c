@@ -266,6 +266,31 @@ test_part_count(void **state)
 	free(text);
 }
 
+/* More multiparts than MIME_TREE_INLINE_PARTS: parsed on a thread of its
+ * own (mime_tree_run), with the same outcome as a small message. */
+static void
+test_many_parts(void **state)
+{
+	struct mime_check_result res;
+	struct mime_tree t;
+	char *msg = malloc(64 * 1024), *p = msg;
+	int i;
+
+	(void)state;
+	p += sprintf(p, HDR "Content-Type: multipart/mixed; boundary=\"top\"\r\n\r\n");
+	for (i = 0; i < MIME_TREE_INLINE_PARTS + 8; i++)
+		p += sprintf(p, "--top\r\nContent-Type: multipart/mixed; boundary=\"i%d\"\r\n\r\n"
+		    "--i%d\r\nContent-Type: text/plain\r\n\r\nx\r\n--i%d--\r\n", i, i, i);
+	sprintf(p, "--top\r\nContent-Type: application/octet-stream; name=\"z.exe\"\r\n\r\n"
+	    "TVo=\r\n--top--\r\n");
+	assert_int_equal(mime_tree_parse(&t, msg, strlen(msg), 500), MIME_TREE_OK);
+	assert_non_null(t.root);
+	mime_tree_free(&t);
+	assert_int_equal(check(msg, &res), MIME_CHECK_BLOCKED);
+	assert_string_equal(res.filename, "z.exe");
+	free(msg);
+}
+
 int
 main(void)
 {
@@ -278,6 +303,7 @@ main(void)
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_lenient_headers_only),
 		cmocka_unit_test(test_part_count),
+		cmocka_unit_test(test_many_parts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
