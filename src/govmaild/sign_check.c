@@ -10,6 +10,7 @@
  * in turn (its copy and its parse kept until the end, since the leaves
  * point into them); nesting is bounded by max_depth.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,18 +75,18 @@ struct sign_leaf {
 	int doc;                    /* is_doc: its index in the result */
 };
 
+/* The counters first: the arrays after them (100 KiB) are not cleared,
+ * each entry is set when it is taken. */
 struct sign_walk {
 	struct sign_trust *trust;
 	const struct sign_check_limits *lim;
 	struct sign_check_result *res;
+	size_t nleaves, nenv, nopaque;
+	int parts;
 	struct sign_leaf leaves[SIGN_MAX_LEAVES];
-	size_t nleaves;
 	struct sign_envelope env[SIGN_MAX_ENVELOPES];
-	size_t nenv;
 	unsigned char *opaque[SIGN_MAX_OPAQUE];   /* S/MIME contents, kept */
 	struct mime_tree inner[SIGN_MAX_OPAQUE];  /* and their parse, kept */
-	size_t nopaque;
-	int parts;
 };
 
 /* ---- names and types ------------------------------------------------------- */
@@ -243,10 +244,14 @@ sign_walk_signed(struct sign_walk *w, struct mailmime *m, int depth, int env)
 	    sign_decode(sig, (size_t)-1, &der, &derlen, &copied) != 0)
 		sign_envelope_fail(&w->env[e], SIGN_MALFORMED, "S/MIME signature not readable");
 	else {
+		/* the digest over the part in place, in one pass (sign_verify.h) */
+		struct sign_detached job = { (unsigned char *)der, derlen, &seg, 1,
+		    w->env[e].signers, SIGN_ENV_SIGNERS, 0 };
+
 		seg.p = (const unsigned char *)content->mm_mime_start;
 		seg.len = content->mm_length;
-		w->env[e].n = sign_verify_cms(w->trust, (unsigned char *)der, derlen, &seg, 1,
-		    w->env[e].signers, SIGN_ENV_SIGNERS, NULL, NULL);
+		sign_verify_detached(w->trust, &job, 1);
+		w->env[e].n = job.n;
 	}
 	if (der != NULL)
 		sign_release(der, copied);
@@ -692,7 +697,7 @@ sign_check_tree(struct sign_trust *t, const struct mime_tree *tree,
     const struct sign_check_limits *lim, enum sign_requirement req,
     const struct sign_identity *id, struct sign_check_result *res)
 {
-	struct sign_walk *w = xcalloc(1, sizeof(*w));
+	struct sign_walk *w = xmalloc(sizeof(*w));
 	struct sign_doc_sigs *ds = xmalloc(sizeof(*ds));
 	struct sign_p7s {
 		int doc;
@@ -702,7 +707,9 @@ sign_check_tree(struct sign_trust *t, const struct mime_tree *tree,
 	size_t i, k;
 	int e, altered;
 
-	memset(res, 0, sizeof(*res));
+	memset(w, 0, offsetof(struct sign_walk, leaves));
+	/* the documents are cleared as they are added (sign_check.h) */
+	memset(&res->ndocs, 0, sizeof(*res) - offsetof(struct sign_check_result, ndocs));
 	res->failed = -1;
 	res->req = req;
 	w->trust = t;
@@ -731,9 +738,10 @@ sign_check_tree(struct sign_trust *t, const struct mime_tree *tree,
 			break;
 		}
 		d = &res->docs[res->ndocs++];
+		memset(d, 0, sizeof(*d));
 		snprintf(d->filename, sizeof(d->filename), "%s", lf->name ? lf->name : "");
 		mime_check_ascii(lf->name ? lf->name : "(unnamed)", d->ascii, sizeof(d->ascii));
-		memset(ds, 0, sizeof(*ds));
+		ds->n = 0;
 		altered = 0;
 		if (lf->pdf)
 			(void)sign_leaf_load(w, lf);
@@ -762,8 +770,9 @@ sign_check_tree(struct sign_trust *t, const struct mime_tree *tree,
 			break;
 		}
 		d = &res->docs[res->ndocs++];
+		memset(d, 0, sizeof(*d));
 		snprintf(d->ascii, sizeof(d->ascii), "S/MIME signature");
-		memset(ds, 0, sizeof(*ds));
+		ds->n = 0;
 		sign_add(ds, w->env[k].signers, w->env[k].n);
 		sign_judge(ds, 0, req > SIGN_REQ_SIGNED ? SIGN_REQ_SIGNED : req, id, d);
 		if (d->tempfail)

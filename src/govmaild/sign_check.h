@@ -69,6 +69,8 @@ struct sign_doc {
 	char statuses[160];        /* each signature's status word, comma separated */
 };
 
+/* Only docs[0 .. ndocs - 1] are set (a check does not clear the others:
+ * 70 KiB per message); docs must stay first and ndocs next. */
 struct sign_check_result {
 	struct sign_doc docs[SIGN_CHECK_MAX_DOCS];
 	size_t ndocs;

@@ -522,10 +522,10 @@ sign_fail(struct sign_signer *out, enum sign_status st, const char *why)
 static CMS_ContentInfo *
 sign_cms_read(const unsigned char *der, size_t derlen)
 {
-	BIO *in = BIO_new_mem_buf(der, (int)(derlen > 0x7fffffff ? 0x7fffffff : derlen));
-	CMS_ContentInfo *cms = in != NULL ? d2i_CMS_bio(in, NULL) : NULL;
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = derlen <= 0x7fffffff ?
+	    d2i_CMS_ContentInfo(NULL, &p, (long)derlen) : NULL;
 
-	BIO_free(in);
 	if (cms != NULL && OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
 		CMS_ContentInfo_free(cms);
 		cms = NULL;

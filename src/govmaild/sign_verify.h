@@ -83,12 +83,16 @@ struct sign_detached {
 	size_t max, n;
 };
 
-/* The same as sign_verify_cms on each job, with the bytes the jobs share
- * from the start of the same buffer hashed once: the signatures of a PDF
- * (incremental updates) each cover the file as it was, so the person's
- * and the organisation's signature over a 10 MB file cost one pass over
- * it instead of two. A signer without signed attributes (then the
- * signature is over the content itself) gets the whole CMS_verify. */
+/* The same as sign_verify_cms on each job, faster: the content digest is
+ * computed here in one pass over the segments in place (no copy through
+ * a BIO) and compared with each signer's messageDigest attribute, while
+ * CMS_verify checks the signature over the signed attributes. The bytes
+ * the jobs share from the start of the same buffer are hashed once: the
+ * signatures of a PDF (incremental updates) each cover the file as it
+ * was, so the person's and the organisation's signature over a 10 MB
+ * file cost one pass over it instead of two. A signer without signed
+ * attributes (then the signature is over the content itself) gets the
+ * whole CMS_verify. Used for PDF and multipart/signed signatures. */
 void sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t njobs);
 
 /* A person-readable phrase for a status ("does not verify", ...), and
