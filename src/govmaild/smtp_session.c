@@ -354,9 +354,10 @@ session_nh_mail(struct smtp_session *s, struct smtp_reply *r)
 
 /*
  * Open the next-hop transaction (MAIL), on a new connection once more if
- * a reused one (the session's or a pooled one) turns out dead. With replay, also send again every recipient
- * the client already has 250 for; any refusal then fails the whole replay
- * (returns 0 with r->fail = LOST, so the client gets a 4xx).
+ * a reused one (the session's or a pooled one) turns out dead. With
+ * replay, also send again every recipient the client already has 250 for;
+ * any refusal then fails the whole replay (returns 0 with r->fail = LOST,
+ * so the client gets a 4xx).
  */
 static int
 session_nh_begin(struct smtp_session *s, int replay, struct smtp_reply *r)
