@@ -31,7 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int req;
 	size_t i;
 
-	if (size > 256 * 1024 || res == NULL) {
+	if (size > 2 * 1024 * 1024 || res == NULL) {
 		free(res);
 		return 0;
 	}
