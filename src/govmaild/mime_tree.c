@@ -127,7 +127,6 @@ mime_tree_parse_job(void *arg)
 enum mime_tree_status
 mime_tree_parse(struct mime_tree *t, const char *buf, size_t len, int max_parts)
 {
-	struct timespec c0, c1;
 	size_t nparts;
 
 	memset(t, 0, sizeof(*t));
@@ -137,14 +136,9 @@ mime_tree_parse(struct mime_tree *t, const char *buf, size_t len, int max_parts)
 	nparts = mime_tree_count_parts(buf, len);
 	if (nparts > (size_t)(max_parts > 0 ? max_parts : 0))
 		t->status = MIME_TREE_TOO_MANY_PARTS;
-	else if (nparts <= MIME_TREE_INLINE_PARTS) {
-		/* few levels: on the caller's stack (no thread per message) */
-		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-		mime_tree_parse_job(t);
-		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-		t->parse_cpu_us = (long long)(c1.tv_sec - c0.tv_sec) * 1000000 +
-		    (c1.tv_nsec - c0.tv_nsec) / 1000;
-	} else if (mime_tree_run(mime_tree_parse_job, t, max_parts, &t->parse_cpu_us) != 0)
+	else if (nparts <= MIME_TREE_INLINE_PARTS)
+		mime_tree_parse_job(t);    /* few levels: on the caller's stack */
+	else if (mime_tree_run(mime_tree_parse_job, t, max_parts, &t->thread_cpu_us) != 0)
 		t->status = MIME_TREE_NO_THREAD;
 	return t->status;
 }

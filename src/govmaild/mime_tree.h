@@ -23,7 +23,8 @@ struct mime_tree {
 	int max_parts;
 	enum mime_tree_status status;
 	struct mailmime *root;      /* MIME_TREE_OK only */
-	long long parse_cpu_us;     /* CPU time libetpan took */
+	long long thread_cpu_us;    /* CPU libetpan took on a thread of its own
+	                               (0 when it parsed on the caller's) */
 };
 
 /* Parse buf (which must outlive the tree). Refuses, before parsing, a text

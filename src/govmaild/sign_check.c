@@ -286,7 +286,7 @@ sign_walk_opaque(struct sign_walk *w, struct mailmime *m, int depth, int env)
 	w->opaque[w->nopaque] = content;
 	inner = &w->inner[w->nopaque++];
 	mime_tree_parse(inner, (const char *)content, clen, w->lim->max_parts);
-	w->res->thread_cpu_us += inner->parse_cpu_us;
+	w->res->thread_cpu_us += inner->thread_cpu_us;
 	if (inner->status != MIME_TREE_OK) {
 		snprintf(w->res->problem, sizeof(w->res->problem), "S/MIME content: %s",
 		    mime_tree_problem(inner->status));
