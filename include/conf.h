@@ -153,6 +153,7 @@ struct govmail_conf {
 	char *signature_crl_unreadable;  /* tempfail, fail or warn */
 	long long signature_max_document_size;  /* larger documents: not checked, failed */
 	long long signature_max_signature_size; /* bytes of one CMS */
+	int signature_cert_cache_size; /* parsed signer certificates kept */
 	char *signature_header;        /* result header name */
 };
 

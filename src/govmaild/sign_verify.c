@@ -27,6 +27,7 @@
 #include <openssl/x509v3.h>
 
 #include "conf.h"
+#include "sign_certcache.h"
 #include "sign_verify.h"
 #include "xmalloc.h"
 
@@ -40,6 +41,7 @@ struct sign_trust {
 	X509_STORE *store;          /* anchors + CRLs; replaced on CRL change */
 	STACK_OF(X509) *anchors;
 	STACK_OF(X509) *intermediates;
+	struct sign_cert_cache *certs;  /* signers' certificates, parsed */
 	struct sign_crl_file *crl;
 	size_t ncrl;
 	int crl_check;              /* CRL files configured */
@@ -201,6 +203,7 @@ sign_trust_load(const struct govmail_conf *c, char *err, size_t errlen)
 	    strcmp(c->signature_crl_unreadable, "warn") == 0 ? 2 : 0;
 	t->store = sign_build_store(t);
 	t->checked = time(NULL);
+	t->certs = sign_cert_cache_new((size_t)c->signature_cert_cache_size);
 	return t;
 fail:
 	sign_trust_free(t);
@@ -217,6 +220,7 @@ sign_trust_free(struct sign_trust *t)
 	X509_STORE_free(t->store);
 	sk_X509_pop_free(t->anchors, X509_free);
 	sk_X509_pop_free(t->intermediates, X509_free);
+	sign_cert_cache_free(t->certs);
 	for (i = 0; i < t->ncrl; i++)
 		free(t->crl[i].path);
 	free(t->crl);
@@ -518,13 +522,11 @@ sign_fail(struct sign_signer *out, enum sign_status st, const char *why)
 	return 1;
 }
 
-/* A CMS SignedData from DER, or NULL. */
+/* A CMS SignedData from DER (its certificates through the cache), or NULL. */
 static CMS_ContentInfo *
-sign_cms_read(const unsigned char *der, size_t derlen)
+sign_cms_read(struct sign_trust *t, const unsigned char *der, size_t derlen)
 {
-	const unsigned char *p = der;
-	CMS_ContentInfo *cms = derlen <= 0x7fffffff ?
-	    d2i_CMS_ContentInfo(NULL, &p, (long)derlen) : NULL;
+	CMS_ContentInfo *cms = sign_cert_cache_read_cms(t->certs, der, derlen);
 
 	if (cms != NULL && OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
 		CMS_ContentInfo_free(cms);
@@ -676,7 +678,7 @@ sign_verify_cms(struct sign_trust *t, const unsigned char *der, size_t derlen,
 		*content = NULL;
 	if (max == 0)
 		return 0;
-	if ((cms = sign_cms_read(der, derlen)) == NULL)
+	if ((cms = sign_cms_read(t, der, derlen)) == NULL)
 		return sign_fail(out, SIGN_MALFORMED, "signature is not a readable CMS SignedData");
 	if (nsegs > 0) {
 		pthread_once(&sign_seg_once, sign_seg_method_init);
@@ -760,7 +762,7 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 		jobs[i].n = 0;
 		if (jobs[i].max == 0)
 			continue;
-		if ((cms[i] = sign_cms_read(jobs[i].der, jobs[i].derlen)) == NULL) {
+		if ((cms[i] = sign_cms_read(t, jobs[i].der, jobs[i].derlen)) == NULL) {
 			jobs[i].n = sign_fail(jobs[i].out, SIGN_MALFORMED,
 			    "signature is not a readable CMS SignedData");
 			continue;

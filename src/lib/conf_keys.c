@@ -632,6 +632,9 @@ const struct conf_key conf_keys[] = {
 	  "larger documents are not checked and count as failing" },
 	{ "signature.max_signature_size", CONF_SIZE, "1M", 1024, 67108864,
 	  OFF(signature_max_signature_size), NULL, "bytes of one signature (CMS) at most" },
+	{ "signature.cert_cache_size", CONF_INT, "1024", 0, 65536,
+	  OFF(signature_cert_cache_size), NULL,
+	  "signers' certificates kept parsed, reused for the same bytes (0 = none)" },
 	{ "signature.header", CONF_STR, "X-Govmail-Signature", 0, 0, OFF(signature_header),
 	  conf_check_header_name, "header added with the result for each document" },
 };

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../src/govmaild/sign_certcache.c"
 #include "../../src/govmaild/sign_verify.c"
 #include "../../src/govmaild/sign_pdf.c"
 #include "../../src/govmaild/mime_tree.c"

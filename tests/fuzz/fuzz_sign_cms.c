@@ -2,7 +2,9 @@
  * fuzz_sign_cms.c — libFuzzer target for the CMS path of signature checks:
  * any bytes as a DER SignedData, verified detached over a fixed content,
  * as opaque, and as two signatures of one document sharing a digest
- * prefix (sign_verify_detached). The trust store holds a throw-away
+ * prefix (sign_verify_detached); and read through the certificate cache
+ * (sign_certcache.c), which must read it exactly as d2i_CMS_ContentInfo
+ * does (both refuse it, or both give the same DER). The trust store holds a throw-away
  * self-signed certificate made at start (no key material in the
  * repository). The outcome must be a known status with a terminated
  * reason. `make fuzz` builds it; a .p7s from scripts/test-pki is a good
@@ -11,10 +13,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../src/govmaild/sign_certcache.c"
 #include "../../src/govmaild/sign_verify.c"
 #include "fuzz_trust.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The CMS read through the cache equals the CMS read whole. */
+static void
+fz_check_cache(const uint8_t *data, size_t size)
+{
+	static struct sign_cert_cache *c;
+	const unsigned char *p = data;
+	CMS_ContentInfo *a, *b;
+	unsigned char *da = NULL, *db = NULL;
+	int la, lb;
+
+	if (c == NULL)
+		c = sign_cert_cache_new(4);
+	a = sign_cert_cache_read_cms(c, data, size);
+	b = d2i_CMS_ContentInfo(NULL, &p, (long)size);
+	assert((a == NULL) == (b == NULL));
+	la = a != NULL ? i2d_CMS_ContentInfo(a, &da) : 0;
+	lb = b != NULL ? i2d_CMS_ContentInfo(b, &db) : 0;
+	assert(la == lb && (la <= 0 || memcmp(da, db, (size_t)la) == 0));
+	OPENSSL_free(da);
+	OPENSSL_free(db);
+	CMS_ContentInfo_free(a);
+	CMS_ContentInfo_free(b);
+	ERR_clear_error();
+}
 
 static void
 fz_check(const struct sign_signer *out, size_t n)
@@ -44,6 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 64 * 1024)
 		return 0;
+	fz_check_cache(data, size);
 	n = sign_verify_cms(fz_trust, data, size, &seg, 1, out, 4, NULL, NULL);
 	fz_check(out, n);
 	n = sign_verify_cms(fz_trust, data, size, NULL, 0, out, 4, &inner, &ilen);
