@@ -5,13 +5,14 @@
  * A ContentInfo is DER: SEQUENCE { contentType OID, [0] EXPLICIT
  * SignedData SEQUENCE { version, digestAlgorithms, encapContentInfo,
  * certificates [0] IMPLICIT SET OF Certificate OPTIONAL, crls [1]
- * OPTIONAL, signerInfos } } (RFC 5652 §5.1). When those levels have
- * definite lengths and the certificates are plain X.509 ones, the CMS
- * without its certificates field is written to a small buffer (the three
- * enclosing lengths re-encoded), read with d2i_CMS_ContentInfo, and
+ * OPTIONAL, signerInfos } } (RFC 5652 §5.1), or the same in BER with
+ * indefinite lengths. When the certificates are plain X.509 ones, the
+ * CMS without its certificates field is written to a small buffer (the
+ * three enclosing lengths re-encoded), read with d2i_CMS_ContentInfo, and
  * given the certificates from the cache in their order. Anything else
- * (indefinite lengths, attribute certificates, a large opaque content
- * that would have to be copied) is read whole, as without a cache.
+ * (attribute certificates, a large opaque content that would have to be
+ * copied, a structure that does not parse) is read whole, as without a
+ * cache.
  *
  * The cache is direct-mapped: a certificate's slot comes from a hash of
  * its length and its last bytes (the signature value), and a newcomer
@@ -32,6 +33,7 @@
 #define CC_MAX_CERTS   16              /* certificates in one CMS */
 #define CC_MAX_CERT    (64 * 1024)     /* DER bytes of one cached certificate */
 #define CC_MAX_REST    (64 * 1024)     /* bytes of the CMS besides its certificates */
+#define CC_MAX_DEPTH   16              /* indefinite lengths in indefinite lengths */
 
 struct cc_slot {
 	X509 *x;
@@ -91,24 +93,34 @@ sign_cert_cache_counts(struct sign_cert_cache *c, unsigned long *hits,
 
 /* ---- DER ------------------------------------------------------------------------ */
 
-/* One element: a single-byte tag and a definite length, all of it before
- * end. Sets *tag, *hdr (tag and length bytes) and *len (content bytes);
- * -1 for anything else. */
+/* One element at p, before end: a single-byte tag, then a definite length
+ * (*len content bytes after *hdr header bytes) or, for a constructed
+ * element, an indefinite one (*indef set, *len 0: the content ends with
+ * 00 00). -1 for anything else. */
 static int
 cc_element(const unsigned char *p, const unsigned char *end, unsigned *tag,
-    size_t *hdr, size_t *len)
+    size_t *hdr, size_t *len, int *indef)
 {
 	size_t avail = (size_t)(end - p), n, i, l;
 
 	if (avail < 2 || (p[0] & 0x1f) == 0x1f)
 		return -1;
 	*tag = p[0];
+	*indef = 0;
+	if (p[1] == 0x80) {
+		if (!(p[0] & 0x20))
+			return -1;
+		*indef = 1;
+		*hdr = 2;
+		*len = 0;
+		return 0;
+	}
 	if (p[1] < 0x80) {
 		l = p[1];
 		n = 0;
 	} else {
-		n = p[1] & 0x7f;        /* 0: indefinite length */
-		if (n == 0 || n > 4 || avail < 2 + n)
+		n = p[1] & 0x7f;
+		if (n > 4 || avail < 2 + n)
 			return -1;
 		for (i = 0, l = 0; i < n; i++)
 			l = l << 8 | p[2 + i];
@@ -120,41 +132,86 @@ cc_element(const unsigned char *p, const unsigned char *end, unsigned *tag,
 	return 0;
 }
 
-/* Bytes of a DER header for len content bytes. */
-static size_t
-cc_header_size(size_t len)
+/* Where the element at p ends (after its 00 00 when its length is
+ * indefinite); NULL if it does not end well before end. */
+static const unsigned char *
+cc_skip(const unsigned char *p, const unsigned char *end, int depth)
 {
-	size_t n = 0;
+	unsigned tag;
+	size_t hdr, len;
+	int indef;
 
-	if (len < 0x80)
-		return 2;
-	for (; len > 0; len >>= 8)
+	if (cc_element(p, end, &tag, &hdr, &len, &indef) != 0)
+		return NULL;
+	if (!indef)
+		return p + hdr + len;
+	if (depth == CC_MAX_DEPTH)
+		return NULL;
+	for (p += hdr; p != NULL; p = cc_skip(p, end, depth + 1))
+		if (end - p >= 2 && p[0] == 0 && p[1] == 0)
+			return p + 2;
+	return NULL;
+}
+
+/* The constructed element of tag want at p: its content is [*c, *cend),
+ * and the element ends at *next. */
+static int
+cc_enter(const unsigned char *p, const unsigned char *end, unsigned want, int *indef,
+    const unsigned char **c, const unsigned char **cend, const unsigned char **next)
+{
+	unsigned tag;
+	size_t hdr, len;
+
+	if (cc_element(p, end, &tag, &hdr, &len, indef) != 0 || tag != want)
+		return -1;
+	*c = p + hdr;
+	if (!*indef) {
+		*cend = *next = *c + len;
+		return 0;
+	}
+	if ((*next = cc_skip(p, end, 0)) == NULL)
+		return -1;
+	*cend = *next - 2;
+	return 0;
+}
+
+/* Header bytes, content and end-of-contents of an element. */
+static size_t
+cc_element_size(size_t content, int indef)
+{
+	size_t n = 0, l;
+
+	if (indef)
+		return 2 + content + 2;
+	for (l = content; content >= 0x80 && l > 0; l >>= 8)
 		n++;
-	return 2 + n;
+	return 2 + n + content;
 }
 
 static unsigned char *
-cc_put_header(unsigned char *o, unsigned tag, size_t len)
+cc_put_header(unsigned char *o, unsigned tag, size_t len, int indef)
 {
-	size_t n = cc_header_size(len) - 2, i;
+	size_t n = cc_element_size(len, 0) - len - 2, i;
 
 	*o++ = (unsigned char)tag;
-	if (n == 0) {
+	if (indef)
+		*o++ = 0x80;
+	else if (n == 0)
 		*o++ = (unsigned char)len;
-		return o;
+	else {
+		*o++ = (unsigned char)(0x80 | n);
+		for (i = n; i > 0; i--)
+			*o++ = (unsigned char)(len >> (8 * (i - 1)));
 	}
-	*o++ = (unsigned char)(0x80 | n);
-	for (i = n; i > 0; i--)
-		*o++ = (unsigned char)(len >> (8 * (i - 1)));
 	return o;
 }
 
 /* Where the parts of a SignedData are: the certificates, and the bytes
- * before and after them inside the SignedData. */
+ * before and after them inside the SignedData; whether the ContentInfo,
+ * the [0] around the SignedData and the SignedData have indefinite
+ * lengths (NSS, hence pdfsig and many PDF signers, writes them so). */
 struct cc_layout {
-	const unsigned char *oid;       /* contentType element */
-	size_t oidlen;
-	unsigned explicit_tag, sd_tag;
+	int indef[3];
 	const unsigned char *before, *after;
 	size_t beforelen, afterlen;
 	const unsigned char *cert[CC_MAX_CERTS];
@@ -167,79 +224,82 @@ static const unsigned char cc_signed_data[] = {
 	0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02
 };
 
-/* 0 when der can be read without its certificates (they are in l). */
+/* 0 when der can be read without its certificates (they are in l). Each
+ * level must exactly fill the one around it; else d2i decides. */
 static int
 cc_layout(const unsigned char *der, size_t derlen, struct cc_layout *l)
 {
-	const unsigned char *end = der + derlen, *p, *sd_end, *f, *certs_end;
+	const unsigned char *end = der + derlen, *ci, *ci_end, *ex, *ex_end, *sd, *sd_end;
+	const unsigned char *next, *f, *c, *c_end;
 	unsigned tag;
 	size_t hdr, len;
+	int indef;
 
 	memset(l, 0, sizeof(*l));
-	if (cc_element(der, end, &tag, &hdr, &len) != 0 || tag != 0x30)
+	/* bytes after the ContentInfo are ignored, as by d2i */
+	if (cc_enter(der, end, 0x30, &l->indef[0], &ci, &ci_end, &next) != 0 ||
+	    (size_t)(ci_end - ci) < sizeof(cc_signed_data) ||
+	    memcmp(ci, cc_signed_data, sizeof(cc_signed_data)) != 0)
 		return -1;
-	p = der + hdr;
-	end = p + len;                  /* bytes after the ContentInfo are ignored, as by d2i */
-	if (cc_element(p, end, &tag, &hdr, &len) != 0 || hdr + len != sizeof(cc_signed_data) ||
-	    memcmp(p, cc_signed_data, sizeof(cc_signed_data)) != 0)
+	if (cc_enter(ci + sizeof(cc_signed_data), ci_end, 0xa0, &l->indef[1], &ex, &ex_end,
+	    &next) != 0 || next != ci_end)
 		return -1;
-	l->oid = p;
-	l->oidlen = hdr + len;
-	p += hdr + len;
-	/* each level exactly fills the one around it (else d2i decides) */
-	if (cc_element(p, end, &l->explicit_tag, &hdr, &len) != 0 || l->explicit_tag != 0xa0 ||
-	    p + hdr + len != end)
+	if (cc_enter(ex, ex_end, 0x30, &l->indef[2], &sd, &sd_end, &next) != 0 || next != ex_end)
 		return -1;
-	p += hdr;
-	if (cc_element(p, end, &l->sd_tag, &hdr, &len) != 0 || l->sd_tag != 0x30 ||
-	    p + hdr + len != end)
-		return -1;
-	p += hdr;
-	sd_end = end;
-	for (f = p; f < sd_end; f += hdr + len) {
-		if (cc_element(f, sd_end, &tag, &hdr, &len) != 0)
+	for (f = sd; f < sd_end; f = next) {
+		if (cc_element(f, sd_end, &tag, &hdr, &len, &indef) != 0 ||
+		    (next = cc_skip(f, sd_end, 0)) == NULL)
 			return -1;
 		if (tag == 0xa0)
 			break;
 	}
 	if (f >= sd_end)
 		return -1;              /* no certificates: nothing to save */
-	l->before = p;
-	l->beforelen = (size_t)(f - p);
-	certs_end = f + hdr + len;
-	l->after = certs_end;
-	l->afterlen = (size_t)(sd_end - certs_end);
+	if (cc_enter(f, sd_end, 0xa0, &indef, &c, &c_end, &next) != 0)
+		return -1;
+	l->before = sd;
+	l->beforelen = (size_t)(f - sd);
+	l->after = next;
+	l->afterlen = (size_t)(sd_end - next);
 	if (l->beforelen + l->afterlen > CC_MAX_REST)
 		return -1;
-	for (p = f + hdr; p < certs_end; p += hdr + len) {
-		if (cc_element(p, certs_end, &tag, &hdr, &len) != 0 || tag != 0x30 ||
+	for (; c < c_end; c += hdr + len) {
+		if (cc_element(c, c_end, &tag, &hdr, &len, &indef) != 0 || tag != 0x30 || indef ||
 		    l->ncert == CC_MAX_CERTS || hdr + len > CC_MAX_CERT)
 			return -1;
-		l->cert[l->ncert] = p;
+		l->cert[l->ncert] = c;
 		l->certlen[l->ncert++] = hdr + len;
 	}
 	return 0;
 }
 
-/* The ContentInfo of l without its certificates field, in a new buffer. */
+/* The ContentInfo of l without its certificates field, in a new buffer,
+ * with the lengths of l (indefinite ones stay so). */
 static unsigned char *
 cc_without_certs(const struct cc_layout *l, size_t *outlen)
 {
 	size_t sd = l->beforelen + l->afterlen;
-	size_t ex = cc_header_size(sd) + sd;
-	size_t ci = l->oidlen + cc_header_size(ex) + ex;
+	size_t ex = cc_element_size(sd, l->indef[2]);
+	size_t ci = sizeof(cc_signed_data) + cc_element_size(ex, l->indef[1]);
 	unsigned char *buf, *o;
+	int i;
 
-	*outlen = cc_header_size(ci) + ci;
+	*outlen = cc_element_size(ci, l->indef[0]);
 	o = buf = xmalloc(*outlen);
-	o = cc_put_header(o, 0x30, ci);
-	memcpy(o, l->oid, l->oidlen);
-	o += l->oidlen;
-	o = cc_put_header(o, l->explicit_tag, ex);
-	o = cc_put_header(o, l->sd_tag, sd);
+	o = cc_put_header(o, 0x30, ci, l->indef[0]);
+	memcpy(o, cc_signed_data, sizeof(cc_signed_data));
+	o += sizeof(cc_signed_data);
+	o = cc_put_header(o, 0xa0, ex, l->indef[1]);
+	o = cc_put_header(o, 0x30, sd, l->indef[2]);
 	memcpy(o, l->before, l->beforelen);
 	o += l->beforelen;
 	memcpy(o, l->after, l->afterlen);
+	o += l->afterlen;
+	for (i = 2; i >= 0; i--)
+		if (l->indef[i]) {
+			*o++ = 0;
+			*o++ = 0;
+		}
 	return buf;
 }
 

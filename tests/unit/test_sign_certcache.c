@@ -2,9 +2,10 @@
  * test_sign_certcache.c — reading a CMS with its certificates from the
  * cache gives what d2i_CMS_ContentInfo gives: the same structure (its DER
  * re-encoding equals the input), the same verdict of CMS_verify, a
- * certificate reused only for the very same bytes, every other input
- * (indefinite lengths, no certificates, any truncation or changed byte)
- * read or refused exactly as without the cache. Keys, certificates and
+ * certificate reused only for the very same bytes, in DER and in BER with
+ * indefinite lengths; every other input (no certificates, a large signed
+ * content, any truncation or changed byte) read or refused exactly as
+ * without the cache. Keys, certificates and
  * signatures are made at run time. sign_certcache.c is part of govmaild,
  * so its source is compiled in.
  */
@@ -193,70 +194,139 @@ test_changed_certificate_is_not_reused(void **state)
 	sign_cert_cache_free(c);
 }
 
-/* Indefinite lengths and a CMS without certificates are read whole. */
+/* The same CMS in BER with indefinite lengths, as NSS (pdfsig) writes. */
+static unsigned char *
+make_cms_ber(const struct signer *s, X509 *extra, size_t *len)
+{
+	BIO *in = BIO_new_mem_buf(content, (int)strlen(content)), *out = BIO_new(BIO_s_mem());
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	int flags = CMS_BINARY | CMS_DETACHED | CMS_STREAM;
+	CMS_ContentInfo *cms;
+	BUF_MEM *bm;
+	unsigned char *ber;
+
+	if (extra != NULL)
+		sk_X509_push(certs, extra);
+	cms = CMS_sign(s->cert, s->key, certs, NULL, flags);
+	assert_non_null(cms);
+	assert_int_equal(i2d_CMS_bio_stream(out, cms, in, flags), 1);
+	BIO_get_mem_ptr(out, &bm);
+	assert_true(bm->length > 4 && bm->data[1] == (char)0x80);
+	*len = bm->length;
+	ber = OPENSSL_malloc(bm->length);
+	memcpy(ber, bm->data, bm->length);
+	CMS_ContentInfo_free(cms);
+	sk_X509_free(certs);
+	BIO_free(in);
+	BIO_free(out);
+	return ber;
+}
+
+/* Indefinite lengths: the certificates still come from the cache. */
 static void
-test_read_whole_when_not_plain(void **state)
+test_ber_uses_the_cache(void **state)
 {
 	struct sign_cert_cache *c = sign_cert_cache_new(64);
-	struct signer s = make_signer("Lê Văn Cường");
-	unsigned char *der, *ber, *nocerts;
+	struct signer s = make_signer("Lê Văn Cường"), o = make_signer("Sở Tài chính");
 	unsigned long hits, misses;
 	CMS_ContentInfo *cms;
-	size_t len, hdr, blen, nlen;
+	unsigned char *ber;
+	size_t len;
+	int i;
 
 	(void)state;
-	der = make_cms(&s, NULL, 0, &len);
-	/* the outer SEQUENCE with an indefinite length: 30 80 ... 00 00 */
-	hdr = der[1] < 0x80 ? 2 : 2 + (size_t)(der[1] & 0x7f);
-	blen = len - hdr + 4;
-	ber = malloc(blen);
-	ber[0] = 0x30;
-	ber[1] = 0x80;
-	memcpy(ber + 2, der + hdr, len - hdr);
-	ber[blen - 2] = ber[blen - 1] = 0;
-	cms = sign_cert_cache_read_cms(c, ber, blen);
-	assert_non_null(cms);           /* BER: OpenSSL reads it, so must we */
-	assert_true(verify(cms, s.cert, content));
-	CMS_ContentInfo_free(cms);
-	assert_reads_as_whole(c, ber, blen);
+	ber = make_cms_ber(&s, o.cert, &len);
+	for (i = 0; i < 2; i++) {
+		cms = sign_cert_cache_read_cms(c, ber, len);
+		assert_non_null(cms);
+		assert_true(verify(cms, s.cert, content));
+		assert_false(verify(cms, s.cert, "Quyet dinh so 124/QD-UBND\r\n"));
+		CMS_ContentInfo_free(cms);
+		assert_reads_as_whole(c, ber, len);
+	}
+	sign_cert_cache_counts(c, &hits, &misses);
+	assert_int_equal(misses, 2);
+	assert_int_equal(hits, 6);
+	OPENSSL_free(ber);
+	free_signer(&s);
+	free_signer(&o);
+	sign_cert_cache_free(c);
+}
+
+/* No certificates, or a large signed content inside (it would have to be
+ * copied): read whole, the cache untouched. */
+static void
+test_read_whole_when_not_worth_it(void **state)
+{
+	struct sign_cert_cache *c = sign_cert_cache_new(64);
+	struct signer s = make_signer("Hồ Thị Lan");
+	unsigned long hits, misses;
+	unsigned char *nocerts, *opaque = NULL;
+	size_t nlen;
+	char *big = malloc(70 * 1024);
+	BIO *in;
+	CMS_ContentInfo *cms;
+	int olen;
+
+	(void)state;
 	nocerts = make_cms(&s, NULL, CMS_NOCERTS, &nlen);
 	assert_reads_as_whole(c, nocerts, nlen);
+	memset(big, 'x', 70 * 1024);
+	in = BIO_new_mem_buf(big, 70 * 1024);
+	cms = CMS_sign(s.cert, s.key, NULL, in, CMS_BINARY);
+	assert_non_null(cms);
+	olen = i2d_CMS_ContentInfo(cms, &opaque);
+	assert_true(olen > 70 * 1024);
+	assert_reads_as_whole(c, opaque, (size_t)olen);
 	sign_cert_cache_counts(c, &hits, &misses);
 	assert_int_equal(hits + misses, 0);
 	/* and without a cache at all */
-	assert_reads_as_whole(NULL, der, len);
+	assert_reads_as_whole(NULL, nocerts, nlen);
 	assert_null(sign_cert_cache_new(0));
-	free(ber);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	free(big);
+	OPENSSL_free(opaque);
 	OPENSSL_free(nocerts);
-	OPENSSL_free(der);
 	free_signer(&s);
 	sign_cert_cache_free(c);
 }
 
 /* Every truncation and every changed byte: read or refused as whole. */
 static void
-test_damaged_input_reads_as_whole(void **state)
+damage(struct sign_cert_cache *c, const unsigned char *der, size_t len)
 {
-	struct sign_cert_cache *c = sign_cert_cache_new(8);
-	struct signer s = make_signer("Phạm Minh Đức"), o = make_signer("UBND xã Vị Thanh");
-	unsigned char *der, *d;
-	size_t len, i;
 	static const unsigned char flips[] = { 0x01, 0x80, 0xff };
+	unsigned char *d = malloc(len);
+	size_t i, f;
 
-	(void)state;
-	der = make_cms(&s, o.cert, 0, &len);
-	d = malloc(len);
 	for (i = 0; i < len; i++)
 		assert_reads_as_whole(c, der, i);
 	for (i = 0; i < len; i++) {
-		for (size_t f = 0; f < sizeof(flips); f++) {
+		for (f = 0; f < sizeof(flips); f++) {
 			memcpy(d, der, len);
 			d[i] ^= flips[f];
 			assert_reads_as_whole(c, d, len);
 		}
 	}
 	free(d);
+}
+
+static void
+test_damaged_input_reads_as_whole(void **state)
+{
+	struct sign_cert_cache *c = sign_cert_cache_new(8);
+	struct signer s = make_signer("Phạm Minh Đức"), o = make_signer("UBND xã Vị Thanh");
+	unsigned char *der, *ber;
+	size_t len, blen;
+
+	(void)state;
+	der = make_cms(&s, o.cert, 0, &len);
+	ber = make_cms_ber(&s, o.cert, &blen);
+	damage(c, der, len);
+	damage(c, ber, blen);
 	OPENSSL_free(der);
+	OPENSSL_free(ber);
 	free_signer(&s);
 	free_signer(&o);
 	sign_cert_cache_free(c);
@@ -302,7 +372,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_cms_and_verdict),
 		cmocka_unit_test(test_changed_certificate_is_not_reused),
-		cmocka_unit_test(test_read_whole_when_not_plain),
+		cmocka_unit_test(test_ber_uses_the_cache),
+		cmocka_unit_test(test_read_whole_when_not_worth_it),
 		cmocka_unit_test(test_damaged_input_reads_as_whole),
 		cmocka_unit_test(test_slot_taken_by_another_signer),
 	};
