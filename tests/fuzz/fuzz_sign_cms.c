@@ -4,9 +4,9 @@
  * as opaque, and as two signatures of one document sharing a digest
  * prefix (sign_verify_detached); and read through the certificate cache
  * (sign_certcache.c), which must read it exactly as d2i_CMS_ContentInfo
- * does (both refuse it, or both give the same DER). The trust store holds a throw-away
- * self-signed certificate made at start (no key material in the
- * repository). The outcome must be a known status with a terminated
+ * does (both refuse it, or both give the same DER). The trust store holds
+ * a throw-away self-signed certificate made at start (no key material in
+ * the repository). The outcome must be a known status with a terminated
  * reason. `make fuzz` builds it; a .p7s from scripts/test-pki is a good
  * seed for the corpus.
  */
