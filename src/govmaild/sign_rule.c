@@ -68,8 +68,11 @@ sign_rule_run(const struct daemon_conf *dc, const char *sender, char *const *rcp
 	}
 	req_name = strcmp(*direction, "internal") == 0 ? c->signature_internal :
 	    strcmp(*direction, "outbound") == 0 ? c->signature_outbound : c->signature_inbound;
-	/* Our sender: who it is in the directory (and its agency's override). */
-	if (strcmp(*direction, "inbound") != 0 && pdir != NULL) {
+	/* Our sender: who it is in the directory (and its agency's override);
+	 * not asked when no requirement can apply to the message. */
+	if (strcmp(*direction, "inbound") != 0 && pdir != NULL &&
+	    (sign_requirement_parse(req_name) > SIGN_REQ_OFF ||
+	    c->signature_agency_requirements.n > 0)) {
 		switch (lookup_signer(c, sender, &who)) {
 		case POLICY_LOOKUP_TEMPFAIL:
 			return SIGN_RULE_DIR_TEMPFAIL;
