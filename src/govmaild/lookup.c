@@ -4,9 +4,10 @@
  * One LDAP connection, shared under a mutex: libldap handles are not for
  * concurrent use, and with the cache most policy questions never reach
  * LDAP. The cache is an array of policy.cache_entries slots addressed by
- * a hash of the question ("d:domain", "a:address", "g:agency"); a
- * collision simply replaces the older answer, so its size is bounded
- * without any eviction bookkeeping. Only definite answers (yes/no) are cached, never failures.
+ * a hash of the question ("d:domain", "a:address", "g:agency", "s:uid"
+ * for who may sign as the sender); a collision simply replaces the older
+ * answer, so its size is bounded without any eviction bookkeeping. Only
+ * definite answers (yes/no) are cached, never failures.
  */
 #include <ldap.h>
 #include <pthread.h>
@@ -120,6 +121,7 @@ struct lookup_slot {
 	uint64_t expires;            /* monotonic seconds */
 	enum policy_lookup res;
 	struct policy_account acct;
+	struct lookup_signer *signer;  /* "s:" answers */
 	char key[];
 };
 
@@ -146,13 +148,43 @@ lookup_hash(const char *s)
 	return (size_t)h;
 }
 
+/* A copy of src in dst, with its own arrays. */
+static void
+lookup_signer_copy(struct lookup_signer *dst, const struct lookup_signer *src)
+{
+	size_t i;
+
+	*dst = *src;
+	dst->addresses = xcalloc(src->naddresses + 1, sizeof(char *));
+	for (i = 0; i < src->naddresses; i++)
+		dst->addresses[i] = xstrdup(src->addresses[i]);
+	dst->account_certs = xcalloc(src->naccount_certs + 1, 32);
+	if (src->naccount_certs > 0)
+		memcpy(dst->account_certs, src->account_certs, src->naccount_certs * 32);
+	dst->agency_certs = xcalloc(src->nagency_certs + 1, 32);
+	if (src->nagency_certs > 0)
+		memcpy(dst->agency_certs, src->agency_certs, src->nagency_certs * 32);
+}
+
+static void
+lookup_slot_free(struct lookup_slot *sl)
+{
+	if (sl == NULL)
+		return;
+	if (sl->signer != NULL) {
+		lookup_signer_clear(sl->signer);
+		free(sl->signer);
+	}
+	free(sl);
+}
+
 static void
 lookup_cache_clear_locked(void)
 {
 	size_t i;
 
 	for (i = 0; i < lookup_cache_n; i++)
-		free(lookup_cache[i]);
+		lookup_slot_free(lookup_cache[i]);
 	free(lookup_cache);
 	lookup_cache = NULL;
 	lookup_cache_n = 0;
@@ -166,10 +198,11 @@ lookup_cache_clear(void)
 	pthread_mutex_unlock(&lookup_cache_lock);
 }
 
-/* A cached answer for key: 1 (with res and acct filled), or 0. */
+/* A cached answer for key: 1 (with res, and acct or signer if not NULL,
+ * filled), or 0. */
 static int
 lookup_cache_get(const struct govmail_conf *c, const char *key, enum policy_lookup *res,
-    struct policy_account *acct)
+    struct policy_account *acct, struct lookup_signer *signer)
 {
 	struct lookup_slot *sl;
 	int hit = 0;
@@ -183,6 +216,8 @@ lookup_cache_get(const struct govmail_conf *c, const char *key, enum policy_look
 			*res = sl->res;
 			if (acct != NULL)
 				*acct = sl->acct;
+			if (signer != NULL && sl->signer != NULL)
+				lookup_signer_copy(signer, sl->signer);
 			hit = 1;
 		}
 	}
@@ -192,7 +227,7 @@ lookup_cache_get(const struct govmail_conf *c, const char *key, enum policy_look
 
 static void
 lookup_cache_put(const struct govmail_conf *c, const char *key, enum policy_lookup res,
-    const struct policy_account *acct)
+    const struct policy_account *acct, const struct lookup_signer *signer)
 {
 	struct lookup_slot *sl;
 	size_t i, klen = strlen(key);
@@ -206,6 +241,11 @@ lookup_cache_put(const struct govmail_conf *c, const char *key, enum policy_look
 		sl->acct = *acct;
 	else
 		memset(&sl->acct, 0, sizeof(sl->acct));
+	sl->signer = NULL;
+	if (signer != NULL) {
+		sl->signer = xmalloc(sizeof(*sl->signer));
+		lookup_signer_copy(sl->signer, signer);
+	}
 	memcpy(sl->key, key, klen + 1);
 	pthread_mutex_lock(&lookup_cache_lock);
 	if (lookup_cache_n != (size_t)c->policy_cache_entries) {
@@ -215,7 +255,7 @@ lookup_cache_put(const struct govmail_conf *c, const char *key, enum policy_look
 		lookup_cache = xcalloc(lookup_cache_n, sizeof(*lookup_cache));
 	}
 	i = lookup_hash(key) % lookup_cache_n;
-	free(lookup_cache[i]);
+	lookup_slot_free(lookup_cache[i]);
 	lookup_cache[i] = sl;
 	pthread_mutex_unlock(&lookup_cache_lock);
 }
@@ -266,7 +306,7 @@ lookup_domain_target(const struct govmail_conf *c, const char *domain, char *tar
 	    dir_domain_normalize(domain, norm, sizeof(norm), err, sizeof(err)) != 0)
 		return POLICY_LOOKUP_NO;
 	snprintf(key, sizeof(key), "d:%s", norm);
-	if (lookup_cache_get(c, key, &res, &a)) {
+	if (lookup_cache_get(c, key, &res, &a, NULL)) {
 		snprintf(target, tlen, "%s", a.mail[0] ? a.mail : norm);
 		return res;
 	}
@@ -276,7 +316,7 @@ lookup_domain_target(const struct govmail_conf *c, const char *domain, char *tar
 	res = q.governed ? POLICY_LOOKUP_YES : POLICY_LOOKUP_NO;
 	memset(&a, 0, sizeof(a));
 	snprintf(a.mail, sizeof(a.mail), "%s", q.target);   /* alias target, if any */
-	lookup_cache_put(c, key, res, &a);
+	lookup_cache_put(c, key, res, &a, NULL);
 	snprintf(target, tlen, "%s", q.target[0] ? q.target : norm);
 	return res;
 }
@@ -320,7 +360,7 @@ lookup_agency_get(struct dir *d, const struct govmail_conf *c, const char *code,
 	char key[264], *dn;
 
 	snprintf(key, sizeof(key), "g:%s", code);
-	if (lookup_cache_get(c, key, &res, &a)) {
+	if (lookup_cache_get(c, key, &res, &a, NULL)) {
 		*may = a.may_send_external;
 		snprintf(parent, plen, "%s", a.mail);
 		return DIR_OK;
@@ -345,7 +385,7 @@ lookup_agency_get(struct dir *d, const struct govmail_conf *c, const char *code,
 		memset(&a, 0, sizeof(a));
 		a.may_send_external = *may;
 		snprintf(a.mail, sizeof(a.mail), "%s", parent);
-		lookup_cache_put(c, key, POLICY_LOOKUP_YES, &a);
+		lookup_cache_put(c, key, POLICY_LOOKUP_YES, &a, NULL);
 	}
 	return st;
 }
@@ -432,7 +472,7 @@ lookup_account(const struct govmail_conf *c, const char *key,
 		if (addr[i] >= 'A' && addr[i] <= 'Z')
 			addr[i] = (char)(addr[i] + 32);
 	snprintf(ckey, sizeof(ckey), "a:%s", addr);
-	if (lookup_cache_get(c, ckey, &res, out))
+	if (lookup_cache_get(c, ckey, &res, out, NULL))
 		return res;
 	q.c = c;
 	q.key = addr;
@@ -440,7 +480,7 @@ lookup_account(const struct govmail_conf *c, const char *key,
 		return POLICY_LOOKUP_TEMPFAIL;
 	res = q.found ? POLICY_LOOKUP_YES : POLICY_LOOKUP_NO;
 	*out = q.acct;
-	lookup_cache_put(c, ckey, res, out);
+	lookup_cache_put(c, ckey, res, out, NULL);
 	return res;
 }
 
@@ -525,11 +565,14 @@ lookup_signer(const struct govmail_conf *c, const char *sender, struct lookup_si
 	struct lookup_signer_q q;
 	struct policy_account acct;
 	enum policy_lookup res;
-	char why[512];
+	char why[512], key[sizeof(acct.uid) + 3];
 
 	memset(out, 0, sizeof(*out));
 	/* The account's uid, through the cache and alias domains. */
 	if ((res = lookup_account(c, sender, &acct)) != POLICY_LOOKUP_YES)
+		return res;
+	snprintf(key, sizeof(key), "s:%s", acct.uid);
+	if (lookup_cache_get(c, key, &res, NULL, out))
 		return res;
 	q.key = acct.uid;
 	q.out = out;
@@ -537,7 +580,9 @@ lookup_signer(const struct govmail_conf *c, const char *sender, struct lookup_si
 		lookup_signer_clear(out);
 		return POLICY_LOOKUP_TEMPFAIL;
 	}
-	return q.found ? POLICY_LOOKUP_YES : POLICY_LOOKUP_NO;
+	res = q.found ? POLICY_LOOKUP_YES : POLICY_LOOKUP_NO;
+	lookup_cache_put(c, key, res, NULL, out);
+	return res;
 }
 
 void
