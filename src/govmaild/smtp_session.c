@@ -138,6 +138,25 @@ session_esc(char *buf, size_t len, const char *s)
 
 /* Queue a reply: "code enh text". Remembered for the message's log line. */
 static void
+session_vreply(struct smtp_session *s, int code, const char *enh, const char *fmt,
+    va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void
+session_vreply(struct smtp_session *s, int code, const char *enh, const char *fmt,
+    va_list ap)
+{
+	char text[256];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	if (enh != NULL && *enh != '\0')
+		snprintf(s->last_reply, sizeof(s->last_reply), "%d %s %s", code, enh, text);
+	else
+		snprintf(s->last_reply, sizeof(s->last_reply), "%d %s", code, text);
+	(void)smtp_io_printf(&s->io, smtp_io_now_ms() + 1000u *
+	    (uint64_t)s->conf->smtpd_command_timeout, "%s\r\n", s->last_reply);
+}
+
+static void
 session_reply(struct smtp_session *s, int code, const char *enh,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -145,18 +164,11 @@ static void
 session_reply(struct smtp_session *s, int code, const char *enh,
     const char *fmt, ...)
 {
-	char text[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	session_vreply(s, code, enh, fmt, ap);
 	va_end(ap);
-	if (enh != NULL && *enh != '\0')
-		snprintf(s->last_reply, sizeof(s->last_reply), "%d %s %s", code, enh, text);
-	else
-		snprintf(s->last_reply, sizeof(s->last_reply), "%d %s", code, text);
-	(void)smtp_io_printf(&s->io, smtp_io_now_ms() + 1000u *
-	    (uint64_t)s->conf->smtpd_command_timeout, "%s\r\n", s->last_reply);
 }
 
 /* A reply for something the client did wrong: counts towards max_errors. */
@@ -168,14 +180,12 @@ static void
 session_error(struct smtp_session *s, int code, const char *enh,
     const char *fmt, ...)
 {
-	char text[256];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	s->errors++;
-	session_reply(s, code, enh, "%s", text);
+	va_start(ap, fmt);
+	session_vreply(s, code, enh, fmt, ap);
+	va_end(ap);
 }
 
 /* Log a refused command with the session or message id. */
