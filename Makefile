@@ -19,7 +19,8 @@ CMOCKA_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla
-CPPFLAGS += -Iinclude -D_DEFAULT_SOURCE -D_GNU_SOURCE
+VERSION  := $(shell cat VERSION)
+CPPFLAGS += -Iinclude -D_DEFAULT_SOURCE -D_GNU_SOURCE -DGOVMAIL_VERSION='"$(VERSION)"'
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 $(PKG_CFLAGS)
 ASAN_CFLAGS := -std=c11 $(WARN) -O1 -g -fno-omit-frame-pointer \
@@ -94,6 +95,10 @@ $(ASAN)/tests/%: $(ASAN)/tests/unit/%.o $(ASAN)/libgovmail.a
 # Unit tests and fuzz targets of govmaild sources that use libetpan.
 $(ASAN)/tests/test_mime_check: LDLIBS += -letpan
 $(ASAN)/tests/test_sign_check: LDLIBS += -letpan
+
+# The programs print the version of VERSION (--version).
+$(BUILD)/src/govmailctl/main.o $(BUILD)/src/govmaild/main.o \
+$(ASAN)/src/govmailctl/main.o $(ASAN)/src/govmaild/main.o: VERSION
 
 asan: $(UNIT_BINS) $(ASAN_PROGS)
 

@@ -6,7 +6,7 @@
 set -u
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SHARED=${GOVMAIL_SHARED:-$TOP/../shared}
+DATA=$TOP/examples/data
 T=$(mktemp -d "${TMPDIR:-/tmp}/govmail-test.XXXXXX")
 T_N=0
 T_FAILED=0

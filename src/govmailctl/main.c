@@ -135,11 +135,14 @@ main_usage(FILE *fp)
 
 	fprintf(fp,
 	    "usage: govmailctl [-c FILE] [--json] [-v] NOUN VERB [options]\n"
+	    "       govmailctl -h | --help | -V | --version\n"
 	    "\n"
 	    "Manage govmail's domains, agencies and accounts in LDAP.\n"
 	    "  -c FILE   configuration file (default $" CONF_ENV " or " CONF_DEFAULT_PATH ")\n"
 	    "  --json    machine-readable output\n"
 	    "  -v        verbose\n"
+	    "  -h, --help     this text\n"
+	    "  -V, --version  print the version and exit\n"
 	    "\n"
 	    "Commands (each takes --help):\n");
 	for (i = 0; i < cli_ncommands; i++)
@@ -177,7 +180,10 @@ main(int argc, char **argv)
 			json = 1;
 		else if (strcmp(argv[i], "-v") == 0)
 			cli.verbose = 1;
-		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+		else if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
+			printf("govmailctl %s\n", GOVMAIL_VERSION);
+			return EX_OK;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			main_usage(stdout);
 			return EX_OK;
 		} else {

@@ -4,6 +4,7 @@
  * the spool), then the accept loop until SIGTERM.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -36,6 +37,9 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: govmaild [-c FILE] [-f] [-t] [-v]\n"
 	    "       govmaild [-c FILE] -s [-r REQUIREMENT] [-S SENDER] FILE...\n"
+	    "       govmaild -h | --help | -V | --version\n"
+	    "\n"
+	    "The govmail SMTP relay filter (see govmaild(8), govmail.conf(5)).\n"
 	    "  -c FILE  configuration (default $GOVMAIL_CONF or %s)\n"
 	    "  -f       stay in the foreground and log to stderr\n"
 	    "  -t       check the configuration and exit (0 ok, 78 not)\n"
@@ -43,7 +47,10 @@ usage(FILE *fp)
 	    "  -s       check the signatures in each FILE (a message, or one document)\n"
 	    "           with the signature { } trust store, print one line per document\n"
 	    "  -r REQ   requirement for -s (default verify)\n"
-	    "  -S ADDR  the sender for -s (for require-person-and-org)\n",
+	    "  -S ADDR  the sender for -s (for require-person-and-org)\n"
+	    "  -h, --help     this text\n"
+	    "  -V, --version  print the version and exit\n"
+	    "Signals: SIGHUP reloads the configuration, SIGTERM drains and stops.\n",
 	    CONF_DEFAULT_PATH);
 }
 
@@ -197,7 +204,13 @@ main(int argc, char **argv)
 	struct daemon_conf *dc;
 	struct listener l;
 
-	while ((ch = getopt(argc, argv, "c:ftvhsr:S:")) != -1) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((ch = getopt_long(argc, argv, "c:ftvhVsr:S:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cpath = optarg; break;
 		case 'f': foreground = 1; break;
@@ -207,6 +220,7 @@ main(int argc, char **argv)
 		case 'r': req = optarg; break;
 		case 'S': sender = optarg; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("govmaild %s\n", GOVMAIL_VERSION); return 0;
 		default: usage(stderr); return EX_USAGE;
 		}
 	}

@@ -11,7 +11,7 @@ G=$GOVMAILCTL
 
 check "domain add haugiang.gov.vn" $G domain add haugiang.gov.vn
 check "domain add cantho.gov.vn" $G domain add cantho.gov.vn
-check "agency load of the sample tree" $G agency load "$SHARED/data/agencies.csv"
+check "agency load of the sample tree" $G agency load "$DATA/agencies.csv"
 
 out=$($G account add --name "Nguyễn Văn An" --agency snv --employee-id HG900001 2>&1)
 expect_match "first Nguyễn Văn An gets annv" "$out" "created annv@haugiang.gov.vn"

@@ -9,9 +9,9 @@ t_govmail_conf
 G=$GOVMAILCTL
 
 check "domain add" $G domain add haugiang.gov.vn
-check "agency load" $G agency load "$SHARED/data/agencies.csv"
+check "agency load" $G agency load "$DATA/agencies.csv"
 
-python3 - "$SHARED/data/hr-export.csv" "$LDAP_BASE" >"$T/accounts.ldif" <<'PY'
+python3 - "$DATA/hr-export.csv" "$LDAP_BASE" >"$T/accounts.ldif" <<'PY'
 import csv, sys
 base = sys.argv[2]
 with open(sys.argv[1], encoding="utf-8") as f:

@@ -16,7 +16,7 @@ addresses = { default_domain = "haugiang.gov.vn"; };
 CONF
 export GOVMAIL_CONF="$T/govmail.conf"
 G=$GOVMAILCTL
-CSV=$SHARED/data/agencies.csv
+CSV=$DATA/agencies.csv
 AGENCIES="ou=agencies,$LDAP_BASE"
 
 # Successful changes made so far; the audit log must have one line each.

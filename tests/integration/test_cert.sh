@@ -40,7 +40,7 @@ printf 'hello, not a certificate\n' >"$T/garbage.txt"
 sed '3s/^./!/' "$T/an3.pem" >"$T/damaged.pem"
 
 check "domain add" $G domain add haugiang.gov.vn
-check "agency load" $G agency load "$SHARED/data/agencies.csv"
+check "agency load" $G agency load "$DATA/agencies.csv"
 check "account add" $G account add --name "Nguyễn Văn An" --agency snv
 DN=$(t_ldapsearch -b "ou=accounts,$LDAP_BASE" "(uid=annv)" dn | sed -n 's/^dn: //p')
 ADN=$(t_ldapsearch -b "ou=agencies,$LDAP_BASE" "(govmailAgencyCode=snv)" dn | sed -n 's/^dn: //p')

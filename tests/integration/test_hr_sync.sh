@@ -9,7 +9,7 @@ t_sandbox_start
 t_govmail_conf 'hr = { passwords_file = "'"$T"'/passwords.csv"; max_suspend_floor = 3; };'
 G=$GOVMAILCTL
 check "domain add" $G domain add haugiang.gov.vn
-check "agency load" $G agency load "$SHARED/data/agencies.csv"
+check "agency load" $G agency load "$DATA/agencies.csv"
 
 # Directory state that matters, one line per account (no passwords, times).
 dump() {
@@ -181,14 +181,14 @@ for run in killed clean; do
 	if [ $run = clean ]; then set -a; . "$T/ldap2/env"; set +a; fi
 	t_govmail_conf 'hr = { passwords_file = "'"$T"'/pw-'$run'.csv"; };'
 	$G domain add haugiang.gov.vn >/dev/null 2>&1
-	$G agency load "$SHARED/data/agencies.csv" >/dev/null 2>&1
+	$G agency load "$DATA/agencies.csv" >/dev/null 2>&1
 	# start from the same state in both directories: remove accounts of earlier tests
 	for dn in $(t_ldapsearch -b "ou=accounts,$LDAP_BASE" '(objectClass=govmailAccount)' dn | sed -n 's/^dn: //p'); do
 		ldapdelete -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" "$dn"
 	done
 	if [ $run = killed ]; then
 		# the sanitizer build is slower: kill it part-way
-		$G hr sync "$SHARED/data/hr-export.csv" >/dev/null 2>&1 &
+		$G hr sync "$DATA/hr-export.csv" >/dev/null 2>&1 &
 		pid=$!
 		for i in $(seq 1 100); do
 			n=$(t_count '(objectClass=govmailAccount)')
@@ -199,7 +199,7 @@ for run in killed clean; do
 		n=$(t_count '(objectClass=govmailAccount)')
 		if [ "$n" -gt 0 ] && [ "$n" -lt 10051 ]; then ok "sync killed half-way ($n of 10051 accounts)"; else not_ok "sync killed half-way ($n of 10051)"; fi
 	fi
-	check "hr sync of the 10,300-row sample ($run)" $G hr sync "$SHARED/data/hr-export.csv"
+	check "hr sync of the 10,300-row sample ($run)" $G hr sync "$DATA/hr-export.csv"
 	tail -3 "$T/last.err" | sed "s/^/# $run stderr: /" >&2
 	dump >"$T/dump-$run"
 done

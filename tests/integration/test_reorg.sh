@@ -64,7 +64,7 @@ audit_count() { grep -c "\"op\":\"$1\"" "$T/audit.log" || true; }
 json_get() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 check "domain add haugiang.gov.vn" $G domain add haugiang.gov.vn
-check "agency load of the sample tree" $G agency load "$SHARED/data/agencies.csv"
+check "agency load of the sample tree" $G agency load "$DATA/agencies.csv"
 check "account add annv (snv)" $G account add --name "Nguyễn Văn An" --agency snv
 check "account add hanttn (snv)" $G account add --name "Trần Thị Ngọc Hân" --agency snv
 check "account add tamlv (snv-u1)" $G account add --name "Lê Văn Tám" --agency snv-u1

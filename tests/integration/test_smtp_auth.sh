@@ -15,7 +15,7 @@ t_govmail_conf
 G=$GOVMAILCTL
 PW='correct horse battery 9'
 check "domain add" $G domain add haugiang.gov.vn
-check "agency load" $G agency load "$SHARED/data/agencies.csv"
+check "agency load" $G agency load "$DATA/agencies.csv"
 check "account annv" $G account add --name "Nguyễn Văn An" --agency snv
 check "annv's password" sh -c "printf '%s\n' '$PW' | $G account passwd annv@haugiang.gov.vn"
 check "an alias of annv" $G alias add annv@haugiang.gov.vn vanthu.snv@haugiang.gov.vn

@@ -19,7 +19,7 @@ t_sandbox_start
 t_govmail_conf
 G=$GOVMAILCTL
 check "domains" sh -c "$G domain add haugiang.gov.vn && $G domain add cantho.gov.vn"
-check "agencies" $G agency load "$SHARED/data/agencies.csv"
+check "agencies" $G agency load "$DATA/agencies.csv"
 check "annv (active)" $G account add --name "Nguyễn Văn An" --agency snv
 check "an alias of annv" $G alias add annv@haugiang.gov.vn vanthu.snv@haugiang.gov.vn
 check "binhtt (suspended)" sh -c "$G account add --name 'Trần Thị Bình' --agency snv && $G account suspend binhtt@haugiang.gov.vn --reason 'nghỉ phép'"

@@ -73,7 +73,7 @@ t_sandbox_start
 t_govmail_conf
 G=$GOVMAILCTL
 check "domain" $G domain add haugiang.gov.vn
-check "agencies" $G agency load "$SHARED/data/agencies.csv"
+check "agencies" $G agency load "$DATA/agencies.csv"
 check "annv (snv)" $G account add --name "Nguyễn Văn An" --agency snv
 check "binhtt (snv)" $G account add --name "Trần Thị Bình" --agency snv
 PORT=$(t_free_port)

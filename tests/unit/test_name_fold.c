@@ -1,7 +1,7 @@
 /*
  * test_name_fold.c — name_check, name_display, name_fold_ascii, name_split
  * and, end to end, the default-template local part, over a hand-written
- * table of real Vietnamese names (from shared/data/hr-export.csv plus
+ * table of real Vietnamese names (from examples/data/hr-export.csv plus
  * well-known people). Every name is run as NFC, as canonical NFD and as
  * NFD in "typed" mark order (vowel mark, then tone), in its own case and
  * upper-cased, and all spellings must give the same results.
