@@ -155,8 +155,121 @@ cli_finish(struct cli *cli)
 void
 cli_usage(struct cli *cli, FILE *fp)
 {
-	fprintf(fp, "usage: govmailctl %s %s\n  %s\n", cli->cmdname,
-	    cli->cmd ? cli->cmd->usage : "", cli->cmd ? cli->cmd->summary : "");
+	const char *usage = cli->cmd ? cli->cmd->usage : "";
+
+	fprintf(fp, "usage: govmailctl %s%s%s\n  %s\n", cli->cmdname, *usage ? " " : "",
+	    usage, cli->cmd ? cli->cmd->summary : "");
+}
+
+/* Characters of a long option name. */
+static int
+help_optchar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+/*
+ * The next "--name" in the TERM part of a help line (before the tab), from
+ * *p on: its start and length, or 0 at the end. A bare "--" is skipped.
+ */
+static size_t
+help_next_option(const char **p, const char *end, const char **name)
+{
+	const char *s;
+
+	for (s = *p; s + 2 < end; s++) {
+		size_t n = 0;
+
+		if (s[0] != '-' || s[1] != '-' || (s > *p && help_optchar(s[-1])))
+			continue;
+		while (s + 2 + n < end && help_optchar(s[2 + n]))
+			n++;
+		if (n == 0)
+			continue;
+		*name = s + 2;
+		*p = s + 2 + n;
+		return n;
+	}
+	*p = end;
+	return 0;
+}
+
+/* Is --name (n bytes) in the getopt table? */
+static int
+help_opts_have(const struct option *opts, const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; opts != NULL && opts[i].name != NULL; i++)
+		if (strlen(opts[i].name) == n && strncmp(opts[i].name, name, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Does some help line's TERM name --name? */
+static int
+help_lines_have(const char *const *help, const char *name)
+{
+	size_t i, n, want = strlen(name);
+	const char *p, *end, *got;
+
+	for (i = 0; help != NULL && help[i] != NULL; i++) {
+		if ((end = strchr(help[i], '\t')) == NULL)
+			continue;
+		for (p = help[i]; (n = help_next_option(&p, end, &got)) > 0;)
+			if (n == want && strncmp(got, name, n) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+int
+cli_help(const struct cli_command *cmd, const struct option *opts, FILE *fp,
+    char *err, size_t errlen)
+{
+	const char *const *help = cmd->help;
+	size_t i, n, width = strlen("-h, --help");
+	const char *p, *end, *name;
+	int rc = 0;
+
+	err[0] = '\0';
+	for (i = 0; help != NULL && help[i] != NULL; i++) {
+		end = strchr(help[i], '\t');
+		if (end == NULL || end == help[i] || end[1] == '\0' ||
+		    strchr(help[i], '\n') != NULL) {
+			snprintf(err, errlen, "line %zu is not \"TERM<tab>description\"", i + 1);
+			rc = -1;
+			continue;
+		}
+		if ((size_t)(end - help[i]) > width)
+			width = (size_t)(end - help[i]);
+		for (p = help[i]; rc == 0 && (n = help_next_option(&p, end, &name)) > 0;)
+			if (!help_opts_have(opts, name, n)) {
+				snprintf(err, errlen, "it lists --%.*s, which the command does "
+				    "not take", (int)n, name);
+				rc = -1;
+			}
+	}
+	for (i = 0; rc == 0 && opts != NULL && opts[i].name != NULL; i++)
+		if (!help_lines_have(help, opts[i].name)) {
+			snprintf(err, errlen, "option --%s is not described", opts[i].name);
+			rc = -1;
+		}
+
+	fprintf(fp, "usage: govmailctl %s %s%s%s\n  %s\n\n", cmd->noun, cmd->verb,
+	    *cmd->usage ? " " : "", cmd->usage, cmd->summary);
+	if (width > 28)
+		width = 28;
+	for (i = 0; help != NULL && help[i] != NULL; i++) {
+		if ((end = strchr(help[i], '\t')) == NULL)
+			continue;
+		fprintf(fp, "  %-*.*s  %s\n", (int)width, (int)(end - help[i]), help[i],
+		    end + 1);
+	}
+	fprintf(fp, "  %-*s  %s\n", (int)width, "-h, --help", "print this help and exit");
+	fprintf(fp, "\nGlobal options (-c FILE, --json, -v) go before NOUN; see "
+	    "govmailctl(8).\n");
+	return rc;
 }
 
 void
@@ -170,6 +283,7 @@ cli_usage_fail(struct cli *cli, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	cli_usage(cli, stderr);
+	fprintf(stderr, "  (govmailctl %s --help describes every option)\n", cli->cmdname);
 	fflush(NULL);
 	_exit(EX_USAGE);
 }
@@ -190,7 +304,13 @@ cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts)
 	opterr = 0;
 	ch = getopt_long(argc, argv, "+h", all, NULL);
 	if (ch == 'h') {
-		cli_usage(cli, stdout);
+		char err[256];
+
+		if (cli->cmd == NULL)
+			cli_usage(cli, stdout);
+		else if (cli_help(cli->cmd, opts, stdout, err, sizeof(err)) != 0)
+			cli_fail(EX_SOFTWARE, "the help of '%s' is out of step with its "
+			    "options: %s", cli->cmdname, err);
 		cli_finish(cli);
 		exit(EX_OK);
 	}

@@ -28,13 +28,20 @@ struct cli {
 	const struct cli_command *cmd;
 };
 
-/* One subcommand: noun + verb, handler, one-line summary, usage text. */
+/*
+ * One subcommand: noun + verb, handler, one-line summary, usage text, and
+ * the lines --help prints under it: each argument and option as
+ * "TERM\tdescription" (NULL-terminated; NULL for none). --help checks the
+ * options named there against the getopt table the handler passes, so the
+ * help cannot list an option the command does not take, or leave one out.
+ */
 struct cli_command {
 	const char *noun;
 	const char *verb;
 	int (*run)(struct cli *cli, int argc, char **argv);
 	const char *summary;
 	const char *usage;          /* option synopsis after "govmailctl noun verb" */
+	const char *const *help;    /* "TERM\tdescription" lines, NULL-terminated */
 };
 
 /* Remember the command being run (for usage output). */
@@ -64,8 +71,9 @@ void cli_audit(struct cli *cli, const char *op, const char *target,
 void cli_dir_fail(struct cli *cli, const char *what) __attribute__((noreturn));
 
 /*
- * getopt_long wrapper used by every command: handles --help (prints usage,
- * exits 0) and unknown options (usage, exit 64). Returns the option or -1.
+ * getopt_long wrapper used by every command: handles --help (prints the
+ * command's help, exits 0; 70 if the help and opts disagree) and unknown
+ * options (usage, exit 64). Returns the option or -1.
  */
 int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts);
 /*
@@ -77,6 +85,13 @@ int cli_getopt_pos(struct cli *cli, int argc, char **argv,
     const struct option *opts, char **pos, int maxpos, int *npos);
 /* Print this command's usage to fp. */
 void cli_usage(struct cli *cli, FILE *fp);
+/*
+ * Print the command's full help (usage, summary, one line per argument and
+ * option) to fp. Returns 0, or -1 with a message in err when the options
+ * the help names differ from those in opts (the getopt table).
+ */
+int cli_help(const struct cli_command *cmd, const struct option *opts, FILE *fp,
+    char *err, size_t errlen);
 /* Exit 64 with a message and the usage line. */
 void cli_usage_fail(struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));

@@ -29,8 +29,13 @@ struct cert_owner {
 	char *target;           /* address or agency code: messages, audit */
 };
 
-/* Options of every cert command: --json may also follow the verb. */
+/* Options of the cert commands: --json may also follow the verb; --all
+ * only for remove. */
 static const struct option cert_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 }
+};
+static const struct option cert_remove_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "all", no_argument, NULL, 'a' },
 	{ NULL, 0, NULL, 0 }
@@ -50,12 +55,11 @@ static int
 cert_getopt(struct cli *cli, int argc, char **argv, char **pos, int maxpos,
     int *npos, int *all)
 {
-	int ch = cli_getopt_pos(cli, argc, argv, cert_opts, pos, maxpos, npos);
+	int ch = cli_getopt_pos(cli, argc, argv, all != NULL ? cert_remove_opts : cert_opts,
+	    pos, maxpos, npos);
 
 	if (ch == 'j' && cli->json == NULL)
 		cli->json = json_writer_new(stdout, 1);
-	else if (ch == 'a' && all == NULL)
-		cli_usage_fail(cli, "--all is only for remove");
 	else if (ch == 'a')
 		*all = 1;
 	return ch;

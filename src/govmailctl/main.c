@@ -16,95 +16,205 @@
 #include "json_writer.h"
 #include "log.h"
 
+/* The lines of a command's --help: "TERM\tdescription", see cli.h. */
+#define HELP(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* Lines several commands share. */
+#define H_ACCOUNT    "ADDRESS\tthe account: any of its addresses (or aliases), or its uid"
+#define H_ACCOUNT_OR "ADDRESS|UID\tthe account: any of its addresses (or aliases), or its uid"
+#define H_AGENCY     "CODE\tthe agency's code (a-z, 0-9 and -, at most 64 characters)"
+#define H_JSON       "--json\tJSON output (as the global --json before NOUN)"
+#define H_DRY_RUN    "--dry-run\tprint what would be done; change nothing"
+#define H_REASON     "--reason TEXT\twhy (stored on the account, at most 512 bytes)"
+#define H_FINGERPRINT \
+	"FINGERPRINT\tSHA-256 fingerprint (hex, colons allowed) or a unique prefix of >= 8 digits"
+#define H_CERT_FILE  "FILE\tPEM (one or more certificates) or DER file; - reads stdin"
+
 static const struct cli_command cli_commands[] = {
 	{ "agency", "add", cmd_agency_add, "create an agency",
-	  "CODE --name NAME --level LEVEL [--parent CODE] [--domain DOMAIN]" },
-	{ "agency", "show", cmd_agency_show, "show one agency", "CODE" },
+	  "CODE --name NAME --level LEVEL [--parent CODE] [--domain DOMAIN]",
+	  HELP("CODE\tthe new agency's code (a-z, 0-9 and -, at most 64 characters)",
+	       "--name NAME\tthe agency's full name (UTF-8)",
+	       "--level LEVEL\tprovince, department, district, commune or unit",
+	       "--parent CODE\tthe agency it belongs to (none: a top-level agency)",
+	       "--domain DOMAIN\tits own mail domain for new accounts (a governed domain)") },
+	{ "agency", "show", cmd_agency_show, "show one agency", "CODE",
+	  HELP(H_AGENCY) },
 	{ "agency", "list", cmd_agency_list, "list agencies (--tree for the hierarchy)",
-	  "[--tree] [--parent CODE] [--level LEVEL]" },
+	  "[--tree] [--parent CODE] [--level LEVEL]",
+	  HELP("--tree\tthe hierarchy, indented (with --parent: from that agency down)",
+	       "--parent CODE\tonly the agencies directly below CODE",
+	       "--level LEVEL\tonly agencies of this level (not with --tree)") },
 	{ "agency", "modify", cmd_agency_modify, "change an agency",
-	  "CODE [--name NAME] [--level LEVEL] [--parent CODE] [--domain DOMAIN|--no-domain]" },
+	  "CODE [--name NAME] [--level LEVEL] [--parent CODE]\n"
+	  "      [--domain DOMAIN|--no-domain]",
+	  HELP(H_AGENCY,
+	       "--name NAME\tnew full name",
+	       "--level LEVEL\tnew level: province, department, district, commune or unit",
+	       "--parent CODE\tnew parent agency ('' makes it a top-level agency)",
+	       "--domain DOMAIN\tnew own mail domain for new accounts",
+	       "--no-domain\tremove its own mail domain (addresses.default_domain applies)") },
 	{ "agency", "remove", cmd_agency_remove,
-	  "remove an agency (refused while it has accounts or sub-agencies)", "CODE" },
+	  "remove an agency (refused while it has accounts or sub-agencies)", "CODE",
+	  HELP(H_AGENCY) },
 	{ "agency", "load", cmd_agency_load,
 	  "create/update agencies from a CSV file (code,name,level,parent_code)",
-	  "FILE.csv [--dry-run]" },
+	  "FILE.csv [--dry-run]",
+	  HELP("FILE.csv\tCSV with a header row naming code, name, level and parent_code",
+	       H_DRY_RUN) },
 
 	{ "agency", "cert add", cmd_agency_cert_add,
 	  "register the agency's signing certificates (PEM, several PEM, or DER)",
-	  "CODE FILE [--json]" },
+	  "CODE FILE [--json]",
+	  HELP(H_AGENCY, H_CERT_FILE, H_JSON) },
 	{ "agency", "cert list", cmd_agency_cert_list,
-	  "list the agency's signing certificates", "CODE [--json]" },
+	  "list the agency's signing certificates", "CODE [--json]",
+	  HELP(H_AGENCY, H_JSON) },
 	{ "agency", "cert remove", cmd_agency_cert_remove,
-	  "remove a signing certificate of the agency", "CODE FINGERPRINT|--all [--json]" },
+	  "remove a signing certificate of the agency", "CODE FINGERPRINT|--all [--json]",
+	  HELP(H_AGENCY, H_FINGERPRINT,
+	       "--all\tremove every certificate of the agency (instead of FINGERPRINT)",
+	       H_JSON) },
 
 	{ "domain", "add", cmd_domain_add, "add a governed mail domain",
-	  "DOMAIN [--description TEXT]" },
-	{ "domain", "list", cmd_domain_list, "list mail domains", "" },
+	  "DOMAIN [--description TEXT]",
+	  HELP("DOMAIN\tthe mail domain, e.g. haugiang.gov.vn (stored in lower case)",
+	       "--description TEXT\ta note stored with the domain") },
+	{ "domain", "list", cmd_domain_list, "list mail domains", "", NULL },
 	{ "domain", "remove", cmd_domain_remove,
-	  "remove a domain (refused while addresses use it)", "DOMAIN" },
+	  "remove a domain (refused while addresses use it)", "DOMAIN",
+	  HELP("DOMAIN\tthe mail domain to remove") },
 
 	{ "account", "add", cmd_account_add, "create an account",
-	  "--name NAME --agency CODE [--employee-id ID] [--title T] [--phone P]\n"
-	  "      [--mobile M] [--domain D | --address ADDR] [--quota SIZE]\n"
-	  "      [--internal-only|--external-allowed] [--generate-password | --password-stdin]" },
-	{ "account", "show", cmd_account_show, "show an account", "ADDRESS|UID" },
+	  "--name NAME --agency CODE [--employee-id ID] [--title TITLE]\n"
+	  "      [--phone PHONE] [--mobile PHONE] [--domain DOMAIN | --address ADDRESS]\n"
+	  "      [--quota SIZE] [--internal-only|--external-allowed]\n"
+	  "      [--generate-password|--password-stdin]",
+	  HELP("--name NAME\tfull name, surname first; the address is made from it",
+	       "--agency CODE\tthe account's agency (an active agency code)",
+	       "--employee-id ID\tthe HR employee id (unique; hr sync matches on it)",
+	       "--title TITLE\tjob title",
+	       "--phone PHONE\toffice telephone number",
+	       "--mobile PHONE\tmobile telephone number",
+	       "--domain DOMAIN\tdomain of the address (default: the agency's own, else the "
+	       "configured one)",
+	       "--address ADDRESS\tthis address instead of one made from the name",
+	       "--quota SIZE\tmailbox quota, e.g. 5G; 0 = none (default: the configured one)",
+	       "--internal-only\tmay send only within the governed domains",
+	       "--external-allowed\tmay send outside (default: as its agencies decide)",
+	       "--generate-password\tgenerate an initial password, print it once",
+	       "--password-stdin\tread the password from stdin (echo off on a terminal)") },
+	{ "account", "show", cmd_account_show, "show an account", "ADDRESS|UID",
+	  HELP(H_ACCOUNT_OR) },
 	{ "account", "list", cmd_account_list, "list accounts",
-	  "[--agency CODE [--recursive]] [--status S] [--domain D]" },
+	  "[--agency CODE [--recursive]] [--status STATUS] [--domain DOMAIN]",
+	  HELP("--agency CODE\tonly accounts of this agency",
+	       "--recursive\twith --agency: also those of the agencies below it",
+	       "--status STATUS\tonly accounts that are active, suspended or disabled",
+	       "--domain DOMAIN\tonly accounts whose address is in DOMAIN") },
 	{ "account", "modify", cmd_account_modify, "change an account's details",
-	  "ADDRESS [--name NAME] [--title T] [--phone P] [--mobile M]\n"
-	  "      [--employee-id ID] [--internal-only|--external-allowed] [--language L]" },
+	  "ADDRESS [--name NAME] [--title TITLE] [--phone PHONE]\n"
+	  "      [--mobile PHONE] [--employee-id ID] [--internal-only|--external-allowed]\n"
+	  "      [--language LANG]",
+	  HELP(H_ACCOUNT,
+	       "--name NAME\tnew full name (the address does not change)",
+	       "--title TITLE\tnew job title",
+	       "--phone PHONE\tnew office telephone number",
+	       "--mobile PHONE\tnew mobile telephone number",
+	       "--employee-id ID\tnew HR employee id",
+	       "--internal-only\tmay send only within the governed domains",
+	       "--external-allowed\tmay send outside the governed domains",
+	       "--language LANG\tpreferred language, e.g. vi or en") },
 	{ "account", "move", cmd_account_move,
 	  "transfer an account to another agency (keeps its address)",
-	  "ADDRESS --agency CODE" },
+	  "ADDRESS --agency CODE",
+	  HELP(H_ACCOUNT, "--agency CODE\tthe new agency (an active agency code)") },
 	{ "account", "rename", cmd_account_rename,
 	  "give an account a new address (the old one stays as an alias)",
-	  "ADDRESS NEW-ADDRESS" },
+	  "ADDRESS NEW-ADDRESS",
+	  HELP(H_ACCOUNT,
+	       "NEW-ADDRESS\tthe new primary address, in an active governed domain") },
 	{ "account", "suspend", cmd_account_suspend, "suspend an account",
-	  "ADDRESS --reason TEXT" },
+	  "ADDRESS --reason TEXT",
+	  HELP(H_ACCOUNT, "--reason TEXT\twhy (required; stored on the account, at most "
+	       "512 bytes)") },
 	{ "account", "resume", cmd_account_resume, "resume a suspended or disabled account",
-	  "ADDRESS [--reason TEXT]" },
+	  "ADDRESS [--reason TEXT]",
+	  HELP(H_ACCOUNT, H_REASON) },
 	{ "account", "disable", cmd_account_disable,
-	  "disable an account (kept for the retention period)", "ADDRESS [--reason TEXT]" },
+	  "disable an account (kept for the retention period)", "ADDRESS [--reason TEXT]",
+	  HELP(H_ACCOUNT, H_REASON) },
 	{ "account", "purge", cmd_account_purge,
-	  "delete a disabled account for good", "ADDRESS [--force]" },
+	  "delete a disabled account for good", "ADDRESS [--force]",
+	  HELP(H_ACCOUNT,
+	       "--force\tpurge before accounts.retention_days have passed") },
 	{ "account", "passwd", cmd_account_passwd,
 	  "set a password from stdin, or generate one",
-	  "ADDRESS [--generate] [--must-change|--no-must-change]" },
+	  "ADDRESS [--generate] [--must-change|--no-must-change]",
+	  HELP(H_ACCOUNT,
+	       "--generate\tgenerate a password and print it once (else read it from stdin)",
+	       "--must-change\tthe user must change it at the next login",
+	       "--no-must-change\tthe user need not change it (default unless --generate)") },
 
 	{ "account", "cert add", cmd_account_cert_add,
 	  "register signing certificates (PEM, several PEM, or DER; - = stdin)",
-	  "ADDRESS|UID FILE [--json]" },
+	  "ADDRESS|UID FILE [--json]",
+	  HELP(H_ACCOUNT_OR, H_CERT_FILE, H_JSON) },
 	{ "account", "cert list", cmd_account_cert_list,
-	  "list the account's signing certificates", "ADDRESS|UID [--json]" },
+	  "list the account's signing certificates", "ADDRESS|UID [--json]",
+	  HELP(H_ACCOUNT_OR, H_JSON) },
 	{ "account", "cert remove", cmd_account_cert_remove,
 	  "remove a signing certificate (fingerprint or prefix of >= 8 hex digits)",
-	  "ADDRESS|UID FINGERPRINT|--all [--json]" },
+	  "ADDRESS|UID FINGERPRINT|--all [--json]",
+	  HELP(H_ACCOUNT_OR, H_FINGERPRINT,
+	       "--all\tremove every certificate of the account (instead of FINGERPRINT)",
+	       H_JSON) },
 
-	{ "alias", "add", cmd_alias_add, "add an alias address", "ADDRESS ALIAS" },
-	{ "alias", "remove", cmd_alias_remove, "remove an alias address", "ADDRESS ALIAS" },
+	{ "alias", "add", cmd_alias_add, "add an alias address", "ADDRESS ALIAS",
+	  HELP(H_ACCOUNT, "ALIAS\tthe extra address, in an active governed domain") },
+	{ "alias", "remove", cmd_alias_remove, "remove an alias address", "ADDRESS ALIAS",
+	  HELP(H_ACCOUNT, "ALIAS\tthe alias to remove") },
 	{ "forward", "set", cmd_forward_set, "forward mail to these addresses",
-	  "ADDRESS TARGET..." },
-	{ "forward", "clear", cmd_forward_clear, "stop forwarding", "ADDRESS" },
-	{ "quota", "set", cmd_quota_set, "set the mailbox quota",
-	  "ADDRESS SIZE (bytes, or with K/M/G/T; 0 = none)" },
+	  "ADDRESS TARGET...",
+	  HELP(H_ACCOUNT,
+	       "TARGET...\tthe addresses to forward to (they replace any earlier ones)") },
+	{ "forward", "clear", cmd_forward_clear, "stop forwarding", "ADDRESS",
+	  HELP(H_ACCOUNT) },
+	{ "quota", "set", cmd_quota_set, "set the mailbox quota", "ADDRESS SIZE",
+	  HELP(H_ACCOUNT, "SIZE\tbytes, or a number with K, M, G or T (x1024); 0 = none") },
 
 	{ "address", "suggest", cmd_address_suggest,
 	  "print the address the template gives a name",
-	  "--name NAME [--name NAME...] [--domain D] [--check]" },
+	  "--name NAME [--name NAME...] [--domain DOMAIN] [--check]",
+	  HELP("--name NAME\ta full name, surname first (may be given several times)",
+	       "--domain DOMAIN\tthe domain (default addresses.default_domain)",
+	       "--check\tthe next address free in the directory (else offline)") },
 
 	{ "hr", "sync", cmd_hr_sync,
 	  "bring accounts in step with an HR export (CSV or JSON lines)",
-	  "FILE [--dry-run] [--disable-missing] [--force] [--passwords-out FILE]" },
+	  "FILE [--dry-run] [--disable-missing] [--force] [--passwords-out FILE]",
+	  HELP("FILE\tthe HR export: CSV with a header row, or JSON lines",
+	       H_DRY_RUN,
+	       "--disable-missing\talso disable HR-managed accounts absent from FILE",
+	       "--force\tgo ahead even above hr.max_suspend_percent lock-outs",
+	       "--passwords-out FILE\tinitial passwords go here (default hr.passwords_file)") },
 	{ "agency", "merge", cmd_agency_merge,
 	  "move all accounts and sub-agencies of SRC into DST; SRC is retired",
-	  "SRC --into DST [--dry-run]" },
+	  "SRC --into DST [--dry-run]",
+	  HELP("SRC\tthe agency merged away (it is retired)",
+	       "--into DST\tthe agency that takes its accounts and sub-agencies",
+	       H_DRY_RUN) },
 	{ "domain", "migrate", cmd_domain_migrate,
 	  "give accounts their primary address in NEW, keeping OLD as an alias",
-	  "OLD NEW [--agency CODE] [--dry-run]" },
+	  "OLD NEW [--agency CODE] [--dry-run]",
+	  HELP("OLD\tthe domain the addresses move out of",
+	       "NEW\tthe domain they move to (an active governed domain)",
+	       "--agency CODE\tonly accounts of CODE and the agencies below it",
+	       H_DRY_RUN) },
 
 	{ "config", "show", cmd_config_show,
-	  "print every setting's effective value (-d: defaults)", "[-d]" },
+	  "print every setting's effective value (-d: defaults)", "[-d]",
+	  HELP("-d, --defaults\tprint the built-in defaults instead (no file is read)") },
 };
 
 static const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);
@@ -138,18 +248,70 @@ main_usage(FILE *fp)
 	    "       govmailctl -h | --help | -V | --version\n"
 	    "\n"
 	    "Manage govmail's domains, agencies and accounts in LDAP.\n"
-	    "  -c FILE   configuration file (default $" CONF_ENV " or " CONF_DEFAULT_PATH ")\n"
-	    "  --json    machine-readable output\n"
-	    "  -v        verbose\n"
+	    "Global options (before NOUN):\n"
+	    "  -c FILE, --config=FILE  configuration file (default $" CONF_ENV " or "
+	    CONF_DEFAULT_PATH ")\n"
+	    "  --json         machine-readable (JSON) output\n"
+	    "  -v             verbose (e.g. account list counts the accounts on stderr)\n"
 	    "  -h, --help     this text\n"
 	    "  -V, --version  print the version and exit\n"
 	    "\n"
-	    "Commands (each takes --help):\n");
+	    "Commands (each takes --help; NOUN --help lists a noun's verbs):\n");
 	for (i = 0; i < cli_ncommands; i++)
 		fprintf(fp, "  %-8s %-11s %s\n", cli_commands[i].noun, cli_commands[i].verb,
 		    cli_commands[i].summary);
-	fprintf(fp, "\nExit codes follow sysexits(3): 64 usage, 65 bad data, 67 no such\n"
-	    "account/agency, 69 LDAP unavailable, 73/74 audit log, 77 permission, 78 config.\n");
+	fprintf(fp, "\nExit codes follow sysexits(3): 0 ok, 64 usage, 65 bad data, 66 no input\n"
+	    "file, 67 no such account/agency, 69 LDAP unavailable, 70 internal error,\n"
+	    "73/74 audit log, 75 try again, 77 permission, 78 config. See govmailctl(8).\n");
+}
+
+static int
+is_help(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+/*
+ * A noun without a known verb: "NOUN --help" (or "NOUN WORD --help" for
+ * two-word verbs such as "account cert") lists its verbs on stdout, exit 0;
+ * anything else is a usage error listing them on stderr.
+ */
+static int
+noun_usage(int ac, char **av)
+{
+	const char *prefix = NULL;
+	FILE *fp = stderr;
+	size_t k, plen = 0;
+	int shown = 0;
+
+	if (ac == 2 && is_help(av[1]))
+		fp = stdout;
+	else if (ac == 3 && is_help(av[2])) {
+		prefix = av[1];
+		plen = strlen(prefix);
+		for (k = 0; k < cli_ncommands; k++)
+			if (strcmp(cli_commands[k].noun, av[0]) == 0 &&
+			    strncmp(cli_commands[k].verb, prefix, plen) == 0 &&
+			    cli_commands[k].verb[plen] == ' ')
+				fp = stdout;
+		if (fp == stderr)
+			prefix = NULL;
+	}
+	if (fp == stderr)
+		fprintf(stderr, "govmailctl: %s: unknown or missing verb\n", av[0]);
+	fprintf(fp, "usage:\n");
+	for (k = 0; k < cli_ncommands; k++) {
+		const struct cli_command *c = &cli_commands[k];
+
+		if (strcmp(c->noun, av[0]) != 0 || (prefix != NULL &&
+		    (strncmp(c->verb, prefix, plen) != 0 || c->verb[plen] != ' ')))
+			continue;
+		fprintf(fp, "  govmailctl %s %s%s%s\n      %s\n", c->noun, c->verb,
+		    *c->usage ? " " : "", c->usage, c->summary);
+		shown++;
+	}
+	fprintf(fp, "Each verb takes --help; global options are in govmailctl --help.\n");
+	return fp == stdout && shown > 0 ? EX_OK : EX_USAGE;
 }
 
 int
@@ -215,20 +377,8 @@ main(int argc, char **argv)
 		for (k = 0; k < cli_ncommands; k++)
 			if (strcmp(cli_commands[k].noun, argv[i]) == 0)
 				known_noun = 1;
-		if (known_noun) {
-			FILE *fp = (i + 1 < argc && strcmp(argv[i + 1], "--help") == 0) ?
-			    stdout : stderr;
-
-			if (fp == stderr)
-				fprintf(stderr, "govmailctl: %s: unknown or missing verb\n", argv[i]);
-			fprintf(fp, "usage:\n");
-			for (k = 0; k < cli_ncommands; k++)
-				if (strcmp(cli_commands[k].noun, argv[i]) == 0)
-					fprintf(fp, "  govmailctl %s %s %s\n      %s\n",
-					    cli_commands[k].noun, cli_commands[k].verb,
-					    cli_commands[k].usage, cli_commands[k].summary);
-			return fp == stdout ? EX_OK : EX_USAGE;
-		}
+		if (known_noun)
+			return noun_usage(argc - i, argv + i);
 		fprintf(stderr, "govmailctl: unknown command '%s'\n", argv[i]);
 		main_usage(stderr);
 		return EX_USAGE;
