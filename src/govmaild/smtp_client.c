@@ -34,6 +34,7 @@
 #define XF_PROTO 0x08u
 #define XF_HELO  0x10u
 #define XF_IDENT 0x20u
+#define XF_SOURCE 0x40u
 
 struct smtp_client {
 	struct smtp_io io;
@@ -221,6 +222,7 @@ smtp_client_ehlo_line(struct smtp_client *c, const char *t)
 		static const struct { const char *n; unsigned int bit; } attrs[] = {
 			{ "NAME", XF_NAME }, { "ADDR", XF_ADDR }, { "PORT", XF_PORT },
 			{ "PROTO", XF_PROTO }, { "HELO", XF_HELO }, { "IDENT", XF_IDENT },
+			{ "SOURCE", XF_SOURCE },
 		};
 		const char *p = t + n;
 
@@ -462,6 +464,7 @@ smtp_client_xforward(struct smtp_client *c, const struct smtp_client_xforward *x
 		{ XF_NAME, "NAME", x->name }, { XF_ADDR, "ADDR", x->addr },
 		{ XF_PORT, "PORT", x->port }, { XF_PROTO, "PROTO", x->proto },
 		{ XF_HELO, "HELO", x->helo }, { XF_IDENT, "IDENT", x->ident },
+		{ XF_SOURCE, "SOURCE", x->source },
 	};
 	char line[SMTP_CLIENT_CMD_MAX];
 	size_t i;

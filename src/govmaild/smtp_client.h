@@ -48,7 +48,7 @@ struct smtp_client_opts {
 
 /* What the next hop hears about the original client (NULL = unknown). */
 struct smtp_client_xforward {
-	const char *name, *addr, *port, *proto, *helo, *ident;
+	const char *name, *addr, *port, *proto, *helo, *ident, *source;
 };
 
 struct smtp_client;

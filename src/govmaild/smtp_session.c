@@ -84,6 +84,7 @@ struct smtp_session {
 	char xf_name[SMTP_XATTR_VALUE_MAX + 1], xf_addr[SMTP_XATTR_VALUE_MAX + 1];
 	char xf_port[SMTP_XATTR_VALUE_MAX + 1], xf_proto[SMTP_XATTR_VALUE_MAX + 1];
 	char xf_helo[SMTP_XATTR_VALUE_MAX + 1], xf_ident[SMTP_XATTR_VALUE_MAX + 1];
+	char xf_source[SMTP_XATTR_VALUE_MAX + 1];
 	int xf_set;
 
 	/* The mail transaction. */
@@ -271,7 +272,7 @@ session_reset_txn(struct smtp_session *s)
 	s->body_8bit = 0;
 	s->xf_set = 0;
 	s->xf_name[0] = s->xf_addr[0] = s->xf_port[0] = '\0';
-	s->xf_proto[0] = s->xf_helo[0] = s->xf_ident[0] = '\0';
+	s->xf_proto[0] = s->xf_helo[0] = s->xf_ident[0] = s->xf_source[0] = '\0';
 	if (s->spool != NULL)
 		spool_reset(s->spool);
 }
@@ -357,6 +358,9 @@ session_nh_mail(struct smtp_session *s, struct smtp_reply *r)
 	x.proto = s->xf_set && s->xf_proto[0] ? s->xf_proto : session_proto(s);
 	x.helo = s->xf_set && s->xf_helo[0] ? s->xf_helo : session_effective_helo(s);
 	x.ident = s->xf_set && s->xf_ident[0] ? s->xf_ident : NULL;
+	/* LOCAL or REMOTE as the front MTA judged its client (Postfix: which
+	 * header rewriting applies); unknown for our own clients. */
+	x.source = s->xf_set && s->xf_source[0] ? s->xf_source : NULL;
 	if (smtp_client_xforward(s->nh, &x, r) != 0)
 		return 0;
 	return smtp_client_mail(s->nh, s->sender, s->declared_size, s->body_8bit, r);
@@ -1269,6 +1273,7 @@ session_cmd_xclient(struct smtp_session *s)
 static void
 session_cmd_xforward(struct smtp_session *s)
 {
+	char e[7][300];
 	size_t i;
 
 	if (!s->xclient_ok) {
@@ -1298,7 +1303,13 @@ session_cmd_xforward(struct smtp_session *s)
 			dst = s->xf_helo;
 		else if (strcmp(n, "IDENT") == 0)
 			dst = s->xf_ident;
-		else if (strcmp(n, "SOURCE") != 0) {
+		else if (strcmp(n, "SOURCE") == 0) {
+			/* passed on, so only what Postfix would take there */
+			if (strcasecmp(val, "LOCAL") == 0 || strcasecmp(val, "REMOTE") == 0)
+				dst = s->xf_source;
+			else
+				s->xf_source[0] = '\0';
+		} else {
 			session_error(s, 501, "5.5.4", "Bad XFORWARD attribute name: %s", n);
 			return;
 		}
@@ -1306,6 +1317,14 @@ session_cmd_xforward(struct smtp_session *s)
 			snprintf(dst, SMTP_XATTR_VALUE_MAX + 1, "%s", val);
 	}
 	s->xf_set = 1;
+	/* The front MTA's own client (Postfix's before-queue proxy sends only
+	 * XFORWARD): without this line the log would name only the MTA. */
+	log_info("%s: xforward name=%s addr=%s port=%s proto=%s helo=%s ident=%s source=%s",
+	    s->sid,
+	    session_esc(e[0], sizeof(e[0]), s->xf_name), session_esc(e[1], sizeof(e[1]), s->xf_addr),
+	    session_esc(e[2], sizeof(e[2]), s->xf_port), session_esc(e[3], sizeof(e[3]), s->xf_proto),
+	    session_esc(e[4], sizeof(e[4]), s->xf_helo), session_esc(e[5], sizeof(e[5]), s->xf_ident),
+	    session_esc(e[6], sizeof(e[6]), s->xf_source));
 	session_reply(s, 250, "2.0.0", "Ok");
 }
 
