@@ -236,6 +236,8 @@ deb: deps
 
 $(DEB_DIR)/stamp: $(DEB_FILES)
 	@test -n "$(DEB_FILES)" || { echo "make deb: needs a git checkout" >&2; exit 1; }
+	@v=$$(dpkg-parsechangelog -S Version); test "$${v%-*}" = "$(VERSION)" || { \
+		echo "make deb: debian/changelog is at $$v but VERSION is $(VERSION)" >&2; exit 1; }
 	rm -rf $(DEB_DIR)
 	mkdir -p $(DEB_DIR)/govmail-$(VERSION)
 	printf '%s\n' $(DEB_FILES) | tar -cf - -T - | tar -xf - -C $(DEB_DIR)/govmail-$(VERSION)
