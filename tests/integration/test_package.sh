@@ -105,9 +105,9 @@ expect_eq "nothing under /usr/local, no unit in /usr/lib/systemd (bookworm: /lib
 # Every file under /etc is a conffile, and nothing else is.
 for p in COMMON DAEMON CTL; do
 	deb=${!p}
-	want=$(listing "$deb" | awk '$1 !~ /^d/ && $3 ~ /^\/etc\// { print $3 }' | sort)
+	etcfiles=$(listing "$deb" | awk '$1 !~ /^d/ && $3 ~ /^\/etc\// { print $3 }' | sort)
 	got=$(dpkg-deb -I "$deb" conffiles 2>/dev/null | sort)
-	expect_eq "$(basename "$deb"): conffiles are its /etc files" "$got" "$want"
+	expect_eq "$(basename "$deb"): conffiles are its /etc files" "$got" "$etcfiles"
 done
 expect_match "govmail-common's conffiles include /etc/govmail/govmail.conf" \
 	"$(dpkg-deb -I "$COMMON" conffiles)" '^/etc/govmail/govmail\.conf$'
@@ -228,8 +228,8 @@ if [ "$(id -u)" = 0 ] && [ -n "$NSSW" ]; then
 	T_PIDS+=("$DPID")
 	# wait_log PATTERN: until the daemon logs it or exits (120 s hang guard).
 	wait_log() {
-		local i
-		for i in $(seq 1200); do
+		local _
+		for _ in $(seq 1200); do
 			grep -q "$1" "$T/daemon.log" && return 0
 			kill -0 "$DPID" 2>/dev/null || { grep -q "$1" "$T/daemon.log"; return; }
 			sleep 0.1
