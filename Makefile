@@ -2,7 +2,8 @@
 #   make            build bin/govmailctl (and later bin/govmaild)
 #   make check      install missing packages, build, run every test
 #   make run        install missing packages, build, start the local demo
-#   make install    install programs, schema and example config (PREFIX, DESTDIR)
+#   make install    install programs, man pages, unit, schema, examples (PREFIX, DESTDIR)
+#   make deb        build the Debian packages in build/deb/
 #   make asan       build the sanitizer (ASan+UBSan) variant used by unit tests
 
 PREFIX   ?= /usr/local
@@ -49,7 +50,8 @@ PROGS += bin/govmaild
 ASAN_PROGS += $(ASAN)/bin/govmaild
 endif
 
-.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay bench-sign
+.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay bench-sign \
+	install-common install-govmaild install-govmailctl deb
 all: $(PROGS)
 
 deps:
@@ -150,17 +152,102 @@ run: deps
 stop:
 	@scripts/demo stop
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/govmail/ldap-schema \
-		$(DESTDIR)$(PREFIX)/share/govmail/examples
-	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 ldap-schema/govmail.schema ldap-schema/govmail.ldif \
-		ldap-schema/govmail-db.ldif.example ldap-schema/README.md \
-		$(DESTDIR)$(PREFIX)/share/govmail/ldap-schema/
-	install -m 644 etc/govmail.conf $(DESTDIR)$(PREFIX)/share/govmail/examples/
-	cp -R etc/postfix etc/dovecot $(DESTDIR)$(PREFIX)/share/govmail/examples/
+# --- install ----------------------------------------------------------------
+# Three parts, which are also the three Debian packages (debian/rules runs
+# them with PREFIX=/usr into each package): install-common (configuration,
+# user, directories, log rotation, schema, examples), install-govmaild and
+# install-govmailctl. Files under /etc are installed only where none exists
+# yet, so an administrator's edits survive a reinstall. Pieces the tree does
+# not have (man pages, completion, the directory set-up script) are skipped.
+BINDIR        ?= $(PREFIX)/bin
+SBINDIR       ?= $(PREFIX)/sbin
+DATADIR       ?= $(PREFIX)/share
+MANDIR        ?= $(DATADIR)/man
+SYSCONFDIR    ?= /etc
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR   ?= $(PREFIX)/lib/tmpfiles.d
+SYSUSERSDIR   ?= $(PREFIX)/lib/sysusers.d
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
+SHAREDIR      := $(DATADIR)/govmail
+
+MAN5          := $(wildcard man/*.5)
+MAN8_DAEMON   := $(wildcard man/govmaild.8)
+MAN8_CTL      := $(filter-out $(MAN8_DAEMON),$(wildcard man/*.8))
+LDAP_SETUP    := $(wildcard src/govmail-ldap-setup/govmail-ldap-setup)
+COMPLETION    := $(wildcard etc/bash-completion/govmailctl)
+SCHEMA_FILES  := $(sort $(wildcard ldap-schema/*))
+EXAMPLE_FILES := $(sort $(shell find etc/postfix etc/dovecot -type f 2>/dev/null))
+
+# install_etc SRC DEST: an /etc file, unless DEST exists already.
+install_etc = if [ -e "$(DESTDIR)$(2)" ]; then echo "keeping $(DESTDIR)$(2)"; \
+	else install -D -m 644 $(1) "$(DESTDIR)$(2)"; fi
+
+install: install-common install-govmaild install-govmailctl
+
+install-common:
+	$(call install_etc,etc/govmail.conf,$(SYSCONFDIR)/govmail/govmail.conf)
+	$(call install_etc,etc/logrotate.d/govmail,$(SYSCONFDIR)/logrotate.d/govmail)
+	install -D -m 644 etc/sysusers.d/govmail.conf $(DESTDIR)$(SYSUSERSDIR)/govmail.conf
+	install -D -m 644 etc/tmpfiles.d/govmail.conf $(DESTDIR)$(TMPFILESDIR)/govmail.conf
+	install -d $(DESTDIR)$(SHAREDIR)/ldap-schema $(DESTDIR)$(SHAREDIR)/examples
+	install -m 644 $(SCHEMA_FILES) $(DESTDIR)$(SHAREDIR)/ldap-schema/
+	install -m 644 etc/govmail.conf $(DESTDIR)$(SHAREDIR)/examples/
+	for f in $(EXAMPLE_FILES); do \
+		install -D -m 644 $$f $(DESTDIR)$(SHAREDIR)/examples/$${f#etc/} || exit 1; done
+ifneq ($(MAN5),)
+	install -d $(DESTDIR)$(MANDIR)/man5
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+endif
+
+install-govmaild: bin/govmaild
+	install -D -m 755 bin/govmaild $(DESTDIR)$(SBINDIR)/govmaild
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' etc/systemd/govmaild.service.in \
+		> $(DESTDIR)$(UNITDIR)/govmaild.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/govmaild.service
+	$(call install_etc,etc/rsyslog.d/49-govmaild.conf,$(SYSCONFDIR)/rsyslog.d/49-govmaild.conf)
+ifneq ($(MAN8_DAEMON),)
+	install -D -m 644 $(MAN8_DAEMON) $(DESTDIR)$(MANDIR)/man8/govmaild.8
+endif
+
+install-govmailctl: bin/govmailctl
+	install -D -m 755 bin/govmailctl $(DESTDIR)$(BINDIR)/govmailctl
+ifneq ($(LDAP_SETUP),)
+	install -D -m 755 $(LDAP_SETUP) $(DESTDIR)$(SBINDIR)/govmail-ldap-setup
+endif
+ifneq ($(COMPLETION),)
+	install -D -m 644 $(COMPLETION) $(DESTDIR)$(COMPLETIONDIR)/govmailctl
+endif
+ifneq ($(MAN8_CTL),)
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 644 $(MAN8_CTL) $(DESTDIR)$(MANDIR)/man8/
+endif
+
+# --- Debian packages ----------------------------------------------------------
+# make deb: dpkg-buildpackage -us -uc -b on a copy of the tree in build/deb/
+# (the .debs land in build/deb/; nothing is written outside the tree). The
+# copy is the files git knows (tracked, or new and not ignored); it is made
+# again only when one of them changed.
+DEB_DIR   := $(BUILD)/deb
+ifneq ($(filter $(DEB_DIR)/stamp,$(MAKECMDGOALS)),)
+DEB_FILES := $(wildcard $(shell git ls-files -co --exclude-standard 2>/dev/null))
+endif
+
+deb: deps
+	@$(MAKE) --no-print-directory $(DEB_DIR)/stamp
+
+$(DEB_DIR)/stamp: $(DEB_FILES)
+	@test -n "$(DEB_FILES)" || { echo "make deb: needs a git checkout" >&2; exit 1; }
+	@v=$$(dpkg-parsechangelog -S Version); test "$${v%-*}" = "$(VERSION)" || { \
+		echo "make deb: debian/changelog is at $$v but VERSION is $(VERSION)" >&2; exit 1; }
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/govmail-$(VERSION)
+	printf '%s\n' $(DEB_FILES) | tar -cf - -T - | tar -xf - -C $(DEB_DIR)/govmail-$(VERSION)
+	cd $(DEB_DIR)/govmail-$(VERSION) && dpkg-buildpackage -us -uc -b -J
+	touch $@
 
 clean:
 	rm -rf $(BUILD) bin
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Dependency files; not those of the package build's copy under build/deb.
+-include $(shell find $(BUILD) -path $(DEB_DIR) -prune -o -name '*.d' -type f -print 2>/dev/null)
