@@ -14,30 +14,66 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
 
+/* Write end of the pipe the detached parent waits on; -1 when none. */
+static int daemon_ready_fd = -1;
+
 void
 daemon_detach(void)
 {
-	pid_t pid = fork();
-	int fd;
+	int fds[2], fd, status;
+	pid_t pid;
+	char c;
+	ssize_t n;
 
-	if (pid < 0)
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		fatal(71, "pipe");
+	if ((pid = fork()) < 0)
 		fatal(71, "fork");
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		close(fds[1]);
+		while ((n = read(fds[0], &c, 1)) < 0 && errno == EINTR)
+			;
+		if (n == 1)
+			_exit(0);
+		/* The child ended before it was ready: its code is ours. */
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		_exit(WIFEXITED(status) && WEXITSTATUS(status) != 0 ?
+		    WEXITSTATUS(status) : 71);
+	}
+	close(fds[0]);
+	daemon_ready_fd = fds[1];
 	if (setsid() < 0)
 		fatal(71, "setsid");
 	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 		dup2(fd, 0);
 		dup2(fd, 1);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+void
+daemon_ready(void)
+{
+	int fd;
+
+	if (daemon_ready_fd < 0)
+		return;
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 		dup2(fd, 2);
 		if (fd > 2)
 			close(fd);
 	}
+	(void)!write(daemon_ready_fd, "", 1);
+	close(daemon_ready_fd);
+	daemon_ready_fd = -1;
 }
 
 int

@@ -9,8 +9,17 @@
 
 #include <stddef.h>
 
-/* fork, setsid, stdio to /dev/null; the parent exits 0. */
+/*
+ * fork, setsid, stdin and stdout to /dev/null. The parent stays until the
+ * child calls daemon_ready() and then exits 0, or, if the child exits
+ * first, exits with the child's code: whoever started govmaild (systemd's
+ * Type=forking, an init script, a shell) learns whether start-up worked.
+ * stderr stays open until daemon_ready(), so start-up errors are seen.
+ */
 void daemon_detach(void);
+/* Start-up is complete: release the waiting parent, stderr to /dev/null.
+ * Does nothing when govmaild did not detach. */
+void daemon_ready(void);
 
 /* Write our pid to path (created 0644, replaced atomically). 0 or -1. */
 int daemon_pidfile_write(const char *path, char *err, size_t errlen);

@@ -269,6 +269,7 @@ main(int argc, char **argv)
 	if (spool_check_dir(dc->conf->smtpd_spool_dir) != 0)
 		fatal(EX_CANTCREAT, "smtpd.spool_dir %s is not writable",
 		    dc->conf->smtpd_spool_dir);
+	daemon_ready();
 	log_info("started pid=%ld listen=%s next_hop=%s:%d user=%s max_sessions=%d",
 	    (long)getpid(), dc->conf->smtpd_relay_listen.v[0], dc->conf->nh_host,
 	    dc->conf->nh_port, dc->conf->smtpd_user[0] ? dc->conf->smtpd_user : "(unchanged)",

@@ -36,6 +36,11 @@ log_vwrite(int prio, const char *fmt, va_list ap, const char *errstr)
 			syslog(prio, "%s: %s", msg, errstr);
 		else
 			syslog(prio, "%s", msg);
+		/* A fatal error is also told to whoever started the daemon
+		 * (stderr is /dev/null once it runs; see daemon_ready). */
+		if (prio == LOG_CRIT)
+			fprintf(stderr, "%s: %s%s%s\n", log_progname, msg,
+			    errstr ? ": " : "", errstr ? errstr : "");
 	} else {
 		if (errstr)
 			fprintf(stderr, "%s: %s: %s\n", log_progname, msg, errstr);
