@@ -33,6 +33,8 @@ struct govmail_conf {
 	int ldap_timeout;              /* seconds per operation */
 	int ldap_page_size;            /* entries per paged-results page */
 	int ldap_starttls;
+	char *ldap_tls_ca_file;        /* "" = libldap's default (ldap.conf) */
+	char *ldap_tls_require_cert;   /* never, allow, try, demand, hard */
 
 	/* addresses { } — how new addresses are made. */
 	char *addr_default_domain;

@@ -84,12 +84,26 @@ t_free_port() {
 }
 
 # Start a sandbox slapd under $T/ldap and export LDAP_* variables from it.
+# GOVMAIL_TEST_LDAP=bare-setup: start instead a slapd as Debian's package
+# leaves it (ldap-sandbox --bare) and prepare it with govmail-ldap-setup,
+# whose identities (secrets in $T/ldap/secrets) the tests then use.
 t_sandbox_start() {
-	"$TOP/scripts/ldap-sandbox" start "$T/ldap" >"$T/sandbox.out" 2>&1 || {
+	local bare=""
+	[ "${GOVMAIL_TEST_LDAP:-}" != bare-setup ] || bare=--bare
+	"$TOP/scripts/ldap-sandbox" start "$T/ldap" $bare >"$T/sandbox.out" 2>&1 || {
 		cat "$T/sandbox.out" >&2; echo "Bail out! sandbox slapd did not start"; exit 1; }
 	# shellcheck disable=SC1091
 	set -a; . "$T/ldap/env"; set +a
 	t_on_exit "'$TOP/scripts/ldap-sandbox' stop '$T/ldap'"
+	[ -n "$bare" ] || return 0
+	"$TOP/src/govmail-ldap-setup/govmail-ldap-setup" -H "$LDAPI_URI" -b "$LDAP_BASE" \
+		-S "$T/ldap/secrets" >"$T/ldap-setup.out" 2>&1 || {
+		cat "$T/ldap-setup.out" >&2; echo "Bail out! govmail-ldap-setup failed"; exit 1; }
+	local n
+	for n in CTL:govmailctl DAEMON:govmaild POSTFIX:postfix DOVECOT:dovecot; do
+		export "LDAP_${n%%:*}_DN=cn=${n#*:},ou=system,$LDAP_BASE" \
+			"LDAP_${n%%:*}_PWFILE=$T/ldap/secrets/${n#*:}.pw"
+	done
 }
 
 # Write $T/govmail.conf for the sandbox (govmailctl identity) and export

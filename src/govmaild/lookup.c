@@ -25,6 +25,7 @@
 #include "dir_cert.h"
 #include "dir_domain.h"
 #include "dir_schema.h"
+#include "log.h"
 #include "lookup.h"
 #include "xmalloc.h"
 
@@ -41,9 +42,10 @@ static char lookup_down_why[300];
 static char *
 lookup_settings(const struct govmail_conf *c)
 {
-	return xasprintf("%s|%s|%s|%d|%s|%d|%d|%d", c->ldap_uri, c->ldap_bind_dn,
+	return xasprintf("%s|%s|%s|%d|%s|%d|%d|%d|%s|%s", c->ldap_uri, c->ldap_bind_dn,
 	    c->ldap_bind_password_file, c->ldap_sasl_external, c->ldap_base_dn,
-	    c->ldap_starttls, c->ldap_timeout, c->ldap_network_timeout);
+	    c->ldap_starttls, c->ldap_timeout, c->ldap_network_timeout,
+	    c->ldap_tls_ca_file, c->ldap_tls_require_cert);
 }
 
 static void
@@ -75,6 +77,9 @@ lookup_get_locked(const struct govmail_conf *c, char *why, size_t whylen)
 		if ((lookup_dir = dir_open(c, err, sizeof(err), &code)) == NULL) {
 			snprintf(why, whylen, "directory unavailable: %s", err);
 			snprintf(lookup_down_why, sizeof(lookup_down_why), "%s", why);
+			/* Once per back-off period at most: an operator must see why
+			 * (a certificate that does not verify, a wrong password). */
+			log_warnx("%s", why);
 			backoff = c->ldap_network_timeout < 1 ? 1 :
 			    c->ldap_network_timeout > 10 ? 10 : c->ldap_network_timeout;
 			lookup_down_until = lookup_now() + (uint64_t)backoff;

@@ -320,6 +320,21 @@ conf_check_crl_unreadable(const void *value, char *err, size_t errlen)
 	return conf_check_word(*(char *const *)value, w, err, errlen);
 }
 
+/* ldap.tls_require_cert: libldap's TLS_REQCERT levels (ldap.conf(5)). */
+static int
+conf_check_tls_require_cert(const void *value, char *err, size_t errlen)
+{
+	static const char *const w[] = { "never", "allow", "try", "demand", "hard", NULL };
+	const char *s = *(char *const *)value;
+	size_t i;
+
+	for (i = 0; w[i] != NULL; i++)
+		if (strcmp(s, w[i]) == 0)
+			return 0;
+	snprintf(err, errlen, "must be never, allow, try, demand or hard");
+	return -1;
+}
+
 /* govmaild: a header field name (RFC 5322 ftext). */
 static int
 conf_check_header_name(const void *value, char *err, size_t errlen)
@@ -358,6 +373,12 @@ const struct conf_key conf_keys[] = {
 	  "entries per page of a paged search (RFC 2696)" },
 	{ "ldap.starttls", CONF_BOOL, "false", 0, 1, OFF(ldap_starttls), NULL,
 	  "issue StartTLS on ldap:// connections (required on networks)" },
+	{ "ldap.tls_ca_file", CONF_STR, "", 0, 0, OFF(ldap_tls_ca_file), NULL,
+	  "PEM CA certificates the LDAP server's certificate must chain to "
+	  "(\"\" = libldap's default, TLS_CACERT of ldap.conf)" },
+	{ "ldap.tls_require_cert", CONF_STR, "demand", 0, 0, OFF(ldap_tls_require_cert),
+	  conf_check_tls_require_cert,
+	  "check of the LDAP server's certificate: never, allow, try, demand or hard" },
 
 	{ "addresses.default_domain", CONF_STR, "haugiang.gov.vn", 0, 0,
 	  OFF(addr_default_domain), conf_check_nonempty,

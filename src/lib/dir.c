@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <ldap.h>
+#include <unistd.h>
 #include <sasl/sasl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,9 @@ struct dir {
 	int timeout;
 	int network_timeout;
 	int starttls;
+	int use_tls;            /* ldaps:// or StartTLS: set TLS options */
+	char *tls_ca_file;      /* NULL = libldap's default */
+	int tls_require_cert;   /* LDAP_OPT_X_TLS_* */
 	enum dir_status last;
 	char err[1024];
 };
@@ -118,6 +122,46 @@ dir_set_ok(struct dir *d)
 	d->err[0] = '\0';
 }
 
+/*
+ * TLS settings of this connection only. A new libldap handle shares the
+ * process-wide TLS context made from /etc/ldap/ldap.conf, ~/.ldaprc and
+ * LDAPTLS_* variables, which another program's administrator may have
+ * set; LDAP_OPT_X_TLS_NEWCTX gives the handle a context of its own, built
+ * from scratch from the handle's options: the configured CA file (or, with
+ * ldap.tls_ca_file = "", libldap's default CA file and directory), the
+ * cipher suite and minimum protocol libldap's defaults name, and always
+ * the configured certificate check.
+ */
+static int
+dir_set_tls(struct dir *d, LDAP *ld)
+{
+	static const int inherit[] = { LDAP_OPT_X_TLS_CACERTFILE, LDAP_OPT_X_TLS_CACERTDIR,
+	    LDAP_OPT_X_TLS_CIPHER_SUITE };
+	int is_server = 0, rc = LDAP_OPT_SUCCESS, protomin = 0;
+	size_t i;
+	char *s;
+
+	for (i = 0; rc == LDAP_OPT_SUCCESS && i < sizeof(inherit) / sizeof(inherit[0]); i++) {
+		if (d->tls_ca_file != NULL && inherit[i] != LDAP_OPT_X_TLS_CIPHER_SUITE)
+			continue;
+		s = NULL;
+		if (ldap_get_option(NULL, inherit[i], &s) == LDAP_OPT_SUCCESS && s != NULL)
+			rc = ldap_set_option(ld, inherit[i], s);
+		ldap_memfree(s);
+	}
+	if (rc == LDAP_OPT_SUCCESS &&
+	    ldap_get_option(NULL, LDAP_OPT_X_TLS_PROTOCOL_MIN, &protomin) == LDAP_OPT_SUCCESS &&
+	    protomin > 0)
+		rc = ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &protomin);
+	if (rc == LDAP_OPT_SUCCESS && d->tls_ca_file != NULL)
+		rc = ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, d->tls_ca_file);
+	if (rc == LDAP_OPT_SUCCESS)
+		rc = ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &d->tls_require_cert);
+	if (rc == LDAP_OPT_SUCCESS)
+		rc = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &is_server);
+	return rc;
+}
+
 /* New connection handle with protocol v3 and the configured timeouts. */
 static int
 dir_connect(struct dir *d, LDAP **out)
@@ -133,6 +177,13 @@ dir_connect(struct dir *d, LDAP **out)
 	ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
 	ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &ntv);
 	ldap_set_option(ld, LDAP_OPT_TIMEOUT, &otv);
+	if (d->use_tls && dir_set_tls(d, ld) != LDAP_OPT_SUCCESS) {
+		/* Reported like a failed TLS handshake: nothing was sent. */
+		ldap_set_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE,
+		    "cannot set up TLS with ldap.tls_ca_file / ldap.tls_require_cert");
+		*out = ld;
+		return LDAP_CONNECT_ERROR;
+	}
 	if (d->starttls && strncmp(d->uri, "ldap://", 7) == 0) {
 		if ((rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
 			*out = ld;
@@ -193,6 +244,21 @@ dir_sasl_interact(LDAP *ld, unsigned flags, void *defaults, void *in)
 	return LDAP_SUCCESS;
 }
 
+/* ldap.tls_require_cert (checked by the loader) as libldap's constant. */
+static int
+dir_tls_require_cert(const char *s)
+{
+	if (strcmp(s, "never") == 0)
+		return LDAP_OPT_X_TLS_NEVER;
+	if (strcmp(s, "allow") == 0)
+		return LDAP_OPT_X_TLS_ALLOW;
+	if (strcmp(s, "try") == 0)
+		return LDAP_OPT_X_TLS_TRY;
+	if (strcmp(s, "hard") == 0)
+		return LDAP_OPT_X_TLS_HARD;
+	return LDAP_OPT_X_TLS_DEMAND;
+}
+
 struct dir *
 dir_open(const struct govmail_conf *c, char *err, size_t errlen, int *exit_code)
 {
@@ -207,6 +273,19 @@ dir_open(const struct govmail_conf *c, char *err, size_t errlen, int *exit_code)
 	d->timeout = c->ldap_timeout;
 	d->network_timeout = c->ldap_network_timeout;
 	d->starttls = c->ldap_starttls;
+	d->use_tls = d->starttls || strstr(d->uri, "ldaps://") != NULL;
+	d->tls_require_cert = dir_tls_require_cert(c->ldap_tls_require_cert);
+	if (*c->ldap_tls_ca_file != '\0') {
+		d->tls_ca_file = conf_resolve_path(c, c->ldap_tls_ca_file);
+		/* A typo in the path would otherwise look like a bad certificate. */
+		if (d->use_tls && access(d->tls_ca_file, R_OK) != 0) {
+			snprintf(err, errlen, "cannot read LDAP TLS CA file %s (ldap.tls_ca_file): %s",
+			    d->tls_ca_file, strerror(errno));
+			*exit_code = EX_CONFIG;
+			dir_close(d);
+			return NULL;
+		}
+	}
 
 	if (!c->ldap_sasl_external) {
 		pwfile = conf_resolve_path(c, c->ldap_bind_password_file);
@@ -262,6 +341,7 @@ dir_close(struct dir *d)
 	free(d->uri);
 	free(d->base);
 	free(d->bound_as);
+	free(d->tls_ca_file);
 	free(d);
 }
 
