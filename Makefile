@@ -6,6 +6,12 @@
 #   make deb        build the Debian packages in build/deb/
 #   make asan       build the sanitizer (ASan+UBSan) variant used by unit tests
 
+# Debian's programs first: tests, demo and benchmarks use what
+# scripts/install-deps installed (python3 above all), not an interpreter a
+# user put earlier in PATH (a pyenv shim costs 0.5 s per start on a busy
+# machine, and the tests start python3 thousands of times).
+export PATH := /usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
+
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 CC       ?= cc

@@ -6,6 +6,8 @@
 set -u
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Debian's programs first (see the Makefile): python3 is Debian's.
+export PATH="/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}"
 DATA=$TOP/examples/data
 T=$(mktemp -d "${TMPDIR:-/tmp}/govmail-test.XXXXXX")
 T_N=0
