@@ -272,13 +272,13 @@ changetype: modify
 replace: govmailParentAgency
 govmailParentAgency: cyc-b
 LDIF
-check "tree with a stored cycle still finishes" timeout 20 $G agency list --tree
+check "tree with a stored cycle still finishes" timeout "$T_HANG" $G agency list --tree
 expect_match "cycle members are shown" "$(cat "$T/last.out")" "cyc-a  Vòng A"
 expect_match "stored cycle is warned about" "$(cat "$T/last.err")" "cycle"
-check_rc "adding below a stored cycle is refused (65)" 65 timeout 20 $G agency add cyc-c --name "Vòng C" --level unit --parent cyc-b
-check "account list --recursive over a stored cycle finishes" timeout 20 $G account list --agency cyc-a --recursive
+check_rc "adding below a stored cycle is refused (65)" 65 timeout "$T_HANG" $G agency add cyc-c --name "Vòng C" --level unit --parent cyc-b
+check "account list --recursive over a stored cycle finishes" timeout "$T_HANG" $G account list --agency cyc-a --recursive
 printf 'code,name,level,parent_code\ncyc-c,Vòng C,unit,cyc-b\n' >"$T/cyc.csv"
-check_rc "load of a row below a stored cycle finishes and rejects it (65)" 65 timeout 20 $G agency load "$T/cyc.csv"
+check_rc "load of a row below a stored cycle finishes and rejects it (65)" 65 timeout "$T_HANG" $G agency load "$T/cyc.csv"
 expect_match "stored cycle reported for the row" "$(cat "$T/last.err")" "cyc\.csv:2: cyc-c: .*cycle"
 
 # ---- audit ------------------------------------------------------------------
