@@ -223,3 +223,22 @@ hup_reload() {
 # last_msg DIR: path (without extension) of the message a sink.py in DIR
 # saved last (from its "last" file, not from file times).
 last_msg() { printf '%s/%s\n' "$1" "$(cat "$1/last" 2>/dev/null)"; }
+
+# closed_port: sets CLOSED_PORT to a 127.0.0.1 port that refuses
+# connections until the test ends: a socket stays bound there without
+# listening, so no server of a test running alongside can take it (a port
+# that was merely free a moment ago could be).
+closed_port() {
+	local f="$T/closed-port.$RANDOM"
+	python3 -c 'import os, socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    time.sleep(3600)' "$f" </dev/null >/dev/null 2>&1 &
+	T_PIDS+=("$!")
+	wait_for test -s "$f" || { echo "Bail out! no closed port"; exit 1; }
+	CLOSED_PORT=$(cat "$f")
+}

@@ -306,8 +306,8 @@ sed "s|$LDAP_CTL_PWFILE|$T/wrong.pw|" "$T/govmail.conf" >"$T/wrongpw.conf"
 check_rc "wrong bind password exits 77" 77 env GOVMAIL_CONF="$T/wrongpw.conf" $G agency list
 check_rc "wrong bind password: agency add exits 77" 77 env GOVMAIL_CONF="$T/wrongpw.conf" $G agency add x1 --name X --level unit
 
-port=$(t_free_port)
-sed "s|$LDAP_URI|ldap://127.0.0.1:$port|" "$T/govmail.conf" >"$T/down.conf"
+closed_port
+sed "s|$LDAP_URI|ldap://127.0.0.1:$CLOSED_PORT|" "$T/govmail.conf" >"$T/down.conf"
 check_rc "LDAP down: agency list exits 69" 69 env GOVMAIL_CONF="$T/down.conf" $G agency list
 check_rc "LDAP down: agency load exits 69" 69 env GOVMAIL_CONF="$T/down.conf" $G agency load "$CSV"
 check_rc "LDAP down: domain add exits 69" 69 env GOVMAIL_CONF="$T/down.conf" $G domain add x.gov.vn

@@ -168,8 +168,8 @@ out=$($G hr sync "$T/hr2.csv")
 expect_match "an employee disabled as absent comes back: resumed" "$out" "resume +E001 +annv@haugiang.gov.vn"
 
 # --- LDAP down ----------------------------------------------------------------
-port=$(t_free_port)
-sed "s|$LDAP_URI|ldap://127.0.0.1:$port|" "$GOVMAIL_CONF" >"$T/down.conf"
+closed_port
+sed "s|$LDAP_URI|ldap://127.0.0.1:$CLOSED_PORT|" "$GOVMAIL_CONF" >"$T/down.conf"
 check_rc "LDAP down: exit 69" 69 $G -c "$T/down.conf" hr sync "$T/hr2.csv"
 
 # --- kill -9 half-way, then re-run == one clean run ----------------------------
