@@ -21,6 +21,11 @@ if [ -x "$TOP/build/asan/bin/govmailctl" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; 
 else
 	GOVMAILCTL="$TOP/bin/govmailctl"
 fi
+# Hang guard, in seconds, for every wait on an event (a server answering, a
+# log line, a file): waits end as soon as the event happens, so a loaded
+# machine only makes a test slower, never makes it fail.
+T_HANG=${T_HANG:-120}
+export LDAP_SANDBOX_TIMEOUT=${LDAP_SANDBOX_TIMEOUT:-$T_HANG}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}
 
@@ -151,17 +156,20 @@ chat() { python3 "$TOP/tests/integration/chat.py" "$@"; }
 # One line-by-line dialogue (see smtp_lines.py): smtp_lines PORT [opts] LINE...
 smtp_lines() { python3 "$TOP/tests/integration/smtp_lines.py" "$@"; }
 
-# Wait (up to 20 s) until 127.0.0.1:PORT accepts connections.
+# Wait until 127.0.0.1:PORT accepts connections (1 after T_HANG seconds:
+# a hang guard, not an expectation of speed).
 wait_port() {
-	python3 - "$1" <<'PY'
+	python3 - "$1" "$T_HANG" <<'PY'
 import socket, sys, time
-for _ in range(200):
+end = time.monotonic() + float(sys.argv[2])
+while True:
     try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5).close()
         sys.exit(0)
     except OSError:
+        if time.monotonic() > end:
+            sys.exit(1)
         time.sleep(0.1)
-sys.exit(1)
 PY
 }
 
@@ -179,3 +187,74 @@ start_sink() {
 	wait_port "$2" || { echo "Bail out! sink did not start"; exit 1; }
 }
 stop_sink() { kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; }
+
+# --- waiting for events -------------------------------------------------------
+# Tests synchronise on what the programs do (a log line, a file, a count),
+# never on sleeping a guessed time. T_HANG bounds every wait.
+
+# wait_for CMD ARGS...: run CMD (output discarded) every 0.1 s until it
+# succeeds; 1 if it still fails after T_HANG seconds.
+wait_for() {
+	local end=$((SECONDS + T_HANG))
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# log_count FILE ERE: lines of FILE matching ERE (0 if FILE is missing).
+log_count() {
+	local n
+	n=$(grep -cE -- "$2" "$1" 2>/dev/null)
+	echo "${n:-0}"
+}
+log_has() { [ "$(log_count "$1" "$2")" -ge "${3:-1}" ]; }
+
+# wait_log FILE ERE [N]: until FILE has at least N (default 1) lines
+# matching ERE; 1 after T_HANG seconds.
+wait_log() { wait_for log_has "$1" "$2" "${3:-1}"; }
+
+# wait_started LOG PID: until govmaild PID logged "started" (it listens then:
+# connections wait in the backlog), without a probing connection that would
+# count as a session. 1 if it exited or T_HANG passed.
+wait_started() {
+	local end=$((SECONDS + T_HANG))
+	until log_has "$1" "started pid=$2 "; do
+		kill -0 "$2" 2>/dev/null || return 1
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# hup_reload PID LOG: SIGHUP to govmaild PID, then wait until LOG says the
+# configuration was reloaded (0) or the reload was refused (1).
+hup_reload() {
+	local re='configuration reloaded|reload failed' n
+	n=$(log_count "$2" "$re")
+	kill -HUP "$1" || return 1
+	wait_log "$2" "$re" $((n + 1)) || return 1
+	grep -E -- "$re" "$2" | tail -n 1 | grep -q 'configuration reloaded'
+}
+
+# last_msg DIR: path (without extension) of the message a sink.py in DIR
+# saved last (from its "last" file, not from file times).
+last_msg() { printf '%s/%s\n' "$1" "$(cat "$1/last" 2>/dev/null)"; }
+
+# closed_port: sets CLOSED_PORT to a 127.0.0.1 port that refuses
+# connections until the test ends: a socket stays bound there without
+# listening, so no server of a test running alongside can take it (a port
+# that was merely free a moment ago could be).
+closed_port() {
+	local f="$T/closed-port.$RANDOM"
+	python3 -c 'import os, socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    time.sleep(3600)' "$f" </dev/null >/dev/null 2>&1 &
+	T_PIDS+=("$!")
+	wait_for test -s "$f" || { echo "Bail out! no closed port"; exit 1; }
+	CLOSED_PORT=$(cat "$f")
+}

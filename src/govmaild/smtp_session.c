@@ -1582,12 +1582,16 @@ smtp_session_run(int fd, const struct sockaddr_storage *peer, enum smtp_role rol
 	    "duration=%.3f", s->sid, s->client_addr, s->end_reason ? s->end_reason : "?",
 	    s->commands, s->errors, s->messages,
 	    (double)(smtp_io_now_ms() - s->start_ms) / 1000.0);
-	smtp_io_close(&s->io);
-	/* The client is gone; its next-hop connection may serve another. */
+	/*
+	 * The session is over; its next-hop connection may serve another. It
+	 * goes back to the pool before the client's connection is closed, so a
+	 * client that sees the close and connects again finds it there.
+	 */
 	if (listener_draining())
 		smtp_client_close(s->nh);
 	else
 		smtp_client_pool_give(s->dc, s->nh);
+	smtp_io_close(&s->io);
 	spool_free(s->spool);
 	free(s->line);
 	free(s->rcpts);

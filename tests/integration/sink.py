@@ -7,16 +7,19 @@ Accepts SMTP on 127.0.0.1:PORT. Every message accepted is written to DIR
 as N.eml (content, dot-unstuffed), N.raw (the DATA bytes exactly as they
 came over the wire, stuffing included) and N.env (JSON: helo, mail, rcpts,
 xforward, tls, flags), written to a temporary name and renamed, so counting
-*.env is exact.
+*.env is exact; then DIR/last names the newest N (file times can tie).
 
 Behaviour for one test is changed without restarting, through files in DIR:
     reply.greeting                       a reply line sent instead of 220,
                                          then the connection is closed
     reply.mail, reply.rcpt, reply.data   a full reply line ("451 4.3.0 busy")
                                          used instead of 250 for that stage
-    delay.data                           seconds to wait before the final
-                                         reply to a message (if the client
-                                         has gone by then, nothing is saved)
+    delay.data                           the final reply to a message waits
+                                         until the client gives up (closes
+                                         or sends anything), at most this
+                                         many seconds; a client that gave up
+                                         gets nothing saved, and a line is
+                                         added to DIR/abandoned.log
     drop.reused                          a connection that has already
                                          carried a message is closed at its
                                          next XFORWARD or MAIL (after sending
@@ -62,6 +65,9 @@ def save(env, raw, content):
     with open(base + ".env.tmp", "w") as f:
         json.dump(env, f)
     os.rename(base + ".env.tmp", base + ".env")
+    with open(os.path.join(DIR, "last.tmp"), "w") as f:
+        f.write(os.path.basename(base) + "\n")
+    os.rename(os.path.join(DIR, "last.tmp"), os.path.join(DIR, "last"))
     return os.path.basename(base)
 
 
@@ -156,9 +162,17 @@ async def handle(reader, writer):
                 raw, content = b"".join(raw), b"".join(content)
                 delay = control("delay.data")
                 if delay:
-                    await asyncio.sleep(float(delay))
-                    if reader.at_eof():
-                        break   # the client gave up waiting: not accepted
+                    # Wait for the client to give up rather than for a
+                    # guessed time: it must send nothing while it waits.
+                    try:
+                        await asyncio.wait_for(reader.read(1), float(delay))
+                        gave_up = True
+                    except asyncio.TimeoutError:
+                        gave_up = False
+                    if gave_up:
+                        with open(os.path.join(DIR, "abandoned.log"), "a") as f:
+                            f.write("%s %s\n" % (env["mail"], " ".join(env["rcpts"])))
+                        break   # not accepted
                 r = control("reply.data")
                 if r:
                     await send(r)

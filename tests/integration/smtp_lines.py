@@ -7,7 +7,10 @@ closed). By default CRLF is appended to each LINE; with --escapes a LINE is
 sent as written with backslash escapes interpreted (\\r\\n included), and a
 LINE that pipelines more after "STARTTLS\\r\\n" gets a second reply read.
 With --data FILE, after the lines the file is sent dot-stuffed and ended
-with CRLF.CRLF, its reply printed, then QUIT is sent."""
+with CRLF.CRLF, its reply printed, then QUIT is sent. After a 221 reply the
+connection is read until the server closes it, so that when this program
+ends the server is done with the session. Replies are awaited up to 120 s
+(a hang guard)."""
 import socket
 import sys
 
@@ -21,8 +24,18 @@ while args and args[0].startswith("--"):
     elif opt == "--data":
         data = args.pop(0)
 
-s = socket.create_connection(("127.0.0.1", port), timeout=20)
+s = socket.create_connection(("127.0.0.1", port), timeout=120)
 f = s.makefile("rb")
+
+
+def until_closed(r):
+    """After 221 the server closes: wait for it (quietly)."""
+    if r.startswith("221"):
+        try:
+            while f.read(4096):
+                pass
+        except OSError:
+            pass
 
 
 def reply():
@@ -43,7 +56,9 @@ for cmd in args:
         s.sendall(cmd.encode().decode("unicode_escape").encode("latin-1"))
     else:
         s.sendall(cmd.encode() + b"\r\n")
-    print(reply(), flush=True)
+    r = reply()
+    print(r, flush=True)
+    until_closed(r)
     if escapes and cmd.startswith("STARTTLS\\r\\n") and len(cmd) > len("STARTTLS\\r\\n"):
         print(reply(), flush=True)
 if data is not None:
@@ -52,4 +67,4 @@ if data is not None:
     s.sendall(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
     print(reply(), flush=True)
     s.sendall(b"QUIT\r\n")
-    reply()
+    until_closed(reply())

@@ -142,8 +142,8 @@ t_govmail_conf
 echo "not-the-password" >"$T/wrong.pw"
 sed "s|$LDAP_CTL_PWFILE|$T/wrong.pw|" "$T/govmail.conf" >"$T/wrongpw.conf"
 check_rc "wrong bind password: exit 77" 77 $G -c "$T/wrongpw.conf" account list
-port=$(t_free_port)
-sed "s|$LDAP_URI|ldap://127.0.0.1:$port|" "$T/govmail.conf" >"$T/down.conf"
+closed_port
+sed "s|$LDAP_URI|ldap://127.0.0.1:$CLOSED_PORT|" "$T/govmail.conf" >"$T/down.conf"
 check_rc "LDAP server down: exit 69" 69 $G -c "$T/down.conf" account add --name "Lê Văn Tám" --agency snv
 check_rc "unreadable config: exit 78" 78 $G -c "$T/nonexistent.conf" account list
 printf 'ldap = {\n  uri = "ldap://x";\n  timeout = "ten";\n};\n' >"$T/bad.conf"

@@ -272,13 +272,13 @@ changetype: modify
 replace: govmailParentAgency
 govmailParentAgency: cyc-b
 LDIF
-check "tree with a stored cycle still finishes" timeout 20 $G agency list --tree
+check "tree with a stored cycle still finishes" timeout "$T_HANG" $G agency list --tree
 expect_match "cycle members are shown" "$(cat "$T/last.out")" "cyc-a  Vòng A"
 expect_match "stored cycle is warned about" "$(cat "$T/last.err")" "cycle"
-check_rc "adding below a stored cycle is refused (65)" 65 timeout 20 $G agency add cyc-c --name "Vòng C" --level unit --parent cyc-b
-check "account list --recursive over a stored cycle finishes" timeout 20 $G account list --agency cyc-a --recursive
+check_rc "adding below a stored cycle is refused (65)" 65 timeout "$T_HANG" $G agency add cyc-c --name "Vòng C" --level unit --parent cyc-b
+check "account list --recursive over a stored cycle finishes" timeout "$T_HANG" $G account list --agency cyc-a --recursive
 printf 'code,name,level,parent_code\ncyc-c,Vòng C,unit,cyc-b\n' >"$T/cyc.csv"
-check_rc "load of a row below a stored cycle finishes and rejects it (65)" 65 timeout 20 $G agency load "$T/cyc.csv"
+check_rc "load of a row below a stored cycle finishes and rejects it (65)" 65 timeout "$T_HANG" $G agency load "$T/cyc.csv"
 expect_match "stored cycle reported for the row" "$(cat "$T/last.err")" "cyc\.csv:2: cyc-c: .*cycle"
 
 # ---- audit ------------------------------------------------------------------
@@ -306,8 +306,8 @@ sed "s|$LDAP_CTL_PWFILE|$T/wrong.pw|" "$T/govmail.conf" >"$T/wrongpw.conf"
 check_rc "wrong bind password exits 77" 77 env GOVMAIL_CONF="$T/wrongpw.conf" $G agency list
 check_rc "wrong bind password: agency add exits 77" 77 env GOVMAIL_CONF="$T/wrongpw.conf" $G agency add x1 --name X --level unit
 
-port=$(t_free_port)
-sed "s|$LDAP_URI|ldap://127.0.0.1:$port|" "$T/govmail.conf" >"$T/down.conf"
+closed_port
+sed "s|$LDAP_URI|ldap://127.0.0.1:$CLOSED_PORT|" "$T/govmail.conf" >"$T/down.conf"
 check_rc "LDAP down: agency list exits 69" 69 env GOVMAIL_CONF="$T/down.conf" $G agency list
 check_rc "LDAP down: agency load exits 69" 69 env GOVMAIL_CONF="$T/down.conf" $G agency load "$CSV"
 check_rc "LDAP down: domain add exits 69" 69 env GOVMAIL_CONF="$T/down.conf" $G domain add x.gov.vn

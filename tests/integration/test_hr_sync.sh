@@ -168,8 +168,8 @@ out=$($G hr sync "$T/hr2.csv")
 expect_match "an employee disabled as absent comes back: resumed" "$out" "resume +E001 +annv@haugiang.gov.vn"
 
 # --- LDAP down ----------------------------------------------------------------
-port=$(t_free_port)
-sed "s|$LDAP_URI|ldap://127.0.0.1:$port|" "$GOVMAIL_CONF" >"$T/down.conf"
+closed_port
+sed "s|$LDAP_URI|ldap://127.0.0.1:$CLOSED_PORT|" "$GOVMAIL_CONF" >"$T/down.conf"
 check_rc "LDAP down: exit 69" 69 $G -c "$T/down.conf" hr sync "$T/hr2.csv"
 
 # --- kill -9 half-way, then re-run == one clean run ----------------------------
@@ -187,17 +187,32 @@ for run in killed clean; do
 		ldapdelete -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" "$dn"
 	done
 	if [ $run = killed ]; then
-		# the sanitizer build is slower: kill it part-way
-		$G hr sync "$DATA/hr-export.csv" >/dev/null 2>&1 &
+		# Killed part-way, decided by events: once the directory holds 200
+		# of the 10,051 accounts (the sync has written, and has far more
+		# to write), however long that takes to come.
+		$G hr sync "$DATA/hr-export.csv" >/dev/null 2>"$T/killed.err" &
 		pid=$!
-		for i in $(seq 1 100); do
+		n=0
+		end=$((SECONDS + 300))   # hang guard
+		while :; do
 			n=$(t_count '(objectClass=govmailAccount)')
-			[ "$n" -gt 2000 ] && break
-			sleep 0.1
+			[ "$n" -ge 200 ] && break
+			kill -0 $pid 2>/dev/null || break
+			[ "$SECONDS" -lt "$end" ] || break
+			sleep 0.2
 		done
-		kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+		kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rc=$?
 		n=$(t_count '(objectClass=govmailAccount)')
-		if [ "$n" -gt 0 ] && [ "$n" -lt 10051 ]; then ok "sync killed half-way ($n of 10051 accounts)"; else not_ok "sync killed half-way ($n of 10051)"; fi
+		if [ "$rc" != 137 ]; then
+			not_ok "sync killed half-way: TEST SETUP: the sync ended by itself (exit $rc, $n accounts) before it could be killed"
+			sed 's/^/#   /' "$T/killed.err" | tail -5 >&2
+		elif [ "$n" -lt 200 ]; then
+			not_ok "sync killed half-way: TEST SETUP: 200 accounts did not appear within 300 s ($n)"
+		elif [ "$n" -ge 10051 ]; then
+			not_ok "sync killed half-way: TEST SETUP: all 10051 accounts were written before the kill"
+		else
+			ok "sync killed half-way ($n of 10051 accounts)"
+		fi
 	fi
 	check "hr sync of the 10,300-row sample ($run)" $G hr sync "$DATA/hr-export.csv"
 	tail -3 "$T/last.err" | sed "s/^/# $run stderr: /" >&2

@@ -60,12 +60,13 @@ govmail_defs() {
 		tr -s ' \t' ' ' | sort
 }
 
-# wait_ldap URI PID: 0 when the server answers, 1 if PID died or 15 s passed.
+# wait_ldap URI PID: 0 when the server answers, 1 if PID died or T_HANG
+# seconds passed (a hang guard).
 wait_ldap() {
-	local _
-	for _ in $(seq 1 150); do
+	local end=$((SECONDS + T_HANG))
+	while [ "$SECONDS" -lt "$end" ]; do
 		kill -0 "$2" 2>/dev/null || return 1
-		ldapsearch -x -H "$1" -b "" -s base -LLL namingContexts >/dev/null 2>&1 && return 0
+		ldapsearch -x -H "$1" -b "" -s base -LLL -o nettimeout=5 namingContexts >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
 	return 1

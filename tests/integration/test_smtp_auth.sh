@@ -42,7 +42,7 @@ ldap = {
   bind_password_file = "$LDAP_DAEMON_PWFILE";
   base_dn = "$LDAP_BASE";
   network_timeout = 3;
-  timeout = 10;
+  timeout = 60;
 };
 smtpd = {
   relay_listen = ["127.0.0.1:$PR"];
@@ -101,7 +101,7 @@ body = (open(sys.argv[6], "rb").read() if len(sys.argv) > 6 else
         b"Subject: submitted\r\n\r\nsent by an authenticated client\r\n")
 ctx = ssl.create_default_context(cafile=sys.argv[0].rsplit("/", 1)[0] + "/cert.pem")
 ctx.check_hostname = False          # we connect to 127.0.0.1; the chain is checked
-s = smtplib.SMTP("127.0.0.1", port, timeout=20)
+s = smtplib.SMTP("127.0.0.1", port, timeout=120)
 s.ehlo("client.test")
 code, msg = s.starttls(context=ctx)
 print("starttls:", code, msg.decode())
@@ -146,7 +146,7 @@ expect_re "AUTH PLAIN (initial response), good password: 235 2.7.0" "$out" 'auth
 expect_re "an authenticated client may send outside the governed domains" "$out" 'rcpt: 250 2\.1\.5 Ok
 data: 250 2\.0\.0 Ok: queued as [0-9A-F]{12}'
 expect_eq "... and the message is at the next hop" "$(count "$T/sink")" "$((n0 + 1))"
-m=$(ls -t "$T"/sink/*.eml | head -1)
+m=$(last_msg "$T/sink").eml
 expect_re "... received with ESMTPSA" "$(head -2 "$m")" 'with ESMTPSA id [0-9A-F]{12}'
 expect_re "... and relayed to the next hop over STARTTLS" "$(cat "${m%.eml}.env")" '"tls": true'
 expect_re "auth success is logged, never the password" "$(cat "$T/d.log")" \

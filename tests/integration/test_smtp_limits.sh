@@ -40,7 +40,7 @@ ldap = {
   bind_password_file = "$LDAP_DAEMON_PWFILE";
   base_dn = "$LDAP_BASE";
   network_timeout = 2;
-  timeout = 5;
+  timeout = 60;
 };
 smtpd = {
   relay_listen = ["127.0.0.1:$PORT"];
@@ -57,7 +57,7 @@ next_hop = { port = $NH; };
 policy = {
   relay_domains = [];
   trusted_networks = ["10.0.0.0/8"];
-  cache_ttl = 300;
+  cache_ttl = 3600;
 $1
 };
 CONF

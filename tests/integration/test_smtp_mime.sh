@@ -117,12 +117,12 @@ wait_port "$PORT" || { cat "$T/d.log" >&2; echo "Bail out! govmaild did not star
 # --- a clean message passes byte for byte ------------------------------------------
 out=$(send "$T/m/clean.eml")
 expect_re "a message with a PDF attachment is accepted" "$out" '^250 2\.0\.0 Ok: queued as'
-m=$(ls -t "$T"/sink/*.eml 2>/dev/null | head -1)
+m=$(last_msg "$T/sink").eml
 check "... and the sink has exactly the bytes sent" cmp "$T/m/clean.eml" "$m"
 
 out=$(send "$T/m/bigclean.eml")
 expect_re "a 400 KB message with a PDF (on disk, a page multiple) is accepted" "$out" '^250 2\.0\.0 Ok: queued as'
-m=$(ls -t "$T"/sink/*.eml 2>/dev/null | head -1)
+m=$(last_msg "$T/sink").eml
 check "... byte for byte" cmp "$T/m/bigclean.eml" "$m"
 
 # refused NAME REGEX DESCRIPTION: the reply matches and the sink got nothing.
@@ -159,13 +159,12 @@ expect_re "the refusal is logged with its verdict" "$(cat "$T/d.log")" \
 
 # --- different reply texts from the configuration -------------------------------------
 sed -i 's/^  max_mime_depth = 20;/  max_mime_depth = 20;\n  reply_attachment_blocked = "Thu bi tu choi: tep dinh kem nguy hiem";\n  reply_relay = "Khong cho phep chuyen tiep thu (relay denied)";/' "$T/d.conf"
-kill -HUP "$D"
-sleep 1
+check "SIGHUP: the reply texts" hup_reload "$D" "$T/d.log"
 refused exe '^550 5\.7\.1 Thu bi tu choi: tep dinh kem nguy hiem: "setup\.exe"$' \
 	"the reply text is configurable (policy.reply_attachment_blocked, after SIGHUP)"
 out=$(python3 - "$PORT" <<'PY'
 import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=120)
 f = s.makefile("rb")
 for cmd in (None, b"EHLO client.example", b"MAIL FROM:<a@example.org>", b"RCPT TO:<x@gmail.com>"):
     if cmd:

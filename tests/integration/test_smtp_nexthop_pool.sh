@@ -9,10 +9,13 @@
 # turns it off. Connections are counted by the EHLOs the sink saw.
 . "$(dirname "$0")/../lib.sh"
 
-newest() { ls -t "$1"/*.env | head -1; }
+newest() { echo "$(last_msg "$1").env"; }
 # Connections the sink has had (one EHLO each, no STARTTLS here).
 ehlos() { grep -c '^EHLO ' "$1/commands.log" 2>/dev/null || echo 0; }
 # One session, one message: send RCPT [XCLIENT-ADDR]; prints the dialogue.
+# smtp_lines ends its session with QUIT and returns once govmaild closed the
+# connection, which it does after the next-hop connection is back in the
+# pool: the next session finds it there.
 send() {
 	local xclient=()
 	if [ -n "${2:-}" ]; then xclient=("XCLIENT ADDR=$2" "EHLO front.test"); fi
@@ -35,7 +38,7 @@ smtpd = {
   spool_dir = "$T/spool";
   xclient_hosts = ["127.0.0.1"];
 };
-next_hop = { port = $1; pool_size = $2; pool_idle_timeout = 300; };
+next_hop = { port = $1; pool_size = $2; pool_idle_timeout = 300; pool_max_age = 3600; };
 policy = { use_directory = false; relay_domains = ["haugiang.gov.vn"];
            trusted_networks = ["10.0.0.0/8"]; };
 CONF
@@ -108,9 +111,7 @@ start_sink "$T/sink2" "$NH2" --xforward
 SINK2_PID=$SINK_PID
 n1=$(count "$T/sink")
 write_conf "$NH2" 8
-kill -HUP "$D"
-for _ in $(seq 1 50); do grep -q "configuration reloaded" "$T/d.log" && break; sleep 0.1; done
-expect_re "SIGHUP reloads" "$(cat "$T/d.log")" "configuration reloaded"
+check "SIGHUP reloads" hup_reload "$D" "$T/d.log"
 out=$(send six@haugiang.gov.vn)
 expect_re "after the reload: 250" "$out" '250 2\.0\.0 Ok: queued'
 expect_eq "... the message went to the new next_hop.port" "$(count "$T/sink2")" 1
@@ -121,8 +122,7 @@ expect_eq "... which got both messages" "$(count "$T/sink2")" 2
 
 # --- pool_size = 0: a new connection for every session ---------------------------
 write_conf "$NH2" 0
-kill -HUP "$D"
-for _ in $(seq 1 50); do [ "$(grep -c "configuration reloaded" "$T/d.log")" = 2 ] && break; sleep 0.1; done
+check "SIGHUP: pool_size = 0" hup_reload "$D" "$T/d.log"
 e0=$(ehlos "$T/sink2")
 send eight@haugiang.gov.vn >/dev/null
 send nine@haugiang.gov.vn >/dev/null

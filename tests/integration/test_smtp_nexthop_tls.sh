@@ -60,7 +60,7 @@ out=$(send good "$NH" '  tls_verify = true;
 expect_re "verified next hop (CA file relative to the config, name matches): relayed" "$out" \
 	'^250 2\.0\.0 Ok: queued as'
 expect_eq "... one message at the next hop" "$(count "$T/sink")" "$((n0 + 1))"
-expect_re "... over TLS" "$(cat "$(ls -t "$T"/sink/*.env | head -1)")" '"tls": true'
+expect_re "... over TLS" "$(cat "$(last_msg "$T/sink").env")" '"tls": true'
 expect_eq "... govmaild exited cleanly (no leaks under ASan)" "$(printf '%s\n' "$out" | grep -c 'govmaild exit')" 0
 
 n0=$(count "$T/sink")

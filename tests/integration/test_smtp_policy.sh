@@ -55,7 +55,7 @@ ldap = {
   bind_password_file = "$LDAP_DAEMON_PWFILE";
   base_dn = "$LDAP_BASE";
   network_timeout = 2;
-  timeout = 5;
+  timeout = 60;
 };
 smtpd = {
   relay_listen = ["127.0.0.1:$PORT"];
@@ -72,7 +72,7 @@ policy = {
   trusted_networks = ["10.0.0.0/8"];
   delegations = ["vanthu.chung@haugiang.gov.vn annv@haugiang.gov.vn"];
   external_deny = ["blocked.example"];
-  cache_ttl = 300;
+  cache_ttl = 3600;
 };
 CONF
 "$GOVMAILD" -f -c "$T/d.conf" 2>"$T/d.log" &
@@ -102,7 +102,7 @@ expect_re "... as is an active account, and the message goes out" "$out" \
 250 2\.1\.5 Ok
 354 .*
 250 2\.0\.0 Ok: queued as [0-9A-F]{12}$'
-expect_re "... to exactly the accepted recipients" "$(cat "$(ls -t "$T"/sink/*.env | head -1)")" \
+expect_re "... to exactly the accepted recipients" "$(cat "$(last_msg "$T/sink").env")" \
 	'"rcpts": \["VanThu\.SNV@haugiang\.gov\.vn", "chitt@haugiang\.gov\.vn"\]'
 expect_re "the refusals are logged with their rules" "$(cat "$T/d.log")" \
 	'reject cmd=RCPT .* to=<binhtt@haugiang\.gov\.vn> rule=recipient-inactive reply="550 5\.1\.1'
@@ -181,13 +181,15 @@ expect_re "... an unseen governed sender: 451 4.3.0" "$out" '250 2\.0\.0 Ok
 expect_eq "... nothing relayed" "$(count "$T/sink")" "$n0"
 "$TOP/scripts/ldap-sandbox" start "$T/ldap" >/dev/null 2>&1
 # After a failed connect govmaild waits ldap.network_timeout (2 s here)
-# before trying again, so allow a few seconds.
-for _ in $(seq 1 20); do
+# before trying again: ask until the answer comes (T_HANG is a hang guard).
+end=$((SECONDS + T_HANG))
+while :; do
 	out=$(smtp "EHLO mx.example.org" "MAIL FROM:<someone@example.org>" "RCPT TO:<newcomer@haugiang.gov.vn>")
 	case "$out" in *"550 5.1.1"*) break ;; esac
+	[ "$SECONDS" -lt "$end" ] || break
 	sleep 0.5
 done
-expect_re "LDAP back: govmaild reconnects by itself (within 10 s)" "$out" '^550 5\.1\.1 <newcomer@haugiang\.gov\.vn>: Recipient address rejected: User unknown'
+expect_re "LDAP back: govmaild reconnects by itself" "$out" '^550 5\.1\.1 <newcomer@haugiang\.gov\.vn>: Recipient address rejected: User unknown'
 
 kill -TERM "$D"
 wait "$D"
