@@ -24,7 +24,7 @@ fi
 # Hang guard, in seconds, for every wait on an event (a server answering, a
 # log line, a file): waits end as soon as the event happens, so a loaded
 # machine only makes a test slower, never makes it fail.
-T_HANG=${T_HANG:-120}
+T_HANG=${T_HANG:-300}
 export LDAP_SANDBOX_TIMEOUT=${LDAP_SANDBOX_TIMEOUT:-$T_HANG}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}

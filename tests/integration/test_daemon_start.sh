@@ -65,8 +65,7 @@ expect_re "... it wrote its pid file" "$pid" '^[0-9]+$'
 check "... the pid is the running daemon, detached from the caller" \
 	test "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid"
 kill -TERM "$pid"
-# It drains and exits; wait for the process itself (hang guard 120 s).
-for _ in $(seq 1200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$pid" 2>/dev/null; then not_ok "SIGTERM: the daemon exits"; else ok "SIGTERM: the daemon exits"; fi
+# It drains and exits; wait for the process itself (hang guard T_HANG).
+if wait_for eval '! kill -0 "$pid"'; then ok "SIGTERM: the daemon exits"; else not_ok "SIGTERM: the daemon exits"; fi
 rm -f "$T/d.pid"
 echo "1..$T_N"

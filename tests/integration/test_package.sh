@@ -226,17 +226,16 @@ if [ "$(id -u)" = 0 ] && [ -n "$NSSW" ]; then
 		"$ROOT/usr/sbin/govmaild" -f -c "$T/root.conf" 2>"$T/daemon.log" &
 	DPID=$!
 	T_PIDS+=("$DPID")
-	# wait_log PATTERN: until the daemon logs it or exits (120 s hang guard).
-	wait_log() {
-		local _
-		for _ in $(seq 1200); do
-			grep -q "$1" "$T/daemon.log" && return 0
+	# daemon_logs PATTERN: until the daemon logs it or exits (T_HANG guard).
+	daemon_logs() {
+		local end=$((SECONDS + T_HANG))
+		until grep -q "$1" "$T/daemon.log"; do
 			kill -0 "$DPID" 2>/dev/null || { grep -q "$1" "$T/daemon.log"; return; }
+			[ "$SECONDS" -lt "$end" ] || return 1
 			sleep 0.1
 		done
-		return 1
 	}
-	if wait_log 'started pid='; then ok "the unpacked govmaild starts with the shipped settings"
+	if daemon_logs 'started pid='; then ok "the unpacked govmaild starts with the shipped settings"
 	else not_ok "the unpacked govmaild starts with the shipped settings"; sed 's/^/#   /' "$T/daemon.log" >&2; fi
 	expect_match "... and says it runs as govmail" "$(cat "$T/daemon.log")" "started pid=$DPID .* user=govmail "
 	expect_match "... as the packaged user's uid" "$(grep '^Uid:' "/proc/$DPID/status" 2>&1)" \
@@ -252,7 +251,7 @@ EOF
 )
 	expect_match "... and answers SMTP" "$out" '^220 .*\n250-.*\n221 '
 	kill -HUP "$DPID"
-	if wait_log 'configuration reloaded from'; then ok "SIGHUP: the user re-reads the shipped configuration"
+	if daemon_logs 'configuration reloaded from'; then ok "SIGHUP: the user re-reads the shipped configuration"
 	else not_ok "SIGHUP: the user re-reads the shipped configuration"; sed 's/^/#   /' "$T/daemon.log" >&2; fi
 	kill -TERM "$DPID"
 	wait "$DPID"

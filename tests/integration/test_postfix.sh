@@ -17,16 +17,6 @@ for p in postfix postconf swaks; do
 	command -v "$p" >/dev/null || { echo "Bail out! $p missing (scripts/install-deps)"; exit 1; }
 done
 
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds. Only a hang
-# guard: every verdict is on the event, never on the time it took.
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	until "$@"; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.2
-	done
-}
-
 # --- the directory ------------------------------------------------------------
 t_sandbox_start
 t_govmail_conf
@@ -181,8 +171,8 @@ sink_subject() { grep -l "^Subject: $1" "$T"/sink/*.eml 2>/dev/null; }
 # Log lines are written by other processes (Postfix's through postlogd),
 # possibly after the client had its reply: wait for the line (a hang
 # guard), then check. expect_log "description" FILE REGEX
-log_has() { python3 -c 'import re, sys; sys.exit(0 if re.search(sys.argv[2], open(sys.argv[1], errors="replace").read(), re.M) else 1)' "$1" "$2"; }
-expect_log() { wait_for 300 log_has "$2" "$3"; expect_re "$1" "$(cat "$2")" "$3"; }
+log_matches() { python3 -c 'import re, sys; sys.exit(0 if re.search(sys.argv[2], open(sys.argv[1], errors="replace").read(), re.M) else 1)' "$1" "$2"; }
+expect_log() { wait_for log_matches "$2" "$3"; expect_re "$1" "$(cat "$2")" "$3"; }
 
 # --- an allowed message: Postfix -> govmaild -> Postfix -> the sink ---------------
 TOKEN="pf-$RANDOM$RANDOM"
@@ -194,7 +184,7 @@ expect_re "the MX announces the size govmaild takes" "$out" '^<-  250-SIZE 26214
 expect_re "the client is told 250 for its message (after govmaild and Postfix took it)" \
 	"$out" '^ -> \.
 <-  250 2\.0\.0 Ok: queued as '
-if wait_for 300 sink_has 1; then ok "the message arrives at the sink"; else not_ok "the message arrives at the sink"; fi
+if wait_for sink_has 1; then ok "the message arrives at the sink"; else not_ok "the message arrives at the sink"; fi
 eml=$(ls "$T"/sink/*.eml 2>/dev/null | head -1)
 env=${eml%.eml}.env
 expect_re "envelope at the sink: sender and recipient as sent" "$(cat "$env" 2>/dev/null)" \
@@ -296,7 +286,7 @@ printf 'From: annv@haugiang.gov.vn\r\nTo: binhtt@haugiang.gov.vn\r\nSubject: las
 	"$TOKEN" >"$T/last.eml"
 out=$(send --from annv@haugiang.gov.vn --to binhtt@haugiang.gov.vn --data "@$T/last.eml")
 expect_re "a last allowed message is accepted" "$out" '^<-  250 2\.0\.0 Ok: queued as '
-if wait_for 300 sink_has 3 && wait_for 300 queue_empty; then ok "... and delivered, the queue empty"
+if wait_for sink_has 3 && wait_for queue_empty; then ok "... and delivered, the queue empty"
 else not_ok "... and delivered, the queue empty"; fi
 expect_eq "the sink holds only the three allowed messages" \
 	"$(sink_subject ".*$TOKEN" | wc -l) of $(count "$T/sink")" "3 of 3"
@@ -306,7 +296,7 @@ expect_eq "a remote client's message gets no Message-ID from Postfix (SOURCE=REM
 expect_eq "... a local client's does (BDAT from 127.0.0.1, SOURCE=LOCAL)" \
 	"$([ -n "$bdat" ] && grep -ci '^Message-Id:' $bdat)" 1
 qmgr_re='postfix/qmgr\[[0-9]*\]: [0-9A-Za-z]*: from=<annv@haugiang\.gov\.vn>, size=[0-9]*, nrcpt=1 (queue active)'
-wait_for 300 sh -c "[ \$(grep -c '$qmgr_re' '$PF/postfix.log') -ge 3 ]"
+wait_for sh -c "[ \$(grep -c '$qmgr_re' '$PF/postfix.log') -ge 3 ]"
 expect_eq "Postfix queued only those (qmgr saw three messages)" "$(grep -c "$qmgr_re" "$PF/postfix.log")" 3
 expect_log "Postfix logs govmaild's refusals as the proxy's" "$PF/postfix.log" \
 	'warning: proxy 127\.0\.0\.1:[0-9]+ rejected "MAIL FROM:<ghost@haugiang\.gov\.vn>": "550 5\.7\.1 (.|\n)*proxy-reject: END-OF-MESSAGE: 550 5\.7\.1 Message refused: attachment type not allowed'
@@ -323,7 +313,7 @@ expect_log "... and logs why" "$PF/postfix.log" \
 	"warning: connect to proxy filter 127\\.0\\.0\\.1:$GDP: Connection refused"
 # notify_classes (resource, software by default): the postmaster gets the
 # transcript; that is the one message this makes.
-if wait_for 300 sink_has 4 && wait_for 300 queue_empty; then
+if wait_for sink_has 4 && wait_for queue_empty; then
 	ok "... and tells the postmaster"
 else
 	not_ok "... and tells the postmaster"
