@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # govmailctl hr sync against a real slapd: messy exports, rejected rows
 # with line numbers, idempotence, status transitions, the mass lock-out
-# guard, JSON lines, initial passwords, audit, and kill -9 convergence.
+# guard, JSON lines, initial passwords, audit. kill -9 convergence with the
+# whole sample: test_hr_sync_kill.sh.
 . "$(dirname "$0")/../lib.sh"
 
 t_sandbox_start
@@ -171,59 +172,3 @@ expect_match "an employee disabled as absent comes back: resumed" "$out" "resume
 closed_port
 sed "s|$LDAP_URI|ldap://127.0.0.1:$CLOSED_PORT|" "$GOVMAIL_CONF" >"$T/down.conf"
 check_rc "LDAP down: exit 69" 69 $G -c "$T/down.conf" hr sync "$T/hr2.csv"
-
-# --- kill -9 half-way, then re-run == one clean run ----------------------------
-# Second sandbox for the clean reference run.
-"$TOP/scripts/ldap-sandbox" start "$T/ldap2" >/dev/null
-t_on_exit "'$TOP/scripts/ldap-sandbox' stop '$T/ldap2'"
-first_env=$T/ldap/env
-for run in killed clean; do
-	if [ $run = clean ]; then set -a; . "$T/ldap2/env"; set +a; fi
-	t_govmail_conf 'hr = { passwords_file = "'"$T"'/pw-'$run'.csv"; };'
-	$G domain add haugiang.gov.vn >/dev/null 2>&1
-	$G agency load "$DATA/agencies.csv" >/dev/null 2>&1
-	# start from the same state in both directories: remove accounts of earlier tests
-	for dn in $(t_ldapsearch -b "ou=accounts,$LDAP_BASE" '(objectClass=govmailAccount)' dn | sed -n 's/^dn: //p'); do
-		ldapdelete -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" "$dn"
-	done
-	if [ $run = killed ]; then
-		# Killed part-way, decided by events: once the directory holds 200
-		# of the 10,051 accounts (the sync has written, and has far more
-		# to write), however long that takes to come.
-		$G hr sync "$DATA/hr-export.csv" >/dev/null 2>"$T/killed.err" &
-		pid=$!
-		n=0
-		end=$((SECONDS + 300))   # hang guard
-		while :; do
-			n=$(t_count '(objectClass=govmailAccount)')
-			[ "$n" -ge 200 ] && break
-			kill -0 $pid 2>/dev/null || break
-			[ "$SECONDS" -lt "$end" ] || break
-			sleep 0.2
-		done
-		kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rc=$?
-		n=$(t_count '(objectClass=govmailAccount)')
-		if [ "$rc" != 137 ]; then
-			not_ok "sync killed half-way: TEST SETUP: the sync ended by itself (exit $rc, $n accounts) before it could be killed"
-			sed 's/^/#   /' "$T/killed.err" | tail -5 >&2
-		elif [ "$n" -lt 200 ]; then
-			not_ok "sync killed half-way: TEST SETUP: 200 accounts did not appear within 300 s ($n)"
-		elif [ "$n" -ge 10051 ]; then
-			not_ok "sync killed half-way: TEST SETUP: all 10051 accounts were written before the kill"
-		else
-			ok "sync killed half-way ($n of 10051 accounts)"
-		fi
-	fi
-	check "hr sync of the 10,300-row sample ($run)" $G hr sync "$DATA/hr-export.csv"
-	tail -3 "$T/last.err" | sed "s/^/# $run stderr: /" >&2
-	dump >"$T/dump-$run"
-done
-expect_eq "10,051 accounts after the re-run" "$(wc -l <"$T/dump-killed")" "10051"
-if diff -q "$T/dump-killed" "$T/dump-clean" >/dev/null; then ok "killed + re-run == one clean run"; else
-	not_ok "killed + re-run == one clean run"; diff "$T/dump-killed" "$T/dump-clean" | head -5 >&2; fi
-dups=$(cut -d'|' -f1-99 "$T/dump-killed" | grep -o 'mail=[^|]*' | sort | uniq -d | wc -l)
-expect_eq "no address is used twice" "$dups" "0"
-# Every account made by the killed run and its re-run has its password on file.
-missing=$(comm -23 <(grep -o 'employeeNumber=[^|]*' "$T/dump-killed" | cut -d= -f2 | sort -u) \
-	<(cut -d, -f1 "$T/pw-killed.csv" | sort -u) | wc -l)
-expect_eq "no account without its initial password on file" "$missing" "0"
