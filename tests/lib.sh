@@ -85,10 +85,57 @@ expect_match() {
 }
 expect_re() { expect_match "$@"; }
 
-# A free TCP port on 127.0.0.1.
+# A free TCP port on 127.0.0.1 for a server of this test, reserved for it
+# until it ends. Tests run side by side (tests/run-tests): a port is taken
+# from 20000-32767, below the kernel's range for outgoing connections and
+# for slapd's sandboxes (bind to port 0), and only if no other running test
+# holds it (a file per port in $T_PORTS_DIR, naming the holder's pid; one
+# left by a test that died is taken over), so a port is never handed to two
+# tests, nor lost between a sink's stop and its restart.
+T_PORTS_DIR=${TMPDIR:-/tmp}/govmail-test-ports
 t_free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+	python3 - "$T_PORTS_DIR" "$$" <<'PY'
+import errno, os, random, socket, sys
+d, me = sys.argv[1], sys.argv[2]
+os.makedirs(d, exist_ok=True)
+def holder_alive(path):
+    try:
+        pid = int(open(path).read().strip() or "0")
+        os.kill(pid, 0)
+        return True
+    except (OSError, ValueError):
+        return False
+for _ in range(10000):
+    port = random.randrange(20000, 32768)
+    path = os.path.join(d, str(port))
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        if holder_alive(path):
+            continue
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        continue
+    os.write(fd, me.encode())
+    os.close(fd)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        os.unlink(path)      # in use by something else: not ours to hold
+        continue
+    finally:
+        s.close()
+    print(port)
+    sys.exit(0)
+sys.exit("no free port")
+PY
 }
+# The ports this test holds are released when it ends.
+t_on_exit 'grep -lx "$$" "$T_PORTS_DIR"/* 2>/dev/null | xargs -r rm -f'
+
 
 # Start a sandbox slapd under $T/ldap and export LDAP_* variables from it.
 # GOVMAIL_TEST_LDAP=bare-setup: start instead a slapd as Debian's package
