@@ -189,6 +189,90 @@ t_count() {
 	t_ldapsearch -b "$LDAP_BASE" "$1" dn | grep -c '^dn:'
 }
 
+# t_dump_accounts: the directory state of accounts that matters, one line
+# per account, sorted (no passwords, no times), to compare two directories
+# or a directory before and after.
+t_dump_accounts() {
+	t_ldapsearch -b "ou=accounts,$LDAP_BASE" '(objectClass=govmailAccount)' \
+		uid mail govmailAlias employeeNumber cn title telephoneNumber govmailAgency \
+		govmailAccountStatus govmailStatusReason |
+	python3 -c '
+import sys, base64
+ents, cur = [], {}
+for line in sys.stdin.read().split("\n"):
+    if not line:
+        if cur: ents.append(cur); cur = {}
+        continue
+    if line.startswith("pagedresults") or line.startswith("#"):
+        continue
+    k, sep, v = line.partition(": ")
+    if k.endswith(":"): k = k[:-1]; v = base64.b64decode(v.lstrip()).decode()
+    cur.setdefault(k, []).append(v)
+if cur: ents.append(cur)
+for e in sorted(ents, key=lambda e: e["dn"][0]):
+    print("|".join(k + "=" + ",".join(sorted(v)) for k, v in sorted(e.items())))'
+}
+
+# kill_when_count PID FILTER N: SIGKILL process PID (run in the background
+# by this shell) once the directory holds at least N entries matching
+# FILTER — it has written, and has more to write — or once it ended by
+# itself, or after T_HANG. Sets KILLED_RC (137 if it was killed) and
+# KILLED_N (the entries then). The caller judges: a run that ended by
+# itself, or never got to N, is a test setup failure, never a pass.
+kill_when_count() {
+	local pid=$1 filter=$2 want=$3 end=$((SECONDS + T_HANG)) n
+	while :; do
+		n=$(t_count "$filter")
+		[ "$n" -ge "$want" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 0.05
+	done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	KILLED_RC=$?
+	KILLED_N=$(t_count "$filter")
+}
+
+# t_accounts_ldif CSV BASE: LDIF of one active account per row of an HR
+# export (uid and address from the employee id), for loading a directory
+# of realistic size quickly with ldapadd.
+t_accounts_ldif() {
+	python3 - "$1" "$2" <<'PY'
+import csv, sys
+base = sys.argv[2]
+with open(sys.argv[1], encoding="utf-8") as f:
+    for row in csv.DictReader(f):
+        uid = row["employee_id"].lower()
+        name = " ".join(row["full_name"].split())
+        words = name.split(" ")
+        print(f"dn: uid={uid},ou=accounts,{base}")
+        print("objectClass: inetOrgPerson\nobjectClass: govmailAccount")
+        print(f"uid: {uid}\nmail: {uid}@haugiang.gov.vn")
+        print(f"cn: {name}\nsn: {words[0]}\ngivenName: {words[-1]}")
+        print(f"employeeNumber: {row['employee_id']}")
+        print(f"govmailAgency: {row['agency_code']}")
+        print("govmailAccountStatus: active\n")
+PY
+}
+
+# t_make_ca DIR: a throwaway CA and a certificate for 127.0.0.1 signed by
+# it: DIR/ca.crt, DIR/server.crt, DIR/server.key.
+t_make_ca() {
+	local d=$1
+	mkdir -p "$d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-subj "/CN=govmail test CA $(basename "$d")" -keyout "$d/ca.key" -out "$d/ca.crt" \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+		2>/dev/null &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+		-keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null &&
+	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+		>"$d/ext" &&
+	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
+		-days 2 -extfile "$d/ext" -out "$d/server.crt" 2>/dev/null
+}
+
 # --- SMTP tests -------------------------------------------------------------
 # govmaild under test (the sanitizer build when present), the capturing
 # sink (sink.py) and the scripted raw-socket client (chat.py, see its

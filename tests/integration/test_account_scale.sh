@@ -11,22 +11,7 @@ G=$GOVMAILCTL
 check "domain add" $G domain add haugiang.gov.vn
 check "agency load" $G agency load "$DATA/agencies.csv"
 
-python3 - "$DATA/hr-export.csv" "$LDAP_BASE" >"$T/accounts.ldif" <<'PY'
-import csv, sys
-base = sys.argv[2]
-with open(sys.argv[1], encoding="utf-8") as f:
-    for row in csv.DictReader(f):
-        uid = row["employee_id"].lower()
-        name = " ".join(row["full_name"].split())
-        words = name.split(" ")
-        print(f"dn: uid={uid},ou=accounts,{base}")
-        print("objectClass: inetOrgPerson\nobjectClass: govmailAccount")
-        print(f"uid: {uid}\nmail: {uid}@haugiang.gov.vn")
-        print(f"cn: {name}\nsn: {words[0]}\ngivenName: {words[-1]}")
-        print(f"employeeNumber: {row['employee_id']}")
-        print(f"govmailAgency: {row['agency_code']}")
-        print("govmailAccountStatus: active\n")
-PY
+t_accounts_ldif "$DATA/hr-export.csv" "$LDAP_BASE" >"$T/accounts.ldif"
 expect_eq "generated 10,300 entries" "$(grep -c '^dn:' "$T/accounts.ldif")" "10300"
 check "ldapadd of 10,300 accounts" ldapadd -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -f "$T/accounts.ldif"
 

@@ -12,27 +12,6 @@ G=$GOVMAILCTL
 check "domain add" $G domain add haugiang.gov.vn
 check "agency load" $G agency load "$DATA/agencies.csv"
 
-# Directory state that matters, one line per account (no passwords, times).
-dump() {
-	t_ldapsearch -b "ou=accounts,$LDAP_BASE" '(objectClass=govmailAccount)' \
-		uid mail govmailAlias employeeNumber cn title telephoneNumber govmailAgency \
-		govmailAccountStatus govmailStatusReason |
-	python3 -c '
-import sys, base64
-ents, cur = [], {}
-for line in sys.stdin.read().split("\n"):
-    if not line:
-        if cur: ents.append(cur); cur = {}
-        continue
-    if line.startswith("pagedresults") or line.startswith("#"):
-        continue
-    k, sep, v = line.partition(": ")
-    if k.endswith(":"): k = k[:-1]; v = base64.b64decode(v.lstrip()).decode()
-    cur.setdefault(k, []).append(v)
-if cur: ents.append(cur)
-for e in sorted(ents, key=lambda e: e["dn"][0]):
-    print("|".join(k + "=" + ",".join(sorted(v)) for k, v in sorted(e.items())))'
-}
 
 # --- a messy export ---------------------------------------------------------
 nfd_name=$(printf 'Nguye\xcc\x82\xcc\x83n Va\xcc\x86n An')
@@ -77,10 +56,10 @@ expect_match "audit names the HR file and row" "$(cat "$T/audit.log")" '"op":"hr
 if grep -qF -- "$pw" "$T/audit.log"; then not_ok "no password in the audit log"; else ok "no password in the audit log"; fi
 
 # --- idempotence ------------------------------------------------------------
-before=$(dump)
+before=$(t_dump_accounts)
 out=$($G hr sync "$T/hr1.csv" 2>/dev/null)
 expect_match "re-running the same file writes nothing" "$out" "writes: 0, failed: 0"
-expect_eq "... and the directory is unchanged" "$(dump)" "$before"
+expect_eq "... and the directory is unchanged" "$(t_dump_accounts)" "$before"
 
 # --- changes, transitions, dry run -------------------------------------------
 {
@@ -89,12 +68,12 @@ expect_eq "... and the directory is unchanged" "$(dump)" "$before"
 	echo 'E002,Trần Thị Ngọc Hân,Nữ,1985-02-02,stp,"Trưởng phòng, Phòng Tổ chức",0909999999,retired'
 	echo 'E003,Nguyễn Văn An,Nam,1970-03-03,snv,"Chuyên viên ""chính""",0901000003,working'
 } >"$T/hr2.csv"
-before=$(dump)
+before=$(t_dump_accounts)
 out=$($G hr sync --dry-run "$T/hr2.csv")
 expect_match "dry run shows the update" "$out" "update +E001 +annv@haugiang.gov.vn.*title.*agency"
 expect_match "dry run shows the suspension" "$out" "suspend +E002"
 expect_match "dry run says nothing was changed" "$out" "dry run: nothing was changed"
-expect_eq "dry run changed nothing" "$(dump)" "$before"
+expect_eq "dry run changed nothing" "$(t_dump_accounts)" "$before"
 check "sync of the changes" $G hr sync "$T/hr2.csv"
 a=$($G --json account show E001 2>/dev/null || $G --json account show annv@haugiang.gov.vn)
 expect_eq "agency move keeps the address, title updated" \
@@ -129,7 +108,7 @@ out=$($G hr sync "$T/hr-case.csv" 2>&1)
 expect_match "a lower-case id is the same employee (no create)" "$out" "0 create.*1 unchanged"
 
 # --- files that cannot be used as a whole ------------------------------------
-before=$(dump)
+before=$(t_dump_accounts)
 printf 'id,name,agency\nE001,Nguyễn Văn An,stp\n' >"$T/badheader.csv"
 check_rc "a file without the required columns is refused (65)" 65 $G hr sync --disable-missing --force "$T/badheader.csv"
 expect_match "... naming the missing column" "$(cat "$T/last.err")" "badheader.csv:1: header has no 'employee_id' column"
@@ -138,7 +117,7 @@ check_rc "an empty file is refused (65)" 65 $G hr sync --disable-missing --force
 printf 'employee_id,full_name,agency_code,status\nE001,"Nguyễn Văn An,stp,working\nE002,Trần Thị Ngọc Hân,stp,working\n' >"$T/quote.csv"
 check_rc "an unterminated quote is refused (65)" 65 $G hr sync --disable-missing --force "$T/quote.csv"
 expect_match "... with the line it starts on" "$(cat "$T/last.err")" "quote.csv:2: unterminated quoted field"
-expect_eq "refused files changed nothing" "$(dump)" "$before"
+expect_eq "refused files changed nothing" "$(t_dump_accounts)" "$before"
 
 # --- an agency whose own domain is not governed ------------------------------
 check "agency with its own, ungoverned, domain" ldapmodify -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" <<LDIF

@@ -7,27 +7,6 @@
 . "$(dirname "$0")/../lib.sh"
 G=$GOVMAILCTL
 
-# Directory state that matters, one line per account (no passwords, times).
-dump() {
-	t_ldapsearch -b "ou=accounts,$LDAP_BASE" '(objectClass=govmailAccount)' \
-		uid mail govmailAlias employeeNumber cn title telephoneNumber govmailAgency \
-		govmailAccountStatus govmailStatusReason |
-	python3 -c '
-import sys, base64
-ents, cur = [], {}
-for line in sys.stdin.read().split("\n"):
-    if not line:
-        if cur: ents.append(cur); cur = {}
-        continue
-    if line.startswith("pagedresults") or line.startswith("#"):
-        continue
-    k, sep, v = line.partition(": ")
-    if k.endswith(":"): k = k[:-1]; v = base64.b64decode(v.lstrip()).decode()
-    cur.setdefault(k, []).append(v)
-if cur: ents.append(cur)
-for e in sorted(ents, key=lambda e: e["dn"][0]):
-    print("|".join(k + "=" + ",".join(sorted(v)) for k, v in sorted(e.items())))'
-}
 
 # prepare RUN: a directory with the domain and the agency tree, and
 # $T/RUN.conf (initial passwords to $T/pw-RUN.csv); the LDAP_* variables
@@ -60,37 +39,26 @@ prepare killed
 # 10,051 accounts (the sync has written, and has far more to write),
 # however long that takes to come.
 $G hr sync "$DATA/hr-export.csv" >/dev/null 2>"$T/killed.err" &
-pid=$!
-n=0
-end=$((SECONDS + T_HANG))
-while :; do
-	n=$(t_count '(objectClass=govmailAccount)')
-	[ "$n" -ge 200 ] && break
-	kill -0 $pid 2>/dev/null || break
-	[ "$SECONDS" -lt "$end" ] || break
-	sleep 0.2
-done
-kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rc=$?
-n=$(t_count '(objectClass=govmailAccount)')
-if [ "$rc" != 137 ]; then
-	not_ok "sync killed half-way: TEST SETUP: the sync ended by itself (exit $rc, $n accounts) before it could be killed"
+kill_when_count $! '(objectClass=govmailAccount)' 200
+if [ "$KILLED_RC" != 137 ]; then
+	not_ok "sync killed half-way: TEST SETUP: the sync ended by itself (exit $KILLED_RC, $KILLED_N accounts) before it could be killed"
 	sed 's/^/#   /' "$T/killed.err" | tail -5 >&2
-elif [ "$n" -lt 200 ]; then
-	not_ok "sync killed half-way: TEST SETUP: 200 accounts did not appear within $T_HANG s ($n)"
-elif [ "$n" -ge 10051 ]; then
+elif [ "$KILLED_N" -lt 200 ]; then
+	not_ok "sync killed half-way: TEST SETUP: 200 accounts did not appear within $T_HANG s ($KILLED_N)"
+elif [ "$KILLED_N" -ge 10051 ]; then
 	not_ok "sync killed half-way: TEST SETUP: all 10051 accounts were written before the kill"
 else
-	ok "sync killed half-way ($n of 10051 accounts)"
+	ok "sync killed half-way ($KILLED_N of 10051 accounts)"
 fi
 check "hr sync of the 10,300-row sample, re-run after the kill" $G hr sync "$DATA/hr-export.csv"
 tail -3 "$T/last.err" | sed "s/^/# killed stderr: /" >&2
-dump >"$T/dump-killed"
+t_dump_accounts >"$T/dump-killed"
 
 wait "$clean_pid"
 expect_eq "hr sync of the 10,300-row sample, uninterrupted (exit code)" "$?" 0
 tail -3 "$T/clean.err" | sed "s/^/# clean stderr: /" >&2
 set -a; . "$clean_env"; set +a
-dump >"$T/dump-clean"
+t_dump_accounts >"$T/dump-clean"
 
 expect_eq "10,051 accounts after the re-run" "$(wc -l <"$T/dump-killed")" "10051"
 if diff -q "$T/dump-killed" "$T/dump-clean" >/dev/null; then ok "killed + re-run == one clean run"; else

@@ -32,22 +32,6 @@ postconf -c "$PF" -m 2>/dev/null | grep -qx ldap ||
 
 # --- helpers --------------------------------------------------------------------
 
-# A throwaway CA and a certificate for 127.0.0.1 signed by it: DIR/ca.crt,
-# DIR/server.crt, DIR/server.key.
-make_ca() {
-	local d=$1
-	mkdir -p "$d"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-		-subj "/CN=govmail test CA $(basename "$d")" -keyout "$d/ca.key" -out "$d/ca.crt" \
-		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
-		2>/dev/null &&
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
-		-keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null &&
-	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
-		>"$d/ext" &&
-	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
-		-days 2 -extfile "$d/ext" -out "$d/server.crt" 2>/dev/null
-}
 
 # conf_ldif [ARGS]: cn=config as root over ldapi, with operational attributes
 # (a modify changes modifyTimestamp), sorted per entry by the server.
@@ -95,8 +79,8 @@ expect_eq "man page is clean under mandoc -Tlint" \
 
 # --- a slapd as Debian's package leaves it, with TLS ----------------------------
 
-make_ca "$T/ca" || { echo "Bail out! cannot make the test CA"; exit 1; }
-make_ca "$T/otherca" || { echo "Bail out! cannot make the second CA"; exit 1; }
+t_make_ca "$T/ca" || { echo "Bail out! cannot make the test CA"; exit 1; }
+t_make_ca "$T/otherca" || { echo "Bail out! cannot make the second CA"; exit 1; }
 "$SANDBOX" start "$T/ldap" --bare --tls "$T/ca/server.crt" "$T/ca/server.key" >"$T/sandbox.out" 2>&1 || {
 	cat "$T/sandbox.out" >&2; echo "Bail out! bare sandbox did not start"; exit 1; }
 t_on_exit "'$SANDBOX' stop '$T/ldap'"
@@ -237,22 +221,7 @@ mail: binhtt@haugiang.gov.vn
 govmailAccountStatus: suspended
 govmailAgency: snv
 EOF
-python3 - "$DATA/hr-export.csv" "$LDAP_BASE" >"$T/accounts.ldif" <<'PY'
-import csv, sys
-base = sys.argv[2]
-with open(sys.argv[1], encoding="utf-8") as f:
-    for row in csv.DictReader(f):
-        uid = row["employee_id"].lower()
-        name = " ".join(row["full_name"].split())
-        words = name.split(" ")
-        print(f"dn: uid={uid},ou=accounts,{base}")
-        print("objectClass: inetOrgPerson\nobjectClass: govmailAccount")
-        print(f"uid: {uid}\nmail: {uid}@haugiang.gov.vn")
-        print(f"cn: {name}\nsn: {words[0]}\ngivenName: {words[-1]}")
-        print(f"employeeNumber: {row['employee_id']}")
-        print(f"govmailAgency: {row['agency_code']}")
-        print("govmailAccountStatus: active\n")
-PY
+t_accounts_ldif "$DATA/hr-export.csv" "$LDAP_BASE" >"$T/accounts.ldif"
 check "ldapadd of the 10,300 sample accounts" \
 	ldapadd -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -f "$T/accounts.ldif"
 NACTIVE=$(( $(grep -c '^dn:' "$T/accounts.ldif") + 1 ))

@@ -14,23 +14,7 @@
 SANDBOX=$TOP/scripts/ldap-sandbox
 G=$GOVMAILCTL
 
-# A throwaway CA and a certificate for 127.0.0.1 signed by it: DIR/ca.crt,
-# DIR/server.crt, DIR/server.key.
-make_ca() {
-	local d=$1
-	mkdir -p "$d"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-		-subj "/CN=govmail test CA $(basename "$d")" -keyout "$d/ca.key" -out "$d/ca.crt" \
-		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
-		2>/dev/null &&
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
-		-keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null &&
-	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
-		>"$d/ext" &&
-	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
-		-days 2 -extfile "$d/ext" -out "$d/server.crt" 2>/dev/null
-}
-make_ca "$T/ca" && make_ca "$T/other" || { echo "Bail out! cannot make the test CAs"; exit 1; }
+t_make_ca "$T/ca" && t_make_ca "$T/other" || { echo "Bail out! cannot make the test CAs"; exit 1; }
 
 "$SANDBOX" start "$T/ldap" --tls "$T/ca/server.crt" "$T/ca/server.key" >"$T/sandbox.out" 2>&1 || {
 	cat "$T/sandbox.out" >&2; echo "Bail out! sandbox slapd with TLS did not start"; exit 1; }

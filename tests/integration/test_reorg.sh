@@ -262,35 +262,23 @@ check "clean server: one uninterrupted migration" $G -c "$T/clean.conf" domain m
 # migrated (it has written, and has far more to write), however long that
 # takes to come.
 $G domain migrate soctrang.gov.vn cantho.gov.vn >"$T/killed.out" 2>&1 &
-pid=$!
-done_n=0
-end=$((SECONDS + 300))   # hang guard
-while :; do
-	done_n=$(t_count "(&(uid=st*)(mail=*@cantho.gov.vn))")
-	[ "$done_n" -ge 200 ] && break
-	kill -0 $pid 2>/dev/null || break
-	[ "$SECONDS" -lt "$end" ] || break
-	sleep 0.05
-done
-kill -9 $pid 2>/dev/null
-wait $pid 2>/dev/null; rc=$?
-done_n=$(t_count "(&(uid=st*)(mail=*@cantho.gov.vn))")
-if [ "$rc" != 137 ]; then
-	not_ok "the run was killed half-way: TEST SETUP: it ended by itself (exit $rc, $done_n of $N_BULK migrated) before it could be killed"
+kill_when_count $! "(&(uid=st*)(mail=*@cantho.gov.vn))" 200
+if [ "$KILLED_RC" != 137 ]; then
+	not_ok "the run was killed half-way: TEST SETUP: it ended by itself (exit $KILLED_RC, $KILLED_N of $N_BULK migrated) before it could be killed"
 	sed 's/^/#   /' "$T/killed.out" | tail -5 >&2
-elif [ "$done_n" -lt 200 ]; then
-	not_ok "the run was killed half-way: TEST SETUP: 200 accounts were not migrated within 300 s ($done_n)"
-elif [ "$done_n" -ge "$N_BULK" ]; then
+elif [ "$KILLED_N" -lt 200 ]; then
+	not_ok "the run was killed half-way: TEST SETUP: 200 accounts were not migrated within $T_HANG s ($KILLED_N)"
+elif [ "$KILLED_N" -ge "$N_BULK" ]; then
 	not_ok "the run was killed half-way: TEST SETUP: all $N_BULK accounts were migrated before the kill"
 else
-	ok "the run was killed half-way ($done_n of $N_BULK migrated)"
+	ok "the run was killed half-way ($KILLED_N of $N_BULK migrated)"
 fi
 expect_eq "no account is half migrated (new primary without the old alias)" \
 	"$(t_count "(&(uid=st*)(mail=*@cantho.gov.vn)(!(govmailAlias=*@soctrang.gov.vn)))")" "0"
 expect_match "soctrang.gov.vn is still active after the kill" "$($G domain list)" "soctrang.gov.vn +active"
 out=$($G domain migrate soctrang.gov.vn cantho.gov.vn 2>&1); rc=$?
 expect_eq "the re-run exits 0" "$rc" "0"
-expect_match "the re-run migrates only the rest" "$out" "$((N_BULK - done_n)) accounts migrated, 0 agencies changed, 0 conflicts; soctrang.gov.vn now an alias of cantho.gov.vn"
+expect_match "the re-run migrates only the rest" "$out" "$((N_BULK - KILLED_N)) accounts migrated, 0 agencies changed, 0 conflicts; soctrang.gov.vn now an alias of cantho.gov.vn"
 addr_table -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -b "$ACCOUNTS" "(uid=st*)" >"$T/resumed.tab"
 addr_table -H "$URI2" -D "$(sed -n 's/^LDAP_ADMIN_DN=//p' "$T/ldap2/env" | tr -d "'\"")" -y "$T/ldap2/admin.pw" -b "ou=accounts,$BASE2" "(uid=st*)" >"$T/clean.tab"
 expect_eq "the directory holds $N_BULK migrated accounts" "$(grep -c '@cantho.gov.vn ' "$T/resumed.tab")" "$N_BULK"
