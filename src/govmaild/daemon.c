@@ -26,7 +26,7 @@ static int daemon_ready_fd = -1;
 void
 daemon_detach(void)
 {
-	int fds[2], fd, status;
+	int fds[2], fd, status = 0;
 	pid_t pid;
 	char c;
 	ssize_t n;
@@ -42,8 +42,9 @@ daemon_detach(void)
 		if (n == 1)
 			_exit(0);
 		/* The child ended before it was ready: its code is ours. */
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+		while (waitpid(pid, &status, 0) < 0)
+			if (errno != EINTR)
+				_exit(71);
 		_exit(WIFEXITED(status) && WEXITSTATUS(status) != 0 ?
 		    WEXITSTATUS(status) : 71);
 	}
@@ -79,12 +80,22 @@ daemon_ready(void)
 int
 daemon_pidfile_write(const char *path, char *err, size_t errlen)
 {
-	char tmp[4096];
+	char tmp[4096], *slash;
 	FILE *fp;
 	int fd;
 
 	if (*path == '\0')
 		return 0;
+	/* Its directory (/run/govmail) goes with a reboot or the unit's stop:
+	 * made again here, by root, before the privileges are dropped. */
+	if (snprintf(tmp, sizeof(tmp), "%s", path) < (int)sizeof(tmp) &&
+	    (slash = strrchr(tmp, '/')) != NULL && slash != tmp) {
+		*slash = '\0';
+		if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+			return -1;
+		}
+	}
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "%s: path too long", path);
 		return -1;

@@ -307,6 +307,15 @@ govmailQuota: 1
 EOF
 expect_eq "cn=dovecot cannot read userPassword" \
 	"$(as dovecot ldapsearch -LLL -b "uid=annv,ou=accounts,$LDAP_BASE" -s base userPassword | grep -c userPassword)" 0
+# A read-only service cannot change its own password (and lock out the
+# other hosts that use it); an account can.
+(umask 077 && printf 'not-the-password-1234567890' >"$T/newpw")
+for n in postfix dovecot govmaild; do
+	as "$n" ldappasswd -T "$T/newpw" "cn=$n,ou=system,$LDAP_BASE" >"$T/pw.out" 2>&1
+	expect_match "cn=$n cannot change its own password" "$(cat "$T/pw.out")" \
+		'Insufficient access \(50\)'
+	check "... and still binds with the one on file" as "$n" ldapwhoami
+done
 
 # --- a database with settings of its own ------------------------------------------------
 
@@ -343,9 +352,9 @@ own_acl=$(ldapsearch -Y EXTERNAL -Q -H "$OWN_LDAPI" -LLL -o ldif-wrap=no -b "$DB
 expect_match "govmail's rules first" "$own_acl" \
 	'^\{0\}to dn.subtree="ou=accounts,dc=haugiang,dc=gov,dc=vn" attrs=userPassword '
 expect_match "the database's own rule kept after them" "$own_acl" \
-	'^\{11\}to \* by dn.exact="cn=replicator,dc=haugiang,dc=gov,dc=vn" read by \* break$'
+	'^\{12\}to \* by dn.exact="cn=replicator,dc=haugiang,dc=gov,dc=vn" read by \* break$'
 expect_eq "... and Debian's default rules too (the base is the suffix: they no longer apply)" \
-	"$(printf '%s\n' "$own_acl" | tail -1)" "{14}to * by * read"
+	"$(printf '%s\n' "$own_acl" | tail -1)" "{15}to * by * read"
 check "a run after --force finds nothing to change" \
 	"$SETUP" -H "$OWN_LDAPI" -b dc=haugiang,dc=gov,dc=vn -S "$T/own-secrets"
 expect_match "... and says so" "$(cat "$T/last.out")" "nothing to change"
