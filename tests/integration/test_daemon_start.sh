@@ -20,8 +20,10 @@ smtpd = {
 policy = { use_directory = false; relay_domains = ["haugiang.gov.vn"]; };
 CONF
 }
-# The daemon's pid, if it wrote one; it is stopped at exit.
-t_on_exit '[ -s "$T/d.pid" ] && kill "$(cat "$T/d.pid")"'
+# The daemon's pid, if it wrote one and it is still that govmaild; it is
+# stopped at exit. A failed start leaves its pid file behind: removed after
+# each, so that no recycled pid is ever signalled.
+t_on_exit 'p=$(cat "$T/d.pid" 2>/dev/null) && [ "$(readlink "/proc/$p/exe")" = "$(readlink -f "$GOVMAILD")" ] && kill "$p"'
 
 # A spool the daemon cannot use is found after the fork (after the listener
 # is bound and privileges are dropped): the starting command must fail.
@@ -30,6 +32,7 @@ check_rc "spool missing: the starting command exits 73 (EX_CANTCREAT)" 73 \
 	"$GOVMAILD" -c "$T/d.conf"
 expect_re "... and says why on stderr" "$(cat "$T/last.err")" \
 	'govmaild: smtpd\.spool_dir .*/no-such-spool is not writable'
+rm -f "$T/d.pid"
 if python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)' "$P" 2>/dev/null; then
 	not_ok "... and nothing listens on its port"
 else
@@ -44,6 +47,7 @@ if [ "$(id -u)" = 0 ]; then
 	check_rc "spool not writable by smtpd.user: exits 73 after dropping root" 73 \
 		"$GOVMAILD" -c "$T/d.conf"
 	expect_re "... and says so" "$(cat "$T/last.err")" 'rootspool is not writable'
+	rm -f "$T/d.pid"
 	chmod 700 "$T"
 fi
 

@@ -65,7 +65,9 @@ else
 	t_on_exit "pf_stop; rm -rf '$PF'"
 fi
 
-# main.cf: the fragment as it is, then what differs for a test instance.
+# main.cf: the fragment as it is, then what differs for a test instance
+# (mynetworks: every test client is on loopback, so only 127.0.0.1 is this
+# host and 127.0.0.2 plays a client of the Internet).
 cp "$TOP/etc/postfix/main.cf.govmail" "$PFC/main.cf"
 postconf -c "$PFC" -e \
 	"compatibility_level = 3.6" \
@@ -79,6 +81,7 @@ postconf -c "$PFC" -e \
 	"alias_maps =" \
 	"alias_database =" \
 	"relay_domains = haugiang.gov.vn" \
+	"mynetworks = 127.0.0.1/32" \
 	"transport_maps = static:smtp:[127.0.0.1]:$SINKP" \
 	"maillog_file = $PF/postfix.log" \
 	"maillog_file_prefixes = $PF" \
@@ -226,11 +229,18 @@ expect_log "... which govmaild logged with its rule" "$T/d.log" \
 	'reject cmd=MAIL client=\[127\.0\.0\.1\] rule=sender-unknown reply="550 5\.7\.1 <ghost@haugiang\.gov\.vn>: '
 
 out=$(send --from annv@haugiang.gov.vn --to friend@gmail.com --header "Subject: relay")
-expect_re "a relay attempt Postfix itself lets through (loopback is in its mynetworks): govmaild refuses it" \
+expect_re "a relay attempt from outside: Postfix refuses it itself (reject_unauth_destination)" \
 	"$out" '^ -> RCPT TO:<friend@gmail\.com>
-<\*\* 550 5\.7\.1 <friend@gmail\.com>: Relay access denied$'
+<\*\* 554 5\.7\.1 <friend@gmail\.com>: Relay access denied$'
+out=$(swaks --server 127.0.0.1 --port "$MXP" --local-interface 127.0.0.1 --helo localhost \
+	--timeout 300 --from annv@haugiang.gov.vn --to friend2@gmail.com --header "Subject: relay" 2>&1)
+expect_re "a relay attempt Postfix lets through (from its own mynetworks): govmaild refuses it" \
+	"$out" '^ -> RCPT TO:<friend2@gmail\.com>
+<\*\* 550 5\.7\.1 <friend2@gmail\.com>: Relay access denied$'
 expect_log "... by its relay rule (govmaild sees 127.0.0.1, not a trusted network)" "$T/d.log" \
-	'reject cmd=RCPT .*to=<friend@gmail\.com> rule=relay'
+	'reject cmd=RCPT .*to=<friend2@gmail\.com> rule=relay'
+expect_eq "... and the outside attempt never reached govmaild" \
+	"$(grep -c 'to=<friend@gmail\.com>' "$T/d.log")" 0
 
 cat >"$T/exe.eml" <<'EOF'
 From: annv@haugiang.gov.vn

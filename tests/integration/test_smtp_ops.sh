@@ -77,12 +77,13 @@ expect_re "... while the client was still trickling (the timer is not reset by e
 expect_re "... logged as a timeout" "$(cat "$T/timers.log")" \
 	'disconnect client=\[127\.0\.0\.1\] reason=timeout '
 
-# transaction_deadline = 6 s, command_timeout = 120 s: three NOOPs, a
-# second apart, each answered at once; then 5 s of quiet (the deadline
-# falls in it), then one more NOOP, which must not be answered. (Had a
-# NOOP restarted the deadline, the quiet would end first.)
-timers_conf 120 6 0 0
-check "SIGHUP: transaction_deadline = 6" hup_reload "$D2" "$T/timers.log"
+# transaction_deadline = 20 s, command_timeout = 120 s: three NOOPs, a
+# second apart, each answered at once (17 s to spare on a slow machine);
+# then up to 30 s of quiet, which the deadline ends (chat's W stops when
+# the server speaks), then one more NOOP, which must not be answered. (Had
+# a NOOP restarted the deadline, the quiet would end first.)
+timers_conf 120 20 0 0
+check "SIGHUP: transaction_deadline = 20" hup_reload "$D2" "$T/timers.log"
 out=$(chat "$P2" <<'EOF'
 R
 S EHLO client.test\r\n
@@ -100,7 +101,7 @@ R
 W 1
 S NOOP\r\n
 R
-W 5
+W 30
 S NOOP\r\n
 R
 E
