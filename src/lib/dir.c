@@ -273,7 +273,9 @@ dir_open(const struct govmail_conf *c, char *err, size_t errlen, int *exit_code)
 	d->timeout = c->ldap_timeout;
 	d->network_timeout = c->ldap_network_timeout;
 	d->starttls = c->ldap_starttls;
-	d->use_tls = d->starttls || strstr(d->uri, "ldaps://") != NULL;
+	/* TLS is used by ldaps:// and by StartTLS on ldap:// (not on ldapi://) */
+	d->use_tls = (d->starttls && strstr(d->uri, "ldap://") != NULL) ||
+	    strstr(d->uri, "ldaps://") != NULL;
 	d->tls_require_cert = dir_tls_require_cert(c->ldap_tls_require_cert);
 	if (*c->ldap_tls_ca_file != '\0') {
 		d->tls_ca_file = conf_resolve_path(c, c->ldap_tls_ca_file);
