@@ -751,12 +751,14 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 {
 	CMS_ContentInfo **cms = xcalloc(njobs + 1, sizeof(*cms));
 	const EVP_MD **md = xcalloc(njobs + 1, sizeof(*md));
-	EVP_MD_CTX *prefix = NULL, *ctx = EVP_MD_CTX_new();
-	const EVP_MD *prefix_md = NULL;
+	size_t *order = xcalloc(njobs + 1, sizeof(*order)), *skip = xcalloc(njobs + 1,
+	    sizeof(*skip));
+	EVP_MD_CTX **state = xcalloc(njobs + 1, sizeof(*state));
+	EVP_MD_CTX *prefix = EVP_MD_CTX_new(), *ctx = EVP_MD_CTX_new();
 	const unsigned char *base = NULL;
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned int dlen;
-	size_t i, j, common = 0;
+	size_t i, k, n, at;
 
 	for (i = 0; i < njobs; i++) {
 		jobs[i].n = 0;
@@ -769,26 +771,50 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 		}
 		if (jobs[i].nsegs > 0)
 			md[i] = sign_attr_digest(cms[i]);
-	}
-	/* The bytes all the jobs of the first digest share from the start
-	 * (incremental PDF signatures: the whole original file) are hashed
-	 * once, then each job goes on from a copy of that state. */
-	for (i = 0; i < njobs; i++) {
-		if (md[i] == NULL)
-			continue;
-		if (prefix_md == NULL) {
-			prefix_md = md[i];
+		if (md[i] != NULL && base == NULL)
 			base = jobs[i].segs[0].p;
-			common = jobs[i].segs[0].len;
-		}
-		if (md[i] == prefix_md && jobs[i].segs[0].p == base && jobs[i].segs[0].len < common)
-			common = jobs[i].segs[0].len;
 	}
-	if (prefix_md != NULL && ctx != NULL && (prefix = EVP_MD_CTX_new()) != NULL &&
-	    (EVP_DigestInit_ex(prefix, prefix_md, NULL) != 1 ||
-	    EVP_DigestUpdate(prefix, base, common) != 1)) {
-		EVP_MD_CTX_free(prefix);
-		prefix = NULL;
+	/*
+	 * The jobs whose first segment starts at the same place (the
+	 * signatures of one PDF, each over the file as it was) share one
+	 * running digest per algorithm: taken in the order of their first
+	 * segment's length, the digest of the common start is carried from
+	 * one to the next and each job adds only the rest of its segments.
+	 * With the signatures' ranges in order (sign_pdf.c refuses others),
+	 * the whole file is hashed at most twice however many sign it.
+	 */
+	for (i = 0, n = 0; i < njobs; i++)
+		if (md[i] != NULL && jobs[i].segs[0].p == base)
+			order[n++] = i;
+	for (i = 1; i < n; i++)         /* insertion sort: a few jobs */
+		for (k = i; k > 0 && jobs[order[k]].segs[0].len < jobs[order[k - 1]].segs[0].len;
+		    k--) {
+			at = order[k];
+			order[k] = order[k - 1];
+			order[k - 1] = at;
+		}
+	while (n > 0 && prefix != NULL && ctx != NULL) {
+		const EVP_MD *m = md[order[0]];
+
+		at = 0;
+		if (EVP_DigestInit_ex(prefix, m, NULL) != 1)
+			break;
+		for (k = 0, i = 0; k < n; k++) {
+			size_t j = order[k], upto = jobs[j].segs[0].len;
+
+			if (md[j] != m) {
+				order[i++] = j;     /* another algorithm: next round */
+				continue;
+			}
+			if (EVP_DigestUpdate(prefix, base + at, upto - at) != 1 ||
+			    (state[j] = EVP_MD_CTX_new()) == NULL ||
+			    EVP_MD_CTX_copy_ex(state[j], prefix) != 1)
+				break;
+			at = upto;
+			skip[j] = upto;
+		}
+		n = i;
+		ERR_clear_error();
 	}
 	for (i = 0; i < njobs; i++) {
 		if (cms[i] == NULL)
@@ -801,11 +827,10 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 			    jobs[i].nsegs, jobs[i].out, jobs[i].max, NULL, NULL);
 			continue;
 		}
-		j = 0;
-		if (prefix != NULL && md[i] == prefix_md && jobs[i].segs[0].p == base)
-			j = common;
-		if ((j > 0 ? EVP_MD_CTX_copy_ex(ctx, prefix) : EVP_DigestInit_ex(ctx, md[i],
-		    NULL)) != 1 || sign_hash_segments(ctx, jobs[i].segs, jobs[i].nsegs, j) != 0 ||
+		if ((state[i] != NULL ? EVP_MD_CTX_copy_ex(ctx, state[i]) :
+		    EVP_DigestInit_ex(ctx, md[i], NULL)) != 1 ||
+		    sign_hash_segments(ctx, jobs[i].segs, jobs[i].nsegs,
+		    state[i] != NULL ? skip[i] : 0) != 0 ||
 		    EVP_DigestFinal_ex(ctx, digest, &dlen) != 1) {
 			jobs[i].n = sign_fail(jobs[i].out, SIGN_CRL_PROBLEM, "cannot compute a digest");
 			jobs[i].out[0].tempfail = 1;
@@ -815,8 +840,13 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 			    jobs[i].max, NULL, NULL);
 		CMS_ContentInfo_free(cms[i]);
 	}
+	for (i = 0; i < njobs; i++)
+		EVP_MD_CTX_free(state[i]);
+	free(state);
 	EVP_MD_CTX_free(prefix);
 	EVP_MD_CTX_free(ctx);
+	free(order);
+	free(skip);
 	free(md);
 	free(cms);
 }
