@@ -6,6 +6,7 @@
  * over the file, and signature values (gaps) are scanned only where they
  * overlap no other: each byte at most once.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,16 +30,29 @@ sign_pdf_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\0';
 }
 
-static int
-sign_pdf_hexval(unsigned char c)
+/* Each byte as a hex digit (0-15), PDF white space (SIGN_PDF_WS) or
+ * anything else (SIGN_PDF_BAD): one table look-up per byte of a value. */
+#define SIGN_PDF_WS 16
+#define SIGN_PDF_BAD 17
+static unsigned char sign_pdf_hex[256];
+static pthread_once_t sign_pdf_hex_once = PTHREAD_ONCE_INIT;
+
+static void
+sign_pdf_hex_fill(void)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	int c;
+
+	for (c = 0; c < 256; c++)
+		sign_pdf_hex[c] = c >= '0' && c <= '9' ? (unsigned char)(c - '0') :
+		    c >= 'a' && c <= 'f' ? (unsigned char)(c - 'a' + 10) :
+		    c >= 'A' && c <= 'F' ? (unsigned char)(c - 'A' + 10) :
+		    sign_pdf_space((unsigned char)c) ? SIGN_PDF_WS : SIGN_PDF_BAD;
+}
+
+static void
+sign_pdf_hex_init(void)
+{
+	pthread_once(&sign_pdf_hex_once, sign_pdf_hex_fill);
 }
 
 /* "[a b c d]" at p (up to end) into r; 0, or -1 if it is not that. */
@@ -77,7 +91,7 @@ sign_pdf_gap_is_contents(const unsigned char *buf, size_t off, size_t len)
 	if (len < 2 || buf[off] != '<' || buf[off + len - 1] != '>')
 		return 0;
 	for (i = off + 1; i < off + len - 1; i++)
-		if (sign_pdf_hexval(buf[i]) < 0 && !sign_pdf_space(buf[i]))
+		if (sign_pdf_hex[buf[i]] == SIGN_PDF_BAD)
 			return 0;
 	i = off;
 	while (i > 0 && sign_pdf_space(buf[i - 1]))
@@ -162,6 +176,7 @@ sign_pdf_find(const unsigned char *buf, size_t len, struct sign_pdf_found *out)
 	struct sign_pdf_sig sig;
 
 	memset(out, 0, sizeof(*out));
+	sign_pdf_hex_init();
 	while (p < end && (hit = memmem(p, (size_t)(end - p), SIGN_PDF_KEY, klen)) != NULL) {
 		p = hit + klen;
 		/* every occurrence counts, kept or not: the work is bounded */
@@ -213,13 +228,21 @@ sign_pdf_value(const unsigned char *buf, const struct sign_pdf_sig *sig, size_t 
 
 	if (sig->problem != NULL || sig->gap_len < 2 || (sig->gap_len - 2) / 2 > max_len)
 		return NULL;
+	sign_pdf_hex_init();
 	p = buf + sig->gap_off + 1;
 	end = buf + sig->gap_off + sig->gap_len - 1;
 	der = xmalloc((size_t)(end - p) / 2 + 1);
 	for (; p < end; p++) {
-		if (sign_pdf_space(*p))
+		/* two digits in a row, the usual case, in one step */
+		if (hi < 0 && end - p >= 2 && (v = sign_pdf_hex[p[0]]) < 16 &&
+		    sign_pdf_hex[p[1]] < 16) {
+			der[n++] = (unsigned char)(v << 4 | sign_pdf_hex[p[1]]);
+			p++;
 			continue;
-		if ((v = sign_pdf_hexval(*p)) < 0) {
+		}
+		if ((v = sign_pdf_hex[*p]) == SIGN_PDF_WS)
+			continue;
+		if (v == SIGN_PDF_BAD) {
 			free(der);
 			return NULL;
 		}
