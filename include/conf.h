@@ -152,7 +152,11 @@ struct govmail_conf {
 	struct conf_strlist signature_crl_files;
 	int signature_crl_check_interval;  /* seconds between looks at the CRL files */
 	char *signature_crl_stale;     /* fail or warn */
+	char *signature_crl_missing;   /* fail, warn or leaf-only */
 	char *signature_crl_unreadable;  /* tempfail, fail or warn */
+	char *signature_extended_key_usage;  /* signing or any */
+	int signature_max_cpu_time;    /* ms of CPU for one message's checks */
+	char *signature_on_error;      /* reject or tempfail */
 	long long signature_max_document_size;  /* larger documents: not checked, failed */
 	long long signature_max_signature_size; /* bytes of one CMS */
 	int signature_cert_cache_size; /* parsed signer certificates kept */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@
 #define EX_USAGE 64
 #define EX_NOINPUT 66
 #define EX_OSERR 71
+#define EX_TEMPFAIL 75
 #define EX_CANTCREAT 73
 #define EX_CONFIG 78
 
@@ -44,8 +46,10 @@ usage(FILE *fp)
 	    "  -f       stay in the foreground and log to stderr\n"
 	    "  -t       check the configuration and exit (0 ok, 78 not)\n"
 	    "  -v       verbose (debug) logging\n"
-	    "  -s       check the signatures in each FILE (a message, or one document)\n"
-	    "           with the signature { } trust store, print one line per document\n"
+	    "  -s       check the signatures in each FILE (a message, one document or a\n"
+	    "           .p7s) with the signature { } trust store, print one line per\n"
+	    "           document; exit 0 if all pass, 1 if one fails, 75 if one cannot\n"
+	    "           be checked now\n"
 	    "  -r REQ   requirement for -s (default verify)\n"
 	    "  -S ADDR  the sender for -s (for require-person-and-org)\n"
 	    "  -h, --help     this text\n"
@@ -91,8 +95,8 @@ check_signatures(const char *path, const char *req_name, const char *sender,
 	struct sign_check_result *res;
 	const char *addrs[1] = { sender };
 	char err[1024], *buf, *msg;
-	size_t len, i;
-	int req = sign_requirement_parse(req_name), k, rc = 0;
+	size_t len, i, nl;
+	int req = sign_requirement_parse(req_name), k, rc = 0, p7s, worst = 0;
 
 	if (req < 0) {
 		fprintf(stderr, "govmaild: -r: not a requirement: %s\n", req_name);
@@ -114,6 +118,7 @@ check_signatures(const char *path, const char *req_name, const char *sender,
 	lim.max_signature_size = (size_t)dc->conf->signature_max_signature_size;
 	lim.max_depth = dc->conf->policy_max_mime_depth;
 	lim.max_parts = dc->conf->policy_max_mime_parts;
+	lim.max_cpu_us = (long long)dc->conf->signature_max_cpu_time * 1000;
 	memset(&id, 0, sizeof(id));
 	id.addresses = addrs;
 	id.naddresses = sender != NULL;
@@ -125,21 +130,28 @@ check_signatures(const char *path, const char *req_name, const char *sender,
 			continue;
 		}
 		msg = buf;
-		if (sign_pdf_is_pdf((const unsigned char *)buf, len)) {
-			/* one document: as the only attachment of a message */
+		nl = strlen(files[k]);
+		p7s = nl > 4 && strcasecmp(files[k] + nl - 4, ".p7s") == 0;
+		if (p7s || sign_pdf_is_pdf((const unsigned char *)buf, len)) {
+			/* one document, or a lone detached signature: as the only
+			 * attachment of a message */
 			const char *base = strrchr(files[k], '/');
 			size_t mlen = len + 1024;
 
 			msg = malloc(mlen);
 			len = (size_t)snprintf(msg, mlen, "MIME-Version: 1.0\r\nContent-Type: "
-			    "application/pdf\r\nContent-Disposition: attachment; filename=\"%s\"\r\n"
-			    "Content-Transfer-Encoding: binary\r\n\r\n", base ? base + 1 : files[k]);
+			    "%s\r\nContent-Disposition: attachment; filename=\"%.500s\"\r\n"
+			    "Content-Transfer-Encoding: binary\r\n\r\n",
+			    p7s ? "application/pkcs7-signature" : "application/pdf",
+			    base ? base + 1 : files[k]);
 			memcpy(msg + len, buf, mlen - 1024);
 			len += mlen - 1024;
 		}
 		sign_check_buffer(dc->sign, msg, len, &lim, (enum sign_requirement)req, &id, res);
-		if (res->problem[0] != '\0')
+		if (res->problem[0] != '\0') {
 			printf("%s: problem=\"%s\"\n", files[k], res->problem);
+			worst = worst > 1 ? worst : 1;
+		}
 		for (i = 0; i < res->ndocs; i++) {
 			const struct sign_doc *d = &res->docs[i];
 
@@ -147,6 +159,10 @@ check_signatures(const char *path, const char *req_name, const char *sender,
 			    "org=\"%s\" reason=\"%s\"\n", files[k], d->ascii, results[d->result],
 			    d->tempfail ? "tempfail" : d->meets ? "yes" : "no",
 			    d->statuses[0] ? d->statuses : "-", d->signer, d->org, d->reason);
+			if (d->tempfail)
+				worst = 2;
+			else if ((d->result == SIGN_DOC_FAIL || !d->meets) && worst < 1)
+				worst = 1;
 		}
 		if (msg != buf)
 			free(msg);
@@ -154,6 +170,10 @@ check_signatures(const char *path, const char *req_name, const char *sender,
 	}
 	free(res);
 	daemon_conf_release(dc);
+	/* 0: every document passed or met the requirement; 1: one failed (or
+	 * the message could not be checked); 75: one could not be checked now */
+	if (rc == 0)
+		rc = worst == 2 ? EX_TEMPFAIL : worst;
 	return rc;
 }
 

@@ -56,6 +56,7 @@ struct policy {
 	char *reply_relay, *reply_sender_unknown, *reply_recipient_unknown;
 	char *reply_internal_only;
 	int sign_tag;                /* signature.on_failure = tag */
+	int sign_error_tempfail;     /* signature.on_error = tempfail */
 	char *reply_sender_inactive, *reply_recipient_inactive;
 	char *reply_sender_owner, *reply_header_from;
 	char *reply_message_too_large, *reply_too_many_recipients;
@@ -181,6 +182,7 @@ policy_new(const struct govmail_conf *c, char *err, size_t errlen)
 	p->external_deny = policy_list_copy(&c->policy_external_deny, &p->nexternal_deny);
 	p->reply_mime_malformed = xstrdup(c->policy_reply_mime_malformed);
 	p->sign_tag = strcmp(c->signature_on_failure, "tag") == 0;
+	p->sign_error_tempfail = strcmp(c->signature_on_error, "tempfail") == 0;
 	p->reply_attachment_blocked = xstrdup(c->policy_reply_attachment_blocked);
 	p->reply_relay = xstrdup(c->policy_reply_relay);
 	p->reply_sender_unknown = xstrdup(c->policy_reply_sender_unknown);
@@ -776,7 +778,9 @@ policy_rule_attachment(const struct policy *p, const struct policy_request *rq,
  * (sign_check.c). Our side cannot tell (CRL unreadable): 451 4.7.5. A
  * broken signature or a document altered after signing: 550 5.7.7; not
  * signed, or not by whom it must be: 550 5.7.1; both naming the file and
- * the reason. With signature.on_failure = tag, failures are only tagged. */
+ * the reason. With signature.on_failure = tag, failures are only tagged.
+ * Checks stopped at signature.max_cpu_time: signature.on_error, 550 5.7.1
+ * or 451 4.7.5. */
 static int
 policy_rule_signature(const struct policy *p, const struct policy_request *rq,
     struct policy_verdict *v)
@@ -796,6 +800,11 @@ policy_rule_signature(const struct policy *p, const struct policy_request *rq,
 		}
 	if (p->sign_tag || r->req < SIGN_REQ_SIGNED)
 		return 0;
+	if (r->over_cpu && p->sign_error_tempfail) {
+		policy_set(v, POLICY_TEMPFAIL, 451, "4.7.5", "signature",
+		    "signatures cannot be checked now (%s), try again later", r->problem);
+		return 1;
+	}
 	if (r->problem[0] != '\0') {
 		policy_set(v, POLICY_REJECT, 550, "5.7.1", "signature",
 		    "Message refused: signatures cannot be checked (%s)", r->problem);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <libetpan/libetpan.h>
 
@@ -87,7 +88,35 @@ struct sign_walk {
 	struct sign_envelope env[SIGN_MAX_ENVELOPES];
 	unsigned char *opaque[SIGN_MAX_OPAQUE];   /* S/MIME contents, kept */
 	struct mime_tree inner[SIGN_MAX_OPAQUE];  /* and their parse, kept */
+	struct timespec cpu0;       /* this thread's CPU time at the start */
+	int over;                   /* the CPU budget is used up */
 };
+
+/* Has the check used up the CPU time its limits allow (this thread's,
+ * and what parsing threads reported)? Then the result says so, once, and
+ * the caller skips what is left: every loop over parts, documents and
+ * signatures asks, so no input holds a thread longer than that. */
+static int
+sign_over_budget(struct sign_walk *w)
+{
+	struct timespec now;
+	long long us;
+
+	if (w->over)
+		return 1;
+	if (w->lim->max_cpu_us <= 0)
+		return 0;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+	us = (long long)(now.tv_sec - w->cpu0.tv_sec) * 1000000 +
+	    (now.tv_nsec - w->cpu0.tv_nsec) / 1000 + w->res->thread_cpu_us;
+	if (us <= w->lim->max_cpu_us)
+		return 0;
+	w->over = 1;
+	w->res->over_cpu = 1;
+	snprintf(w->res->problem, sizeof(w->res->problem),
+	    "the signature checks took more than %lld ms of CPU", w->lim->max_cpu_us / 1000);
+	return 1;
+}
 
 /* ---- names and types ------------------------------------------------------- */
 
@@ -389,6 +418,8 @@ sign_walk_part(struct sign_walk *w, struct mailmime *m, int depth, int env)
 	const char *st;
 	clistiter *it;
 
+	if (sign_over_budget(w))
+		return;
 	if (++w->parts > w->lim->max_parts || depth > w->lim->max_depth) {
 		snprintf(w->res->problem, sizeof(w->res->problem),
 		    "MIME structure too large or too deep to check");
@@ -471,6 +502,10 @@ sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
 		return;
 	}
 	sign_pdf_find(lf->data, lf->len, found);
+	if (sign_over_budget(w)) {
+		free(found);
+		return;
+	}
 	v = xcalloc(found->nsig + 1, sizeof(*v));
 	/* all the signatures of the file verified together (the bytes they
 	 * share hashed once), then reported in the file's order */
@@ -647,7 +682,8 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 	} else {
 		d->result = SIGN_DOC_PASS;
 		snprintf(d->reason, sizeof(d->reason), "%s",
-		    warn ? "revocation list out of date" : "");
+		    (warn & SIGN_CRL_WARN_STALE) ? "revocation list out of date" :
+		    warn ? "no revocation list for an issuer" : "");
 		return;
 	}
 	d->meets = req == SIGN_REQ_VERIFY || req == SIGN_REQ_OFF;
@@ -669,7 +705,8 @@ sign_pair(struct sign_walk *w, size_t p7s, struct sign_signer *out, size_t *nout
 		struct sign_leaf *d = &w->leaves[i];
 
 		if (i == p7s || d->is_p7s || d->name == NULL || strlen(d->name) != nl - 4 ||
-		    strncasecmp(d->name, name, nl - 4) != 0 || sign_leaf_load(w, d) != 0)
+		    strncasecmp(d->name, name, nl - 4) != 0 || sign_over_budget(w) ||
+		    sign_leaf_load(w, d) != 0)
 			continue;
 		seg.p = d->data;
 		seg.len = d->len;
@@ -680,7 +717,7 @@ sign_pair(struct sign_walk *w, size_t p7s, struct sign_signer *out, size_t *nout
 	for (i = 0; i < w->nleaves; i++) {
 		struct sign_leaf *d = &w->leaves[i];
 
-		if (d->is_p7s || sign_leaf_load(w, d) != 0)
+		if (d->is_p7s || sign_over_budget(w) || sign_leaf_load(w, d) != 0)
 			continue;
 		seg.p = d->data;
 		seg.len = d->len;
@@ -715,6 +752,8 @@ sign_check_tree(struct sign_trust *t, const struct mime_tree *tree,
 	w->trust = t;
 	w->lim = lim;
 	w->res = res;
+	w->over = 0;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &w->cpu0);
 	if (tree->status != MIME_TREE_OK)
 		snprintf(res->problem, sizeof(res->problem), "%s", mime_tree_problem(tree->status));
 	else
@@ -724,7 +763,8 @@ sign_check_tree(struct sign_trust *t, const struct mime_tree *tree,
 	for (i = 0; i < w->nleaves; i++)
 		pairs[i].doc = -1;
 	for (i = 0; i < w->nleaves && res->problem[0] == '\0'; i++) {
-		if (w->leaves[i].is_p7s && !w->leaves[i].too_big && w->leaves[i].data != NULL)
+		if (w->leaves[i].is_p7s && !w->leaves[i].too_big && w->leaves[i].data != NULL &&
+		    !sign_over_budget(w))
 			pairs[i].doc = sign_pair(w, i, pairs[i].s, &pairs[i].n);
 	}
 	for (i = 0; i < w->nleaves; i++) {
@@ -733,6 +773,8 @@ sign_check_tree(struct sign_trust *t, const struct mime_tree *tree,
 
 		if (!lf->is_doc)
 			continue;
+		if (sign_over_budget(w))
+			break;
 		if (res->ndocs == SIGN_CHECK_MAX_DOCS) {
 			res->more = 1;
 			break;
@@ -760,9 +802,34 @@ sign_check_tree(struct sign_trust *t, const struct mime_tree *tree,
 		if (!d->meets && res->failed < 0)
 			res->failed = (int)(res->ndocs - 1);
 	}
+	/* A detached signature whose document is not in the message signs
+	 * nothing here: reported, and failing a requirement of signatures
+	 * (what it signs cannot be what was sent). */
+	for (i = 0; i < w->nleaves && !sign_over_budget(w); i++) {
+		struct sign_leaf *lf = &w->leaves[i];
+		struct sign_doc *d;
+
+		if (!lf->is_p7s || pairs[i].doc >= 0)
+			continue;
+		if (res->ndocs == SIGN_CHECK_MAX_DOCS) {
+			res->more = 1;
+			break;
+		}
+		d = &res->docs[res->ndocs++];
+		memset(d, 0, sizeof(*d));
+		snprintf(d->filename, sizeof(d->filename), "%s", lf->name ? lf->name : "");
+		mime_check_ascii(lf->name ? lf->name : "(unnamed)", d->ascii, sizeof(d->ascii));
+		d->result = SIGN_DOC_FAIL;
+		snprintf(d->reason, sizeof(d->reason), "%s", lf->too_big || lf->data == NULL ?
+		    "detached signature too large or unreadable to check" :
+		    "detached signature without the document it signs");
+		d->meets = req < SIGN_REQ_SIGNED;
+		if (!d->meets && res->failed < 0)
+			res->failed = (int)(res->ndocs - 1);
+	}
 	/* Each S/MIME signature is judged too, documents inside or not: one
 	 * that does not verify fails the message; who signed is not asked. */
-	for (k = 0; k < w->nenv; k++) {
+	for (k = 0; k < w->nenv && !sign_over_budget(w); k++) {
 		struct sign_doc *d;
 
 		if (res->ndocs == SIGN_CHECK_MAX_DOCS) {

@@ -49,6 +49,7 @@ struct sign_check_limits {
 	size_t max_signature_size;
 	int max_depth;                      /* MIME nesting */
 	int max_parts;
+	long long max_cpu_us;               /* CPU for the whole check; 0: no limit */
 };
 
 enum sign_doc_result { SIGN_DOC_NONE, SIGN_DOC_PASS, SIGN_DOC_FAIL };
@@ -78,6 +79,7 @@ struct sign_check_result {
 	int failed;                /* index of the first document not meeting it, or -1 */
 	int tempfail;              /* some document could not be checked (our side) */
 	char problem[160];         /* the message itself cannot be checked */
+	int over_cpu;              /* stopped at max_cpu_us (problem says so) */
 	enum sign_requirement req; /* what was applied */
 	long long thread_cpu_us;   /* CPU used on other threads (parsing S/MIME content) */
 };

@@ -1,9 +1,12 @@
 /*
  * sign_pdf.c — the signatures of a PDF, located in its bytes (see
  * sign_pdf.h). Everything is bounded by the buffer: numbers have at most
- * 15 digits, a /ByteRange is read within 200 bytes, and the scan is one
- * pass of memmem over the file.
+ * 15 digits, a /ByteRange is read within 200 bytes, at most
+ * SIGN_PDF_MAX_HITS of them are read, the search is one pass of memmem
+ * over the file, and signature values (gaps) are scanned only where they
+ * overlap no other: each byte at most once.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +15,8 @@
 
 #define SIGN_PDF_KEY "/ByteRange"
 #define SIGN_PDF_CONTENTS "/Contents"
+/* "/ByteRange" occurrences looked at in one file, kept or not. */
+#define SIGN_PDF_MAX_HITS (4 * SIGN_PDF_MAX_SIGS)
 
 int
 sign_pdf_is_pdf(const unsigned char *buf, size_t len)
@@ -25,16 +30,29 @@ sign_pdf_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\0';
 }
 
-static int
-sign_pdf_hexval(unsigned char c)
+/* Each byte as a hex digit (0-15), PDF white space (SIGN_PDF_WS) or
+ * anything else (SIGN_PDF_BAD): one table look-up per byte of a value. */
+#define SIGN_PDF_WS 16
+#define SIGN_PDF_BAD 17
+static unsigned char sign_pdf_hex[256];
+static pthread_once_t sign_pdf_hex_once = PTHREAD_ONCE_INIT;
+
+static void
+sign_pdf_hex_fill(void)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	int c;
+
+	for (c = 0; c < 256; c++)
+		sign_pdf_hex[c] = c >= '0' && c <= '9' ? (unsigned char)(c - '0') :
+		    c >= 'a' && c <= 'f' ? (unsigned char)(c - 'a' + 10) :
+		    c >= 'A' && c <= 'F' ? (unsigned char)(c - 'A' + 10) :
+		    sign_pdf_space((unsigned char)c) ? SIGN_PDF_WS : SIGN_PDF_BAD;
+}
+
+static void
+sign_pdf_hex_init(void)
+{
+	pthread_once(&sign_pdf_hex_once, sign_pdf_hex_fill);
 }
 
 /* "[a b c d]" at p (up to end) into r; 0, or -1 if it is not that. */
@@ -73,7 +91,7 @@ sign_pdf_gap_is_contents(const unsigned char *buf, size_t off, size_t len)
 	if (len < 2 || buf[off] != '<' || buf[off + len - 1] != '>')
 		return 0;
 	for (i = off + 1; i < off + len - 1; i++)
-		if (sign_pdf_hexval(buf[i]) < 0 && !sign_pdf_space(buf[i]))
+		if (sign_pdf_hex[buf[i]] == SIGN_PDF_BAD)
 			return 0;
 	i = off;
 	while (i > 0 && sign_pdf_space(buf[i - 1]))
@@ -81,10 +99,10 @@ sign_pdf_gap_is_contents(const unsigned char *buf, size_t off, size_t len)
 	return i >= k && memcmp(buf + i - k, SIGN_PDF_CONTENTS, k) == 0;
 }
 
-/* Fill sig from the ranges r of a file of len bytes. */
+/* Fill sig from the ranges r of a file of len bytes: the ranges only, the
+ * gap is looked at by sign_pdf_gap (once per file, see sign_pdf_find). */
 static void
-sign_pdf_check(const unsigned char *buf, size_t len, const size_t r[4],
-    struct sign_pdf_sig *sig)
+sign_pdf_check(size_t len, const size_t r[4], struct sign_pdf_sig *sig)
 {
 	memcpy(sig->range, r, sizeof(sig->range));
 	sig->problem = NULL;
@@ -97,8 +115,56 @@ sign_pdf_check(const unsigned char *buf, size_t len, const size_t r[4],
 	else {
 		sig->gap_off = r[1];
 		sig->gap_len = r[2] - r[1];
-		if (!sign_pdf_gap_is_contents(buf, sig->gap_off, sig->gap_len))
-			sig->problem = "ByteRange gap is not exactly the signature value";
+	}
+}
+
+/* Is the gap of sig (checked ranges) usable next to the signatures found
+ * so far? Another signature's value, or part of one, is not; a gap that
+ * overlaps none is scanned — so no byte of the file is scanned twice. */
+static void
+sign_pdf_gap(const unsigned char *buf, const struct sign_pdf_found *out,
+    struct sign_pdf_sig *sig)
+{
+	size_t i, a = sig->gap_off, b = sig->gap_off + sig->gap_len;
+
+	for (i = 0; i < out->nsig; i++) {
+		const struct sign_pdf_sig *o = &out->sig[i];
+
+		if (o->problem == NULL && a < o->gap_off + o->gap_len && o->gap_off < b) {
+			sig->problem = "ByteRange gap is another signature's value";
+			return;
+		}
+	}
+	if (!sign_pdf_gap_is_contents(buf, sig->gap_off, sig->gap_len))
+		sig->problem = "ByteRange gap is not exactly the signature value";
+}
+
+/* Incremental signing puts each signature's value in its own revision,
+ * after everything the earlier signatures cover: sorted by their values,
+ * signature k covers up to at most the start of signature k+1's value.
+ * One that does not is refused (its ranges overlap another's), which also
+ * keeps the hashing of all signatures linear in the file (sign_verify.c
+ * digests them in this order, sharing the prefix). */
+static void
+sign_pdf_order(struct sign_pdf_found *out)
+{
+	size_t idx[SIGN_PDF_MAX_SIGS], n = 0, i, j, t;
+
+	for (i = 0; i < out->nsig; i++)
+		if (out->sig[i].problem == NULL)
+			idx[n++] = i;
+	for (i = 1; i < n; i++)         /* insertion sort: n <= 32 */
+		for (j = i; j > 0 && out->sig[idx[j]].gap_off < out->sig[idx[j - 1]].gap_off; j--) {
+			t = idx[j];
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+	for (i = 1; i < n; i++) {
+		const struct sign_pdf_sig *a = &out->sig[idx[i - 1]];
+		struct sign_pdf_sig *b = &out->sig[idx[i]];
+
+		if (a->range[2] + a->range[3] > b->gap_off)
+			b->problem = "ByteRange overlaps what another signature covers";
 	}
 }
 
@@ -106,34 +172,47 @@ void
 sign_pdf_find(const unsigned char *buf, size_t len, struct sign_pdf_found *out)
 {
 	const unsigned char *p = buf, *end = buf + len, *hit;
-	size_t klen = sizeof(SIGN_PDF_KEY) - 1, r[4], i, reach = 0, e;
+	size_t klen = sizeof(SIGN_PDF_KEY) - 1, r[4], i, reach = 0, e, hits = 0;
 	struct sign_pdf_sig sig;
 
 	memset(out, 0, sizeof(*out));
+	sign_pdf_hex_init();
 	while (p < end && (hit = memmem(p, (size_t)(end - p), SIGN_PDF_KEY, klen)) != NULL) {
 		p = hit + klen;
+		/* every occurrence counts, kept or not: the work is bounded */
+		if (++hits > SIGN_PDF_MAX_HITS) {
+			out->more = 1;
+			break;
+		}
 		memset(&sig, 0, sizeof(sig));
 		if (sign_pdf_ranges(p, end - p > 200 ? p + 200 : end, r) != 0) {
 			sig.problem = "ByteRange is malformed";
 		} else {
-			sign_pdf_check(buf, len, r, &sig);
-			/* The same dictionary written twice is one signature. */
+			/* The same dictionary written twice is one signature:
+			 * recognised before anything else is looked at. */
 			for (i = 0; i < out->nsig; i++)
-				if (memcmp(out->sig[i].range, sig.range, sizeof(sig.range)) == 0)
+				if (memcmp(out->sig[i].range, r, sizeof(r)) == 0)
 					break;
 			if (i < out->nsig)
 				continue;
+			sign_pdf_check(len, r, &sig);
+			if (sig.problem == NULL)
+				sign_pdf_gap(buf, out, &sig);
 		}
 		if (out->nsig == SIGN_PDF_MAX_SIGS) {
 			out->more = 1;
 			break;
 		}
-		out->sig[out->nsig] = sig;
-		if (sig.problem == NULL && (e = sig.range[2] + sig.range[3]) >= reach) {
+		out->sig[out->nsig++] = sig;
+	}
+	sign_pdf_order(out);
+	for (i = 0; i < out->nsig; i++) {
+		const struct sign_pdf_sig *s = &out->sig[i];
+
+		if (s->problem == NULL && (e = s->range[2] + s->range[3]) >= reach) {
 			reach = e;
-			out->last = out->nsig;
+			out->last = i;
 		}
-		out->nsig++;
 	}
 	out->whole = out->nsig > 0 && out->sig[out->last].problem == NULL && reach == len;
 }
@@ -149,13 +228,21 @@ sign_pdf_value(const unsigned char *buf, const struct sign_pdf_sig *sig, size_t 
 
 	if (sig->problem != NULL || sig->gap_len < 2 || (sig->gap_len - 2) / 2 > max_len)
 		return NULL;
+	sign_pdf_hex_init();
 	p = buf + sig->gap_off + 1;
 	end = buf + sig->gap_off + sig->gap_len - 1;
 	der = xmalloc((size_t)(end - p) / 2 + 1);
 	for (; p < end; p++) {
-		if (sign_pdf_space(*p))
+		/* two digits in a row, the usual case, in one step */
+		if (hi < 0 && end - p >= 2 && (v = sign_pdf_hex[p[0]]) < 16 &&
+		    sign_pdf_hex[p[1]] < 16) {
+			der[n++] = (unsigned char)(v << 4 | sign_pdf_hex[p[1]]);
+			p++;
 			continue;
-		if ((v = sign_pdf_hexval(*p)) < 0) {
+		}
+		if ((v = sign_pdf_hex[*p]) == SIGN_PDF_WS)
+			continue;
+		if (v == SIGN_PDF_BAD) {
 			free(der);
 			return NULL;
 		}

@@ -117,6 +117,7 @@ sign_rule_run(const struct daemon_conf *dc, const char *sender, char *const *rcp
 	lim.max_signature_size = (size_t)c->signature_max_signature_size;
 	lim.max_depth = c->policy_max_mime_depth;
 	lim.max_parts = c->policy_max_mime_parts;
+	lim.max_cpu_us = (long long)c->signature_max_cpu_time * 1000;
 	sign_check_tree(dc->sign, tree, &lim, (enum sign_requirement)req, &id, res);
 	free(orgs);
 	lookup_signer_clear(&who);

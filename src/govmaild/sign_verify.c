@@ -49,6 +49,8 @@ struct sign_trust {
 	int check_interval;
 	time_t checked;
 	int stale_warn;             /* crl_stale = warn */
+	int missing;                /* crl_missing: 0 fail, 1 warn, 2 leaf-only */
+	int eku_any;                /* extended_key_usage = any */
 	int unreadable;             /* 0 tempfail, 1 fail, 2 warn */
 };
 
@@ -166,9 +168,12 @@ sign_build_store(struct sign_trust *t)
 		if (sign_add_crls(store, t->crl[i].path, why, sizeof(why)) != 0)
 			snprintf(t->crl_problem, sizeof(t->crl_problem), "%s", why);
 	}
-	/* crl_unreadable = warn: check without revocation while a file is bad */
+	/* crl_unreadable = warn: check without revocation while a file is bad.
+	 * Every certificate of the chain is checked against its issuer's CRL
+	 * (a revoked intermediate CA), unless crl_missing = leaf-only. */
 	if (t->crl_check && !(t->crl_problem[0] != '\0' && t->unreadable == 2))
-		X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+		X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK |
+		    (t->missing == 2 ? 0 : X509_V_FLAG_CRL_CHECK_ALL));
 	return store;
 }
 
@@ -199,6 +204,9 @@ sign_trust_load(const struct govmail_conf *c, char *err, size_t errlen)
 	t->crl_check = t->ncrl > 0;
 	t->check_interval = c->signature_crl_check_interval;
 	t->stale_warn = strcmp(c->signature_crl_stale, "warn") == 0;
+	t->missing = strcmp(c->signature_crl_missing, "warn") == 0 ? 1 :
+	    strcmp(c->signature_crl_missing, "leaf-only") == 0 ? 2 : 0;
+	t->eku_any = strcmp(c->signature_extended_key_usage, "any") == 0;
 	t->unreadable = strcmp(c->signature_crl_unreadable, "fail") == 0 ? 1 :
 	    strcmp(c->signature_crl_unreadable, "warn") == 0 ? 2 : 0;
 	t->store = sign_build_store(t);
@@ -337,7 +345,8 @@ sign_seg_method_init(void)
 
 struct sign_verify_cb_state {
 	int stale_warn;
-	int crl_warning;
+	int missing_warn;
+	int crl_warning;            /* SIGN_CRL_WARN_* bits */
 };
 
 static int sign_cb_index = -1;
@@ -349,7 +358,8 @@ sign_cb_index_init(void)
 	sign_cb_index = X509_STORE_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
-/* Stale or missing CRLs may be accepted with a warning (crl_stale = warn). */
+/* A stale CRL (crl_stale = warn) or none for an issuer (crl_missing =
+ * warn) may be accepted with a warning; everything else stands. */
 static int
 sign_verify_cb(int ok, X509_STORE_CTX *ctx)
 {
@@ -360,8 +370,12 @@ sign_verify_cb(int ok, X509_STORE_CTX *ctx)
 		return ok;
 	e = X509_STORE_CTX_get_error(ctx);
 	if (st->stale_warn && (e == X509_V_ERR_CRL_HAS_EXPIRED ||
-	    e == X509_V_ERR_UNABLE_TO_GET_CRL || e == X509_V_ERR_CRL_NOT_YET_VALID)) {
-		st->crl_warning = 1;
+	    e == X509_V_ERR_CRL_NOT_YET_VALID)) {
+		st->crl_warning |= SIGN_CRL_WARN_STALE;
+		return 1;
+	}
+	if (st->missing_warn && e == X509_V_ERR_UNABLE_TO_GET_CRL) {
+		st->crl_warning |= SIGN_CRL_WARN_MISSING;
 		return 1;
 	}
 	return 0;
@@ -429,13 +443,62 @@ sign_describe(X509 *x, struct sign_signer *s)
 	X509_digest(x, EVP_sha256(), s->fingerprint, &fl);
 }
 
+/* The certificate the chain check failed on, named for the reason:
+ * " (issuing CA: CN)" when it is not the signer's own, else "". */
+static void
+sign_failed_ca(X509_STORE_CTX *ctx, char *buf, size_t len)
+{
+	X509 *x = X509_STORE_CTX_get_current_cert(ctx);
+	char cn[128];
+
+	buf[0] = '\0';
+	if (X509_STORE_CTX_get_error_depth(ctx) <= 0 || x == NULL)
+		return;
+	sign_subject_field(x, NID_commonName, cn, sizeof(cn));
+	snprintf(buf, len, " (issuing CA: %.80s)", cn[0] ? cn : "unnamed");
+}
+
+/* Does the certificate's extended key usage, when it has one, allow
+ * signing documents or mail (e-mail protection, document signing, any)? */
+static int
+sign_eku_allows_signing(X509 *x)
+{
+	/* id-kp-documentSigning (RFC 9336), Adobe Authentic Documents Trust,
+	 * Microsoft Document Signing */
+	static const char *const doc_oids[] = { "1.3.6.1.5.5.7.3.36",
+		"1.2.840.113583.1.1.5", "1.3.6.1.4.1.311.10.3.12" };
+	EXTENDED_KEY_USAGE *eku;
+	int i, ok = 0;
+	size_t k;
+	char oid[80];
+
+	if (!(X509_get_extension_flags(x) & EXFLAG_XKUSAGE))
+		return 1;
+	if ((eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL)) == NULL)
+		return 0;
+	for (i = 0; i < sk_ASN1_OBJECT_num(eku) && !ok; i++) {
+		ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
+		int nid = OBJ_obj2nid(o);
+
+		if (nid == NID_email_protect || nid == NID_anyExtendedKeyUsage)
+			ok = 1;
+		else if (OBJ_obj2txt(oid, sizeof(oid), o, 1) > 0)
+			for (k = 0; k < sizeof(doc_oids) / sizeof(doc_oids[0]); k++)
+				if (strcmp(oid, doc_oids[k]) == 0)
+					ok = 1;
+	}
+	EXTENDED_KEY_USAGE_free(eku);
+	return ok;
+}
+
 /* Chain, validity, revocation and key usage of one signer certificate. */
 static void
 sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem,
     X509 *x, STACK_OF(X509) *untrusted, struct sign_signer *s)
 {
-	struct sign_verify_cb_state cbs = { t->stale_warn, 0 };
+	struct sign_verify_cb_state cbs = { t->stale_warn, t->missing == 1, 0 };
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	char ca[120];
 	int e;
 
 	sign_describe(x, s);
@@ -459,25 +522,26 @@ sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem
 	X509_STORE_CTX_set_verify_cb(ctx, sign_verify_cb);
 	if (X509_verify_cert(ctx) != 1) {
 		e = X509_STORE_CTX_get_error(ctx);
+		sign_failed_ca(ctx, ca, sizeof(ca));
 		switch (e) {
 		case X509_V_ERR_CERT_HAS_EXPIRED:
 		case X509_V_ERR_CERT_NOT_YET_VALID:
 			s->status = SIGN_EXPIRED;
-			snprintf(s->reason, sizeof(s->reason), "%s",
+			snprintf(s->reason, sizeof(s->reason), "%s%.120s",
 			    e == X509_V_ERR_CERT_HAS_EXPIRED ? "certificate expired" :
-			    "certificate not yet valid");
+			    "certificate not yet valid", ca);
 			break;
 		case X509_V_ERR_CERT_REVOKED:
 			s->status = SIGN_REVOKED;
-			snprintf(s->reason, sizeof(s->reason), "certificate revoked");
+			snprintf(s->reason, sizeof(s->reason), "certificate revoked%.120s", ca);
 			break;
 		case X509_V_ERR_CRL_HAS_EXPIRED:
 		case X509_V_ERR_CRL_NOT_YET_VALID:
 		case X509_V_ERR_UNABLE_TO_GET_CRL:
 			s->status = SIGN_CRL_PROBLEM;
-			snprintf(s->reason, sizeof(s->reason), "%s",
+			snprintf(s->reason, sizeof(s->reason), "%.36s%.120s",
 			    e == X509_V_ERR_UNABLE_TO_GET_CRL ? "no revocation list for the issuer" :
-			    "revocation list is out of date");
+			    "revocation list is out of date", ca);
 			break;
 		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
@@ -506,9 +570,16 @@ sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem
 		    "certificate key usage does not allow signing");
 		return;
 	}
+	if (!t->eku_any && !sign_eku_allows_signing(x)) {
+		s->status = SIGN_BAD_USAGE;
+		snprintf(s->reason, sizeof(s->reason),
+		    "certificate extended key usage does not allow signing");
+		return;
+	}
 	s->status = SIGN_VALID;
-	snprintf(s->reason, sizeof(s->reason), "%s", s->crl_warning ?
-	    "valid (revocation list out of date)" : "valid");
+	snprintf(s->reason, sizeof(s->reason), "%s",
+	    (s->crl_warning & SIGN_CRL_WARN_STALE) ? "valid (revocation list out of date)" :
+	    s->crl_warning ? "valid (no revocation list for an issuer)" : "valid");
 }
 
 /* ---- the CMS --------------------------------------------------------------- */
@@ -751,12 +822,14 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 {
 	CMS_ContentInfo **cms = xcalloc(njobs + 1, sizeof(*cms));
 	const EVP_MD **md = xcalloc(njobs + 1, sizeof(*md));
-	EVP_MD_CTX *prefix = NULL, *ctx = EVP_MD_CTX_new();
-	const EVP_MD *prefix_md = NULL;
+	size_t *order = xcalloc(njobs + 1, sizeof(*order)), *skip = xcalloc(njobs + 1,
+	    sizeof(*skip));
+	EVP_MD_CTX **state = xcalloc(njobs + 1, sizeof(*state));
+	EVP_MD_CTX *prefix = EVP_MD_CTX_new(), *ctx = EVP_MD_CTX_new();
 	const unsigned char *base = NULL;
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned int dlen;
-	size_t i, j, common = 0;
+	size_t i, k, n, at;
 
 	for (i = 0; i < njobs; i++) {
 		jobs[i].n = 0;
@@ -769,26 +842,50 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 		}
 		if (jobs[i].nsegs > 0)
 			md[i] = sign_attr_digest(cms[i]);
-	}
-	/* The bytes all the jobs of the first digest share from the start
-	 * (incremental PDF signatures: the whole original file) are hashed
-	 * once, then each job goes on from a copy of that state. */
-	for (i = 0; i < njobs; i++) {
-		if (md[i] == NULL)
-			continue;
-		if (prefix_md == NULL) {
-			prefix_md = md[i];
+		if (md[i] != NULL && base == NULL)
 			base = jobs[i].segs[0].p;
-			common = jobs[i].segs[0].len;
-		}
-		if (md[i] == prefix_md && jobs[i].segs[0].p == base && jobs[i].segs[0].len < common)
-			common = jobs[i].segs[0].len;
 	}
-	if (prefix_md != NULL && ctx != NULL && (prefix = EVP_MD_CTX_new()) != NULL &&
-	    (EVP_DigestInit_ex(prefix, prefix_md, NULL) != 1 ||
-	    EVP_DigestUpdate(prefix, base, common) != 1)) {
-		EVP_MD_CTX_free(prefix);
-		prefix = NULL;
+	/*
+	 * The jobs whose first segment starts at the same place (the
+	 * signatures of one PDF, each over the file as it was) share one
+	 * running digest per algorithm: taken in the order of their first
+	 * segment's length, the digest of the common start is carried from
+	 * one to the next and each job adds only the rest of its segments.
+	 * With the signatures' ranges in order (sign_pdf.c refuses others),
+	 * the whole file is hashed at most twice however many sign it.
+	 */
+	for (i = 0, n = 0; i < njobs; i++)
+		if (md[i] != NULL && jobs[i].segs[0].p == base)
+			order[n++] = i;
+	for (i = 1; i < n; i++)         /* insertion sort: a few jobs */
+		for (k = i; k > 0 && jobs[order[k]].segs[0].len < jobs[order[k - 1]].segs[0].len;
+		    k--) {
+			at = order[k];
+			order[k] = order[k - 1];
+			order[k - 1] = at;
+		}
+	while (n > 0 && prefix != NULL && ctx != NULL) {
+		const EVP_MD *m = md[order[0]];
+
+		at = 0;
+		if (EVP_DigestInit_ex(prefix, m, NULL) != 1)
+			break;
+		for (k = 0, i = 0; k < n; k++) {
+			size_t j = order[k], upto = jobs[j].segs[0].len;
+
+			if (md[j] != m) {
+				order[i++] = j;     /* another algorithm: next round */
+				continue;
+			}
+			if (EVP_DigestUpdate(prefix, base + at, upto - at) != 1 ||
+			    (state[j] = EVP_MD_CTX_new()) == NULL ||
+			    EVP_MD_CTX_copy_ex(state[j], prefix) != 1)
+				break;
+			at = upto;
+			skip[j] = upto;
+		}
+		n = i;
+		ERR_clear_error();
 	}
 	for (i = 0; i < njobs; i++) {
 		if (cms[i] == NULL)
@@ -801,11 +898,10 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 			    jobs[i].nsegs, jobs[i].out, jobs[i].max, NULL, NULL);
 			continue;
 		}
-		j = 0;
-		if (prefix != NULL && md[i] == prefix_md && jobs[i].segs[0].p == base)
-			j = common;
-		if ((j > 0 ? EVP_MD_CTX_copy_ex(ctx, prefix) : EVP_DigestInit_ex(ctx, md[i],
-		    NULL)) != 1 || sign_hash_segments(ctx, jobs[i].segs, jobs[i].nsegs, j) != 0 ||
+		if ((state[i] != NULL ? EVP_MD_CTX_copy_ex(ctx, state[i]) :
+		    EVP_DigestInit_ex(ctx, md[i], NULL)) != 1 ||
+		    sign_hash_segments(ctx, jobs[i].segs, jobs[i].nsegs,
+		    state[i] != NULL ? skip[i] : 0) != 0 ||
 		    EVP_DigestFinal_ex(ctx, digest, &dlen) != 1) {
 			jobs[i].n = sign_fail(jobs[i].out, SIGN_CRL_PROBLEM, "cannot compute a digest");
 			jobs[i].out[0].tempfail = 1;
@@ -815,8 +911,13 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 			    jobs[i].max, NULL, NULL);
 		CMS_ContentInfo_free(cms[i]);
 	}
+	for (i = 0; i < njobs; i++)
+		EVP_MD_CTX_free(state[i]);
+	free(state);
 	EVP_MD_CTX_free(prefix);
 	EVP_MD_CTX_free(ctx);
+	free(order);
+	free(skip);
 	free(md);
 	free(cms);
 }

@@ -34,10 +34,15 @@ enum sign_status {
 
 #define SIGN_MAX_EMAILS 4
 
+/* Accepted with a warning: a CRL out of date (crl_stale = warn), no CRL
+ * for an issuer (crl_missing = warn). */
+#define SIGN_CRL_WARN_STALE 1
+#define SIGN_CRL_WARN_MISSING 2
+
 struct sign_signer {
 	enum sign_status status;
 	char reason[160];           /* for people: "certificate revoked" ... */
-	int crl_warning;            /* valid, but with a stale or missing CRL */
+	int crl_warning;            /* valid, but: SIGN_CRL_WARN_* bits */
 	int tempfail;               /* our side failed (unreadable CRL, policy) */
 	char cn[128];               /* subject CN, UTF-8 */
 	char org[128];              /* subject O, UTF-8 */

@@ -313,6 +313,30 @@ conf_check_crl_stale(const void *value, char *err, size_t errlen)
 }
 
 static int
+conf_check_crl_missing(const void *value, char *err, size_t errlen)
+{
+	static const char *const w[] = { "fail", "warn", "leaf-only", NULL };
+
+	return conf_check_word(*(char *const *)value, w, err, errlen);
+}
+
+static int
+conf_check_eku(const void *value, char *err, size_t errlen)
+{
+	static const char *const w[] = { "signing", "any", NULL };
+
+	return conf_check_word(*(char *const *)value, w, err, errlen);
+}
+
+static int
+conf_check_on_error(const void *value, char *err, size_t errlen)
+{
+	static const char *const w[] = { "reject", "tempfail", NULL };
+
+	return conf_check_word(*(char *const *)value, w, err, errlen);
+}
+
+static int
 conf_check_crl_unreadable(const void *value, char *err, size_t errlen)
 {
 	static const char *const w[] = { "tempfail", "fail", "warn", NULL };
@@ -643,8 +667,12 @@ const struct conf_key conf_keys[] = {
 	  OFF(signature_crl_check_interval), NULL,
 	  "seconds between checks whether a CRL file changed (re-read then)" },
 	{ "signature.crl_stale", CONF_STR, "fail", 0, 0, OFF(signature_crl_stale),
-	  conf_check_crl_stale, "CRL past its nextUpdate or missing for an issuer: fail, "
+	  conf_check_crl_stale, "a CRL past its nextUpdate (or not yet valid): fail, "
 	  "or warn (accept, noted in the header)" },
+	{ "signature.crl_missing", CONF_STR, "fail", 0, 0, OFF(signature_crl_missing),
+	  conf_check_crl_missing, "no CRL among crl_files for the issuer of a certificate "
+	  "of the chain (signer or intermediate CA): fail, warn (accept, noted in the "
+	  "header), or leaf-only (only the signer's issuer needs one)" },
 	{ "signature.crl_unreadable", CONF_STR, "tempfail", 0, 0,
 	  OFF(signature_crl_unreadable), conf_check_crl_unreadable,
 	  "a CRL file cannot be read: tempfail (451), fail, or warn (check without it)" },
@@ -653,6 +681,16 @@ const struct conf_key conf_keys[] = {
 	  "larger documents are not checked and count as failing" },
 	{ "signature.max_signature_size", CONF_SIZE, "1M", 1024, 67108864,
 	  OFF(signature_max_signature_size), NULL, "bytes of one signature (CMS) at most" },
+	{ "signature.extended_key_usage", CONF_STR, "signing", 0, 0,
+	  OFF(signature_extended_key_usage), conf_check_eku,
+	  "a signer certificate with an extended key usage: signing (it must allow e-mail "
+	  "protection, document signing or any usage) or any (not checked)" },
+	{ "signature.max_cpu_time", CONF_INT, "5000", 1, 600000,
+	  OFF(signature_max_cpu_time), NULL,
+	  "milliseconds of CPU the signature checks of one message may take" },
+	{ "signature.on_error", CONF_STR, "reject", 0, 0, OFF(signature_on_error),
+	  conf_check_on_error, "signatures that could not be checked within max_cpu_time: "
+	  "reject (550 5.7.1) or tempfail (451 4.7.5)" },
 	{ "signature.cert_cache_size", CONF_INT, "1024", 0, 65536,
 	  OFF(signature_cert_cache_size), NULL,
 	  "signers' certificates kept parsed, reused for the same bytes (0 = none)" },

@@ -7,7 +7,8 @@
  * message (.eml): the first part and the signature are cut out once, then
  * CMS_verify. Prints "MEDIAN_MS_PER_MESSAGE CPU_MS_PER_MESSAGE" (the
  * median of the iterations' times; the CPU time is the mean).
- *   sign_floor ROOT.pem INTERMEDIATE.pem CRL.pem FILE ITERATIONS
+ *   sign_floor ROOT.pem INTERMEDIATES.pem CRLS.pem FILE ITERATIONS
+ * (CRLS.pem: every CA's CRL, concatenated)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,7 +144,8 @@ main(int argc, char **argv)
 		sk_X509_push(inter, x);
 	BIO_free(b);
 	X509_STORE_load_file(store, argv[3]);
-	X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+	/* as govmaild: every certificate of the chain against its issuer's CRL */
+	X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
 	ERR_clear_error();
 	f = slurp(argv[4], &len);
 	n = strstr(argv[4], ".eml") ? smime_job(f, len, jobs) : pdf_jobs(f, len, jobs, 8);

@@ -14,7 +14,11 @@
 #   - S/MIME detached and opaque, valid and tampered; .p7s pairs;
 #   - a forged result header is removed;
 #   - the CRL file replaced while running (unreadable: 451; stale: refused;
-#     good again: passes), picked up on SIGHUP.
+#     good again: passes), picked up on SIGHUP;
+#   - every certificate of the chain checked against its issuer's CRL (a
+#     revoked intermediate CA), crl_missing, the extended key usage;
+#   - govmaild -s exit codes and a lone .p7s; checks beyond max_cpu_time
+#     stopped with on_error (550 or 451), logged.
 . "$(dirname "$0")/../lib.sh"
 
 P=$T/pki
@@ -22,13 +26,19 @@ export PKI_PERSON_EMAIL=annv@haugiang.gov.vn PKI_OTHER_EMAIL=binhtt@haugiang.gov
 check "test PKI and signed samples (scripts/test-pki)" "$TOP/scripts/test-pki" "$P"
 
 # --- govmaild -s against the oracles --------------------------------------------
-cat >"$T/s.conf" <<CONF
+# sconf FILE [KEYS]: a configuration for govmaild -s with the test PKI's
+# trust store (every CA's CRL), and more signature keys.
+sconf() {
+	cat >"$1" <<CONF
 signature = {
   trust_anchors = "$P/ca/root.pem";
-  intermediates = "$P/ca/intermediate.pem";
-  crl_files = ["$P/ca/crl.pem"];
+  intermediates = "$P/ca/intermediates.pem";
+  crl_files = ["$P/ca/crl.pem", "$P/ca/crl-root.pem", "$P/ca/crl-int2.pem"];
+  ${2:-}
 };
 CONF
+}
+sconf "$T/s.conf"
 # result of govmaild -s for a file's first document: pass, fail or none
 verdict() { "$GOVMAILD" -c "$T/s.conf" -s "$1" | head -1 | sed -n 's/.* result=\([a-z]*\) .*/\1/p'; }
 oracle() { awk -F'\t' -v s="$1" -v t="$2" '$1 == s && $2 == t { print $3 }' "$P/oracle.tsv"; }
@@ -61,12 +71,54 @@ expect_re "update-tampered.pdf: the person's signature verifies, the organisatio
 
 # S/MIME: openssl cms -verify with the CRL, purpose smimesign (key usage checked)
 for f in "$P"/smime/*.eml; do
-	if openssl cms -verify -in "$f" -CAfile "$P/ca/store-crl.pem" -crl_check \
+	if openssl cms -verify -in "$f" -CAfile "$P/ca/store-crl.pem" -crl_check_all \
 		-purpose smimesign -out /dev/null >/dev/null 2>&1; then want=pass; else want=fail; fi
 	got=$("$GOVMAILD" -c "$T/s.conf" -s "$f" | grep 'file="S/MIME signature"' |
 		sed -n 's/.* result=\([a-z]*\) .*/\1/p')
 	expect_eq "smime/$(basename "$f"): govmaild agrees with openssl cms -verify" "$want" "$got"
 done
+
+# --- revocation of the whole chain, extended key usage, govmaild -s ---------------
+# sreason CONF FILE: reason="..." of govmaild -s for the file's first document
+sreason() { "$GOVMAILD" -c "$1" -s "$2" | head -1 | sed -n 's/.* reason="\(.*\)"$/\1/p'; }
+for f in pdf/subrevoked.pdf smime/subrevoked.eml; do
+	expect_eq "$f: signed under a revoked intermediate CA: refused naming it" \
+		"$(sreason "$T/s.conf" "$P/$f")" "certificate revoked (issuing CA: Test CA bi thu hoi)"
+done
+expect_match "... pdfsig and openssl agree (revoked)" "$(grep -P '^pdf/subrevoked.pdf\t(pdfsig|openssl-cms-crl)\t' "$P/oracle.tsv")" \
+	'(?s)\tinvalid\t.*revoked.*\n.*\tinvalid\t.*revoked'
+# without the root's CRL, under each crl_missing
+for m in fail warn leaf-only; do
+	sconf "$T/nocrlroot-$m.conf" "crl_missing = \"$m\";"
+	sed -i 's|"[^"]*/crl-root.pem", ||' "$T/nocrlroot-$m.conf"
+done
+expect_eq "no CRL for the root (crl_missing = fail): the intermediate cannot be checked" \
+	"$(sreason "$T/nocrlroot-fail.conf" "$P/pdf/person.pdf")" \
+	"no revocation list for the issuer (issuing CA: Test CA ky so chuyen dung Chinh phu)"
+expect_match "crl_missing = warn: accepted with the warning" \
+	"$("$GOVMAILD" -c "$T/nocrlroot-warn.conf" -s "$P/pdf/person.pdf")" \
+	'result=pass .*reason="no revocation list for an issuer"'
+expect_match "crl_missing = leaf-only: intermediates are not checked for revocation" \
+	"$("$GOVMAILD" -c "$T/nocrlroot-leaf-only.conf" -s "$P/pdf/subrevoked.pdf")" 'result=pass '
+for f in pdf/ekuclient.pdf smime/ekuclient.eml; do
+	expect_eq "$f: extended key usage clientAuth only: refused" "$(sreason "$T/s.conf" "$P/$f")" \
+		"certificate extended key usage does not allow signing"
+done
+expect_match "... openssl (purpose smimesign) and pdfsig refuse it too" \
+	"$(grep -P '^pdf/ekuclient.pdf\t(pdfsig|openssl-cms-crl-smimesign)\t' "$P/oracle.tsv" | cut -f3 | sort -u)" '^invalid$'
+sconf "$T/anyeku.conf" 'extended_key_usage = "any";'
+expect_match "extended_key_usage = any: accepted" \
+	"$("$GOVMAILD" -c "$T/anyeku.conf" -s "$P/pdf/ekuclient.pdf")" 'result=pass '
+check_rc "govmaild -s: exit 0 when every document passes" 0 "$GOVMAILD" -c "$T/s.conf" -s "$P/pdf/person-org.pdf"
+check_rc "govmaild -s: exit 1 when a document fails" 1 "$GOVMAILD" -c "$T/s.conf" -s "$P/pdf/tampered.pdf"
+check_rc "govmaild -s: a lone .p7s: exit 1" 1 "$GOVMAILD" -c "$T/s.conf" -s "$P/p7s/doc.pdf.p7s"
+expect_match "... and a line saying its document is missing" "$(cat "$T/last.out")" \
+	'file="doc\.pdf\.p7s" result=fail .*reason="detached signature without the document it signs"'
+sconf "$T/cpu.conf" 'max_cpu_time = 1;'
+check_rc "max_cpu_time = 1 ms, a 10 MB signed PDF: exit 1" 1 \
+	"$GOVMAILD" -c "$T/cpu.conf" -s "$P/pdf/person-org-10m.pdf"
+expect_match "... the checks stopped, saying why" "$(cat "$T/last.out")" \
+	'problem="the signature checks took more than 1 ms of CPU"'
 
 # --- the directory and the daemon ------------------------------------------------
 t_sandbox_start
@@ -107,9 +159,10 @@ signature = {
   inbound = "verify";
   agency_org_names = [$1];
   trust_anchors = "$P/ca/root.pem";
-  intermediates = "$P/ca/intermediate.pem";
-  crl_files = ["$T/crl.pem"];
+  intermediates = "$P/ca/intermediates.pem";
+  crl_files = ["$T/crl.pem", "$P/ca/crl-root.pem", "$P/ca/crl-int2.pem"];
   crl_check_interval = 3600;
+  ${4:-}
 };
 CONF
 }
@@ -234,6 +287,24 @@ expect_re "CRL out of date (crl_stale = fail): 550" "$(send "$T/po.eml" "$A" "$I
 cp "$P/ca/crl.pem" "$T/crl.pem"
 check "SIGHUP: a good CRL again" hup_reload "$D" "$T/d.log"
 expect_re "a good CRL again: 250" "$(send "$T/po.eml" "$A" "$IN")" '^250 '
+
+# --- a message whose checks take more CPU than allowed ---------------------------------
+mkmsg "$T/big.eml" "$A" "$P/pdf/person-org-10m.pdf"
+write_conf '"snv=So Noi vu tinh Hau Giang"' 0 require-person-and-org 'max_cpu_time = 1;'
+check "SIGHUP: max_cpu_time = 1 ms" hup_reload "$D" "$T/d.log"
+n0=$(count "$T/sink")
+expect_re "checks beyond max_cpu_time (on_error = reject): 550 5.7.1" "$(send "$T/big.eml" "$A" "$IN")" \
+	'^550 5\.7\.1 Message refused: signatures cannot be checked \(the signature checks took more than 1 ms of CPU\)'
+expect_re "... logged" "$(cat "$T/d.log")" \
+	'signature session=\S+ direction=internal requirement=require-person-and-org problem="the signature checks took more than 1 ms of CPU"'
+write_conf '"snv=So Noi vu tinh Hau Giang"' 0 require-person-and-org 'max_cpu_time = 1; on_error = "tempfail";'
+check "SIGHUP: on_error = tempfail" hup_reload "$D" "$T/d.log"
+expect_re "... on_error = tempfail: 451 4.7.5" "$(send "$T/big.eml" "$A" "$IN")" \
+	'^451 4\.7\.5 signatures cannot be checked now \(the signature checks took more than 1 ms of CPU\), try again later'
+expect_eq "... nothing relayed" "$(count "$T/sink")" "$n0"
+write_conf '"snv=So Noi vu tinh Hau Giang"'
+check "SIGHUP: max_cpu_time back to its default" hup_reload "$D" "$T/d.log"
+expect_re "the same message within the default max_cpu_time: 250" "$(send "$T/big.eml" "$A" "$IN")" '^250 '
 
 # --- the directory gone while the policy's answers are cached ------------------------
 # The sender and recipient checks answer from the cache (policy.cache_ttl),

@@ -5,7 +5,10 @@
  * after it; every malformed /ByteRange (not from 0, past the end, out of
  * order, gap not the value, not four numbers, huge numbers) is reported,
  * never trusted; the same dictionary twice counts once; the count is
- * bounded. sign_pdf.c is part of govmaild, so its source is compiled in.
+ * bounded, duplicates included; two incremental signatures are found; a
+ * gap that is (part of) another signature's value, and ranges that cover
+ * another signature's value, are refused. sign_pdf.c is part of govmaild,
+ * so its source is compiled in.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -153,6 +156,119 @@ test_duplicate_and_bound(void **state)
 	(void)n;
 }
 
+
+/* Append to buf (n bytes so far) one revision: a signature dictionary with
+ * value hex whose /ByteRange covers the file from 0 to the end of this
+ * revision, or to total when total is not 0. Returns the new length. */
+static size_t
+add_revision(char *buf, size_t n, size_t cap, int obj, const char *hex, size_t total)
+{
+	size_t start = n, lt, gap = strlen(hex) + 2, c, end;
+	int k;
+
+	k = snprintf(buf + n, cap - n, "%d 0 obj\n<< /Type /Sig /ByteRange "
+	    "[%010d %010d %010d %010d] /Contents ", obj, 0, 0, 0, 0);
+	lt = start + (size_t)k;             /* offset of '<' */
+	c = lt + gap;
+	end = c + strlen(" >>\nendobj\n%%EOF\n");
+	if (total == 0)
+		total = end;
+	snprintf(buf + start, cap - start, "%d 0 obj\n<< /Type /Sig /ByteRange "
+	    "[%010d %010zu %010zu %010zu] /Contents <%s> >>\nendobj\n%%%%EOF\n", obj, 0, lt, c,
+	    total - c, hex);
+	return end;
+}
+
+static void
+test_two_incremental(void **state)
+{
+	char buf[1024];
+	struct sign_pdf_found f;
+	size_t n;
+
+	(void)state;
+	n = (size_t)snprintf(buf, sizeof(buf), "%%PDF-1.7\n");
+	n = add_revision(buf, n, sizeof(buf), 1, "3030", 0);
+	n = add_revision(buf, n, sizeof(buf), 2, "3131", 0);
+	sign_pdf_find((unsigned char *)buf, n, &f);
+	assert_int_equal(f.nsig, 2);
+	assert_null(f.sig[0].problem);
+	assert_null(f.sig[1].problem);
+	assert_int_equal(f.last, 1);
+	assert_true(f.whole);
+	assert_true(f.sig[0].range[2] + f.sig[0].range[3] <= f.sig[1].gap_off);
+}
+
+static void
+test_overlapping_values(void **state)
+{
+	char buf[1024], *p;
+	struct sign_pdf_found f;
+	size_t n, g;
+	int k;
+
+	(void)state;
+	/* a second /ByteRange whose gap starts inside the first one's value */
+	n = (size_t)snprintf(buf, sizeof(buf), "%%PDF-1.7\n");
+	n = add_revision(buf, n, sizeof(buf), 1, "30303030", 0);
+	sign_pdf_find((unsigned char *)buf, n, &f);
+	g = f.sig[0].gap_off;
+	k = snprintf(buf + n, sizeof(buf) - n, "/ByteRange [0 %zu %zu 1]", g + 2,
+	    g + f.sig[0].gap_len);
+	n += (size_t)k;
+	sign_pdf_find((unsigned char *)buf, n, &f);
+	assert_int_equal(f.nsig, 2);
+	assert_null(f.sig[0].problem);
+	assert_string_equal(f.sig[1].problem, "ByteRange gap is another signature's value");
+	/* the first signature claims the whole file, the second's value too */
+	n = (size_t)snprintf(buf, sizeof(buf), "%%PDF-1.7\n");
+	n = add_revision(buf, n, sizeof(buf), 1, "3030", 0);
+	g = n;
+	n = add_revision(buf, n, sizeof(buf), 2, "3131", 0);
+	p = strstr(buf, "[0000000000 ");
+	assert_non_null(p);
+	/* rewrite signature 1's last length (fixed width) to reach the end */
+	snprintf(p + 34, 11, "%010zu", n - (size_t)strtoul(p + 23, NULL, 10));
+	p[44] = ']';
+	(void)g;
+	sign_pdf_find((unsigned char *)buf, n, &f);
+	assert_int_equal(f.nsig, 2);
+	assert_null(f.sig[0].problem);
+	assert_string_equal(f.sig[1].problem, "ByteRange overlaps what another signature covers");
+}
+
+static void
+test_duplicates_bounded(void **state)
+{
+	char one[512], *many;
+	size_t n, len = 0, i, cap = 10000 * 200;
+	struct sign_pdf_found f;
+
+	(void)state;
+	/* thousands of copies of one dictionary: one signature, and the
+	 * reading stops after SIGN_PDF_MAX_HITS occurrences */
+	n = make_pdf(one, sizeof(one), "3030", "");
+	many = malloc(cap);
+	memcpy(many, one, n);
+	len = n;
+	for (i = 0; i < 10000; i++)
+		len += (size_t)snprintf(many + len, cap - len, "/ByteRange [%010d %010zu %010zu %010zu]\n",
+		    0, (size_t)0, (size_t)0, (size_t)0);
+	sign_pdf_find((unsigned char *)many, len, &f);
+	assert_true(f.more);
+	assert_true(f.nsig <= SIGN_PDF_MAX_SIGS);
+	memcpy(many, one, n);
+	len = n;
+	for (i = 0; i < 10000; i++) {
+		memcpy(many + len, one, n);
+		len += n;
+	}
+	sign_pdf_find((unsigned char *)many, len, &f);
+	assert_int_equal(f.nsig, 1);
+	assert_true(f.more);
+	free(many);
+}
+
 static void
 test_not_pdf(void **state)
 {
@@ -175,6 +291,9 @@ main(void)
 		cmocka_unit_test(test_appended),
 		cmocka_unit_test(test_bad_ranges),
 		cmocka_unit_test(test_duplicate_and_bound),
+		cmocka_unit_test(test_two_incremental),
+		cmocka_unit_test(test_overlapping_values),
+		cmocka_unit_test(test_duplicates_bounded),
 		cmocka_unit_test(test_not_pdf),
 	};
 
