@@ -219,7 +219,10 @@ endif
 install-govmailctl: bin/govmailctl
 	install -D -m 755 bin/govmailctl $(DESTDIR)$(BINDIR)/govmailctl
 ifneq ($(LDAP_SETUP),)
-	install -D -m 755 $(LDAP_SETUP) $(DESTDIR)$(SBINDIR)/govmail-ldap-setup
+	install -d $(DESTDIR)$(SBINDIR)
+	sed 's|^VERSION=@VERSION@$$|VERSION=$(VERSION)|' $(LDAP_SETUP) \
+		>$(DESTDIR)$(SBINDIR)/govmail-ldap-setup
+	chmod 755 $(DESTDIR)$(SBINDIR)/govmail-ldap-setup
 endif
 ifneq ($(COMPLETION),)
 	install -D -m 644 $(COMPLETION) $(DESTDIR)$(COMPLETIONDIR)/govmailctl

@@ -616,7 +616,7 @@ load_error(struct load *L, unsigned long line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	L->errs = xreallocarray(L->errs, L->nerrs + 1, sizeof(*L->errs));
+	L->errs = xgrowarray(L->errs, L->nerrs, sizeof(*L->errs));
 	L->errs[L->nerrs].line = line;
 	L->errs[L->nerrs].seq = L->nerrs;
 	L->errs[L->nerrs].msg = xstrdup(msg);

@@ -99,7 +99,7 @@ message_header_from(struct spool *sp, struct message_from *mf)
 
 			if (strchr(mb->mb_addr_spec, '@') == NULL)
 				mf->problem = "a From: address has no domain";
-			mf->addrs = xreallocarray(mf->addrs, mf->naddrs + 1, sizeof(char *));
+			mf->addrs = xgrowarray(mf->addrs, mf->naddrs, sizeof(char *));
 			mf->addrs[mf->naddrs++] = xstrdup(mb->mb_addr_spec);
 		}
 	}

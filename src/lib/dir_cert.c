@@ -134,7 +134,7 @@ dir_cert_emails(X509 *x, struct dir_cert *c)
 				ok = 0;
 		if (!ok)
 			continue;
-		c->emails = xreallocarray(c->emails, c->nemails + 1, sizeof(char *));
+		c->emails = xgrowarray(c->emails, c->nemails, sizeof(char *));
 		c->emails[c->nemails++] = xstrndup((const char *)v, (size_t)len);
 	}
 	GENERAL_NAMES_free(gens);
@@ -218,7 +218,7 @@ dir_cert_from_der(const unsigned char *der, size_t len, struct dir_cert *out,
 static void
 dir_cert_push(struct dir_cert_list *l, struct dir_cert *c)
 {
-	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v = xgrowarray(l->v, l->n, sizeof(*l->v));
 	l->v[l->n++] = *c;
 }
 

@@ -40,7 +40,7 @@ reorg_dup(const char *s)
 static void
 reorg_push(char ***v, size_t *n, const char *s)
 {
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	*v = xgrowarray(*v, *n, sizeof(**v));
 	(*v)[(*n)++] = xstrdup(s);
 }
 
@@ -151,7 +151,7 @@ reorg_add_account(struct dir_reorg_plan *p, const struct dir_entry *e)
 	struct dir_reorg_account *a;
 	const char *uid = dir_entry_get(e, DIR_AT_UID);
 
-	p->accounts = xreallocarray(p->accounts, p->naccounts + 1, sizeof(*p->accounts));
+	p->accounts = xgrowarray(p->accounts, p->naccounts, sizeof(*p->accounts));
 	a = &p->accounts[p->naccounts++];
 	memset(a, 0, sizeof(*a));
 	a->dn = xstrdup(e->dn);
@@ -168,7 +168,7 @@ reorg_add_agency(struct dir_reorg_plan *p, const char *dn, const char *code,
 {
 	struct dir_reorg_agency *g;
 
-	p->agencies = xreallocarray(p->agencies, p->nagencies + 1, sizeof(*p->agencies));
+	p->agencies = xgrowarray(p->agencies, p->nagencies, sizeof(*p->agencies));
 	g = &p->agencies[p->nagencies++];
 	g->dn = xstrdup(dn);
 	g->code = xstrdup(code);
@@ -308,8 +308,8 @@ reorg_edge_cb(const struct dir_agency *a, void *arg)
 {
 	struct reorg_edges *g = arg;
 
-	g->code = xreallocarray(g->code, g->n + 1, sizeof(*g->code));
-	g->parent = xreallocarray(g->parent, g->n + 1, sizeof(*g->parent));
+	g->code = xgrowarray(g->code, g->n, sizeof(*g->code));
+	g->parent = xgrowarray(g->parent, g->n, sizeof(*g->parent));
 	g->code[g->n] = xstrdup(a->code);
 	g->parent[g->n] = reorg_dup(a->parent);
 	g->n++;
@@ -508,7 +508,7 @@ reorg_owner_push(struct reorg_owners *o, const char *addr, const struct dir_entr
 {
 	struct reorg_owner *w;
 
-	o->v = xreallocarray(o->v, o->n + 1, sizeof(*o->v));
+	o->v = xgrowarray(o->v, o->n, sizeof(*o->v));
 	w = &o->v[o->n++];
 	w->addr = xstrdup(addr);
 	dir_lower(w->addr);

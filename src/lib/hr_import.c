@@ -50,7 +50,7 @@ hr_error(struct hr_file *hr, unsigned long line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	hr->errors = xreallocarray(hr->errors, hr->nerrors + 1, sizeof(*hr->errors));
+	hr->errors = xgrowarray(hr->errors, hr->nerrors, sizeof(*hr->errors));
 	hr->errors[hr->nerrors].line = line;
 	hr->errors[hr->nerrors].message = xstrdup(msg);
 	hr->nerrors++;
@@ -198,7 +198,7 @@ hr_take_row(struct hr_reader *r, unsigned long line, char *const vals[NCOLS])
 	row.name = name_display(vals[COL_NAME]);
 	row.position = vals[COL_POSITION] ? hr_clean_text(vals[COL_POSITION]) : xstrdup("");
 	row.phone = vals[COL_PHONE] ? xstrdup(vals[COL_PHONE]) : xstrdup("");
-	hr->rows = xreallocarray(hr->rows, hr->nrows + 1, sizeof(*hr->rows));
+	hr->rows = xgrowarray(hr->rows, hr->nrows, sizeof(*hr->rows));
 	hr->rows[hr->nrows++] = row;
 }
 

@@ -208,7 +208,7 @@ hr_plan_push(struct hr_plan *p, enum hr_act kind, unsigned long line,
 {
 	struct hr_action *a;
 
-	p->actions = xreallocarray(p->actions, p->n + 1, sizeof(*p->actions));
+	p->actions = xgrowarray(p->actions, p->n, sizeof(*p->actions));
 	a = &p->actions[p->n++];
 	memset(a, 0, sizeof(*a));
 	a->kind = kind;

@@ -49,6 +49,24 @@ xreallocarray(void *ptr, size_t nmemb, size_t size)
 	return p;
 }
 
+/*
+ * Room for element n of an array that grows one element at a time: the
+ * array is reallocated only when n is 0 or a power of two, to 2n elements,
+ * so n pushes copy O(n) bytes in all, not O(n^2) (a plain realloc per push
+ * copies the whole array each time under ASan, and is quadratic in pages
+ * even where glibc can grow in place). Safe after the count shrinks: the
+ * array then only has more room than this assumes.
+ */
+void *
+xgrowarray(void *ptr, size_t n, size_t size)
+{
+	if (n != 0 && (n & (n - 1)) != 0)
+		return ptr;
+	if (n > SIZE_MAX / 2)
+		xmalloc_oom(SIZE_MAX);
+	return xreallocarray(ptr, n ? 2 * n : 1, size);
+}
+
 char *
 xstrdup(const char *s)
 {

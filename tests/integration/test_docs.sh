@@ -47,6 +47,8 @@ check_rc "govmaild --version" 0 "$GOVMAILD" --version
 expect_eq "govmaild --version prints VERSION" "$(cat "$T/last.out")" "govmaild $VERSION"
 check_rc "govmaild -V" 0 "$GOVMAILD" -V
 expect_eq "govmaild -V prints VERSION" "$(cat "$T/last.out")" "govmaild $VERSION"
+check_rc "govmail-ldap-setup --version" 0 "$TOP/src/govmail-ldap-setup/govmail-ldap-setup" --version
+expect_eq "govmail-ldap-setup --version prints VERSION" "$(cat "$T/last.out")" "govmail-ldap-setup $VERSION"
 
 # --- govmailctl: the commands ----------------------------------------------
 check_rc "govmailctl --help" 0 "$G" --help

@@ -140,6 +140,8 @@ expect_eq "the unpacked govmailctl --version is VERSION" \
 	"$("$ROOT/usr/bin/govmailctl" --version 2>&1)" "govmailctl $VERSION"
 expect_eq "the unpacked govmaild --version is VERSION" \
 	"$("$ROOT/usr/sbin/govmaild" --version 2>&1)" "govmaild $VERSION"
+expect_eq "the unpacked govmail-ldap-setup --version is VERSION (written by make install)" \
+	"$("$ROOT/usr/sbin/govmail-ldap-setup" --version 2>&1)" "govmail-ldap-setup $VERSION"
 
 # What postinst does, in the root: sysusers, then tmpfiles.
 check "systemd-sysusers --root creates the user from usr/lib/sysusers.d/govmail.conf" \
