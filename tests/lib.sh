@@ -32,7 +32,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcod
 t_exit() {
 	local rc=$? f p
 	for f in "${T_CLEANUP[@]+"${T_CLEANUP[@]}"}"; do eval "$f" >/dev/null 2>&1 || true; done
-	for p in "${T_PIDS[@]+"${T_PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${T_PIDS[@]+"${T_PIDS[@]}"}"; do t_kill "$p" || true; done
 	if [ "${GOVMAIL_KEEP_TMP:-0}" = 1 ]; then
 		echo "# state kept in $T" >&2
 	else
@@ -43,6 +43,28 @@ t_exit() {
 }
 trap t_exit EXIT
 trap 'exit 130' INT TERM
+
+# t_kill [-SIG] PID...: signal (default TERM) each PID only while it is a
+# child of this test's shell. bash reaps a background child as soon as it
+# ends, and with pid_max at 32768 and tests side by side its number soon
+# belongs to another process — another test's slapd, say — that a plain
+# "kill $pid" of a server already stopped would take down. 1 if a PID was
+# not signalled (gone, or not ours).
+t_kill() {
+	local sig=-TERM p st ppid rc=0
+	case "${1:-}" in -*) sig=$1; shift ;; esac
+	for p in "$@"; do
+		if read -r st <"/proc/$p/stat" 2>/dev/null; then
+			st=${st##*) }           # after "pid (comm) ": "state ppid ..."
+			ppid=${st#* }; ppid=${ppid%% *}
+			if [ "$ppid" = "$$" ] || [ "$ppid" = "${BASHPID:-$$}" ]; then
+				kill "$sig" "$p" 2>/dev/null && continue
+			fi
+		fi
+		rc=1
+	done
+	return "$rc"
+}
 
 # Register a shell command to run at exit (e.g. stopping slapd).
 t_on_exit() { T_CLEANUP+=("$1"); }
@@ -224,11 +246,11 @@ kill_when_count() {
 	while :; do
 		n=$(t_count "$filter")
 		[ "$n" -ge "$want" ] && break
-		kill -0 "$pid" 2>/dev/null || break
+		t_kill -0 "$pid" || break
 		[ "$SECONDS" -lt "$end" ] || break
 		sleep 0.05
 	done
-	kill -9 "$pid" 2>/dev/null
+	t_kill -KILL "$pid" || true
 	wait "$pid" 2>/dev/null
 	KILLED_RC=$?
 	KILLED_N=$(t_count "$filter")
@@ -317,7 +339,7 @@ start_sink() {
 	T_PIDS+=("$SINK_PID")
 	wait_port "$2" || { echo "Bail out! sink did not start"; exit 1; }
 }
-stop_sink() { kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; }
+stop_sink() { t_kill "$SINK_PID" || true; wait "$SINK_PID" 2>/dev/null; }
 
 # --- waiting for events -------------------------------------------------------
 # Tests synchronise on what the programs do (a log line, a file, a count),
@@ -351,7 +373,7 @@ wait_log() { wait_for log_has "$1" "$2" "${3:-1}"; }
 wait_started() {
 	local end=$((SECONDS + T_HANG))
 	until log_has "$1" "started pid=$2 "; do
-		kill -0 "$2" 2>/dev/null || return 1
+		t_kill -0 "$2" || return 1
 		[ "$SECONDS" -lt "$end" ] || return 1
 		sleep 0.1
 	done
@@ -362,7 +384,7 @@ wait_started() {
 hup_reload() {
 	local re='configuration reloaded|reload failed' n
 	n=$(log_count "$2" "$re")
-	kill -HUP "$1" || return 1
+	t_kill -HUP "$1" || return 1
 	wait_log "$2" "$re" $((n + 1)) || return 1
 	grep -E -- "$re" "$2" | tail -n 1 | grep -q 'configuration reloaded'
 }

@@ -232,7 +232,7 @@ if [ "$(id -u)" = 0 ] && [ -n "$NSSW" ]; then
 	daemon_logs() {
 		local end=$((SECONDS + T_HANG))
 		until grep -q "$1" "$T/daemon.log"; do
-			kill -0 "$DPID" 2>/dev/null || { grep -q "$1" "$T/daemon.log"; return; }
+			t_kill -0 "$DPID" || { grep -q "$1" "$T/daemon.log"; return; }
 			[ "$SECONDS" -lt "$end" ] || return 1
 			sleep 0.1
 		done
@@ -252,10 +252,10 @@ R
 EOF
 )
 	expect_match "... and answers SMTP" "$out" '^220 .*\n250-.*\n221 '
-	kill -HUP "$DPID"
+	t_kill -HUP "$DPID"
 	if daemon_logs 'configuration reloaded from'; then ok "SIGHUP: the user re-reads the shipped configuration"
 	else not_ok "SIGHUP: the user re-reads the shipped configuration"; sed 's/^/#   /' "$T/daemon.log" >&2; fi
-	kill -TERM "$DPID"
+	t_kill -TERM "$DPID"
 	wait "$DPID"
 	expect_eq "SIGTERM: govmaild drains and exits 0" "$?" "0"
 else

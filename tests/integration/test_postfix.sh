@@ -312,7 +312,7 @@ expect_log "Postfix logs govmaild's refusals as the proxy's" "$PF/postfix.log" \
 	'warning: proxy 127\.0\.0\.1:[0-9]+ rejected "MAIL FROM:<ghost@haugiang\.gov\.vn>": "550 5\.7\.1 (.|\n)*proxy-reject: END-OF-MESSAGE: 550 5\.7\.1 Message refused: attachment type not allowed'
 
 # --- govmaild down: the client keeps its message (4xx), nothing is queued --------
-kill "$D"
+t_kill "$D"
 wait "$D"
 expect_eq "govmaild stopped cleanly (no sanitizer report)" "$?" 0
 out=$(send --from annv@haugiang.gov.vn --to binhtt@haugiang.gov.vn --header "Subject: down $TOKEN")

@@ -65,7 +65,7 @@ govmail_defs() {
 wait_ldap() {
 	local end=$((SECONDS + T_HANG))
 	while [ "$SECONDS" -lt "$end" ]; do
-		kill -0 "$2" 2>/dev/null || return 1
+		t_kill -0 "$2" || return 1
 		ldapsearch -x -H "$1" -b "" -s base -LLL -o nettimeout=5 namingContexts >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
@@ -104,7 +104,7 @@ for _ in 1 2 3; do
 		CONF_URI="ldap://127.0.0.1:$port"
 		break
 	fi
-	kill "$conf_pid" 2>/dev/null
+	t_kill "$conf_pid"
 done
 if [ -n "$CONF_URI" ]; then ok "slapd.conf server with govmail.schema answers"; else
 	not_ok "slapd.conf server with govmail.schema answers"; sed 's/^/#   /' "$C/slapd.log" >&2; fi
@@ -343,9 +343,9 @@ check_rc "sandbox status reports stopped" 1 "$SANDBOX" status "$T/ldap"
 left=$(pgrep -f -- "$T/ldap/slapd.d" || true)
 expect_eq "no slapd of the sandbox is left" "$left" ""
 if [ -n "$CONF_URI" ]; then
-	kill "$conf_pid" 2>/dev/null
+	t_kill "$conf_pid"
 	wait "$conf_pid" 2>/dev/null
-	check_rc "slapd.conf server stopped" 1 kill -0 "$conf_pid"
+	check_rc "slapd.conf server stopped" 1 t_kill -0 "$conf_pid"
 fi
 
 echo "1..$T_N"

@@ -236,6 +236,6 @@ expect_re "... and logged" "$(cat "$T/d.log")" 'starttls failed client=\[127\.0\
 out=$(tls "$PS" annv@haugiang.gov.vn "$PW" plain)
 expect_re "LDAP down: 454 4.7.0 (try later), not 535" "$out" 'auth: 454 4\.7\.0 Temporary authentication failure'
 
-kill -TERM "$D"
+t_kill -TERM "$D"
 wait "$D"
 expect_eq "clean exit (no leaks under ASan)" "$?" 0

@@ -197,6 +197,6 @@ expect_re "the size refusals are logged with their rules" "$(cat "$T/d.log")" \
 	'rule=policy-size .*'
 expect_eq "nothing else relayed" "$(count "$T/sink")" "$((n0 + 2))"
 
-kill -TERM "$D"
+t_kill -TERM "$D"
 wait "$D"
 expect_eq "clean exit (no leaks under ASan)" "$?" 0

@@ -129,7 +129,7 @@ send nine@haugiang.gov.vn >/dev/null
 expect_eq "pool_size = 0: two sessions, two new connections" "$(ehlos "$T/sink2")" "$((e0 + 2))"
 expect_eq "... both messages delivered" "$(count "$T/sink2")" 4
 
-kill -TERM "$D"
+t_kill -TERM "$D"
 wait "$D"
 expect_eq "SIGTERM: clean exit (pooled connections closed, no leaks under ASan)" "$?" 0
-kill "$SINK2_PID" 2>/dev/null
+t_kill "$SINK2_PID"

@@ -49,7 +49,7 @@ send() {
 	wait_port "$port" || { cat "$T/$name.log" >&2; echo "Bail out! govmaild did not start"; exit 1; }
 	smtp_lines "$port" --data "$T/msg.eml" "EHLO client.test" "MAIL FROM:<a@example.org>" \
 		"RCPT TO:<b@haugiang.gov.vn>" "DATA"
-	kill -TERM "$d"
+	t_kill -TERM "$d"
 	wait "$d" || echo "govmaild exit $?"
 }
 

@@ -147,7 +147,7 @@ expect_re "slow-drip DATA: 421 4.4.2, data rate too low" "$out" \
 expect_eq "slow-drip: nothing at the next hop" "$(count "$T/sink")" "$n0"
 expect_re "slow-drip: logged with the queue id" "$(cat "$T/timers.log")" \
 	'[0-9A-F]{12}: data aborted session=[0-9A-F]{12} client=\[127\.0\.0\.1\] reason="data rate too low"'
-kill -TERM "$D2"
+t_kill -TERM "$D2"
 wait "$D2"
 expect_eq "timers daemon: clean exit" "$?" 0
 
@@ -184,7 +184,7 @@ expect_re "max_sessions = 3: the 4th connection gets 421 4.3.2" "$out" '^220 gw2
 421 4\.3\.2 gw2\.test Error: too many sessions, try again later$'
 expect_re "... and the refusal is logged" "$(cat "$T/limits.log")" \
 	'refusing connection: 3 sessions \(smtpd\.max_sessions\)'
-kill -TERM "$D6"
+t_kill -TERM "$D6"
 wait "$D6"
 expect_eq "limits daemon: clean exit" "$?" 0
 
@@ -286,7 +286,7 @@ expect_re "... a session open during the reload keeps its own (not dropped)" "$(
 250 2\.1\.5 Ok
 221 2\.0\.0 Bye'
 
-kill -TERM "$D4"
+t_kill -TERM "$D4"
 wait "$D4"
 expect_eq "concurrency daemon: clean exit (no leaks under ASan)" "$?" 0
 
@@ -313,7 +313,7 @@ for line in open("/proc/%s/status" % pid):
 PY
 )
 	check "1,000 idle sessions: RSS ${rss} MB < 100 MB" test "${rss:-999}" -lt 100
-	kill -TERM "$D5"
+	t_kill -TERM "$D5"
 	wait "$D5"
 fi
 
@@ -356,7 +356,7 @@ expect_re "smtp-sink's reply is in the log" "$(cat "$T/prod.log")" 'verdict=acce
 check "smtp-source: 20 messages over 5 sessions" \
 	/usr/sbin/smtp-source -s 5 -m 20 -f annv@haugiang.gov.vn -t binh@haugiang.gov.vn "127.0.0.1:$P3"
 expect_eq "... all accepted" "$(grep -c 'verdict=accept' "$T/prod.log")" 21
-kill -TERM "$D3"
+t_kill -TERM "$D3"
 wait "$D3"
 expect_eq "unprivileged daemon: clean exit" "$?" 0
 
@@ -396,7 +396,7 @@ EOF
 chat_pid=$!
 check "an idle session is open (EHLO answered)" wait_for grep -q '250 ENHANCEDSTATUSCODES' "$T/idle.out"
 check "a session is in DATA (354 seen)" wait_for grep -q '^354 ' "$T/inflight.out"
-kill -TERM "$D7"
+t_kill -TERM "$D7"
 check "SIGTERM: the drain is logged with the 2 sessions in flight" \
 	wait_log "$T/drain.log" 'shutting down: 2 sessions in flight'
 # the listening socket is closed before that line is written

@@ -191,6 +191,6 @@ while :; do
 done
 expect_re "LDAP back: govmaild reconnects by itself" "$out" '^550 5\.1\.1 <newcomer@haugiang\.gov\.vn>: Recipient address rejected: User unknown'
 
-kill -TERM "$D"
+t_kill -TERM "$D"
 wait "$D"
 expect_eq "clean exit (no leaks under ASan)" "$?" 0

@@ -397,6 +397,6 @@ check "... with CRLF line ends and the lone dot kept as content (stuffed on the 
 	python3 -c 'import sys; raw=open(sys.argv[1],"rb").read(); assert b"body\r\n..\r\nMAIL FROM:<ceo@" in raw, raw[-200:]' "$m.raw"
 
 # --- shutdown -------------------------------------------------------------------------
-kill -TERM "$D1"
+t_kill -TERM "$D1"
 wait "$D1"
 expect_eq "SIGTERM: clean exit (and no leaks under ASan)" "$?" 0

@@ -341,6 +341,6 @@ mkmsg "$T/p.eml" "$A" "$P/pdf/person.pdf"
 expect_re "... the cached identity has the sender's agency (snv named in the refusal)" \
 	"$(send "$T/p.eml" "$A" "$IN")" \
 	'^550 5\.7\.1 person\.pdf: no signature of the organisation \(snv\)'
-kill -TERM "$D"
+t_kill -TERM "$D"
 wait "$D"
 expect_eq "clean exit (no leaks under ASan)" "$?" 0
