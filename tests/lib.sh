@@ -54,7 +54,7 @@ t_kill() {
 	local sig=-TERM p st ppid rc=0
 	case "${1:-}" in -*) sig=$1; shift ;; esac
 	for p in "$@"; do
-		if read -r st <"/proc/$p/stat" 2>/dev/null; then
+		if { read -r st <"/proc/$p/stat"; } 2>/dev/null; then
 			st=${st##*) }           # after "pid (comm) ": "state ppid ..."
 			ppid=${st#* }; ppid=${ppid%% *}
 			if [ "$ppid" = "$$" ] || [ "$ppid" = "${BASHPID:-$$}" ]; then

@@ -97,7 +97,7 @@ snapshot >"$T/before.ldif"
 check "dry run succeeds" "$SETUP" -H "$LDAPI_URI" -S "$SECRETS" --dry-run
 dry=$(cat "$T/last.out")
 expect_match "dry run says what it would load" "$dry" \
-	"would load module\(s\) unique pw-sha2(.|\n)*would load the govmail schema(.|\n)*would add cn=dovecot,ou=system,o=govmail"
+	"would load module\(s\) unique ppolicy pw-sha2(.|\n)*would load the govmail schema(.|\n)*would add cn=dovecot,ou=system,o=govmail"
 snapshot >"$T/after-dry.ldif"
 check "dry run changed nothing in cn=config or the data" cmp "$T/before.ldif" "$T/after-dry.ldif"
 check_rc "dry run wrote no secrets" 1 test -e "$SECRETS"
@@ -105,11 +105,11 @@ check_rc "dry run wrote no secrets" 1 test -e "$SECRETS"
 check "govmail-ldap-setup prepares the directory" "$SETUP" -H "$LDAPI_URI" -S "$SECRETS"
 run1=$(cat "$T/last.out")
 expect_match "it says what it changed" "$run1" \
-	"load module\(s\) unique pw-sha2(.|\n)*set govmail's [0-9]+ ACLs; Debian's default ACLs(.|\n)*done: 16 change\(s\)"
+	"load module\(s\) unique ppolicy pw-sha2(.|\n)*set govmail's [0-9]+ ACLs; Debian's default ACLs(.|\n)*add the password policy overlay(.|\n)*set olcPasswordHash: \{CRYPT\}(.|\n)*add the password policy cn=password-policy(.|\n)*done: 20 change\(s\)"
 expect_match "it prints where the passwords are" "$run1" "^  $SECRETS/dovecot.pw$"
 
 mods=$(conf_ldif -s one '(objectClass=olcModuleList)' olcModuleLoad | sed -n 's/^olcModuleLoad: {[0-9]*}//p' | sort | tr '\n' ' ')
-expect_eq "modules back_mdb, pw-sha2, unique are loaded" "$mods" "back_mdb pw-sha2 unique "
+expect_eq "modules back_mdb, ppolicy, pw-sha2, unique are loaded" "$mods" "back_mdb ppolicy pw-sha2 unique "
 expect_eq "govmail schema loaded once" "$(conf_ldif -s sub '(cn=*govmail)' dn | grep -c '^dn: cn={[0-9]*}govmail,cn=schema,cn=config$')" 1
 expect_eq "18 govmail attribute types published" "$(ldapsearch -x -H "$LDAP_URI" -b cn=Subschema -s base -LLL \
 	-o ldif-wrap=no attributeTypes | grep -c "NAME 'govmail")" 18
@@ -137,9 +137,17 @@ expect_eq "olcAccess is exactly the file's (Debian's default rules gone)" \
 	"$(have_values "$DB" olcAccess)" "$(want_values olcAccess)"
 expect_eq "unique overlay with the file's URIs" \
 	"$(have_values "olcOverlay={0}unique,$DB" olcUniqueURI)" "$(want_values olcUniqueURI)"
+expect_eq "password policy overlay: the file's policy, cleartext hashed, no lockout" \
+	"$(for a in olcPPolicyDefault olcPPolicyHashCleartext olcPPolicyUseLockout; do
+		have_values "olcOverlay={1}ppolicy,$DB" $a; done | tr '\n' ' ')" \
+	"cn=password-policy,ou=system,$LDAP_BASE TRUE FALSE "
+expect_eq "slapd hashes passwords with yescrypt" \
+	"$(have_values 'olcDatabase={-1}frontend,cn=config' olcPasswordHash) $(have_values cn=config olcPasswordCryptSaltFormat)" \
+	'{CRYPT} $y$j9T$%.24s'
 dns=$(ldapsearch -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -b "$LDAP_BASE" -LLL dn |
 	sed -n 's/^dn: //p' | sort | tr '\n' ' ')
-expect_eq "containers and the four identities exist" "$dns" "$(printf '%s\n' "$LDAP_BASE" \
+expect_eq "containers, the password policy and the four identities exist" "$dns" "$(printf '%s\n' "$LDAP_BASE" \
+	"cn=password-policy,ou=system,$LDAP_BASE" \
 	"ou=accounts,$LDAP_BASE" "ou=agencies,$LDAP_BASE" "ou=domains,$LDAP_BASE" "ou=system,$LDAP_BASE" \
 	"cn=govmailctl,ou=system,$LDAP_BASE" "cn=govmaild,ou=system,$LDAP_BASE" \
 	"cn=postfix,ou=system,$LDAP_BASE" "cn=dovecot,ou=system,$LDAP_BASE" | sort | tr '\n' ' ')"
@@ -352,9 +360,9 @@ own_acl=$(ldapsearch -Y EXTERNAL -Q -H "$OWN_LDAPI" -LLL -o ldif-wrap=no -b "$DB
 expect_match "govmail's rules first" "$own_acl" \
 	'^\{0\}to dn.subtree="ou=accounts,dc=haugiang,dc=gov,dc=vn" attrs=userPassword '
 expect_match "the database's own rule kept after them" "$own_acl" \
-	'^\{12\}to \* by dn.exact="cn=replicator,dc=haugiang,dc=gov,dc=vn" read by \* break$'
+	'^\{13\}to \* by dn.exact="cn=replicator,dc=haugiang,dc=gov,dc=vn" read by \* break$'
 expect_eq "... and Debian's default rules too (the base is the suffix: they no longer apply)" \
-	"$(printf '%s\n' "$own_acl" | tail -1)" "{15}to * by * read"
+	"$(printf '%s\n' "$own_acl" | tail -1)" "{16}to * by * read"
 check "a run after --force finds nothing to change" \
 	"$SETUP" -H "$OWN_LDAPI" -b dc=haugiang,dc=gov,dc=vn -S "$T/own-secrets"
 expect_match "... and says so" "$(cat "$T/last.out")" "nothing to change"

@@ -125,12 +125,13 @@ check_rc "second start on a running sandbox is refused" 1 "$SANDBOX" start "$T/l
 expect_match "refusal names the running sandbox" "$(cat "$T/last.err")" "already holds a running sandbox"
 check "root can administer cn=config over ldapi (SASL EXTERNAL)" \
 	ldapsearch -Y EXTERNAL -H "$LDAPI_URI" -Q -b cn=config -s base -LLL dn
-expect_eq "base DIT has the four containers and two service identities" \
+expect_eq "base DIT has the four containers, the password policy and two service identities" \
 	"$(ldapsearch -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -b "$LDAP_BASE" \
 		-LLL -o ldif-wrap=no dn | sed -n 's/^dn: //p' | sort | tr '\n' ' ')" \
 	"$(printf '%s\n' "$LDAP_BASE" "ou=accounts,$LDAP_BASE" "ou=agencies,$LDAP_BASE" \
 		"ou=domains,$LDAP_BASE" "ou=system,$LDAP_BASE" "cn=govmailctl,ou=system,$LDAP_BASE" \
-		"cn=govmaild,ou=system,$LDAP_BASE" | sort | tr '\n' ' ')"
+		"cn=govmaild,ou=system,$LDAP_BASE" "cn=password-policy,ou=system,$LDAP_BASE" |
+		sort | tr '\n' ' ')"
 
 # --- (c) both servers publish the same schema --------------------------------
 
