@@ -443,7 +443,7 @@ const struct conf_key conf_keys[] = {
 	  "lock-outs allowed in any run, whatever the share (small directories)" },
 	{ "hr.passwords_file", CONF_STR, "/var/lib/govmail/initial-passwords.csv", 0, 0,
 	  OFF(hr_passwords_file), conf_check_nonempty,
-	  "hr sync appends new accounts' initial passwords here (mode 0600)" },
+	  "hr sync keeps new accounts' initial passwords here (mode 0600)" },
 	{ "hr.pipeline_window", CONF_INT, "64", 1, 1024, OFF(hr_pipeline_window), NULL,
 	  "LDAP writes hr sync keeps outstanding on its connection" },
 	{ "hr.transaction_size", CONF_INT, "500", 0, 5000, OFF(hr_transaction_size), NULL,
