@@ -438,7 +438,7 @@ const struct conf_key conf_keys[] = {
 	{ "hr.max_suspend_percent", CONF_INT, "5", 0, 100,
 	  OFF(hr_max_suspend_percent), NULL,
 	  "hr sync refuses to suspend/disable more than this share of accounts" },
-	{ "hr.max_suspend_floor", CONF_INT, "0", 0, 100000,
+	{ "hr.max_suspend_floor", CONF_INT, "10", 0, 100000,
 	  OFF(hr_max_suspend_floor), NULL,
 	  "lock-outs allowed in any run, whatever the share (small directories)" },
 	{ "hr.passwords_file", CONF_STR, "/var/lib/govmail/initial-passwords.csv", 0, 0,

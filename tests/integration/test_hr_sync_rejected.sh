@@ -5,10 +5,11 @@
 # say so, a duplicate employee id skips every row with it even when one of
 # them was rejected, a file whose last row is torn (cut short, no final
 # newline) or whose rejected rows name no employee id is refused for
-# --disable-missing.
+# --disable-missing, and the lock-out guard's floor defaults to 10.
 . "$(dirname "$0")/../lib.sh"
 
 t_sandbox_start
+# No hr.max_suspend_floor here: its default is under test at the end.
 t_govmail_conf 'hr = { passwords_file = "'"$T"'/passwords.csv"; };'
 G=$GOVMAILCTL
 check "domain add" $G domain add haugiang.gov.vn
@@ -125,3 +126,13 @@ check_rc "a rejected row without an employee id: --disable-missing refused (65)"
 expect_match "... naming the row" "$(cat "$T/last.err")" \
 	"noid.csv: refusing --disable-missing: line 8 was rejected and names no usable employee_id"
 expect_eq "... and nothing was changed" "$(t_dump_accounts)" "$before"
+
+# --- the guard's floor: 10 by default ------------------------------------------
+# Two retirements out of seven active accounts (29 %, more than 5 %) are
+# below the default floor of 10 lock-outs: no --force needed.
+sed -e 's/,0901000001,working/,0901000001,retired/' -e 's/,0901000002,working/,0901000002,retired/' \
+	"$T/hr-a.csv" >"$T/retire2.csv"
+check "two retirements in a small directory pass the default floor (10)" $G hr sync "$T/retire2.csv"
+expect_eq "... both suspended" "$(status_of R001) $(status_of R002)" "suspended suspended"
+expect_eq "govmailctl config: hr.max_suspend_floor defaults to 10" \
+	"$($G config show 2>/dev/null | sed -n 's/^hr.max_suspend_floor *= *\([0-9]*\).*/\1/p')" "10"
