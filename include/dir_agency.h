@@ -28,6 +28,7 @@ struct dir_agency {
 	char *parent;   /* NULL for a top-level agency */
 	char *domain;   /* NULL when the agency has no domain of its own */
 	char *status;   /* "active" or "retired"; NULL if unset */
+	char *merged_into; /* retired by agency merge: the agency it went into */
 };
 
 /*
@@ -42,6 +43,10 @@ struct dir_agency_fields {
 	const char *parent;
 	const char *domain;
 };
+
+/* The note agency merge adds to the retired agency's description:
+ * "merged into DST on YYYY-MM-DD". */
+#define DIR_AGENCY_MERGED_NOTE "merged into"
 
 /* Checks of one value. 0 if valid, else -1 with a message in err. */
 int dir_agency_code_valid(const char *code, char *err, size_t errlen);
@@ -60,6 +65,19 @@ char *dir_agency_dn(struct dir *d, const char *code);
 /* Fill a from a directory entry (strings copied). 0, or -1 if not an agency. */
 int dir_agency_from_entry(const struct dir_entry *e, struct dir_agency *a);
 void dir_agency_clear(struct dir_agency *a);
+
+/* DST of the "merged into DST on ..." note among the descriptions of an
+ * agency's entry (xmalloc'd, lower case), or NULL if it has none. */
+char *dir_agency_merged_into(const struct dir_entry *e);
+
+/*
+ * Whether an agency may take sub-agencies and accounts: 0 if its status is
+ * active (or unset), else -1 with why = "agency A was merged into B" or
+ * "agency A is retired". A retired agency stays so until an administrator
+ * sets its status back to active.
+ */
+int dir_agency_usable(const char *code, const char *status, const char *merged_into,
+    char *why, size_t whylen);
 void dir_agency_free(struct dir_agency *a);
 
 /* The agency with this code. DIR_NOT_FOUND when there is none. */
@@ -79,7 +97,7 @@ enum dir_status dir_agency_list(struct dir *d, const char *parent,
 /*
  * Checks against the directory for an agency code placed under parent with
  * domain (either may be NULL/""): the parent exists, is not the agency
- * itself nor one of its descendants, and the tree stays within
+ * itself nor one of its descendants nor retired (merged away), and the tree stays within
  * DIR_AGENCY_MAX_DEPTH; the domain is an active governed domain.
  * DIR_OK, DIR_NOT_FOUND (unknown parent), DIR_CONSTRAINT (invalid), or the
  * LDAP failure; message in err.

@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "dir.h"
+#include "dir_agency.h"
 
 enum dir_reorg_kind {
 	DIR_REORG_MERGE,        /* agency merge SRC --into DST */
@@ -81,7 +82,7 @@ struct dir_reorg_plan {
 };
 
 /* The note added to SRC's description: "merged into DST on YYYY-MM-DD". */
-#define DIR_REORG_MERGED_NOTE "merged into"
+#define DIR_REORG_MERGED_NOTE DIR_AGENCY_MERGED_NOTE
 
 /*
  * Plan merging agency src into dst (codes in lower case, valid). Refused

@@ -27,6 +27,8 @@ struct hr_row {
 
 struct hr_error {
 	unsigned long line;
+	char *employee_id;      /* the rejected row's id (upper-cased) when it
+				 * could be read with confidence, else NULL */
 	char *message;
 };
 
@@ -39,16 +41,22 @@ struct hr_file {
 	int fatal;              /* the file as a whole is unusable (no header,
 				 * empty, rest lost to an unterminated quote):
 				 * nothing must be planned from it */
+	unsigned long torn_line; /* the last row is cut short (rejected, and
+				 * no line end after it): the file may be
+				 * truncated there; 0 if not */
 };
 
 /*
- * Read and check an export. known_agency(code, arg) says whether an agency
- * code may be used (exists and is active). Returns NULL (message in err)
- * only when the file cannot be read at all; bad rows become hr->errors.
+ * Read and check an export. known_agency(code, arg, why, whylen) says
+ * whether an agency code may be used (exists and is active): 1, or 0 with
+ * the reason in why ("" for "unknown agency"). Returns NULL (message in
+ * err) only when the file cannot be read at all; bad rows become
+ * hr->errors. Rows with the same employee id are all rejected, also when
+ * one of them was rejected for another reason.
  */
 struct hr_file *hr_read(const char *path, size_t max_name,
-    int (*known_agency)(const char *code, void *arg), void *arg,
-    char *err, size_t errlen);
+    int (*known_agency)(const char *code, void *arg, char *why, size_t whylen),
+    void *arg, char *err, size_t errlen);
 void hr_free(struct hr_file *hr);
 
 const char *hr_status_name(enum hr_status s);

@@ -15,6 +15,7 @@
 #include "hr_import.h"
 
 struct govmail_conf;
+struct hr_passwords;
 
 enum hr_act {
 	HR_ACT_CREATE,       /* new employee: new account */
@@ -23,13 +24,16 @@ enum hr_act {
 	HR_ACT_RESUME,       /* came back: suspended by hr sync before */
 	HR_ACT_DISABLE,      /* absent from the file, with --disable-missing */
 	HR_ACT_MISSING,      /* absent from the file: only reported */
+	HR_ACT_KEPT,         /* named only by rejected rows: left as it is, never
+			      * taken for absent */
 	HR_ACT_NOACCOUNT     /* retired/transferred with no account: nothing */
 };
 
 struct hr_action {
 	enum hr_act kind;
 	const struct hr_row *row;    /* NULL for accounts absent from the file */
-	unsigned long line;          /* 0 for accounts absent from the file */
+	unsigned long line;          /* 0 for accounts absent from the file; for
+				      * kept ones, the line of their rejected row */
 	char *employee_id;
 	char *name;
 	char *address;               /* planned (create) or current */
@@ -38,6 +42,8 @@ struct hr_action {
 	char *what;                  /* e.g. "title, telephoneNumber" or a reason */
 	struct dir_mods *mods;       /* NULL for report-only actions */
 	char *password;              /* generated initial password (create) */
+	int password_on_file;        /* ... reused from the passwords file: an
+				      * interrupted run planned it already */
 	int readdressed;             /* create retried with another address */
 	enum dir_status result;      /* after apply */
 	char *error;
@@ -54,19 +60,44 @@ struct hr_plan {
 	size_t invalid;              /* planned actions that cannot be done */
 };
 
-/* Snapshot of agencies: 1 if code may be used, for hr_read's callback. */
+/* Snapshot of agencies, for hr_read's callback: 1 if code may be used, else 0
+ * with why ("agency A was merged into B", or "" for an unknown code). */
 struct hr_agencies;
 struct hr_agencies *hr_agencies_load(struct dir *d, char *err, size_t errlen);
-int hr_agency_known(const char *code, void *agencies);
+int hr_agency_known(const char *code, void *agencies, char *why, size_t whylen);
 void hr_agencies_free(struct hr_agencies *a);
 
 /*
- * Compute the plan. with_passwords: generate initial passwords (not for a
- * dry run). Returns NULL with err on an LDAP failure.
+ * Compute the plan. pw: the initial-passwords file (NULL for a dry run: no
+ * passwords are made then). A new account whose employee already has a
+ * line there (planned by an interrupted run that did not create it) gets
+ * that password again; lines of employees who have no account and get none
+ * now are dropped from pw. An account named only by rejected rows is kept
+ * (HR_ACT_KEPT): never disabled or reported as absent. Returns NULL with
+ * err on an LDAP failure.
  */
 struct hr_plan *hr_plan_build(struct dir *d, const struct govmail_conf *c,
     const struct hr_file *hr, const struct hr_agencies *ag, int disable_missing,
-    int with_passwords, char *err, size_t errlen);
+    struct hr_passwords *pw, char *err, size_t errlen);
+
+/*
+ * Whether absence actions (--disable-missing) must be refused for this
+ * file: its last row is torn (the file may be cut short there), or a
+ * rejected row names no usable employee id (whose it is cannot be known,
+ * so nobody can be taken for absent). 1 with the reason in why, else 0.
+ */
+int hr_absence_refused(const struct hr_file *hr, char *why, size_t whylen);
+
+/*
+ * The initial-passwords file around hr_plan_apply: before, a line for every
+ * account about to be created (save it before applying: an account never
+ * exists without its password on file); after, the final address of each
+ * account created, and no line for one that was not (a write that may or
+ * may not have happened, DIR_UNAVAILABLE, keeps its line: a re-run reuses
+ * that password).
+ */
+void hr_plan_passwords_before(const struct hr_plan *p, struct hr_passwords *pw);
+void hr_plan_passwords_after(const struct hr_plan *p, struct hr_passwords *pw);
 
 /* Number of suspensions + disables planned, and whether that is more than
  * floor and more than max_percent of the managed active accounts. */

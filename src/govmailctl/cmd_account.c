@@ -420,12 +420,12 @@ cmd_account_move(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "agency", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
-	static const char *const aattrs[] = { DIR_AT_AGENCY_STATUS, NULL };
 	const char *agency = NULL, *key;
-	struct dir_entry *e, *ag = NULL;
+	struct dir_agency *ag = NULL;
+	struct dir_entry *e;
 	struct dir_mods *m;
 	struct dir *d;
-	char *filter;
+	char why[300];
 	enum dir_status st;
 
 	key = account_arg(cli, argc, argv, opts, move_opt, &agency);
@@ -433,19 +433,14 @@ cmd_account_move(struct cli *cli, int argc, char **argv)
 		cli_usage_fail(cli, "--agency is required");
 	d = cli_begin_change(cli);
 	e = cli_account(cli, d, key);
-	filter = dir_filter_fmt("(&(objectClass=" DIR_OC_AGENCY ")(" DIR_AT_AGENCY_CODE
-	    "=%s))", agency);
-	st = dir_search_one(d, dir_base(d), LDAP_SCOPE_SUBTREE, filter, aattrs, &ag);
-	free(filter);
+	st = dir_agency_get(d, agency, &ag);
 	if (st == DIR_NOT_FOUND)
 		cli_fail(EX_NOUSER, "unknown agency '%s'", agency);
 	if (st != DIR_OK)
 		cli_dir_fail(cli, "looking up the agency");
-	if (dir_entry_get(ag, DIR_AT_AGENCY_STATUS) &&
-	    strcmp(dir_entry_get(ag, DIR_AT_AGENCY_STATUS), "active") != 0)
-		cli_fail(EX_DATAERR, "agency '%s' is %s", agency,
-		    dir_entry_get(ag, DIR_AT_AGENCY_STATUS));
-	dir_entry_free(ag);
+	if (dir_agency_usable(agency, ag->status, ag->merged_into, why, sizeof(why)) != 0)
+		cli_fail(EX_DATAERR, "%s: it takes no accounts", why);
+	dir_agency_free(ag);
 	m = dir_mods_new();
 	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_AGENCY, agency);
 	account_apply(cli, d, e, m, "account.move");

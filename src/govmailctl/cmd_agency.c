@@ -88,6 +88,7 @@ agency_copy(struct dir_agency *dst, const struct dir_agency *src)
 	dst->parent = src->parent ? xstrdup(src->parent) : NULL;
 	dst->domain = src->domain ? xstrdup(src->domain) : NULL;
 	dst->status = src->status ? xstrdup(src->status) : NULL;
+	dst->merged_into = src->merged_into ? xstrdup(src->merged_into) : NULL;
 }
 
 struct agency_vec {
@@ -878,6 +879,44 @@ load_exists(struct load *L, const char *code, const char **parent)
 }
 
 /*
+ * A retired agency (merged away) is left alone by a load: its own row does
+ * not change it, and no row may place an agency under it, so re-loading the
+ * file a merge made out of date cannot undo the merge. Such rows are
+ * reported with "agency A was merged into B".
+ */
+static void
+load_check_retired(struct load *L)
+{
+	char why[300];
+	size_t i;
+	long h;
+
+	for (i = 0; i < L->nbyc; i++) {
+		struct load_row *r = &L->rows[L->byc[i]];
+		const struct dir_agency *a;
+
+		if (r->rejected)
+			continue;
+		if ((h = agency_vec_find(&L->have, r->code)) >= 0) {
+			a = &L->have.v[h];
+			if (dir_agency_usable(a->code, a->status, a->merged_into, why,
+			    sizeof(why)) != 0) {
+				load_reject(L, r, "%s: %s (a load does not change a retired "
+				    "agency)", r->code, why);
+				continue;
+			}
+		}
+		if (r->parent != NULL && (h = agency_vec_find(&L->have, r->parent)) >= 0) {
+			a = &L->have.v[h];
+			if (dir_agency_usable(a->code, a->status, a->merged_into, why,
+			    sizeof(why)) != 0)
+				load_reject(L, r, "%s: parent agency %s: %s (a retired agency "
+				    "takes no sub-agencies)", r->code, r->parent, why);
+		}
+	}
+}
+
+/*
  * Check parents on the tree as it will be after the load: each parent must
  * exist (in the directory or as an accepted row), and the walk up from a row
  * must end at a top-level agency within DIR_AGENCY_MAX_DEPTH steps without
@@ -1241,6 +1280,7 @@ cmd_agency_load(struct cli *cli, int argc, char **argv)
 		cli_dir_fail(cli, "reading the agencies in the directory");
 	if (L.have.n > 1)
 		qsort(L.have.v, L.have.n, sizeof(*L.have.v), agency_cmp_code);
+	load_check_retired(&L);
 	load_check_tree(&L);
 	load_plan(&L);
 	load_apply(&L, d);

@@ -1,15 +1,14 @@
 /*
  * cmd_hr.c — govmailctl hr sync FILE: bring accounts in step with the HR
  * export. Reading and checking the file is hr_import.c, planning and the
- * pipelined writes are hr_sync.c; this file handles options, the mass
- * lock-out guard, the initial-passwords file, audit, progress and output.
+ * pipelined writes are hr_sync.c, the initial-passwords file
+ * hr_passwords.c; this file handles options, the guards, audit, progress
+ * and output.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -17,6 +16,7 @@
 #include "conf.h"
 #include "dir.h"
 #include "hr_import.h"
+#include "hr_passwords.h"
 #include "hr_sync.h"
 #include "json_writer.h"
 #include "xmalloc.h"
@@ -24,7 +24,6 @@
 struct hr_run {
 	struct cli *cli;
 	const char *file;
-	int pwfd;               /* initial-passwords file, or -1 */
 	size_t done, total;
 	int progress;           /* a terminal is watching */
 };
@@ -59,22 +58,6 @@ hr_audit_op(enum hr_act k)
 	}
 }
 
-/* Append "employee_id,address,password" to the passwords file; exit 74
- * (before anything else is written) if that fails. */
-static void
-hr_write_password(struct hr_run *run, const struct hr_action *a)
-{
-	char *line = xasprintf("%s,%s,%s\n", a->employee_id, a->address, a->password);
-	size_t len = strlen(line);
-	ssize_t n = write(run->pwfd, line, len);
-
-	explicit_bzero(line, len);
-	free(line);
-	if (n < 0 || (size_t)n != len)
-		cli_fail(EX_IOERR, "cannot write the initial-passwords file: %s",
-		    n < 0 ? strerror(errno) : "short write");
-}
-
 /* Called by hr_plan_apply as each write completes. */
 static void
 hr_done(struct hr_action *a, void *arg)
@@ -89,9 +72,6 @@ hr_done(struct hr_action *a, void *arg)
 		else
 			snprintf(source, sizeof(source), "%s", run->file);
 		cli_audit(run->cli, hr_audit_op(a->kind), a->address, a->dn, a->mods, source);
-		/* Created under another address than planned: a corrected line. */
-		if (a->kind == HR_ACT_CREATE && a->readdressed && a->password != NULL)
-			hr_write_password(run, a);
 	}
 	if (run->cli->json == NULL)
 		hr_print_action(run, a);
@@ -99,21 +79,14 @@ hr_done(struct hr_action *a, void *arg)
 		fprintf(stderr, "\rhr sync: %zu/%zu written", run->done, run->total);
 }
 
-/* Open the passwords file for appending, refusing one others can read. */
-static int
-hr_open_passwords(const char *path)
+/* Write the initial-passwords file anew (exit 74 if that fails). */
+static void
+hr_save_passwords(struct hr_passwords *pw, const char *when)
 {
-	struct stat st;
-	int fd;
+	char err[1024];
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		cli_fail(EX_CANTCREAT, "cannot open the initial-passwords file %s: %s "
-		    "(set hr.passwords_file or --passwords-out)", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 ||
-	    st.st_uid != geteuid())
-		cli_fail(EX_CANTCREAT, "%s must be a regular file of yours with mode 0600", path);
-	return fd;
+	if (hr_passwords_save(pw, err, sizeof(err)) != 0)
+		cli_fail(EX_IOERR, "%s (%s)", err, when);
 }
 
 static void
@@ -199,6 +172,7 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 	const char *pwpath = NULL;
 	char *pos[1], err[1024];
 	const struct govmail_conf *c;
+	struct hr_passwords *pw = NULL;
 	struct hr_agencies *ag;
 	struct hr_file *hr;
 	struct hr_plan *p;
@@ -235,7 +209,18 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 	if (hr->fatal)
 		cli_fail(EX_DATAERR, "%s cannot be used (see above); nothing was changed",
 		    pos[0]);
-	p = hr_plan_build(d, c, hr, ag, disable_missing, !dry_run, err, sizeof(err));
+	/* ... nor one cut short, or with rows that cannot be attributed. */
+	if (disable_missing && hr_absence_refused(hr, err, sizeof(err)))
+		cli_fail(EX_DATAERR, "%s", err);
+	if (!dry_run) {
+		const char *path = pwpath ? pwpath : c->hr_passwords_file;
+		int e;
+
+		if ((pw = hr_passwords_open(path, &e, err, sizeof(err))) == NULL)
+			cli_fail(e == EWOULDBLOCK ? EX_TEMPFAIL : EX_CANTCREAT, "%s (set "
+			    "hr.passwords_file or --passwords-out)", err);
+	}
+	p = hr_plan_build(d, c, hr, ag, disable_missing, pw, err, sizeof(err));
 	if (p == NULL)
 		cli_fail(dir_status_exit(dir_last_status(d)), "%s", err);
 	if (hr_plan_over_guard(p, c->hr_max_suspend_percent, c->hr_max_suspend_floor) &&
@@ -248,7 +233,6 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 	memset(&run, 0, sizeof(run));
 	run.cli = cli;
 	run.file = pos[0];
-	run.pwfd = -1;
 	for (i = 0; i < p->n; i++)
 		if (p->actions[i].mods != NULL)
 			run.total++;
@@ -257,30 +241,32 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 			for (i = 0; i < p->n; i++)
 				hr_print_action(&run, &p->actions[i]);
 	} else {
-		if (p->count[HR_ACT_CREATE] > 0) {
-			/*
-			 * Every planned password is on disk before any account is
-			 * created: an interruption can leave a line for an account
-			 * that was not made (the re-run appends a new line; the last
-			 * line of an employee id counts), never an account whose
-			 * password is nowhere.
-			 */
-			run.pwfd = hr_open_passwords(pwpath ? pwpath : c->hr_passwords_file);
-			for (i = 0; i < p->n; i++)
-				if (p->actions[i].kind == HR_ACT_CREATE &&
-				    p->actions[i].password != NULL && p->actions[i].mods != NULL)
-					hr_write_password(&run, &p->actions[i]);
-			if (fsync(run.pwfd) != 0)
-				cli_fail(EX_IOERR, "cannot sync the initial-passwords file: %s",
-				    strerror(errno));
-		}
+		/*
+		 * Every planned password is on disk before any account is
+		 * created, so an account never exists without its password on
+		 * file. An interruption can leave a line for an account that
+		 * was not made: the re-run creates it with that same password
+		 * (hr_plan_build), or drops the line when it creates nothing.
+		 */
+		hr_plan_passwords_before(p, pw);
+		if (hr_passwords_dirty(pw))
+			hr_save_passwords(pw, "nothing was changed");
 		run.progress = cli->json == NULL && isatty(STDERR_FILENO) && run.total > 500;
 		if (hr_plan_apply(d, c, p, c->hr_pipeline_window, hr_done, &run) != DIR_OK)
 			rc = dir_status_exit(dir_last_status(d));
 		if (run.progress)
 			fputc('\n', stderr);
-		if (run.pwfd >= 0 && (fsync(run.pwfd) != 0 || close(run.pwfd) != 0))
-			cli_warn("writing the initial-passwords file: %s", strerror(errno));
+		/* The final addresses; no line for an account not made. */
+		hr_plan_passwords_after(p, pw);
+		if (hr_passwords_dirty(pw))
+			hr_save_passwords(pw, "the accounts were written: see the lines above");
+		for (i = 0; i < p->n; i++)
+			if (p->actions[i].kind == HR_ACT_CREATE && p->actions[i].result == DIR_OK &&
+			    p->actions[i].password == NULL)
+				cli_warn("%s: the account %s was made by an earlier run whose "
+				    "initial password is not on file: set one with govmailctl "
+				    "account passwd", p->actions[i].employee_id,
+				    p->actions[i].address);
 		/* Report-only lines (missing) are not written, print them here. */
 		if (cli->json == NULL)
 			for (i = 0; i < p->n; i++)
@@ -302,6 +288,7 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 	if (rc == EX_OK && (hr->nerrors > 0 || p->invalid > 0))
 		rc = EX_DATAERR;
 	hr_plan_free(p);
+	hr_passwords_free(pw);
 	hr_free(hr);
 	hr_agencies_free(ag);
 	return rc;

@@ -18,6 +18,7 @@
 #include "address_template.h"
 #include "conf.h"
 #include "dir_account.h"
+#include "dir_agency.h"
 #include "dir_escape.h"
 #include "dir_schema.h"
 #include "name_fold.h"
@@ -114,11 +115,13 @@ static enum dir_status
 dir_account_agency(struct dir *d, const char *code, char *domain, size_t dlen,
     char *err, size_t errlen)
 {
-	static const char *const attrs[] = { DIR_AT_AGENCY_STATUS, DIR_AT_MAIL_DOMAIN, NULL };
+	static const char *const attrs[] = { DIR_AT_AGENCY_STATUS, DIR_AT_MAIL_DOMAIN,
+	    DIR_AT_DESCRIPTION, NULL };
 	struct dir_entry *e = NULL;
-	char *filter;
+	char *filter, *merged;
 	const char *v;
 	enum dir_status st;
+	int usable;
 
 	filter = dir_filter_fmt("(&(objectClass=" DIR_OC_AGENCY ")(" DIR_AT_AGENCY_CODE
 	    "=%s))", code);
@@ -132,9 +135,11 @@ dir_account_agency(struct dir *d, const char *code, char *domain, size_t dlen,
 		snprintf(err, errlen, "%s", dir_error(d));
 		return st;
 	}
-	v = dir_entry_get(e, DIR_AT_AGENCY_STATUS);
-	if (v != NULL && strcasecmp(v, "active") != 0) {
-		snprintf(err, errlen, "agency '%s' is %s", code, v);
+	merged = dir_agency_merged_into(e);
+	usable = dir_agency_usable(code, dir_entry_get(e, DIR_AT_AGENCY_STATUS), merged,
+	    err, errlen);
+	free(merged);
+	if (usable != 0) {
 		dir_entry_free(e);
 		return DIR_CONSTRAINT;
 	}

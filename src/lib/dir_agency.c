@@ -21,7 +21,8 @@
 
 const char *const dir_agency_attrs[] = {
 	DIR_AT_AGENCY_CODE, DIR_AT_AGENCY_NAME, DIR_AT_AGENCY_LEVEL,
-	DIR_AT_PARENT_AGENCY, DIR_AT_MAIL_DOMAIN, DIR_AT_AGENCY_STATUS, NULL
+	DIR_AT_PARENT_AGENCY, DIR_AT_MAIL_DOMAIN, DIR_AT_AGENCY_STATUS,
+	DIR_AT_DESCRIPTION, NULL
 };
 
 static const char *const dir_agency_levels[] = {
@@ -187,7 +188,44 @@ dir_agency_from_entry(const struct dir_entry *e, struct dir_agency *a)
 		dir_agency_code_lower(a->parent);
 	a->domain = dir_agency_dup_attr(e, DIR_AT_MAIL_DOMAIN);
 	a->status = dir_agency_dup_attr(e, DIR_AT_AGENCY_STATUS);
+	a->merged_into = dir_agency_merged_into(e);
 	return 0;
+}
+
+char *
+dir_agency_merged_into(const struct dir_entry *e)
+{
+	const struct dir_attr *a = dir_entry_attr(e, DIR_AT_DESCRIPTION);
+	size_t i, n = strlen(DIR_AGENCY_MERGED_NOTE), len;
+	char *dst;
+
+	for (i = 0; a != NULL && i < a->nvals; i++) {
+		const char *v = a->vals[i];
+
+		if (strncasecmp(v, DIR_AGENCY_MERGED_NOTE " ", n + 1) != 0)
+			continue;
+		v += n + 1;
+		len = strcspn(v, " ");
+		if (len == 0 || len > DIR_AGENCY_CODE_MAX)
+			continue;
+		dst = xstrndup(v, len);
+		dir_agency_code_lower(dst);
+		return dst;
+	}
+	return NULL;
+}
+
+int
+dir_agency_usable(const char *code, const char *status, const char *merged_into,
+    char *why, size_t whylen)
+{
+	if (status == NULL || strcasecmp(status, DIR_AGENCY_ACTIVE) == 0)
+		return 0;
+	if (merged_into != NULL)
+		snprintf(why, whylen, "agency %s was merged into %s", code, merged_into);
+	else
+		snprintf(why, whylen, "agency %s is %s", code, status);
+	return -1;
 }
 
 void
@@ -200,6 +238,7 @@ dir_agency_clear(struct dir_agency *a)
 	free(a->parent);
 	free(a->domain);
 	free(a->status);
+	free(a->merged_into);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -319,14 +358,33 @@ dir_agency_check_refs(struct dir *d, const char *code, const char *parent,
 	enum dir_status st;
 
 	if (parent != NULL && *parent != '\0') {
-		char *cur = xstrdup(parent), *up;
+		char *cur, *up, why[300];
+		struct dir_agency *pa = NULL;
 		int depth = 1;
 
 		if (code != NULL && strcmp(parent, code) == 0) {
 			snprintf(err, errlen, "an agency cannot be its own parent");
-			free(cur);
 			return DIR_CONSTRAINT;
 		}
+		/* A retired agency (merged away) takes no sub-agencies. */
+		st = dir_agency_get(d, parent, &pa);
+		if (st == DIR_NOT_FOUND) {
+			snprintf(err, errlen, "unknown parent agency '%s'", parent);
+			return st;
+		}
+		if (st != DIR_OK) {
+			snprintf(err, errlen, "looking up agency '%s': %s", parent, dir_error(d));
+			return st;
+		}
+		if (dir_agency_usable(pa->code, pa->status, pa->merged_into, why,
+		    sizeof(why)) != 0) {
+			snprintf(err, errlen, "parent agency %s: %s (a retired agency takes "
+			    "no sub-agencies)", parent, why);
+			dir_agency_free(pa);
+			return DIR_CONSTRAINT;
+		}
+		dir_agency_free(pa);
+		cur = xstrdup(parent);
 		/* Walk up from the new parent: the agency must not be met, and the
 		 * chain must end within the depth bound (this also stops a cycle
 		 * already stored in the directory). */

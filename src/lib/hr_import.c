@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,12 +38,14 @@ hr_status_name(enum hr_status s)
 	return "?";
 }
 
+/* A rejected row (employee_id: its id when known, else NULL). */
 static void
-hr_error(struct hr_file *hr, unsigned long line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+hr_error(struct hr_file *hr, unsigned long line, const char *employee_id,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-hr_error(struct hr_file *hr, unsigned long line, const char *fmt, ...)
+hr_error(struct hr_file *hr, unsigned long line, const char *employee_id,
+    const char *fmt, ...)
 {
 	va_list ap;
 	char msg[600];
@@ -52,8 +55,30 @@ hr_error(struct hr_file *hr, unsigned long line, const char *fmt, ...)
 	va_end(ap);
 	hr->errors = xgrowarray(hr->errors, hr->nerrors, sizeof(*hr->errors));
 	hr->errors[hr->nerrors].line = line;
+	hr->errors[hr->nerrors].employee_id = employee_id ? xstrdup(employee_id) : NULL;
 	hr->errors[hr->nerrors].message = xstrdup(msg);
 	hr->nerrors++;
+}
+
+/*
+ * The employee id of a row, upper-cased into out (33 bytes), if v is a
+ * usable one: 0, else -1. A rejected row with a readable id keeps that
+ * employee's account from being taken for absent.
+ */
+static int
+hr_row_id(const char *v, char out[33])
+{
+	size_t i;
+
+	if (v == NULL || *v == '\0' || strlen(v) > 32)
+		return -1;
+	for (i = 0; v[i]; i++) {
+		if (!isalnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '_' && v[i] != '.')
+			return -1;
+		out[i] = (char)toupper((unsigned char)v[i]);
+	}
+	out[i] = '\0';
+	return 0;
 }
 
 /* Trim spaces (ASCII and no-break) at both ends; returns a new string. */
@@ -95,8 +120,9 @@ hr_clean_text(const char *s)
 struct hr_reader {
 	struct hr_file *hr;
 	size_t max_name;
-	int (*known_agency)(const char *, void *);
+	int (*known_agency)(const char *, void *, char *, size_t);
 	void *arg;
+	unsigned long last;     /* line of the last row read (rejected or not) */
 };
 
 /* Check one row given its column values (NULL = absent); append it or an error. */
@@ -105,7 +131,8 @@ hr_take_row(struct hr_reader *r, unsigned long line, char *const vals[NCOLS])
 {
 	struct hr_file *hr = r->hr;
 	struct hr_row row;
-	char err[300];
+	char err[300], idbuf[33];
+	const char *id = hr_row_id(vals[COL_ID], idbuf) == 0 ? idbuf : NULL;
 	size_t bad, i;
 	const unsigned char *p;
 
@@ -113,7 +140,7 @@ hr_take_row(struct hr_reader *r, unsigned long line, char *const vals[NCOLS])
 		if (vals[i] == NULL)
 			continue;
 		if (utf8_validate(vals[i], strlen(vals[i]), &bad) != 0) {
-			hr_error(hr, line, "%s is not valid UTF-8 at byte %zu "
+			hr_error(hr, line, id, "%s is not valid UTF-8 at byte %zu "
 			    "(a legacy TCVN3/VNI export? convert it to UTF-8)",
 			    hr_col_names[i], bad);
 			return;
@@ -122,27 +149,27 @@ hr_take_row(struct hr_reader *r, unsigned long line, char *const vals[NCOLS])
 	memset(&row, 0, sizeof(row));
 	row.line = line;
 	if (vals[COL_ID] == NULL || vals[COL_ID][0] == '\0') {
-		hr_error(hr, line, "missing employee_id");
+		hr_error(hr, line, id, "missing employee_id");
 		return;
 	}
 	for (p = (const unsigned char *)vals[COL_ID]; *p; p++)
 		if (!isalnum(*p) && *p != '-' && *p != '_' && *p != '.') {
-			hr_error(hr, line, "employee_id '%.40s' may only contain letters, "
+			hr_error(hr, line, id, "employee_id '%.40s' may only contain letters, "
 			    "digits, '-', '_' and '.'", vals[COL_ID]);
 			return;
 		}
 	if (strlen(vals[COL_ID]) > 32) {
-		hr_error(hr, line, "employee_id is longer than 32 characters");
+		hr_error(hr, line, id, "employee_id is longer than 32 characters");
 		return;
 	}
 	if (vals[COL_NAME] == NULL ||
 	    name_check(vals[COL_NAME], r->max_name, err, sizeof(err)) != 0) {
-		hr_error(hr, line, "%s: %s", vals[COL_ID],
+		hr_error(hr, line, id, "%s: %s", vals[COL_ID],
 		    vals[COL_NAME] ? err : "missing full_name");
 		return;
 	}
 	if (vals[COL_STATUS] == NULL) {
-		hr_error(hr, line, "%s: missing status", vals[COL_ID]);
+		hr_error(hr, line, id, "%s: missing status", vals[COL_ID]);
 		return;
 	}
 	if (strcasecmp(vals[COL_STATUS], "working") == 0)
@@ -154,19 +181,24 @@ hr_take_row(struct hr_reader *r, unsigned long line, char *const vals[NCOLS])
 	else if (strcasecmp(vals[COL_STATUS], "transferred") == 0)
 		row.status = HR_TRANSFERRED;
 	else {
-		hr_error(hr, line, "%s: status '%.40s' is not one of working, on_leave, "
+		hr_error(hr, line, id, "%s: status '%.40s' is not one of working, on_leave, "
 		    "retired, transferred", vals[COL_ID], vals[COL_STATUS]);
 		return;
 	}
 	if (vals[COL_AGENCY] == NULL || vals[COL_AGENCY][0] == '\0') {
-		hr_error(hr, line, "%s: missing agency_code", vals[COL_ID]);
+		hr_error(hr, line, id, "%s: missing agency_code", vals[COL_ID]);
 		return;
 	}
 	row.agency = xstrdup(vals[COL_AGENCY]);
+	err[0] = '\0';
 	for (i = 0; row.agency[i]; i++)
 		row.agency[i] = (char)tolower((unsigned char)row.agency[i]);
-	if (!r->known_agency(row.agency, r->arg)) {
-		hr_error(hr, line, "%s: unknown agency '%.64s'", vals[COL_ID], row.agency);
+	if (!r->known_agency(row.agency, r->arg, err, sizeof(err))) {
+		if (err[0] != '\0')
+			hr_error(hr, line, id, "%s: %s", vals[COL_ID], err);
+		else
+			hr_error(hr, line, id, "%s: unknown agency '%.64s'", vals[COL_ID],
+			    row.agency);
 		free(row.agency);
 		return;
 	}
@@ -175,20 +207,20 @@ hr_take_row(struct hr_reader *r, unsigned long line, char *const vals[NCOLS])
 			continue;
 		for (p = (const unsigned char *)vals[i]; *p; p++)
 			if (*p < 0x20 || *p == 0x7F) {
-				hr_error(hr, line, "%s: %s contains a control character",
+				hr_error(hr, line, id, "%s: %s contains a control character",
 				    vals[COL_ID], hr_col_names[i]);
 				free(row.agency);
 				return;
 			}
 		if (strlen(vals[i]) > 256) {
-			hr_error(hr, line, "%s: %s is longer than 256 bytes", vals[COL_ID],
+			hr_error(hr, line, id, "%s: %s is longer than 256 bytes", vals[COL_ID],
 			    hr_col_names[i]);
 			free(row.agency);
 			return;
 		}
 	}
 	if (hr->nrows >= HR_MAX_ROWS) {
-		hr_error(hr, line, "more than %d rows", HR_MAX_ROWS);
+		hr_error(hr, line, id, "more than %d rows", HR_MAX_ROWS);
 		free(row.agency);
 		return;
 	}
@@ -221,7 +253,8 @@ hr_read_csv(struct hr_reader *r, FILE *fp)
 			const char *msg = strncmp(err, "line ", 5) == 0 && strchr(err, ':') ?
 			    strchr(err, ':') + 2 : err;
 
-			hr_error(r->hr, row.line, "%s", msg);
+			hr_error(r->hr, row.line, NULL, "%s", msg);
+			r->last = row.line;
 			if (csv_truncated(csv))
 				r->hr->fatal = 1;
 			continue;
@@ -239,7 +272,7 @@ hr_read_csv(struct hr_reader *r, FILE *fp)
 			}
 			for (i = 0; i < NCOLS; i++)
 				if (hr_col_required[i] && col[i] < 0) {
-					hr_error(r->hr, row.line, "header has no '%s' column "
+					hr_error(r->hr, row.line, NULL, "header has no '%s' column "
 					    "(expected: employee_id, full_name, gender, birth_date, "
 					    "agency_code, position, phone, status)", hr_col_names[i]);
 					r->hr->fatal = 1;
@@ -248,9 +281,16 @@ hr_read_csv(struct hr_reader *r, FILE *fp)
 				}
 			continue;
 		}
+		r->last = row.line;
 		if (row.nfields != ncols) {
-			hr_error(r->hr, row.line, "%zu fields, the header has %zu",
-			    row.nfields, ncols);
+			/* The id is known only when it comes first: a comma too many
+			 * or too few before it would shift it. */
+			char idbuf[33], *v = col[COL_ID] == 0 && row.nfields > 0 ?
+			    hr_trim(row.fields[0]) : NULL;
+
+			hr_error(r->hr, row.line, hr_row_id(v, idbuf) == 0 ? idbuf : NULL,
+			    "%zu fields, the header has %zu", row.nfields, ncols);
+			free(v);
 			continue;
 		}
 		for (i = 0; i < NCOLS; i++)
@@ -261,7 +301,7 @@ hr_read_csv(struct hr_reader *r, FILE *fp)
 	}
 	csv_close(csv);
 	if (header) {
-		hr_error(r->hr, 1, "the file is empty (no header row)");
+		hr_error(r->hr, 1, NULL, "the file is empty (no header row)");
 		r->hr->fatal = 1;
 		return -1;
 	}
@@ -456,11 +496,13 @@ hr_read_jsonl(struct hr_reader *r, FILE *fp)
 
 		lineno++;
 		if (n == -2) {
-			hr_error(r->hr, lineno, "line longer than %d bytes", HR_LINE_MAX);
+			r->last = lineno;
+			hr_error(r->hr, lineno, NULL, "line longer than %d bytes", HR_LINE_MAX);
 			continue;
 		}
 		if (had_nul) {
-			hr_error(r->hr, lineno, "NUL byte in line");
+			r->last = lineno;
+			hr_error(r->hr, lineno, NULL, "NUL byte in line");
 			continue;
 		}
 		if (lineno == 1 && (unsigned char)p[0] == 0xEF &&
@@ -470,8 +512,9 @@ hr_read_jsonl(struct hr_reader *r, FILE *fp)
 			;
 		if (*q == '\0')
 			continue;       /* blank line */
+		r->last = lineno;
 		if (json_parse_line(p, vals, err, sizeof(err)) != 0) {
-			hr_error(r->hr, lineno, "%s", err);
+			hr_error(r->hr, lineno, NULL, "%s", err);
 		} else {
 			for (i = 0; i < NCOLS; i++)
 				if (vals[i] != NULL) {
@@ -489,35 +532,56 @@ hr_read_jsonl(struct hr_reader *r, FILE *fp)
 	return 0;
 }
 
-/* Reject every row whose employee id appears more than once. */
+/*
+ * Reject every row whose employee id appears more than once, counting the
+ * rows already rejected for another reason: the file cannot say which row
+ * is right.
+ */
 static void
 hr_reject_duplicates(struct hr_file *hr)
 {
 	struct strmap *first = strmap_new(hr->nrows);
-	size_t i, o = 0;
+	struct strmap *rejected = strmap_new(hr->nerrors + 1);
+	size_t i, o = 0, nerrors = hr->nerrors;
 	char *dup = xcalloc(hr->nrows ? hr->nrows : 1, 1);
 
+	/* Line of the first rejected row of each id read from one. */
+	for (i = 0; i < nerrors; i++)
+		if (hr->errors[i].employee_id != NULL &&
+		    !strmap_has(rejected, hr->errors[i].employee_id))
+			strmap_put(rejected, hr->errors[i].employee_id,
+			    (void *)(uintptr_t)hr->errors[i].line);
 	for (i = 0; i < hr->nrows; i++) {
 		unsigned long *prev = strmap_get(first, hr->rows[i].employee_id);
+		uintptr_t bad = (uintptr_t)strmap_get(rejected, hr->rows[i].employee_id);
 
+		if (bad != 0) {
+			dup[i] = 3;
+			hr_error(hr, hr->rows[i].line, hr->rows[i].employee_id, "%s: duplicate "
+			    "employee_id (also on line %lu, rejected); every row with it is "
+			    "skipped", hr->rows[i].employee_id, (unsigned long)bad);
+			continue;
+		}
 		if (prev == NULL) {
 			strmap_put(first, hr->rows[i].employee_id, &hr->rows[i].line);
 			continue;
 		}
 		dup[i] = 1;
-		hr_error(hr, hr->rows[i].line, "%s: duplicate employee_id (also on line %lu); "
-		    "every row with it is skipped", hr->rows[i].employee_id, *prev);
+		hr_error(hr, hr->rows[i].line, hr->rows[i].employee_id, "%s: duplicate "
+		    "employee_id (also on line %lu); every row with it is skipped",
+		    hr->rows[i].employee_id, *prev);
 	}
 	for (i = 0; i < hr->nrows; i++)
-		if (dup[i]) {
+		if (dup[i] == 1) {
 			size_t j;
 
 			for (j = 0; j < i; j++)
 				if (!dup[j] && strcmp(hr->rows[j].employee_id,
 				    hr->rows[i].employee_id) == 0) {
 					dup[j] = 2;
-					hr_error(hr, hr->rows[j].line, "%s: duplicate employee_id; "
-					    "every row with it is skipped", hr->rows[j].employee_id);
+					hr_error(hr, hr->rows[j].line, hr->rows[j].employee_id,
+					    "%s: duplicate employee_id; every row with it is "
+					    "skipped", hr->rows[j].employee_id);
 				}
 		}
 	for (i = 0; i < hr->nrows; i++) {
@@ -534,6 +598,24 @@ hr_reject_duplicates(struct hr_file *hr)
 	hr->nrows = o;
 	free(dup);
 	strmap_free(first);
+	strmap_free(rejected);
+}
+
+/*
+ * Whether the last row read (line last) is torn: it was rejected and the
+ * file does not end with a line end, as a file cut short in the middle of
+ * a row. A complete last row without a final newline is fine.
+ */
+static int
+hr_torn_end(struct hr_file *hr, FILE *fp, unsigned long last)
+{
+	int c;
+
+	if (last == 0 || hr->nerrors == 0 || hr->errors[hr->nerrors - 1].line != last)
+		return 0;
+	if (fseek(fp, -1L, SEEK_END) != 0 || (c = getc(fp)) == EOF)
+		return 0;
+	return c != '\n' && c != '\r';
 }
 
 static int
@@ -545,8 +627,9 @@ hr_error_cmp(const void *a, const void *b)
 }
 
 struct hr_file *
-hr_read(const char *path, size_t max_name, int (*known_agency)(const char *, void *),
-    void *arg, char *err, size_t errlen)
+hr_read(const char *path, size_t max_name,
+    int (*known_agency)(const char *, void *, char *, size_t), void *arg, char *err,
+    size_t errlen)
 {
 	struct hr_file *hr;
 	struct hr_reader r;
@@ -563,6 +646,7 @@ hr_read(const char *path, size_t max_name, int (*known_agency)(const char *, voi
 	r.max_name = max_name;
 	r.known_agency = known_agency;
 	r.arg = arg;
+	r.last = 0;
 	/* JSON lines when the first non-blank character (after a BOM) is '{'. */
 	do {
 		c = getc(fp);
@@ -574,6 +658,8 @@ hr_read(const char *path, size_t max_name, int (*known_agency)(const char *, voi
 		hr_read_jsonl(&r, fp);
 	else
 		hr_read_csv(&r, fp);
+	if (hr_torn_end(hr, fp, r.last))
+		hr->torn_line = r.last;
 	fclose(fp);
 	hr_reject_duplicates(hr);
 	if (hr->nerrors > 1)
@@ -595,8 +681,10 @@ hr_free(struct hr_file *hr)
 		free(hr->rows[i].position);
 		free(hr->rows[i].phone);
 	}
-	for (i = 0; i < hr->nerrors; i++)
+	for (i = 0; i < hr->nerrors; i++) {
+		free(hr->errors[i].employee_id);
 		free(hr->errors[i].message);
+	}
 	free(hr->rows);
 	free(hr->errors);
 	free(hr->path);

@@ -21,8 +21,10 @@
 #include "address_template.h"
 #include "conf.h"
 #include "dir_account.h"
+#include "dir_agency.h"
 #include "dir_escape.h"
 #include "dir_schema.h"
+#include "hr_passwords.h"
 #include "hr_sync.h"
 #include "passwd_hash.h"
 #include "strmap.h"
@@ -38,6 +40,7 @@ struct hr_agency {
 
 struct hr_agencies {
 	struct strmap *codes;   /* active code -> struct hr_agency */
+	struct strmap *retired; /* retired code -> why (char *) */
 	struct strmap *domains; /* active governed domains */
 };
 
@@ -49,9 +52,17 @@ hr_agency_cb(const struct dir_entry *e, void *arg)
 	const char *status = dir_entry_get(e, DIR_AT_AGENCY_STATUS);
 	const char *dom = dir_entry_get(e, DIR_AT_MAIL_DOMAIN);
 	struct hr_agency *ag;
+	char why[300], *merged;
 
-	if (code == NULL || (status != NULL && strcasecmp(status, "active") != 0))
+	if (code == NULL)
 		return 0;
+	merged = dir_agency_merged_into(e);
+	if (dir_agency_usable(code, status, merged, why, sizeof(why)) != 0) {
+		free(strmap_put(a->retired, code, xstrdup(why)));
+		free(merged);
+		return 0;
+	}
+	free(merged);
 	ag = xcalloc(1, sizeof(*ag));
 	ag->domain = dom ? xstrdup(dom) : NULL;
 	free(strmap_put(a->codes, code, ag));
@@ -74,12 +85,13 @@ struct hr_agencies *
 hr_agencies_load(struct dir *d, char *err, size_t errlen)
 {
 	static const char *const attrs[] = { DIR_AT_AGENCY_CODE, DIR_AT_AGENCY_STATUS,
-	    DIR_AT_MAIL_DOMAIN, NULL };
+	    DIR_AT_MAIL_DOMAIN, DIR_AT_DESCRIPTION, NULL };
 	static const char *const dattrs[] = { DIR_AT_DOMAIN_NAME, DIR_AT_DOMAIN_STATUS,
 	    NULL };
 	struct hr_agencies *a = xcalloc(1, sizeof(*a));
 
 	a->codes = strmap_new(1024);
+	a->retired = strmap_new(64);
 	a->domains = strmap_new(16);
 	if (dir_search(d, dir_base(d), LDAP_SCOPE_SUBTREE,
 	    "(objectClass=" DIR_OC_AGENCY ")", attrs, hr_agency_cb, a) != DIR_OK ||
@@ -93,9 +105,24 @@ hr_agencies_load(struct dir *d, char *err, size_t errlen)
 }
 
 int
-hr_agency_known(const char *code, void *agencies)
+hr_agency_known(const char *code, void *agencies, char *why, size_t whylen)
 {
-	return strmap_has(((struct hr_agencies *)agencies)->codes, code);
+	const struct hr_agencies *a = agencies;
+	const char *r;
+
+	if (strmap_has(a->codes, code))
+		return 1;
+	r = strmap_get(a->retired, code);
+	snprintf(why, whylen, "%s", r ? r : "");
+	return 0;
+}
+
+static void
+hr_free_value(const char *key, void *value, void *arg)
+{
+	(void)key;
+	(void)arg;
+	free(value);
 }
 
 static void
@@ -116,6 +143,8 @@ hr_agencies_free(struct hr_agencies *a)
 		return;
 	strmap_each(a->codes, hr_agency_free_one, NULL);
 	strmap_free(a->codes);
+	strmap_each(a->retired, hr_free_value, NULL);
+	strmap_free(a->retired);
 	strmap_free(a->domains);
 	free(a);
 }
@@ -348,8 +377,9 @@ hr_allocate(struct hr_snapshot *s, const struct govmail_conf *c, const char *nam
 static void
 hr_plan_create(struct hr_plan *p, struct dir *d, const struct govmail_conf *c,
     struct hr_snapshot *s, const struct hr_row *r, const struct hr_agencies *ag,
-    int with_passwords)
+    const struct hr_passwords *pw)
 {
+	const char *old = pw != NULL ? hr_passwords_get(pw, r->employee_id) : NULL;
 	const struct hr_agency *agency = strmap_get(ag->codes, r->agency);
 	const char *domain = agency && agency->domain ? agency->domain :
 	    c->addr_default_domain;
@@ -378,14 +408,25 @@ hr_plan_create(struct hr_plan *p, struct dir *d, const struct govmail_conf *c,
 	a->dn = dir_account_dn(d, local);
 	a->what = xstrdup(r->agency);
 	hr_account_new(r, &an);
-	if (with_passwords) {
+	if (pw != NULL) {
 		/*
 		 * Generated, high-entropy initial password: {SSHA512} (see
 		 * passwd_hash.c) costs microseconds, so hashing 10,300 of them
-		 * does not hold up the pipelined writes.
+		 * does not hold up the pipelined writes. One already on file
+		 * for this employee (an interrupted run planned the account and
+		 * wrote it there, but the account was not made, or was made
+		 * after this run's snapshot) is used again: the file keeps one
+		 * line per employee, and that line stays right either way.
 		 */
-		a->password = xmalloc((size_t)c->pw_generated_length + 1);
-		if (passwd_generate(a->password, (size_t)c->pw_generated_length) != 0 ||
+		if (old != NULL) {
+			a->password = xstrdup(old);
+			a->password_on_file = 1;
+		} else {
+			a->password = xmalloc((size_t)c->pw_generated_length + 1);
+			if (passwd_generate(a->password, (size_t)c->pw_generated_length) != 0)
+				a->password[0] = '\0';
+		}
+		if (a->password[0] == '\0' ||
 		    passwd_hash_ssha512(a->password, hash, sizeof(hash)) != 0) {
 			a->result = DIR_ERROR;
 			a->error = xstrdup("cannot generate a password");
@@ -398,9 +439,53 @@ hr_plan_create(struct hr_plan *p, struct dir *d, const struct govmail_conf *c,
 	a->mods = dir_account_entry(c, &an, r->name, local, addr);
 }
 
+/* Employee ids of the lines of the passwords file, to check each. */
+struct hr_pw_ids {
+	char **v;
+	size_t n;
+};
+
+static void
+hr_pw_collect(const char *employee_id, void *arg)
+{
+	struct hr_pw_ids *ids = arg;
+
+	ids->v = xgrowarray(ids->v, ids->n, sizeof(*ids->v));
+	ids->v[ids->n++] = xstrdup(employee_id);
+}
+
+/*
+ * Drop the lines of employees who have no account and get none in this
+ * plan: what is left names only accounts that exist or are about to.
+ */
+static void
+hr_pw_drop_stale(struct hr_passwords *pw, const struct hr_snapshot *s,
+    const struct hr_plan *p)
+{
+	struct strmap *creating = strmap_new(p->count[HR_ACT_CREATE] + 16);
+	struct hr_pw_ids ids = { NULL, 0 };
+	char key[64];
+	size_t i, j;
+
+	for (i = 0; i < p->n; i++)
+		if (p->actions[i].kind == HR_ACT_CREATE && p->actions[i].password != NULL)
+			strmap_put(creating, p->actions[i].employee_id, (void *)1);
+	hr_passwords_each(pw, hr_pw_collect, &ids);
+	for (i = 0; i < ids.n; i++) {
+		for (j = 0; ids.v[i][j] && j < sizeof(key) - 1; j++)
+			key[j] = (char)toupper((unsigned char)ids.v[i][j]);
+		key[j] = '\0';
+		if (!strmap_has(s->by_employee, key) && !strmap_has(creating, key))
+			hr_passwords_drop(pw, ids.v[i]);
+		free(ids.v[i]);
+	}
+	free(ids.v);
+	strmap_free(creating);
+}
+
 struct hr_plan *
 hr_plan_build(struct dir *d, const struct govmail_conf *c, const struct hr_file *hr,
-    const struct hr_agencies *ag, int disable_missing, int with_passwords,
+    const struct hr_agencies *ag, int disable_missing, struct hr_passwords *pw,
     char *err, size_t errlen)
 {
 	static const char *const attrs[] = { DIR_AT_UID, DIR_AT_MAIL, DIR_AT_ALIAS,
@@ -408,6 +493,7 @@ hr_plan_build(struct dir *d, const struct govmail_conf *c, const struct hr_file 
 	    DIR_AT_ACCOUNT_STATUS, DIR_AT_STATUS_REASON, NULL };
 	struct hr_snapshot s;
 	struct hr_plan *p;
+	struct strmap *rejected;        /* employee id -> its first error + 1 */
 	char now[32];
 	size_t i;
 
@@ -433,14 +519,40 @@ hr_plan_build(struct dir *d, const struct govmail_conf *c, const struct hr_file 
 			s.v[idx - 1].seen = 1;
 			hr_plan_existing(p, r, &s.v[idx - 1], now);
 		} else if (r->status == HR_WORKING || r->status == HR_ON_LEAVE)
-			hr_plan_create(p, d, c, &s, r, ag, with_passwords);
+			hr_plan_create(p, d, c, &s, r, ag, pw);
 		else
 			p->count[HR_ACT_NOACCOUNT]++;
 	}
+	/*
+	 * A rejected row still says its employee is in the file: the account
+	 * is left as it is (an agency code renamed in the export, or merged
+	 * away, must not disable the people of that agency).
+	 */
+	rejected = strmap_new(hr->nerrors + 16);
+	for (i = 0; i < hr->nerrors; i++)
+		if (hr->errors[i].employee_id != NULL &&
+		    !strmap_has(rejected, hr->errors[i].employee_id))
+			strmap_put(rejected, hr->errors[i].employee_id, (void *)(uintptr_t)(i + 1));
 	for (i = 0; i < s.n; i++) {
 		struct hr_account *acct = &s.v[i];
+		uintptr_t e = (uintptr_t)strmap_get(rejected, acct->emp);
 		struct hr_action *a;
 
+		if (!acct->seen && e != 0) {
+			const struct hr_error *er = &hr->errors[e - 1];
+
+			a = hr_plan_push(p, HR_ACT_KEPT, er->line, acct->emp, acct->cn);
+			a->address = xstrdup(acct->mail ? acct->mail : "");
+			a->uid = xstrdup(acct->uid ? acct->uid : "");
+			a->dn = xstrdup(acct->dn);
+			a->what = xasprintf("not %s: its row was rejected: %s",
+			    disable_missing ? "disabled" : "taken for absent",
+			    strncasecmp(er->message, er->employee_id,
+			    strlen(er->employee_id)) == 0 &&
+			    strncmp(er->message + strlen(er->employee_id), ": ", 2) == 0 ?
+			    er->message + strlen(er->employee_id) + 2 : er->message);
+			continue;
+		}
 		if (acct->seen || acct->status == NULL ||
 		    strcmp(acct->status, DIR_STATUS_ACTIVE) != 0)
 			continue;
@@ -460,8 +572,76 @@ hr_plan_build(struct dir *d, const struct govmail_conf *c, const struct hr_file 
 			a->what = reason;
 		}
 	}
+	strmap_free(rejected);
+	if (pw != NULL)
+		hr_pw_drop_stale(pw, &s, p);
 	hr_snapshot_free(&s);
 	return p;
+}
+
+int
+hr_absence_refused(const struct hr_file *hr, char *why, size_t whylen)
+{
+	size_t i, n = 0, off;
+	unsigned long first = 0;
+
+	if (hr->torn_line != 0) {
+		snprintf(why, whylen, "%s:%lu: the file ends in the middle of a row (no line "
+		    "end after it): it looks cut short, and everyone after the cut would be "
+		    "taken for absent; refusing --disable-missing, nothing was changed",
+		    hr->path, hr->torn_line);
+		return 1;
+	}
+	for (i = 0; i < hr->nerrors; i++)
+		if (hr->errors[i].employee_id == NULL && n++ == 0)
+			first = hr->errors[i].line;
+	if (n == 0)
+		return 0;
+	off = (size_t)snprintf(why, whylen, "%s: refusing --disable-missing: ", hr->path);
+	if (off >= whylen)
+		return 1;
+	if (n == 1)
+		snprintf(why + off, whylen - off, "line %lu was rejected and names no usable "
+		    "employee_id", first);
+	else
+		snprintf(why + off, whylen - off, "%zu rejected rows (the first on line %lu) "
+		    "name no usable employee_id", n, first);
+	off = strlen(why);
+	snprintf(why + off, whylen - off, ", so whose rows they are cannot be known and "
+	    "nobody can be taken for absent; fix them, or run without --disable-missing; "
+	    "nothing was changed");
+	return 1;
+}
+
+void
+hr_plan_passwords_before(const struct hr_plan *p, struct hr_passwords *pw)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		const struct hr_action *a = &p->actions[i];
+
+		if (a->kind == HR_ACT_CREATE && a->password != NULL && a->mods != NULL &&
+		    a->result == DIR_OK)
+			hr_passwords_set(pw, a->employee_id, a->address, a->password);
+	}
+}
+
+void
+hr_plan_passwords_after(const struct hr_plan *p, struct hr_passwords *pw)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		const struct hr_action *a = &p->actions[i];
+
+		if (a->kind != HR_ACT_CREATE)
+			continue;
+		if (a->result == DIR_OK && a->password != NULL)
+			hr_passwords_set(pw, a->employee_id, a->address, a->password);
+		else if (a->result != DIR_UNAVAILABLE)
+			hr_passwords_drop(pw, a->employee_id);
+	}
 }
 
 size_t
@@ -536,9 +716,10 @@ hr_retry_create(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
 		a->dn = xstrdup(e->dn);
 		a->result = DIR_OK;
 		dir_entry_free(e);
-		/* Its password is not the one generated now: do not record that,
-		 * and nothing was written now: nothing to audit. */
-		if (a->password != NULL) {
+		/* Its password is the one on file if this one came from there;
+		 * one generated now is not its password: forget it. Nothing was
+		 * written now: nothing to audit. */
+		if (a->password != NULL && !a->password_on_file) {
 			explicit_bzero(a->password, strlen(a->password));
 			free(a->password);
 			a->password = NULL;
@@ -650,6 +831,7 @@ hr_act_name(enum hr_act k)
 	case HR_ACT_RESUME: return "resume";
 	case HR_ACT_DISABLE: return "disable";
 	case HR_ACT_MISSING: return "missing";
+	case HR_ACT_KEPT: return "kept";
 	case HR_ACT_NOACCOUNT: return "no-account";
 	}
 	return "?";

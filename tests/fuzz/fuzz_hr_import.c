@@ -15,9 +15,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int
-fuzz_agency(const char *code, void *arg)
+fuzz_agency(const char *code, void *arg, char *why, size_t whylen)
 {
 	(void)arg;
+	if (strcmp(code, "snv-old") == 0) {
+		snprintf(why, whylen, "agency snv-old was merged into snv");
+		return 0;
+	}
+	why[0] = '\0';
 	return strcmp(code, "snv") == 0 || strcmp(code, "stp") == 0;
 }
 

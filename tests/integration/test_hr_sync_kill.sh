@@ -3,7 +3,8 @@
 # (10,300 rows, 10,051 accounts) killed with SIGKILL part-way, then run
 # again, must leave exactly what one uninterrupted run leaves (compared with
 # a reference run into a second directory, made at the same time), no
-# address twice, and the initial password of every account on file.
+# address twice, and the initial password of every account on file exactly
+# once, each one binding (a real LDAP bind per line).
 . "$(dirname "$0")/../lib.sh"
 G=$GOVMAILCTL
 
@@ -69,3 +70,10 @@ expect_eq "no address is used twice" "$dups" "0"
 missing=$(comm -23 <(grep -o 'employeeNumber=[^|]*' "$T/dump-killed" | cut -d= -f2 | sort -u) \
 	<(cut -d, -f1 "$T/pw-killed.csv" | sort -u) | wc -l)
 expect_eq "no account without its initial password on file" "$missing" "0"
+# ... and exactly once, with the password the account really has: the file
+# ends with one line per account, each of which binds.
+twice=$(cut -d, -f1 "$T/pw-killed.csv" | tr a-z A-Z | sort | uniq -d | wc -l)
+expect_eq "no employee twice in the initial-passwords file" "$twice" "0"
+expect_eq "one initial-passwords line per account (10051)" "$(wc -l <"$T/pw-killed.csv")" "10051"
+set -a; . "$T/ldap/env"; set +a
+expect_eq "every initial password on file binds" "$(t_bind_passwords "$T/pw-killed.csv")" "0"
