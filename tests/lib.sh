@@ -256,51 +256,32 @@ kill_when_count() {
 	KILLED_N=$(t_count "$filter")
 }
 
-# t_bind_passwords FILE: bind (LDAP simple bind, over one connection to
-# $LDAP_URI) as the account of each line "employee_id,address,password" of
-# an initial-passwords file with that password; prints the number of lines
-# that did not bind (0 when all did), the first failures on stderr.
+# t_bind_passwords FILE: bind (LDAP simple bind with python-ldap, over one
+# connection to $LDAP_URI) as the account of each line
+# "employee_id,address,password" of an initial-passwords file with that
+# password; prints the number of lines that did not bind (0 when all did),
+# the first failures on stderr.
 t_bind_passwords() {
 	t_ldapsearch -b "ou=accounts,$LDAP_BASE" '(employeeNumber=*)' employeeNumber dn |
 	python3 -c '
-import socket, sys
-def ber_len(n):
-    if n < 0x80:
-        return bytes([n])
-    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(b)]) + b
-def tlv(tag, body):
-    return bytes([tag]) + ber_len(len(body)) + body
-def read_tlv(f):
-    tag = f.read(1)[0]
-    n = f.read(1)[0]
-    if n & 0x80:
-        n = int.from_bytes(f.read(n & 0x7F), "big")
-    return tag, f.read(n)
+import sys, ldap
 dns, dn = {}, None
 for line in sys.stdin.read().splitlines():
     if line.startswith("dn: "):
         dn = line[4:]
     elif line.lower().startswith("employeenumber: ") and dn:
         dns[line.split(": ", 1)[1].upper()] = dn
-host, port = sys.argv[2].split("//", 1)[1].rstrip("/").rsplit(":", 1)
-s = socket.create_connection((host, int(port)))
-f = s.makefile("rb")
-bad, msgid = 0, 0
+conn = ldap.initialize(sys.argv[2])
+conn.protocol_version = 3
+bad = 0
 for line in open(sys.argv[1], encoding="utf-8"):
     emp, addr, pw = line.rstrip("\n").split(",", 2)
     dn = dns.get(emp.upper())
-    ok = False
-    if dn:
-        msgid += 1
-        req = tlv(0x02, bytes([3])) + tlv(0x04, dn.encode()) + tlv(0x80, pw.encode())
-        s.sendall(tlv(0x30, tlv(0x02, msgid.to_bytes(4, "big")) + tlv(0x60, req)))
-        tag, body = read_tlv(f)                 # LDAPMessage
-        i = 2 + body[1]                         # after messageID
-        op = body[i + 1]
-        j = i + 2 + (op & 0x7F if op & 0x80 else 0)
-        ok = body[i] == 0x61 and body[j] == 0x0A and body[j + 2] == 0
-    if not ok:
+    try:
+        if dn is None:
+            raise ldap.NO_SUCH_OBJECT()
+        conn.simple_bind_s(dn, pw)
+    except ldap.LDAPError:
         bad += 1
         if bad <= 5:
             print("# does not bind: %s %s" % (emp, addr), file=sys.stderr)
