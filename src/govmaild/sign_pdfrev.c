@@ -343,16 +343,20 @@ pdfrev_keys_free(char **k, size_t n)
 	free(k);
 }
 
-/* The value of key in h (a dictionary or a stream), a new handle. */
+/* The value of key in h (a dictionary or a stream), a new handle; null
+ * for anything else (qpdf warns about a key asked of a non-dictionary,
+ * and a warning is damage here). */
 static qpdf_oh
 pdfrev_get(qpdf_data q, qpdf_oh h, const char *key)
 {
 	qpdf_oh d, v;
 
-	if (!qpdf_oh_is_stream(q, h))
+	if (qpdf_oh_is_dictionary(q, h))
 		return qpdf_oh_get_key(q, h, key);
+	if (!qpdf_oh_is_stream(q, h))
+		return qpdf_oh_new_null(q);
 	d = qpdf_oh_get_dict(q, h);
-	v = qpdf_oh_get_key(q, d, key);
+	v = pdfrev_get(q, d, key);
 	qpdf_oh_release(q, d);
 	return v;
 }
@@ -443,13 +447,15 @@ pdfrev_changed_keys(struct pdfrev_work *w, qpdf_oh eh, qpdf_oh lh, size_t *n)
  * per signature) are not what signing tools write. */
 #define PDFREV_MAX_KEYS 4096
 
-/* Compare object (id, gen) of the final file with the revision's, once. */
+/* Compare object (id, gen) of the final file with the revision's, once;
+ * its entry's aux says whether the final object's text has a reference
+ * (" R": maybe one in a string too), i.e. whether it has children. */
 static int
 pdfrev_state(struct pdfrev_work *w, int id, int gen)
 {
 	struct pdfrev_ent *ent;
 	qpdf_oh eh, lh;
-	int added, st = S_SAME, ea, la;
+	int added, st = S_SAME, ea, la, refs = 1;
 
 	ent = pdfrev_put(&w->state, id, gen, 0, &added);
 	if (!added)
@@ -473,6 +479,7 @@ pdfrev_state(struct pdfrev_work *w, int id, int gen)
 		unsigned char *eb = NULL, *lb = NULL;
 		size_t ebl = 0, lbl = 0;
 
+		refs = memmem(lt, ll, " R", 2) != NULL;
 		if (el != ll || memcmp(et, lt, el) != 0)
 			st = S_CHANGED;
 		else if (qpdf_oh_get_stream_data(w->e, eh, qpdf_dl_none, NULL, &eb, &ebl) != QPDF_SUCCESS ||
@@ -490,6 +497,7 @@ pdfrev_state(struct pdfrev_work *w, int id, int gen)
 		size_t el, ll;
 		char *et = pdfrev_text(w->e, eh, 1, &el), *lt = pdfrev_text(w->l, lh, 1, &ll);
 
+		refs = memmem(lt, ll, " R", 2) != NULL;
 		if (el != ll || memcmp(et, lt, el) != 0)
 			st = S_CHANGED;
 		free(et);
@@ -498,7 +506,9 @@ pdfrev_state(struct pdfrev_work *w, int id, int gen)
 	qpdf_oh_release(w->e, eh);
 	qpdf_oh_release(w->l, lh);
 	/* the table may have grown meanwhile: find the entry again */
-	pdfrev_find(&w->state, id, gen, 0)->val = (unsigned)st;
+	ent = pdfrev_find(&w->state, id, gen, 0);
+	ent->val = (unsigned)st;
+	ent->aux = refs;
 	if (st != S_SAME)
 		w->differs = 1;
 	return st;
@@ -644,8 +654,8 @@ pdfrev_push_fields(struct pdfrev_work *w, qpdf_data q, qpdf_oh arr, const struct
 static void
 pdfrev_fnode_read(qpdf_data q, qpdf_oh h, struct pdfrev_fnode *f)
 {
-	qpdf_oh t = qpdf_oh_get_key(q, h, "/T"), ft = qpdf_oh_get_key(q, h, "/FT");
-	qpdf_oh v = qpdf_oh_get_key(q, h, "/V");
+	qpdf_oh t = pdfrev_get(q, h, "/T"), ft = pdfrev_get(q, h, "/FT");
+	qpdf_oh v = pdfrev_get(q, h, "/V");
 
 	if (qpdf_oh_is_string(q, t)) {
 		char tn[PDFREV_NAME];
@@ -669,13 +679,13 @@ static void
 pdfrev_read_signed(struct pdfrev_work *w)
 {
 	qpdf_data q = w->e;
-	qpdf_oh root = qpdf_get_root(q), perms = qpdf_oh_get_key(q, root, "/Perms");
-	qpdf_oh af = qpdf_oh_get_key(q, root, "/AcroForm"), fields = qpdf_oh_get_key(q, af, "/Fields");
+	qpdf_oh root = qpdf_get_root(q), perms = pdfrev_get(q, root, "/Perms");
+	qpdf_oh af = pdfrev_get(q, root, "/AcroForm"), fields = pdfrev_get(q, af, "/Fields");
 	struct pdfrev_fnode *st = NULL;
 	size_t n = 0;
 
 	if (qpdf_oh_is_dictionary(q, perms)) {
-		qpdf_oh cert = qpdf_oh_get_key(q, perms, "/DocMDP");
+		qpdf_oh cert = pdfrev_get(q, perms, "/DocMDP");
 
 		/* certified without a readable transform: P 2, the default */
 		if (qpdf_oh_is_dictionary(q, cert) && !pdfrev_references(w, cert)) {
@@ -701,7 +711,7 @@ pdfrev_read_signed(struct pdfrev_work *w)
 		pdfrev_fnode_read(q, h, &f);
 		ent->val = f.signed_ ? 3 : 1;
 		if (f.sig && f.signed_) {
-			qpdf_oh v = qpdf_oh_get_key(q, h, "/V"), lock = qpdf_oh_get_key(q, h, "/Lock");
+			qpdf_oh v = pdfrev_get(q, h, "/V"), lock = pdfrev_get(q, h, "/Lock");
 
 			if (qpdf_oh_is_dictionary(q, v))
 				pdfrev_references(w, v);
@@ -713,7 +723,7 @@ pdfrev_read_signed(struct pdfrev_work *w)
 			qpdf_oh_release(q, v);
 			qpdf_oh_release(q, lock);
 		}
-		kids = qpdf_oh_get_key(q, h, "/Kids");
+		kids = pdfrev_get(q, h, "/Kids");
 		if (qpdf_oh_is_array(q, kids)) {
 			if (f.depth + 1 > PDFREV_MAX_TREE)
 				pdfrev_stop(w, SIGN_PDFREV_UNCHECKED, "form fields nested too deeply to check", NULL);
@@ -755,7 +765,7 @@ pdfrev_pages(struct pdfrev_work *w, qpdf_data q, int roles, size_t *npages)
 	struct pdfrev_fnode *st = NULL;
 	int *pages = NULL;
 	size_t n = 0;
-	qpdf_oh root = qpdf_get_root(q), top = qpdf_oh_get_key(q, root, "/Pages");
+	qpdf_oh root = qpdf_get_root(q), top = pdfrev_get(q, root, "/Pages");
 
 	*npages = 0;
 	if (qpdf_oh_is_indirect(q, top)) {
@@ -774,7 +784,7 @@ pdfrev_pages(struct pdfrev_work *w, qpdf_data q, int roles, size_t *npages)
 		if (!added) {
 			pdfrev_stop(w, SIGN_PDFREV_UNREADABLE, "page tree is not a tree", NULL);
 		} else if (qpdf_oh_is_dictionary(q, h)) {
-			kids = qpdf_oh_get_key(q, h, "/Kids");
+			kids = pdfrev_get(q, h, "/Kids");
 			if (qpdf_oh_is_array(q, kids)) {
 				if (roles)
 					pdfrev_set_role(w, f.id, f.gen, C_PAGETREE, 0, 0);
@@ -811,14 +821,14 @@ pdfrev_sig_widget(struct pdfrev_work *w, qpdf_oh lh)
 	int i, sig = 0;
 
 	for (i = 0; i < PDFREV_MAX_TREE && qpdf_oh_is_dictionary(w->l, h); i++) {
-		qpdf_oh ft = qpdf_oh_get_key(w->l, h, "/FT");
+		qpdf_oh ft = pdfrev_get(w->l, h, "/FT");
 		int have = qpdf_oh_is_name(w->l, ft);
 
 		sig = qpdf_oh_is_name_and_equals(w->l, ft, "/Sig");
 		qpdf_oh_release(w->l, ft);
 		if (have)
 			break;
-		next = qpdf_oh_get_key(w->l, h, "/Parent");
+		next = pdfrev_get(w->l, h, "/Parent");
 		qpdf_oh_release(w->l, h);
 		h = next;
 	}
@@ -835,7 +845,7 @@ pdfrev_timestamp(struct pdfrev_work *w, qpdf_oh lh)
 	int i, ts = 0;
 
 	for (i = 0; i < 2 && qpdf_oh_is_dictionary(w->l, h); i++) {
-		qpdf_oh v = qpdf_oh_get_key(w->l, h, "/V");
+		qpdf_oh v = pdfrev_get(w->l, h, "/V");
 		int have = qpdf_oh_is_dictionary(w->l, v);
 
 		if (have)
@@ -844,7 +854,7 @@ pdfrev_timestamp(struct pdfrev_work *w, qpdf_oh lh)
 		qpdf_oh_release(w->l, v);
 		if (have)
 			break;
-		next = qpdf_oh_get_key(w->l, h, "/Parent");
+		next = pdfrev_get(w->l, h, "/Parent");
 		qpdf_oh_release(w->l, h);
 		h = next;
 	}
@@ -892,7 +902,7 @@ pdfrev_entries(struct pdfrev_work *w, qpdf_data q, qpdf_oh arr, size_t *n, int *
 static void
 pdfrev_annots(struct pdfrev_work *w, qpdf_oh ep, qpdf_oh lp, int page)
 {
-	qpdf_oh ea = qpdf_oh_get_key(w->e, ep, "/Annots"), la = qpdf_oh_get_key(w->l, lp, "/Annots");
+	qpdf_oh ea = pdfrev_get(w->e, ep, "/Annots"), la = pdfrev_get(w->l, lp, "/Annots");
 	struct pdfrev_map at = { NULL, 0, 0 }, lat = { NULL, 0, 0 };
 	size_t ne, nl, i;
 	int direct = 0, *ee, *le, last = -1, added;
@@ -1026,7 +1036,7 @@ pdfrev_compare_pages(struct pdfrev_work *w)
 static void
 pdfrev_compare_form(struct pdfrev_work *w, qpdf_oh eroot, qpdf_oh lroot)
 {
-	qpdf_oh eaf = qpdf_oh_get_key(w->e, eroot, "/AcroForm"), laf = qpdf_oh_get_key(w->l, lroot, "/AcroForm");
+	qpdf_oh eaf = pdfrev_get(w->e, eroot, "/AcroForm"), laf = pdfrev_get(w->l, lroot, "/AcroForm");
 	qpdf_oh lfields;
 	struct pdfrev_fnode *st = NULL;
 	size_t n = 0, k, nk;
@@ -1057,13 +1067,13 @@ pdfrev_compare_form(struct pdfrev_work *w, qpdf_oh eroot, qpdf_oh lroot)
 		}
 		pdfrev_keys_free(keys, nk);
 	}
-	lfields = qpdf_oh_get_key(w->l, laf, "/Fields");
+	lfields = pdfrev_get(w->l, laf, "/Fields");
 	if (qpdf_oh_is_indirect(w->l, lfields))
 		pdfrev_set_role(w, qpdf_oh_get_object_id(w->l, lfields), qpdf_oh_get_generation(w->l, lfields),
 		    C_FIELDS, 0, 0);
 	/* the revision's top-level fields must all still be there */
 	{
-		qpdf_oh efields = qpdf_oh_get_key(w->e, eaf, "/Fields");
+		qpdf_oh efields = pdfrev_get(w->e, eaf, "/Fields");
 		struct pdfrev_map lset = { NULL, 0, 0 };
 		int *ee, *le, direct = 0, added;
 		size_t ne, nl, i;
@@ -1166,7 +1176,7 @@ pdfrev_compare_form(struct pdfrev_work *w, qpdf_oh eroot, qpdf_oh lroot)
 			pdfrev_keys_free(keys, nk);
 			qpdf_oh_release(w->e, eh);
 		}
-		kids = qpdf_oh_get_key(w->l, lh, "/Kids");
+		kids = pdfrev_get(w->l, lh, "/Kids");
 		if (qpdf_oh_is_array(w->l, kids)) {
 			if (f.depth + 1 > PDFREV_MAX_TREE)
 				pdfrev_stop(w, SIGN_PDFREV_UNCHECKED, "form fields nested too deeply to check", NULL);
@@ -1192,8 +1202,8 @@ pdfrev_compare_catalog(struct pdfrev_work *w, qpdf_oh eroot, qpdf_oh lroot)
 	char **keys, *etx, *ltx, msg[80];
 
 	/* encryption: the resolved dictionaries */
-	ev = qpdf_oh_get_key(w->e, et, "/Encrypt");
-	lv = qpdf_oh_get_key(w->l, lt, "/Encrypt");
+	ev = pdfrev_get(w->e, et, "/Encrypt");
+	lv = pdfrev_get(w->l, lt, "/Encrypt");
 	etx = pdfrev_text(w->e, ev, 1, &el);
 	ltx = pdfrev_text(w->l, lv, 1, &ll);
 	if (el != ll || memcmp(etx, ltx, el) != 0)
@@ -1349,6 +1359,18 @@ pdfrev_walk(struct pdfrev_work *w, qpdf_oh h, int ctx, int flags, int aux, int d
 	if (qpdf_oh_is_array(w->l, h)) {
 		int i, n = qpdf_oh_get_array_n_items(w->l, h), c = pdfrev_item_ctx(ctx);
 
+		/* a long direct array without a reference (a font's /W, a
+		 * /Widths) has nothing beneath: one unparse instead of a C API
+		 * call per item; bounded by the nesting, 64 times its size */
+		if (n > 16 && !qpdf_oh_is_indirect(w->l, h)) {
+			size_t tl;
+			char *t = pdfrev_text(w->l, h, 0, &tl);
+			int refs = memmem(t, tl, " R", 2) != NULL;
+
+			free(t);
+			if (!refs)
+				return;
+		}
 		for (i = 0; i < n && !w->stop; i++) {
 			qpdf_oh it = qpdf_oh_get_array_item(w->l, h, i);
 
@@ -1475,10 +1497,10 @@ pdfrev_reach(struct pdfrev_work *w)
 {
 	qpdf_oh t = qpdf_get_trailer(w->l), v;
 
-	v = qpdf_oh_get_key(w->l, t, "/Root");
+	v = pdfrev_get(w->l, t, "/Root");
 	pdfrev_value(w, v, C_CATALOG, 0, 0, 0);
 	qpdf_oh_release(w->l, v);
-	v = qpdf_oh_get_key(w->l, t, "/Info");
+	v = pdfrev_get(w->l, t, "/Info");
 	pdfrev_value(w, v, C_INFO, 0, 0, 0);
 	qpdf_oh_release(w->l, v);
 	qpdf_oh_release(w->l, t);
@@ -1504,7 +1526,8 @@ pdfrev_reach(struct pdfrev_work *w)
 		st = pdfrev_state(w, it.id, it.gen);
 		if (st != S_SAME)
 			pdfrev_judge(w, &it, st);
-		if (st == S_DELETED)
+		/* nothing beneath (no reference in its text): e.g. a font's widths */
+		if (st == S_DELETED || !pdfrev_find(&w->state, it.id, it.gen, 0)->aux)
 			continue;
 		h = qpdf_get_object_by_id(w->l, it.id, it.gen);
 		pdfrev_walk(w, h, it.ctx, it.flags, it.aux, 0);

@@ -7,7 +7,9 @@
  * all. Reported: the page's content replaced, a page added, an annotation
  * added, removed or reordered, a dangling reference filled, an object
  * deleted, a catalog key, a signature replaced, a FieldMDP-locked field
- * changed, a signature after a P=1 certification. Also: a revision that
+ * changed, a signature after a P=1 certification; an object judged in
+ * each of its roles (a font of the page and of /DR, a page reached through
+ * /OpenAction, an outline). Also: a revision that
  * reaches the end is not read; damaged files are unreadable; the budget
  * callback, the nesting and dictionary-size limits and the number of revisions
  * stop the analysis; analyses run side by side in threads.
@@ -538,6 +540,7 @@ test_limits(void **state)
 	strcpy(big, "<< /Producer (x) /X ");
 	for (i = 0; i < 100; i++)
 		strcat(big, "[");
+	strcat(big, "4 0 R");       /* something beneath, so it is walked */
 	for (i = 0; i < 100; i++)
 		strcat(big, "]");
 	strcat(big, " >>");
@@ -551,7 +554,7 @@ test_limits(void **state)
 	end = base(&p, 0, 0);
 	n = 5000;
 	big = malloc(16 * n + 64);
-	strcpy(big, "<< /Producer (x)");
+	strcpy(big, "<< /Producer (x) /Font 4 0 R");
 	for (i = 0; i < n; i++)
 		sprintf(big + strlen(big), " /K%zu 1", i);
 	strcat(big, " >>");
@@ -577,6 +580,83 @@ test_limits(void **state)
 		assert_int_equal(r[i].verdict, SIGN_PDFREV_CREDITED);
 	assert_int_equal(r[SIGN_PDFREV_MAX_REVS].verdict, SIGN_PDFREV_UNCHECKED);
 	assert_string_equal(r[SIGN_PDFREV_MAX_REVS].change, "too many signatures to check");
+	free(p.b);
+}
+
+/* Roles: an object is judged by every role it has in the final file. */
+static void
+test_roles(void **state)
+{
+	struct pdf p;
+	size_t end;
+
+	(void)state;
+	/* a signed revision without a form (the first signature creates
+	 * it): a key asked of a missing /AcroForm is no damage */
+	memset(&p, 0, sizeof(p));
+	put(&p, "%PDF-1.7\n", 9);
+	obj(&p, 1, "<< /Type /Catalog /Pages 2 0 R >>");
+	obj(&p, 2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+	obj(&p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R >>");
+	stream(&p, 5, "", "BT (Quyet dinh) Tj ET");
+	obj(&p, 10, "<< /Producer (govmail test) >>");
+	end = section(&p, NULL);
+	obj(&p, 1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [20 0 R] /SigFlags 3 >> >>");
+	obj(&p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R /Annots [20 0 R] >>");
+	obj(&p, 20, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (sig1) /Rect [0 0 0 0] /P 3 0 R /V 21 0 R >>");
+	obj(&p, 21, "<< /Type /Sig /ByteRange [0 0 0 0] /Contents <00> >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+	free(p.b);
+
+	/* a font the page and the form's /DR share: changed, it changes the page */
+	end = base(&p, 0, 0);
+	obj(&p, 4, "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>");
+	obj(&p, 6, "<< /Fields [7 0 R 8 0 R] /SigFlags 3 /DR << /Font << /F1 4 0 R /F2 20 0 R >> >> >>");
+	obj(&p, 20, "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "page 1 changed");
+	free(p.b);
+
+	/* a new font in /DR alone: allowed */
+	end = base(&p, 0, 0);
+	obj(&p, 6, "<< /Fields [7 0 R 8 0 R] /SigFlags 3 /DR << /Font << /F1 4 0 R /F2 20 0 R >> >> >>");
+	obj(&p, 20, "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+	free(p.b);
+
+	/* the page reached through /OpenAction as well: still a page, whose
+	 * /Annots may grow by a signature */
+	memset(&p, 0, sizeof(p));
+	base(&p, 0, 0);
+	obj(&p, 1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R /OpenAction [3 0 R /Fit] >>");
+	end = section(&p, NULL);
+	add_signature(&p, 20, "Sig");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+	free(p.b);
+
+	/* a new signature's appearance reaching the page's content stream,
+	 * which changed: the page's change is what is reported */
+	end = base(&p, 0, 0);
+	add_signature(&p, 20, "Sig");
+	stream(&p, 22, "/Type /XObject /Subtype /Form /BBox [0 0 0 0] /Resources << /XObject << /X 5 0 R >> >>", "");
+	stream(&p, 5, "", "BT (FORGED) Tj ET");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "page 1 content replaced");
+	free(p.b);
+
+	/* an outline (a catalog key) whose existing object changed */
+	memset(&p, 0, sizeof(p));
+	base(&p, 0, 0);
+	obj(&p, 1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R /Outlines 30 0 R >>");
+	obj(&p, 30, "<< /Type /Outlines /Count 0 >>");
+	end = section(&p, NULL);
+	obj(&p, 30, "<< /Type /Outlines /Count 1 /First 31 0 R >>");
+	obj(&p, 31, "<< /Title (FORGED) /Parent 30 0 R >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "object 30 changed");
 	free(p.b);
 }
 
@@ -639,6 +719,7 @@ main(void)
 		cmocka_unit_test(test_form_fields),
 		cmocka_unit_test(test_certification),
 		cmocka_unit_test(test_catalog_info_dss),
+		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_dangling_and_deleted),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_limits),
