@@ -2,7 +2,8 @@
  * test_sign_pdfrev.c — what changed after a signature (sign_pdfrev.c), on
  * hand-made files: a one-page document with a text field and a signed
  * signature field is the signed revision, then an update is appended and
- * judged. Allowed: a new signature field and widget, a form field's value
+ * judged. Allowed: a new signature field and widget, an empty signature
+ * field signed, a form field's value
  * and appearance, /DSS, /Info, an annotation under DocMDP P=3, nothing at
  * all. Reported: the page's content replaced, a page added, an annotation
  * added, removed or reordered, a dangling reference filled, an object
@@ -645,6 +646,31 @@ test_roles(void **state)
 	stream(&p, 5, "", "BT (FORGED) Tj ET");
 	section(&p, NULL);
 	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "page 1 content replaced");
+	free(p.b);
+
+	/* an empty signature field placed earlier, signed later: allowed;
+	 * signed again: refused */
+	memset(&p, 0, sizeof(p));
+	base(&p, 0, 0);
+	obj(&p, 20, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (sig2) /Rect [0 0 10 10] /P 3 0 R >>");
+	obj(&p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+	    "/Contents 5 0 R /Annots [7 0 R 8 0 R 20 0 R] >>");
+	obj(&p, 6, "<< /Fields [7 0 R 8 0 R 20 0 R] /SigFlags 3 /DR << /Font << /F1 4 0 R >> >> >>");
+	end = section(&p, NULL);
+	obj(&p, 21, "<< /Type /Sig /ByteRange [0 0 0 0] /Contents <00> >>");
+	stream(&p, 22, "/Type /XObject /Subtype /Form /BBox [0 0 10 10]", "");
+	obj(&p, 20, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (sig2) /Rect [0 0 10 10] /P 3 0 R "
+	    "/V 21 0 R /AP << /N 22 0 R >> >>");
+	{
+		size_t signed_end = section(&p, NULL);
+
+		EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+		obj(&p, 23, "<< /Type /Sig /ByteRange [0 0 0 0] /Contents <01> >>");
+		obj(&p, 20, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (sig2) /Rect [0 0 10 10] /P 3 0 R "
+		    "/V 23 0 R /AP << /N 22 0 R >> >>");
+		section(&p, NULL);
+		EXPECT(&p, signed_end, SIGN_PDFREV_MODIFIED, "signature field 'sig2' changed");
+	}
 	free(p.b);
 
 	/* an outline (a catalog key) whose existing object changed */
