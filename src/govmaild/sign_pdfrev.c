@@ -1560,6 +1560,18 @@ pdfrev_open(struct pdfrev_work *w, const unsigned char *buf, size_t len)
 	return q;
 }
 
+/* Release a reader; an error left pending would make qpdf_cleanup print
+ * it on standard error (through the default logger, not ours). */
+static void
+pdfrev_close(qpdf_data *q)
+{
+	if (*q == NULL)
+		return;
+	if (qpdf_has_error(*q))
+		(void)qpdf_get_error(*q);
+	qpdf_cleanup(q);
+}
+
 static void
 pdfrev_work_free(struct pdfrev_work *w)
 {
@@ -1624,7 +1636,7 @@ pdfrev_judge_rev(qpdf_data l, const unsigned char *buf, struct sign_pdfrev_rev *
 		snprintf(r->change, sizeof(r->change), "%s", w.change);
 	}
 	qpdf_oh_release_all(l);
-	qpdf_cleanup(&w.e);
+	pdfrev_close(&w.e);
 	pdfrev_work_free(&w);
 }
 
@@ -1691,8 +1703,7 @@ sign_pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *
 			snprintf(why, sizeof(why), "%s", r->change);
 		}
 	}
-	if (l != NULL)
-		qpdf_cleanup(&l);
+	pdfrev_close(&l);
 }
 
 const char *
