@@ -45,8 +45,10 @@ ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(ASAN)/%.o)
 ASAN_CTL_OBJS := $(CTL_SRCS:%.c=$(ASAN)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 ASAN_DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(ASAN)/%.o)
-# govmaild also needs libetpan (MIME, SMTP client); only its -l flags (see above).
-DAEMON_LDLIBS := $(LDLIBS) -letpan -lpthread
+# govmaild also needs libetpan (MIME, SMTP client); only its -l flags (see above),
+# and qpdf's C API (the revisions of signed PDFs, sign_pdfrev.c).
+QPDF_LDLIBS := -lqpdf
+DAEMON_LDLIBS := $(LDLIBS) -letpan -lpthread $(QPDF_LDLIBS)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN)/tests/%)
 
 PROGS := bin/govmailctl
@@ -103,6 +105,8 @@ $(ASAN)/tests/%: $(ASAN)/tests/unit/%.o $(ASAN)/libgovmail.a
 # Unit tests and fuzz targets of govmaild sources that use libetpan.
 $(ASAN)/tests/test_mime_check: LDLIBS += -letpan
 $(ASAN)/tests/test_sign_check: LDLIBS += -letpan
+# ... and of those that use qpdf.
+$(ASAN)/tests/test_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS) -lpthread
 
 # The programs print the version of VERSION (--version).
 $(BUILD)/src/govmailctl/main.o $(BUILD)/src/govmaild/main.o \
@@ -126,7 +130,8 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 $(BUILD)/fuzz/fuzz_mime_check: LDLIBS += -letpan
 $(BUILD)/fuzz/fuzz_sign_cms: LDLIBS += -lpthread
-$(BUILD)/fuzz/fuzz_sign_check: LDLIBS += -letpan -lpthread
+$(BUILD)/fuzz/fuzz_sign_check: LDLIBS += -letpan -lpthread $(QPDF_LDLIBS)
+$(BUILD)/fuzz/fuzz_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS)
 fuzz: $(FUZZ_BINS)
 
 # Benchmarks print figures next to a reference run; they assert nothing.

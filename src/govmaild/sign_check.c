@@ -11,6 +11,7 @@
  * point into them); nesting is bounded by max_depth.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "mime_tree.h"
 #include "sign_check.h"
 #include "sign_pdf.h"
+#include "sign_pdfrev.h"
 #include "sign_verify.h"
 #include "xmalloc.h"
 
@@ -456,8 +458,14 @@ sign_walk_part(struct sign_walk *w, struct mailmime *m, int depth, int env)
 
 /* ---- judging one document --------------------------------------------------- */
 
+/* The signers of a document; a PDF signer whose revision was changed
+ * afterwards (sign_pdfrev.h) has rev[i].verdict set and is not credited. */
 struct sign_doc_sigs {
 	struct sign_signer s[SIGN_DOC_SIGNERS];
+	struct {
+		enum sign_pdfrev_verdict verdict;
+		char change[120];
+	} rev[SIGN_DOC_SIGNERS];
 	size_t n;
 };
 
@@ -466,8 +474,11 @@ sign_add(struct sign_doc_sigs *ds, const struct sign_signer *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n && ds->n < SIGN_DOC_SIGNERS; i++)
+	for (i = 0; i < n && ds->n < SIGN_DOC_SIGNERS; i++) {
+		ds->rev[ds->n].verdict = SIGN_PDFREV_CREDITED;
+		ds->rev[ds->n].change[0] = '\0';
 		ds->s[ds->n++] = s[i];
+	}
 }
 
 static void
@@ -481,7 +492,41 @@ sign_add_fail(struct sign_doc_sigs *ds, enum sign_status st, const char *why)
 	sign_add(ds, &s, 1);
 }
 
-/* The signatures embedded in a PDF; *altered when bytes follow the last. */
+/* What changed after the PDF signatures that verified: revs[k] is the
+ * revision signed by found->sig[idx[k]], in increasing order. */
+static size_t
+sign_pdf_revisions(const struct sign_pdf_found *found, const struct sign_detached *jobs,
+    const size_t *job_of, struct sign_pdfrev_rev *revs, size_t *idx)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < found->nsig; i++) {
+		const struct sign_detached *j = job_of[i] == (size_t)-1 ? NULL : &jobs[job_of[i]];
+		size_t end = found->sig[i].range[2] + found->sig[i].range[3];
+
+		if (j == NULL || j->n == 0 || j->out[0].status != SIGN_VALID)
+			continue;
+		/* insertion by the end of the revision (at most 32) */
+		for (k = n; k > 0 && revs[k - 1].end > end; k--) {
+			revs[k] = revs[k - 1];
+			idx[k] = idx[k - 1];
+		}
+		revs[k].end = end;
+		idx[k] = i;
+		n++;
+	}
+	return n;
+}
+
+/* The budget as sign_pdfrev_check asks for it. */
+static int
+sign_pdfrev_budget(void *arg)
+{
+	return sign_over_budget(arg);
+}
+
+/* The signatures embedded in a PDF; *altered when bytes follow the last
+ * that are no update PDF allows. */
 static void
 sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
     struct sign_doc_sigs *ds, int *altered)
@@ -494,7 +539,9 @@ sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
 		const char *problem;
 	} *v;
 	struct sign_detached jobs[SIGN_PDF_MAX_SIGS];
-	size_t i, n = 0;
+	struct sign_pdfrev_rev *revs;
+	size_t job_of[SIGN_PDF_MAX_SIGS], idx[SIGN_PDF_MAX_SIGS], rev_of[SIGN_PDF_MAX_SIGS];
+	size_t i, k, n = 0, nrev, first;
 
 	*altered = 0;
 	if (!lf->pdf || lf->data == NULL) {
@@ -513,6 +560,7 @@ sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
 		const struct sign_pdf_sig *sig = &found->sig[i];
 		size_t derlen;
 
+		job_of[i] = (size_t)-1;
 		if ((v[i].problem = sig->problem) != NULL)
 			continue;
 		if ((v[i].der = sign_pdf_value(lf->data, sig, w->lim->max_signature_size,
@@ -530,20 +578,50 @@ sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
 		jobs[n].nsegs = 2;
 		jobs[n].out = v[i].out;
 		jobs[n].max = SIGN_ENV_SIGNERS;
+		job_of[i] = n;
 		n++;
 	}
 	sign_verify_detached(w->trust, jobs, n);
-	for (i = 0, n = 0; i < found->nsig; i++) {
-		if (v[i].problem != NULL)
+	/* a signature counts only for its revision: what changed after it */
+	revs = xcalloc(found->nsig + 1, sizeof(*revs));
+	nrev = sign_pdf_revisions(found, jobs, job_of, revs, idx);
+	sign_pdfrev_check(lf->data, lf->len, revs, nrev, sign_pdfrev_budget, w);
+	for (i = 0; i < found->nsig; i++)
+		rev_of[i] = (size_t)-1;
+	for (k = 0; k < nrev; k++)
+		rev_of[idx[k]] = k;
+	for (i = 0; i < found->nsig; i++) {
+		if (v[i].problem != NULL) {
 			sign_add_fail(ds, SIGN_MALFORMED, v[i].problem);
-		else
-			sign_add(ds, v[i].out, jobs[n++].n);
+			free(v[i].der);
+			continue;
+		}
+		first = ds->n;
+		sign_add(ds, v[i].out, jobs[job_of[i]].n);
+		for (k = first; rev_of[i] != (size_t)-1 && k < ds->n; k++) {
+			ds->rev[k].verdict = revs[rev_of[i]].verdict;
+			memcpy(ds->rev[k].change, revs[rev_of[i]].change, sizeof(ds->rev[k].change));
+		}
 		free(v[i].der);
 	}
 	if (found->more)
 		sign_add_fail(ds, SIGN_MALFORMED, "too many signatures");
-	if (found->nsig > 0 && !found->whole)
+	/* Bytes after the last signature: an update judged like the others,
+	 * unless it changes nothing qpdf reads or cannot be read at all (then
+	 * they are bytes added after the last signature, as before). */
+	if (found->nsig > 0 && !found->whole) {
+		const struct sign_pdfrev_rev *r = rev_of[found->last] != (size_t)-1 ?
+		    &revs[rev_of[found->last]] : NULL;
+
 		*altered = 1;
+		if (r != NULL && r->verdict == SIGN_PDFREV_UNREADABLE) {
+			for (k = 0; k < ds->n; k++)
+				if (ds->rev[k].verdict == SIGN_PDFREV_UNREADABLE)
+					ds->rev[k].verdict = SIGN_PDFREV_CREDITED;
+		} else if (r != NULL && (r->verdict != SIGN_PDFREV_CREDITED || r->differs))
+			*altered = 0;
+	}
+	free(revs);
 	free(v);
 	free(found);
 }
@@ -614,15 +692,23 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 	const struct sign_signer *bad = NULL, *tmp = NULL, *person = NULL, *other = NULL;
 	const struct sign_signer *org = NULL, *otherorg = NULL;
 	int warn = 0;
-	size_t i;
+	size_t i, mod = SIZE_MAX;
 
 	d->nsig = ds->n;
 	for (i = 0; i < ds->n; i++) {
 		const struct sign_signer *s = &ds->s[i];
 		size_t sl = strlen(d->statuses);
+		int changed = s->status == SIGN_VALID && ds->rev[i].verdict != SIGN_PDFREV_CREDITED;
 
 		snprintf(d->statuses + sl, sizeof(d->statuses) - sl, "%s%s", sl ? "," : "",
-		    sign_status_word(s->status));
+		    changed ? sign_pdfrev_word(ds->rev[i].verdict) : sign_status_word(s->status));
+
+		/* valid for its revision, but not for what the document became */
+		if (changed) {
+			if (mod == SIZE_MAX)
+				mod = i;
+			continue;
+		}
 
 		if (s->status != SIGN_VALID) {
 			if (s->tempfail && tmp == NULL)
@@ -663,6 +749,21 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 		d->integrity = bad->status == SIGN_BROKEN || bad->status == SIGN_MALFORMED;
 		if (d->signer[0] == '\0' && bad->have_cert)
 			sign_signer_name(bad, d->signer, sizeof(d->signer));
+	} else if (mod != SIZE_MAX) {
+		char name[200];
+
+		sign_signer_name(&ds->s[mod], name, sizeof(name));
+		if (ds->rev[mod].verdict == SIGN_PDFREV_MODIFIED)
+			snprintf(d->reason, sizeof(d->reason),
+			    "modified after signing: %.70s after the signature of %.80s",
+			    ds->rev[mod].change, name);
+		else
+			snprintf(d->reason, sizeof(d->reason),
+			    "changes after the signature of %.80s cannot be checked (%.60s)",
+			    name, ds->rev[mod].change);
+		d->integrity = ds->rev[mod].verdict != SIGN_PDFREV_UNCHECKED;
+		if (d->signer[0] == '\0')
+			snprintf(d->signer, sizeof(d->signer), "%s", name);
 	} else if (altered) {
 		snprintf(d->reason, sizeof(d->reason),
 		    "modified after signing (bytes added after the last signature)");

@@ -34,6 +34,10 @@ for f in ca/root.pem ca/root.key ca/intermediate.pem ca/intermediate.key ca/crl.
 	pdf/person.pdf pdf/person-org.pdf pdf/org.pdf pdf/tampered.pdf pdf/appended.pdf \
 	pdf/expired.pdf pdf/revoked.pdf pdf/untrusted.pdf pdf/badku.pdf pdf/other.pdf \
 	pdf/person-org-1m.pdf pdf/person-org-10m.pdf \
+	pdf/person-forged-org.pdf pdf/person-page-org.pdf pdf/person-annot-org.pdf \
+	pdf/person-dangling-org.pdf pdf/form-unsigned.pdf pdf/person-fill-org.pdf \
+	pdf/certified-p1-org.pdf pdf/certified-p2-org.pdf pdf/os-person-org.pdf \
+	pdf/os-person-forged-org.pdf pdf/person-org-dss.pdf \
 	smime/detached.eml smime/detached-tampered.eml smime/opaque.eml \
 	smime/opaque-tampered.eml smime/smime-1m.eml \
 	p7s/doc.pdf p7s/doc.pdf.p7s p7s/doc-tampered.pdf p7s/doc-tampered.pdf.p7s; do
@@ -103,6 +107,33 @@ expect_match "other.pdf: valid, signed by the other person" "$(row pdf/other.pdf
 	'^valid\tsig1=valid,cert=trusted,range=total,cn=Tran Thi Binh;whole=yes$'
 expect_match "stale CRL: openssl refuses" "$(row pdf/person.pdf openssl-cms-stale-crl)" \
 	'^invalid\tsig1=rc=4,err=CRL has expired$'
+
+# What later revisions change: pdfsig checks each signature over its byte
+# range only, so it finds every one of these valid (govmaild's tests say
+# where govmaild differs); the updates are what they claim to be.
+for f in person-forged-org person-page-org person-annot-org person-dangling-org person-fill-org \
+	certified-p1-org certified-p2-org os-person-org os-person-forged-org; do
+	expect_match "$f.pdf: pdfsig finds both signatures valid, the last whole" "$(row "pdf/$f.pdf" pdfsig)" \
+		'^valid\tsig1=valid,cert=trusted,range=partial,cn=Nguyen Van An;sig2=valid,cert=trusted,range=total,cn=So Noi vu tinh Hau Giang;whole=yes$'
+done
+expect_match "person-org-dss.pdf: valid signatures, the last one not whole (a DSS update after it)" \
+	"$(row pdf/person-org-dss.pdf pdfsig)" \
+	'^invalid\tsig1=valid,cert=trusted,range=partial,[^;]*;sig2=valid,cert=trusted,range=partial,[^;]*;whole=no$'
+for f in person-forged-org os-person-forged-org person-dangling-org person-annot-org; do
+	expect_match "$f.pdf: what a reader sees says FORGED" "$(pdftotext "$D/pdf/$f.pdf" - 2>&1)" 'FORGED: So 999'
+done
+expect_match "person-forged-org.pdf: the signed text is gone" \
+	"$(pdftotext "$D/pdf/person-forged-org.pdf" - 2>&1)" '\A(?![\s\S]*Quyet dinh so 123)'
+expect_match "person-page-org.pdf: two pages" "$(pdfinfo "$D/pdf/person-page-org.pdf" 2>&1)" '(?m)^Pages: +2$'
+expect_match "person-org.pdf: one page" "$(pdfinfo "$D/pdf/person-org.pdf" 2>&1)" '(?m)^Pages: +1$'
+count_rev() { grep -ac '%%EOF' "$1"; }
+expect_eq "person-fill-org.pdf: four revisions (form, person, filled, org)" "$(count_rev "$D/pdf/person-fill-org.pdf")" 4
+expect_match "person-fill-org.pdf: the field's value" "$(grep -a '/T (so_van_ban)' "$D/pdf/person-fill-org.pdf")" \
+	'/V \(123/QD-SNV\)'
+expect_match "certified-p1-org.pdf: a DocMDP certification with P 1" \
+	"$(grep -a '/TransformMethod /DocMDP' "$D/pdf/certified-p1-org.pdf")" '/P 1 '
+expect_match "os-person-org.pdf: an object stream and cross-reference streams" \
+	"$(grep -ac '/Type /ObjStm\|/Type /XRef' "$D/pdf/os-person-org.pdf")" '^[3-9]$'
 
 expect_match "smime detached: valid" "$(row smime/detached.eml openssl-cms-crl)" '^valid\trc=0$'
 expect_match "smime detached-tampered: invalid" "$(row smime/detached-tampered.eml openssl-cms)" \

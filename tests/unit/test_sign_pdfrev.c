@@ -1,0 +1,757 @@
+/*
+ * test_sign_pdfrev.c — what changed after a signature (sign_pdfrev.c), on
+ * hand-made files: a one-page document with a text field and a signed
+ * signature field is the signed revision, then an update is appended and
+ * judged. Allowed: a new signature field and widget, an empty signature
+ * field signed, a form field's value
+ * and appearance, /DSS, /Info, an annotation under DocMDP P=3, nothing at
+ * all. Reported: the page's content replaced, a page added, an annotation
+ * added, removed or reordered, a dangling reference filled, an object
+ * deleted, a catalog key, a signature replaced, a FieldMDP-locked field
+ * changed, a signature after a P=1 certification; an object judged in
+ * each of its roles (a font of the page and of /DR, a page reached through
+ * /OpenAction, an outline). Also: a revision that
+ * reaches the end is not read; damaged files are unreadable; the budget
+ * callback, the nesting and dictionary-size limits and the number of revisions
+ * stop the analysis; analyses run side by side in threads.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/govmaild/sign_pdfrev.c"
+
+#define MAXOBJ 64
+
+/* A PDF written section by section (incremental updates). */
+struct pdf {
+	char *b;
+	size_t len, cap;
+	size_t off[MAXOBJ];
+	int mark[MAXOBJ];       /* in the next section: 1 defined, 2 freed */
+	int max;
+	size_t prev;            /* the last section's offset, 0 before the first */
+};
+
+static void
+put(struct pdf *p, const char *s, size_t n)
+{
+	if (p->len + n + 1 > p->cap) {
+		p->cap = (p->len + n + 1) * 2;
+		p->b = realloc(p->b, p->cap);
+		assert_non_null(p->b);
+	}
+	memcpy(p->b + p->len, s, n);
+	p->len += n;
+	p->b[p->len] = '\0';
+}
+
+static void
+putf(struct pdf *p, const char *fmt, ...)
+{
+	char tmp[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < sizeof(tmp));
+	put(p, tmp, (size_t)n);
+}
+
+static void
+obj(struct pdf *p, int num, const char *body)
+{
+	assert_true(num > 0 && num < MAXOBJ);
+	p->off[num] = p->len;
+	p->mark[num] = 1;
+	if (num > p->max)
+		p->max = num;
+	putf(p, "%d 0 obj\n", num);
+	put(p, body, strlen(body));
+	put(p, "\nendobj\n", 8);
+}
+
+static void
+stream(struct pdf *p, int num, const char *dict, const char *data)
+{
+	char body[2048];
+
+	snprintf(body, sizeof(body), "<< %s /Length %zu >>\nstream\n%s\nendstream", dict,
+	    strlen(data), data);
+	obj(p, num, body);
+}
+
+static void
+freed(struct pdf *p, int num)
+{
+	p->mark[num] = 2;
+}
+
+/* The cross-reference section of what was marked, and the trailer; the
+ * length of the file (the revision's end). */
+static size_t
+section(struct pdf *p, const char *extra)
+{
+	size_t x = p->len;
+	int i;
+
+	put(p, "xref\n0 1\n0000000000 65535 f \n", 29);
+	for (i = 1; i < MAXOBJ; i++) {
+		if (p->mark[i] == 1)
+			putf(p, "%d 1\n%010zu 00000 n \n", i, p->off[i]);
+		else if (p->mark[i] == 2)
+			putf(p, "%d 1\n0000000000 00001 f \n", i);
+		p->mark[i] = 0;
+	}
+	putf(p, "trailer\n<< /Size %d /Root 1 0 R /Info 10 0 R", p->max + 1);
+	if (p->prev)
+		putf(p, " /Prev %zu", p->prev);
+	putf(p, " %s >>\nstartxref\n%zu\n%%%%EOF\n", extra ? extra : "", x);
+	p->prev = x;
+	return p->len;
+}
+
+/* The signed revision. docmdp: 0 none, else the certification's P;
+ * lock: a FieldMDP lock of the field "so" by the signature. */
+static size_t
+base(struct pdf *p, int docmdp, int lock)
+{
+	char sig[512];
+
+	memset(p, 0, sizeof(*p));
+	put(p, "%PDF-1.7\n", 9);
+	obj(p, 1, docmdp ? "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R /Perms << /DocMDP 9 0 R >> >>" :
+	    "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R >>");
+	obj(p, 2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+	obj(p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+	    "/Contents 5 0 R /Annots [7 0 R 8 0 R] >>");
+	obj(p, 4, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
+	stream(p, 5, "", "BT /F1 12 Tf 72 770 Td (Quyet dinh so 123/QD-SNV) Tj ET");
+	obj(p, 6, "<< /Fields [7 0 R 8 0 R] /SigFlags 3 /DR << /Font << /F1 4 0 R >> >> >>");
+	obj(p, 7, "<< /Type /Annot /Subtype /Widget /FT /Tx /T (so) /Rect [72 700 300 720] /P 3 0 R >>");
+	obj(p, 8, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (sig1) /Rect [0 0 0 0] /P 3 0 R /V 9 0 R >>");
+	snprintf(sig, sizeof(sig), "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached "
+	    "/ByteRange [0 0 0 0] /Contents <00> /Reference [%s%s] >>",
+	    docmdp == 0 ? "" : docmdp == 1 ? "<< /TransformMethod /DocMDP /TransformParams << /P 1 >> >>" :
+	    docmdp == 2 ? "<< /TransformMethod /DocMDP /TransformParams << /P 2 >> >>" :
+	    "<< /TransformMethod /DocMDP /TransformParams << /P 3 >> >>",
+	    lock ? "<< /TransformMethod /FieldMDP /TransformParams << /Action /Include /Fields [(so)] >> >>" : "");
+	obj(p, 9, sig);
+	obj(p, 10, "<< /Producer (govmail test) >>");
+	return section(p, NULL);
+}
+
+/* A new signature field and widget on page 1 (what a second signer adds). */
+static void
+add_signature(struct pdf *p, int field, const char *type)
+{
+	char b[512];
+
+	snprintf(b, sizeof(b), "<< /Type /Annot /Subtype /Widget /FT /Sig /T (sig%d) /Rect [0 0 0 0] "
+	    "/P 3 0 R /V %d 0 R /AP << /N %d 0 R >> >>", field, field + 1, field + 2);
+	obj(p, field, b);
+	snprintf(b, sizeof(b), "<< /Type /%s /ByteRange [0 0 0 0] /Contents <00> >>", type);
+	obj(p, field + 1, b);
+	stream(p, field + 2, "/Type /XObject /Subtype /Form /BBox [0 0 0 0]", "");
+	snprintf(b, sizeof(b), "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font "
+	    "<< /F1 4 0 R >> >> /Contents 5 0 R /Annots [7 0 R 8 0 R %d 0 R] >>", field);
+	obj(p, 3, b);
+	snprintf(b, sizeof(b), "<< /Fields [7 0 R 8 0 R %d 0 R] /SigFlags 3 /DR << /Font << /F1 4 0 R >> >> >>",
+	    field);
+	obj(p, 6, b);
+}
+
+/* Judge the revision ending at end in p; the verdict's text in *change. */
+static enum sign_pdfrev_verdict
+judge(struct pdf *p, size_t end, const char **change)
+{
+	static struct sign_pdfrev_rev r;
+
+	r.end = end;
+	sign_pdfrev_check((const unsigned char *)p->b, p->len, &r, 1, NULL, NULL);
+	*change = r.change;
+	return r.verdict;
+}
+
+#define EXPECT(p, end, verdict, text) do { \
+	const char *c_; \
+	assert_int_equal(judge((p), (end), &c_), (verdict)); \
+	assert_string_equal(c_, (text)); \
+} while (0)
+
+static void
+test_nothing_after(void **state)
+{
+	struct pdf p;
+	struct sign_pdfrev_rev r;
+	size_t end = base(&p, 0, 0);
+
+	(void)state;
+	r.end = end;
+	sign_pdfrev_check((const unsigned char *)p.b, p.len, &r, 1, NULL, NULL);
+	assert_int_equal(r.verdict, SIGN_PDFREV_CREDITED);
+	assert_int_equal(r.differs, 0);
+	/* a revision reaching the end is not even read */
+	r.end = 5;
+	sign_pdfrev_check((const unsigned char *)"%PDF-", 5, &r, 1, NULL, NULL);
+	assert_int_equal(r.verdict, SIGN_PDFREV_CREDITED);
+	/* an update that redefines nothing: credited, no difference */
+	section(&p, NULL);
+	sign_pdfrev_check((const unsigned char *)p.b, p.len, (r.end = end, &r), 1, NULL, NULL);
+	assert_int_equal(r.verdict, SIGN_PDFREV_CREDITED);
+	assert_int_equal(r.differs, 0);
+	free(p.b);
+}
+
+static void
+test_second_signature(void **state)
+{
+	struct pdf p;
+	struct sign_pdfrev_rev r;
+	size_t end = base(&p, 0, 0);
+
+	(void)state;
+	add_signature(&p, 20, "Sig");
+	section(&p, NULL);
+	r.end = end;
+	sign_pdfrev_check((const unsigned char *)p.b, p.len, &r, 1, NULL, NULL);
+	assert_int_equal(r.verdict, SIGN_PDFREV_CREDITED);
+	assert_int_equal(r.differs, 1);
+	assert_int_equal(r.certified, 0);
+	free(p.b);
+}
+
+static void
+test_content_replaced(void **state)
+{
+	struct pdf p;
+	size_t end = base(&p, 0, 0);
+
+	(void)state;
+	stream(&p, 5, "", "BT /F1 12 Tf 72 770 Td (FORGED: So 999) Tj ET");
+	add_signature(&p, 20, "Sig");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "page 1 content replaced");
+	free(p.b);
+
+	/* or the page made to point to new content */
+	end = base(&p, 0, 0);
+	stream(&p, 20, "", "BT (FORGED) Tj ET");
+	obj(&p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+	    "/Contents 20 0 R /Annots [7 0 R 8 0 R] >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "page 1 content replaced");
+	free(p.b);
+
+	/* a resource of the page (its font) changed */
+	end = base(&p, 0, 0);
+	obj(&p, 4, "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "page 1 changed");
+	free(p.b);
+}
+
+static void
+test_page_added(void **state)
+{
+	struct pdf p;
+	size_t end = base(&p, 0, 0);
+
+	(void)state;
+	obj(&p, 20, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 21 0 R >>");
+	stream(&p, 21, "", "BT (FORGED) Tj ET");
+	obj(&p, 2, "<< /Type /Pages /Kids [3 0 R 20 0 R] /Count 2 >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "page added");
+	free(p.b);
+}
+
+static void
+test_annotations(void **state)
+{
+	struct pdf p;
+	size_t end = base(&p, 0, 0);
+
+	(void)state;
+	obj(&p, 20, "<< /Type /Annot /Subtype /FreeText /Rect [72 600 400 640] /Contents (FORGED) >>");
+	obj(&p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+	    "/Contents 5 0 R /Annots [7 0 R 8 0 R 20 0 R] >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "annotation added on page 1");
+	free(p.b);
+
+	/* allowed by a certification with P=3 */
+	end = base(&p, 3, 0);
+	obj(&p, 20, "<< /Type /Annot /Subtype /Text /Rect [72 600 90 620] /Contents (ok) >>");
+	obj(&p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+	    "/Contents 5 0 R /Annots [7 0 R 8 0 R 20 0 R] >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+	free(p.b);
+
+	/* removed (the text field's widget) */
+	end = base(&p, 0, 0);
+	obj(&p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+	    "/Contents 5 0 R /Annots [8 0 R] >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "annotation removed from page 1");
+	free(p.b);
+
+	/* reordered (drawn in another order) */
+	end = base(&p, 0, 0);
+	obj(&p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+	    "/Contents 5 0 R /Annots [8 0 R 7 0 R] >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "annotations reordered on page 1");
+	free(p.b);
+
+	/* an existing object made an annotation */
+	end = base(&p, 0, 0);
+	obj(&p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+	    "/Contents 5 0 R /Annots [7 0 R 8 0 R 10 0 R] >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "annotation added on page 1");
+	free(p.b);
+}
+
+static void
+test_form_fields(void **state)
+{
+	struct pdf p;
+	size_t end = base(&p, 0, 0);
+
+	(void)state;
+	/* the value and appearance of a text field: allowed */
+	obj(&p, 7, "<< /Type /Annot /Subtype /Widget /FT /Tx /T (so) /Rect [72 700 300 720] /P 3 0 R "
+	    "/V (123/QD-SNV) /AP << /N 20 0 R >> >>");
+	stream(&p, 20, "/Type /XObject /Subtype /Form /BBox [0 0 228 20]", "BT (123/QD-SNV) Tj ET");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+	free(p.b);
+
+	/* its position: not a value */
+	end = base(&p, 0, 0);
+	obj(&p, 7, "<< /Type /Annot /Subtype /Widget /FT /Tx /T (so) /Rect [72 100 300 120] /P 3 0 R >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "form field 'so' changed");
+	free(p.b);
+
+	/* locked by the signature (FieldMDP) */
+	end = base(&p, 0, 1);
+	obj(&p, 7, "<< /Type /Annot /Subtype /Widget /FT /Tx /T (so) /Rect [72 700 300 720] /P 3 0 R "
+	    "/V (999) >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "form field 'so' changed (locked by a signature)");
+	free(p.b);
+
+	/* a new text field */
+	end = base(&p, 0, 0);
+	obj(&p, 20, "<< /Type /Annot /Subtype /Widget /FT /Tx /T (moi) /Rect [72 600 300 620] /P 3 0 R >>");
+	obj(&p, 6, "<< /Fields [7 0 R 8 0 R 20 0 R] /SigFlags 3 /DR << /Font << /F1 4 0 R >> >> >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "form field 'moi' added");
+	free(p.b);
+
+	/* the signed signature field given another value */
+	end = base(&p, 0, 0);
+	obj(&p, 20, "<< /Type /Sig /ByteRange [0 0 0 0] /Contents <01> >>");
+	obj(&p, 8, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (sig1) /Rect [0 0 0 0] /P 3 0 R /V 20 0 R >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "signature field 'sig1' changed");
+	free(p.b);
+
+	/* its signature dictionary redefined */
+	end = base(&p, 0, 0);
+	obj(&p, 9, "<< /Type /Sig /ByteRange [0 0 0 0] /Contents <01> >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "signature dictionary replaced");
+	free(p.b);
+}
+
+static void
+test_certification(void **state)
+{
+	struct pdf p;
+	struct sign_pdfrev_rev r;
+	size_t end = base(&p, 1, 0);
+
+	(void)state;
+	add_signature(&p, 20, "Sig");
+	section(&p, NULL);
+	r.end = end;
+	sign_pdfrev_check((const unsigned char *)p.b, p.len, &r, 1, NULL, NULL);
+	assert_int_equal(r.verdict, SIGN_PDFREV_MODIFIED);
+	assert_string_equal(r.change, "signature added (the certification allows no changes)");
+	assert_int_equal(r.certified, 1);
+	free(p.b);
+
+	/* a document timestamp and /DSS are allowed even so */
+	end = base(&p, 1, 0);
+	add_signature(&p, 20, "DocTimeStamp");
+	obj(&p, 1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R /Perms << /DocMDP 9 0 R >> /DSS 30 0 R >>");
+	obj(&p, 30, "<< /Certs [31 0 R] >>");
+	stream(&p, 31, "", "certificate");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+	free(p.b);
+
+	/* P=2: a signature is allowed, a form value too */
+	end = base(&p, 2, 0);
+	add_signature(&p, 20, "Sig");
+	obj(&p, 7, "<< /Type /Annot /Subtype /Widget /FT /Tx /T (so) /Rect [72 700 300 720] /P 3 0 R /V (1) >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+	free(p.b);
+
+	/* P=1: the document information is a change too */
+	end = base(&p, 1, 0);
+	obj(&p, 10, "<< /Producer (someone else) >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "document information changed (the certification allows no changes)");
+	free(p.b);
+}
+
+static void
+test_catalog_info_dss(void **state)
+{
+	struct pdf p;
+	size_t end = base(&p, 0, 0);
+
+	(void)state;
+	obj(&p, 1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R /OpenAction 20 0 R >>");
+	obj(&p, 20, "<< /S /JavaScript /JS (app.alert(1)) >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "document catalog changed (/OpenAction)");
+	free(p.b);
+
+	/* /Info and /DSS: allowed without a certification */
+	end = base(&p, 0, 0);
+	obj(&p, 10, "<< /Producer (govmail test) /ModDate (D:20261124) >>");
+	obj(&p, 1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R /DSS << /CRLs [20 0 R] >> >>");
+	stream(&p, 20, "", "crl");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+	free(p.b);
+}
+
+static void
+test_dangling_and_deleted(void **state)
+{
+	struct pdf p;
+	size_t end;
+
+	(void)state;
+	/* the signed page refers to object 40, which the revision lacks */
+	memset(&p, 0, sizeof(p));
+	base(&p, 0, 0);
+	obj(&p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+	    "/Contents [5 0 R 40 0 R] /Annots [7 0 R 8 0 R] >>");
+	end = section(&p, NULL);
+	stream(&p, 40, "", "BT (FORGED) Tj ET");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "page 1 content replaced");
+	free(p.b);
+
+	/* an object deleted (freed) */
+	end = base(&p, 0, 0);
+	freed(&p, 4);
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "page 1 changed (/Resources)");
+	free(p.b);
+	end = base(&p, 0, 0);
+	freed(&p, 10);
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "object 10 deleted");
+	free(p.b);
+}
+
+static void
+test_unreadable(void **state)
+{
+	struct pdf p;
+	size_t end = base(&p, 0, 0);
+
+	(void)state;
+	/* an update whose cross-reference section is damaged */
+	put(&p, "1 0 obj\n<< /Type /Catalog >>\nendobj\nxref\n0 1\ngarbage\ntrailer\n<< >>\nstartxref\n",
+	    strlen("1 0 obj\n<< /Type /Catalog >>\nendobj\nxref\n0 1\ngarbage\ntrailer\n<< >>\nstartxref\n"));
+	putf(&p, "%zu\n%%%%EOF\n", end);
+	{
+		const char *c;
+
+		assert_int_equal(judge(&p, end, &c), SIGN_PDFREV_UNREADABLE);
+		assert_true(strncmp(c, "not readable", 12) == 0 || strncmp(c, "damaged", 7) == 0);
+	}
+	free(p.b);
+
+	/* a signed revision that is not a PDF */
+	memset(&p, 0, sizeof(p));
+	put(&p, "%PDF-1.7\nnothing here\n", 22);
+	putf(&p, "more bytes\n");
+	{
+		const char *c;
+
+		assert_int_equal(judge(&p, 22, &c), SIGN_PDFREV_UNREADABLE);
+	}
+	free(p.b);
+}
+
+static int
+budget_gone(void *arg)
+{
+	(*(int *)arg)++;
+	return 1;
+}
+
+static void
+test_limits(void **state)
+{
+	struct pdf p;
+	struct sign_pdfrev_rev r[SIGN_PDFREV_MAX_REVS + 2];
+	size_t end = base(&p, 0, 0), i, n;
+	char *big;
+	int calls = 0;
+
+	(void)state;
+	/* the caller's budget: asked, and obeyed for every revision left */
+	add_signature(&p, 20, "Sig");
+	r[1].end = section(&p, NULL);
+	add_signature(&p, 23, "Sig");
+	section(&p, NULL);
+	r[0].end = end;
+	sign_pdfrev_check((const unsigned char *)p.b, p.len, r, 2, budget_gone, &calls);
+	assert_true(calls >= 1);
+	assert_int_equal(r[0].verdict, SIGN_PDFREV_UNCHECKED);
+	assert_string_equal(r[0].change, "too costly to check");
+	assert_int_equal(r[1].verdict, SIGN_PDFREV_UNCHECKED);
+	free(p.b);
+
+	/* nesting deeper than we walk (in the document information, which
+	 * may change) */
+	end = base(&p, 0, 0);
+	big = malloc(400);
+	strcpy(big, "<< /Producer (x) /X ");
+	for (i = 0; i < 100; i++)
+		strcat(big, "[");
+	strcat(big, "4 0 R");       /* something beneath, so it is walked */
+	for (i = 0; i < 100; i++)
+		strcat(big, "]");
+	strcat(big, " >>");
+	obj(&p, 10, big);
+	free(big);
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_UNCHECKED, "nested too deeply to check");
+	free(p.b);
+
+	/* a dictionary with more keys than signing tools write */
+	end = base(&p, 0, 0);
+	n = 5000;
+	big = malloc(16 * n + 64);
+	strcpy(big, "<< /Producer (x) /Font 4 0 R");
+	for (i = 0; i < n; i++)
+		sprintf(big + strlen(big), " /K%zu 1", i);
+	strcat(big, " >>");
+	obj(&p, 10, big);
+	free(big);
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_UNCHECKED, "too complex to check");
+	free(p.b);
+
+	/* at most SIGN_PDFREV_MAX_REVS revisions are analysed */
+	base(&p, 0, 0);
+	for (i = 0; i < SIGN_PDFREV_MAX_REVS + 1; i++) {
+		char info[64];
+
+		snprintf(info, sizeof(info), "<< /Producer (revision %zu) >>", i);
+		obj(&p, 10, info);
+		r[i].end = section(&p, NULL);
+	}
+	obj(&p, 10, "<< /Producer (last) >>");
+	section(&p, NULL);
+	sign_pdfrev_check((const unsigned char *)p.b, p.len, r, SIGN_PDFREV_MAX_REVS + 1, NULL, NULL);
+	for (i = 0; i < SIGN_PDFREV_MAX_REVS; i++)
+		assert_int_equal(r[i].verdict, SIGN_PDFREV_CREDITED);
+	assert_int_equal(r[SIGN_PDFREV_MAX_REVS].verdict, SIGN_PDFREV_UNCHECKED);
+	assert_string_equal(r[SIGN_PDFREV_MAX_REVS].change, "too many signatures to check");
+	free(p.b);
+}
+
+/* Roles: an object is judged by every role it has in the final file. */
+static void
+test_roles(void **state)
+{
+	struct pdf p;
+	size_t end;
+
+	(void)state;
+	/* a signed revision without a form (the first signature creates
+	 * it): a key asked of a missing /AcroForm is no damage */
+	memset(&p, 0, sizeof(p));
+	put(&p, "%PDF-1.7\n", 9);
+	obj(&p, 1, "<< /Type /Catalog /Pages 2 0 R >>");
+	obj(&p, 2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+	obj(&p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R >>");
+	stream(&p, 5, "", "BT (Quyet dinh) Tj ET");
+	obj(&p, 10, "<< /Producer (govmail test) >>");
+	end = section(&p, NULL);
+	obj(&p, 1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [20 0 R] /SigFlags 3 >> >>");
+	obj(&p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R /Annots [20 0 R] >>");
+	obj(&p, 20, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (sig1) /Rect [0 0 0 0] /P 3 0 R /V 21 0 R >>");
+	obj(&p, 21, "<< /Type /Sig /ByteRange [0 0 0 0] /Contents <00> >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+	free(p.b);
+
+	/* a font the page and the form's /DR share: changed, it changes the page */
+	end = base(&p, 0, 0);
+	obj(&p, 4, "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>");
+	obj(&p, 6, "<< /Fields [7 0 R 8 0 R] /SigFlags 3 /DR << /Font << /F1 4 0 R /F2 20 0 R >> >> >>");
+	obj(&p, 20, "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "page 1 changed");
+	free(p.b);
+
+	/* a new font in /DR alone: allowed */
+	end = base(&p, 0, 0);
+	obj(&p, 6, "<< /Fields [7 0 R 8 0 R] /SigFlags 3 /DR << /Font << /F1 4 0 R /F2 20 0 R >> >> >>");
+	obj(&p, 20, "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+	free(p.b);
+
+	/* the page reached through /OpenAction as well: still a page, whose
+	 * /Annots may grow by a signature */
+	memset(&p, 0, sizeof(p));
+	base(&p, 0, 0);
+	obj(&p, 1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R /OpenAction [3 0 R /Fit] >>");
+	end = section(&p, NULL);
+	add_signature(&p, 20, "Sig");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+	free(p.b);
+
+	/* a new signature's appearance reaching the page's content stream,
+	 * which changed: the page's change is what is reported */
+	end = base(&p, 0, 0);
+	add_signature(&p, 20, "Sig");
+	stream(&p, 22, "/Type /XObject /Subtype /Form /BBox [0 0 0 0] /Resources << /XObject << /X 5 0 R >> >>", "");
+	stream(&p, 5, "", "BT (FORGED) Tj ET");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "page 1 content replaced");
+	free(p.b);
+
+	/* an empty signature field placed earlier, signed later: allowed;
+	 * signed again: refused */
+	memset(&p, 0, sizeof(p));
+	base(&p, 0, 0);
+	obj(&p, 20, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (sig2) /Rect [0 0 10 10] /P 3 0 R >>");
+	obj(&p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+	    "/Contents 5 0 R /Annots [7 0 R 8 0 R 20 0 R] >>");
+	obj(&p, 6, "<< /Fields [7 0 R 8 0 R 20 0 R] /SigFlags 3 /DR << /Font << /F1 4 0 R >> >> >>");
+	end = section(&p, NULL);
+	obj(&p, 21, "<< /Type /Sig /ByteRange [0 0 0 0] /Contents <00> >>");
+	stream(&p, 22, "/Type /XObject /Subtype /Form /BBox [0 0 10 10]", "");
+	obj(&p, 20, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (sig2) /Rect [0 0 10 10] /P 3 0 R "
+	    "/V 21 0 R /AP << /N 22 0 R >> >>");
+	{
+		size_t signed_end = section(&p, NULL);
+
+		EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+		obj(&p, 23, "<< /Type /Sig /ByteRange [0 0 0 0] /Contents <01> >>");
+		obj(&p, 20, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (sig2) /Rect [0 0 10 10] /P 3 0 R "
+		    "/V 23 0 R /AP << /N 22 0 R >> >>");
+		section(&p, NULL);
+		EXPECT(&p, signed_end, SIGN_PDFREV_MODIFIED, "signature field 'sig2' changed");
+	}
+	free(p.b);
+
+	/* an outline (a catalog key) whose existing object changed */
+	memset(&p, 0, sizeof(p));
+	base(&p, 0, 0);
+	obj(&p, 1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R /Outlines 30 0 R >>");
+	obj(&p, 30, "<< /Type /Outlines /Count 0 >>");
+	end = section(&p, NULL);
+	obj(&p, 30, "<< /Type /Outlines /Count 1 /First 31 0 R >>");
+	obj(&p, 31, "<< /Title (FORGED) /Parent 30 0 R >>");
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "object 30 changed");
+	free(p.b);
+}
+
+/* Analyses side by side: each thread its own documents, the same verdicts. */
+static void *
+worker(void *arg)
+{
+	struct pdf p;
+	struct sign_pdfrev_rev r;
+	int i, *bad = arg;
+
+	for (i = 0; i < 20; i++) {
+		r.end = base(&p, 0, 0);
+		if (i % 2)
+			stream(&p, 5, "", "BT (FORGED) Tj ET");
+		add_signature(&p, 20, "Sig");
+		section(&p, NULL);
+		sign_pdfrev_check((const unsigned char *)p.b, p.len, &r, 1, NULL, NULL);
+		if (r.verdict != (i % 2 ? SIGN_PDFREV_MODIFIED : SIGN_PDFREV_CREDITED))
+			(*bad)++;
+		free(p.b);
+	}
+	return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+	pthread_t t[4];
+	int bad[4] = { 0, 0, 0, 0 }, i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, worker, &bad[i]), 0);
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(bad[i], 0);
+	}
+}
+
+static void
+test_words(void **state)
+{
+	(void)state;
+	assert_string_equal(sign_pdfrev_word(SIGN_PDFREV_CREDITED), "credited");
+	assert_string_equal(sign_pdfrev_word(SIGN_PDFREV_MODIFIED), "modified");
+	assert_string_equal(sign_pdfrev_word(SIGN_PDFREV_UNREADABLE), "malformed");
+	assert_string_equal(sign_pdfrev_word(SIGN_PDFREV_UNCHECKED), "unchecked");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nothing_after),
+		cmocka_unit_test(test_second_signature),
+		cmocka_unit_test(test_content_replaced),
+		cmocka_unit_test(test_page_added),
+		cmocka_unit_test(test_annotations),
+		cmocka_unit_test(test_form_fields),
+		cmocka_unit_test(test_certification),
+		cmocka_unit_test(test_catalog_info_dss),
+		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_dangling_and_deleted),
+		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_words),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
