@@ -26,6 +26,7 @@
 #include "sign_check.h"
 #include "sign_pdf.h"
 #include "sign_pdfrev.h"
+#include "sign_pdfrev_child.h"
 #include "sign_verify.h"
 #include "xmalloc.h"
 
@@ -98,19 +99,27 @@ struct sign_walk {
  * and what parsing threads reported)? Then the result says so, once, and
  * the caller skips what is left: every loop over parts, documents and
  * signatures asks, so no input holds a thread longer than that. */
+/* CPU the checks of this message took so far, in microseconds. */
+static long long
+sign_cpu_used_us(const struct sign_walk *w)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+	return (long long)(now.tv_sec - w->cpu0.tv_sec) * 1000000 +
+	    (now.tv_nsec - w->cpu0.tv_nsec) / 1000 + w->res->thread_cpu_us;
+}
+
 static int
 sign_over_budget(struct sign_walk *w)
 {
-	struct timespec now;
 	long long us;
 
 	if (w->over)
 		return 1;
 	if (w->lim->max_cpu_us <= 0)
 		return 0;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-	us = (long long)(now.tv_sec - w->cpu0.tv_sec) * 1000000 +
-	    (now.tv_nsec - w->cpu0.tv_nsec) / 1000 + w->res->thread_cpu_us;
+	us = sign_cpu_used_us(w);
 	if (us <= w->lim->max_cpu_us)
 		return 0;
 	w->over = 1;
@@ -518,13 +527,6 @@ sign_pdf_revisions(const struct sign_pdf_found *found, const struct sign_detache
 	return n;
 }
 
-/* The budget as sign_pdfrev_check asks for it. */
-static int
-sign_pdfrev_budget(void *arg)
-{
-	return sign_over_budget(arg);
-}
-
 /* The signatures embedded in a PDF; *altered when bytes follow the last
  * that are no update PDF allows. */
 static void
@@ -585,7 +587,15 @@ sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
 	/* a signature counts only for its revision: what changed after it */
 	revs = xcalloc(found->nsig + 1, sizeof(*revs));
 	nrev = sign_pdf_revisions(found, jobs, job_of, revs, idx);
-	sign_pdfrev_check(lf->data, lf->len, revs, nrev, sign_pdfrev_budget, w);
+	if (nrev > 0) {
+		long long left = 0;
+
+		if (w->lim->max_cpu_us > 0 && (left = w->lim->max_cpu_us - sign_cpu_used_us(w)) <= 0)
+			left = 1;
+		/* qpdf in a child process of its own, with memory and CPU limits */
+		w->res->thread_cpu_us += sign_pdfrev_child_check(lf->data, lf->len, revs, nrev, left);
+		(void)sign_over_budget(w);
+	}
 	for (i = 0; i < found->nsig; i++)
 		rev_of[i] = (size_t)-1;
 	for (k = 0; k < nrev; k++)

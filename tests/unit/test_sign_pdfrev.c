@@ -584,6 +584,64 @@ test_limits(void **state)
 	free(p.b);
 }
 
+/* The budget running out at the n-th time it is asked. */
+struct budget_at {
+	int asked, at;
+};
+
+static int
+budget_at(void *arg)
+{
+	struct budget_at *b = arg;
+
+	return ++b->asked >= b->at;
+}
+
+/*
+ * Wherever the caller's budget stops the analysis, it ends with the full
+ * run's verdict or "too costly to check" and releases everything it took
+ * (ASan's leak check at exit): a document with a form value, a new
+ * signature, and a replaced page as later revisions, stopped at each point
+ * the analysis asks, in turn.
+ */
+static void
+test_budget_every_point(void **state)
+{
+	struct pdf p;
+	struct sign_pdfrev_rev full[2], r[2];
+	struct budget_at b = { 0, 1 << 30 };
+	int at;
+
+	(void)state;
+	full[0].end = base(&p, 0, 0);
+	obj(&p, 7, "<< /Type /Annot /Subtype /Widget /FT /Tx /T (so) /Rect [72 700 300 720] /P 3 0 R "
+	    "/V (123/QD-SNV) /AP << /N 30 0 R >> >>");
+	stream(&p, 30, "/Type /XObject /Subtype /Form /BBox [0 0 228 20]", "BT (123/QD-SNV) Tj ET");
+	add_signature(&p, 20, "Sig");
+	full[1].end = section(&p, NULL);
+	stream(&p, 5, "", "BT /F1 12 Tf 72 770 Td (FORGED: So 999) Tj ET");
+	section(&p, NULL);
+	sign_pdfrev_check((const unsigned char *)p.b, p.len, full, 2, budget_at, &b);
+	assert_int_equal(full[0].verdict, SIGN_PDFREV_MODIFIED);
+	assert_int_equal(full[1].verdict, SIGN_PDFREV_MODIFIED);
+	assert_true(b.asked >= 2);
+	for (at = 1; at <= b.asked; at++) {
+		struct budget_at stop = { 0, at };
+		int i;
+
+		r[0].end = full[0].end;
+		r[1].end = full[1].end;
+		sign_pdfrev_check((const unsigned char *)p.b, p.len, r, 2, budget_at, &stop);
+		for (i = 0; i < 2; i++) {
+			if (r[i].verdict == SIGN_PDFREV_UNCHECKED)
+				assert_string_equal(r[i].change, "too costly to check");
+			else
+				assert_int_equal(r[i].verdict, full[i].verdict);
+		}
+	}
+	free(p.b);
+}
+
 /* Roles: an object is judged by every role it has in the final file. */
 static void
 test_roles(void **state)
@@ -749,6 +807,7 @@ main(void)
 		cmocka_unit_test(test_dangling_and_deleted),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_budget_every_point),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_words),
 	};
