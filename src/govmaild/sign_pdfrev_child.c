@@ -81,7 +81,9 @@ pdfrev_child_limits(long long cpu_us)
 		(void)setrlimit(RLIMIT_AS, &rl);
 	}
 	if (cpu_us > 0) {
-		rl.rlim_cur = rl.rlim_max = (rlim_t)(cpu_us / 1000000 + 2);
+		/* SIGXCPU at the soft limit ("too costly"), SIGKILL a second later */
+		rl.rlim_cur = (rlim_t)(cpu_us / 1000000 + 2);
+		rl.rlim_max = rl.rlim_cur + 1;
 		(void)setrlimit(RLIMIT_CPU, &rl);
 	}
 }
@@ -183,7 +185,9 @@ sign_pdfrev_child_check(const unsigned char *buf, size_t len, struct sign_pdfrev
 	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;
 	if (got != nrevs * sizeof(*revs) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
+		if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU ||
+		    (WTERMSIG(status) == SIGKILL && cpu_us_left > 0 &&
+		    (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 >= cpu_us_left)))
 			snprintf(why, sizeof(why), "too costly to check");
 		else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
 			snprintf(why, sizeof(why), "not checked (the analysis died: signal %d)",
