@@ -95,10 +95,6 @@ struct sign_walk {
 	int over;                   /* the CPU budget is used up */
 };
 
-/* Has the check used up the CPU time its limits allow (this thread's,
- * and what parsing threads reported)? Then the result says so, once, and
- * the caller skips what is left: every loop over parts, documents and
- * signatures asks, so no input holds a thread longer than that. */
 /* CPU the checks of this message took so far, in microseconds. */
 static long long
 sign_cpu_used_us(const struct sign_walk *w)
@@ -110,6 +106,10 @@ sign_cpu_used_us(const struct sign_walk *w)
 	    (now.tv_nsec - w->cpu0.tv_nsec) / 1000 + w->res->thread_cpu_us;
 }
 
+/* Has the check used up the CPU time its limits allow (this thread's,
+ * and what parsing threads reported)? Then the result says so, once, and
+ * the caller skips what is left: every loop over parts, documents and
+ * signatures asks, so no input holds a thread longer than that. */
 static int
 sign_over_budget(struct sign_walk *w)
 {
