@@ -78,4 +78,9 @@ void dir_generalized_time(char *buf, size_t len);
 /* Lowercase an address in place (ASCII only). */
 void dir_lower(char *s);
 
+/* err: why no account can be made in domain, migrated to target (an
+ * alias of it now), and what to change. */
+void dir_account_migrated_advice(const char *domain, const char *target, char *err,
+    size_t errlen);
+
 #endif

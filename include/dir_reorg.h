@@ -99,12 +99,16 @@ enum dir_status dir_reorg_merge_plan(struct dir *d, const char *src,
  * new_domain (both normalized), all of them, or with agency != NULL only
  * those of that agency and the agencies below it. new_domain must be an
  * active governed domain, old_domain a governed one that is active or
- * already an alias of new_domain. DIR_NOT_FOUND: unknown agency;
- * DIR_CONSTRAINT: the domains do not qualify (err says why).
+ * already an alias of new_domain. With agency != NULL, the agencies in
+ * scope that have no mail domain of their own while default_domain (the
+ * configured addresses.default_domain) is old_domain get new_domain as
+ * theirs, so their new accounts are made in new_domain too.
+ * DIR_NOT_FOUND: unknown agency; DIR_CONSTRAINT: the domains do not
+ * qualify (err says why).
  */
 enum dir_status dir_reorg_migrate_plan(struct dir *d, const char *old_domain,
-    const char *new_domain, const char *agency, struct dir_reorg_plan **out,
-    char *err, size_t errlen);
+    const char *new_domain, const char *agency, const char *default_domain,
+    struct dir_reorg_plan **out, char *err, size_t errlen);
 
 /* 1 if applying the plan would change something, else 0. */
 int dir_reorg_has_work(const struct dir_reorg_plan *p);

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "conf.h"
 #include "dir.h"
 #include "dir_agency.h"
 #include "dir_domain.h"
@@ -517,7 +518,8 @@ cmd_domain_migrate(struct cli *cli, int argc, char **argv)
 		agency = reorg_code_arg(agency_arg, "agency code");
 
 	d = r.dry_run ? cli_dir(cli) : cli_begin_change(cli);
-	st = dir_reorg_migrate_plan(d, old, nw, agency, &p, err, sizeof(err));
+	st = dir_reorg_migrate_plan(d, old, nw, agency, cli_conf(cli)->addr_default_domain, &p,
+	    err, sizeof(err));
 	if (st != DIR_OK)
 		reorg_plan_fail(st, err);
 	nothing = !dir_reorg_has_work(p) && p->nconflicts == 0;

@@ -150,14 +150,24 @@ dir_account_agency(struct dir *d, const char *code, char *domain, size_t dlen,
 	return DIR_OK;
 }
 
+void
+dir_account_migrated_advice(const char *domain, const char *target, char *err,
+    size_t errlen)
+{
+	snprintf(err, errlen, "domain '%s' was migrated to %s (it is an alias now): new "
+	    "accounts belong in %s — set addresses.default_domain = \"%s\" in govmail.conf "
+	    "if it names %s, or give the agency %s as its own domain (govmailctl agency "
+	    "modify CODE --domain %s)", domain, target, target, target, domain, target, target);
+}
+
 /* The domain must be a governed, active domain in the directory. */
 static enum dir_status
 dir_account_domain_ok(struct dir *d, const char *domain, char *err, size_t errlen)
 {
-	static const char *const attrs[] = { DIR_AT_DOMAIN_STATUS, NULL };
+	static const char *const attrs[] = { DIR_AT_DOMAIN_STATUS, DIR_AT_ALIAS_TARGET, NULL };
 	struct dir_entry *e = NULL;
 	char *filter;
-	const char *v;
+	const char *v, *target;
 	enum dir_status st;
 
 	filter = dir_filter_fmt("(&(objectClass=" DIR_OC_DOMAIN ")(" DIR_AT_DOMAIN_NAME
@@ -174,6 +184,12 @@ dir_account_domain_ok(struct dir *d, const char *domain, char *err, size_t errle
 		return st;
 	}
 	v = dir_entry_get(e, DIR_AT_DOMAIN_STATUS);
+	target = dir_entry_get(e, DIR_AT_ALIAS_TARGET);
+	if (v != NULL && strcasecmp(v, "active") != 0 && target != NULL) {
+		dir_account_migrated_advice(domain, target, err, errlen);
+		dir_entry_free(e);
+		return DIR_CONSTRAINT;
+	}
 	if (v != NULL && strcasecmp(v, "active") != 0) {
 		snprintf(err, errlen, "domain '%s' is %s, not active", domain, v);
 		dir_entry_free(e);

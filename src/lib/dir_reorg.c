@@ -674,6 +674,7 @@ struct reorg_agency_ctx {
 	struct dir_reorg_plan *p;
 	char **scope;
 	size_t nscope;
+	int default_old;        /* agencies without a domain of their own use OLD */
 };
 
 static int
@@ -684,10 +685,11 @@ reorg_migrate_agency_cb(const struct dir_entry *e, void *arg)
 
 	if (dir_agency_from_entry(e, &a) != 0)
 		return 0;
-	if (a.domain != NULL && strcasecmp(a.domain, c->p->from) == 0 &&
+	if (((a.domain != NULL && strcasecmp(a.domain, c->p->from) == 0) ||
+	    (a.domain == NULL && c->default_old)) &&
 	    (c->scope == NULL || bsearch(&a.code, c->scope, c->nscope,
 	    sizeof(*c->scope), reorg_cmp_str) != NULL))
-		reorg_add_agency(c->p, a.dn, a.code, a.domain);
+		reorg_add_agency(c->p, a.dn, a.code, c->p->from);
 	dir_agency_clear(&a);
 	return 0;
 }
@@ -771,7 +773,8 @@ reorg_load_owners(struct dir *d, const char *domain, struct reorg_owners *o)
 
 enum dir_status
 dir_reorg_migrate_plan(struct dir *d, const char *old_domain, const char *new_domain,
-    const char *agency, struct dir_reorg_plan **out, char *err, size_t errlen)
+    const char *agency, const char *default_domain, struct dir_reorg_plan **out,
+    char *err, size_t errlen)
 {
 	struct reorg_owners owners = { NULL, 0, NULL };
 	struct reorg_migrate_ctx mc;
@@ -829,8 +832,14 @@ dir_reorg_migrate_plan(struct dir *d, const char *old_domain, const char *new_do
 	ac.p = p;
 	ac.scope = scope;
 	ac.nscope = nscope;
-	filter = dir_filter_fmt("(&(objectClass=" DIR_OC_AGENCY ")(" DIR_AT_MAIL_DOMAIN
-	    "=%s))", old_domain);
+	/* With --agency, the agencies in scope that follow the configured
+	 * default (OLD) get NEW as their own; after a whole migration the
+	 * default itself must change (dir_account_domain_ok says so). */
+	ac.default_old = scope != NULL && default_domain != NULL &&
+	    strcasecmp(default_domain, old_domain) == 0;
+	filter = dir_filter_fmt(ac.default_old ? "(&(objectClass=" DIR_OC_AGENCY ")(|("
+	    DIR_AT_MAIL_DOMAIN "=%s)(!(" DIR_AT_MAIL_DOMAIN "=*))))" :
+	    "(&(objectClass=" DIR_OC_AGENCY ")(" DIR_AT_MAIL_DOMAIN "=%s))", old_domain);
 	base = reorg_container(d, DIR_OU_AGENCIES);
 	st = dir_search(d, base, LDAP_SCOPE_ONELEVEL, filter, dir_agency_attrs,
 	    reorg_migrate_agency_cb, &ac);

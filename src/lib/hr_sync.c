@@ -42,6 +42,7 @@ struct hr_agencies {
 	struct strmap *codes;   /* active code -> struct hr_agency */
 	struct strmap *retired; /* retired code -> why (char *) */
 	struct strmap *domains; /* active governed domains */
+	struct strmap *migrated; /* alias domain -> its target (char *) */
 };
 
 static int
@@ -76,8 +77,12 @@ hr_domain_cb(const struct dir_entry *e, void *arg)
 	const char *name = dir_entry_get(e, DIR_AT_DOMAIN_NAME);
 	const char *status = dir_entry_get(e, DIR_AT_DOMAIN_STATUS);
 
+	const char *target = dir_entry_get(e, DIR_AT_ALIAS_TARGET);
+
 	if (name != NULL && (status == NULL || strcasecmp(status, "active") == 0))
 		strmap_put(a->domains, name, (void *)1);
+	else if (name != NULL && target != NULL)
+		free(strmap_put(a->migrated, name, xstrdup(target)));
 	return 0;
 }
 
@@ -87,11 +92,12 @@ hr_agencies_load(struct dir *d, char *err, size_t errlen)
 	static const char *const attrs[] = { DIR_AT_AGENCY_CODE, DIR_AT_AGENCY_STATUS,
 	    DIR_AT_MAIL_DOMAIN, DIR_AT_DESCRIPTION, NULL };
 	static const char *const dattrs[] = { DIR_AT_DOMAIN_NAME, DIR_AT_DOMAIN_STATUS,
-	    NULL };
+	    DIR_AT_ALIAS_TARGET, NULL };
 	struct hr_agencies *a = xcalloc(1, sizeof(*a));
 
 	a->codes = strmap_new(1024);
 	a->retired = strmap_new(64);
+	a->migrated = strmap_new(16);
 	a->domains = strmap_new(16);
 	if (dir_search(d, dir_base(d), LDAP_SCOPE_SUBTREE,
 	    "(objectClass=" DIR_OC_AGENCY ")", attrs, hr_agency_cb, a) != DIR_OK ||
@@ -145,6 +151,8 @@ hr_agencies_free(struct hr_agencies *a)
 	strmap_free(a->codes);
 	strmap_each(a->retired, hr_free_value, NULL);
 	strmap_free(a->retired);
+	strmap_each(a->migrated, hr_free_value, NULL);
+	strmap_free(a->migrated);
 	strmap_free(a->domains);
 	free(a);
 }
@@ -391,8 +399,16 @@ hr_plan_create(struct hr_plan *p, struct dir *d, const struct govmail_conf *c,
 	a->row = r;
 	if (!strmap_has(ag->domains, domain)) {
 		a->result = DIR_CONSTRAINT;
-		a->error = xasprintf("domain %s is not an active governed domain "
-		    "(govmailctl domain add %s)", domain, domain);
+		const char *target = strmap_get(ag->migrated, domain);
+
+		if (target != NULL) {
+			char why[600];
+
+			dir_account_migrated_advice(domain, target, why, sizeof(why));
+			a->error = xstrdup(why);
+		} else
+			a->error = xasprintf("domain %s is not an active governed domain "
+			    "(govmailctl domain add %s)", domain, domain);
 		p->invalid++;
 		return;
 	}

@@ -173,7 +173,15 @@ expect_eq "migrate dry run wrote no audit record" "$(wc -l <"$T/audit.log")" "$a
 N_STP=$($G account list --agency stp --recursive | grep -c '^[^[:space:]]*@haugiang.gov.vn')
 out=$($G domain migrate haugiang.gov.vn cantho.gov.vn --agency stp 2>&1); rc=$?
 expect_eq "migrate --agency stp exits 0" "$rc" "0"
-expect_match "--agency summary" "$out" "migrate haugiang.gov.vn -> cantho.gov.vn \(agency stp and below\): $N_STP accounts migrated, 1 agency changed, 0 conflicts; haugiang.gov.vn stays active"
+expect_match "--agency summary" "$out" "migrate haugiang.gov.vn -> cantho.gov.vn \(agency stp and below\): $N_STP accounts migrated, [0-9]+ agencies changed, 0 conflicts; haugiang.gov.vn stays active"
+# snv-u1 (below stp) had no mail domain of its own: it followed
+# addresses.default_domain, haugiang.gov.vn. It gets cantho.gov.vn, so the
+# next hr sync or account add makes its new staff there (issue 13, defect 4).
+expect_match "snv-u1, below stp and following the default domain, changed too" "$out" \
+	"changed agency snv-u1: mail domain haugiang.gov.vn -> cantho.gov.vn"
+expect_eq "snv-u1's mail domain is cantho.gov.vn" "$(attr_of "govmailAgencyCode=snv-u1,$AGENCIES" govmailMailDomain)" "cantho.gov.vn"
+out=$($G account add --name "Lý Văn Sáu" --agency snv-u1 2>&1)
+expect_match "a new account in snv-u1 gets a cantho.gov.vn address" "$out" "created saulv@cantho.gov.vn"
 expect_eq "tamlv (snv-u1, now below stp) migrated" "$($G --json account show tamlv | json_get 'd["address"], d["aliases"]')" \
 	"('tamlv@cantho.gov.vn', ['tamlv@haugiang.gov.vn'])"
 expect_eq "hoa (sgddt, outside stp) did not" "$($G --json account show hoa@haugiang.gov.vn | json_get 'd["address"]')" "hoa@haugiang.gov.vn"
@@ -208,8 +216,8 @@ expect_match "... and making haugiang.gov.vn an alias domain" "$out" "1 account 
 expect_eq "no primary address is left in haugiang.gov.vn" "$(t_count "(&(objectClass=govmailAccount)(mail=*@haugiang.gov.vn))")" "0"
 expect_eq "every account's primary address is in cantho.gov.vn" \
 	"$(t_count "(&(objectClass=govmailAccount)(mail=*@cantho.gov.vn))")" "$(t_count "(objectClass=govmailAccount)")"
-expect_eq "every account kept its old address as an alias" \
-	"$(t_count "(&(objectClass=govmailAccount)(!(govmailAlias=*@haugiang.gov.vn)))")" "0"
+expect_eq "every account kept its old address as an alias (saulv was made in cantho.gov.vn)" \
+	"$(t_count "(&(objectClass=govmailAccount)(!(uid=saulv))(!(govmailAlias=*@haugiang.gov.vn)))")" "0"
 out=$($G account show annv@haugiang.gov.vn 2>&1)
 expect_match "account show by the old address finds the account" "$out" "address: +annv@cantho.gov.vn"
 expect_match "... with the old addresses as aliases" "$out" "aliases: +.*annv@haugiang.gov.vn"
@@ -224,6 +232,17 @@ expect_eq "domain.migrate audit records: one per migrated account" "$(audit_coun
 expect_eq "one domain.alias audit record" "$(audit_count domain.alias)" "1"
 out=$($G account add --name "Đặng Văn Mới" --agency sgddt 2>&1)
 expect_match "a new account in sgddt gets a cantho.gov.vn address" "$out" "created moidv@cantho.gov.vn"
+# An agency that follows addresses.default_domain (still haugiang.gov.vn in
+# this configuration, now an alias): refused, saying what to change.
+check "a new agency without a mail domain of its own" $G agency add xa-moi --name "Xã Mới" --level commune
+check_rc "an account of an agency following the migrated default domain: refused (65)" 65 \
+	$G account add --name "Tô Văn Bảy" --agency xa-moi
+expect_match "... naming the setting and the new domain" "$(cat "$T/last.err")" \
+	"domain 'haugiang.gov.vn' was migrated to cantho.gov.vn .*set addresses.default_domain = \"cantho.gov.vn\""
+printf 'employee_id,full_name,agency_code,position,phone,status\nM001,Tô Văn Tám,xa-moi,Cán sự,0,working\n' >"$T/hr-moi.csv"
+$G hr sync "$T/hr-moi.csv" --passwords-out "$T/pw-moi.csv" >"$T/hr-moi.out" 2>&1
+expect_match "hr sync says the same for its new staff" "$(cat "$T/hr-moi.out")" \
+	"create +M001 .*FAILED: domain 'haugiang.gov.vn' was migrated to cantho.gov.vn .*addresses.default_domain"
 if python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$T/audit.log"; then
 	ok "every audit line is JSON"; else not_ok "every audit line is JSON"; fi
 
