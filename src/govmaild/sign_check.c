@@ -802,6 +802,24 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 
 /* ---- the message ----------------------------------------------------------------- */
 
+/* The next document slot of the result, named after the leaf; NULL (and
+ * res->more set) when the result holds SIGN_CHECK_MAX_DOCS already. */
+static struct sign_doc *
+sign_doc_new(struct sign_check_result *res, const struct sign_leaf *lf)
+{
+	struct sign_doc *d;
+
+	if (res->ndocs == SIGN_CHECK_MAX_DOCS) {
+		res->more = 1;
+		return NULL;
+	}
+	d = &res->docs[res->ndocs++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->filename, sizeof(d->filename), "%s", lf->name ? lf->name : "");
+	mime_check_ascii(lf->name ? lf->name : "(unnamed)", d->ascii, sizeof(d->ascii));
+	return d;
+}
+
 /* The document a .p7s signs: by name (X.pdf.p7s signs X.pdf), else the
  * first document its signature verifies over. -1 if none. */
 static int
@@ -886,14 +904,8 @@ sign_check_tree(struct sign_trust *t, const struct mime_tree *tree,
 			continue;
 		if (sign_over_budget(w))
 			break;
-		if (res->ndocs == SIGN_CHECK_MAX_DOCS) {
-			res->more = 1;
+		if ((d = sign_doc_new(res, lf)) == NULL)
 			break;
-		}
-		d = &res->docs[res->ndocs++];
-		memset(d, 0, sizeof(*d));
-		snprintf(d->filename, sizeof(d->filename), "%s", lf->name ? lf->name : "");
-		mime_check_ascii(lf->name ? lf->name : "(unnamed)", d->ascii, sizeof(d->ascii));
 		ds->n = 0;
 		altered = 0;
 		if (lf->pdf)
@@ -922,14 +934,8 @@ sign_check_tree(struct sign_trust *t, const struct mime_tree *tree,
 
 		if (!lf->is_p7s || pairs[i].doc >= 0)
 			continue;
-		if (res->ndocs == SIGN_CHECK_MAX_DOCS) {
-			res->more = 1;
+		if ((d = sign_doc_new(res, lf)) == NULL)
 			break;
-		}
-		d = &res->docs[res->ndocs++];
-		memset(d, 0, sizeof(*d));
-		snprintf(d->filename, sizeof(d->filename), "%s", lf->name ? lf->name : "");
-		mime_check_ascii(lf->name ? lf->name : "(unnamed)", d->ascii, sizeof(d->ascii));
 		d->result = SIGN_DOC_FAIL;
 		snprintf(d->reason, sizeof(d->reason), "%s", lf->too_big || lf->data == NULL ?
 		    "detached signature too large or unreadable to check" :

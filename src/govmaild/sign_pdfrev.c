@@ -812,45 +812,24 @@ pdfrev_pages(struct pdfrev_work *w, qpdf_data q, int roles, size_t *npages)
 	return pages;
 }
 
-/* Is the annotation lh of the final file a widget of a signature field
- * (its own /FT, or its parents')? */
+/*
+ * Walk from the field or widget lh of the final file up its /Parent chain
+ * (at most max levels) to the first dictionary with a value for key that
+ * `has` accepts; the answer of `is` for that value, 0 if there is none.
+ */
 static int
-pdfrev_sig_widget(struct pdfrev_work *w, qpdf_oh lh)
+pdfrev_up(struct pdfrev_work *w, qpdf_oh lh, int max, const char *key,
+    int (*has)(qpdf_data, qpdf_oh), int (*is)(qpdf_data, qpdf_oh))
 {
 	qpdf_oh h = qpdf_oh_new_object(w->l, lh), next;
-	int i, sig = 0;
+	int i, found = 0;
 
-	for (i = 0; i < PDFREV_MAX_TREE && qpdf_oh_is_dictionary(w->l, h); i++) {
-		qpdf_oh ft = pdfrev_get(w->l, h, "/FT");
-		int have = qpdf_oh_is_name(w->l, ft);
-
-		sig = qpdf_oh_is_name_and_equals(w->l, ft, "/Sig");
-		qpdf_oh_release(w->l, ft);
-		if (have)
-			break;
-		next = pdfrev_get(w->l, h, "/Parent");
-		qpdf_oh_release(w->l, h);
-		h = next;
-	}
-	qpdf_oh_release(w->l, h);
-	return sig;
-}
-
-/* Is the value of the field h of the final file (or of its parent's) a
- * document timestamp? */
-static int
-pdfrev_timestamp(struct pdfrev_work *w, qpdf_oh lh)
-{
-	qpdf_oh h = qpdf_oh_new_object(w->l, lh), next;
-	int i, ts = 0;
-
-	for (i = 0; i < 2 && qpdf_oh_is_dictionary(w->l, h); i++) {
-		qpdf_oh v = pdfrev_get(w->l, h, "/V");
-		int have = qpdf_oh_is_dictionary(w->l, v);
+	for (i = 0; i < max && qpdf_oh_is_dictionary(w->l, h); i++) {
+		qpdf_oh v = pdfrev_get(w->l, h, key);
+		int have = has(w->l, v);
 
 		if (have)
-			ts = pdfrev_is_name(w->l, v, "/Type", "/DocTimeStamp") ||
-			    pdfrev_is_name(w->l, v, "/SubFilter", "/ETSI.RFC3161");
+			found = is(w->l, v);
 		qpdf_oh_release(w->l, v);
 		if (have)
 			break;
@@ -859,7 +838,36 @@ pdfrev_timestamp(struct pdfrev_work *w, qpdf_oh lh)
 		h = next;
 	}
 	qpdf_oh_release(w->l, h);
-	return ts;
+	return found;
+}
+
+static int
+pdfrev_is_sig_name(qpdf_data q, qpdf_oh v)
+{
+	return qpdf_oh_is_name_and_equals(q, v, "/Sig");
+}
+
+static int
+pdfrev_is_timestamp(qpdf_data q, qpdf_oh v)
+{
+	return pdfrev_is_name(q, v, "/Type", "/DocTimeStamp") ||
+	    pdfrev_is_name(q, v, "/SubFilter", "/ETSI.RFC3161");
+}
+
+/* Is the annotation lh of the final file a widget of a signature field
+ * (its own /FT, or its parents')? */
+static int
+pdfrev_sig_widget(struct pdfrev_work *w, qpdf_oh lh)
+{
+	return pdfrev_up(w, lh, PDFREV_MAX_TREE, "/FT", qpdf_oh_is_name, pdfrev_is_sig_name);
+}
+
+/* Is the value of the field h of the final file (or of its parent's) a
+ * document timestamp? */
+static int
+pdfrev_timestamp(struct pdfrev_work *w, qpdf_oh lh)
+{
+	return pdfrev_up(w, lh, 2, "/V", qpdf_oh_is_dictionary, pdfrev_is_timestamp);
 }
 
 /* A new signature (field or widget): allowed, but after a certification
