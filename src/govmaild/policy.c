@@ -79,16 +79,6 @@ policy_list_copy(const struct conf_strlist *l, size_t *n)
 	return v;
 }
 
-static void
-policy_list_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* "a.b.c.d[/n]" or "v6[/n]" into net; 0 or -1. */
 static int
 policy_parse_net(const char *s, struct policy_net *net)
@@ -246,9 +236,9 @@ policy_free(struct policy *p)
 
 	if (p == NULL)
 		return;
-	policy_list_free(p->relay_domains, p->nrelay_domains);
-	policy_list_free(p->external_allow, p->nexternal_allow);
-	policy_list_free(p->external_deny, p->nexternal_deny);
+	xfreev(p->relay_domains, p->nrelay_domains);
+	xfreev(p->external_allow, p->nexternal_allow);
+	xfreev(p->external_deny, p->nexternal_deny);
 	for (i = 0; i < p->ndelegations; i++) {
 		free(p->delegations[i].address);
 		free(p->delegations[i].login);

@@ -333,16 +333,6 @@ pdfrev_keys(struct pdfrev_work *w, qpdf_data q, qpdf_oh h, size_t *n)
 	return k;
 }
 
-static void
-pdfrev_keys_free(char **k, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(k[i]);
-	free(k);
-}
-
 /* The value of key in h (a dictionary or a stream), a new handle; null
  * for anything else (qpdf warns about a key asked of a non-dictionary,
  * and a warning is damage here). */
@@ -438,8 +428,8 @@ pdfrev_changed_keys(struct pdfrev_work *w, qpdf_oh eh, qpdf_oh lh, size_t *n)
 		if (c >= 0)
 			k++;
 	}
-	pdfrev_keys_free(ke, ne);
-	pdfrev_keys_free(kl, nl);
+	xfreev(ke, ne);
+	xfreev(kl, nl);
 	return out;
 }
 
@@ -1030,7 +1020,7 @@ pdfrev_compare_pages(struct pdfrev_work *w)
 					snprintf(msg, sizeof(msg), "page %zu changed (%s)", i + 1, kn);
 				pdfrev_bad(w, msg);
 			}
-			pdfrev_keys_free(keys, nk);
+			xfreev(keys, nk);
 		}
 		pdfrev_annots(w, ep, lp, (int)i + 1);
 		qpdf_oh_release(w->e, ep);
@@ -1073,7 +1063,7 @@ pdfrev_compare_form(struct pdfrev_work *w, qpdf_oh eroot, qpdf_oh lroot)
 			snprintf(msg, sizeof(msg), "form changed (%s)", kn);
 			pdfrev_badp(w, msg);
 		}
-		pdfrev_keys_free(keys, nk);
+		xfreev(keys, nk);
 	}
 	lfields = pdfrev_get(w->l, laf, "/Fields");
 	if (qpdf_oh_is_indirect(w->l, lfields))
@@ -1181,7 +1171,7 @@ pdfrev_compare_form(struct pdfrev_work *w, qpdf_oh eroot, qpdf_oh lroot)
 					snprintf(msg, sizeof(msg), "%s '%.60s' changed", what, fd->name);
 				pdfrev_badp(w, msg);
 			}
-			pdfrev_keys_free(keys, nk);
+			xfreev(keys, nk);
 			qpdf_oh_release(w->e, eh);
 		}
 		kids = pdfrev_get(w->l, lh, "/Kids");
@@ -1248,7 +1238,7 @@ pdfrev_compare_catalog(struct pdfrev_work *w, qpdf_oh eroot, qpdf_oh lroot)
 			pdfrev_badp(w, msg);
 		}
 	}
-	pdfrev_keys_free(keys, nk);
+	xfreev(keys, nk);
 	qpdf_oh_release(w->e, et);
 	qpdf_oh_release(w->l, lt);
 }
@@ -1410,7 +1400,7 @@ pdfrev_walk(struct pdfrev_work *w, qpdf_oh h, int ctx, int flags, int aux, int d
 			pdfrev_value(w, v, c, cf, aux, depth);
 			qpdf_oh_release(w->l, v);
 		}
-		pdfrev_keys_free(keys, nk);
+		xfreev(keys, nk);
 	}
 }
 

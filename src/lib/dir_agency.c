@@ -707,13 +707,7 @@ dir_agency_edges_free(struct dir_agency_edges *g)
 void
 dir_agency_codes_free(char **codes, size_t n)
 {
-	size_t i;
-
-	if (codes == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(codes[i]);
-	free(codes);
+	xfreev(codes, codes != NULL ? n : 0);
 }
 
 /* Order edges by parent code (roots first) for the children lookup. */

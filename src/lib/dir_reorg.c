@@ -44,16 +44,6 @@ reorg_push(char ***v, size_t *n, const char *s)
 	(*v)[(*n)++] = xstrdup(s);
 }
 
-static void
-reorg_strs_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static int
 reorg_has(char *const *v, size_t n, const char *s)
 {
@@ -184,8 +174,8 @@ reorg_account_clear(struct dir_reorg_account *a)
 	free(a->address);
 	free(a->agency);
 	free(a->new_address);
-	reorg_strs_free(a->add_aliases, a->nadd_aliases);
-	reorg_strs_free(a->skipped, a->nskipped);
+	xfreev(a->add_aliases, a->nadd_aliases);
+	xfreev(a->skipped, a->nskipped);
 	free(a->conflict_uid);
 	free(a->conflict_address);
 	free(a->conflict_why);
@@ -319,8 +309,8 @@ reorg_edge_cb(const struct dir_agency *a, void *arg)
 static void
 reorg_edges_free(struct reorg_edges *g)
 {
-	reorg_strs_free(g->code, g->n);
-	reorg_strs_free(g->parent, g->n);
+	xfreev(g->code, g->n);
+	xfreev(g->parent, g->n);
 }
 
 /* Number of agencies above code (bounded, so a stored cycle cannot loop). */

@@ -101,3 +101,13 @@ xasprintf(const char *fmt, ...)
 		xmalloc_oom(0);
 	return s;
 }
+
+void
+xfreev(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -58,11 +58,30 @@ test_shrink_then_grow(void **state)
 	free(v);
 }
 
+/* xfreev frees every string and the array (ASan's leak check at exit),
+ * and takes an empty array. */
+static void
+test_freev(void **state)
+{
+	char **v = NULL;
+	size_t n;
+
+	(void)state;
+	for (n = 0; n < 5; n++) {
+		v = xgrowarray(v, n, sizeof(*v));
+		v[n] = xasprintf("code-%zu", n);
+	}
+	assert_string_equal(v[4], "code-4");
+	xfreev(v, n);
+	xfreev(NULL, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grow_logarithmic),
+		cmocka_unit_test(test_freev),
 		cmocka_unit_test(test_shrink_then_grow),
 	};
 
