@@ -341,6 +341,11 @@ olcAccess: {0}to * by dn.exact="cn=replicator,dc=haugiang,dc=gov,dc=vn" read by 
 -
 replace: olcSizeLimit
 olcSizeLimit: 200
+
+dn: olcDatabase={-1}frontend,cn=config
+changetype: modify
+replace: olcPasswordHash
+olcPasswordHash: {SSHA}
 EOF
 own_conf() { ldapsearch -Y EXTERNAL -Q -H "$OWN_LDAPI" -LLL -o ldif-wrap=no -b cn=config '*' +; }
 own_conf >"$T/own.before"
@@ -348,6 +353,8 @@ check_rc "own ACLs and size limit: refused without --force" 1 \
 	"$SETUP" -H "$OWN_LDAPI" -b dc=haugiang,dc=gov,dc=vn -S "$T/own-secrets"
 expect_match "the refusal shows the database's own ACL and size limit" "$(cat "$T/last.err")" \
 	'olcSizeLimit of olcDatabase=\{1\}mdb,cn=config is "200"(.|\n)*cn=replicator(.|\n)*--force'
+expect_match "... and its own password hash" "$(cat "$T/last.err")" \
+	'olcPasswordHash of olcDatabase=\{-1\}frontend,cn=config is "\{SSHA\}"; govmail needs "\{CRYPT\}"'
 own_conf >"$T/own.after"
 check "... and changed nothing" cmp "$T/own.before" "$T/own.after"
 check_rc "a base no database holds is refused" 1 \
@@ -363,6 +370,9 @@ expect_match "the database's own rule kept after them" "$own_acl" \
 	'^\{13\}to \* by dn.exact="cn=replicator,dc=haugiang,dc=gov,dc=vn" read by \* break$'
 expect_eq "... and Debian's default rules too (the base is the suffix: they no longer apply)" \
 	"$(printf '%s\n' "$own_acl" | tail -1)" "{16}to * by * read"
+expect_eq "... and slapd's password hash becomes yescrypt" \
+	"$(ldapsearch -Y EXTERNAL -Q -H "$OWN_LDAPI" -LLL -b 'olcDatabase={-1}frontend,cn=config' -s base olcPasswordHash |
+		sed -n 's/^olcPasswordHash: //p')" "{CRYPT}"
 check "a run after --force finds nothing to change" \
 	"$SETUP" -H "$OWN_LDAPI" -b dc=haugiang,dc=gov,dc=vn -S "$T/own-secrets"
 expect_match "... and says so" "$(cat "$T/last.out")" "nothing to change"
