@@ -137,7 +137,7 @@ expect_eq "olcAccess is exactly the file's (Debian's default rules gone)" \
 	"$(have_values "$DB" olcAccess)" "$(want_values olcAccess)"
 expect_eq "unique overlay with the file's URIs" \
 	"$(have_values "olcOverlay={0}unique,$DB" olcUniqueURI)" "$(want_values olcUniqueURI)"
-expect_eq "password policy overlay: the file's policy, cleartext hashed, no lockout" \
+expect_eq "password policy overlay: the file's policy, cleartext hashed, a locked account answers as a wrong password" \
 	"$(for a in olcPPolicyDefault olcPPolicyHashCleartext olcPPolicyUseLockout; do
 		have_values "olcOverlay={1}ppolicy,$DB" $a; done | tr '\n' ' ')" \
 	"cn=password-policy,ou=system,$LDAP_BASE TRUE FALSE "
