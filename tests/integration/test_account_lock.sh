@@ -7,7 +7,9 @@
 # `account unlock` lets it log in again and forgets the failures. `account
 # lock --reason` (a compromised account) refuses binds and SMTP AUTH while
 # mail TO the account is still accepted, keeps the lock across `account
-# passwd`, and is audited; a suspended account behaves as before.
+# passwd`, and is audited; a suspended account behaves as before; a lockout
+# ends by itself after pwdLockoutDuration; the service identities are never
+# locked out.
 . "$(dirname "$0")/../lib.sh"
 
 t_sandbox_start
@@ -227,6 +229,20 @@ expect_re "... and SMTP AUTH accepts it" "$(auth "$A" 'Mat-khau-moi-sau-su-co')"
 t_ldapsearch -b "$U" -s base objectClass govmailLockReason govmailLockedTime >"$T/after.ldif"
 if grep -qiE 'govmailLock' "$T/after.ldif"; then not_ok "the lock record (govmailLock) is removed"
 else ok "the lock record (govmailLock) is removed"; fi
+
+# --- a lockout ends by itself after pwdLockoutDuration ------------------------------------
+policy_duration() {
+	printf 'dn: cn=password-policy,ou=system,%s\nchangetype: modify\nreplace: pwdLockoutDuration\npwdLockoutDuration: %s\n' \
+		"$LDAP_BASE" "$1" | ldapmodify -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE"
+}
+check "the policy's lockout shortened to 2 s for this test" policy_duration 2
+for i in 1 2 3 4 5 6 7 8 9 10; do binds "$U" "wrong-$i"; done
+check_rc "locked out again: the right password fails" 49 \
+	ldapwhoami -x -H "$LDAP_URI" -D "$U" -w 'Mat-khau-moi-sau-su-co'
+check "... and binds again once pwdLockoutDuration has passed (no unlock needed)" \
+	wait_for binds "$U" 'Mat-khau-moi-sau-su-co'
+expect_eq "... the good login cleared the lock and the failures" "$(locked_time "$U") $(failures "$U")" " 0"
+check "the policy's lockout back to 900 s" policy_duration 900
 
 # --- the audit log ------------------------------------------------------------------------
 expect_re "audit: the lock, with the account and what changed (no values)" "$(cat "$T/audit.log")" \
