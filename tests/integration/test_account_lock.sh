@@ -237,8 +237,8 @@ policy_duration() {
 }
 check "the policy's lockout shortened to 2 s for this test" policy_duration 2
 for i in 1 2 3 4 5 6 7 8 9 10; do binds "$U" "wrong-$i"; done
-check_rc "locked out again: the right password fails" 49 \
-	ldapwhoami -x -H "$LDAP_URI" -D "$U" -w 'Mat-khau-moi-sau-su-co'
+# (not "the right password fails now": on a loaded machine 2 s may be over)
+expect_re "locked out again" "$(locked_time "$U")" '^[0-9]{14}Z$'
 check "... and binds again once pwdLockoutDuration has passed (no unlock needed)" \
 	wait_for binds "$U" 'Mat-khau-moi-sau-su-co'
 expect_eq "... the good login cleared the lock and the failures" "$(locked_time "$U") $(failures "$U")" " 0"
