@@ -69,6 +69,25 @@
 #define DIR_AT_DOMAIN_STATUS "govmailDomainStatus"  /* active|alias|disabled */
 #define DIR_AT_ALIAS_TARGET  "govmailAliasTarget"   /* for alias domains */
 
+/* Administrative lock (govmailLock, auxiliary; see dir_account_lock.h). */
+#define DIR_OC_LOCK          "govmailLock"
+#define DIR_AT_LOCK_REASON   "govmailLockReason"
+#define DIR_AT_LOCK_TIME     "govmailLockedTime"    /* GeneralizedTime */
+
+/* Password policy (slapo-ppolicy, draft-behera-ldap-password-policy):
+ * operational attributes slapd keeps on an account, and the policy entry. */
+#define DIR_AT_PW_LOCKED_TIME  "pwdAccountLockedTime"
+#define DIR_AT_PW_FAILURE_TIME "pwdFailureTime"
+#define DIR_AT_PW_POLICY_ENTRY "pwdPolicySubentry"
+#define DIR_AT_PW_LOCKOUT      "pwdLockout"
+#define DIR_AT_PW_MAX_FAILURE  "pwdMaxFailure"
+#define DIR_AT_PW_LOCKOUT_DURATION "pwdLockoutDuration"
+#define DIR_AT_PW_FAILURE_INTERVAL "pwdFailureCountInterval"
+/* pwdAccountLockedTime of a lock only an administrator lifts. */
+#define DIR_PW_LOCKED_FOREVER  "000001010000Z"
+/* The default policy (olcPPolicyDefault), below the base. */
+#define DIR_PPOLICY_DEFAULT    "cn=password-policy," DIR_OU_SYSTEM
+
 /* Account status values. */
 #define DIR_STATUS_ACTIVE    "active"
 #define DIR_STATUS_SUSPENDED "suspended"

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account_lock_output.h"
 #include "account_output.h"
 #include "dir.h"
 #include "dir_schema.h"
@@ -51,14 +52,16 @@ account_print_text(const struct dir_entry *e, FILE *fp)
 	    strcmp(val(e, DIR_AT_MAY_SEND_EXTERNAL), "FALSE") == 0 ? "no" : "yes");
 	fprintf(fp, "%-22s%s\n", "must change password:",
 	    strcmp(val(e, DIR_AT_MUST_CHANGE_PW), "TRUE") == 0 ? "yes" : "no");
+	account_lock_print_text(e, fp);
 	fprintf(fp, "%-22s%s\n", "dn:", e->dn);
 }
 
 void
 account_print_line(const struct dir_entry *e, FILE *fp)
 {
-	fprintf(fp, "%s\t%s\t%s\t%s\n", val(e, DIR_AT_MAIL),
-	    val(e, DIR_AT_ACCOUNT_STATUS), val(e, DIR_AT_AGENCY), val(e, DIR_AT_CN));
+	fprintf(fp, "%s\t%s%s\t%s\t%s\n", val(e, DIR_AT_MAIL),
+	    val(e, DIR_AT_ACCOUNT_STATUS), account_lock_suffix(e), val(e, DIR_AT_AGENCY),
+	    val(e, DIR_AT_CN));
 }
 
 static void
@@ -109,6 +112,7 @@ account_print_json(const struct dir_entry *e, struct json_writer *w)
 	json_bool(w, strcmp(val(e, DIR_AT_MAY_SEND_EXTERNAL), "FALSE") != 0);
 	json_key(w, "must_change_password");
 	json_bool(w, strcmp(val(e, DIR_AT_MUST_CHANGE_PW), "TRUE") == 0);
+	account_lock_print_json(e, w);
 	json_key(w, "dn");
 	json_string(w, e->dn);
 	json_end_object(w);

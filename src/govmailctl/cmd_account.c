@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account_lock_output.h"
 #include "account_output.h"
 #include "address_template.h"
 #include "cli.h"
@@ -17,6 +18,7 @@
 #include "conf.h"
 #include "dir.h"
 #include "dir_account.h"
+#include "dir_account_lock.h"
 #include "dir_agency.h"
 #include "dir_escape.h"
 #include "dir_schema.h"
@@ -193,6 +195,7 @@ cmd_account_show(struct cli *cli, int argc, char **argv)
 	struct dir *d = cli_dir(cli);
 	struct dir_entry *e = cli_account(cli, d, key);
 
+	account_lock_prepare(d, e);
 	if (cli->json)
 		account_print_json(e, cli->json);
 	else
@@ -250,8 +253,8 @@ cmd_account_list(struct cli *cli, int argc, char **argv)
 	if (recursive && agency == NULL)
 		cli_usage_fail(cli, "--recursive needs --agency");
 	if (status && strcmp(status, DIR_STATUS_ACTIVE) && strcmp(status, DIR_STATUS_SUSPENDED) &&
-	    strcmp(status, DIR_STATUS_DISABLED))
-		cli_usage_fail(cli, "--status must be active, suspended or disabled");
+	    strcmp(status, DIR_STATUS_DISABLED) && strcmp(status, "locked"))
+		cli_usage_fail(cli, "--status must be active, suspended, disabled or locked");
 	d = cli_dir(cli);
 	filter = xstrdup("(&(objectClass=" DIR_OC_ACCOUNT ")");
 	if (agency != NULL) {
@@ -288,8 +291,11 @@ cmd_account_list(struct cli *cli, int argc, char **argv)
 		free(part);
 		filter = tmp;
 	}
-	if (status != NULL) {
+	if (status != NULL && strcmp(status, "locked") == 0)
+		part = xstrdup(DIR_LOCK_FILTER);   /* any status; see dir_account_lock.h */
+	else if (status != NULL)
 		part = dir_filter_fmt("(" DIR_AT_ACCOUNT_STATUS "=%s)", status);
+	if (status != NULL) {
 		tmp = xasprintf("%s%s", filter, part);
 		free(filter);
 		free(part);
@@ -664,7 +670,7 @@ cmd_account_passwd(struct cli *cli, int argc, char **argv)
 	struct dir_entry *e;
 	struct dir_mods *m;
 	struct dir *d;
-	int must;
+	int must, locked;
 
 	d = cli_begin_change(cli);
 	e = cli_account(cli, d, key);
@@ -675,7 +681,10 @@ cmd_account_passwd(struct cli *cli, int argc, char **argv)
 	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_PASSWORD, hash);
 	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_MUST_CHANGE_PW, must ? "TRUE" : "FALSE");
 	explicit_bzero(hash, sizeof(hash));
+	locked = account_lock_held(e);
 	account_apply(cli, d, e, m, "account.passwd");
+	if (locked)
+		account_lock_keep(cli, d, e);
 	if (cli->json) {
 		json_begin_object(cli->json);
 		json_key(cli->json, "address");

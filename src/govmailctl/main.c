@@ -110,7 +110,7 @@ static const struct cli_command cli_commands[] = {
 	  "[--agency CODE [--recursive]] [--status STATUS] [--domain DOMAIN]",
 	  HELP("--agency CODE\tonly accounts of this agency",
 	       "--recursive\twith --agency: also those of the agencies below it",
-	       "--status STATUS\tonly accounts that are active, suspended or disabled",
+	       "--status STATUS\tonly accounts that are active, suspended, disabled or locked",
 	       "--domain DOMAIN\tonly accounts whose address is in DOMAIN") },
 	{ "account", "modify", cmd_account_modify, "change an account's details",
 	  "ADDRESS [--name NAME] [--title TITLE] [--phone PHONE]\n"
@@ -155,6 +155,14 @@ static const struct cli_command cli_commands[] = {
 	       "--generate\tgenerate a password and print it once (else read it from stdin)",
 	       "--must-change\tthe user must change it at the next login",
 	       "--no-must-change\tthe user need not change it (default unless --generate)") },
+	{ "account", "lock", cmd_account_lock,
+	  "lock a compromised account: no login, mail still delivered",
+	  "ADDRESS --reason TEXT",
+	  HELP(H_ACCOUNT, "--reason TEXT\twhy (required; stored on the account, at most "
+	       "512 bytes)") },
+	{ "account", "unlock", cmd_account_unlock,
+	  "lift a lock (an administrator's or a lockout after failed logins)", "ADDRESS",
+	  HELP(H_ACCOUNT) },
 
 	{ "account", "cert add", cmd_account_cert_add,
 	  "register signing certificates (PEM, several PEM, or DER; - = stdin)",

@@ -18,6 +18,7 @@
 #include "address_template.h"
 #include "conf.h"
 #include "dir_account.h"
+#include "dir_account_lock.h"
 #include "dir_agency.h"
 #include "dir_escape.h"
 #include "dir_schema.h"
@@ -33,7 +34,7 @@ const char *const dir_account_attrs[] = {
 	DIR_AT_MOBILE, DIR_AT_ACCOUNT_STATUS, DIR_AT_STATUS_REASON,
 	DIR_AT_STATUS_CHANGED, DIR_AT_ALIAS, DIR_AT_FORWARD, DIR_AT_QUOTA,
 	DIR_AT_AGENCY, DIR_AT_MAY_SEND_EXTERNAL, DIR_AT_MUST_CHANGE_PW,
-	DIR_AT_LANG, NULL
+	DIR_AT_LANG, DIR_LOCK_ATTR_NAMES, NULL
 };
 
 void

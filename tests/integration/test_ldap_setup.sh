@@ -105,14 +105,14 @@ check_rc "dry run wrote no secrets" 1 test -e "$SECRETS"
 check "govmail-ldap-setup prepares the directory" "$SETUP" -H "$LDAPI_URI" -S "$SECRETS"
 run1=$(cat "$T/last.out")
 expect_match "it says what it changed" "$run1" \
-	"load module\(s\) unique ppolicy pw-sha2(.|\n)*set govmail's [0-9]+ ACLs; Debian's default ACLs(.|\n)*add the password policy overlay(.|\n)*set olcPasswordHash: \{CRYPT\}(.|\n)*add the password policy cn=password-policy(.|\n)*done: 20 change\(s\)"
+	"load module\(s\) unique ppolicy pw-sha2(.|\n)*set govmail's [0-9]+ ACLs; Debian's default ACLs(.|\n)*add the password policy overlay(.|\n)*set olcPasswordHash: \{CRYPT\}(.|\n)*add the password policy cn=password-policy(.|\n)*done: 21 change\(s\)"
 expect_match "it prints where the passwords are" "$run1" "^  $SECRETS/dovecot.pw$"
 
 mods=$(conf_ldif -s one '(objectClass=olcModuleList)' olcModuleLoad | sed -n 's/^olcModuleLoad: {[0-9]*}//p' | sort | tr '\n' ' ')
 expect_eq "modules back_mdb, ppolicy, pw-sha2, unique are loaded" "$mods" "back_mdb ppolicy pw-sha2 unique "
 expect_eq "govmail schema loaded once" "$(conf_ldif -s sub '(cn=*govmail)' dn | grep -c '^dn: cn={[0-9]*}govmail,cn=schema,cn=config$')" 1
-expect_eq "18 govmail attribute types published" "$(ldapsearch -x -H "$LDAP_URI" -b cn=Subschema -s base -LLL \
-	-o ldif-wrap=no attributeTypes | grep -c "NAME 'govmail")" 18
+expect_eq "20 govmail attribute types published" "$(ldapsearch -x -H "$LDAP_URI" -b cn=Subschema -s base -LLL \
+	-o ldif-wrap=no attributeTypes | grep -c "NAME 'govmail")" 20
 # Every index of the file is there (Debian's are kept, one value per attribute).
 idx_missing=$(python3 - "$(want_values olcDbIndex)" "$(have_values "$DB" olcDbIndex)" <<'PY'
 import sys
@@ -137,7 +137,7 @@ expect_eq "olcAccess is exactly the file's (Debian's default rules gone)" \
 	"$(have_values "$DB" olcAccess)" "$(want_values olcAccess)"
 expect_eq "unique overlay with the file's URIs" \
 	"$(have_values "olcOverlay={0}unique,$DB" olcUniqueURI)" "$(want_values olcUniqueURI)"
-expect_eq "password policy overlay: the file's policy, cleartext hashed, no lockout" \
+expect_eq "password policy overlay: the file's policy, cleartext hashed, a locked account answers as a wrong password" \
 	"$(for a in olcPPolicyDefault olcPPolicyHashCleartext olcPPolicyUseLockout; do
 		have_values "olcOverlay={1}ppolicy,$DB" $a; done | tr '\n' ' ')" \
 	"cn=password-policy,ou=system,$LDAP_BASE TRUE FALSE "
@@ -147,7 +147,7 @@ expect_eq "slapd hashes passwords with yescrypt" \
 dns=$(ldapsearch -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -b "$LDAP_BASE" -LLL dn |
 	sed -n 's/^dn: //p' | sort | tr '\n' ' ')
 expect_eq "containers, the password policy and the four identities exist" "$dns" "$(printf '%s\n' "$LDAP_BASE" \
-	"cn=password-policy,ou=system,$LDAP_BASE" \
+	"cn=password-policy,ou=system,$LDAP_BASE" "cn=service-policy,ou=system,$LDAP_BASE" \
 	"ou=accounts,$LDAP_BASE" "ou=agencies,$LDAP_BASE" "ou=domains,$LDAP_BASE" "ou=system,$LDAP_BASE" \
 	"cn=govmailctl,ou=system,$LDAP_BASE" "cn=govmaild,ou=system,$LDAP_BASE" \
 	"cn=postfix,ou=system,$LDAP_BASE" "cn=dovecot,ou=system,$LDAP_BASE" | sort | tr '\n' ' ')"
@@ -174,6 +174,51 @@ check "second run changed nothing in cn=config or the data" cmp "$T/after1.ldif"
 check "second run kept the secrets" md5sum -c --quiet "$T/secrets.md5"
 check "a dry run now also finds nothing to change" "$SETUP" -H "$LDAPI_URI" -S "$SECRETS" -n
 expect_match "... and says so" "$(cat "$T/last.out")" "nothing to change"
+
+# An installation an earlier govmail made: a policy without lockout
+# (pwdLockout FALSE, no pwdMaxFailure), no service policy, identities
+# without pwdPolicySubentry; and an administrator's own pwdMinLength.
+PPDN="cn=password-policy,ou=system,$LDAP_BASE"
+admin_modify() { ldapmodify -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE"; }
+check "the policy made as an earlier govmail did" admin_modify <<EOF
+dn: $PPDN
+changetype: modify
+replace: pwdLockout
+pwdLockout: FALSE
+-
+delete: pwdMaxFailure
+-
+delete: pwdFailureCountInterval
+-
+delete: pwdLockoutDuration
+-
+delete: pwdMaxAge
+-
+delete: pwdExpireWarning
+-
+replace: pwdMinLength
+pwdMinLength: 14
+
+dn: cn=postfix,ou=system,$LDAP_BASE
+changetype: modify
+delete: pwdPolicySubentry
+
+dn: cn=service-policy,ou=system,$LDAP_BASE
+changetype: delete
+EOF
+check "govmail-ldap-setup on it" "$SETUP" -H "$LDAPI_URI" -S "$SECRETS"
+expect_match "it completes the policy, turning the earlier default lockout on" "$(cat "$T/last.out")" \
+	"complete the password policy $PPDN: pwdExpireWarning: 1209600; pwdFailureCountInterval: 900; pwdLockout: TRUE \(was FALSE, the earlier govmail's default\); pwdLockoutDuration: 900; pwdMaxAge: 0; pwdMaxFailure: 10"
+expect_match "... adds the service policy and gives it to cn=postfix" "$(cat "$T/last.out")" \
+	"add the password policy cn=service-policy(.|\n)*give cn=postfix,ou=system,$LDAP_BASE the service password policy"
+expect_match "... keeps the administrator's pwdMinLength, and says so" "$(cat "$T/last.err")" \
+	"warning: $PPDN has pwdMinLength: 14 \(govmail's default: 12\); kept"
+expect_eq "the policy now: lockout on, the administrator's length" \
+	"$(ldapsearch -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -LLL -b "$PPDN" -s base \
+		pwdLockout pwdMaxFailure pwdMinLength | grep '^pwd' | sort | tr '\n' ' ')" \
+	"pwdLockout: TRUE pwdMaxFailure: 10 pwdMinLength: 14 "
+check "a run after it" "$SETUP" -H "$LDAPI_URI" -S "$SECRETS"
+expect_match "... has nothing to change (the administrator's value is kept)" "$(cat "$T/last.out")" "nothing to change"
 
 # Rotating one password.
 cp "$SECRETS/postfix.pw" "$T/postfix.old"

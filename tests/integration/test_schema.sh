@@ -125,22 +125,22 @@ check_rc "second start on a running sandbox is refused" 1 "$SANDBOX" start "$T/l
 expect_match "refusal names the running sandbox" "$(cat "$T/last.err")" "already holds a running sandbox"
 check "root can administer cn=config over ldapi (SASL EXTERNAL)" \
 	ldapsearch -Y EXTERNAL -H "$LDAPI_URI" -Q -b cn=config -s base -LLL dn
-expect_eq "base DIT has the four containers, the password policy and two service identities" \
+expect_eq "base DIT has the four containers, the two password policies and two service identities" \
 	"$(ldapsearch -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -b "$LDAP_BASE" \
 		-LLL -o ldif-wrap=no dn | sed -n 's/^dn: //p' | sort | tr '\n' ' ')" \
 	"$(printf '%s\n' "$LDAP_BASE" "ou=accounts,$LDAP_BASE" "ou=agencies,$LDAP_BASE" \
 		"ou=domains,$LDAP_BASE" "ou=system,$LDAP_BASE" "cn=govmailctl,ou=system,$LDAP_BASE" \
-		"cn=govmaild,ou=system,$LDAP_BASE" "cn=password-policy,ou=system,$LDAP_BASE" |
+		"cn=govmaild,ou=system,$LDAP_BASE" "cn=password-policy,ou=system,$LDAP_BASE" "cn=service-policy,ou=system,$LDAP_BASE" |
 		sort | tr '\n' ' ')"
 
 # --- (c) both servers publish the same schema --------------------------------
 
 conf_defs=$(govmail_defs "$CONF_URI")
 sandbox_defs=$(govmail_defs "$LDAP_URI")
-expect_eq "18 govmail attribute types published" \
-	"$(printf '%s\n' "$sandbox_defs" | grep -c '^attributeTypes')" 18
-expect_eq "3 govmail object classes published" \
-	"$(printf '%s\n' "$sandbox_defs" | grep -c '^objectClasses')" 3
+expect_eq "20 govmail attribute types published" \
+	"$(printf '%s\n' "$sandbox_defs" | grep -c '^attributeTypes')" 20
+expect_eq "4 govmail object classes published" \
+	"$(printf '%s\n' "$sandbox_defs" | grep -c '^objectClasses')" 4
 expect_eq "govmail.schema and govmail.ldif define identical schema" "$conf_defs" "$sandbox_defs"
 # Every govmail name of include/dir_schema.h is defined, and nothing else.
 header_names=$(grep -oE '"govmail[A-Za-z]*"' "$TOP/include/dir_schema.h" | tr -d '"' | sort -u)

@@ -1,0 +1,25 @@
+/*
+ * account_lock_output.h — how govmailctl shows an account's login lock
+ * (account show, account list), as text or JSON. account_output.c calls it;
+ * the lock itself is dir_account_lock.h.
+ */
+#ifndef GOVMAILCTL_ACCOUNT_LOCK_OUTPUT_H
+#define GOVMAILCTL_ACCOUNT_LOCK_OUTPUT_H
+
+#include <stdio.h>
+
+struct dir;
+struct dir_entry;
+struct json_writer;
+
+/* Read the password policy that applies to e, so that the output can say
+ * when a lockout ends (without it, the end is not shown). */
+void account_lock_prepare(struct dir *d, const struct dir_entry *e);
+/* "locked:" and "failed logins:" lines, when there is something to say. */
+void account_lock_print_text(const struct dir_entry *e, FILE *fp);
+/* "locked" (null or an object) and "failed_logins" members. */
+void account_lock_print_json(const struct dir_entry *e, struct json_writer *w);
+/* "+locked" if a lock is in force, else "" (appended to a list's status). */
+const char *account_lock_suffix(const struct dir_entry *e);
+
+#endif

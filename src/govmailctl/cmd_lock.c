@@ -1,0 +1,169 @@
+/*
+ * cmd_lock.c — govmailctl account lock|unlock: the login lock of a
+ * compromised account (it cannot log in, it still receives mail) and the
+ * release of a lock of either kind, the administrator's or the automatic
+ * lockout after too many failed logins. The lock is slapd's password
+ * policy (dir_account_lock.c); this file parses, prints and audits.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "dir.h"
+#include "dir_account.h"
+#include "dir_account_lock.h"
+#include "dir_schema.h"
+#include "json_writer.h"
+
+static int
+lock_reason_opt(int ch, void *arg)
+{
+	if (ch == 'r')
+		*(const char **)arg = optarg;
+	return 0;
+}
+
+/* The one ADDRESS argument, options anywhere; the account with its lock
+ * attributes in *le (its usual attributes in the return value). */
+static struct dir_entry *
+lock_account(struct cli *cli, int argc, char **argv, const struct option *opts,
+    const char **reason, struct dir **dp, struct dir_entry **le)
+{
+	char *pos[1];
+	int ch, npos = 0;
+	struct dir_entry *e;
+	char err[256];
+
+	while ((ch = cli_getopt_pos(cli, argc, argv, opts, pos, 1, &npos)) != -1)
+		lock_reason_opt(ch, reason);
+	if (npos != 1)
+		cli_usage_fail(cli, "expected one ADDRESS argument");
+	if (opts != NULL && (*reason == NULL || **reason == '\0'))
+		cli_usage_fail(cli, "--reason is required");
+	if (opts != NULL && dir_lock_reason_check(*reason, err, sizeof(err)) != 0)
+		cli_fail(EX_DATAERR, "--reason: %s", err);
+	*dp = cli_begin_change(cli);
+	e = cli_account(cli, *dp, pos[0]);
+	if (dir_lock_read(*dp, e->dn, le) != DIR_OK)
+		cli_dir_fail(cli, "reading the account's lock");
+	return e;
+}
+
+static void
+lock_result(struct cli *cli, const char *address, int locked, int changed,
+    const char *text)
+{
+	if (cli->json) {
+		json_begin_object(cli->json);
+		json_key(cli->json, "address");
+		json_string(cli->json, address);
+		json_key(cli->json, "locked");
+		json_bool(cli->json, locked);
+		json_key(cli->json, "changed");
+		json_bool(cli->json, changed);
+		json_end_object(cli->json);
+	} else
+		printf("%s %s\n", address, text);
+}
+
+int
+cmd_account_lock(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 } };
+	const char *reason = NULL, *address;
+	struct dir_entry *e, *le = NULL;
+	struct dir_lock_state s;
+	struct dir_mods *m;
+	struct dir *d;
+	char now[32];
+
+	e = lock_account(cli, argc, argv, opts, &reason, &d, &le);
+	address = dir_entry_get(e, DIR_AT_MAIL);
+	dir_lock_state(le, NULL, time(NULL), &s);
+	if (s.kind == DIR_LOCK_ADMIN) {
+		/* The first reason and time stay: they date the compromise. */
+		lock_result(cli, address, 1, 0, "is already locked (account show says why)");
+		dir_entry_free(le);
+		dir_entry_free(e);
+		return EX_OK;
+	}
+	dir_generalized_time(now, sizeof(now));
+	m = dir_lock_mods(le, reason, now);
+	if (dir_modify(d, e->dn, m) != DIR_OK)
+		cli_dir_fail(cli, "locking the account");
+	cli_audit(cli, "account.lock", address, e->dn, m, NULL);
+	lock_result(cli, address, 1, 1,
+	    "is now locked: it cannot log in; mail to it is still delivered");
+	dir_mods_free(m);
+	dir_entry_free(le);
+	dir_entry_free(e);
+	return EX_OK;
+}
+
+int
+cmd_account_unlock(struct cli *cli, int argc, char **argv)
+{
+	const char *reason = NULL, *address;
+	struct dir_entry *e, *le = NULL;
+	struct dir_lock_state s;
+	struct dir_mods *m;
+	struct dir *d;
+	char text[160];
+
+	e = lock_account(cli, argc, argv, NULL, &reason, &d, &le);
+	address = dir_entry_get(e, DIR_AT_MAIL);
+	dir_lock_state(le, NULL, time(NULL), &s);
+	if ((m = dir_unlock_mods(le)) == NULL) {
+		lock_result(cli, address, 0, 0, "is not locked");
+		dir_entry_free(le);
+		dir_entry_free(e);
+		return EX_OK;
+	}
+	if (dir_modify(d, e->dn, m) != DIR_OK)
+		cli_dir_fail(cli, "unlocking the account");
+	cli_audit(cli, "account.unlock", address, e->dn, m, NULL);
+	if (s.kind == DIR_LOCK_ADMIN)
+		snprintf(text, sizeof(text), "is unlocked (it was locked by an administrator)");
+	else if (s.kind == DIR_LOCK_FAILURES)
+		snprintf(text, sizeof(text), "is unlocked (it was locked after %zu failed logins)",
+		    s.failures);
+	else
+		snprintf(text, sizeof(text), "is unlocked (%zu failed logins forgotten)",
+		    s.failures);
+	lock_result(cli, address, 0, 1, text);
+	dir_mods_free(m);
+	dir_entry_free(le);
+	dir_entry_free(e);
+	return EX_OK;
+}
+
+int
+account_lock_held(const struct dir_entry *e)
+{
+	struct dir_lock_state s;
+
+	dir_lock_state(e, NULL, time(NULL), &s);
+	return s.kind == DIR_LOCK_ADMIN;
+}
+
+void
+account_lock_keep(struct cli *cli, struct dir *d, const struct dir_entry *e)
+{
+	struct dir_mods *m = dir_lock_relock_mods();
+	const char *address = dir_entry_get(e, DIR_AT_MAIL);
+
+	/* The new password was set a moment ago by the administrator, who
+	 * alone knows it: the instant between the two writes gives nobody
+	 * else a way in. */
+	if (dir_modify(d, e->dn, m) != DIR_OK)
+		cli_dir_fail(cli, "the password is set, but locking the account again failed "
+		    "(run govmailctl account lock)");
+	cli_audit(cli, "account.lock", address ? address : e->dn, e->dn, m, "account passwd");
+	if (!cli->json)
+		printf("%s stays locked (govmailctl account unlock lifts it)\n",
+		    address ? address : e->dn);
+	dir_mods_free(m);
+}
