@@ -129,6 +129,33 @@ audit_timestamp(char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Write one built record (consumed: freed here) with a single write(2);
+ * EINTR means nothing was written.
+ */
+static int
+audit_emit(struct audit_log *a, char *line, size_t len)
+{
+	ssize_t n;
+
+	if (len > AUDIT_LINE_MAX) {
+		free(line);
+		errno = EMSGSIZE;
+		return -1;
+	}
+	do
+		n = write(a->fd, line, len);
+	while (n == -1 && errno == EINTR);
+	free(line);
+	if (n == -1)
+		return -1;
+	if ((size_t)n != len) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
 int
 audit_record(struct audit_log *a, const char *op, const char *target,
     const char *dn, const char *const *attrs, size_t nattrs,
@@ -137,7 +164,6 @@ audit_record(struct audit_log *a, const char *op, const char *target,
 	struct json_writer *w;
 	char tbuf[64], *line = NULL;
 	size_t len = 0, i, total;
-	ssize_t n;
 	FILE *fp;
 	int bad;
 
@@ -199,23 +225,66 @@ audit_record(struct audit_log *a, const char *op, const char *target,
 		errno = ENOMEM;
 		return -1;
 	}
-	if (len > AUDIT_LINE_MAX) {
+	return audit_emit(a, line, len);
+}
+
+int
+audit_record_with(struct audit_log *a, const char *op, const char *target,
+    void (*body)(struct json_writer *w, void *arg), void *arg, const char *result)
+{
+	struct json_writer *w;
+	char tbuf[64], *line = NULL;
+	size_t len = 0;
+	FILE *fp;
+	int bad;
+
+	if (a == NULL || op == NULL || target == NULL || result == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (audit_timestamp(tbuf, sizeof(tbuf)) == -1)
+		return -1;
+	if ((fp = open_memstream(&line, &len)) == NULL)
+		return -1;
+	w = json_writer_new(fp, 0);
+	json_begin_object(w);
+	json_key(w, "time");
+	json_string(w, tbuf);
+	json_key(w, "actor");
+	json_string(w, a->actor);
+	json_key(w, "op");
+	json_string(w, op);
+	json_key(w, "target");
+	json_string(w, target);
+	if (body != NULL)
+		body(w, arg);
+	json_key(w, "result");
+	json_string(w, result);
+	json_end_object(w);
+	json_writer_free(w);
+	putc('\n', fp);
+	bad = ferror(fp);
+	if (fclose(fp) != 0 || bad) {
 		free(line);
-		errno = EMSGSIZE;
+		errno = ENOMEM;
 		return -1;
 	}
-	/* One write(2) per record; EINTR means nothing was written. */
+	return audit_emit(a, line, len);
+}
+
+int
+audit_sync(struct audit_log *a)
+{
+	int rc;
+
+	if (a == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
 	do
-		n = write(a->fd, line, len);
-	while (n == -1 && errno == EINTR);
-	free(line);
-	if (n == -1)
-		return -1;
-	if ((size_t)n != len) {
-		errno = EIO;
-		return -1;
-	}
-	return 0;
+		rc = fdatasync(a->fd);
+	while (rc == -1 && errno == EINTR);
+	return rc;
 }
 
 int
