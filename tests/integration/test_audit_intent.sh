@@ -56,7 +56,8 @@ unlogged=$(comm -23 "$T/dir-killed" <(sort -u "$T/rec-killed") | wc -l)
 echo "# after the kill: $(wc -l <"$T/dir-killed") accounts, $unlogged without their own record yet"
 expect_eq "after the kill, every account in the directory has its record or an intent line" \
 	"$(comm -23 "$T/dir-killed" <(sort -u "$T/rec-killed" "$T/int-killed") | wc -l)" "0"
-expect_eq "the killed run left no summary line" "$(grep -c '"op":"run.summary"' "$T/audit.log")" "0"
+hr_summaries() { grep '"op":"run.summary"' "$T/audit.log" | grep -c '"target":"hr sync"'; }
+expect_eq "the killed run left no summary line" "$(hr_summaries)" "0"
 killed_run=$(grep -m1 '"op":"run.intent"' "$T/audit.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["run"])')
 
 check "re-run after the kill" $G hr sync "$DATA/hr-export.csv"
@@ -69,9 +70,9 @@ expect_eq "after the re-run, every account has exactly one creation record" \
 	"$(diff "$T/dir-after" "$T/rec-after" | wc -l)" "0"
 expect_eq "the killed run is closed by one run.interrupted line" \
 	"$(grep '"op":"run.interrupted"' "$T/audit.log" | grep -c "\"run\":\"$killed_run\"")" "1"
-expect_eq "the re-run wrote one summary line" "$(grep -c '"op":"run.summary"' "$T/audit.log")" "1"
+expect_eq "the re-run wrote one summary line" "$(hr_summaries)" "1"
 expect_match "the summary counts the actions and the outcome" \
-	"$(grep '"op":"run.summary"' "$T/audit.log")" \
+	"$(grep '"op":"run.summary"' "$T/audit.log" | grep '"target":"hr sync"')" \
 	'"target":"hr sync".*"counts":\{"create":[0-9]+,.*"rejected":0,.*"seconds":"[0-9]+\.[0-9]{3}","result":"ok"'
 expect_eq "every recovered record names the killed run" \
 	"$(grep '"recovered":true' "$T/audit.log" | grep -vc "\"run\":\"$killed_run\"")" "0"
@@ -122,6 +123,34 @@ expect_match "the dead run is closed with its counts" \
 	'"counts":\{"intended":2,"logged":0,"applied":1,"not-applied":1\},"result":"recovered"'
 expect_eq "the intent of a run still going is left alone" \
 	"$(grep -c '"run":"live.1"' "$T/audit.log")" "1"
+
+# A modify is checked by the fingerprint of the values it writes: a real
+# intent line of an update, replayed as a dead run's, is found applied
+# while the entry still has those values, and not applied once it has not.
+printf '%s\n%s\n' "$(head -1 "$DATA/hr-export.csv")" \
+	"$(grep -m1 '^HG100000,' "$DATA/hr-export.csv" | sed 's/Chuyên viên chính/Chuyên viên kiểm thử/')" >"$T/upd.csv"
+check "an update of HG100000's title" $G hr sync "$T/upd.csv"
+upd_intent=$(grep '"op":"run.intent"' "$T/audit.log" | tail -1)
+expect_match "its intent names the change by a fingerprint, not the value" "$upd_intent" \
+	'"op":"hr.update",.*"check":"[0-9a-f]{64}","attrs":\["title"\]'
+if printf '%s' "$upd_intent" | grep -q "kiểm thử"; then not_ok "no value in the intent line"; else ok "no value in the intent line"; fi
+replay() { # replay RUNID: the update's intent line as a dead run's
+	printf '%s\n' "$upd_intent" | python3 -c '
+import json, sys
+r = json.loads(sys.stdin.read()); r["run"] = sys.argv[1]; r["pid"] = int(sys.argv[2]); r["start"] = 1
+print(json.dumps(r, ensure_ascii=False, separators=(",", ":")))' "$1" "$dead_pid" >>"$T/audit.log"
+}
+replay dead.2
+check "hr sync after the replayed update" $G hr sync "$T/upd.csv"
+expect_match "the update whose values are in the entry is recorded as applied" \
+	"$(grep '"run":"dead.2"' "$T/audit.log" | grep '"recovered":true')" '"op":"hr.update".*"result":"applied"'
+upd_dn=$(printf '%s' "$upd_intent" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["dn"])')
+printf 'dn: %s\nchangetype: modify\nreplace: title\ntitle: Khác\n' "$upd_dn" >"$T/mod.ldif"
+check "the title changed behind the sync's back" ldapmodify -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -f "$T/mod.ldif"
+replay dead.3
+check "hr sync after the second replay" $G hr sync "$T/upd.csv"
+expect_match "an update whose values are not in the entry is recorded as not applied" \
+	"$(grep '"run":"dead.3"' "$T/audit.log" | grep '"recovered":true')" '"op":"hr.update".*"result":"not-applied"'
 
 # ---- refusals --------------------------------------------------------------
 head -101 "$DATA/hr-export.csv" >"$T/short.csv"
