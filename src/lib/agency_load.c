@@ -22,6 +22,19 @@
 
 static void load_index(struct agency_load *L);
 
+/* The fields of a row, as dir_agency.h takes them; no_parent stands for
+ * a top-level row's parent (NULL: none, "": remove it). */
+static void
+load_fields(const struct agency_load_row *r, const char *no_parent,
+    struct dir_agency_fields *f)
+{
+	f->code = r->code;
+	f->name = r->name;
+	f->level = r->level;
+	f->parent = r->parent ? r->parent : no_parent;
+	f->domain = NULL;
+}
+
 static void load_error(struct agency_load *L, unsigned long line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -188,11 +201,7 @@ agency_load_read(struct agency_load *L, const char *file, char *err, size_t errl
 			free(x->parent);
 			x->parent = NULL;
 		}
-		f.code = x->code;
-		f.name = x->name;
-		f.level = x->level;
-		f.parent = x->parent;
-		f.domain = NULL;
+		load_fields(x, NULL, &f);
 		if (dir_agency_fields_valid(&f, 1, cerr, sizeof(cerr)) != 0) {
 			if (dir_agency_code_valid(x->code, e1, sizeof(e1)) == 0)
 				load_reject(L, x, "%s: %s", x->code, cerr);
@@ -409,11 +418,7 @@ load_decide(struct agency_load *L)
 			r->action = AGENCY_LOAD_CREATE;
 			continue;
 		}
-		f.code = r->code;
-		f.name = r->name;
-		f.level = r->level;
-		f.parent = r->parent ? r->parent : "";
-		f.domain = NULL;
+		load_fields(r, "", &f);
 		m = dir_agency_diff(&L->have.v[r->have], &f);
 		n = dir_mods_attr_names(m, names, 16);
 		if (n == 0) {
@@ -498,11 +503,7 @@ agency_load_apply(struct dir *d, struct agency_load *L, int dry_run,
 				continue;
 			}
 			if (!L->dry_run) {
-				f.code = r->code;
-				f.name = r->name;
-				f.level = r->level;
-				f.parent = r->parent;
-				f.domain = NULL;
+				load_fields(r, NULL, &f);
 				st = dir_agency_create(d, &f, DIR_AGENCY_TRUSTED_REFS, err,
 				    errlen, &mods);
 				if (st != DIR_OK) {
@@ -547,11 +548,7 @@ agency_load_apply(struct dir *d, struct agency_load *L, int dry_run,
 			continue;
 		}
 		if (!L->dry_run) {
-			f.code = r->code;
-			f.name = r->name;
-			f.level = r->level;
-			f.parent = r->parent ? r->parent : "";
-			f.domain = NULL;
+			load_fields(r, "", &f);
 			st = dir_agency_modify(d, &L->have.v[r->have], &f,
 			    DIR_AGENCY_TRUSTED_REFS, err, errlen, &mods);
 			if (st != DIR_OK) {

@@ -156,16 +156,41 @@ audit_emit(struct audit_log *a, char *line, size_t len)
 	return 0;
 }
 
+/* The members of a change record after "target". */
+struct audit_change {
+	const char *dn, *source;
+	const char *const *attrs;
+	size_t nattrs;
+};
+
+static void
+audit_change_body(struct json_writer *w, void *arg)
+{
+	const struct audit_change *c = arg;
+	size_t i;
+
+	if (c->dn != NULL) {
+		json_key(w, "dn");
+		json_string(w, c->dn);
+	}
+	json_key(w, "attrs");
+	json_begin_array(w);
+	for (i = 0; i < c->nattrs; i++)
+		json_string(w, c->attrs[i]);
+	json_end_array(w);
+	if (c->source != NULL) {
+		json_key(w, "source");
+		json_string(w, c->source);
+	}
+}
+
 int
 audit_record(struct audit_log *a, const char *op, const char *target,
     const char *dn, const char *const *attrs, size_t nattrs,
     const char *source, const char *result)
 {
-	struct json_writer *w;
-	char tbuf[64], *line = NULL;
-	size_t len = 0, i, total;
-	FILE *fp;
-	int bad;
+	struct audit_change c = { dn, source, attrs, nattrs };
+	size_t i, total;
 
 	if (a == NULL || op == NULL || target == NULL || result == NULL ||
 	    (nattrs > 0 && attrs == NULL)) {
@@ -187,45 +212,7 @@ audit_record(struct audit_log *a, const char *op, const char *target,
 		errno = EMSGSIZE;
 		return -1;
 	}
-	if (audit_timestamp(tbuf, sizeof(tbuf)) == -1)
-		return -1;
-	if ((fp = open_memstream(&line, &len)) == NULL)
-		return -1;
-	w = json_writer_new(fp, 0);
-	json_begin_object(w);
-	json_key(w, "time");
-	json_string(w, tbuf);
-	json_key(w, "actor");
-	json_string(w, a->actor);
-	json_key(w, "op");
-	json_string(w, op);
-	json_key(w, "target");
-	json_string(w, target);
-	if (dn != NULL) {
-		json_key(w, "dn");
-		json_string(w, dn);
-	}
-	json_key(w, "attrs");
-	json_begin_array(w);
-	for (i = 0; i < nattrs; i++)
-		json_string(w, attrs[i]);
-	json_end_array(w);
-	if (source != NULL) {
-		json_key(w, "source");
-		json_string(w, source);
-	}
-	json_key(w, "result");
-	json_string(w, result);
-	json_end_object(w);
-	json_writer_free(w);
-	putc('\n', fp);
-	bad = ferror(fp);
-	if (fclose(fp) != 0 || bad) {
-		free(line);
-		errno = ENOMEM;
-		return -1;
-	}
-	return audit_emit(a, line, len);
+	return audit_record_with(a, op, target, audit_change_body, &c, result);
 }
 
 int
