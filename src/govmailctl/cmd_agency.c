@@ -645,9 +645,17 @@ cmd_agency_load(struct cli *cli, int argc, char **argv)
 			run.dry_run = 1;
 	if (npos != 1)
 		cli_usage_fail(cli, "FILE.csv is required");
-	if ((rc = agency_load_read(&L, pos[0], err, sizeof(err))) != 0)
-		cli_fail(rc, "%s", err);
 	d = run.dry_run ? cli_dir(cli) : cli_begin_change(cli);
+	if ((rc = agency_load_read(&L, pos[0], err, sizeof(err))) != 0) {
+		/* A file unusable as a whole is a refused run (not a dry run's). */
+		if (rc == EX_DATAERR && !run.dry_run) {
+			struct audit_run *ar = audit_run_new(cli->audit, "agency load", pos[0]);
+
+			if (audit_run_refused(ar, err) != 0)
+				cli_warn("the audit log write failed: %s", strerror(errno));
+		}
+		cli_fail(rc, "%s", err);
+	}
 	if (agency_load_plan(d, &L) != DIR_OK)
 		cli_dir_fail(cli, "reading the agencies in the directory");
 	st = agency_load_apply(d, &L, run.dry_run, load_done, &run, err, sizeof(err));
