@@ -42,6 +42,21 @@ int audit_record(struct audit_log *a, const char *op, const char *target,
     const char *dn, const char *const *attrs, size_t nattrs,
     const char *source, const char *result);
 
+/*
+ * Append one record with fields of the caller's: "time", "actor", "op",
+ * "target", then whatever body(w, arg) writes as keys and values of the
+ * object (body may be NULL), then "result". For the run-level records of
+ * audit_run.h; the caller must not put secrets in it. Same single write(2)
+ * and errors as audit_record.
+ */
+struct json_writer;
+int audit_record_with(struct audit_log *a, const char *op, const char *target,
+    void (*body)(struct json_writer *w, void *arg), void *arg, const char *result);
+
+/* Make the records written so far durable (fdatasync) before going on: an
+ * intent record must be on disk before the change it announces is sent. */
+int audit_sync(struct audit_log *a);
+
 /* fsync + close + free; returns -1 (errno set) if either failed. NULL: 0. */
 int audit_close(struct audit_log *a);
 

@@ -88,6 +88,9 @@ void dir_mods_put(struct dir_mods *m, enum dir_mod_op op, const char *attr,
 void dir_mods_put_len(struct dir_mods *m, enum dir_mod_op op, const char *attr,
     const void *value, size_t len);
 size_t dir_mods_count(const struct dir_mods *m);
+/* The i-th modification (i < dir_mods_count): its op, attribute, values. */
+void dir_mods_at(const struct dir_mods *m, size_t i, enum dir_mod_op *op,
+    const char **attr, char *const **vals, const size_t **lens, size_t *nvals);
 /* Names of the attributes touched (for the audit log), in order, unique. */
 size_t dir_mods_attr_names(const struct dir_mods *m, const char **names, size_t max);
 void dir_mods_free(struct dir_mods *m);

@@ -58,6 +58,9 @@ struct hr_plan {
 	size_t writes;               /* write operations sent by apply */
 	size_t failed;               /* writes the directory refused */
 	size_t invalid;              /* planned actions that cannot be done */
+	/* see hr_plan_on_intent */
+	int (*intent)(struct hr_action *const *acts, size_t n, void *arg);
+	void *intent_arg;
 };
 
 /* Snapshot of agencies, for hr_read's callback: 1 if code may be used, else 0
@@ -114,6 +117,17 @@ int hr_plan_over_guard(const struct hr_plan *p, int max_percent, int floor);
 enum dir_status hr_plan_apply(struct dir *d, const struct govmail_conf *c,
     struct hr_plan *p, int window, void (*done)(struct hr_action *a, void *arg),
     void *arg);
+
+/*
+ * Have hr_plan_apply call intent(acts, n, arg) before it sends each group
+ * of writes (one transaction of hr.transaction_size, or one pipeline
+ * window without transactions; a retried create alone), with the actions
+ * of that group: the audit log's intent record (audit_run.h) is written
+ * there, so it is on disk before any of them can reach the directory. A
+ * non-zero return sends nothing more (what was not sent is marked failed).
+ */
+void hr_plan_on_intent(struct hr_plan *p,
+    int (*intent)(struct hr_action *const *acts, size_t n, void *arg), void *arg);
 
 const char *hr_act_name(enum hr_act k);
 void hr_plan_free(struct hr_plan *p);

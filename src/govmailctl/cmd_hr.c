@@ -11,10 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit_run.h"
 #include "cli.h"
 #include "commands.h"
 #include "conf.h"
 #include "dir.h"
+#include "dir_verify.h"
 #include "hr_import.h"
 #include "hr_passwords.h"
 #include "hr_sync.h"
@@ -26,6 +28,7 @@ struct hr_run {
 	const char *file;
 	size_t done, total;
 	int progress;           /* a terminal is watching */
+	struct audit_run *audit; /* run-level records; NULL in a dry run */
 };
 
 /* One plan line: action, employee id, address, name, detail, source. */
@@ -77,6 +80,112 @@ hr_done(struct hr_action *a, void *arg)
 		hr_print_action(run, a);
 	if (run->progress && (run->done % 200 == 0 || run->done == run->total))
 		fprintf(stderr, "\rhr sync: %zu/%zu written", run->done, run->total);
+}
+
+/*
+ * Called by hr_plan_apply before each group of writes: the intent record,
+ * on disk before any of them is sent, names each change (a create by its
+ * employee id, a modify by a fingerprint of the values it writes), so a
+ * run killed before their own records leaves them to the next run to
+ * complete (hr_recover).
+ */
+static int
+hr_intent(struct hr_action *const *acts, size_t n, void *arg)
+{
+	struct hr_run *run = arg;
+	struct audit_intent *items = xcalloc(n ? n : 1, sizeof(*items));
+	const char **names = xcalloc(n * 64 + 1, sizeof(*names));
+	char (*src)[600] = xcalloc(n ? n : 1, sizeof(*src));
+	char (*fp)[DIR_FINGERPRINT_LEN + 1] = xcalloc(n ? n : 1, sizeof(*fp));
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		const struct hr_action *a = acts[i];
+
+		items[i].op = hr_audit_op(a->kind);
+		items[i].target = a->address ? a->address : a->employee_id;
+		items[i].dn = a->dn;
+		if (a->line)
+			snprintf(src[i], sizeof(src[i]), "%s:%lu", run->file, a->line);
+		else
+			snprintf(src[i], sizeof(src[i]), "%s", run->file);
+		items[i].source = src[i];
+		if (a->kind == HR_ACT_CREATE)
+			items[i].key = a->employee_id;
+		else if (dir_mods_fingerprint(a->mods, fp[i]) == 0)
+			items[i].check = fp[i];
+		items[i].attrs = names + i * 64;
+		items[i].nattrs = dir_mods_attr_names(a->mods, names + i * 64, 64);
+	}
+	rc = audit_run_intent(run->audit, items, n);
+	free(fp);
+	free(src);
+	free(names);
+	free(items);
+	if (rc != 0)
+		cli_fail(EX_IOERR, "refusing to go on: the audit log's intent record could "
+		    "not be written: %s", strerror(errno));
+	return 0;
+}
+
+/*
+ * Complete the audit records of earlier runs that were killed between a
+ * batch and its records, checking each announced change against the
+ * directory as it is now (before this run changes anything).
+ */
+static void
+hr_recover(struct cli *cli, struct dir *d)
+{
+	const struct govmail_conf *c = cli_conf(cli);
+	struct audit_recovery rec;
+	char err[1024], *path = conf_resolve_path(c, c->audit_log_file);
+
+	if (audit_run_recover(cli->audit, path, "hr sync", dir_verify_intent, d, &rec,
+	    err, sizeof(err)) != 0)
+		cli_fail(dir_last_status(d) != DIR_OK ? dir_status_exit(dir_last_status(d)) :
+		    EX_IOERR, "completing the audit log of an interrupted hr sync: %s; "
+		    "nothing was changed", err);
+	free(path);
+	if (rec.runs > 0)
+		cli_warn("the audit log held %zu interrupted hr sync %s: of %zu announced "
+		    "changes, %zu had their record, %zu were found made and %zu not made "
+		    "(recorded now)", rec.runs, rec.runs == 1 ? "run" : "runs", rec.items,
+		    rec.logged, rec.applied, rec.not_applied);
+}
+
+/* A whole run refused: recorded (unless a dry run), then exit 65. */
+static void __attribute__((noreturn))
+hr_refuse(struct hr_run *run, const char *why)
+{
+	if (run->audit != NULL && audit_run_refused(run->audit, why) != 0)
+		cli_warn("the audit log write failed: %s", strerror(errno));
+	cli_fail(EX_DATAERR, "%s", why);
+}
+
+/* The summary record of a run that wrote. */
+static void
+hr_audit_summary(struct hr_run *run, const struct hr_file *hr, const struct hr_plan *p,
+    enum dir_status st)
+{
+	const char *outcome = "ok";
+	int k;
+
+	for (k = HR_ACT_CREATE; k <= HR_ACT_NOACCOUNT; k++)
+		audit_run_count(run->audit, hr_act_name((enum hr_act)k), p->count[k]);
+	audit_run_count(run->audit, "unchanged", p->unchanged);
+	audit_run_count(run->audit, "rows", hr->nrows + hr->nerrors);
+	audit_run_count(run->audit, "rejected", hr->nerrors);
+	audit_run_count(run->audit, "writes", p->writes);
+	audit_run_count(run->audit, "failed", p->failed);
+	audit_run_count(run->audit, "invalid", p->invalid);
+	if (st != DIR_OK || p->failed > 0)
+		outcome = "failed";
+	else if (hr->nerrors > 0 || p->invalid > 0)
+		outcome = "partial";
+	if (audit_run_end(run->audit, outcome) != 0)
+		cli_fail(EX_IOERR, "the run's summary could not be written to the audit "
+		    "log: %s", strerror(errno));
 }
 
 /* Write the initial-passwords file anew (exit 74 if that fails). */
@@ -178,6 +287,7 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 	struct hr_plan *p;
 	struct hr_run run;
 	struct dir *d;
+	enum dir_status st = DIR_OK;
 	size_t i;
 
 	while ((ch = cli_getopt_pos(cli, argc, argv, opts, pos, 1, &npos)) != -1) {
@@ -192,6 +302,11 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 		cli_usage_fail(cli, "expected one FILE argument");
 	c = cli_conf(cli);
 	d = dry_run ? cli_dir(cli) : cli_begin_change(cli);
+	memset(&run, 0, sizeof(run));
+	run.cli = cli;
+	run.file = pos[0];
+	if (!dry_run)
+		run.audit = audit_run_new(cli->audit, "hr sync", pos[0]);
 	if ((ag = hr_agencies_load(d, err, sizeof(err))) == NULL)
 		cli_fail(dir_status_exit(dir_last_status(d)), "%s", err);
 	hr = hr_read(pos[0], (size_t)c->addr_max_name_length, hr_agency_known, ag, err,
@@ -206,12 +321,15 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 			fprintf(stderr, "%s: %s\n", pos[0], hr->errors[i].message);
 	}
 	/* A file that is unusable as a whole must not be taken as "nobody works here". */
-	if (hr->fatal)
-		cli_fail(EX_DATAERR, "%s cannot be used (see above); nothing was changed",
-		    pos[0]);
+	if (hr->fatal) {
+		snprintf(err, sizeof(err), "%s cannot be used (%s); nothing was changed",
+		    pos[0], hr->nerrors > 0 ? hr->errors[hr->nerrors - 1].message :
+		    "see above");
+		hr_refuse(&run, err);
+	}
 	/* ... nor one cut short, or with rows that cannot be attributed. */
 	if (disable_missing && hr_absence_refused(hr, err, sizeof(err)))
-		cli_fail(EX_DATAERR, "%s", err);
+		hr_refuse(&run, err);
 	if (!dry_run) {
 		const char *path = pwpath ? pwpath : c->hr_passwords_file;
 		int e;
@@ -219,20 +337,21 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 		if ((pw = hr_passwords_open(path, &e, err, sizeof(err))) == NULL)
 			cli_fail(e == EWOULDBLOCK ? EX_TEMPFAIL : EX_CANTCREAT, "%s (set "
 			    "hr.passwords_file or --passwords-out)", err);
+		/* under the passwords file's lock: one hr sync at a time */
+		hr_recover(cli, d);
 	}
 	p = hr_plan_build(d, c, hr, ag, disable_missing, pw, err, sizeof(err));
 	if (p == NULL)
 		cli_fail(dir_status_exit(dir_last_status(d)), "%s", err);
 	if (hr_plan_over_guard(p, c->hr_max_suspend_percent, c->hr_max_suspend_floor) &&
-	    !force)
-		cli_fail(EX_DATAERR, "refusing to suspend or disable %zu of %zu active "
+	    !force) {
+		snprintf(err, sizeof(err), "refusing to suspend or disable %zu of %zu active "
 		    "accounts (more than hr.max_suspend_percent = %d%% and more than "
 		    "hr.max_suspend_floor = %d): is the export truncated? Check it, or run "
 		    "again with --force", hr_plan_lockouts(p), p->managed_active,
 		    c->hr_max_suspend_percent, c->hr_max_suspend_floor);
-	memset(&run, 0, sizeof(run));
-	run.cli = cli;
-	run.file = pos[0];
+		hr_refuse(&run, err);
+	}
 	for (i = 0; i < p->n; i++)
 		if (p->actions[i].mods != NULL)
 			run.total++;
@@ -252,7 +371,9 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 		if (hr_passwords_dirty(pw))
 			hr_save_passwords(pw, "nothing was changed");
 		run.progress = cli->json == NULL && isatty(STDERR_FILENO) && run.total > 500;
-		if (hr_plan_apply(d, c, p, c->hr_pipeline_window, hr_done, &run) != DIR_OK)
+		hr_plan_on_intent(p, hr_intent, &run);
+		if ((st = hr_plan_apply(d, c, p, c->hr_pipeline_window, hr_done, &run)) !=
+		    DIR_OK)
 			rc = dir_status_exit(dir_last_status(d));
 		if (run.progress)
 			fputc('\n', stderr);
@@ -283,6 +404,10 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 		printf(" %zu unchanged; writes: %zu, failed: %zu%s\n", p->unchanged, p->writes,
 		    p->failed + p->invalid, dry_run ? " (dry run: nothing was changed)" : "");
 	}
+	/* A run that wrote (or tried to) leaves its summary line. */
+	if (run.audit != NULL && run.total > 0)
+		hr_audit_summary(&run, hr, p, st);
+	audit_run_free(run.audit);
 	if (rc == EX_OK && p->failed > 0)
 		rc = EX_TEMPFAIL;
 	if (rc == EX_OK && (hr->nerrors > 0 || p->invalid > 0))

@@ -3,12 +3,16 @@
  * arguments, the printed plan (--dry-run) or the changes as they are made,
  * one audit record per changed entry, the summary and --json. What changes,
  * in which order, and how a re-run picks up an interrupted one is decided
- * in dir_reorg.c.
+ * in dir_reorg.c. A real run also leaves a summary line in the audit log
+ * (a refused one, its refusal) and shows its progress on a terminal.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "audit_run.h"
 #include "cli.h"
 #include "commands.h"
 #include "conf.h"
@@ -36,7 +40,15 @@ struct reorg_run {
 	size_t agencies;        /* agencies changed */
 	size_t conflicts;       /* conflicts reported */
 	int final;              /* the final step was done now */
+	struct audit_run *audit; /* run-level records; NULL in a dry run */
+	const char *what;       /* "agency merge", for the progress line */
+	size_t steps, total;    /* steps done, and planned (progress) */
+	int progress;           /* a terminal is watching */
 };
+
+/* Progress on a terminal: this many steps at least, redrawn this often. */
+#define REORG_PROGRESS_MIN   200
+#define REORG_PROGRESS_EVERY 50
 
 /* Lowercased, checked agency code from the command line (exit 65 if bad). */
 static char *
@@ -59,14 +71,20 @@ reorg_domain_arg(const char *arg, char *out, size_t outlen)
 		cli_fail(EX_DATAERR, "%s: %s", esc(e1, arg), err);
 }
 
-/* A refused plan: unknown agency 67, refused for its data 65. */
+/*
+ * A refused plan: unknown agency 67, refused for its data 65 (a refusal
+ * of the whole run, recorded in the audit log unless a dry run).
+ */
 static void
-reorg_plan_fail(enum dir_status st, const char *err)
+reorg_plan_fail(struct reorg_run *r, enum dir_status st, const char *err)
 {
 	if (st == DIR_NOT_FOUND)
 		cli_fail(EX_NOUSER, "%s", err);
-	if (st == DIR_CONSTRAINT)
+	if (st == DIR_CONSTRAINT) {
+		if (r->audit != NULL && audit_run_refused(r->audit, err) != 0)
+			cli_warn("the audit log write failed: %s", strerror(errno));
 		cli_fail(EX_DATAERR, "%s", err);
+	}
 	cli_fail(dir_status_exit(st), "%s", err);
 }
 
@@ -192,6 +210,9 @@ reorg_event(const struct dir_reorg_plan *p, const struct dir_reorg_event *ev,
 		break;
 	}
 	fflush(stdout);
+	r->steps++;
+	if (r->progress && (r->steps % REORG_PROGRESS_EVERY == 0 || r->steps == r->total))
+		fprintf(stderr, "\r%s: %zu/%zu written", r->what, r->steps, r->total);
 	return 0;
 }
 
@@ -218,6 +239,25 @@ reorg_print_plan(struct reorg_run *r, const struct dir_reorg_plan *p)
 	}
 }
 
+/* The run's summary line in the audit log. */
+static void
+reorg_summary(struct reorg_run *r, const struct dir_reorg_plan *p, enum dir_status st)
+{
+	const char *outcome = "ok";
+
+	audit_run_count(r->audit, "accounts", r->accounts);
+	audit_run_count(r->audit, "agencies", r->agencies);
+	audit_run_count(r->audit, "conflicts", r->conflicts);
+	audit_run_count(r->audit, "final", (size_t)r->final);
+	if (st != DIR_OK)
+		outcome = "failed";
+	else if (r->conflicts > 0 || p->final == DIR_REORG_FINAL_BLOCKED)
+		outcome = "partial";
+	if (audit_run_end(r->audit, outcome) != 0)
+		cli_fail(EX_IOERR, "the run's summary could not be written to the audit "
+		    "log: %s", strerror(errno));
+}
+
 /* Apply, or on failure print what was done and exit with the error. */
 static void
 reorg_apply(struct reorg_run *r, struct dir *d, struct dir_reorg_plan *p,
@@ -226,7 +266,13 @@ reorg_apply(struct reorg_run *r, struct dir *d, struct dir_reorg_plan *p,
 	char err[2048];
 	enum dir_status st;
 
+	r->total = p->naccounts + p->nagencies + (p->final == DIR_REORG_FINAL_TODO);
+	r->progress = r->cli->json == NULL && isatty(STDERR_FILENO) &&
+	    r->total >= REORG_PROGRESS_MIN;
 	st = dir_reorg_apply(d, p, reorg_event, r, err, sizeof(err));
+	if (r->progress)
+		fputc('\n', stderr);
+	reorg_summary(r, p, st);
 	if (st == DIR_OK)
 		return;
 	if (r->cli->json == NULL)
@@ -328,8 +374,13 @@ cmd_agency_merge(struct cli *cli, int argc, char **argv)
 	dst = reorg_code_arg(into, "agency code");
 
 	d = r.dry_run ? cli_dir(cli) : cli_begin_change(cli);
+	r.what = "agency merge";
+	if (!r.dry_run) {
+		snprintf(err, sizeof(err), "%s -> %s", src, dst);
+		r.audit = audit_run_new(cli->audit, r.what, err);
+	}
 	if ((st = dir_reorg_merge_plan(d, src, dst, &p, err, sizeof(err))) != DIR_OK)
-		reorg_plan_fail(st, err);
+		reorg_plan_fail(&r, st, err);
 	nothing = !dir_reorg_has_work(p);
 	if (r.dry_run)
 		reorg_print_plan(&r, p);
@@ -361,6 +412,7 @@ cmd_agency_merge(struct cli *cli, int argc, char **argv)
 		int rc = p->final == DIR_REORG_FINAL_BLOCKED && !r.dry_run ? EX_TEMPFAIL : EX_OK;
 
 		dir_reorg_plan_free(p);
+		audit_run_free(r.audit);
 		free(src);
 		free(dst);
 		return rc;
@@ -518,10 +570,16 @@ cmd_domain_migrate(struct cli *cli, int argc, char **argv)
 		agency = reorg_code_arg(agency_arg, "agency code");
 
 	d = r.dry_run ? cli_dir(cli) : cli_begin_change(cli);
+	r.what = "domain migrate";
+	if (!r.dry_run) {
+		snprintf(err, sizeof(err), "%s -> %s%s%s", old, nw, agency ? " --agency " : "",
+		    agency ? agency : "");
+		r.audit = audit_run_new(cli->audit, r.what, err);
+	}
 	st = dir_reorg_migrate_plan(d, old, nw, agency, cli_conf(cli)->addr_default_domain, &p,
 	    err, sizeof(err));
 	if (st != DIR_OK)
-		reorg_plan_fail(st, err);
+		reorg_plan_fail(&r, st, err);
 	nothing = !dir_reorg_has_work(p) && p->nconflicts == 0;
 	if (r.dry_run)
 		reorg_print_plan(&r, p);
@@ -560,6 +618,7 @@ cmd_domain_migrate(struct cli *cli, int argc, char **argv)
 			    plural(r.conflicts, "its", "their"));
 	}
 	dir_reorg_plan_free(p);
+	audit_run_free(r.audit);
 	free(agency);
 	return rc;
 }

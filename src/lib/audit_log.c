@@ -129,17 +129,68 @@ audit_timestamp(char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Write one built record (consumed: freed here) with a single write(2);
+ * EINTR means nothing was written.
+ */
+static int
+audit_emit(struct audit_log *a, char *line, size_t len)
+{
+	ssize_t n;
+
+	if (len > AUDIT_LINE_MAX) {
+		free(line);
+		errno = EMSGSIZE;
+		return -1;
+	}
+	do
+		n = write(a->fd, line, len);
+	while (n == -1 && errno == EINTR);
+	free(line);
+	if (n == -1)
+		return -1;
+	if ((size_t)n != len) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* The members of a change record after "target". */
+struct audit_change {
+	const char *dn, *source;
+	const char *const *attrs;
+	size_t nattrs;
+};
+
+static void
+audit_change_body(struct json_writer *w, void *arg)
+{
+	const struct audit_change *c = arg;
+	size_t i;
+
+	if (c->dn != NULL) {
+		json_key(w, "dn");
+		json_string(w, c->dn);
+	}
+	json_key(w, "attrs");
+	json_begin_array(w);
+	for (i = 0; i < c->nattrs; i++)
+		json_string(w, c->attrs[i]);
+	json_end_array(w);
+	if (c->source != NULL) {
+		json_key(w, "source");
+		json_string(w, c->source);
+	}
+}
+
 int
 audit_record(struct audit_log *a, const char *op, const char *target,
     const char *dn, const char *const *attrs, size_t nattrs,
     const char *source, const char *result)
 {
-	struct json_writer *w;
-	char tbuf[64], *line = NULL;
-	size_t len = 0, i, total;
-	ssize_t n;
-	FILE *fp;
-	int bad;
+	struct audit_change c = { dn, source, attrs, nattrs };
+	size_t i, total;
 
 	if (a == NULL || op == NULL || target == NULL || result == NULL ||
 	    (nattrs > 0 && attrs == NULL)) {
@@ -161,6 +212,23 @@ audit_record(struct audit_log *a, const char *op, const char *target,
 		errno = EMSGSIZE;
 		return -1;
 	}
+	return audit_record_with(a, op, target, audit_change_body, &c, result);
+}
+
+int
+audit_record_with(struct audit_log *a, const char *op, const char *target,
+    void (*body)(struct json_writer *w, void *arg), void *arg, const char *result)
+{
+	struct json_writer *w;
+	char tbuf[64], *line = NULL;
+	size_t len = 0;
+	FILE *fp;
+	int bad;
+
+	if (a == NULL || op == NULL || target == NULL || result == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (audit_timestamp(tbuf, sizeof(tbuf)) == -1)
 		return -1;
 	if ((fp = open_memstream(&line, &len)) == NULL)
@@ -175,19 +243,8 @@ audit_record(struct audit_log *a, const char *op, const char *target,
 	json_string(w, op);
 	json_key(w, "target");
 	json_string(w, target);
-	if (dn != NULL) {
-		json_key(w, "dn");
-		json_string(w, dn);
-	}
-	json_key(w, "attrs");
-	json_begin_array(w);
-	for (i = 0; i < nattrs; i++)
-		json_string(w, attrs[i]);
-	json_end_array(w);
-	if (source != NULL) {
-		json_key(w, "source");
-		json_string(w, source);
-	}
+	if (body != NULL)
+		body(w, arg);
 	json_key(w, "result");
 	json_string(w, result);
 	json_end_object(w);
@@ -199,23 +256,22 @@ audit_record(struct audit_log *a, const char *op, const char *target,
 		errno = ENOMEM;
 		return -1;
 	}
-	if (len > AUDIT_LINE_MAX) {
-		free(line);
-		errno = EMSGSIZE;
+	return audit_emit(a, line, len);
+}
+
+int
+audit_sync(struct audit_log *a)
+{
+	int rc;
+
+	if (a == NULL) {
+		errno = EINVAL;
 		return -1;
 	}
-	/* One write(2) per record; EINTR means nothing was written. */
 	do
-		n = write(a->fd, line, len);
-	while (n == -1 && errno == EINTR);
-	free(line);
-	if (n == -1)
-		return -1;
-	if ((size_t)n != len) {
-		errno = EIO;
-		return -1;
-	}
-	return 0;
+		rc = fdatasync(a->fd);
+	while (rc == -1 && errno == EINTR);
+	return rc;
 }
 
 int

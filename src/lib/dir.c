@@ -670,6 +670,17 @@ dir_mods_count(const struct dir_mods *m)
 	return m->n;
 }
 
+void
+dir_mods_at(const struct dir_mods *m, size_t i, enum dir_mod_op *op,
+    const char **attr, char *const **vals, const size_t **lens, size_t *nvals)
+{
+	*op = m->v[i].op;
+	*attr = m->v[i].attr;
+	*vals = m->v[i].vals;
+	*lens = m->v[i].lens;
+	*nvals = m->v[i].nvals;
+}
+
 size_t
 dir_mods_attr_names(const struct dir_mods *m, const char **names, size_t max)
 {

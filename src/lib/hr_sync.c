@@ -777,6 +777,34 @@ hr_retry_create(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
 		done(a, arg);
 }
 
+void
+hr_plan_on_intent(struct hr_plan *p,
+    int (*intent)(struct hr_action *const *acts, size_t n, void *arg), void *arg)
+{
+	p->intent = intent;
+	p->intent_arg = arg;
+}
+
+/* The next group of up to size writes from action i on, announced to the
+ * intent callback; 0, or its non-zero refusal. */
+static int
+hr_announce(struct hr_plan *p, size_t i, size_t size)
+{
+	struct hr_action **acts;
+	size_t n = 0;
+	int rc;
+
+	if (p->intent == NULL)
+		return 0;
+	acts = xcalloc(size, sizeof(*acts));
+	for (; i < p->n && n < size; i++)
+		if (p->actions[i].mods != NULL && p->actions[i].result == DIR_OK)
+			acts[n++] = &p->actions[i];
+	rc = p->intent(acts, n, p->intent_arg);
+	free(acts);
+	return rc;
+}
+
 enum dir_status
 hr_plan_apply(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
     int window, void (*done)(struct hr_action *, void *), void *arg)
@@ -784,7 +812,8 @@ hr_plan_apply(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
 	struct dir_pipe *pipe = dir_pipe_new(d, window);
 	struct hr_apply_ctx *ctx = xcalloc(p->n ? p->n : 1, sizeof(*ctx));
 	enum dir_status st = DIR_OK;
-	size_t i;
+	size_t i, group = c->hr_transaction_size > 1 ? (size_t)c->hr_transaction_size :
+	    (size_t)(window > 0 ? window : 1), ingroup = 0;
 
 	dir_pipe_use_transactions(pipe, c->hr_transaction_size);
 	for (i = 0; i < p->n; i++) {
@@ -792,6 +821,13 @@ hr_plan_apply(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
 
 		if (a->mods == NULL || a->result != DIR_OK)
 			continue;
+		if (ingroup == 0 && hr_announce(p, i, group) != 0) {
+			/* the announced groups are sent: finish them */
+			if ((st = dir_pipe_flush(pipe)) == DIR_OK)
+				st = DIR_ERROR;
+			break;
+		}
+		ingroup = (ingroup + 1) % group;
 		ctx[i].a = a;
 		ctx[i].p = p;
 		ctx[i].done = done;
@@ -813,7 +849,9 @@ hr_plan_apply(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
 			if (p->actions[i].mods != NULL && ctx[i].a == NULL &&
 			    p->actions[i].result == DIR_OK) {
 				p->actions[i].result = DIR_UNAVAILABLE;
-				p->actions[i].error = xstrdup(dir_error(d));
+				p->actions[i].error = xstrdup(st == DIR_ERROR ?
+				    "not sent: its intent record could not be written" :
+				    dir_error(d));
 				p->failed++;
 				if (done)
 					done(&p->actions[i], arg);
@@ -829,9 +867,22 @@ hr_plan_apply(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
 					done(a, arg);
 			}
 	} else {
-		for (i = 0; i < p->n; i++)
-			if (ctx[i].retry)
-				hr_retry_create(d, c, p, &p->actions[i], done, arg);
+		for (i = 0; i < p->n; i++) {
+			struct hr_action *a = &p->actions[i];
+
+			if (!ctx[i].retry)
+				continue;
+			if (p->intent != NULL && p->intent(&a, 1, p->intent_arg) != 0) {
+				a->result = DIR_UNAVAILABLE;
+				a->error = xstrdup("not sent: its intent record could not be "
+				    "written");
+				p->failed++;
+				if (done)
+					done(a, arg);
+				continue;
+			}
+			hr_retry_create(d, c, p, a, done, arg);
+		}
 	}
 	free(ctx);
 	return st;

@@ -143,6 +143,8 @@ expect_eq "cycle row left the parent alone" "$(attr_of "govmailAgencyCode=new-de
 printf 'name,level\nX,unit\n' >"$T/nohdr.csv"
 check_rc "a file without the required columns exits 65" 65 $G agency load "$T/nohdr.csv"
 expect_match "missing column is named" "$(cat "$T/last.err")" "nohdr\.csv:1: header has no 'code' column"
+expect_match "... and the refused load is in the audit log" "$(grep '"op":"run.refused"' "$T/audit.log" | tail -1)" \
+	'"target":"agency load",.*"source":"[^"]*nohdr.csv","reason":"[^"]*nohdr.csv:1: header has no .code. column[^"]*","result":"refused"'
 check_rc "a missing file exits 66" 66 $G agency load "$T/does-not-exist.csv"
 out=$($G --json agency load --dry-run "$T/mixed.csv" 2>/dev/null)
 check "load --json parses" json_ok <<<"$out"
@@ -282,12 +284,16 @@ check_rc "load of a row below a stored cycle finishes and rejects it (65)" 65 ti
 expect_match "stored cycle reported for the row" "$(cat "$T/last.err")" "cyc\.csv:2: cyc-c: .*cycle"
 
 # ---- audit ------------------------------------------------------------------
-expect_eq "one audit record per change" "$(wc -l <"$T/audit.log")" "$AUDITS"
+# (run.* lines are about whole runs: a load's summary, not a change)
+expect_eq "one audit record per change" "$(grep -vc '"op":"run\.' "$T/audit.log")" "$AUDITS"
 expect_eq "audit ops are the documented ones" \
 	"$(python3 -c '
 import json, sys
 print(" ".join(sorted({json.loads(l)["op"] for l in open(sys.argv[1])})))' "$T/audit.log")" \
-	"agency.add agency.modify agency.remove domain.add domain.remove"
+	"agency.add agency.modify agency.remove domain.add domain.remove run.refused run.summary"
+expect_match "a load that changed something leaves its summary line" \
+	"$(grep '"op":"run.summary"' "$T/audit.log" | grep -m1 '"target":"agency load"')" \
+	'"counts":\{"rows":[0-9]+,"created":[0-9]+,"updated":[0-9]+,"unchanged":[0-9]+,"rejected":[0-9]+\},"seconds":"[0-9.]+","result":"(ok|partial)"'
 expect_match "load records name file and line" "$(grep -m1 '"target":"snv-u1"' "$T/audit.log")" \
 	"\"op\":\"agency.add\".*\"source\":\"[^\"]*agencies\.csv:4\""
 expect_match "update record from a load" "$(grep '"op":"agency.modify"' "$T/audit.log" | head -1)" \
