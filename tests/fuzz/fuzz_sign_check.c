@@ -19,6 +19,7 @@
 #include "../../src/govmaild/mime_tree.c"
 #include "../../src/govmaild/mime_check.c"
 #include "../../src/govmaild/sign_pdfrev.c"
+#include "../../src/govmaild/sign_pdfrev_child.c"
 #include "../../src/govmaild/sign_subfilter.c"
 #include "../../src/govmaild/sign_check.c"
 #include "fuzz_trust.h"
