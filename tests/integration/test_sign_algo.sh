@@ -10,7 +10,8 @@
 #   - PAdES B-B (ETSI.CAdES.detached with signing-certificate-v2) passes;
 #     without the attribute, or with one naming another certificate (same
 #     key), refused; the same attribute checked in S/MIME;
-#   - SubFilter adbe.pkcs7.sha1 and adbe.x509.rsa_sha1 refused as obsolete,
+#   - SubFilter adbe.pkcs7.sha1 and adbe.x509.rsa_sha1 refused as obsolete (also
+#     in a dictionary written by pdfsig),
 #     an unknown SubFilter as unsupported.
 # govmaild agrees with the oracles on every sample, or the line says why it
 # is stricter.
@@ -150,3 +151,15 @@ expect_match "SubFilter adbe.x509.rsa_sha1: refused as obsolete" "$(sline "$T/s.
 subfilter "$P/algo/pades.pdf" "$T/s5.pdf" adbe.pkcs7.s5
 expect_match "an unknown SubFilter: refused as unsupported" "$(sline "$T/s.conf" "$T/s5.pdf")" \
 	' result=fail .* sigs=malformed .*reason="unsupported signature format adbe\.pkcs7\.s5"$'
+# pdfsig's own signature dictionaries are read: person-org.pdf with the
+# person's SubFilter renamed (the organisation's signature covers the edit)
+python3 - "$P/pdf/person-org.pdf" "$T/po-sha1.pdf" <<'PY'
+import re, sys
+d = open(sys.argv[1], "rb").read()
+m = list(re.finditer(rb"/SubFilter\s*/adbe\.pkcs7\.detached", d))[0]
+new = m.group(0).replace(b"adbe.pkcs7.detached", b"adbe.pkcs7.sha1").ljust(len(m.group(0)))
+open(sys.argv[2], "wb").write(d[:m.start()] + new + d[m.end():])
+PY
+expect_match "pdfsig's dictionary, SubFilter adbe.pkcs7.sha1: that signature refused, the next broken" \
+	"$(sline "$T/s.conf" "$T/po-sha1.pdf")" \
+	' result=fail .* sigs=weak,broken .*reason="obsolete signature format adbe\.pkcs7\.sha1 \(SHA-1\)"$'
