@@ -12,7 +12,10 @@
 #     key), refused; the same attribute checked in S/MIME;
 #   - SubFilter adbe.pkcs7.sha1 and adbe.x509.rsa_sha1 refused as obsolete (also
 #     in a dictionary written by pdfsig),
-#     an unknown SubFilter as unsupported.
+#     an unknown SubFilter as unsupported;
+#   - through the running govmaild (outbound require-signed): PAdES passes,
+#     SHA-1 and RSA-1024 get 550 5.7.1 with the reason, a signing-certificate
+#     for another certificate 550 5.7.7.
 # govmaild agrees with the oracles on every sample, or the line says why it
 # is stricter.
 . "$(dirname "$0")/../lib.sh"
@@ -163,3 +166,78 @@ PY
 expect_match "pdfsig's dictionary, SubFilter adbe.pkcs7.sha1: that signature refused, the next broken" \
 	"$(sline "$T/s.conf" "$T/po-sha1.pdf")" \
 	' result=fail .* sigs=weak,broken .*reason="obsolete signature format adbe\.pkcs7\.sha1 \(SHA-1\)"$'
+
+# --- through the daemon: the replies ------------------------------------------
+# outbound require-signed: the sender's PDF, signed by the sender
+t_sandbox_start
+t_govmail_conf
+check "domain" "$GOVMAILCTL" domain add haugiang.gov.vn
+check "agencies" "$GOVMAILCTL" agency load "$DATA/agencies.csv"
+check "annv (snv)" "$GOVMAILCTL" account add --name "Nguyễn Văn An" --agency snv
+PORT=$(t_free_port)
+NH=$(t_free_port)
+mkdir -p "$T/sink" "$T/spool"
+python3 "$SINK" "$NH" "$T/sink" 2>"$T/sink.err" &
+T_PIDS+=("$!")
+wait_port "$NH" || { echo "Bail out! sink did not start"; exit 1; }
+cat >"$T/d.conf" <<CONF
+ldap = {
+  uri = "$LDAPI_URI";
+  bind_dn = "$LDAP_DAEMON_DN";
+  bind_password_file = "$LDAP_DAEMON_PWFILE";
+  base_dn = "$LDAP_BASE";
+};
+smtpd = {
+  relay_listen = ["127.0.0.1:$PORT"];
+  hostname = "gw.test";
+  user = "";
+  pid_file = "";
+  spool_dir = "$T/spool";
+};
+next_hop = { port = $NH; };
+policy = { relay_domains = []; cache_ttl = 0; };
+signature = {
+  outbound = "require-signed";
+  trust_anchors = "$P/ca/root.pem";
+  intermediates = "$P/ca/intermediates.pem";
+  crl_files = ["$P/ca/crl.pem", "$P/ca/crl-root.pem", "$P/ca/crl-int2.pem"];
+};
+CONF
+"$GOVMAILD" -f -c "$T/d.conf" 2>"$T/d.log" &
+T_PIDS+=("$!")
+wait_port "$PORT" || { cat "$T/d.log" >&2; echo "Bail out! govmaild did not start"; exit 1; }
+A=annv@haugiang.gov.vn
+# mkmsg OUT FILE: a message from A with FILE attached (base64)
+mkmsg() {
+	python3 - "$A" "$@" <<'PY'
+import base64, os, sys
+frm, out, f = sys.argv[1:4]
+name = os.path.basename(f).encode()
+data = base64.encodebytes(open(f, "rb").read()).replace(b"\n", b"\r\n")
+open(out, "wb").write(
+    b"From: <" + frm.encode() + b">\r\nTo: <friend@example.org>\r\nSubject: Quyet dinh\r\n"
+    b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+    b"--b1\r\nContent-Type: text/plain\r\n\r\nKinh gui.\r\n"
+    b"--b1\r\nContent-Type: application/pdf; name=\"" + name + b"\"\r\n"
+    b"Content-Disposition: attachment; filename=\"" + name + b"\"\r\n"
+    b"Content-Transfer-Encoding: base64\r\n\r\n" + data + b"--b1--\r\n")
+PY
+}
+# send FILE: the reply to the end of data
+send() {
+	smtp_lines "$PORT" --data "$1" "EHLO client.test" "MAIL FROM:<$A>" "RCPT TO:<friend@example.org>" DATA |
+		tail -n 1
+}
+mkmsg "$T/m.eml" "$P/algo/pades.pdf"
+expect_re "PAdES B-B signed by the sender: 250" "$(send "$T/m.eml")" '^250 2\.0\.0 Ok: queued as'
+mkmsg "$T/m.eml" "$P/algo/sha1.pdf"
+expect_re "SHA-1: 550 5.7.1 naming the file and the reason" "$(send "$T/m.eml")" \
+	'^550 5\.7\.1 sha1\.pdf: SHA-1 digest not accepted \(signature\.allow_sha1 = false\)$'
+mkmsg "$T/m.eml" "$P/algo/rsa1024.pdf"
+expect_re "RSA-1024: 550 5.7.1 naming the size" "$(send "$T/m.eml")" \
+	'^550 5\.7\.1 rsa1024\.pdf: signer RSA key of 1024 bits \(at least 2048 required\)$'
+mkmsg "$T/m.eml" "$P/algo/pades-other.pdf"
+expect_re "signing-certificate-v2 for another certificate: 550 5.7.7" "$(send "$T/m.eml")" \
+	"^550 5\\.7\\.7 pades-other\\.pdf: signing-certificate-v2 attribute names another certificate than the signer's\$"
+expect_re "the log says weak for the SHA-1 document" "$(cat "$T/d.log")" \
+	'file="sha1\.pdf" result=fail meets=no sigs=weak '
