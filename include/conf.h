@@ -161,6 +161,9 @@ struct govmail_conf {
 	long long signature_max_signature_size; /* bytes of one CMS */
 	int signature_cert_cache_size; /* parsed signer certificates kept */
 	char *signature_header;        /* result header name */
+	int signature_allow_sha1;      /* accept SHA-1 (sign_algo.c) */
+	int signature_min_rsa_bits;    /* smallest RSA key of a signer or CA */
+	int signature_min_ec_bits;     /* smallest EC key (256: P-256) */
 };
 
 /*

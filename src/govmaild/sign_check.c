@@ -27,6 +27,7 @@
 #include "sign_pdf.h"
 #include "sign_pdfrev.h"
 #include "sign_pdfrev_child.h"
+#include "sign_subfilter.h"
 #include "sign_verify.h"
 #include "xmalloc.h"
 
@@ -286,7 +287,7 @@ sign_walk_signed(struct sign_walk *w, struct mailmime *m, int depth, int env)
 	else {
 		/* the digest over the part in place, in one pass (sign_verify.h) */
 		struct sign_detached job = { (unsigned char *)der, derlen, &seg, 1,
-		    w->env[e].signers, SIGN_ENV_SIGNERS, 0 };
+		    w->env[e].signers, SIGN_ENV_SIGNERS, 0, 0 };
 
 		seg.p = (const unsigned char *)content->mm_mime_start;
 		seg.len = content->mm_length;
@@ -539,6 +540,8 @@ sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
 		struct sign_signer out[SIGN_ENV_SIGNERS];
 		unsigned char *der;
 		const char *problem;
+		enum sign_status pst;       /* the status problem fails with */
+		char why[120];              /* a SubFilter refused */
 	} *v;
 	struct sign_detached jobs[SIGN_PDF_MAX_SIGS];
 	struct sign_pdfrev_rev *revs;
@@ -560,11 +563,23 @@ sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
 	 * share hashed once), then reported in the file's order */
 	for (i = 0; i < found->nsig; i++) {
 		const struct sign_pdf_sig *sig = &found->sig[i];
+		enum sign_subfilter sf;
+		char sfname[64];
 		size_t derlen;
 
 		job_of[i] = (size_t)-1;
+		v[i].pst = SIGN_MALFORMED;
 		if ((v[i].problem = sig->problem) != NULL)
 			continue;
+		/* the format named by /SubFilter (sign_subfilter.h) */
+		sf = sign_subfilter_find(lf->data, lf->len, sig->gap_off, sig->gap_len, sfname,
+		    sizeof(sfname));
+		if ((v[i].pst = sign_subfilter_judge(sf, sfname, v[i].why, sizeof(v[i].why))) !=
+		    SIGN_VALID) {
+			v[i].problem = v[i].why;
+			continue;
+		}
+		v[i].pst = SIGN_MALFORMED;
 		if ((v[i].der = sign_pdf_value(lf->data, sig, w->lim->max_signature_size,
 		    &derlen)) == NULL) {
 			v[i].problem = "signature value is not readable";
@@ -580,6 +595,7 @@ sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
 		jobs[n].nsegs = 2;
 		jobs[n].out = v[i].out;
 		jobs[n].max = SIGN_ENV_SIGNERS;
+		jobs[n].ess_v2 = sf == SIGN_SF_CADES_DETACHED;
 		job_of[i] = n;
 		n++;
 	}
@@ -602,7 +618,7 @@ sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
 		rev_of[idx[k]] = k;
 	for (i = 0; i < found->nsig; i++) {
 		if (v[i].problem != NULL) {
-			sign_add_fail(ds, SIGN_MALFORMED, v[i].problem);
+			sign_add_fail(ds, v[i].pst, v[i].problem);
 			free(v[i].der);
 			continue;
 		}

@@ -27,7 +27,9 @@
 #include <openssl/x509v3.h>
 
 #include "conf.h"
+#include "sign_algo.h"
 #include "sign_certcache.h"
+#include "sign_ess.h"
 #include "sign_verify.h"
 #include "xmalloc.h"
 
@@ -52,6 +54,7 @@ struct sign_trust {
 	int missing;                /* crl_missing: 0 fail, 1 warn, 2 leaf-only */
 	int eku_any;                /* extended_key_usage = any */
 	int unreadable;             /* 0 tempfail, 1 fail, 2 warn */
+	struct sign_algo_policy algo;   /* digests and key sizes (sign_algo.h) */
 };
 
 const char *
@@ -66,6 +69,7 @@ sign_status_name(enum sign_status st)
 	case SIGN_REVOKED: return "certificate revoked";
 	case SIGN_BAD_USAGE: return "certificate key usage does not allow signing";
 	case SIGN_CRL_PROBLEM: return "revocation cannot be checked";
+	case SIGN_WEAK: return "signature algorithm, key size or format not accepted";
 	}
 	return "unknown";
 }
@@ -74,7 +78,7 @@ const char *
 sign_status_word(enum sign_status st)
 {
 	static const char *const w[] = { "valid", "broken", "malformed", "untrusted",
-		"expired", "revoked", "bad-usage", "crl" };
+		"expired", "revoked", "bad-usage", "crl", "weak" };
 
 	return (unsigned)st < sizeof(w) / sizeof(w[0]) ? w[st] : "unknown";
 }
@@ -209,6 +213,7 @@ sign_trust_load(const struct govmail_conf *c, char *err, size_t errlen)
 	t->eku_any = strcmp(c->signature_extended_key_usage, "any") == 0;
 	t->unreadable = strcmp(c->signature_crl_unreadable, "fail") == 0 ? 1 :
 	    strcmp(c->signature_crl_unreadable, "warn") == 0 ? 2 : 0;
+	sign_algo_policy_init(&t->algo, c);
 	t->store = sign_build_store(t);
 	t->checked = time(NULL);
 	t->certs = sign_cert_cache_new((size_t)c->signature_cert_cache_size);
@@ -561,6 +566,12 @@ sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem
 		ERR_clear_error();
 		return;
 	}
+	if (sign_algo_check_chain(&t->algo, X509_STORE_CTX_get0_chain(ctx), s->reason,
+	    sizeof(s->reason)) != 0) {
+		s->status = SIGN_WEAK;
+		X509_STORE_CTX_free(ctx);
+		return;
+	}
 	X509_STORE_CTX_free(ctx);
 	s->crl_warning = cbs.crl_warning;
 	if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) &&
@@ -583,6 +594,34 @@ sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem
 }
 
 /* ---- the CMS --------------------------------------------------------------- */
+
+/* What the signer info itself must satisfy, whatever its certificate's
+ * status: accepted algorithms and key (sign_algo.h), and the ESS
+ * signing-certificate attributes (sign_ess.h). A failure here replaces
+ * the certificate's verdict, a temporary one included: no CRL makes a
+ * SHA-1 signature acceptable. */
+static void
+sign_check_signer_info(struct sign_trust *t, CMS_SignerInfo *si, X509 *x, int ess_v2,
+    struct sign_signer *s)
+{
+	char why[sizeof(s->reason)];
+	enum sign_status st = SIGN_VALID;
+	int r;
+
+	if (si == NULL)
+		return;
+	if (sign_algo_check_signer(&t->algo, si, x, why, sizeof(why)) != 0)
+		st = SIGN_WEAK;
+	else if ((r = sign_ess_check(si, x, ess_v2, why, sizeof(why))) != 0)
+		/* bound to another certificate; or not PAdES as it claims */
+		st = r == -2 ? SIGN_MALFORMED : SIGN_BROKEN;
+	if (st == SIGN_VALID)
+		return;
+	s->status = st;
+	s->tempfail = 0;
+	s->crl_warning = 0;
+	snprintf(s->reason, sizeof(s->reason), "%s", why);
+}
 
 static size_t
 sign_fail(struct sign_signer *out, enum sign_status st, const char *why)
@@ -663,7 +702,7 @@ sign_digest_matches(CMS_ContentInfo *cms, const unsigned char *digest, size_t dl
 static size_t
 sign_verify_parsed(struct sign_trust *t, CMS_ContentInfo *cms, BIO *dcont,
     const unsigned char *digest, size_t dlen, struct sign_signer *out, size_t max,
-    unsigned char **content, size_t *content_len)
+    unsigned char **content, size_t *content_len, int ess_v2)
 {
 	STACK_OF(X509) *signers = NULL, *untrusted = NULL, *embedded = NULL;
 	X509_STORE *store;
@@ -710,6 +749,9 @@ sign_verify_parsed(struct sign_trust *t, CMS_ContentInfo *cms, BIO *dcont,
 	for (i = 0; signers != NULL && i < sk_X509_num(signers) && n < max; i++, n++) {
 		memset(&out[n], 0, sizeof(out[n]));
 		sign_check_cert(t, store, problem, sk_X509_value(signers, i), untrusted, &out[n]);
+		/* CMS_get0_signers: the signer infos' certificates, in order */
+		sign_check_signer_info(t, sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), i),
+		    sk_X509_value(signers, i), ess_v2, &out[n]);
 	}
 	if (n == 0)
 		n = sign_fail(out, SIGN_MALFORMED, "signature has no signer");
@@ -735,10 +777,10 @@ done:
 	return n;
 }
 
-size_t
-sign_verify_cms(struct sign_trust *t, const unsigned char *der, size_t derlen,
+static size_t
+sign_verify_cms_ess(struct sign_trust *t, const unsigned char *der, size_t derlen,
     const struct sign_segment *segs, size_t nsegs, struct sign_signer *out, size_t max,
-    unsigned char **content, size_t *content_len)
+    unsigned char **content, size_t *content_len, int ess_v2)
 {
 	struct sign_seg_reader rd;
 	CMS_ContentInfo *cms;
@@ -760,10 +802,19 @@ sign_verify_cms(struct sign_trust *t, const unsigned char *der, size_t derlen,
 		BIO_set_data(dcont, &rd);
 		BIO_set_init(dcont, 1);
 	}
-	n = sign_verify_parsed(t, cms, dcont, NULL, 0, out, max, content, content_len);
+	n = sign_verify_parsed(t, cms, dcont, NULL, 0, out, max, content, content_len, ess_v2);
 	BIO_free(dcont);
 	CMS_ContentInfo_free(cms);
 	return n;
+}
+
+size_t
+sign_verify_cms(struct sign_trust *t, const unsigned char *der, size_t derlen,
+    const struct sign_segment *segs, size_t nsegs, struct sign_signer *out, size_t max,
+    unsigned char **content, size_t *content_len)
+{
+	return sign_verify_cms_ess(t, der, derlen, segs, nsegs, out, max, content, content_len,
+	    0);
 }
 
 /* ---- several detached signatures over one document ------------------------- */
@@ -894,8 +945,8 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 			/* the whole CMS_verify over the segments */
 			CMS_ContentInfo_free(cms[i]);
 			cms[i] = NULL;
-			jobs[i].n = sign_verify_cms(t, jobs[i].der, jobs[i].derlen, jobs[i].segs,
-			    jobs[i].nsegs, jobs[i].out, jobs[i].max, NULL, NULL);
+			jobs[i].n = sign_verify_cms_ess(t, jobs[i].der, jobs[i].derlen, jobs[i].segs,
+			    jobs[i].nsegs, jobs[i].out, jobs[i].max, NULL, NULL, jobs[i].ess_v2);
 			continue;
 		}
 		if ((state[i] != NULL ? EVP_MD_CTX_copy_ex(ctx, state[i]) :
@@ -908,7 +959,7 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 			ERR_clear_error();
 		} else
 			jobs[i].n = sign_verify_parsed(t, cms[i], NULL, digest, dlen, jobs[i].out,
-			    jobs[i].max, NULL, NULL);
+			    jobs[i].max, NULL, NULL, jobs[i].ess_v2);
 		CMS_ContentInfo_free(cms[i]);
 	}
 	for (i = 0; i < njobs; i++)

@@ -6,7 +6,8 @@
  * checked: chain to the configured trust anchors (with the configured
  * intermediates, since signers often embed only their own certificate),
  * validity now, revocation by the configured CRL files, and a key usage
- * that allows signing. The CRL files are re-read when they change
+ * that allows signing; the algorithms and key sizes (sign_algo.h) and
+ * the ESS signing-certificate attributes (sign_ess.h). The CRL files are re-read when they change
  * (checked at most every signature.crl_check_interval seconds) and on
  * SIGHUP (a new trust store with the new configuration).
  * Not for: finding signatures (sign_pdf.c, sign_check.c) or deciding
@@ -29,7 +30,8 @@ enum sign_status {
 	SIGN_EXPIRED,       /* certificate expired or not yet valid */
 	SIGN_REVOKED,
 	SIGN_BAD_USAGE,     /* key usage does not allow signing */
-	SIGN_CRL_PROBLEM    /* revocation cannot be checked (policy: fail) */
+	SIGN_CRL_PROBLEM,   /* revocation cannot be checked (policy: fail) */
+	SIGN_WEAK           /* an algorithm, key size or format not accepted (sign_algo.h) */
 };
 
 #define SIGN_MAX_EMAILS 4
@@ -86,6 +88,7 @@ struct sign_detached {
 	size_t nsegs;               /* at least 1 */
 	struct sign_signer *out;    /* max entries; n of them filled */
 	size_t max, n;
+	int ess_v2;                 /* PAdES: signing-certificate-v2 required (sign_ess.h) */
 };
 
 /* The same as sign_verify_cms on each job, faster: the content digest is

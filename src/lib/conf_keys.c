@@ -696,6 +696,13 @@ const struct conf_key conf_keys[] = {
 	  "signers' certificates kept parsed, reused for the same bytes (0 = none)" },
 	{ "signature.header", CONF_STR, "X-Govmail-Signature", 0, 0, OFF(signature_header),
 	  conf_check_header_name, "header added with the result for each document" },
+	{ "signature.allow_sha1", CONF_BOOL, "false", 0, 1, OFF(signature_allow_sha1), NULL,
+	  "accept SHA-1 in signatures and certificates (Circular 15/2025 refuses it)" },
+	{ "signature.min_rsa_bits", CONF_INT, "2048", 1024, 16384,
+	  OFF(signature_min_rsa_bits), NULL,
+	  "smallest RSA key of a signer or of a CA of its chain, in bits" },
+	{ "signature.min_ec_bits", CONF_INT, "256", 160, 571, OFF(signature_min_ec_bits), NULL,
+	  "smallest ECDSA key of a signer or of a CA of its chain, in bits (256: P-256)" },
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);

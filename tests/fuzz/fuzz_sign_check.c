@@ -11,12 +11,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../src/govmaild/sign_algo.c"
 #include "../../src/govmaild/sign_certcache.c"
+#include "../../src/govmaild/sign_ess.c"
 #include "../../src/govmaild/sign_verify.c"
 #include "../../src/govmaild/sign_pdf.c"
 #include "../../src/govmaild/mime_tree.c"
 #include "../../src/govmaild/mime_check.c"
 #include "../../src/govmaild/sign_pdfrev.c"
+#include "../../src/govmaild/sign_pdfrev_child.c"
+#include "../../src/govmaild/sign_subfilter.c"
 #include "../../src/govmaild/sign_check.c"
 #include "fuzz_trust.h"
 

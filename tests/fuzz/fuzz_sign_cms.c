@@ -4,7 +4,9 @@
  * as opaque, and as two signatures of one document sharing a digest
  * prefix (sign_verify_detached); and read through the certificate cache
  * (sign_certcache.c), which must read it exactly as d2i_CMS_ContentInfo
- * does (both refuse it, or both give the same DER). The trust store holds
+ * does (both refuse it, or both give the same DER); and as the value of an
+ * ESS signing-certificate(-v2) attribute (sign_ess.c's parser, which a
+ * verified CMS reaches only with a valid signature). The trust store holds
  * a throw-away self-signed certificate made at start (no key material in
  * the repository). The outcome must be a known status with a terminated
  * reason. `make fuzz` builds it; a .p7s from scripts/test-pki is a good
@@ -13,7 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../src/govmaild/sign_algo.c"
 #include "../../src/govmaild/sign_certcache.c"
+#include "../../src/govmaild/sign_ess.c"
 #include "../../src/govmaild/sign_verify.c"
 #include "fuzz_trust.h"
 
@@ -44,6 +48,21 @@ fz_check_cache(const uint8_t *data, size_t size)
 	ERR_clear_error();
 }
 
+/* The bytes as a signing-certificate(-v2) value, against the anchor. */
+static void
+fz_check_ess(const uint8_t *data, size_t size)
+{
+	X509 *x = sk_X509_value(fz_trust->anchors, 0);
+	char why[160];
+	int v2;
+
+	for (v2 = 0; v2 < 2; v2++) {
+		why[0] = '\0';
+		if (sign_ess_match(data, size, v2, x, why, sizeof(why)) != 0)
+			assert(why[0] != '\0' && memchr(why, '\0', sizeof(why)) != NULL);
+	}
+}
+
 static void
 fz_check(const struct sign_signer *out, size_t n)
 {
@@ -51,7 +70,7 @@ fz_check(const struct sign_signer *out, size_t n)
 
 	assert(n >= 1 && n <= 4);
 	for (i = 0; i < n; i++) {
-		assert(out[i].status <= SIGN_CRL_PROBLEM);
+		assert(out[i].status <= SIGN_WEAK);
 		assert(memchr(out[i].reason, '\0', sizeof(out[i].reason)) != NULL);
 		assert(out[i].nemail <= SIGN_MAX_EMAILS);
 	}
@@ -65,7 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sign_segment segs2[2] = { { content, 10 }, { content + 12, sizeof(content) - 13 } };
 	struct sign_signer out[4], out2[4];
 	struct sign_detached jobs[2] = {
-		{ data, size, &seg, 1, out, 4, 0 }, { data, size, segs2, 2, out2, 4, 0 }
+		{ data, size, &seg, 1, out, 4, 0, 0 }, { data, size, segs2, 2, out2, 4, 0, 1 }
 	};
 	unsigned char *inner = NULL;
 	size_t n, ilen = 0;
@@ -78,6 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = sign_verify_cms(fz_trust, data, size, NULL, 0, out, 4, &inner, &ilen);
 	fz_check(out, n);
 	free(inner);
+	fz_check_ess(data, size);
 	/* the same DER as two signatures of one document (shared prefix) */
 	sign_verify_detached(fz_trust, jobs, 2);
 	fz_check(out, jobs[0].n);

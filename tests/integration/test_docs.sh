@@ -204,7 +204,7 @@ src = open(sys.argv[3], encoding="utf-8").read()
 src = src[src.index("const struct conf_key conf_keys[]"):]
 strs = r'((?:"(?:[^"\\]|\\.)*"\s*)+)'
 decl = {}
-for m in re.finditer(r'\{\s*"([a-z_.]+)",\s*CONF_(\w+),\s*' + strs +
+for m in re.finditer(r'\{\s*"([a-z0-9_.]+)",\s*CONF_(\w+),\s*' + strs +
                      r',\s*(-?\d+)(?:LL)?,\s*(-?\d+)(?:LL)?,', src):
     decl[m.group(1)] = (m.group(2), int(m.group(4)), int(m.group(5)))
 if set(decl) != set(defaults):
@@ -229,7 +229,7 @@ while i < len(man):
         group = m.group(1)
     elif re.match(r"^\.S[hs] ", l):
         group = None
-    m = re.match(r"^\.It Ic ([a-z_]+) Pq (.+)$", l)
+    m = re.match(r"^\.It Ic ([a-z0-9_]+) Pq (.+)$", l)
     if m and group is not None:
         key = group + "." + m.group(1)
         typ = unroff(m.group(2))
