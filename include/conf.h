@@ -161,6 +161,8 @@ struct govmail_conf {
 	long long signature_max_signature_size; /* bytes of one CMS */
 	int signature_cert_cache_size; /* parsed signer certificates kept */
 	char *signature_header;        /* result header name */
+	char *signature_language;      /* reasons in replies and the header: vi or en */
+	int signature_ascii_fallback;  /* the header without diacritics, no RFC 2231 */
 };
 
 /*

@@ -315,7 +315,8 @@ expect_re "... tagged fail, naming the person" "$(last)" \
 	"^X-Govmail-Signature: \"person-page-org\\.pdf\"; result=fail;\\r
 	signer=\"$AN\";\\r
 	org=\"So Noi vu tinh Hau Giang\";\\r
-	reason=\"modified after signing: page added after the signature of $AN\"\\r\$"
+	reason=\"modified after signing: page added after the signature of Nguyen\\r
+ Van An <annv@haugiang\\.gov\\.vn>\"\\r\$"   # folded within 78 characters
 
 n0=$(count "$T/sink")
 refused() {   # refused NAME PATTERN [FROM RCPT]

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "../../src/govmaild/policy.c"
+#include "../../src/govmaild/sign_text.c"   /* the signature refusals' words */
 
 static void
 set_list(struct conf_strlist *l, const char *const *v, size_t n)
