@@ -787,17 +787,25 @@ policy_sign_text(const struct policy *p, struct policy_verdict *v, const char *f
 	sign_text_reply(en, p->sign_lang, v->text, sizeof(v->text));
 }
 
+/* A document's name for a reply: a file is named as it is, ASCII; what
+ * is no file ("S/MIME signature") is a label, translated. */
+static void
+policy_sign_label(const struct policy *p, const struct sign_doc *d, char *buf, size_t len)
+{
+	if (d->filename[0] != '\0')
+		sign_text_ascii(d->ascii, buf, len);
+	else
+		sign_text_reply(d->ascii, p->sign_lang, buf, len);
+}
+
 /* "FILE: reason" for a document: the label and the reason translated
- * apart, a file name being any text ("S/MIME signature" is a label). */
+ * apart, a file name being any text. */
 static void
 policy_sign_doc_text(const struct policy *p, struct policy_verdict *v, const struct sign_doc *d)
 {
 	size_t o;
 
-	if (d->filename[0] != '\0')
-		sign_text_ascii(d->ascii, v->text, sizeof(v->text) - 80);
-	else
-		sign_text_reply(d->ascii, p->sign_lang, v->text, sizeof(v->text) - 80);
+	policy_sign_label(p, d, v->text, sizeof(v->text) - 80);
 	o = strlen(v->text);
 	memcpy(v->text + o, ": ", 3);
 	o += 2;
@@ -826,7 +834,7 @@ policy_rule_signature(const struct policy *p, const struct policy_request *rq,
 			char label[120];
 
 			d = &r->docs[i];
-			sign_text_ascii(d->ascii, label, sizeof(label));
+			policy_sign_label(p, d, label, sizeof(label));
 			policy_set(v, POLICY_TEMPFAIL, 451, "4.7.5", "signature", "tempfail");
 			policy_sign_text(p, v,
 			    "%s: cannot check the signature now (%s), try again later", label, d->reason);

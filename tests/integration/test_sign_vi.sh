@@ -196,10 +196,14 @@ expect_re "revoked, ascii_fallback: 250" "$(send revoked.pdf)" '^250 '
 expect_re "... the header without diacritics, quoted" "$(cat "$(last)")" \
 	'^X-Govmail-Signature: "revoked\.pdf"; result=fail;\r
 	signer="Nguyen Van An <annv@haugiang\.gov\.vn>";\r
-	org="So Noi vu tinh Hau Giang";\r
 	reason="chung thu so da bi thu hoi"\r$'
 H=$(hdr "$(last)")
 expect_eq "... Python reads the same" "$(param reason)" "chung thu so da bi thu hoi"
+expect_re "person-org, ascii_fallback: 250" "$(send person-org.pdf)" '^250 '
+expect_re "... signer and organisation without diacritics" "$(cat "$(last)")" \
+	'^X-Govmail-Signature: "person-org\.pdf"; result=pass;\r
+	signer="Nguyen Van An <annv@haugiang\.gov\.vn>";\r
+	org="So Noi vu tinh Hau Giang"\r$'
 
 # --- language = en ------------------------------------------------------------------------
 write_conf require-signed 'language = "en";'

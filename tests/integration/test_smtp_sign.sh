@@ -232,6 +232,7 @@ signature = {
   intermediates = "$P/ca/intermediates.pem";
   crl_files = ["$T/crl.pem", "$P/ca/crl-root.pem", "$P/ca/crl-int2.pem"];
   crl_check_interval = 3600;
+  language = "en";   # the English reasons; in Vietnamese: test_sign_vi.sh
   ${4:-}
 };
 CONF
