@@ -23,7 +23,13 @@
 #include "utf8.h"
 
 /* More specific patterns first: the first entry that matches is taken;
- * the generic suffixes ("%r (issuing CA: %s)") come last. */
+ * the generic suffixes ("%r (issuing CA: %s)") come last.
+ * A new reason: its English exactly as the code writes it, each printf
+ * conversion written %s (a name, a file, any text copied as it is: %s,
+ * %.80s), %d (%d, %zu, %lld) or %r (a text that is a reason of the
+ * catalog itself), and the Vietnamese with the same conversions in the
+ * same order; test_sign_text checks both and that no earlier entry
+ * takes its place. */
 const struct sign_text_entry sign_text_catalog[] = {
 	/* the document as a whole (sign_check.c) */
 	{ "doc.unsigned", "not signed", "tài liệu không có chữ ký số" },
