@@ -164,6 +164,8 @@ struct govmail_conf {
 	int signature_allow_sha1;      /* accept SHA-1 (sign_algo.c) */
 	int signature_min_rsa_bits;    /* smallest RSA key of a signer or CA */
 	int signature_min_ec_bits;     /* smallest EC key (256: P-256) */
+	char *signature_language;      /* reasons in replies and the header: vi or en */
+	int signature_ascii_fallback;  /* the header without diacritics, no RFC 2231 */
 };
 
 /*

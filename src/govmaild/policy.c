@@ -13,6 +13,7 @@
 #include "mime_check.h"
 #include "policy.h"
 #include "sign_check.h"
+#include "sign_text.h"
 #include "xmalloc.h"
 
 struct policy_net {
@@ -57,6 +58,7 @@ struct policy {
 	char *reply_internal_only;
 	int sign_tag;                /* signature.on_failure = tag */
 	int sign_error_tempfail;     /* signature.on_error = tempfail */
+	enum sign_lang sign_lang;    /* signature.language of the refusals */
 	char *reply_sender_inactive, *reply_recipient_inactive;
 	char *reply_sender_owner, *reply_header_from;
 	char *reply_message_too_large, *reply_too_many_recipients;
@@ -173,6 +175,8 @@ policy_new(const struct govmail_conf *c, char *err, size_t errlen)
 	p->reply_mime_malformed = xstrdup(c->policy_reply_mime_malformed);
 	p->sign_tag = strcmp(c->signature_on_failure, "tag") == 0;
 	p->sign_error_tempfail = strcmp(c->signature_on_error, "tempfail") == 0;
+	p->sign_lang = sign_lang_parse(c->signature_language) == SIGN_LANG_EN ? SIGN_LANG_EN :
+	    SIGN_LANG_VI;
 	p->reply_attachment_blocked = xstrdup(c->policy_reply_attachment_blocked);
 	p->reply_relay = xstrdup(c->policy_reply_relay);
 	p->reply_sender_unknown = xstrdup(c->policy_reply_sender_unknown);
@@ -764,13 +768,57 @@ policy_rule_attachment(const struct policy *p, const struct policy_request *rq,
 	return 1;
 }
 
+/* The reply text for a signature refusal, in the configured language
+ * and ASCII (govmaild offers no SMTPUTF8, RFC 6531): the English text
+ * made here is the catalog's key (sign_text.c). */
+static void
+policy_sign_text(const struct policy *p, struct policy_verdict *v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+policy_sign_text(const struct policy *p, struct policy_verdict *v, const char *fmt, ...)
+{
+	char en[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(en, sizeof(en), fmt, ap);
+	va_end(ap);
+	sign_text_reply(en, p->sign_lang, v->text, sizeof(v->text));
+}
+
+/* A document's name for a reply: a file is named as it is, ASCII; what
+ * is no file ("S/MIME signature") is a label, translated. */
+static void
+policy_sign_label(const struct policy *p, const struct sign_doc *d, char *buf, size_t len)
+{
+	if (d->filename[0] != '\0')
+		sign_text_ascii(d->ascii, buf, len);
+	else
+		sign_text_reply(d->ascii, p->sign_lang, buf, len);
+}
+
+/* "FILE: reason" for a document: the label and the reason translated
+ * apart, a file name being any text. */
+static void
+policy_sign_doc_text(const struct policy *p, struct policy_verdict *v, const struct sign_doc *d)
+{
+	size_t o;
+
+	policy_sign_label(p, d, v->text, sizeof(v->text) - 80);
+	o = strlen(v->text);
+	memcpy(v->text + o, ": ", 3);
+	o += 2;
+	sign_text_reply(d->reason, p->sign_lang, v->text + o, sizeof(v->text) - o);
+}
+
 /* Rule "signature": official documents meet the signature requirement
  * (sign_check.c). Our side cannot tell (CRL unreadable): 451 4.7.5. A
  * broken signature or a document altered after signing: 550 5.7.7; not
  * signed, or not by whom it must be: 550 5.7.1; both naming the file and
- * the reason. With signature.on_failure = tag, failures are only tagged.
- * Checks stopped at signature.max_cpu_time: signature.on_error, 550 5.7.1
- * or 451 4.7.5. */
+ * the reason, in signature.language. With signature.on_failure = tag,
+ * failures are only tagged. Checks stopped at signature.max_cpu_time:
+ * signature.on_error, 550 5.7.1 or 451 4.7.5. */
 static int
 policy_rule_signature(const struct policy *p, const struct policy_request *rq,
     struct policy_verdict *v)
@@ -783,28 +831,34 @@ policy_rule_signature(const struct policy *p, const struct policy_request *rq,
 		return 0;
 	for (i = 0; r->tempfail && i < r->ndocs; i++)
 		if (r->docs[i].tempfail) {
-			policy_set(v, POLICY_TEMPFAIL, 451, "4.7.5", "signature",
-			    "%s: cannot check the signature now (%s), try again later",
-			    r->docs[i].ascii, r->docs[i].reason);
+			char label[120];
+
+			d = &r->docs[i];
+			policy_sign_label(p, d, label, sizeof(label));
+			policy_set(v, POLICY_TEMPFAIL, 451, "4.7.5", "signature", "tempfail");
+			policy_sign_text(p, v,
+			    "%s: cannot check the signature now (%s), try again later", label, d->reason);
 			return 1;
 		}
 	if (p->sign_tag || r->req < SIGN_REQ_SIGNED)
 		return 0;
 	if (r->over_cpu && p->sign_error_tempfail) {
-		policy_set(v, POLICY_TEMPFAIL, 451, "4.7.5", "signature",
+		policy_set(v, POLICY_TEMPFAIL, 451, "4.7.5", "signature", "tempfail");
+		policy_sign_text(p, v,
 		    "signatures cannot be checked now (%s), try again later", r->problem);
 		return 1;
 	}
 	if (r->problem[0] != '\0') {
-		policy_set(v, POLICY_REJECT, 550, "5.7.1", "signature",
-		    "Message refused: signatures cannot be checked (%s)", r->problem);
+		policy_set(v, POLICY_REJECT, 550, "5.7.1", "signature", "refused");
+		policy_sign_text(p, v, "Message refused: signatures cannot be checked (%s)",
+		    r->problem);
 		return 1;
 	}
 	if (r->failed < 0)
 		return 0;
 	d = &r->docs[r->failed];
-	policy_set(v, POLICY_REJECT, 550, d->integrity ? "5.7.7" : "5.7.1", "signature",
-	    "%s: %s", d->ascii, d->reason);
+	policy_set(v, POLICY_REJECT, 550, d->integrity ? "5.7.7" : "5.7.1", "signature", "refused");
+	policy_sign_doc_text(p, v, d);
 	return 1;
 }
 

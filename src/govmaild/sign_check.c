@@ -28,6 +28,7 @@
 #include "sign_pdfrev.h"
 #include "sign_pdfrev_child.h"
 #include "sign_subfilter.h"
+#include "sign_text.h"
 #include "sign_verify.h"
 #include "xmalloc.h"
 
@@ -698,16 +699,18 @@ sign_is_org(const struct sign_signer *s, const struct sign_identity *id)
 	return 0;
 }
 
-/* "CN <email>" or what is known of the signer, ASCII-safe. */
+/* "CN <email>" or what is known of the signer: UTF-8 with its
+ * diacritics (the header encodes it, replies fold it to ASCII). */
 static void
 sign_signer_name(const struct sign_signer *s, char *buf, size_t len)
 {
-	char cn[128];
+	char cn[64], mail[124];
 
-	mime_check_ascii(s->cn, cn, sizeof(cn));
-	if (s->nemail > 0)
-		snprintf(buf, len, "%.60s <%.120s>", cn, s->email[0]);
-	else
+	sign_text_clean(s->cn, cn, sizeof(cn));
+	if (s->nemail > 0) {
+		sign_text_clean(s->email[0], mail, sizeof(mail));
+		snprintf(buf, len, "%s <%s>", cn, mail);
+	} else
 		snprintf(buf, len, "%s", cn[0] ? cn : "unknown signer");
 }
 
@@ -760,7 +763,7 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 	if (org != NULL || otherorg != NULL) {
 		const struct sign_signer *o = org != NULL ? org : otherorg;
 
-		mime_check_ascii(o->org[0] ? o->org : o->cn, d->org, sizeof(d->org));
+		sign_text_clean(o->org[0] ? o->org : o->cn, d->org, sizeof(d->org));
 	}
 	d->meets = 1;
 	if (ds->n == 0 && !altered) {
@@ -1008,35 +1011,31 @@ sign_check_buffer(struct sign_trust *t, const char *buf, size_t len,
 	mime_tree_free(&tree);
 }
 
-/* Text safe inside a quoted header parameter. */
-static void
-sign_quote(const char *s, char *out, size_t len)
-{
-	size_t i, o = 0;
-
-	for (i = 0; s[i] && o + 1 < len; i++)
-		if (s[i] != '"' && s[i] != '\\' && (unsigned char)s[i] >= 0x20 &&
-		    (unsigned char)s[i] < 0x7f)
-			out[o++] = s[i];
-	out[o] = '\0';
-}
-
 void
-sign_check_header_value(const struct sign_doc *d, char *buf, size_t len)
+sign_check_header_value(const struct sign_doc *d, enum sign_lang lang, int ascii, char *buf,
+    size_t len)
 {
 	static const char *const results[] = { "none", "pass", "fail" };
-	char name[96], signer[220], org[180], reason[220];
-	int n;
+	char name[96], reason[400];
+	size_t i, o = 0, n, m;
 
-	sign_quote(d->ascii, name, sizeof(name));
-	sign_quote(d->signer, signer, sizeof(signer));
-	sign_quote(d->org, org, sizeof(org));
-	sign_quote(d->reason, reason, sizeof(reason));
-	n = snprintf(buf, len, "\"%s\"; result=%s", name, results[d->result]);
-	if (signer[0] && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, ";\r\n\tsigner=\"%s\"", signer);
-	if (org[0] && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, ";\r\n\torg=\"%s\"", org);
-	if (reason[0] && n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, ";\r\n\treason=\"%s\"", reason);
+	/* the file's ASCII name (sign_doc.ascii) as a quoted string */
+	for (i = 0; d->ascii[i] != '\0' && o + 1 < sizeof(name); i++)
+		if (d->ascii[i] != '"' && d->ascii[i] != '\\')
+			name[o++] = d->ascii[i];
+	name[o] = '\0';
+	n = (size_t)snprintf(buf, len, "\"%s\"; result=%s", name, results[d->result]);
+	if (n >= len)
+		return;
+	(void)sign_text_translate(d->reason, lang, reason, sizeof(reason));
+	/* a parameter that does not fit is left out whole */
+	if (d->signer[0] && (m = sign_text_param(buf, len, n, "signer", d->signer, ascii)) < len)
+		n = m;
+	buf[n] = '\0';
+	if (d->org[0] && (m = sign_text_param(buf, len, n, "org", d->org, ascii)) < len)
+		n = m;
+	buf[n] = '\0';
+	if (reason[0] && (m = sign_text_param(buf, len, n, "reason", reason, ascii)) < len)
+		n = m;
+	buf[n] = '\0';
 }

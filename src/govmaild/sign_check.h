@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+#include "sign_text.h"
+
 struct sign_trust;
 
 enum sign_requirement {
@@ -63,9 +65,10 @@ struct sign_doc {
 	int meets;                 /* the requirement is met */
 	int tempfail;              /* cannot tell, our side (CRL unreadable) */
 	int integrity;             /* failure is a broken or altered signature */
-	char reason[200];          /* why it fails, or notes ("revocation list out of date") */
-	char signer[200];          /* person: "CN <email>" */
-	char org[160];             /* organisation: O or CN */
+	char reason[200];          /* why it fails, or notes ("revocation list out of date"),
+	                            * in English (the log); sign_text.h translates it */
+	char signer[200];          /* person: "CN <email>", UTF-8 */
+	char org[160];             /* organisation: O or CN, UTF-8 */
 	size_t nsig;               /* signatures seen */
 	char statuses[160];        /* each signature's status word, comma separated */
 };
@@ -100,7 +103,10 @@ void sign_check_buffer(struct sign_trust *t, const char *buf, size_t len,
     const struct sign_identity *id, struct sign_check_result *res);
 
 /* The header field value for one document (without the name), ASCII,
- * folded, e.g. "QD-123.pdf; result=pass; signer=...; org=...". */
-void sign_check_header_value(const struct sign_doc *d, char *buf, size_t len);
+ * folded, e.g. "QD-123.pdf; result=pass; signer=...; org=...": the
+ * reason in lang, names and reason RFC 2231-encoded when not ASCII, or
+ * folded to ASCII when ascii (sign_text.h). */
+void sign_check_header_value(const struct sign_doc *d, enum sign_lang lang, int ascii,
+    char *buf, size_t len);
 
 #endif

@@ -125,13 +125,19 @@ sign_rule_run(const struct daemon_conf *dc, const char *sender, char *const *rcp
 }
 
 char *
-sign_rule_headers(const char *name, const struct sign_check_result *res, size_t *len)
+sign_rule_headers(const struct govmail_conf *c, const struct sign_check_result *res,
+    size_t *len)
 {
-	char value[1200], *out = NULL;
+	const char *name = c->signature_header;
+	/* checked when the configuration is read (conf_keys.c) */
+	enum sign_lang lang = sign_lang_parse(c->signature_language) == SIGN_LANG_EN ?
+	    SIGN_LANG_EN : SIGN_LANG_VI;
+	char value[4096], *out = NULL;
 	size_t i, o = 0, n;
 
 	for (i = 0; i < res->ndocs; i++) {
-		sign_check_header_value(&res->docs[i], value, sizeof(value));
+		sign_check_header_value(&res->docs[i], lang, c->signature_ascii_fallback, value,
+		    sizeof(value));
 		n = strlen(name) + strlen(value) + 5;
 		out = xreallocarray(out, o + n, 1);
 		o += (size_t)snprintf(out + o, n, "%s: %s\r\n", name, value);

@@ -29,9 +29,12 @@ enum sign_rule_status sign_rule_run(const struct daemon_conf *dc, const char *se
     char *const *rcpts, size_t nrcpts, const struct policy_directory *pdir,
     const struct mime_tree *tree, struct sign_check_result *res, const char **direction);
 
-/* The header fields "NAME: value\r\n" for every checked document, as one
- * new string of *len bytes. */
-char *sign_rule_headers(const char *name, const struct sign_check_result *res,
+/* The header fields "NAME: value\r\n" (NAME: signature.header) for every
+ * checked document, in signature.language (ASCII, folded; RFC 2231 for
+ * names and reasons with diacritics unless signature.ascii_fallback), as
+ * one new string of *len bytes. */
+struct govmail_conf;
+char *sign_rule_headers(const struct govmail_conf *c, const struct sign_check_result *res,
     size_t *len);
 
 #endif

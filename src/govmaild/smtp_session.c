@@ -931,7 +931,7 @@ session_cmd_data(struct smtp_session *s)
 	if (c->smtpd_add_received)
 		hlen = session_received(s, hdr, sizeof(hdr));
 	if (sres != NULL && sres->ndocs > 0) {
-		signhdr = sign_rule_headers(c->signature_header, sres, &slen);
+		signhdr = sign_rule_headers(c, sres, &slen);
 		allhdr = xmalloc(hlen + slen + 1);
 		memcpy(allhdr, hdr, hlen);
 		memcpy(allhdr + hlen, signhdr, slen);

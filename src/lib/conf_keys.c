@@ -337,6 +337,14 @@ conf_check_on_error(const void *value, char *err, size_t errlen)
 }
 
 static int
+conf_check_sign_language(const void *value, char *err, size_t errlen)
+{
+	static const char *const w[] = { "vi", "en", NULL };
+
+	return conf_check_word(*(char *const *)value, w, err, errlen);
+}
+
+static int
 conf_check_crl_unreadable(const void *value, char *err, size_t errlen)
 {
 	static const char *const w[] = { "tempfail", "fail", "warn", NULL };
@@ -703,6 +711,12 @@ const struct conf_key conf_keys[] = {
 	  "smallest RSA key of a signer or of a CA of its chain, in bits" },
 	{ "signature.min_ec_bits", CONF_INT, "256", 160, 571, OFF(signature_min_ec_bits), NULL,
 	  "smallest ECDSA key of a signer or of a CA of its chain, in bits (256: P-256)" },
+	{ "signature.language", CONF_STR, "vi", 0, 0, OFF(signature_language),
+	  conf_check_sign_language, "language of the reasons in replies and in the header: "
+	  "vi (Vietnamese) or en (English); the log keeps English" },
+	{ "signature.ascii_fallback", CONF_BOOL, "false", 0, 1, OFF(signature_ascii_fallback),
+	  NULL, "true: names and reasons in the header without diacritics, quoted, instead "
+	  "of RFC 2231-encoded UTF-8 (replies are ASCII always)" },
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);

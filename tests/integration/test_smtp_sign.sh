@@ -232,6 +232,7 @@ signature = {
   intermediates = "$P/ca/intermediates.pem";
   crl_files = ["$T/crl.pem", "$P/ca/crl-root.pem", "$P/ca/crl-int2.pem"];
   crl_check_interval = 3600;
+  language = "en";   # the English reasons; in Vietnamese: test_sign_vi.sh
   ${4:-}
 };
 CONF
@@ -315,7 +316,8 @@ expect_re "... tagged fail, naming the person" "$(last)" \
 	"^X-Govmail-Signature: \"person-page-org\\.pdf\"; result=fail;\\r
 	signer=\"$AN\";\\r
 	org=\"So Noi vu tinh Hau Giang\";\\r
-	reason=\"modified after signing: page added after the signature of $AN\"\\r\$"
+	reason=\"modified after signing: page added after the signature of Nguyen\\r
+ Van An <annv@haugiang\\.gov\\.vn>\"\\r\$"   # folded within 78 characters
 
 n0=$(count "$T/sink")
 refused() {   # refused NAME PATTERN [FROM RCPT]

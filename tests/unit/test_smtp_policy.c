@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "../../src/govmaild/policy.c"
+#include "../../src/govmaild/sign_text.c"   /* the signature refusals' words */
 
 static void
 set_list(struct conf_strlist *l, const char *const *v, size_t n)
@@ -463,6 +464,79 @@ test_reply_texts(void **state)
 	conf_free(c);
 }
 
+/* Signature refusals in signature.language (sign_text.c), ASCII. */
+static void
+test_sign_replies(void **state)
+{
+	struct govmail_conf *c = conf_defaults();
+	struct sign_check_result *r = calloc(1, sizeof(*r));
+	struct policy_request rq = { .stage = POLICY_DATA, .client_addr = "10.0.0.1",
+		.sender = "x@example.org", .size = -1 };
+	struct policy_verdict v;
+	struct policy *p;
+	char err[256];
+
+	(void)state;
+	assert_non_null(r);
+	r->ndocs = 1;
+	r->failed = 0;
+	r->req = SIGN_REQ_SIGNED;
+	snprintf(r->docs[0].filename, sizeof(r->docs[0].filename), "Quyết định.pdf");
+	snprintf(r->docs[0].ascii, sizeof(r->docs[0].ascii), "Quyet dinh.pdf");
+	snprintf(r->docs[0].reason, sizeof(r->docs[0].reason),
+	    "certificate revoked (issuing CA: Test CA bi thu hoi)");
+	r->docs[0].result = SIGN_DOC_FAIL;
+	rq.sign = r;
+	p = policy_new(c, err, sizeof(err));      /* language = vi, the default */
+	assert_non_null(p);
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.code, 550);
+	assert_string_equal(v.enh, "5.7.1");
+	assert_string_equal(v.text, "Quyet dinh.pdf: chung thu so da bi thu hoi "
+	    "(chung thu so cua CA: Test CA bi thu hoi)");
+	/* no file: the label is translated too; a broken signature is 5.7.7 */
+	r->docs[0].filename[0] = '\0';
+	snprintf(r->docs[0].ascii, sizeof(r->docs[0].ascii), "S/MIME signature");
+	snprintf(r->docs[0].reason, sizeof(r->docs[0].reason),
+	    "signature does not verify (modified after signing)");
+	r->docs[0].integrity = 1;
+	policy_check(p, &rq, &v);
+	assert_string_equal(v.enh, "5.7.7");
+	assert_string_equal(v.text, "chu ky S/MIME: chu ky khong hop le "
+	    "(tai lieu da bi sua doi sau khi ky)");
+	/* our side: 451, the reason inside the sentence */
+	r->tempfail = 1;
+	r->docs[0].tempfail = 1;
+	snprintf(r->docs[0].reason, sizeof(r->docs[0].reason), "revocation list unreadable");
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.code, 451);
+	assert_string_equal(v.text, "chu ky S/MIME: hien chua kiem tra duoc chu ky (khong doc "
+	    "duoc danh sach chung thu so bi thu hoi), de nghi gui lai sau");
+	/* the message cannot be checked */
+	r->tempfail = 0;
+	r->docs[0].tempfail = 0;
+	snprintf(r->problem, sizeof(r->problem), "too many MIME parts");
+	policy_check(p, &rq, &v);
+	assert_string_equal(v.text, "Thu bi tu choi: khong kiem tra duoc chu ky "
+	    "(thu co qua nhieu phan MIME)");
+	policy_free(p);
+	/* English */
+	free(c->signature_language);
+	c->signature_language = strdup("en");
+	p = policy_new(c, err, sizeof(err));
+	assert_non_null(p);
+	policy_check(p, &rq, &v);
+	assert_string_equal(v.text, "Message refused: signatures cannot be checked "
+	    "(too many MIME parts)");
+	r->problem[0] = '\0';
+	snprintf(r->docs[0].reason, sizeof(r->docs[0].reason), "a reason not in the catalog");
+	policy_check(p, &rq, &v);
+	assert_string_equal(v.text, "S/MIME signature: a reason not in the catalog");
+	policy_free(p);
+	free(r);
+	conf_free(c);
+}
+
 /* Per-direction and per-agency limits, below smtpd's. */
 static void
 test_direction_limits(void **state)
@@ -589,6 +663,7 @@ main(void)
 		cmocka_unit_test(test_dir_header_from),
 		cmocka_unit_test(test_reply_texts),
 		cmocka_unit_test(test_direction_limits),
+		cmocka_unit_test(test_sign_replies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
