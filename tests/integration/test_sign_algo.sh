@@ -201,6 +201,7 @@ signature = {
   trust_anchors = "$P/ca/root.pem";
   intermediates = "$P/ca/intermediates.pem";
   crl_files = ["$P/ca/crl.pem", "$P/ca/crl-root.pem", "$P/ca/crl-int2.pem"];
+  language = "en";   # the English reasons; the Vietnamese ones: test_sign_text
 };
 CONF
 "$GOVMAILD" -f -c "$T/d.conf" 2>"$T/d.log" &
