@@ -27,6 +27,7 @@
 #include "sign_pdf.h"
 #include "sign_pdfrev.h"
 #include "sign_pdfrev_child.h"
+#include "sign_tsp.h"
 #include "sign_verify.h"
 #include "xmalloc.h"
 
@@ -700,15 +701,36 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
     const struct sign_identity *id, struct sign_doc *d)
 {
 	const struct sign_signer *bad = NULL, *tmp = NULL, *person = NULL, *other = NULL;
-	const struct sign_signer *org = NULL, *otherorg = NULL;
+	const struct sign_signer *org = NULL, *otherorg = NULL, *note = NULL;
 	int warn = 0;
-	size_t i, mod = SIZE_MAX;
+	size_t i, mod = SIZE_MAX, nsigners = 0;
 
 	d->nsig = ds->n;
 	for (i = 0; i < ds->n; i++) {
 		const struct sign_signer *s = &ds->s[i];
-		size_t sl = strlen(d->statuses);
+		size_t sl = strlen(d->statuses), tl = strlen(d->times);
 		int changed = s->status == SIGN_VALID && ds->rev[i].verdict != SIGN_PDFREV_CREDITED;
+		char when[32];
+
+		/* A document timestamp vouches for the bytes at a time, not for
+		 * who wrote them: reported, never the person or the org. One
+		 * that does not verify over its range fails like a broken
+		 * signature; one not trusted is only reported. */
+		if (s->doc_timestamp) {
+			size_t dl = strlen(d->doc_timestamps);
+
+			snprintf(d->doc_timestamps + dl, sizeof(d->doc_timestamps) - dl, "%s%s",
+			    dl ? "," : "", changed ? sign_pdfrev_word(ds->rev[i].verdict) :
+			    sign_status_word(s->status));
+			if ((s->status == SIGN_BROKEN || s->status == SIGN_MALFORMED) && bad == NULL)
+				bad = s;
+			continue;
+		}
+		nsigners++;
+		if (s->at != 0)
+			sign_tsp_time((time_t)s->at, when, sizeof(when));
+		snprintf(d->times + tl, sizeof(d->times) - tl, "%s%s%s", tl ? "," : "",
+		    s->at != 0 ? "timestamp:" : "now", s->at != 0 ? when : "");
 
 		snprintf(d->statuses + sl, sizeof(d->statuses) - sl, "%s%s", sl ? "," : "",
 		    changed ? sign_pdfrev_word(ds->rev[i].verdict) : sign_status_word(s->status));
@@ -728,6 +750,8 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 			continue;
 		}
 		warn |= s->crl_warning;
+		if (s->ts_note[0] != '\0' && note == NULL)
+			note = s;
 		if (sign_is_sender(s, id)) {
 			if (person == NULL)
 				person = s;
@@ -747,7 +771,7 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 		mime_check_ascii(o->org[0] ? o->org : o->cn, d->org, sizeof(d->org));
 	}
 	d->meets = 1;
-	if (ds->n == 0 && !altered) {
+	if (nsigners == 0 && !altered && bad == NULL) {
 		d->result = SIGN_DOC_NONE;
 		snprintf(d->reason, sizeof(d->reason), "not signed");
 		d->meets = req < SIGN_REQ_SIGNED;
@@ -792,9 +816,10 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 		    id->agency ? " (" : "", id->agency ? id->agency : "", id->agency ? ")" : "");
 	} else {
 		d->result = SIGN_DOC_PASS;
-		snprintf(d->reason, sizeof(d->reason), "%s",
+		snprintf(d->reason, sizeof(d->reason), "%s%s%.120s",
 		    (warn & SIGN_CRL_WARN_STALE) ? "revocation list out of date" :
-		    warn ? "no revocation list for an issuer" : "");
+		    warn ? "no revocation list for an issuer" : "",
+		    warn && note != NULL ? "; " : "", note != NULL ? note->ts_note : "");
 		return;
 	}
 	d->meets = req == SIGN_REQ_VERIFY || req == SIGN_REQ_OFF;
@@ -1009,14 +1034,23 @@ void
 sign_check_header_value(const struct sign_doc *d, char *buf, size_t len)
 {
 	static const char *const results[] = { "none", "pass", "fail" };
-	char name[96], signer[220], org[180], reason[220];
+	char name[96], signer[220], org[180], reason[220], times[256], dts[64];
 	int n;
 
 	sign_quote(d->ascii, name, sizeof(name));
 	sign_quote(d->signer, signer, sizeof(signer));
 	sign_quote(d->org, org, sizeof(org));
 	sign_quote(d->reason, reason, sizeof(reason));
+	sign_quote(d->times, times, sizeof(times));
+	sign_quote(d->doc_timestamps, dts, sizeof(dts));
 	n = snprintf(buf, len, "\"%s\"; result=%s", name, results[d->result]);
+	/* the time each signer's certificate was checked at (sign_tsp.h),
+	 * when a timestamp was used for one (else it is now for all, as the
+	 * header always meant) */
+	if (strstr(times, "timestamp:") != NULL && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ";\r\n\ttime=\"%s\"", times);
+	if (dts[0] && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ";\r\n\tdoc-timestamp=\"%s\"", dts);
 	if (signer[0] && n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, ";\r\n\tsigner=\"%s\"", signer);
 	if (org[0] && n >= 0 && (size_t)n < len)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "../../src/govmaild/sign_certcache.c"
+#include "../../src/govmaild/sign_tsp.c"
 #include "../../src/govmaild/sign_verify.c"
 #include "../../src/govmaild/sign_pdf.c"
 #include "../../src/govmaild/mime_tree.c"

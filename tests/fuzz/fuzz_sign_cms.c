@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "../../src/govmaild/sign_certcache.c"
+#include "../../src/govmaild/sign_tsp.c"
 #include "../../src/govmaild/sign_verify.c"
 #include "fuzz_trust.h"
 
