@@ -18,6 +18,7 @@
 #include "../../src/govmaild/mime_tree.c"
 #include "../../src/govmaild/mime_check.c"
 #include "../../src/govmaild/sign_pdfrev.c"
+#include "../../src/govmaild/sign_pdfrev_child.c"
 #include "../../src/govmaild/sign_check.c"
 #include "fuzz_trust.h"
 

@@ -6,7 +6,8 @@
 #   - a signature timestamped in 2024 by a certificate expired since passes
 #     with signature.tsa_anchors (time=timestamp:2024-05-01T10:00:..Z), fails
 #     without it, without its token, with a token of an untrusted TSA or
-#     one over other bytes (ignored, checked now: expired);
+#     one over other bytes (ignored, checked now: expired); the same for
+#     S/MIME (multipart/signed);
 #   - a certificate revoked after the timestamp passes, one revoked before
 #     it fails, and the same revoked certificate without token fails;
 #   - a PDF document timestamp (ETSI.RFC3161) is verified as a token
@@ -48,8 +49,9 @@ expect_match "ts-expired.pdf: the token's time is 2024-05-01 10:00 UTC" \
 	"$(openssl ts -reply -in "$S/ts-expired.token.der" -token_in -token_out -text 2>&1)" \
 	'Time stamp: May  1 10:00:[0-5][0-9] 2024 GMT'
 check_rc "tsexpired: not valid now" 1 openssl x509 -in "$S/tsexpired.pem" -noout -checkend 0
-for f in ts-expired ts-revoked-later ts-revoked-before ts-person doc-timestamp doc-timestamp-only; do
-	expect_match "$f.pdf: openssl ts -verify says OK" "$(oracle "tsp/$f.pdf" openssl-ts)" '^valid\trc=0$'
+for f in ts-expired.pdf ts-revoked-later.pdf ts-revoked-before.pdf ts-person.pdf doc-timestamp.pdf \
+	doc-timestamp-only.pdf smime-ts-expired.eml; do
+	expect_match "$f: openssl ts -verify says OK" "$(oracle "tsp/$f" openssl-ts)" '^valid\trc=0$'
 done
 for f in ts-expired-untrusted ts-expired-mismatch doc-timestamp-broken; do
 	expect_match "$f.pdf: openssl ts -verify refuses the token" "$(oracle "tsp/$f.pdf" openssl-ts)" '^invalid\t'
@@ -88,6 +90,13 @@ expect_match "... without tsa_anchors: pass, checked now, the ignored token note
 	' result=pass .* time=now .*reason="timestamp ignored: no timestamp authority trusted \(signature\.tsa_anchors\)"$'
 expect_match "a signature without timestamp: time=now, as before" \
 	"$(sline "$T/tsa.conf" "$P/pdf/person-org.pdf")" ' result=pass .* sigs=valid,valid .* time=now,now doc-timestamp=- '
+
+expect_match "S/MIME signed in 2024 by a certificate expired since, timestamped: pass at the timestamp" \
+	"$("$GOVMAILD" -c "$T/tsa.conf" -s "$S/smime-ts-expired.eml" | grep 'file="S/MIME signature"')" \
+	" result=pass .* sigs=valid .* time=$PAST "
+expect_match "... without tsa_anchors: expired" \
+	"$("$GOVMAILD" -c "$T/notsa.conf" -s "$S/smime-ts-expired.eml" | grep 'file="S/MIME signature"')" \
+	' result=fail .* sigs=expired .*reason="certificate expired"$'
 
 # --- document timestamps ---------------------------------------------------------------
 expect_match "person.pdf + a document timestamp: pass, the timestamp valid (not broken)" \
