@@ -779,7 +779,9 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 	}
 	d->result = SIGN_DOC_FAIL;
 	if (bad != NULL) {
-		snprintf(d->reason, sizeof(d->reason), "%s", bad->reason);
+		/* a timestamp that could have saved it says why it did not */
+		snprintf(d->reason, sizeof(d->reason), "%.95s%s%.95s%s", bad->reason,
+		    bad->ts_note[0] ? " (" : "", bad->ts_note, bad->ts_note[0] ? ")" : "");
 		d->integrity = bad->status == SIGN_BROKEN || bad->status == SIGN_MALFORMED;
 		if (d->signer[0] == '\0' && bad->have_cert)
 			sign_signer_name(bad, d->signer, sizeof(d->signer));

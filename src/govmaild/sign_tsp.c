@@ -209,8 +209,11 @@ tsp_signature_failed(char *why, size_t wlen)
 	unsigned long e = ERR_peek_last_error_data(&data, &flags);
 
 	if (ERR_GET_LIB(e) == ERR_LIB_TS && ERR_GET_REASON(e) == TS_R_CERTIFICATE_VERIFY_ERROR) {
-		snprintf(why, wlen, "timestamp authority not trusted (%.80s)",
-		    data != NULL && (flags & ERR_TXT_STRING) ? data : "chain");
+		if (data == NULL || !(flags & ERR_TXT_STRING))
+			data = "no chain";
+		else if (strncmp(data, "Verify error:", 13) == 0)
+			data += 13;
+		snprintf(why, wlen, "timestamp authority not trusted (%.70s)", data);
 		return SIGN_TSP_UNTRUSTED;
 	}
 	if (ERR_GET_LIB(e) == ERR_LIB_TS && ERR_GET_REASON(e) == TS_R_SIGNATURE_FAILURE) {
