@@ -149,6 +149,7 @@ struct govmail_conf {
 	char *signature_on_failure;    /* reject or tag */
 	char *signature_trust_anchors; /* PEM file of root CAs */
 	char *signature_intermediates; /* PEM file of intermediate CAs */
+	char *signature_tsa_anchors;   /* PEM file of trusted RFC 3161 TSA roots */
 	struct conf_strlist signature_crl_files;
 	int signature_crl_check_interval;  /* seconds between looks at the CRL files */
 	char *signature_crl_stale;     /* fail or warn */

@@ -59,6 +59,7 @@ daemon_conf_sign(struct daemon_conf *dc, char *err, size_t errlen)
 
 	daemon_conf_path_fix(c, &c->signature_trust_anchors);
 	daemon_conf_path_fix(c, &c->signature_intermediates);
+	daemon_conf_path_fix(c, &c->signature_tsa_anchors);
 	for (i = 0; i < c->signature_crl_files.n; i++)
 		daemon_conf_path_fix(c, &c->signature_crl_files.v[i]);
 	if (!daemon_conf_signing(c) && c->signature_trust_anchors[0] == '\0')

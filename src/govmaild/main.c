@@ -156,9 +156,12 @@ check_signatures(const char *path, const char *req_name, const char *sender,
 			const struct sign_doc *d = &res->docs[i];
 
 			printf("%s: file=\"%s\" result=%s meets=%s sigs=%s signer=\"%s\" "
-			    "org=\"%s\" reason=\"%s\"\n", files[k], d->ascii, results[d->result],
+			    "org=\"%s\" time=%s doc-timestamp=%s reason=\"%s\"\n", files[k],
+			    d->ascii, results[d->result],
 			    d->tempfail ? "tempfail" : d->meets ? "yes" : "no",
-			    d->statuses[0] ? d->statuses : "-", d->signer, d->org, d->reason);
+			    d->statuses[0] ? d->statuses : "-", d->signer, d->org,
+			    d->times[0] ? d->times : "-",
+			    d->doc_timestamps[0] ? d->doc_timestamps : "-", d->reason);
 			if (d->tempfail)
 				worst = 2;
 			else if ((d->result == SIGN_DOC_FAIL || !d->meets) && worst < 1)

@@ -29,6 +29,7 @@
 #include "sign_pdfrev_child.h"
 #include "sign_subfilter.h"
 #include "sign_text.h"
+#include "sign_tsp.h"
 #include "sign_verify.h"
 #include "xmalloc.h"
 
@@ -719,15 +720,36 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
     const struct sign_identity *id, struct sign_doc *d)
 {
 	const struct sign_signer *bad = NULL, *tmp = NULL, *person = NULL, *other = NULL;
-	const struct sign_signer *org = NULL, *otherorg = NULL;
+	const struct sign_signer *org = NULL, *otherorg = NULL, *note = NULL;
 	int warn = 0;
-	size_t i, mod = SIZE_MAX;
+	size_t i, mod = SIZE_MAX, nsigners = 0;
 
 	d->nsig = ds->n;
 	for (i = 0; i < ds->n; i++) {
 		const struct sign_signer *s = &ds->s[i];
-		size_t sl = strlen(d->statuses);
+		size_t sl = strlen(d->statuses), tl = strlen(d->times);
 		int changed = s->status == SIGN_VALID && ds->rev[i].verdict != SIGN_PDFREV_CREDITED;
+		char when[32];
+
+		/* A document timestamp vouches for the bytes at a time, not for
+		 * who wrote them: reported, never the person or the org. One
+		 * that does not verify over its range fails like a broken
+		 * signature; one not trusted is only reported. */
+		if (s->doc_timestamp) {
+			size_t dl = strlen(d->doc_timestamps);
+
+			snprintf(d->doc_timestamps + dl, sizeof(d->doc_timestamps) - dl, "%s%s",
+			    dl ? "," : "", changed ? sign_pdfrev_word(ds->rev[i].verdict) :
+			    sign_status_word(s->status));
+			if ((s->status == SIGN_BROKEN || s->status == SIGN_MALFORMED) && bad == NULL)
+				bad = s;
+			continue;
+		}
+		nsigners++;
+		if (s->at != 0)
+			sign_tsp_time((time_t)s->at, when, sizeof(when));
+		snprintf(d->times + tl, sizeof(d->times) - tl, "%s%s%s", tl ? "," : "",
+		    s->at != 0 ? "timestamp:" : "now", s->at != 0 ? when : "");
 
 		snprintf(d->statuses + sl, sizeof(d->statuses) - sl, "%s%s", sl ? "," : "",
 		    changed ? sign_pdfrev_word(ds->rev[i].verdict) : sign_status_word(s->status));
@@ -747,6 +769,8 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 			continue;
 		}
 		warn |= s->crl_warning;
+		if (s->ts_note[0] != '\0' && note == NULL)
+			note = s;
 		if (sign_is_sender(s, id)) {
 			if (person == NULL)
 				person = s;
@@ -766,7 +790,7 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 		sign_text_clean(o->org[0] ? o->org : o->cn, d->org, sizeof(d->org));
 	}
 	d->meets = 1;
-	if (ds->n == 0 && !altered) {
+	if (nsigners == 0 && !altered && bad == NULL) {
 		d->result = SIGN_DOC_NONE;
 		snprintf(d->reason, sizeof(d->reason), "not signed");
 		d->meets = req < SIGN_REQ_SIGNED;
@@ -774,7 +798,9 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 	}
 	d->result = SIGN_DOC_FAIL;
 	if (bad != NULL) {
-		snprintf(d->reason, sizeof(d->reason), "%s", bad->reason);
+		/* a timestamp that could have saved it says why it did not */
+		snprintf(d->reason, sizeof(d->reason), "%.95s%s%.95s%s", bad->reason,
+		    bad->ts_note[0] ? " (" : "", bad->ts_note, bad->ts_note[0] ? ")" : "");
 		d->integrity = bad->status == SIGN_BROKEN || bad->status == SIGN_MALFORMED;
 		if (d->signer[0] == '\0' && bad->have_cert)
 			sign_signer_name(bad, d->signer, sizeof(d->signer));
@@ -811,9 +837,10 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 		    id->agency ? " (" : "", id->agency ? id->agency : "", id->agency ? ")" : "");
 	} else {
 		d->result = SIGN_DOC_PASS;
-		snprintf(d->reason, sizeof(d->reason), "%s",
+		snprintf(d->reason, sizeof(d->reason), "%s%s%.120s",
 		    (warn & SIGN_CRL_WARN_STALE) ? "revocation list out of date" :
-		    warn ? "no revocation list for an issuer" : "");
+		    warn ? "no revocation list for an issuer" : "",
+		    warn && note != NULL ? "; " : "", note != NULL ? note->ts_note : "");
 		return;
 	}
 	d->meets = req == SIGN_REQ_VERIFY || req == SIGN_REQ_OFF;
@@ -1028,6 +1055,17 @@ sign_check_header_value(const struct sign_doc *d, enum sign_lang lang, int ascii
 	if (n >= len)
 		return;
 	(void)sign_text_translate(d->reason, lang, reason, sizeof(reason));
+	/* the time each signer's certificate was checked at (sign_tsp.h),
+	 * when a timestamp was used for one (else it is now for all, as the
+	 * header always meant), and the document timestamps' words */
+	if (strstr(d->times, "timestamp:") != NULL &&
+	    (m = sign_text_param(buf, len, n, "time", d->times, 1)) < len)
+		n = m;
+	buf[n] = '\0';
+	if (d->doc_timestamps[0] &&
+	    (m = sign_text_param(buf, len, n, "doc-timestamp", d->doc_timestamps, 1)) < len)
+		n = m;
+	buf[n] = '\0';
 	/* a parameter that does not fit is left out whole */
 	if (d->signer[0] && (m = sign_text_param(buf, len, n, "signer", d->signer, ascii)) < len)
 		n = m;

@@ -71,6 +71,12 @@ struct sign_doc {
 	char org[160];             /* organisation: O or CN, UTF-8 */
 	size_t nsig;               /* signatures seen */
 	char statuses[160];        /* each signature's status word, comma separated */
+	/* RFC 3161: for each signature, in the order of statuses, the time its
+	 * certificate was checked at ("now" or "timestamp:2024-05-01T10:00:00Z");
+	 * and the words of the PDF's document timestamps ("valid", ...), which
+	 * are not signatures (not in statuses, never the person or org). */
+	char times[256];
+	char doc_timestamps[64];
 };
 
 /* Only docs[0 .. ndocs - 1] are set (a check does not clear the others:

@@ -30,6 +30,7 @@
 #include "sign_algo.h"
 #include "sign_certcache.h"
 #include "sign_ess.h"
+#include "sign_tsp.h"
 #include "sign_verify.h"
 #include "xmalloc.h"
 
@@ -55,6 +56,7 @@ struct sign_trust {
 	int eku_any;                /* extended_key_usage = any */
 	int unreadable;             /* 0 tempfail, 1 fail, 2 warn */
 	struct sign_algo_policy algo;   /* digests and key sizes (sign_algo.h) */
+	struct sign_tsp *tsp;       /* trusted TSAs, or NULL (sign_tsp.h) */
 };
 
 const char *
@@ -217,6 +219,8 @@ sign_trust_load(const struct govmail_conf *c, char *err, size_t errlen)
 	t->store = sign_build_store(t);
 	t->checked = time(NULL);
 	t->certs = sign_cert_cache_new((size_t)c->signature_cert_cache_size);
+	if ((t->tsp = sign_tsp_load(c, err, errlen)) == NULL && err[0] != '\0')
+		goto fail;
 	return t;
 fail:
 	sign_trust_free(t);
@@ -234,6 +238,7 @@ sign_trust_free(struct sign_trust *t)
 	sk_X509_pop_free(t->anchors, X509_free);
 	sk_X509_pop_free(t->intermediates, X509_free);
 	sign_cert_cache_free(t->certs);
+	sign_tsp_free(t->tsp);
 	for (i = 0; i < t->ncrl; i++)
 		free(t->crl[i].path);
 	free(t->crl);
@@ -352,6 +357,8 @@ struct sign_verify_cb_state {
 	int stale_warn;
 	int missing_warn;
 	int crl_warning;            /* SIGN_CRL_WARN_* bits */
+	time_t at;                  /* a timestamp's time, or 0 (see sign_check_cert) */
+	int revoked_later;          /* revoked, but after at */
 };
 
 static int sign_cb_index = -1;
@@ -374,6 +381,22 @@ sign_verify_cb(int ok, X509_STORE_CTX *ctx)
 	if (ok || st == NULL)
 		return ok;
 	e = X509_STORE_CTX_get_error(ctx);
+	if (st->at != 0) {
+		X509_CRL *crl = X509_STORE_CTX_get0_current_crl(ctx);
+		X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
+		X509_REVOKED *rev = NULL;
+
+		/* validity is checked at st->at by the second pass */
+		if (e == X509_V_ERR_CERT_HAS_EXPIRED || e == X509_V_ERR_CERT_NOT_YET_VALID)
+			return 1;
+		/* revoked after the timestamp: the signature was made before */
+		if (e == X509_V_ERR_CERT_REVOKED && crl != NULL && cur != NULL &&
+		    X509_CRL_get0_by_cert(crl, &rev, cur) == 1 && rev != NULL &&
+		    X509_cmp_time(X509_REVOKED_get0_revocationDate(rev), &st->at) > 0) {
+			st->revoked_later = 1;
+			return 1;
+		}
+	}
 	if (st->stale_warn && (e == X509_V_ERR_CRL_HAS_EXPIRED ||
 	    e == X509_V_ERR_CRL_NOT_YET_VALID)) {
 		st->crl_warning |= SIGN_CRL_WARN_STALE;
@@ -496,12 +519,22 @@ sign_eku_allows_signing(X509 *x)
 	return ok;
 }
 
-/* Chain, validity, revocation and key usage of one signer certificate. */
+/*
+ * Chain, validity, revocation and key usage of one signer certificate.
+ * at: 0, or the time of a trusted timestamp of the signature. Then there
+ * are two passes: the CRLs as they are now (their freshness judged now,
+ * as always) with validity periods left aside and a revocation dated
+ * after at not counted (the signature existed before it, RFC 3161 §4);
+ * then the chain and validity periods at at, without CRLs (OpenSSL
+ * would judge a CRL's own dates at at too, and take any listed
+ * certificate as revoked whatever the date).
+ */
 static void
 sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem,
-    X509 *x, STACK_OF(X509) *untrusted, struct sign_signer *s)
+    X509 *x, STACK_OF(X509) *untrusted, struct sign_signer *s, time_t at)
 {
-	struct sign_verify_cb_state cbs = { t->stale_warn, t->missing == 1, 0 };
+	struct sign_verify_cb_state cbs = { t->stale_warn, t->missing == 1, 0, at, 0 };
+	int ok;
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	char ca[120];
 	int e;
@@ -525,20 +558,33 @@ sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem
 	}
 	X509_STORE_CTX_set_ex_data(ctx, sign_cb_index, &cbs);
 	X509_STORE_CTX_set_verify_cb(ctx, sign_verify_cb);
-	if (X509_verify_cert(ctx) != 1) {
+	ok = X509_verify_cert(ctx) == 1;
+	if (ok && at != 0) {
+		X509_STORE_CTX_cleanup(ctx);
+		if (X509_STORE_CTX_init(ctx, store, x, untrusted) != 1)
+			ok = 0;
+		else {
+			X509_STORE_CTX_set_time(ctx, 0, at);
+			X509_VERIFY_PARAM_clear_flags(X509_STORE_CTX_get0_param(ctx),
+			    X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+			ok = X509_verify_cert(ctx) == 1;
+		}
+	}
+	if (!ok) {
 		e = X509_STORE_CTX_get_error(ctx);
 		sign_failed_ca(ctx, ca, sizeof(ca));
 		switch (e) {
 		case X509_V_ERR_CERT_HAS_EXPIRED:
 		case X509_V_ERR_CERT_NOT_YET_VALID:
 			s->status = SIGN_EXPIRED;
-			snprintf(s->reason, sizeof(s->reason), "%s%.120s",
+			snprintf(s->reason, sizeof(s->reason), "%s%s%.100s",
 			    e == X509_V_ERR_CERT_HAS_EXPIRED ? "certificate expired" :
-			    "certificate not yet valid", ca);
+			    "certificate not yet valid", at != 0 ? " at the timestamp" : "", ca);
 			break;
 		case X509_V_ERR_CERT_REVOKED:
 			s->status = SIGN_REVOKED;
-			snprintf(s->reason, sizeof(s->reason), "certificate revoked%.120s", ca);
+			snprintf(s->reason, sizeof(s->reason), "certificate revoked%s%.100s",
+			    at != 0 ? " before the timestamp" : "", ca);
 			break;
 		case X509_V_ERR_CRL_HAS_EXPIRED:
 		case X509_V_ERR_CRL_NOT_YET_VALID:
@@ -574,6 +620,9 @@ sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem
 	}
 	X509_STORE_CTX_free(ctx);
 	s->crl_warning = cbs.crl_warning;
+	if (cbs.revoked_later)
+		snprintf(s->ts_note, sizeof(s->ts_note),
+		    "certificate revoked after the timestamp");
 	if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) &&
 	    !(X509_get_key_usage(x) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION))) {
 		s->status = SIGN_BAD_USAGE;
@@ -621,6 +670,46 @@ sign_check_signer_info(struct sign_trust *t, CMS_SignerInfo *si, X509 *x, int es
 	s->tempfail = 0;
 	s->crl_warning = 0;
 	snprintf(s->reason, sizeof(s->reason), "%s", why);
+}
+
+/* The time si's certificate is checked at: its trusted signature
+ * timestamp's, or 0 (now; s->ts_note says why a timestamp is not used). */
+static time_t
+sign_signer_time(struct sign_trust *t, CMS_SignerInfo *si, struct sign_signer *s)
+{
+	struct sign_tsp_result r;
+
+	if (si == NULL || !sign_tsp_signer(t->tsp, si, &r))
+		return 0;
+	if (r.status == SIGN_TSP_VALID) {
+		s->at = r.gen_time;
+		return r.gen_time;
+	}
+	snprintf(s->ts_note, sizeof(s->ts_note), "timestamp ignored: %.100s", r.why);
+	return 0;
+}
+
+/* A PDF document timestamp (RFC 3161 token over the byte ranges) as the
+ * one "signer" of out: the TSA, doc_timestamp set, valid when sign_tsp
+ * says so. */
+static size_t
+sign_doc_timestamp(struct sign_trust *t, const unsigned char *der, size_t derlen,
+    const struct sign_segment *segs, size_t nsegs, struct sign_signer *out)
+{
+	static const enum sign_status st[] = { SIGN_VALID, SIGN_MALFORMED, SIGN_UNTRUSTED,
+		SIGN_BROKEN, SIGN_BROKEN };
+	struct sign_tsp_result r;
+
+	sign_tsp_verify(t->tsp, der, derlen, segs, nsegs, &r);
+	memset(out, 0, sizeof(*out));
+	out->doc_timestamp = 1;
+	out->status = st[r.status];
+	snprintf(out->reason, sizeof(out->reason), "%s",
+	    r.status == SIGN_TSP_VALID ? "valid" : r.why);
+	snprintf(out->cn, sizeof(out->cn), "%s", r.tsa);
+	if (r.status == SIGN_TSP_VALID)
+		out->at = r.gen_time;
+	return 1;
 }
 
 static size_t
@@ -705,6 +794,8 @@ sign_verify_parsed(struct sign_trust *t, CMS_ContentInfo *cms, BIO *dcont,
     unsigned char **content, size_t *content_len, int ess_v2)
 {
 	STACK_OF(X509) *signers = NULL, *untrusted = NULL, *embedded = NULL;
+	STACK_OF(CMS_SignerInfo) *sis;
+	CMS_SignerInfo *si;
 	X509_STORE *store;
 	BIO *cout = NULL, *none = NULL;
 	char problem[300];
@@ -742,16 +833,19 @@ sign_verify_parsed(struct sign_trust *t, CMS_ContentInfo *cms, BIO *dcont,
 	}
 	store = sign_trust_store(t, problem, sizeof(problem));
 	signers = CMS_get0_signers(cms);
+	sis = CMS_get0_SignerInfos(cms);
 	untrusted = sk_X509_dup(t->intermediates);
 	if ((embedded = CMS_get1_certs(cms)) != NULL)
 		for (i = 0; i < sk_X509_num(embedded); i++)
 			sk_X509_push(untrusted, sk_X509_value(embedded, i));
 	for (i = 0; signers != NULL && i < sk_X509_num(signers) && n < max; i++, n++) {
 		memset(&out[n], 0, sizeof(out[n]));
-		sign_check_cert(t, store, problem, sk_X509_value(signers, i), untrusted, &out[n]);
-		/* CMS_get0_signers: the signer infos' certificates, in order */
-		sign_check_signer_info(t, sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), i),
-		    sk_X509_value(signers, i), ess_v2, &out[n]);
+		/* after CMS_verify, signer i is the certificate of SignerInfo i */
+		si = sk_X509_num(signers) == sk_CMS_SignerInfo_num(sis) ?
+		    sk_CMS_SignerInfo_value(sis, i) : NULL;
+		sign_check_cert(t, store, problem, sk_X509_value(signers, i), untrusted, &out[n],
+		    sign_signer_time(t, si, &out[n]));
+		sign_check_signer_info(t, si, sk_X509_value(signers, i), ess_v2, &out[n]);
 	}
 	if (n == 0)
 		n = sign_fail(out, SIGN_MALFORMED, "signature has no signer");
@@ -793,6 +887,10 @@ sign_verify_cms_ess(struct sign_trust *t, const unsigned char *der, size_t derle
 		return 0;
 	if ((cms = sign_cms_read(t, der, derlen)) == NULL)
 		return sign_fail(out, SIGN_MALFORMED, "signature is not a readable CMS SignedData");
+	if (nsegs > 0 && OBJ_obj2nid(CMS_get0_eContentType(cms)) == NID_id_smime_ct_TSTInfo) {
+		CMS_ContentInfo_free(cms);
+		return sign_doc_timestamp(t, der, derlen, segs, nsegs, out);
+	}
 	if (nsegs > 0) {
 		pthread_once(&sign_seg_once, sign_seg_method_init);
 		rd.segs = segs;

@@ -5,9 +5,11 @@
  * byte ranges so nothing is copied), then each signer's certificate is
  * checked: chain to the configured trust anchors (with the configured
  * intermediates, since signers often embed only their own certificate),
- * validity now, revocation by the configured CRL files, and a key usage
- * that allows signing; the algorithms and key sizes (sign_algo.h) and
- * the ESS signing-certificate attributes (sign_ess.h). The CRL files are re-read when they change
+ * validity now (or at the time of a trusted RFC 3161 timestamp of the
+ * signature, sign_tsp.h), revocation by the configured CRL files, and a
+ * key usage that allows signing; the algorithms and key sizes
+ * (sign_algo.h) and the ESS signing-certificate attributes (sign_ess.h).
+ * The CRL files are re-read when they change
  * (checked at most every signature.crl_check_interval seconds) and on
  * SIGHUP (a new trust store with the new configuration).
  * Not for: finding signatures (sign_pdf.c, sign_check.c) or deciding
@@ -52,6 +54,14 @@ struct sign_signer {
 	size_t nemail;
 	unsigned char fingerprint[32];     /* SHA-256 of the certificate (DER) */
 	int have_cert;
+	/* RFC 3161 (sign_tsp.h): the time the certificate was checked at —
+	 * 0 for now, else the genTime of the signer's trusted timestamp, or
+	 * of a document timestamp (doc_timestamp: the "signer" is a TSA);
+	 * ts_note: a timestamp that was not used and why, or what the
+	 * timestamp changed ("certificate revoked after the timestamp"). */
+	long long at;
+	int doc_timestamp;
+	char ts_note[120];
 };
 
 /* Content as byte ranges of buffers that outlive the call. */

@@ -757,7 +757,8 @@ session_sign_check(struct smtp_session *s, const struct mime_tree *t,
 		static const char *const results[] = { "none", "pass", "fail" };
 
 		log_info("%s: signature session=%s direction=%s requirement=%s file=\"%s\" "
-		    "result=%s meets=%s sigs=%s signer=\"%s\" org=\"%s\" reason=\"%s\"",
+		    "result=%s meets=%s sigs=%s signer=\"%s\" org=\"%s\" time=%s "
+		    "doc-timestamp=%s reason=\"%s\"",
 		    s->qid, s->sid, direction, sign_requirement_name(r->req),
 		    d->filename[0] ? log_escape(file, sizeof(file), d->filename,
 		    sizeof(d->filename)) : d->ascii, results[d->result],
@@ -765,6 +766,8 @@ session_sign_check(struct smtp_session *s, const struct mime_tree *t,
 		    d->statuses[0] ? d->statuses : "-",
 		    session_esc(signer, sizeof(signer), d->signer),
 		    session_esc(org, sizeof(org), d->org),
+		    d->times[0] ? d->times : "-",
+		    d->doc_timestamps[0] ? d->doc_timestamps : "-",
 		    session_esc(reason, sizeof(reason), d->reason));
 	}
 	*res = r;

@@ -669,6 +669,9 @@ const struct conf_key conf_keys[] = {
 	  "PEM file of the trusted root CAs (needed unless every requirement is off)" },
 	{ "signature.intermediates", CONF_STR, "", 0, 0, OFF(signature_intermediates), NULL,
 	  "PEM file of intermediate CAs (signers often embed only their own certificate)" },
+	{ "signature.tsa_anchors", CONF_STR, "", 0, 0, OFF(signature_tsa_anchors), NULL,
+	  "PEM file of the root CAs of trusted time-stamp authorities (RFC 3161); empty: "
+	  "timestamps are not trusted and certificates are checked at the present time" },
 	{ "signature.crl_files", CONF_STRLIST, "", 0, 0, OFF(signature_crl_files), NULL,
 	  "CRL files (PEM or DER); empty: revocation is not checked" },
 	{ "signature.crl_check_interval", CONF_INT, "30", 1, 86400,

@@ -14,6 +14,7 @@
 #include "../../src/govmaild/sign_algo.c"
 #include "../../src/govmaild/sign_certcache.c"
 #include "../../src/govmaild/sign_ess.c"
+#include "../../src/govmaild/sign_tsp.c"
 #include "../../src/govmaild/sign_verify.c"
 #include "../../src/govmaild/sign_pdf.c"
 #include "../../src/govmaild/mime_tree.c"

@@ -18,6 +18,7 @@
 #include "../../src/govmaild/sign_algo.c"
 #include "../../src/govmaild/sign_certcache.c"
 #include "../../src/govmaild/sign_ess.c"
+#include "../../src/govmaild/sign_tsp.c"
 #include "../../src/govmaild/sign_verify.c"
 #include "fuzz_trust.h"
 
