@@ -28,6 +28,8 @@
 
 #include "conf.h"
 #include "sign_certcache.h"
+#include "sign_ocsp.h"
+#include "sign_revinfo.h"
 #include "sign_verify.h"
 #include "xmalloc.h"
 
@@ -52,6 +54,8 @@ struct sign_trust {
 	int missing;                /* crl_missing: 0 fail, 1 warn, 2 leaf-only */
 	int eku_any;                /* extended_key_usage = any */
 	int unreadable;             /* 0 tempfail, 1 fail, 2 warn */
+	struct sign_ocsp *ocsp;     /* NULL: signature.ocsp = off */
+	int unavailable;            /* revocation_unavailable: 0 tempfail, 1 fail, 2 warn */
 };
 
 const char *
@@ -212,6 +216,9 @@ sign_trust_load(const struct govmail_conf *c, char *err, size_t errlen)
 	t->store = sign_build_store(t);
 	t->checked = time(NULL);
 	t->certs = sign_cert_cache_new((size_t)c->signature_cert_cache_size);
+	t->ocsp = sign_ocsp_new(c, t->anchors);
+	t->unavailable = strcmp(c->signature_revocation_unavailable, "fail") == 0 ? 1 :
+	    strcmp(c->signature_revocation_unavailable, "warn") == 0 ? 2 : 0;
 	return t;
 fail:
 	sign_trust_free(t);
@@ -229,6 +236,7 @@ sign_trust_free(struct sign_trust *t)
 	sk_X509_pop_free(t->anchors, X509_free);
 	sk_X509_pop_free(t->intermediates, X509_free);
 	sign_cert_cache_free(t->certs);
+	sign_ocsp_free(t->ocsp);
 	for (i = 0; i < t->ncrl; i++)
 		free(t->crl[i].path);
 	free(t->crl);
@@ -347,6 +355,8 @@ struct sign_verify_cb_state {
 	int stale_warn;
 	int missing_warn;
 	int crl_warning;            /* SIGN_CRL_WARN_* bits */
+	int ocsp;                   /* no CRL: noted in nocrl, asked by OCSP after */
+	unsigned long long nocrl;   /* depths of the chain without a CRL */
 };
 
 static int sign_cb_index = -1;
@@ -372,6 +382,11 @@ sign_verify_cb(int ok, X509_STORE_CTX *ctx)
 	if (st->stale_warn && (e == X509_V_ERR_CRL_HAS_EXPIRED ||
 	    e == X509_V_ERR_CRL_NOT_YET_VALID)) {
 		st->crl_warning |= SIGN_CRL_WARN_STALE;
+		return 1;
+	}
+	if (st->ocsp && e == X509_V_ERR_UNABLE_TO_GET_CRL &&
+	    X509_STORE_CTX_get_error_depth(ctx) < 64) {
+		st->nocrl |= 1ULL << X509_STORE_CTX_get_error_depth(ctx);
 		return 1;
 	}
 	if (st->missing_warn && e == X509_V_ERR_UNABLE_TO_GET_CRL) {
@@ -491,13 +506,86 @@ sign_eku_allows_signing(X509 *x)
 	return ok;
 }
 
-/* Chain, validity, revocation and key usage of one signer certificate. */
+/*
+ * The chain elements the CRLs did not cover (cbs->nocrl), by OCSP: 0 when
+ * each has a status or the policy accepts it without one (warnings into
+ * cbs), else -1 with s's status and reason set. crl_configured: CRLs are
+ * checked (crl_files); without them a certificate no responder answers
+ * for is not checked for revocation, as without OCSP.
+ */
+static int
+sign_check_ocsp(struct sign_trust *t, X509_STORE_CTX *ctx, struct sign_verify_cb_state *cbs,
+    int crl_configured, STACK_OF(X509) *untrusted, const struct sign_revinfo *rev,
+    struct sign_signer *s)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	char why[200], ca[120], cn[128];
+	int d, n = sk_X509_num(chain);
+
+	for (d = 0; d + 1 < n && d < 64; d++) {
+		X509 *x = sk_X509_value(chain, d);
+
+		if (!(cbs->nocrl & (1ULL << d)))
+			continue;
+		ca[0] = '\0';
+		if (d > 0) {
+			sign_subject_field(x, NID_commonName, cn, sizeof(cn));
+			snprintf(ca, sizeof(ca), " (issuing CA: %.80s)", cn[0] ? cn : "unnamed");
+		}
+		switch (sign_ocsp_check(t->ocsp, x, sk_X509_value(chain, d + 1), untrusted,
+		    rev != NULL ? rev->ocsp : NULL, why, sizeof(why))) {
+		case SIGN_OCSP_GOOD:
+			continue;
+		case SIGN_OCSP_REVOKED:
+			s->status = SIGN_REVOKED;
+			snprintf(s->reason, sizeof(s->reason), "certificate revoked%.120s (OCSP)", ca);
+			return -1;
+		case SIGN_OCSP_UNKNOWN:
+			if (t->unavailable == 2) {
+				cbs->crl_warning |= SIGN_CRL_WARN_UNAVAILABLE;
+				continue;
+			}
+			s->status = SIGN_CRL_PROBLEM;
+			snprintf(s->reason, sizeof(s->reason),
+			    "certificate unknown to its OCSP responder%.100s", ca);
+			return -1;
+		case SIGN_OCSP_UNAVAILABLE:
+			if (t->unavailable == 2) {
+				cbs->crl_warning |= SIGN_CRL_WARN_UNAVAILABLE;
+				continue;
+			}
+			s->status = SIGN_CRL_PROBLEM;
+			s->tempfail = t->unavailable == 0;
+			snprintf(s->reason, sizeof(s->reason), "revocation status unavailable%.60s: %.60s",
+			    ca, why);
+			return -1;
+		case SIGN_OCSP_NO_RESPONDER:
+			if (!crl_configured || (t->missing == 2 && d > 0))
+				continue;
+			if (t->missing == 1) {
+				cbs->crl_warning |= SIGN_CRL_WARN_MISSING;
+				continue;
+			}
+			s->status = SIGN_CRL_PROBLEM;
+			snprintf(s->reason, sizeof(s->reason), "no revocation list for the issuer%.120s",
+			    ca);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Chain, validity, revocation and key usage of one signer certificate;
+ * rev: revocation data the signature and its document carry, or NULL. */
 static void
 sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem,
-    X509 *x, STACK_OF(X509) *untrusted, struct sign_signer *s)
+    X509 *x, STACK_OF(X509) *untrusted, const struct sign_revinfo *rev,
+    struct sign_signer *s)
 {
-	struct sign_verify_cb_state cbs = { t->stale_warn, t->missing == 1, 0 };
+	struct sign_verify_cb_state cbs = { t->stale_warn, t->missing == 1, 0, t->ocsp != NULL, 0 };
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	/* the store checks CRLs (crl_files, none unreadable under warn) */
+	int crl_configured = t->crl_check && !(crl_problem[0] != '\0' && t->unreadable == 2);
 	char ca[120];
 	int e;
 
@@ -520,6 +608,12 @@ sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem
 	}
 	X509_STORE_CTX_set_ex_data(ctx, sign_cb_index, &cbs);
 	X509_STORE_CTX_set_verify_cb(ctx, sign_verify_cb);
+	/* embedded CRLs are verified like configured ones; with OCSP every
+	 * element is looked up, those without a CRL asked by OCSP below */
+	if (rev != NULL && sk_X509_CRL_num(rev->crls) > 0)
+		X509_STORE_CTX_set0_crls(ctx, rev->crls);
+	if (t->ocsp != NULL)
+		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
 	if (X509_verify_cert(ctx) != 1) {
 		e = X509_STORE_CTX_get_error(ctx);
 		sign_failed_ca(ctx, ca, sizeof(ca));
@@ -561,6 +655,12 @@ sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem
 		ERR_clear_error();
 		return;
 	}
+	if (cbs.nocrl != 0 && sign_check_ocsp(t, ctx, &cbs, crl_configured, untrusted, rev,
+	    s) != 0) {
+		X509_STORE_CTX_free(ctx);
+		ERR_clear_error();
+		return;
+	}
 	X509_STORE_CTX_free(ctx);
 	s->crl_warning = cbs.crl_warning;
 	if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) &&
@@ -579,6 +679,7 @@ sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem
 	s->status = SIGN_VALID;
 	snprintf(s->reason, sizeof(s->reason), "%s",
 	    (s->crl_warning & SIGN_CRL_WARN_STALE) ? "valid (revocation list out of date)" :
+	    (s->crl_warning & SIGN_CRL_WARN_UNAVAILABLE) ? "valid (revocation status unavailable)" :
 	    s->crl_warning ? "valid (no revocation list for an issuer)" : "valid");
 }
 
@@ -660,11 +761,45 @@ sign_digest_matches(CMS_ContentInfo *cms, const unsigned char *digest, size_t dl
  * checks the signers' signatures over their signed attributes only, and
  * the messageDigest attributes are compared here (RFC 5652 §5.4).
  */
+/* The revocation data of the SignedData cms (der) and of its document
+ * (docrev, or NULL) together, in view; NULL when there is none. The view
+ * owns the signature's items (sign_rev_view_free). */
+static struct sign_revinfo *
+sign_rev_view(CMS_ContentInfo *cms, const unsigned char *der, size_t derlen,
+    const struct sign_revinfo *docrev, struct sign_revinfo *view)
+{
+	struct sign_revinfo *own = sign_revinfo_new();
+	int i;
+
+	(void)sign_revinfo_from_cms(own, cms, der, derlen);
+	view->crls = sk_X509_CRL_dup(own->crls);
+	view->ocsp = sk_OCSP_BASICRESP_dup(own->ocsp);
+	view->certs = sk_X509_dup(own->certs);
+	for (i = 0; docrev != NULL && i < sk_X509_CRL_num(docrev->crls); i++)
+		sk_X509_CRL_push(view->crls, sk_X509_CRL_value(docrev->crls, i));
+	for (i = 0; docrev != NULL && i < sk_OCSP_BASICRESP_num(docrev->ocsp); i++)
+		sk_OCSP_BASICRESP_push(view->ocsp, sk_OCSP_BASICRESP_value(docrev->ocsp, i));
+	for (i = 0; docrev != NULL && i < sk_X509_num(docrev->certs); i++)
+		sk_X509_push(view->certs, sk_X509_value(docrev->certs, i));
+	return own;
+}
+
+static void
+sign_rev_view_free(struct sign_revinfo *own, struct sign_revinfo *view)
+{
+	sk_X509_CRL_free(view->crls);
+	sk_OCSP_BASICRESP_free(view->ocsp);
+	sk_X509_free(view->certs);
+	sign_revinfo_free(own);
+}
+
 static size_t
-sign_verify_parsed(struct sign_trust *t, CMS_ContentInfo *cms, BIO *dcont,
+sign_verify_parsed(struct sign_trust *t, CMS_ContentInfo *cms, const unsigned char *der,
+    size_t derlen, const struct sign_revinfo *docrev, BIO *dcont,
     const unsigned char *digest, size_t dlen, struct sign_signer *out, size_t max,
     unsigned char **content, size_t *content_len)
 {
+	struct sign_revinfo view, *own = NULL;
 	STACK_OF(X509) *signers = NULL, *untrusted = NULL, *embedded = NULL;
 	X509_STORE *store;
 	BIO *cout = NULL, *none = NULL;
@@ -707,10 +842,15 @@ sign_verify_parsed(struct sign_trust *t, CMS_ContentInfo *cms, BIO *dcont,
 	if ((embedded = CMS_get1_certs(cms)) != NULL)
 		for (i = 0; i < sk_X509_num(embedded); i++)
 			sk_X509_push(untrusted, sk_X509_value(embedded, i));
+	own = sign_rev_view(cms, der, derlen, docrev, &view);
+	for (i = 0; i < sk_X509_num(view.certs); i++)
+		sk_X509_push(untrusted, sk_X509_value(view.certs, i));
 	for (i = 0; signers != NULL && i < sk_X509_num(signers) && n < max; i++, n++) {
 		memset(&out[n], 0, sizeof(out[n]));
-		sign_check_cert(t, store, problem, sk_X509_value(signers, i), untrusted, &out[n]);
+		sign_check_cert(t, store, problem, sk_X509_value(signers, i), untrusted, &view,
+		    &out[n]);
 	}
+	sign_rev_view_free(own, &view);
 	if (n == 0)
 		n = sign_fail(out, SIGN_MALFORMED, "signature has no signer");
 	sk_X509_free(signers);
@@ -760,7 +900,8 @@ sign_verify_cms(struct sign_trust *t, const unsigned char *der, size_t derlen,
 		BIO_set_data(dcont, &rd);
 		BIO_set_init(dcont, 1);
 	}
-	n = sign_verify_parsed(t, cms, dcont, NULL, 0, out, max, content, content_len);
+	n = sign_verify_parsed(t, cms, der, derlen, NULL, dcont, NULL, 0, out, max, content,
+	    content_len);
 	BIO_free(dcont);
 	CMS_ContentInfo_free(cms);
 	return n;
@@ -819,6 +960,36 @@ sign_hash_segments(EVP_MD_CTX *ctx, const struct sign_segment *segs, size_t nseg
 
 void
 sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t njobs)
+{
+	sign_verify_detached_rev(t, jobs, njobs, NULL);
+}
+
+/* The whole CMS_verify of one job over its segments. */
+static size_t
+sign_verify_job(struct sign_trust *t, struct sign_detached *job,
+    const struct sign_revinfo *docrev)
+{
+	struct sign_seg_reader rd = { job->segs, job->nsegs, 0, 0 };
+	CMS_ContentInfo *cms;
+	BIO *dcont;
+	size_t n;
+
+	if ((cms = sign_cms_read(t, job->der, job->derlen)) == NULL)
+		return sign_fail(job->out, SIGN_MALFORMED, "signature is not a readable CMS SignedData");
+	pthread_once(&sign_seg_once, sign_seg_method_init);
+	dcont = BIO_new(sign_seg_method);
+	BIO_set_data(dcont, &rd);
+	BIO_set_init(dcont, 1);
+	n = sign_verify_parsed(t, cms, job->der, job->derlen, docrev, dcont, NULL, 0, job->out,
+	    job->max, NULL, NULL);
+	BIO_free(dcont);
+	CMS_ContentInfo_free(cms);
+	return n;
+}
+
+void
+sign_verify_detached_rev(struct sign_trust *t, struct sign_detached *jobs, size_t njobs,
+    const struct sign_revinfo *docrev)
 {
 	CMS_ContentInfo **cms = xcalloc(njobs + 1, sizeof(*cms));
 	const EVP_MD **md = xcalloc(njobs + 1, sizeof(*md));
@@ -894,8 +1065,7 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 			/* the whole CMS_verify over the segments */
 			CMS_ContentInfo_free(cms[i]);
 			cms[i] = NULL;
-			jobs[i].n = sign_verify_cms(t, jobs[i].der, jobs[i].derlen, jobs[i].segs,
-			    jobs[i].nsegs, jobs[i].out, jobs[i].max, NULL, NULL);
+			jobs[i].n = sign_verify_job(t, &jobs[i], docrev);
 			continue;
 		}
 		if ((state[i] != NULL ? EVP_MD_CTX_copy_ex(ctx, state[i]) :
@@ -907,8 +1077,8 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 			jobs[i].out[0].tempfail = 1;
 			ERR_clear_error();
 		} else
-			jobs[i].n = sign_verify_parsed(t, cms[i], NULL, digest, dlen, jobs[i].out,
-			    jobs[i].max, NULL, NULL);
+			jobs[i].n = sign_verify_parsed(t, cms[i], jobs[i].der, jobs[i].derlen, docrev,
+			    NULL, digest, dlen, jobs[i].out, jobs[i].max, NULL, NULL);
 		CMS_ContentInfo_free(cms[i]);
 	}
 	for (i = 0; i < njobs; i++)

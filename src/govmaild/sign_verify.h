@@ -38,6 +38,8 @@ enum sign_status {
  * for an issuer (crl_missing = warn). */
 #define SIGN_CRL_WARN_STALE 1
 #define SIGN_CRL_WARN_MISSING 2
+/* no usable OCSP answer (revocation_unavailable = warn) */
+#define SIGN_CRL_WARN_UNAVAILABLE 4
 
 struct sign_signer {
 	enum sign_status status;
@@ -99,6 +101,13 @@ struct sign_detached {
  * attributes (then the signature is over the content itself) gets the
  * whole CMS_verify. Used for PDF and multipart/signed signatures. */
 void sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t njobs);
+
+/* The same, with the revocation data of the document the signatures are
+ * in (a PDF's /DSS), docrev, used like what each signature carries:
+ * first, and verified (sign_revinfo.h). docrev may be NULL. */
+struct sign_revinfo;
+void sign_verify_detached_rev(struct sign_trust *t, struct sign_detached *jobs, size_t njobs,
+    const struct sign_revinfo *docrev);
 
 /* A person-readable phrase for a status ("does not verify", ...), and
  * one word for it ("valid", "broken", "untrusted" ...). */

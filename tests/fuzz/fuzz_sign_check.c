@@ -12,8 +12,11 @@
 #include <stdint.h>
 
 #include "../../src/govmaild/sign_certcache.c"
+#include "../../src/govmaild/sign_ocsp.c"
+#include "../../src/govmaild/sign_revinfo.c"
 #include "../../src/govmaild/sign_verify.c"
 #include "../../src/govmaild/sign_pdf.c"
+#include "../../src/govmaild/sign_dss.c"
 #include "../../src/govmaild/mime_tree.c"
 #include "../../src/govmaild/mime_check.c"
 #include "../../src/govmaild/sign_pdfrev.c"

@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include "../../src/govmaild/sign_certcache.c"
+#include "../../src/govmaild/sign_ocsp.c"
+#include "../../src/govmaild/sign_revinfo.c"
 #include "../../src/govmaild/sign_verify.c"
 #include "fuzz_trust.h"
 
