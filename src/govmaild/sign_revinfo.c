@@ -139,12 +139,13 @@ revinfo_expect(const unsigned char **p, const unsigned char *end, unsigned want,
 	return tag == want ? 0 : -1;
 }
 
+/* id-ri-ocsp-response, 1.3.6.1.5.5.7.16.2 (contents of the OID) */
+static const unsigned char revinfo_ocsp_oid[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x10, 0x02 };
+
 int
 sign_revinfo_cms_ocsp(const unsigned char *der, size_t len,
     void (*fn)(const unsigned char *, size_t, void *), void *arg)
 {
-	/* id-ri-ocsp-response, 1.3.6.1.5.5.7.16.2 */
-	static const unsigned char ocsp_oid[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x10, 0x02 };
 	const unsigned char *p = der, *end = der + len, *c, *sd, *sdend, *item, *iend;
 	size_t clen;
 	unsigned tag;
@@ -187,7 +188,8 @@ sign_revinfo_cms_ocsp(const unsigned char *der, size_t len,
 			resp = oc;
 			if ((rc = revinfo_expect(&resp, oc + olen, 0x06, &oid, &oidlen)) != 0)
 				return rc;
-			if (oidlen != sizeof(ocsp_oid) || memcmp(oid, ocsp_oid, oidlen) != 0)
+			if (oidlen != sizeof(revinfo_ocsp_oid) ||
+			    memcmp(oid, revinfo_ocsp_oid, oidlen) != 0)
 				continue;
 			if (resp < oc + olen) {
 				fn(resp, (size_t)(oc + olen - resp), arg);
@@ -218,7 +220,10 @@ sign_revinfo_from_cms(struct sign_revinfo *r, CMS_ContentInfo *cms,
 		if (sk_X509_CRL_num(r->crls) < SIGN_REVINFO_MAX && X509_CRL_up_ref(sk_X509_CRL_value(crls, i)))
 			sk_X509_CRL_push(r->crls, sk_X509_CRL_value(crls, i));
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	/* BER (NSS writes indefinite lengths): re-encoded, but only when an
+	 * OCSP answer may be there at all */
 	if (sign_revinfo_cms_ocsp(der, len, revinfo_add_ocsp_cb, r) == -2 &&
+	    memmem(der, len, revinfo_ocsp_oid, sizeof(revinfo_ocsp_oid)) != NULL &&
 	    (relen = i2d_CMS_ContentInfo(cms, &re)) > 0)
 		(void)sign_revinfo_cms_ocsp(re, (size_t)relen, revinfo_add_ocsp_cb, r);
 	OPENSSL_free(re);

@@ -5,8 +5,9 @@
  * byte ranges so nothing is copied), then each signer's certificate is
  * checked: chain to the configured trust anchors (with the configured
  * intermediates, since signers often embed only their own certificate),
- * validity now, revocation by the configured CRL files, and a key usage
- * that allows signing. The CRL files are re-read when they change
+ * validity now, revocation (CRLs the signature or its document carries
+ * and the configured CRL files; for a certificate no CRL covers, OCSP:
+ * sign_ocsp.c), and a key usage that allows signing. The CRL files are re-read when they change
  * (checked at most every signature.crl_check_interval seconds) and on
  * SIGHUP (a new trust store with the new configuration).
  * Not for: finding signatures (sign_pdf.c, sign_check.c) or deciding

@@ -6,7 +6,7 @@
  * as an OCSPResponse, a CRL and a certificate (sign_revinfo_add_*), and as
  * a PDF whose /DSS is read (sign_dss_read). Nothing may read out of
  * bounds or leak. `make fuzz` builds it; good seeds are the *.resp files
- * and ocsp/*.pdf of scripts/test-pki.
+ * and the PDFs of DIR/ocsp made by scripts/test-pki.
  */
 #include <assert.h>
 #include <stddef.h>
