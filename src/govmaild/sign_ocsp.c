@@ -31,6 +31,16 @@
 #define SIGN_OCSP_SKEW 300
 /* An OCSP answer is a few KB; anything larger is not one. */
 #define SIGN_OCSP_MAX_RESPONSE (64 * 1024)
+/* A responder that did not answer is not asked again for this many
+ * seconds: a message with many signatures waits ocsp_timeout once, not
+ * once per certificate, while it is down. Responders remembered at most. */
+#define SIGN_OCSP_DOWN_SECS 30
+#define SIGN_OCSP_DOWN_SLOTS 16
+
+struct sign_ocsp_down {
+	char url[256];
+	time_t at;                  /* 0: free */
+};
 
 struct sign_ocsp_entry {
 	unsigned char key[32];      /* SHA-256 of the CertID (DER) */
@@ -48,6 +58,7 @@ struct sign_ocsp {
 	struct sign_ocsp_entry *cache;
 	size_t ncache;
 	unsigned long fetches;
+	struct sign_ocsp_down down[SIGN_OCSP_DOWN_SLOTS];
 };
 
 struct sign_ocsp *
@@ -156,6 +167,47 @@ sign_ocsp_remember(struct sign_ocsp *o, const unsigned char key[32],
 	pthread_mutex_unlock(&o->lock);
 }
 
+/* Did url fail to answer less than SIGN_OCSP_DOWN_SECS ago? */
+static int
+sign_ocsp_is_down(struct sign_ocsp *o, const char *url)
+{
+	time_t now = time(NULL);
+	size_t i;
+	int down = 0;
+
+	pthread_mutex_lock(&o->lock);
+	for (i = 0; i < SIGN_OCSP_DOWN_SLOTS; i++)
+		if (o->down[i].at != 0 && strcmp(o->down[i].url, url) == 0)
+			down = now - o->down[i].at < SIGN_OCSP_DOWN_SECS && now >= o->down[i].at;
+	pthread_mutex_unlock(&o->lock);
+	return down;
+}
+
+/* Remember that url did not answer (down), or that it did. */
+static void
+sign_ocsp_mark(struct sign_ocsp *o, const char *url, int down)
+{
+	size_t i, slot = 0;
+
+	if (strlen(url) >= sizeof(o->down[0].url))
+		return;
+	pthread_mutex_lock(&o->lock);
+	for (i = 0; i < SIGN_OCSP_DOWN_SLOTS; i++) {
+		if (o->down[i].at != 0 && strcmp(o->down[i].url, url) == 0) {
+			slot = i;
+			break;
+		}
+		if (o->down[i].at < o->down[slot].at)
+			slot = i;
+	}
+	if (down) {
+		snprintf(o->down[slot].url, sizeof(o->down[slot].url), "%s", url);
+		o->down[slot].at = time(NULL);
+	} else if (i < SIGN_OCSP_DOWN_SLOTS)
+		o->down[slot].at = 0;
+	pthread_mutex_unlock(&o->lock);
+}
+
 /* ---- one answer ------------------------------------------------------------ */
 
 /*
@@ -224,10 +276,11 @@ sign_ocsp_url(struct sign_ocsp *o, X509 *x)
 	return url;
 }
 
-/* POST req to url; the basic response, or NULL with why. */
+/* POST req to url; the basic response, or NULL with why (*down: the
+ * responder did not answer at all). */
 static OCSP_BASICRESP *
 sign_ocsp_fetch(struct sign_ocsp *o, const char *url, OCSP_REQUEST *req, char *why,
-    size_t whylen)
+    size_t whylen, int *down)
 {
 	char *host = NULL, *port = NULL, *path = NULL;
 	unsigned char *der = NULL;
@@ -256,6 +309,7 @@ sign_ocsp_fetch(struct sign_ocsp *o, const char *url, OCSP_REQUEST *req, char *w
 	if (rs == NULL) {
 		const char *e = ERR_reason_error_string(ERR_peek_last_error());
 
+		*down = 1;
 		snprintf(why, whylen, "%.80s: %s", url, e != NULL ? e : "no answer");
 		goto done;
 	}
@@ -294,6 +348,7 @@ sign_ocsp_check(struct sign_ocsp *o, X509 *x, X509 *issuer, STACK_OF(X509) *untr
 {
 	enum sign_ocsp_result st = SIGN_OCSP_UNAVAILABLE;
 	OCSP_CERTID *id = OCSP_cert_to_id(NULL, x, issuer);
+	int down = 0;
 	OCSP_REQUEST *req = NULL;
 	OCSP_BASICRESP *bs = NULL;
 	unsigned char key[32];
@@ -324,16 +379,22 @@ sign_ocsp_check(struct sign_ocsp *o, X509 *x, X509 *issuer, STACK_OF(X509) *untr
 		goto done;
 	}
 	st = SIGN_OCSP_UNAVAILABLE;
+	if (sign_ocsp_is_down(o, url)) {
+		snprintf(why, whylen, "%.60s: did not answer (asked again after %d s)", url,
+		    SIGN_OCSP_DOWN_SECS);
+		goto done;
+	}
 	if ((req = OCSP_REQUEST_new()) == NULL ||
 	    OCSP_request_add0_id(req, OCSP_CERTID_dup(id)) == NULL ||
 	    (o->nonce && OCSP_request_add1_nonce(req, NULL, -1) != 1)) {
 		snprintf(why, whylen, "cannot make an OCSP request");
 		goto done;
 	}
-	bs = sign_ocsp_fetch(o, url, req, why, whylen);
+	bs = sign_ocsp_fetch(o, url, req, why, whylen, &down);
 	pthread_mutex_lock(&o->lock);
 	o->fetches++;
 	pthread_mutex_unlock(&o->lock);
+	sign_ocsp_mark(o, url, down);
 	if (bs == NULL)
 		goto done;
 	if (sign_ocsp_answer(o, bs, id, untrusted, &st, &expires, bad, sizeof(bad)) != 0) {

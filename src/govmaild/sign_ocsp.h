@@ -12,7 +12,8 @@
  * nextUpdate around now (a few minutes of clock skew), the nonce echoed
  * when signature.ocsp_nonce asks for one.
  * A query blocks only the session thread that makes it (govmaild runs one
- * thread per session), for at most signature.ocsp_timeout seconds; the
+ * thread per session), for at most signature.ocsp_timeout seconds, and a
+ * responder that did not answer is not asked again for 30 seconds; the
  * cache lock is never held across the network.
  * Not for: CRLs or the policy when no status is obtained (sign_verify.c).
  */

@@ -556,7 +556,7 @@ sign_check_ocsp(struct sign_trust *t, X509_STORE_CTX *ctx, struct sign_verify_cb
 			}
 			s->status = SIGN_CRL_PROBLEM;
 			s->tempfail = t->unavailable == 0;
-			snprintf(s->reason, sizeof(s->reason), "revocation status unavailable%.60s: %.60s",
+			snprintf(s->reason, sizeof(s->reason), "revocation status unavailable%.40s: %.85s",
 			    ca, why);
 			return -1;
 		case SIGN_OCSP_NO_RESPONDER:

@@ -134,6 +134,23 @@ expect_re "PDF with the answer in its /DSS: pass without the network" \
 	"$(sline "$T/s.conf" "$O/good-dss.pdf")" ' result=pass meets=yes '
 expect_re "... the same PDF without its /DSS: tempfail" \
 	"$(sline "$T/s.conf" "$O/good.pdf")" ' result=fail meets=tempfail '
+# Two documents whose status no one can give: the responder is asked for the
+# first (no answer) and not again for the second (30 s, far above the time
+# between two checks of one message), so a message waits ocsp_timeout once.
+python3 - "$T/two.eml" "$O/good.pdf" "$O/revoked.pdf" <<'PY'
+import base64, os, sys
+m = (b"From: <annv@haugiang.gov.vn>\r\nSubject: two\r\nMIME-Version: 1.0\r\n"
+     b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n")
+for f in sys.argv[2:]:
+    name = os.path.basename(f).encode()
+    m += (b"--b1\r\nContent-Type: application/pdf; name=\"" + name + b"\"\r\n"
+          b"Content-Transfer-Encoding: base64\r\n\r\n" +
+          base64.encodebytes(open(f, "rb").read()).replace(b"\n", b"\r\n"))
+open(sys.argv[1], "wb").write(m + b"--b1--\r\n")
+PY
+"$GOVMAILD" -c "$T/s.conf" -s -r require-signed "$T/two.eml" >"$T/two.out"
+expect_re "two documents, responder down: the first asked, both tempfail, the second not asked again" \
+	"$(cat "$T/two.out")" '(?s)file="good\.pdf" result=fail meets=tempfail .*file="revoked\.pdf" result=fail meets=tempfail .*reason="revocation status unavailable: http://127\.0\.0\.1:[0-9]+/: did not answer \(asked again after 30 s\)"'
 
 # --- through the daemon -------------------------------------------------------------
 start_responder
