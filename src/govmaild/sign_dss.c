@@ -8,7 +8,10 @@
  * definition of an object wins, as with incremental updates.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <zlib.h>
 
 #include "sign_dss.h"
 #include "sign_revinfo.h"
@@ -172,19 +175,56 @@ dss_array(const unsigned char *b, size_t i, size_t e, struct dss_ref *refs, size
 
 enum dss_kind { DSS_OCSP, DSS_CRL, DSS_CERT, DSS_KINDS };
 
-/* The stream of object ref: its data and length; -1 when it is not an
- * unfiltered stream within the file. lens: the indirect lengths found. */
+/* data (dlen bytes, zlib/deflate) inflated into a new buffer of at most
+ * DSS_MAX_STREAM bytes; NULL when it is not that. */
+static unsigned char *
+dss_inflate(const unsigned char *data, size_t dlen, size_t *outlen)
+{
+	unsigned char *out = xmalloc(DSS_MAX_STREAM);
+	z_stream z;
+	int rc;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit(&z) != Z_OK) {
+		free(out);
+		return NULL;
+	}
+	z.next_in = (unsigned char *)(uintptr_t)data;
+	z.avail_in = (uInt)dlen;
+	z.next_out = out;
+	z.avail_out = DSS_MAX_STREAM;
+	rc = inflate(&z, Z_FINISH);
+	*outlen = DSS_MAX_STREAM - z.avail_out;
+	inflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The stream of object ref: its data and length; -1 when it is not a
+ * stream within the file, unfiltered or /FlateDecode (*flate set; without
+ * decode parameters). lens: the indirect lengths found. */
 static int
 dss_stream(const unsigned char *b, size_t len, const struct dss_ref *ref,
     const struct dss_ref *lens, size_t nlens, const unsigned char **data, size_t *dlen,
-    struct dss_ref *want_len)
+    int *flate, struct dss_ref *want_len)
 {
 	size_t s, e, v, k;
 	unsigned long l = 0, num, gen;
 
 	if (ref->off == 0 || dss_dict(b, ref->off, len, 4096, &s, &e) != 0)
 		return -1;
-	if (dss_key(b, s, e, "/Filter") != 0 || (v = dss_key(b, s, e, "/Length")) == 0)
+	*flate = 0;
+	if ((v = dss_key(b, s, e, "/Filter")) != 0) {
+		v = dss_skip_ws(b, v, e);
+		if (e - v < 12 || memcmp(b + v, "/FlateDecode", 12) != 0 ||
+		    (v + 12 < e && !dss_delim(b[v + 12])) || dss_key(b, s, e, "/DecodeParms") != 0)
+			return -1;
+		*flate = 1;
+	}
+	if ((v = dss_key(b, s, e, "/Length")) == 0)
 		return -1;
 	k = v;
 	if (dss_ref_at(b, &k, e, &num, &gen) == 0) {
@@ -229,8 +269,9 @@ sign_dss_read(const unsigned char *buf, size_t len)
 	size_t nrefs[DSS_KINDS], n = 0, nlens = 0, i, k, s, e, v;
 	const unsigned char *p = buf, *q, *data;
 	struct sign_revinfo *r;
+	unsigned char *inflated;
 	size_t dlen;
-	int found = 0, kind, added = 0;
+	int found = 0, kind, added = 0, flate;
 
 	/* the catalog of the last revision that has one names the DSS */
 	while ((q = memmem(p, len - (size_t)(p - buf), "/DSS", 4)) != NULL) {
@@ -261,7 +302,7 @@ sign_dss_read(const unsigned char *buf, size_t len)
 	for (i = 0; i < n; i++) {
 		struct dss_ref want = { 0, 0, 0 };
 
-		if (dss_stream(buf, len, &refs[i], NULL, 0, &data, &dlen, &want) != 0 &&
+		if (dss_stream(buf, len, &refs[i], NULL, 0, &data, &dlen, &flate, &want) != 0 &&
 		    want.num != 0 && nlens < sizeof(lens) / sizeof(lens[0]))
 			lens[nlens++] = want;
 	}
@@ -270,12 +311,17 @@ sign_dss_read(const unsigned char *buf, size_t len)
 	r = sign_revinfo_new();
 	for (kind = 0, i = 0; kind < DSS_KINDS; kind++)
 		for (k = 0; k < nrefs[kind]; k++, i++) {
-			if (dss_stream(buf, len, &refs[i], lens, nlens, &data, &dlen, NULL) != 0)
+			if (dss_stream(buf, len, &refs[i], lens, nlens, &data, &dlen, &flate,
+			    NULL) != 0)
+				continue;
+			inflated = NULL;
+			if (flate && (data = inflated = dss_inflate(data, dlen, &dlen)) == NULL)
 				continue;
 			if ((kind == DSS_OCSP ? sign_revinfo_add_ocsp(r, data, dlen) :
 			    kind == DSS_CRL ? sign_revinfo_add_crl(r, data, dlen) :
 			    sign_revinfo_add_cert(r, data, dlen)) == 0)
 				added++;
+			free(inflated);
 		}
 	if (added == 0) {
 		sign_revinfo_free(r);

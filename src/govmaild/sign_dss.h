@@ -5,10 +5,10 @@
  * for the revocation checks of its signatures (sign_verify.c, through
  * sign_revinfo). Found like sign_pdf.c finds signatures, without a PDF
  * parser: the last "/DSS N G R", the last definition of each object it
- * names, streams with a direct or indirect /Length and no /Filter (as
- * pdfsig and most signers write them; compressed streams and objects
- * inside object streams are not read, and their certificates' status is
- * then asked of the responder). /VRI is not needed: every answer names
+ * names, streams with a direct or indirect /Length, unfiltered or
+ * /FlateDecode (inflated to 1 MB at most); objects inside object streams
+ * and other filters are not read, and the status of the certificates
+ * they concern is then asked of the responder. /VRI is not needed: every answer names
  * the certificate it is about and is verified before it is used.
  * Not for: deciding anything; what a later revision may add (sign_pdfrev.c).
  */

@@ -132,6 +132,8 @@ expect_re "embedded answer signed by a certificate without OCSPSigning: not beli
 	"$(sline "$T/s.conf" "$O/good-badsigner.eml")" ' result=fail meets=tempfail '
 expect_re "PDF with the answer in its /DSS: pass without the network" \
 	"$(sline "$T/s.conf" "$O/good-dss.pdf")" ' result=pass meets=yes '
+expect_re "... and with the /DSS streams compressed (/FlateDecode)" \
+	"$(sline "$T/s.conf" "$O/good-dss-flate.pdf")" ' result=pass meets=yes '
 expect_re "... the same PDF without its /DSS: tempfail" \
 	"$(sline "$T/s.conf" "$O/good.pdf")" ' result=fail meets=tempfail '
 # Two documents whose status no one can give: the responder is asked for the

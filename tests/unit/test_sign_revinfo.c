@@ -4,7 +4,8 @@
  * found where they are (and nothing for a CRL choice or another format),
  * BER answered -2, every truncation refused without reading past the end;
  * a PDF's /DSS read from plain streams with direct or indirect lengths,
- * the last definition of an object winning, filtered streams skipped.
+ * the last definition of an object winning, /FlateDecode streams inflated,
+ * other filters (and data that does not inflate) skipped.
  * Certificates are made at run time; sign_revinfo.c and sign_dss.c are
  * part of govmaild, so their sources are compiled in.
  */
@@ -205,7 +206,8 @@ test_dss_certs(void **state)
 	assert_non_null(r = sign_dss_read(pdf, len));
 	assert_int_equal(sk_X509_num(r->certs), 1);
 	sign_revinfo_free(r);
-	/* a filtered stream is not read; an OCSP entry that is no answer neither */
+	/* "/FlateDecode" over data that does not inflate is not read; an OCSP
+	 * entry that is no answer neither */
 	len = make_pdf(pdf, "<< /Certs [3 0 R] /OCSPs [4 0 R] >>", NULL, cert, certlen,
 	    " /Filter /FlateDecode");
 	assert_null(sign_dss_read(pdf, len));
@@ -226,6 +228,41 @@ test_dss_certs(void **state)
 	free(pdf);
 }
 
+static void
+test_dss_flate(void **state)
+{
+	unsigned char *cert, *pdf = malloc(16384), z[4096], *p;
+	uLongf zlen = sizeof(z);
+	int certlen;
+	X509 *x = make_cert(&cert, &certlen);
+	struct sign_revinfo *r;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(compress(z, &zlen, cert, (uLong)certlen), Z_OK);
+	for (int other = 0; other < 2; other++) {
+		p = pdf + sprintf((char *)pdf, "%%PDF-1.7\n1 0 obj\n<< /DSS 2 0 R >>\nendobj\n"
+		    "2 0 obj\n<< /Certs [3 0 R] >>\nendobj\n3 0 obj\n<< /Length %lu /Filter %s >>\n"
+		    "stream\n", (unsigned long)zlen, other ? "/LZWDecode" : "/FlateDecode");
+		memcpy(p, z, zlen);
+		p += zlen;
+		p += sprintf((char *)p, "\nendstream\nendobj\n%%%%EOF\n");
+		len = (size_t)(p - pdf);
+		r = sign_dss_read(pdf, len);
+		if (other) {
+			assert_null(r);
+			continue;
+		}
+		assert_non_null(r);
+		assert_int_equal(sk_X509_num(r->certs), 1);
+		assert_int_equal(X509_cmp(sk_X509_value(r->certs, 0), x), 0);
+		sign_revinfo_free(r);
+	}
+	OPENSSL_free(cert);
+	X509_free(x);
+	free(pdf);
+}
+
 int
 main(void)
 {
@@ -234,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_cms_other_format_ignored),
 		cmocka_unit_test(test_cms_truncated_and_ber),
 		cmocka_unit_test(test_dss_certs),
+		cmocka_unit_test(test_dss_flate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
