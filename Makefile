@@ -48,7 +48,7 @@ ASAN_DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(ASAN)/%.o)
 # govmaild also needs libetpan (MIME, SMTP client); only its -l flags (see above),
 # and qpdf's C API (the revisions of signed PDFs, sign_pdfrev.c).
 QPDF_LDLIBS := -lqpdf
-DAEMON_LDLIBS := $(LDLIBS) -letpan -lpthread $(QPDF_LDLIBS)
+DAEMON_LDLIBS := $(LDLIBS) -letpan -lpthread $(QPDF_LDLIBS) -lz
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN)/tests/%)
 
 PROGS := bin/govmailctl
@@ -107,6 +107,8 @@ $(ASAN)/tests/test_mime_check: LDLIBS += -letpan
 $(ASAN)/tests/test_sign_check: LDLIBS += -letpan
 # ... and of those that use qpdf.
 $(ASAN)/tests/test_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS) -lpthread
+# ... and of those that inflate (a PDF's /DSS, sign_dss.c).
+$(ASAN)/tests/test_sign_revinfo: LDLIBS += -lz
 
 # The programs print the version of VERSION (--version).
 $(BUILD)/src/govmailctl/main.o $(BUILD)/src/govmaild/main.o \
@@ -130,7 +132,8 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 $(BUILD)/fuzz/fuzz_mime_check: LDLIBS += -letpan
 $(BUILD)/fuzz/fuzz_sign_cms: LDLIBS += -lpthread
-$(BUILD)/fuzz/fuzz_sign_check: LDLIBS += -letpan -lpthread $(QPDF_LDLIBS)
+$(BUILD)/fuzz/fuzz_sign_check: LDLIBS += -letpan -lpthread $(QPDF_LDLIBS) -lz
+$(BUILD)/fuzz/fuzz_sign_revinfo: LDLIBS += -lz
 $(BUILD)/fuzz/fuzz_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS)
 fuzz: $(FUZZ_BINS)
 

@@ -155,6 +155,13 @@ struct govmail_conf {
 	char *signature_crl_stale;     /* fail or warn */
 	char *signature_crl_missing;   /* fail, warn or leaf-only */
 	char *signature_crl_unreadable;  /* tempfail, fail or warn */
+	char *signature_ocsp;          /* off or fallback (OCSP where no CRL) */
+	char *signature_ocsp_responder;  /* URL overriding the certificates' AIA */
+	int signature_ocsp_timeout;    /* seconds for one OCSP exchange */
+	int signature_ocsp_nonce;      /* send a nonce, require it echoed */
+	int signature_ocsp_max_age;    /* seconds an answer without nextUpdate is reused */
+	int signature_ocsp_cache_size; /* OCSP verdicts kept */
+	char *signature_revocation_unavailable;  /* tempfail, fail or warn */
 	char *signature_extended_key_usage;  /* signing or any */
 	int signature_max_cpu_time;    /* ms of CPU for one message's checks */
 	char *signature_on_error;      /* reject or tempfail */

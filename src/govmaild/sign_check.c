@@ -24,6 +24,8 @@
 #include "mime_check.h"
 #include "mime_tree.h"
 #include "sign_check.h"
+#include "sign_dss.h"
+#include "sign_revinfo.h"
 #include "sign_pdf.h"
 #include "sign_pdfrev.h"
 #include "sign_pdfrev_child.h"
@@ -546,6 +548,7 @@ sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
 		char why[120];              /* a SubFilter refused */
 	} *v;
 	struct sign_detached jobs[SIGN_PDF_MAX_SIGS];
+	struct sign_revinfo *dss;
 	struct sign_pdfrev_rev *revs;
 	size_t job_of[SIGN_PDF_MAX_SIGS], idx[SIGN_PDF_MAX_SIGS], rev_of[SIGN_PDF_MAX_SIGS];
 	size_t i, k, n = 0, nrev, first;
@@ -601,7 +604,11 @@ sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
 		job_of[i] = n;
 		n++;
 	}
-	sign_verify_detached(w->trust, jobs, n);
+	/* revocation data the document carries (/DSS) is used like what each
+	 * signature carries: first, and verified */
+	dss = n > 0 ? sign_dss_read(lf->data, lf->len) : NULL;
+	sign_verify_detached_rev(w->trust, jobs, n, dss);
+	sign_revinfo_free(dss);
 	/* a signature counts only for its revision: what changed after it */
 	revs = xcalloc(found->nsig + 1, sizeof(*revs));
 	nrev = sign_pdf_revisions(found, jobs, job_of, revs, idx);
@@ -839,6 +846,7 @@ sign_judge(const struct sign_doc_sigs *ds, int altered, enum sign_requirement re
 		d->result = SIGN_DOC_PASS;
 		snprintf(d->reason, sizeof(d->reason), "%s%s%.120s",
 		    (warn & SIGN_CRL_WARN_STALE) ? "revocation list out of date" :
+		    (warn & SIGN_CRL_WARN_UNAVAILABLE) ? "revocation status unavailable" :
 		    warn ? "no revocation list for an issuer" : "",
 		    warn && note != NULL ? "; " : "", note != NULL ? note->ts_note : "");
 		return;

@@ -31,6 +31,8 @@
 #include "sign_certcache.h"
 #include "sign_ess.h"
 #include "sign_tsp.h"
+#include "sign_ocsp.h"
+#include "sign_revinfo.h"
 #include "sign_verify.h"
 #include "xmalloc.h"
 
@@ -57,6 +59,8 @@ struct sign_trust {
 	int unreadable;             /* 0 tempfail, 1 fail, 2 warn */
 	struct sign_algo_policy algo;   /* digests and key sizes (sign_algo.h) */
 	struct sign_tsp *tsp;       /* trusted TSAs, or NULL (sign_tsp.h) */
+	struct sign_ocsp *ocsp;     /* NULL: signature.ocsp = off */
+	int unavailable;            /* revocation_unavailable: 0 tempfail, 1 fail, 2 warn */
 };
 
 const char *
@@ -221,6 +225,9 @@ sign_trust_load(const struct govmail_conf *c, char *err, size_t errlen)
 	t->certs = sign_cert_cache_new((size_t)c->signature_cert_cache_size);
 	if ((t->tsp = sign_tsp_load(c, err, errlen)) == NULL && err[0] != '\0')
 		goto fail;
+	t->ocsp = sign_ocsp_new(c, t->anchors);
+	t->unavailable = strcmp(c->signature_revocation_unavailable, "fail") == 0 ? 1 :
+	    strcmp(c->signature_revocation_unavailable, "warn") == 0 ? 2 : 0;
 	return t;
 fail:
 	sign_trust_free(t);
@@ -239,6 +246,7 @@ sign_trust_free(struct sign_trust *t)
 	sk_X509_pop_free(t->intermediates, X509_free);
 	sign_cert_cache_free(t->certs);
 	sign_tsp_free(t->tsp);
+	sign_ocsp_free(t->ocsp);
 	for (i = 0; i < t->ncrl; i++)
 		free(t->crl[i].path);
 	free(t->crl);
@@ -359,6 +367,8 @@ struct sign_verify_cb_state {
 	int crl_warning;            /* SIGN_CRL_WARN_* bits */
 	time_t at;                  /* a timestamp's time, or 0 (see sign_check_cert) */
 	int revoked_later;          /* revoked, but after at */
+	int ocsp;                   /* no CRL: noted in nocrl, asked by OCSP after */
+	unsigned long long nocrl;   /* depths of the chain without a CRL */
 };
 
 static int sign_cb_index = -1;
@@ -400,6 +410,11 @@ sign_verify_cb(int ok, X509_STORE_CTX *ctx)
 	if (st->stale_warn && (e == X509_V_ERR_CRL_HAS_EXPIRED ||
 	    e == X509_V_ERR_CRL_NOT_YET_VALID)) {
 		st->crl_warning |= SIGN_CRL_WARN_STALE;
+		return 1;
+	}
+	if (st->ocsp && e == X509_V_ERR_UNABLE_TO_GET_CRL &&
+	    X509_STORE_CTX_get_error_depth(ctx) < 64) {
+		st->nocrl |= 1ULL << X509_STORE_CTX_get_error_depth(ctx);
 		return 1;
 	}
 	if (st->missing_warn && e == X509_V_ERR_UNABLE_TO_GET_CRL) {
@@ -520,22 +535,97 @@ sign_eku_allows_signing(X509 *x)
 }
 
 /*
+ * The chain elements the CRLs did not cover (cbs->nocrl), by OCSP: 0 when
+ * each has a status or the policy accepts it without one (warnings into
+ * cbs), else -1 with s's status and reason set. crl_configured: CRLs are
+ * checked (crl_files); without them a certificate no responder answers
+ * for is not checked for revocation, as without OCSP.
+ */
+static int
+sign_check_ocsp(struct sign_trust *t, X509_STORE_CTX *ctx, struct sign_verify_cb_state *cbs,
+    int crl_configured, STACK_OF(X509) *untrusted, const struct sign_revinfo *rev,
+    struct sign_signer *s)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	char why[200], ca[120], cn[128];
+	int d, n = sk_X509_num(chain);
+
+	for (d = 0; d + 1 < n && d < 64; d++) {
+		X509 *x = sk_X509_value(chain, d);
+
+		if (!(cbs->nocrl & (1ULL << d)))
+			continue;
+		ca[0] = '\0';
+		if (d > 0) {
+			sign_subject_field(x, NID_commonName, cn, sizeof(cn));
+			snprintf(ca, sizeof(ca), " (issuing CA: %.80s)", cn[0] ? cn : "unnamed");
+		}
+		switch (sign_ocsp_check(t->ocsp, x, sk_X509_value(chain, d + 1), untrusted,
+		    rev != NULL ? rev->ocsp : NULL, why, sizeof(why))) {
+		case SIGN_OCSP_GOOD:
+			continue;
+		case SIGN_OCSP_REVOKED:
+			s->status = SIGN_REVOKED;
+			snprintf(s->reason, sizeof(s->reason), "certificate revoked%.120s (OCSP)", ca);
+			return -1;
+		case SIGN_OCSP_UNKNOWN:
+			if (t->unavailable == 2) {
+				cbs->crl_warning |= SIGN_CRL_WARN_UNAVAILABLE;
+				continue;
+			}
+			s->status = SIGN_CRL_PROBLEM;
+			snprintf(s->reason, sizeof(s->reason),
+			    "certificate unknown to its OCSP responder%.100s", ca);
+			return -1;
+		case SIGN_OCSP_UNAVAILABLE:
+			if (t->unavailable == 2) {
+				cbs->crl_warning |= SIGN_CRL_WARN_UNAVAILABLE;
+				continue;
+			}
+			s->status = SIGN_CRL_PROBLEM;
+			s->tempfail = t->unavailable == 0;
+			snprintf(s->reason, sizeof(s->reason), "revocation status unavailable%.40s: %.85s",
+			    ca, why);
+			return -1;
+		case SIGN_OCSP_NO_RESPONDER:
+			if (!crl_configured || (t->missing == 2 && d > 0))
+				continue;
+			if (t->missing == 1) {
+				cbs->crl_warning |= SIGN_CRL_WARN_MISSING;
+				continue;
+			}
+			s->status = SIGN_CRL_PROBLEM;
+			snprintf(s->reason, sizeof(s->reason), "no revocation list for the issuer%.120s",
+			    ca);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Chain, validity, revocation and key usage of one signer certificate.
+ * rev: revocation data the signature and its document carry, or NULL.
  * at: 0, or the time of a trusted timestamp of the signature. Then there
  * are two passes: the CRLs as they are now (their freshness judged now,
- * as always) with validity periods left aside and a revocation dated
- * after at not counted (the signature existed before it, RFC 3161 §4);
- * then the chain and validity periods at at, without CRLs (OpenSSL
- * would judge a CRL's own dates at at too, and take any listed
- * certificate as revoked whatever the date).
+ * as always) and OCSP with validity periods left aside and a revocation
+ * dated after at not counted (the signature existed before it, RFC 3161
+ * §4; an OCSP answer of revoked counts whatever its date); then the
+ * chain and validity periods at at, without CRLs (OpenSSL would judge a
+ * CRL's own dates at at too, and take any listed certificate as revoked
+ * whatever the date).
  */
 static void
 sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem,
-    X509 *x, STACK_OF(X509) *untrusted, struct sign_signer *s, time_t at)
+    X509 *x, STACK_OF(X509) *untrusted, const struct sign_revinfo *rev,
+    struct sign_signer *s, time_t at)
 {
-	struct sign_verify_cb_state cbs = { t->stale_warn, t->missing == 1, 0, at, 0 };
+	struct sign_verify_cb_state cbs = { t->stale_warn, t->missing == 1, 0, at, 0,
+		t->ocsp != NULL, 0 };
 	int ok;
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	/* the store checks CRLs (crl_files, none unreadable under warn) */
+	int crl_configured = t->crl_check && !(crl_problem[0] != '\0' && t->unreadable == 2);
 	char ca[120];
 	int e;
 
@@ -558,7 +648,19 @@ sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem
 	}
 	X509_STORE_CTX_set_ex_data(ctx, sign_cb_index, &cbs);
 	X509_STORE_CTX_set_verify_cb(ctx, sign_verify_cb);
+	/* embedded CRLs are verified like configured ones; with OCSP every
+	 * element is looked up, those without a CRL asked by OCSP below */
+	if (rev != NULL && sk_X509_CRL_num(rev->crls) > 0)
+		X509_STORE_CTX_set0_crls(ctx, rev->crls);
+	if (t->ocsp != NULL)
+		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
 	ok = X509_verify_cert(ctx) == 1;
+	if (ok && cbs.nocrl != 0 && sign_check_ocsp(t, ctx, &cbs, crl_configured, untrusted, rev,
+	    s) != 0) {
+		X509_STORE_CTX_free(ctx);
+		ERR_clear_error();
+		return;
+	}
 	if (ok && at != 0) {
 		X509_STORE_CTX_cleanup(ctx);
 		if (X509_STORE_CTX_init(ctx, store, x, untrusted) != 1)
@@ -639,6 +741,7 @@ sign_check_cert(struct sign_trust *t, X509_STORE *store, const char *crl_problem
 	s->status = SIGN_VALID;
 	snprintf(s->reason, sizeof(s->reason), "%s",
 	    (s->crl_warning & SIGN_CRL_WARN_STALE) ? "valid (revocation list out of date)" :
+	    (s->crl_warning & SIGN_CRL_WARN_UNAVAILABLE) ? "valid (revocation status unavailable)" :
 	    s->crl_warning ? "valid (no revocation list for an issuer)" : "valid");
 }
 
@@ -788,11 +891,45 @@ sign_digest_matches(CMS_ContentInfo *cms, const unsigned char *digest, size_t dl
  * checks the signers' signatures over their signed attributes only, and
  * the messageDigest attributes are compared here (RFC 5652 §5.4).
  */
+/* The revocation data of the SignedData cms (der) and of its document
+ * (docrev, or NULL) together, in view; NULL when there is none. The view
+ * owns the signature's items (sign_rev_view_free). */
+static struct sign_revinfo *
+sign_rev_view(CMS_ContentInfo *cms, const unsigned char *der, size_t derlen,
+    const struct sign_revinfo *docrev, struct sign_revinfo *view)
+{
+	struct sign_revinfo *own = sign_revinfo_new();
+	int i;
+
+	(void)sign_revinfo_from_cms(own, cms, der, derlen);
+	view->crls = sk_X509_CRL_dup(own->crls);
+	view->ocsp = sk_OCSP_BASICRESP_dup(own->ocsp);
+	view->certs = sk_X509_dup(own->certs);
+	for (i = 0; docrev != NULL && i < sk_X509_CRL_num(docrev->crls); i++)
+		sk_X509_CRL_push(view->crls, sk_X509_CRL_value(docrev->crls, i));
+	for (i = 0; docrev != NULL && i < sk_OCSP_BASICRESP_num(docrev->ocsp); i++)
+		sk_OCSP_BASICRESP_push(view->ocsp, sk_OCSP_BASICRESP_value(docrev->ocsp, i));
+	for (i = 0; docrev != NULL && i < sk_X509_num(docrev->certs); i++)
+		sk_X509_push(view->certs, sk_X509_value(docrev->certs, i));
+	return own;
+}
+
+static void
+sign_rev_view_free(struct sign_revinfo *own, struct sign_revinfo *view)
+{
+	sk_X509_CRL_free(view->crls);
+	sk_OCSP_BASICRESP_free(view->ocsp);
+	sk_X509_free(view->certs);
+	sign_revinfo_free(own);
+}
+
 static size_t
-sign_verify_parsed(struct sign_trust *t, CMS_ContentInfo *cms, BIO *dcont,
+sign_verify_parsed(struct sign_trust *t, CMS_ContentInfo *cms, const unsigned char *der,
+    size_t derlen, const struct sign_revinfo *docrev, BIO *dcont,
     const unsigned char *digest, size_t dlen, struct sign_signer *out, size_t max,
     unsigned char **content, size_t *content_len, int ess_v2)
 {
+	struct sign_revinfo view, *own = NULL;
 	STACK_OF(X509) *signers = NULL, *untrusted = NULL, *embedded = NULL;
 	STACK_OF(CMS_SignerInfo) *sis;
 	CMS_SignerInfo *si;
@@ -838,15 +975,19 @@ sign_verify_parsed(struct sign_trust *t, CMS_ContentInfo *cms, BIO *dcont,
 	if ((embedded = CMS_get1_certs(cms)) != NULL)
 		for (i = 0; i < sk_X509_num(embedded); i++)
 			sk_X509_push(untrusted, sk_X509_value(embedded, i));
+	own = sign_rev_view(cms, der, derlen, docrev, &view);
+	for (i = 0; i < sk_X509_num(view.certs); i++)
+		sk_X509_push(untrusted, sk_X509_value(view.certs, i));
 	for (i = 0; signers != NULL && i < sk_X509_num(signers) && n < max; i++, n++) {
 		memset(&out[n], 0, sizeof(out[n]));
 		/* after CMS_verify, signer i is the certificate of SignerInfo i */
 		si = sk_X509_num(signers) == sk_CMS_SignerInfo_num(sis) ?
 		    sk_CMS_SignerInfo_value(sis, i) : NULL;
-		sign_check_cert(t, store, problem, sk_X509_value(signers, i), untrusted, &out[n],
-		    sign_signer_time(t, si, &out[n]));
+		sign_check_cert(t, store, problem, sk_X509_value(signers, i), untrusted, &view,
+		    &out[n], sign_signer_time(t, si, &out[n]));
 		sign_check_signer_info(t, si, sk_X509_value(signers, i), ess_v2, &out[n]);
 	}
+	sign_rev_view_free(own, &view);
 	if (n == 0)
 		n = sign_fail(out, SIGN_MALFORMED, "signature has no signer");
 	sk_X509_free(signers);
@@ -874,7 +1015,8 @@ done:
 static size_t
 sign_verify_cms_ess(struct sign_trust *t, const unsigned char *der, size_t derlen,
     const struct sign_segment *segs, size_t nsegs, struct sign_signer *out, size_t max,
-    unsigned char **content, size_t *content_len, int ess_v2)
+    unsigned char **content, size_t *content_len, int ess_v2,
+    const struct sign_revinfo *docrev)
 {
 	struct sign_seg_reader rd;
 	CMS_ContentInfo *cms;
@@ -900,7 +1042,8 @@ sign_verify_cms_ess(struct sign_trust *t, const unsigned char *der, size_t derle
 		BIO_set_data(dcont, &rd);
 		BIO_set_init(dcont, 1);
 	}
-	n = sign_verify_parsed(t, cms, dcont, NULL, 0, out, max, content, content_len, ess_v2);
+	n = sign_verify_parsed(t, cms, der, derlen, docrev, dcont, NULL, 0, out, max, content,
+	    content_len, ess_v2);
 	BIO_free(dcont);
 	CMS_ContentInfo_free(cms);
 	return n;
@@ -912,7 +1055,7 @@ sign_verify_cms(struct sign_trust *t, const unsigned char *der, size_t derlen,
     unsigned char **content, size_t *content_len)
 {
 	return sign_verify_cms_ess(t, der, derlen, segs, nsegs, out, max, content, content_len,
-	    0);
+	    0, NULL);
 }
 
 /* ---- several detached signatures over one document ------------------------- */
@@ -968,6 +1111,13 @@ sign_hash_segments(EVP_MD_CTX *ctx, const struct sign_segment *segs, size_t nseg
 
 void
 sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t njobs)
+{
+	sign_verify_detached_rev(t, jobs, njobs, NULL);
+}
+
+void
+sign_verify_detached_rev(struct sign_trust *t, struct sign_detached *jobs, size_t njobs,
+    const struct sign_revinfo *docrev)
 {
 	CMS_ContentInfo **cms = xcalloc(njobs + 1, sizeof(*cms));
 	const EVP_MD **md = xcalloc(njobs + 1, sizeof(*md));
@@ -1044,7 +1194,7 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 			CMS_ContentInfo_free(cms[i]);
 			cms[i] = NULL;
 			jobs[i].n = sign_verify_cms_ess(t, jobs[i].der, jobs[i].derlen, jobs[i].segs,
-			    jobs[i].nsegs, jobs[i].out, jobs[i].max, NULL, NULL, jobs[i].ess_v2);
+			    jobs[i].nsegs, jobs[i].out, jobs[i].max, NULL, NULL, jobs[i].ess_v2, docrev);
 			continue;
 		}
 		if ((state[i] != NULL ? EVP_MD_CTX_copy_ex(ctx, state[i]) :
@@ -1056,8 +1206,8 @@ sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t nj
 			jobs[i].out[0].tempfail = 1;
 			ERR_clear_error();
 		} else
-			jobs[i].n = sign_verify_parsed(t, cms[i], NULL, digest, dlen, jobs[i].out,
-			    jobs[i].max, NULL, NULL, jobs[i].ess_v2);
+			jobs[i].n = sign_verify_parsed(t, cms[i], jobs[i].der, jobs[i].derlen, docrev,
+			    NULL, digest, dlen, jobs[i].out, jobs[i].max, NULL, NULL, jobs[i].ess_v2);
 		CMS_ContentInfo_free(cms[i]);
 	}
 	for (i = 0; i < njobs; i++)

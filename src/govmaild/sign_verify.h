@@ -6,10 +6,11 @@
  * checked: chain to the configured trust anchors (with the configured
  * intermediates, since signers often embed only their own certificate),
  * validity now (or at the time of a trusted RFC 3161 timestamp of the
- * signature, sign_tsp.h), revocation by the configured CRL files, and a
- * key usage that allows signing; the algorithms and key sizes
- * (sign_algo.h) and the ESS signing-certificate attributes (sign_ess.h).
- * The CRL files are re-read when they change
+ * signature, sign_tsp.h), revocation (CRLs the signature or its document
+ * carries and the configured CRL files; for a certificate no CRL covers,
+ * OCSP: sign_ocsp.c), and a key usage that allows signing; the algorithms
+ * and key sizes (sign_algo.h) and the ESS signing-certificate attributes
+ * (sign_ess.h). The CRL files are re-read when they change
  * (checked at most every signature.crl_check_interval seconds) and on
  * SIGHUP (a new trust store with the new configuration).
  * Not for: finding signatures (sign_pdf.c, sign_check.c) or deciding
@@ -42,6 +43,8 @@ enum sign_status {
  * for an issuer (crl_missing = warn). */
 #define SIGN_CRL_WARN_STALE 1
 #define SIGN_CRL_WARN_MISSING 2
+/* no usable OCSP answer (revocation_unavailable = warn) */
+#define SIGN_CRL_WARN_UNAVAILABLE 4
 
 struct sign_signer {
 	enum sign_status status;
@@ -112,6 +115,13 @@ struct sign_detached {
  * attributes (then the signature is over the content itself) gets the
  * whole CMS_verify. Used for PDF and multipart/signed signatures. */
 void sign_verify_detached(struct sign_trust *t, struct sign_detached *jobs, size_t njobs);
+
+/* The same, with the revocation data of the document the signatures are
+ * in (a PDF's /DSS), docrev, used like what each signature carries:
+ * first, and verified (sign_revinfo.h). docrev may be NULL. */
+struct sign_revinfo;
+void sign_verify_detached_rev(struct sign_trust *t, struct sign_detached *jobs, size_t njobs,
+    const struct sign_revinfo *docrev);
 
 /* A person-readable phrase for a status ("does not verify", ...), and
  * one word for it ("valid", "broken", "untrusted" ...). */

@@ -352,6 +352,27 @@ conf_check_crl_unreadable(const void *value, char *err, size_t errlen)
 	return conf_check_word(*(char *const *)value, w, err, errlen);
 }
 
+/* govmaild: OCSP (sign_ocsp.c) and when no revocation status is obtained. */
+static int
+conf_check_ocsp(const void *value, char *err, size_t errlen)
+{
+	static const char *const w[] = { "fallback", "off", NULL };
+
+	return conf_check_word(*(char *const *)value, w, err, errlen);
+}
+
+static int
+conf_check_ocsp_url(const void *value, char *err, size_t errlen)
+{
+	const char *s = *(char *const *)value;
+
+	if (s[0] != '\0' && strncmp(s, "http://", 7) != 0) {
+		snprintf(err, errlen, "must be empty or an http:// URL (OCSP is plain HTTP)");
+		return -1;
+	}
+	return 0;
+}
+
 /* ldap.tls_require_cert: libldap's TLS_REQCERT levels (ldap.conf(5)). */
 static int
 conf_check_tls_require_cert(const void *value, char *err, size_t errlen)
@@ -687,6 +708,25 @@ const struct conf_key conf_keys[] = {
 	{ "signature.crl_unreadable", CONF_STR, "tempfail", 0, 0,
 	  OFF(signature_crl_unreadable), conf_check_crl_unreadable,
 	  "a CRL file cannot be read: tempfail (451), fail, or warn (check without it)" },
+	{ "signature.ocsp", CONF_STR, "fallback", 0, 0, OFF(signature_ocsp), conf_check_ocsp,
+	  "OCSP for each certificate of the chain whose issuer has no CRL (embedded or "
+	  "in crl_files): fallback, or off" },
+	{ "signature.ocsp_responder", CONF_STR, "", 0, 0, OFF(signature_ocsp_responder),
+	  conf_check_ocsp_url, "http:// URL of the OCSP responder asked for every "
+	  "certificate; empty: the one named in the certificate (AIA)" },
+	{ "signature.ocsp_timeout", CONF_INT, "5", 1, 120, OFF(signature_ocsp_timeout), NULL,
+	  "seconds one OCSP query (connect, send, answer) may take" },
+	{ "signature.ocsp_nonce", CONF_BOOL, "false", 0, 1, OFF(signature_ocsp_nonce), NULL,
+	  "send a nonce with each OCSP query and require the answer to echo it" },
+	{ "signature.ocsp_max_age", CONF_INT, "3600", 0, 604800, OFF(signature_ocsp_max_age),
+	  NULL, "seconds an OCSP answer without nextUpdate is reused (others: until "
+	  "nextUpdate)" },
+	{ "signature.ocsp_cache_size", CONF_INT, "4096", 0, 1048576,
+	  OFF(signature_ocsp_cache_size), NULL, "OCSP answers (verified verdicts) kept" },
+	{ "signature.revocation_unavailable", CONF_STR, "tempfail", 0, 0,
+	  OFF(signature_revocation_unavailable), conf_check_crl_unreadable,
+	  "an OCSP responder gives no usable answer (down, timeout, bad answer): "
+	  "tempfail (451), fail, or warn (accept, noted in the header)" },
 	{ "signature.max_document_size", CONF_SIZE, "64M", 1024, 4294967296LL,
 	  OFF(signature_max_document_size), NULL,
 	  "larger documents are not checked and count as failing" },

@@ -19,6 +19,8 @@
 #include "../../src/govmaild/sign_certcache.c"
 #include "../../src/govmaild/sign_ess.c"
 #include "../../src/govmaild/sign_tsp.c"
+#include "../../src/govmaild/sign_ocsp.c"
+#include "../../src/govmaild/sign_revinfo.c"
 #include "../../src/govmaild/sign_verify.c"
 #include "fuzz_trust.h"
 
