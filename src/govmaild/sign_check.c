@@ -612,6 +612,12 @@ sign_pdf_signatures(struct sign_walk *w, const struct sign_leaf *lf,
 	/* a signature counts only for its revision: what changed after it */
 	revs = xcalloc(found->nsig + 1, sizeof(*revs));
 	nrev = sign_pdf_revisions(found, jobs, job_of, revs, idx);
+	/* Bytes after the last signature with no "startxref": a PDF reader
+	 * reads the file as that signature's revision or not at all, and the
+	 * document fails below as altered, whatever the revisions hold; qpdf
+	 * is not run for it (sign_pdf.h). */
+	if (found->nsig > 0 && !found->whole && !found->tail_xref)
+		nrev = 0;
 	if (nrev > 0) {
 		long long left = 0;
 

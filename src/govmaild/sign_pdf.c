@@ -215,6 +215,7 @@ sign_pdf_find(const unsigned char *buf, size_t len, struct sign_pdf_found *out)
 		}
 	}
 	out->whole = out->nsig > 0 && out->sig[out->last].problem == NULL && reach == len;
+	out->tail_xref = !out->whole && memmem(buf + reach, len - reach, "startxref", 9) != NULL;
 }
 
 unsigned char *

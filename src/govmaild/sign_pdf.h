@@ -28,6 +28,8 @@ struct sign_pdf_found {
 	int more;               /* more than SIGN_PDF_MAX_SIGS were present */
 	size_t last;            /* index of the signature reaching furthest */
 	int whole;              /* that signature covers the file to its end */
+	int tail_xref;          /* when it does not, "startxref" is in the bytes after
+	                         * it: they may be an update a PDF reader reads */
 };
 
 /* Does the buffer look like a PDF ("%PDF-" in its first 1024 bytes)? */

@@ -1588,10 +1588,11 @@ pdfrev_work_free(struct pdfrev_work *w)
 	}
 }
 
-/* Judge revision r against the final file l (read, with no error). */
+/* Judge revision r against the final file l (read, with no error); keep:
+ * leave the revision's reader allocated (the process is about to exit). */
 static void
 pdfrev_judge_rev(qpdf_data l, const unsigned char *buf, struct sign_pdfrev_rev *r,
-    int (*over_budget)(void *), void *arg, int *final_failed)
+    int (*over_budget)(void *), void *arg, int *final_failed, int keep)
 {
 	struct pdfrev_work w;
 	qpdf_oh eroot, lroot;
@@ -1634,17 +1635,21 @@ pdfrev_judge_rev(qpdf_data l, const unsigned char *buf, struct sign_pdfrev_rev *
 		snprintf(r->change, sizeof(r->change), "%s", w.change);
 	}
 	qpdf_oh_release_all(l);
-	pdfrev_close(&w.e);
+	if (!keep)
+		pdfrev_close(&w.e);
 	pdfrev_work_free(&w);
 }
 
-void
-sign_pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
-    size_t nrevs, int (*over_budget)(void *arg), void *arg)
+/* exiting: the caller's process ends right after (sign_pdfrev_child.c),
+ * so the readers still needed at the end are not freed: destroying qpdf's
+ * objects one by one costs about as much as reading them. */
+static void
+pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
+    size_t nrevs, int (*over_budget)(void *arg), void *arg, int exiting)
 {
 	struct pdfrev_work fw;
 	qpdf_data l = NULL;
-	size_t i, done = 0;
+	size_t i, done = 0, last = 0;
 	enum sign_pdfrev_verdict failed = SIGN_PDFREV_CREDITED;
 	char why[120] = "";
 	int final_failed = 0;
@@ -1654,6 +1659,8 @@ sign_pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *
 		revs[i].differs = 0;
 		revs[i].certified = 0;
 		revs[i].change[0] = '\0';
+		if (revs[i].end < len)
+			last = i;
 	}
 	for (i = 0; i < nrevs; i++) {
 		struct sign_pdfrev_rev *r = &revs[i];
@@ -1694,14 +1701,29 @@ sign_pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *
 				continue;
 			}
 		}
-		pdfrev_judge_rev(l, buf, r, over_budget, arg, &final_failed);
+		pdfrev_judge_rev(l, buf, r, over_budget, arg, &final_failed, exiting && i == last);
 		/* a budget or limit, or damage in the final file, ends it */
 		if (r->verdict == SIGN_PDFREV_UNCHECKED || final_failed) {
 			failed = r->verdict;
 			snprintf(why, sizeof(why), "%s", r->change);
 		}
 	}
-	pdfrev_close(&l);
+	if (!exiting)
+		pdfrev_close(&l);
+}
+
+void
+sign_pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
+    size_t nrevs, int (*over_budget)(void *arg), void *arg)
+{
+	pdfrev_check(buf, len, revs, nrevs, over_budget, arg, 0);
+}
+
+void
+sign_pdfrev_check_exiting(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
+    size_t nrevs, int (*over_budget)(void *arg), void *arg)
+{
+	pdfrev_check(buf, len, revs, nrevs, over_budget, arg, 1);
 }
 
 const char *

@@ -58,6 +58,11 @@ struct sign_pdfrev_rev {
 void sign_pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
     size_t nrevs, int (*over_budget)(void *arg), void *arg);
 
+/* The same, in a process that exits right after (with _exit): what qpdf
+ * read last is left for the exit to free. */
+void sign_pdfrev_check_exiting(const unsigned char *buf, size_t len,
+    struct sign_pdfrev_rev *revs, size_t nrevs, int (*over_budget)(void *arg), void *arg);
+
 /* A word for a verdict: "credited", "modified", "malformed", "unchecked". */
 const char *sign_pdfrev_word(enum sign_pdfrev_verdict v);
 

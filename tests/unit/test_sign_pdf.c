@@ -2,7 +2,7 @@
  * test_sign_pdf.c — the PDF signature locator on hand-made files: a
  * signature dictionary whose /ByteRange gap is exactly its /Contents is
  * found and its value decoded; whole-file coverage and bytes appended
- * after it; every malformed /ByteRange (not from 0, past the end, out of
+ * after it (with or without a "startxref"); every malformed /ByteRange (not from 0, past the end, out of
  * order, gap not the value, not four numbers, huge numbers) is reported,
  * never trusted; the same dictionary twice counts once; the count is
  * bounded, duplicates included; two incremental signatures are found; a
@@ -102,6 +102,11 @@ test_appended(void **state)
 	assert_int_equal(f.nsig, 1);
 	assert_null(f.sig[0].problem);
 	assert_false(f.whole);
+	assert_false(f.tail_xref);      /* no reader takes those bytes for an update */
+	n = make_pdf(buf, sizeof(buf), "3000", "xref\ntrailer <<>>\nstartxref\n9\n%%EOF\n");
+	sign_pdf_find((unsigned char *)buf, n, &f);
+	assert_false(f.whole);
+	assert_true(f.tail_xref);
 }
 
 static void

@@ -13,7 +13,9 @@
  * /OpenAction, an outline). Also: a revision that
  * reaches the end is not read; damaged files are unreadable; the budget
  * callback, the nesting and dictionary-size limits and the number of revisions
- * stop the analysis; analyses run side by side in threads.
+ * stop the analysis; analyses run side by side in threads. In a child
+ * process (sign_pdfrev_child.c): the same verdicts, and what the parent
+ * had buffered on stdout is written once, by the parent.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,8 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../src/govmaild/sign_pdfrev.c"
+#include "../../src/govmaild/sign_pdfrev_child.c"
 
 #define MAXOBJ 64
 
@@ -781,6 +785,46 @@ test_threads(void **state)
 	}
 }
 
+/* The analysis in a child: the verdicts of sign_pdfrev_check, and the
+ * parent's buffered output not written twice (qpdf flushes stdout as the
+ * child ends). */
+static void
+test_child(void **state)
+{
+	struct pdf p;
+	struct sign_pdfrev_rev r[2];
+	char tmpl[] = "/tmp/test_sign_pdfrev.XXXXXX", got[64];
+	int fd, saved;
+	ssize_t n;
+
+	(void)state;
+	r[0].end = base(&p, 0, 0);
+	stream(&p, 5, "", "BT (FORGED) Tj ET");
+	add_signature(&p, 20, "Sig");
+	r[1].end = section(&p, NULL);
+	putf(&p, "%s", "\n% bytes after the last signature\n");
+	fflush(stdout);
+	assert_true((fd = mkstemp(tmpl)) >= 0);
+	unlink(tmpl);
+	assert_true((saved = dup(1)) >= 0);
+	assert_int_equal(dup2(fd, 1), 1);
+	printf("parent");           /* no newline: buffered in any mode */
+	assert_true(sign_pdfrev_child_check((const unsigned char *)p.b, p.len, r, 2, 0) >= 0);
+	fflush(stdout);
+	assert_int_equal(dup2(saved, 1), 1);
+	close(saved);
+	n = pread(fd, got, sizeof(got) - 1, 0);
+	close(fd);
+	assert_true(n >= 0);
+	got[n] = '\0';
+	assert_string_equal(got, "parent");
+	assert_int_equal(r[0].verdict, SIGN_PDFREV_MODIFIED);
+	assert_string_equal(r[0].change, "page 1 content replaced");
+	assert_int_equal(r[1].verdict, SIGN_PDFREV_CREDITED);
+	assert_int_equal(r[1].differs, 0);
+	free(p.b);
+}
+
 static void
 test_words(void **state)
 {
@@ -809,6 +853,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_budget_every_point),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_child),
 		cmocka_unit_test(test_words),
 	};
 
