@@ -295,7 +295,7 @@ const struct sign_text_entry sign_text_catalog[] = {
 	{ "ocsp.warn_ts", "revocation status unavailable; %r",
 	  "không xác định được tình trạng thu hồi của chứng thư số; %r" },
 	/* suffixes that qualify another reason */
-	{ "ocsp.suffix", "%r (OCSP)", "%r (OCSP)" },
+	{ "ocsp.suffix", "%r (OCSP)", "%r (theo OCSP)" },
 	{ "ts.ignored_suffix", "%r (timestamp ignored: %r)", "%r (bỏ qua dấu thời gian: %r)" },
 	{ "cert.issuing_ca", "%r (issuing CA: %s)", "%r (chứng thư số của CA: %s)" },
 	{ "rev.locked", "%r (locked by a signature)", "%r (đã bị một chữ ký khóa)" },

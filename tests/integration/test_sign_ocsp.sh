@@ -227,7 +227,7 @@ expect_re "good.pdf again: 250" "$(send "$T/good.eml")" '^250 '
 expect_eq "... answered from the cache: no new query" $((n0 + 1)) "$(requests)"
 expect_eq "... both relayed" $((s0 + 2)) "$(count "$T/sink")"
 expect_re "revoked.pdf over SMTP: 550 naming the reason" "$(send "$T/revoked.eml")" \
-	'^550 5\.7\.1 revoked\.pdf: chung thu so da bi thu hoi \(OCSP\)$'
+	'^550 5\.7\.1 revoked\.pdf: chung thu so da bi thu hoi \(theo OCSP\)$'
 stop_responder
 expect_re "responder down, good.pdf still answered from the cache: 250" "$(send "$T/good.eml")" '^250 '
 expect_re "responder down, unknown.pdf (never asked): 451, the sender retries" \
