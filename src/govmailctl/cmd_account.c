@@ -508,7 +508,7 @@ reason_opt(int ch, void *arg)
 
 /* suspend / resume / disable share this: new status, reason, time. */
 static int
-account_set_status(struct cli *cli, int argc, char **argv, const char *status,
+account_status_cmd(struct cli *cli, int argc, char **argv, const char *status,
     int reason_required, const char *op)
 {
 	static const struct option opts[] = {
@@ -561,20 +561,20 @@ account_set_status(struct cli *cli, int argc, char **argv, const char *status,
 int
 cmd_account_suspend(struct cli *cli, int argc, char **argv)
 {
-	return account_set_status(cli, argc, argv, DIR_STATUS_SUSPENDED, 1,
+	return account_status_cmd(cli, argc, argv, DIR_STATUS_SUSPENDED, 1,
 	    "account.suspend");
 }
 
 int
 cmd_account_resume(struct cli *cli, int argc, char **argv)
 {
-	return account_set_status(cli, argc, argv, DIR_STATUS_ACTIVE, 0, "account.resume");
+	return account_status_cmd(cli, argc, argv, DIR_STATUS_ACTIVE, 0, "account.resume");
 }
 
 int
 cmd_account_disable(struct cli *cli, int argc, char **argv)
 {
-	return account_set_status(cli, argc, argv, DIR_STATUS_DISABLED, 0,
+	return account_status_cmd(cli, argc, argv, DIR_STATUS_DISABLED, 0,
 	    "account.disable");
 }
 
