@@ -31,6 +31,7 @@ int cmd_account_resume(struct cli *, int, char **);
 int cmd_account_disable(struct cli *, int, char **);
 int cmd_account_purge(struct cli *, int, char **);
 int cmd_account_passwd(struct cli *, int, char **);
+int cmd_account_reindex(struct cli *, int, char **);
 
 /* cmd_mailbox.c: aliases, forwarding, quota */
 int cmd_alias_add(struct cli *, int, char **);
