@@ -197,6 +197,9 @@ struct account_result {
 
 void account_result_init(struct account_result *r);
 void account_result_clear(struct account_result *r);
+/* Add one change (copies of old and new; nothing when both are empty). */
+void account_change(struct account_result *r, const char *field, const char *old,
+    const char *new);
 /* The result of dir_account_create: the fields a was made with (address
  * and the given ones) as changes from nothing; r takes mods (what
  * dir_account_create wrote). */

@@ -404,24 +404,31 @@ cli_account_done(struct cli *cli, const char *op, const struct account *a,
 }
 
 void
-cli_audit_result(struct cli *cli, const char *op, const char *target, const char *dn,
-    const struct account_result *r)
+cli_audit_values(struct cli *cli, const char *op, const char *target, const char *dn,
+    const struct dir_mods *mods, const struct account_result *r, const char *source)
 {
 	struct audit_change ch[32];
 	const char *names[64];
 	size_t i, n = 0, nc = 0;
 
-	if (r->mods != NULL)
-		n = dir_mods_attr_names(r->mods, names, 64);
+	if (mods != NULL)
+		n = dir_mods_attr_names(mods, names, 64);
 	for (i = 0; i < r->n && nc < 32; i++, nc++) {
 		ch[nc].field = r->changes[i].field;
 		ch[nc].old = r->changes[i].old;
 		ch[nc].new = r->changes[i].new;
 	}
-	if (audit_record_changes(cli->audit, op, target, dn, names, n, ch, nc, NULL,
+	if (audit_record_changes(cli->audit, op, target, dn, names, n, ch, nc, source,
 	    "ok") != 0)
 		cli_fail(EX_IOERR, "%s %s was done but the audit log write failed: %s",
 		    op, target, strerror(errno));
+}
+
+void
+cli_audit_result(struct cli *cli, const char *op, const char *target, const char *dn,
+    const struct account_result *r)
+{
+	cli_audit_values(cli, op, target, dn, r->mods, r, NULL);
 }
 
 long long

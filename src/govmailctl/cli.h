@@ -112,6 +112,11 @@ int cli_account_exit(struct dir *d, enum dir_status st);
  * summary line and the changes (or the result as JSON), clear r. */
 void cli_account_done(struct cli *cli, const char *op, const struct account *a,
     struct account_result *r, const char *summary);
+/* Audit a done change of an entry: the attributes of mods, the changed
+ * values of r (at most 32), and the source (may be NULL). */
+void cli_audit_values(struct cli *cli, const char *op, const char *target,
+    const char *dn, const struct dir_mods *mods, const struct account_result *r,
+    const char *source);
 /* Audit a done account operation: attributes and changed values. */
 void cli_audit_result(struct cli *cli, const char *op, const char *target,
     const char *dn, const struct account_result *r);

@@ -42,7 +42,7 @@ account_result_clear(struct account_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void
+void
 account_change(struct account_result *r, const char *field, const char *old,
     const char *new)
 {

@@ -90,6 +90,12 @@ check "audit: forward.clear records what was forwarded" audit_has forward.clear 
 check "audit: alias.remove records the alias" audit_has alias.remove alias an.nv@haugiang.gov.vn -
 check "audit: account.suspend records status old and new" audit_has account.suspend status active suspended
 check "audit: account.modify records the old title" audit_has account.modify title - "Chuyên viên"
+# A domain migration's account changes carry values too: the old address
+# it keeps as an alias is traceable.
+check "domain add cantho.gov.vn" $G domain add cantho.gov.vn
+check "domain migrate of agency stp" $G domain migrate haugiang.gov.vn cantho.gov.vn --agency stp
+check "audit: domain.migrate records the new address" audit_has domain.migrate address annv2@haugiang.gov.vn annv2@cantho.gov.vn
+check "audit: domain.migrate records the old address kept as an alias" audit_has domain.migrate alias - annv2@haugiang.gov.vn
 if python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$A"; then
 	ok "every audit line is JSON"; else not_ok "every audit line is JSON"; fi
 
