@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "account_output.h"
-#include "address_template.h"
 #include "cli.h"
 #include "commands.h"
 #include "conf.h"
