@@ -249,6 +249,17 @@ hr_what_add(char **what, const char *s)
 	*what = n;
 }
 
+/* The action writes res: its mods, and its changes for the audit log. */
+static void
+hr_action_take(struct hr_action *a, struct account_result *res)
+{
+	a->mods = res->mods;
+	res->mods = NULL;
+	a->changes = xmalloc(sizeof(*a->changes));
+	*a->changes = *res;
+	memset(res, 0, sizeof(*res));
+}
+
 /* The changes a row asks of an existing account; kind chosen by status. */
 static void
 hr_plan_existing(struct hr_plan *p, const struct hr_row *r, struct hr_account *acct,
@@ -295,13 +306,11 @@ hr_plan_existing(struct hr_plan *p, const struct hr_row *r, struct hr_account *a
 		a->address = xstrdup(cur->address ? cur->address : "");
 		a->uid = xstrdup(cur->uid ? cur->uid : "");
 		a->dn = xstrdup(cur->dn);
-		a->mods = res.mods;
-		res.mods = NULL;
+		hr_action_take(a, &res);
 		if (reason != NULL)
 			hr_what_add(&what, reason);
 		a->what = what;
 	}
-	account_result_clear(&res);
 	free(reason);
 }
 
@@ -541,9 +550,7 @@ hr_plan_build(struct dir *d, const struct govmail_conf *c, const struct hr_file 
 
 			account_result_init(&res);
 			account_plan_status(&res, &acct->a, DIR_STATUS_DISABLED, reason, now);
-			a->mods = res.mods;
-			res.mods = NULL;
-			account_result_clear(&res);
+			hr_action_take(a, &res);
 			a->what = reason;
 		}
 	}
@@ -829,6 +836,10 @@ hr_plan_free(struct hr_plan *p)
 		free(a->dn);
 		free(a->what);
 		dir_mods_free(a->mods);
+		if (a->changes != NULL) {
+			account_result_clear(a->changes);
+			free(a->changes);
+		}
 		if (a->password) {
 			explicit_bzero(a->password, strlen(a->password));
 			free(a->password);

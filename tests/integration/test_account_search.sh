@@ -115,3 +115,14 @@ expect_eq "... which is found by name again" "$($G account list --name "nguyen v
 expect_match "a second reindex has nothing to do" "$($G account reindex)" "0 updated"
 check "audit: reindex records the folded name" audit_has account.reindex folded_name - "nguyen van anh"
 
+
+# HR sync goes through the same model: its updates and status changes are
+# audited with their values too.
+{
+	printf 'employee_id,full_name,gender,birth_date,agency_code,position,phone,status\n'
+	printf 'E200,Đặng Thị Ánh Tuyết,Nữ,1980-01-01,snv,Trưởng phòng,0901000200,working\n'
+	printf 'E125,Nguyễn Văn Anh,Nam,1980-01-01,snv,,,retired\n'
+} >"$T/hr.csv"
+check "hr sync of two rows" $G hr sync "$T/hr.csv" --passwords-out "$T/passwords.csv"
+check "audit: hr.update records the new title" audit_has hr.update title - "Trưởng phòng"
+check "audit: hr.suspend records the status change" audit_has hr.suspend status active suspended
