@@ -1,8 +1,10 @@
 /*
  * audit_log.h — the append-only audit trail of directory changes made by
  * govmailctl: one JSON object per line (JSON Lines), naming who did what to
- * which entry and which attributes changed. Attribute values are never
- * recorded, so passwords cannot leak into the log. A command that changes
+ * which entry and which attributes changed, and for account operations
+ * the changed fields with their old and new values (alias and forward
+ * targets can be traced). Secrets are never passed in: a password change is
+ * recorded as the fact "(changed)". A command that changes
  * the directory opens the log first and refuses to run if it cannot.
  * This is not the daemon's operational log (see log.h).
  */
@@ -56,6 +58,24 @@ int audit_record_with(struct audit_log *a, const char *op, const char *target,
 /* Make the records written so far durable (fdatasync) before going on: an
  * intent record must be on disk before the change it announces is sent. */
 int audit_sync(struct audit_log *a);
+
+/* One changed field of an entry: a model field name (lowercase letters
+ * and '_', e.g. "forwards"), the values before and after (NULL: none). */
+struct audit_change {
+	const char *field;
+	const char *old;
+	const char *new;
+};
+
+/*
+ * audit_record plus "changes":[{"field":"alias","old":null,"new":"x@y"}]
+ * (left out when nchanges is 0). Values are JSON-escaped; a field name
+ * that is not a plausible model field name is refused with EINVAL.
+ */
+int audit_record_changes(struct audit_log *a, const char *op, const char *target,
+    const char *dn, const char *const *attrs, size_t nattrs,
+    const struct audit_change *changes, size_t nchanges, const char *source,
+    const char *result);
 
 /* fsync + close + free; returns -1 (errno set) if either failed. NULL: 0. */
 int audit_close(struct audit_log *a);

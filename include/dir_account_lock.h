@@ -57,6 +57,13 @@ struct dir_lock_state {
 enum dir_status dir_lock_policy_get(struct dir *d, const struct dir_entry *e,
     struct dir_lock_policy *p);
 
+/* The same for the policy named dn (pwdPolicySubentry; NULL: the default). */
+enum dir_status dir_lock_policy_at(struct dir *d, const char *dn, struct dir_lock_policy *p);
+
+/* A state read without its policy (p NULL below) completed with p: when a
+ * lockout ends, and whether it has ended at now. */
+void dir_lock_refine(struct dir_lock_state *s, const struct dir_lock_policy *p, time_t now);
+
 /* The lock state of an account entry read with DIR_LOCK_ATTR_NAMES, at
  * time now; p NULL when the policy is unknown (a lockout then counts as in
  * force, its end unknown). */

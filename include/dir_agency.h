@@ -152,4 +152,10 @@ int dir_agency_descendants(struct dir *d, const char *code,
     char ***codes, size_t *n);
 void dir_agency_codes_free(char **codes, size_t n);
 
+/* The agency's own govmailMaySendExternal (*may: 1, 0, or -1 if it does
+ * not set it) and its parent's code (parent "" for none). An unknown
+ * agency is "not set, no parent" (DIR_OK). (dir_agency_external.c) */
+enum dir_status dir_agency_external(struct dir *d, const char *code, int *may,
+    char *parent, size_t plen);
+
 #endif

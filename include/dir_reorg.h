@@ -149,4 +149,11 @@ enum dir_status dir_reorg_apply(struct dir *d, struct dir_reorg_plan *p,
 
 void dir_reorg_plan_free(struct dir_reorg_plan *p);
 
+/* What applying the plan changed on account a, as the account model says
+ * it (agency for a merge; address and aliases added for a migration),
+ * for the audit log. r->mods stays NULL; account_result_clear frees it. */
+struct account_result;
+void dir_reorg_account_changes(const struct dir_reorg_plan *p,
+    const struct dir_reorg_account *a, struct account_result *r);
+
 #endif

@@ -24,6 +24,7 @@
 #define DIR_OC_ACCOUNT   "govmailAccount"   /* auxiliary, on inetOrgPerson */
 #define DIR_OC_AGENCY    "govmailAgency"    /* structural */
 #define DIR_OC_DOMAIN    "govmailDomain"    /* structural */
+#define DIR_OC_PERSON_SEARCH "govmailPersonSearch" /* auxiliary: govmailFoldedName */
 
 /* Standard attributes reused. */
 #define DIR_AT_UID       "uid"              /* immutable mailbox id, RDN */
@@ -55,6 +56,7 @@
 #define DIR_AT_AGENCY           "govmailAgency"         /* agency code */
 #define DIR_AT_MAY_SEND_EXTERNAL "govmailMaySendExternal" /* TRUE/FALSE */
 #define DIR_AT_MUST_CHANGE_PW   "govmailMustChangePassword" /* TRUE/FALSE */
+#define DIR_AT_FOLDED_NAME      "govmailFoldedName"     /* cn folded to ASCII, for search */
 
 /* Agency attributes (govmailAgency). */
 #define DIR_AT_AGENCY_CODE   "govmailAgencyCode"

@@ -16,6 +16,7 @@
 
 struct govmail_conf;
 struct hr_passwords;
+struct account_result;
 
 enum hr_act {
 	HR_ACT_CREATE,       /* new employee: new account */
@@ -47,6 +48,8 @@ struct hr_action {
 	int readdressed;             /* create retried with another address */
 	enum dir_status result;      /* after apply */
 	char *error;
+	struct account_result *changes; /* update/suspend/resume/disable: the
+				      * fields changed, old -> new (audit) */
 };
 
 struct hr_plan {

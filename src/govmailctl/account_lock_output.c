@@ -8,32 +8,29 @@
 
 #include "account_lock_output.h"
 #include "dir.h"
+#include "dir_account.h"
 #include "dir_account_lock.h"
 #include "json_writer.h"
 
-/* The policy of the account being shown (account show reads one entry). */
-static struct dir_lock_policy lock_policy;
+/* The policy of the account being shown was read (account show). */
 static int lock_policy_known;
 
 void
-account_lock_prepare(struct dir *d, const struct dir_entry *e)
+account_lock_prepare(struct dir *d, struct account *a)
 {
-	/* Unknown policy (not readable, none): the lock is still shown. */
-	lock_policy_known = dir_lock_policy_get(d, e, &lock_policy) == DIR_OK;
-}
+	struct dir_lock_policy p;
 
-static void
-lock_state(const struct dir_entry *e, struct dir_lock_state *s)
-{
-	dir_lock_state(e, lock_policy_known ? &lock_policy : NULL, time(NULL), s);
+	/* Unknown policy (not readable, none): the lock is still shown. */
+	lock_policy_known = dir_lock_policy_at(d, a->policy_dn, &p) == DIR_OK;
+	if (lock_policy_known)
+		dir_lock_refine(&a->lock, &p, time(NULL));
 }
 
 void
-account_lock_print_text(const struct dir_entry *e, FILE *fp)
+account_lock_print_text(const struct account *a, FILE *fp)
 {
-	struct dir_lock_state s;
+	const struct dir_lock_state s = a->lock;
 
-	lock_state(e, &s);
 	switch (s.kind) {
 	case DIR_LOCK_ADMIN:
 		fprintf(fp, "%-22sby an administrator since %s: %s\n", "locked:",
@@ -57,11 +54,10 @@ account_lock_print_text(const struct dir_entry *e, FILE *fp)
 }
 
 void
-account_lock_print_json(const struct dir_entry *e, struct json_writer *w)
+account_lock_print_json(const struct account *a, struct json_writer *w)
 {
-	struct dir_lock_state s;
+	const struct dir_lock_state s = a->lock;
 
-	lock_state(e, &s);
 	json_key(w, "locked");
 	if (s.kind == DIR_LOCK_NONE || s.kind == DIR_LOCK_EXPIRED)
 		json_null(w);
@@ -85,10 +81,8 @@ account_lock_print_json(const struct dir_entry *e, struct json_writer *w)
 }
 
 const char *
-account_lock_suffix(const struct dir_entry *e)
+account_lock_suffix(const struct account *a)
 {
-	struct dir_lock_state s;
-
-	lock_state(e, &s);
-	return (s.kind == DIR_LOCK_ADMIN || s.kind == DIR_LOCK_FAILURES) ? "+locked" : "";
+	return (a->lock.kind == DIR_LOCK_ADMIN || a->lock.kind == DIR_LOCK_FAILURES) ?
+	    "+locked" : "";
 }

@@ -8,18 +8,19 @@
 
 #include <stdio.h>
 
+struct account;
 struct dir;
-struct dir_entry;
 struct json_writer;
 
-/* Read the password policy that applies to e, so that the output can say
- * when a lockout ends (without it, the end is not shown). */
-void account_lock_prepare(struct dir *d, const struct dir_entry *e);
+/* Read the password policy that applies to a and complete its lock state
+ * with it, so that the output can say when a lockout ends (without it,
+ * the end is not shown). */
+void account_lock_prepare(struct dir *d, struct account *a);
 /* "locked:" and "failed logins:" lines, when there is something to say. */
-void account_lock_print_text(const struct dir_entry *e, FILE *fp);
+void account_lock_print_text(const struct account *a, FILE *fp);
 /* "locked" (null or an object) and "failed_logins" members. */
-void account_lock_print_json(const struct dir_entry *e, struct json_writer *w);
+void account_lock_print_json(const struct account *a, struct json_writer *w);
 /* "+locked" if a lock is in force, else "" (appended to a list's status). */
-const char *account_lock_suffix(const struct dir_entry *e);
+const char *account_lock_suffix(const struct account *a);
 
 #endif

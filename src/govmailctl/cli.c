@@ -10,14 +10,13 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "account_output.h"
 #include "audit_log.h"
 #include "cli.h"
 #include "conf.h"
 #include "address_template.h"
 #include "dir.h"
 #include "dir_account.h"
-#include "dir_escape.h"
-#include "dir_schema.h"
 #include "json_writer.h"
 #include "xmalloc.h"
 
@@ -348,17 +347,22 @@ cli_getopt_pos(struct cli *cli, int argc, char **argv, const struct option *opts
 	}
 }
 
-struct dir_entry *
+struct account *
 cli_account(struct cli *cli, struct dir *d, const char *key)
 {
-	struct dir_entry *e = NULL;
-	enum dir_status st = dir_account_find(d, key, &e);
+	struct account *a = NULL;
+	size_t n = 0;
+	enum dir_status st = dir_account_lookup(d, key, &a, &n);
 
 	if (st == DIR_NOT_FOUND)
-		cli_fail(EX_NOUSER, "no account has the address or uid '%s'", key);
+		cli_fail(EX_NOUSER, "no account has the address, uid, employee id or name '%s'",
+		    key);
+	if (st == DIR_CONSTRAINT && n > 1)
+		cli_fail(EX_DATAERR, "%zu accounts are named '%s': name one by its address "
+		    "(govmailctl account list --name '%s' lists them)", n, key, key);
 	if (st != DIR_OK)
 		cli_dir_fail(cli, "looking up the account");
-	return e;
+	return a;
 }
 
 char *
@@ -373,39 +377,58 @@ cli_address(const char *s)
 }
 
 int
-cli_entry_has(const struct dir_entry *e, const char *attr, const char *value)
+cli_account_exit(struct dir *d, enum dir_status st)
 {
-	const struct dir_attr *a = dir_entry_attr(e, attr);
-	size_t i;
-
-	for (i = 0; a != NULL && i < a->nvals; i++)
-		if (strcasecmp(a->vals[i], value) == 0)
-			return 1;
-	return 0;
+	(void)d;
+	if (st == DIR_NOT_FOUND)
+		return EX_NOUSER;
+	if (st == DIR_CONSTRAINT || st == DIR_EXISTS)
+		return EX_DATAERR;
+	return dir_status_exit(st);
 }
 
-/* The domain of addr must be a governed, active domain. */
 void
-cli_require_governed(struct cli *cli, struct dir *d, const char *addr)
+cli_account_done(struct cli *cli, const char *op, const struct account *a,
+    struct account_result *r, const char *summary)
 {
-	static const char *const attrs[] = { DIR_AT_DOMAIN_STATUS, NULL };
-	const char *at = strchr(addr, '@');
-	struct dir_entry *e = NULL;
-	char *filter = dir_filter_fmt("(&(objectClass=" DIR_OC_DOMAIN ")("
-	    DIR_AT_DOMAIN_NAME "=%s))", at + 1);
-	enum dir_status st;
+	if (dir_mods_count(r->mods) > 0)
+		cli_audit_result(cli, op, a->address, a->dn, r);
+	if (cli->json)
+		account_print_result_json(op, a, r, cli->json);
+	else {
+		if (summary != NULL)
+			printf("%s\n", summary);
+		account_print_changes(r, stdout);
+	}
+	account_result_clear(r);
+}
 
-	st = dir_search_one(d, dir_base(d), LDAP_SCOPE_SUBTREE, filter, attrs, &e);
-	free(filter);
-	if (st == DIR_NOT_FOUND)
-		cli_fail(EX_DATAERR, "%s is not a governed domain", at + 1);
-	if (st != DIR_OK)
-		cli_dir_fail(cli, "looking up the domain");
-	if (dir_entry_get(e, DIR_AT_DOMAIN_STATUS) &&
-	    strcmp(dir_entry_get(e, DIR_AT_DOMAIN_STATUS), "active") != 0)
-		cli_fail(EX_DATAERR, "domain %s is %s", at + 1,
-		    dir_entry_get(e, DIR_AT_DOMAIN_STATUS));
-	dir_entry_free(e);
+void
+cli_audit_values(struct cli *cli, const char *op, const char *target, const char *dn,
+    const struct dir_mods *mods, const struct account_result *r, const char *source)
+{
+	struct audit_change ch[32];
+	const char *names[64];
+	size_t i, n = 0, nc = 0;
+
+	if (mods != NULL)
+		n = dir_mods_attr_names(mods, names, 64);
+	for (i = 0; i < r->n && nc < 32; i++, nc++) {
+		ch[nc].field = r->changes[i].field;
+		ch[nc].old = r->changes[i].old;
+		ch[nc].new = r->changes[i].new;
+	}
+	if (audit_record_changes(cli->audit, op, target, dn, names, n, ch, nc, source,
+	    "ok") != 0)
+		cli_fail(EX_IOERR, "%s %s was done but the audit log write failed: %s",
+		    op, target, strerror(errno));
+}
+
+void
+cli_audit_result(struct cli *cli, const char *op, const char *target, const char *dn,
+    const struct account_result *r)
+{
+	cli_audit_values(cli, op, target, dn, r->mods, r, NULL);
 }
 
 long long

@@ -11,11 +11,15 @@
 #include <stdio.h>
 #include <sysexits.h>
 
+#include "dir.h"
+
 struct govmail_conf;
 struct dir;
 struct dir_mods;
 struct audit_log;
 struct json_writer;
+struct account;
+struct account_result;
 
 struct cli {
 	const char *conf_path;
@@ -96,14 +100,26 @@ int cli_help(const struct cli_command *cmd, const struct option *opts, FILE *fp,
 void cli_usage_fail(struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
-/* The account named by key (address, alias or uid), or exit 67/69. */
-struct dir_entry *cli_account(struct cli *cli, struct dir *d, const char *key);
-/* The domain of addr must be an active governed domain (exit 65/69). */
-void cli_require_governed(struct cli *cli, struct dir *d, const char *addr);
+/* The account named by key (address, alias, uid, employee id or name), or
+ * exit 67 (none), 65 (a name several accounts share) or 69. */
+struct account *cli_account(struct cli *cli, struct dir *d, const char *key);
 /* A lowercased, checked address (exit 65 when malformed). */
 char *cli_address(const char *s);
-/* Is value among attr's values in e (case-insensitive)? */
-int cli_entry_has(const struct dir_entry *e, const char *attr, const char *value);
+/* Exit code for a refused or failed account operation: 67 unknown agency
+ * or account, 65 refused, else the directory's (69, 77, ...). */
+int cli_account_exit(struct dir *d, enum dir_status st);
+/* After an account operation succeeded: audit it (if it wrote), print the
+ * summary line and the changes (or the result as JSON), clear r. */
+void cli_account_done(struct cli *cli, const char *op, const struct account *a,
+    struct account_result *r, const char *summary);
+/* Audit a done change of an entry: the attributes of mods, the changed
+ * values of r (at most 32), and the source (may be NULL). */
+void cli_audit_values(struct cli *cli, const char *op, const char *target,
+    const char *dn, const struct dir_mods *mods, const struct account_result *r,
+    const char *source);
+/* Audit a done account operation: attributes and changed values. */
+void cli_audit_result(struct cli *cli, const char *op, const char *target,
+    const char *dn, const struct account_result *r);
 
 /* Parse a size like 2147483648, 500M, 2G (binary units); -1 if invalid. */
 long long cli_parse_size(const char *s);

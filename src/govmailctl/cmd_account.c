@@ -1,9 +1,10 @@
 /*
  * cmd_account.c — govmailctl account add|show|list|modify|move|rename|
- * suspend|resume|disable|purge|passwd. Directory logic lives in
- * dir_account.c; this file parses options, prints and audits.
+ * suspend|resume|disable|purge|passwd|reindex. The account model
+ * (dir_account.h: account_find.c, account_ops.c, dir_account.c) does the
+ * directory work; this file parses options, prints and audits.
  */
-#include <ldap.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,32 +13,22 @@
 
 #include "account_lock_output.h"
 #include "account_output.h"
-#include "address_template.h"
 #include "cli.h"
 #include "commands.h"
 #include "conf.h"
 #include "dir.h"
 #include "dir_account.h"
-#include "dir_account_lock.h"
-#include "dir_agency.h"
-#include "dir_escape.h"
-#include "dir_schema.h"
+#include "dir_schema.h"        /* status values only */
 #include "json_writer.h"
-#include "name_fold.h"
 #include "passwd_hash.h"
-#include "utf8.h"
 #include "xmalloc.h"
 
-/* Apply mods to the account and audit; exits on failure. */
+/* Exit on a refused or failed operation. */
 static void
-account_apply(struct cli *cli, struct dir *d, const struct dir_entry *e,
-    struct dir_mods *m, const char *op)
+account_check(struct dir *d, enum dir_status st, const char *err)
 {
-	const char *target = dir_entry_get(e, DIR_AT_MAIL);
-
-	if (dir_modify(d, e->dn, m) != DIR_OK)
-		cli_dir_fail(cli, op);
-	cli_audit(cli, op, target ? target : e->dn, e->dn, m, NULL);
+	if (st != DIR_OK)
+		cli_fail(cli_account_exit(d, st), "%s", err);
 }
 
 static int
@@ -94,6 +85,7 @@ cmd_account_add(struct cli *cli, int argc, char **argv)
 	};
 	struct account_new a;
 	struct account_created out;
+	struct account_result r;
 	struct dir_mods *m = NULL;
 	char err[1024], hash[256], plain[160];
 	int ch, gen = 0, pwin = 0;
@@ -148,8 +140,9 @@ cmd_account_add(struct cli *cli, int argc, char **argv)
 		explicit_bzero(plain, sizeof(plain));
 		cli_fail(code, "account not created: %s", err);
 	}
-	cli_audit(cli, "account.add", out.address, out.dn, m, NULL);
-	dir_mods_free(m);
+	account_result_created(&r, &a, out.address, m);
+	cli_audit_result(cli, "account.add", out.address, out.dn, &r);
+	account_result_clear(&r);
 	if (cli->json) {
 		json_begin_object(cli->json);
 		json_key(cli->json, "address");
@@ -193,33 +186,41 @@ cmd_account_show(struct cli *cli, int argc, char **argv)
 {
 	const char *key = account_arg(cli, argc, argv, NULL, NULL, NULL);
 	struct dir *d = cli_dir(cli);
-	struct dir_entry *e = cli_account(cli, d, key);
+	struct account *a = cli_account(cli, d, key);
 
-	account_lock_prepare(d, e);
+	account_lock_prepare(d, a);
 	if (cli->json)
-		account_print_json(e, cli->json);
+		account_print_json(a, cli->json);
 	else
-		account_print_text(e, stdout);
-	dir_entry_free(e);
+		account_print_text(a, stdout);
+	account_free(a);
 	return EX_OK;
 }
 
-struct list_ctx {
-	struct cli *cli;
-	size_t n;
-};
-
 static int
-account_list_cb(const struct dir_entry *e, void *arg)
+account_list_cb(const struct account *a, void *arg)
 {
-	struct list_ctx *c = arg;
+	struct cli *cli = arg;
 
-	if (c->cli->json)
-		account_print_json(e, c->cli->json);
+	if (cli->json)
+		account_print_json(a, cli->json);
 	else
-		account_print_line(e, stdout);
-	c->n++;
+		account_print_line(a, stdout);
 	return 0;
+}
+
+/* A count for --limit/--offset; exits 64 on anything else. */
+static size_t
+account_count_arg(struct cli *cli, const char *opt, const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v > 1000000000ULL)
+		cli_usage_fail(cli, "%s needs a number, not '%s'", opt, s);
+	return (size_t)v;
 }
 
 int
@@ -230,109 +231,58 @@ cmd_account_list(struct cli *cli, int argc, char **argv)
 		{ "recursive", no_argument, NULL, 'r' },
 		{ "status", required_argument, NULL, 's' },
 		{ "domain", required_argument, NULL, 'd' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "employee-id", required_argument, NULL, 'e' },
+		{ "address", required_argument, NULL, 'A' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "offset", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *agency = NULL, *status = NULL, *domain = NULL;
-	char *filter, *part, *tmp;
-	struct list_ctx ctx = { cli, 0 };
+	struct account_filter f;
+	char err[1024], *addr = NULL;
+	size_t matched = 0;
 	struct dir *d;
-	int ch, recursive = 0;
-	char **codes = NULL;
-	size_t ncodes = 0, i;
+	enum dir_status st;
+	int ch;
 
+	memset(&f, 0, sizeof(f));
 	while ((ch = cli_getopt(cli, argc, argv, opts)) != -1) {
 		switch (ch) {
-		case 'a': agency = optarg; break;
-		case 'r': recursive = 1; break;
-		case 's': status = optarg; break;
-		case 'd': domain = optarg; break;
+		case 'a': f.agency = optarg; break;
+		case 'r': f.recursive = 1; break;
+		case 's': f.status = optarg; break;
+		case 'd': f.domain = optarg; break;
+		case 'n': f.name = optarg; break;
+		case 'e': f.employee_id = optarg; break;
+		case 'A': free(addr); f.address = addr = cli_address(optarg); break;
+		case 'l': f.limit = account_count_arg(cli, "--limit", optarg); break;
+		case 'o': f.offset = account_count_arg(cli, "--offset", optarg); break;
 		}
 	}
 	if (optind != argc)
 		cli_usage_fail(cli, "unexpected argument '%s'", argv[optind]);
-	if (recursive && agency == NULL)
+	if (f.recursive && f.agency == NULL)
 		cli_usage_fail(cli, "--recursive needs --agency");
-	if (status && strcmp(status, DIR_STATUS_ACTIVE) && strcmp(status, DIR_STATUS_SUSPENDED) &&
-	    strcmp(status, DIR_STATUS_DISABLED) && strcmp(status, "locked"))
+	if (f.status && strcmp(f.status, DIR_STATUS_ACTIVE) &&
+	    strcmp(f.status, DIR_STATUS_SUSPENDED) && strcmp(f.status, DIR_STATUS_DISABLED) &&
+	    strcmp(f.status, ACCOUNT_STATUS_LOCKED))
 		cli_usage_fail(cli, "--status must be active, suspended, disabled or locked");
 	d = cli_dir(cli);
-	filter = xstrdup("(&(objectClass=" DIR_OC_ACCOUNT ")");
-	if (agency != NULL) {
-		size_t known = 0;
-		char *af = dir_filter_fmt("(&(objectClass=" DIR_OC_AGENCY ")("
-		    DIR_AT_AGENCY_CODE "=%s))", agency);
-
-		if (dir_count(d, dir_base(d), LDAP_SCOPE_SUBTREE, af, 1, &known) != DIR_OK)
-			cli_dir_fail(cli, "looking up the agency");
-		free(af);
-		if (known == 0)
-			cli_fail(EX_NOUSER, "unknown agency '%s'", agency);
-		if (recursive) {
-			if (dir_agency_descendants(d, agency, &codes, &ncodes) != 0)
-				cli_dir_fail(cli, "reading the agency tree");
-			part = xstrdup("(|");
-			for (i = 0; i < ncodes; i++) {
-				char *one = dir_filter_fmt("(" DIR_AT_AGENCY "=%s)", codes[i]);
-
-				tmp = xasprintf("%s%s", part, one);
-				free(part);
-				free(one);
-				part = tmp;
-				free(codes[i]);
-			}
-			free(codes);
-			tmp = xasprintf("%s)", part);
-			free(part);
-			part = tmp;
-		} else
-			part = dir_filter_fmt("(" DIR_AT_AGENCY "=%s)", agency);
-		tmp = xasprintf("%s%s", filter, part);
-		free(filter);
-		free(part);
-		filter = tmp;
-	}
-	if (status != NULL && strcmp(status, "locked") == 0)
-		part = xstrdup(DIR_LOCK_FILTER);   /* any status; see dir_account_lock.h */
-	else if (status != NULL)
-		part = dir_filter_fmt("(" DIR_AT_ACCOUNT_STATUS "=%s)", status);
-	if (status != NULL) {
-		tmp = xasprintf("%s%s", filter, part);
-		free(filter);
-		free(part);
-		filter = tmp;
-	}
-	if (domain != NULL) {
-		char *esc = dir_escape_filter(domain);
-
-		part = xasprintf("(" DIR_AT_MAIL "=*@%s)", esc);
-		free(esc);
-		tmp = xasprintf("%s%s", filter, part);
-		free(filter);
-		free(part);
-		filter = tmp;
-	}
-	tmp = xasprintf("%s)", filter);
-	free(filter);
-	filter = tmp;
 	if (cli->json)
 		json_begin_array(cli->json);
-	if (dir_search(d, dir_base(d), LDAP_SCOPE_SUBTREE, filter, dir_account_attrs,
-	    account_list_cb, &ctx) != DIR_OK) {
-		free(filter);
-		cli_dir_fail(cli, "listing accounts");
-	}
-	free(filter);
+	st = dir_account_list(d, &f, account_list_cb, cli, &matched, err, sizeof(err));
+	if (st != DIR_OK)
+		cli_fail(cli_account_exit(d, st), "listing accounts: %s", err);
 	if (cli->json)
 		json_end_array(cli->json);
 	else if (cli->verbose)
-		fprintf(stderr, "%zu accounts\n", ctx.n);
+		fprintf(stderr, "%zu accounts\n", matched);
+	free(addr);
 	return EX_OK;
 }
 
 struct modify_opts {
-	struct cli *cli;
-	struct dir_mods *m;
-	const char *name;
+	struct account_fields f;
 	int any;
 };
 
@@ -340,23 +290,17 @@ static int
 account_modify_opt(int ch, void *arg)
 {
 	struct modify_opts *o = arg;
-	char err[256];
 
 	o->any = 1;
 	switch (ch) {
-	case 'n':
-		if (name_check(optarg, (size_t)cli_conf(o->cli)->addr_max_name_length,
-		    err, sizeof(err)) != 0)
-			cli_fail(EX_DATAERR, "%s", err);
-		o->name = optarg;
-		break;
-	case 't': dir_mods_put(o->m, DIR_MOD_REPLACE, DIR_AT_TITLE, optarg); break;
-	case 'p': dir_mods_put(o->m, DIR_MOD_REPLACE, DIR_AT_PHONE, optarg); break;
-	case 'm': dir_mods_put(o->m, DIR_MOD_REPLACE, DIR_AT_MOBILE, optarg); break;
-	case 'e': dir_mods_put(o->m, DIR_MOD_REPLACE, DIR_AT_EMPLOYEENUMBER, optarg); break;
-	case 'i': dir_mods_put(o->m, DIR_MOD_REPLACE, DIR_AT_MAY_SEND_EXTERNAL, "FALSE"); break;
-	case 'x': dir_mods_put(o->m, DIR_MOD_REPLACE, DIR_AT_MAY_SEND_EXTERNAL, "TRUE"); break;
-	case 'l': dir_mods_put(o->m, DIR_MOD_REPLACE, DIR_AT_LANG, optarg); break;
+	case 'n': o->f.name = optarg; break;
+	case 't': o->f.title = optarg; break;
+	case 'p': o->f.phone = optarg; break;
+	case 'm': o->f.mobile = optarg; break;
+	case 'e': o->f.employee_id = optarg; break;
+	case 'i': o->f.may_send_external = 0; break;
+	case 'x': o->f.may_send_external = 1; break;
+	case 'l': o->f.language = optarg; break;
 	}
 	return 0;
 }
@@ -375,41 +319,23 @@ cmd_account_modify(struct cli *cli, int argc, char **argv)
 		{ "language", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct modify_opts o = { cli, dir_mods_new(), NULL, 0 };
+	struct modify_opts o = { .f = { .may_send_external = -1 }, .any = 0 };
 	const char *key = account_arg(cli, argc, argv, opts, account_modify_opt, &o);
+	struct account_result r;
+	struct account *a;
 	struct dir *d;
-	struct dir_entry *e;
+	char err[1024], *summary;
 
 	if (!o.any)
 		cli_usage_fail(cli, "nothing to change");
-	for (int i = 0; i < argc; i++) {
-		const unsigned char *p;
-
-		for (p = (const unsigned char *)argv[i]; *p; p++)
-			if (*p < 0x20 || *p == 0x7F)
-				cli_fail(EX_DATAERR, "argument %d contains a control character", i);
-		if (utf8_validate(argv[i], strlen(argv[i]), NULL) != 0)
-			cli_fail(EX_DATAERR, "argument %d is not valid UTF-8", i);
-	}
-	if (o.name != NULL) {
-		char *display = name_display(o.name);
-		const char *sp = strchr(display, ' '), *last = strrchr(display, ' ');
-		char *sn = sp ? xstrndup(display, (size_t)(sp - display)) : xstrdup(display);
-
-		dir_mods_put(o.m, DIR_MOD_REPLACE, DIR_AT_CN, display);
-		dir_mods_put(o.m, DIR_MOD_REPLACE, DIR_AT_DISPLAYNAME, display);
-		dir_mods_put(o.m, DIR_MOD_REPLACE, DIR_AT_SN, sn);
-		dir_mods_put(o.m, DIR_MOD_REPLACE, DIR_AT_GIVENNAME, last ? last + 1 : display);
-		free(sn);
-		free(display);
-	}
 	d = cli_begin_change(cli);
-	e = cli_account(cli, d, key);
-	account_apply(cli, d, e, o.m, "account.modify");
-	if (!cli->json)
-		printf("modified %s\n", dir_entry_get(e, DIR_AT_MAIL));
-	dir_mods_free(o.m);
-	dir_entry_free(e);
+	a = cli_account(cli, d, key);
+	account_check(d, account_modify(d, cli_conf(cli), a, &o.f, &r, err, sizeof(err)), err);
+	summary = r.n > 0 ? xasprintf("modified %s", a->address) :
+	    xasprintf("%s already is as asked: nothing changed", a->address);
+	cli_account_done(cli, "account.modify", a, &r, summary);
+	free(summary);
+	account_free(a);
 	return EX_OK;
 }
 
@@ -427,48 +353,31 @@ cmd_account_move(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "agency", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
 	const char *agency = NULL, *key;
-	struct dir_agency *ag = NULL;
-	struct dir_entry *e;
-	struct dir_mods *m;
+	struct account_result r;
+	struct account *a;
 	struct dir *d;
-	char why[300];
-	enum dir_status st;
+	char err[1024], *summary;
 
 	key = account_arg(cli, argc, argv, opts, move_opt, &agency);
 	if (agency == NULL)
 		cli_usage_fail(cli, "--agency is required");
 	d = cli_begin_change(cli);
-	e = cli_account(cli, d, key);
-	st = dir_agency_get(d, agency, &ag);
-	if (st == DIR_NOT_FOUND)
-		cli_fail(EX_NOUSER, "unknown agency '%s'", agency);
-	if (st != DIR_OK)
-		cli_dir_fail(cli, "looking up the agency");
-	if (dir_agency_usable(agency, ag->status, ag->merged_into, why, sizeof(why)) != 0)
-		cli_fail(EX_DATAERR, "%s: it takes no accounts", why);
-	dir_agency_free(ag);
-	m = dir_mods_new();
-	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_AGENCY, agency);
-	account_apply(cli, d, e, m, "account.move");
-	if (!cli->json)
-		printf("moved %s to %s (address unchanged)\n", dir_entry_get(e, DIR_AT_MAIL),
-		    agency);
-	dir_mods_free(m);
-	dir_entry_free(e);
+	a = cli_account(cli, d, key);
+	account_check(d, account_move(d, a, agency, &r, err, sizeof(err)), err);
+	summary = xasprintf("moved %s to %s (address unchanged)", a->address, agency);
+	cli_account_done(cli, "account.move", a, &r, summary);
+	free(summary);
+	account_free(a);
 	return EX_OK;
 }
 
 int
 cmd_account_rename(struct cli *cli, int argc, char **argv)
 {
-	struct dir_entry *e;
-	struct dir_mods *m;
+	struct account_result r;
+	struct account *a;
 	struct dir *d;
-	const char *old;
-	char *addr;
-	int used;
-
-	char *pos[2];
+	char err[1024], *summary, *addr, *pos[2];
 	int npos = 0;
 
 	while (cli_getopt_pos(cli, argc, argv, NULL, pos, 2, &npos) != -1)
@@ -477,29 +386,13 @@ cmd_account_rename(struct cli *cli, int argc, char **argv)
 		cli_usage_fail(cli, "expected ADDRESS NEW-ADDRESS");
 	addr = cli_address(pos[1]);
 	d = cli_begin_change(cli);
-	e = cli_account(cli, d, pos[0]);
-	old = dir_entry_get(e, DIR_AT_MAIL);
-	if (strcasecmp(old, addr) == 0)
-		cli_fail(EX_DATAERR, "%s already is the account's address", addr);
-	cli_require_governed(cli, d, addr);
-	m = dir_mods_new();
-	if (cli_entry_has(e, DIR_AT_ALIAS, addr)) {
-		/* Promote an existing alias: swap it with the primary address. */
-		dir_mods_put(m, DIR_MOD_DELETE, DIR_AT_ALIAS, addr);
-	} else {
-		if ((used = dir_account_address_used(d, addr)) < 0)
-			cli_dir_fail(cli, "checking the new address");
-		if (used)
-			cli_fail(EX_DATAERR, "address %s is already used by another account", addr);
-	}
-	/* One modify operation: either all of it applies or nothing does. */
-	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_MAIL, addr);
-	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_ALIAS, old);
-	account_apply(cli, d, e, m, "account.rename");
-	if (!cli->json)
-		printf("renamed %s to %s (%s stays as an alias)\n", old, addr, old);
-	dir_mods_free(m);
-	dir_entry_free(e);
+	a = cli_account(cli, d, pos[0]);
+	account_check(d, account_readdress(d, a, addr, &r, err, sizeof(err)), err);
+	summary = xasprintf("renamed %s to %s (%s stays as an alias)", a->address, addr,
+	    a->address);
+	cli_account_done(cli, "account.rename", a, &r, summary);
+	free(summary);
+	account_free(a);
 	free(addr);
 	return EX_OK;
 }
@@ -514,73 +407,48 @@ reason_opt(int ch, void *arg)
 
 /* suspend / resume / disable share this: new status, reason, time. */
 static int
-account_set_status(struct cli *cli, int argc, char **argv, const char *status,
+account_status_cmd(struct cli *cli, int argc, char **argv, const char *status,
     int reason_required, const char *op)
 {
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 } };
-	const char *reason = NULL, *key, *cur;
-	struct dir_entry *e;
-	struct dir_mods *m;
+	const char *reason = NULL, *key;
+	struct account_result r;
+	struct account *a;
 	struct dir *d;
-	char now[32];
+	char err[1024], *summary;
 
 	key = account_arg(cli, argc, argv, opts, reason_opt, &reason);
 	if (reason_required && (reason == NULL || *reason == '\0'))
 		cli_usage_fail(cli, "--reason is required");
-	if (reason != NULL) {
-		const unsigned char *p;
-
-		if (strlen(reason) > 512 || utf8_validate(reason, strlen(reason), NULL) != 0)
-			cli_fail(EX_DATAERR, "--reason must be UTF-8 text of at most 512 bytes");
-		for (p = (const unsigned char *)reason; *p; p++)
-			if (*p < 0x20 || *p == 0x7F)
-				cli_fail(EX_DATAERR, "--reason contains a control character");
-	}
 	d = cli_begin_change(cli);
-	e = cli_account(cli, d, key);
-	cur = dir_entry_get(e, DIR_AT_ACCOUNT_STATUS);
-	if (cur != NULL && strcmp(cur, status) == 0) {
-		/* Same state: nothing to do, and the retention clock keeps running. */
-		if (!cli->json)
-			printf("%s is already %s\n", dir_entry_get(e, DIR_AT_MAIL), status);
-		dir_entry_free(e);
-		return EX_OK;
-	}
-	if (strcmp(status, DIR_STATUS_SUSPENDED) == 0 && cur != NULL &&
-	    strcmp(cur, DIR_STATUS_DISABLED) == 0)
-		cli_fail(EX_DATAERR, "%s is disabled; resume it before suspending it",
-		    dir_entry_get(e, DIR_AT_MAIL));
-	m = dir_mods_new();
-	dir_generalized_time(now, sizeof(now));
-	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_ACCOUNT_STATUS, status);
-	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_STATUS_CHANGED, now);
-	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_STATUS_REASON, reason);
-	account_apply(cli, d, e, m, op);
-	if (!cli->json)
-		printf("%s is now %s\n", dir_entry_get(e, DIR_AT_MAIL), status);
-	dir_mods_free(m);
-	dir_entry_free(e);
+	a = cli_account(cli, d, key);
+	account_check(d, account_set_status(d, a, status, reason, &r, err, sizeof(err)), err);
+	summary = xasprintf(r.n > 0 ? "%s is now %s" : "%s is already %s", a->address,
+	    status);
+	cli_account_done(cli, op, a, &r, summary);
+	free(summary);
+	account_free(a);
 	return EX_OK;
 }
 
 int
 cmd_account_suspend(struct cli *cli, int argc, char **argv)
 {
-	return account_set_status(cli, argc, argv, DIR_STATUS_SUSPENDED, 1,
+	return account_status_cmd(cli, argc, argv, DIR_STATUS_SUSPENDED, 1,
 	    "account.suspend");
 }
 
 int
 cmd_account_resume(struct cli *cli, int argc, char **argv)
 {
-	return account_set_status(cli, argc, argv, DIR_STATUS_ACTIVE, 0, "account.resume");
+	return account_status_cmd(cli, argc, argv, DIR_STATUS_ACTIVE, 0, "account.resume");
 }
 
 int
 cmd_account_disable(struct cli *cli, int argc, char **argv)
 {
-	return account_set_status(cli, argc, argv, DIR_STATUS_DISABLED, 0,
+	return account_status_cmd(cli, argc, argv, DIR_STATUS_DISABLED, 0,
 	    "account.disable");
 }
 
@@ -612,27 +480,25 @@ cmd_account_purge(struct cli *cli, int argc, char **argv)
 	int force = 0;
 	const char *key = account_arg(cli, argc, argv, opts, force_opt, &force);
 	struct dir *d = cli_begin_change(cli);
-	struct dir_entry *e = cli_account(cli, d, key);
-	const char *status = dir_entry_get(e, DIR_AT_ACCOUNT_STATUS);
-	long long age = age_seconds(dir_entry_get(e, DIR_AT_STATUS_CHANGED));
+	struct account *a = cli_account(cli, d, key);
+	long long age = age_seconds(a->status_changed);
 	long long keep = (long long)cli_conf(cli)->acct_retention_days * 86400;
-	char *target = xstrdup(dir_entry_get(e, DIR_AT_MAIL));
+	const char *target = a->address;
 
-	if (status == NULL || strcmp(status, DIR_STATUS_DISABLED) != 0)
+	if (a->status == NULL || strcmp(a->status, DIR_STATUS_DISABLED) != 0)
 		cli_fail(EX_DATAERR, "%s is %s: only disabled accounts can be purged "
-		    "(govmailctl account disable %s first)", target, status ? status : "?",
-		    target);
+		    "(govmailctl account disable %s first)", target,
+		    a->status ? a->status : "?", target);
 	if (!force && (age < 0 || age < keep))
 		cli_fail(EX_DATAERR, "%s was disabled %lld days ago; the retention period is "
 		    "%d days (use --force to purge now)", target, age < 0 ? 0 : age / 86400,
 		    cli_conf(cli)->acct_retention_days);
-	if (dir_delete(d, e->dn) != DIR_OK)
+	if (dir_delete(d, a->dn) != DIR_OK)
 		cli_dir_fail(cli, "purging the account");
-	cli_audit(cli, "account.purge", target, e->dn, NULL, NULL);
+	cli_audit(cli, "account.purge", target, a->dn, NULL, NULL);
 	if (!cli->json)
 		printf("purged %s\n", target);
-	free(target);
-	dir_entry_free(e);
+	account_free(a);
 	return EX_OK;
 }
 
@@ -666,29 +532,33 @@ cmd_account_passwd(struct cli *cli, int argc, char **argv)
 	};
 	struct passwd_opts o = { 0, -1 };
 	const char *key = account_arg(cli, argc, argv, opts, passwd_opt, &o);
-	char hash[256], plain[160];
-	struct dir_entry *e;
-	struct dir_mods *m;
+	char hash[256], plain[160], err[1024];
+	struct account_result r;
+	struct account *a;
 	struct dir *d;
+	enum dir_status st;
 	int must, locked;
 
 	d = cli_begin_change(cli);
-	e = cli_account(cli, d, key);
+	a = cli_account(cli, d, key);
 	account_hash_new_password(cli, o.generate, hash, sizeof(hash), plain, sizeof(plain));
 	must = o.must_change >= 0 ? o.must_change :
 	    (o.generate ? cli_conf(cli)->pw_must_change_initial : 0);
-	m = dir_mods_new();
-	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_PASSWORD, hash);
-	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_MUST_CHANGE_PW, must ? "TRUE" : "FALSE");
+	st = account_password_set(d, a, hash, must, &r, err, sizeof(err));
 	explicit_bzero(hash, sizeof(hash));
-	locked = account_lock_held(e);
-	account_apply(cli, d, e, m, "account.passwd");
+	locked = account_lock_held(a);
+	if (st != DIR_OK) {
+		explicit_bzero(plain, sizeof(plain));
+		cli_fail(cli_account_exit(d, st), "account.passwd: %s", err);
+	}
+	cli_audit_result(cli, "account.passwd", a->address, a->dn, &r);
+	account_result_clear(&r);
 	if (locked)
-		account_lock_keep(cli, d, e);
+		account_lock_keep(cli, d, a);
 	if (cli->json) {
 		json_begin_object(cli->json);
 		json_key(cli->json, "address");
-		json_string(cli->json, dir_entry_get(e, DIR_AT_MAIL));
+		json_string(cli->json, a->address);
 		if (plain[0]) {
 			json_key(cli->json, "password");
 			json_string(cli->json, plain);
@@ -697,12 +567,73 @@ cmd_account_passwd(struct cli *cli, int argc, char **argv)
 		json_bool(cli->json, must);
 		json_end_object(cli->json);
 	} else if (plain[0])
-		printf("new password for %s (shown once): %s\n", dir_entry_get(e, DIR_AT_MAIL),
-		    plain);
+		printf("new password for %s (shown once): %s\n", a->address, plain);
 	else
-		printf("password set for %s\n", dir_entry_get(e, DIR_AT_MAIL));
+		printf("password set for %s\n", a->address);
 	explicit_bzero(plain, sizeof(plain));
-	dir_mods_free(m);
-	dir_entry_free(e);
+	account_free(a);
 	return EX_OK;
+}
+
+struct reindex_ctx {
+	struct cli *cli;
+	struct dir *d;
+	size_t done, failed;
+};
+
+static int
+account_reindex_cb(const struct account *a, void *arg)
+{
+	struct reindex_ctx *c = arg;
+	struct account_result r;
+	char err[1024];
+
+	if (account_reindex(c->d, a, &r, err, sizeof(err)) != DIR_OK) {
+		cli_warn("%s: %s", a->address, err);
+		c->failed++;
+	} else if (r.n > 0) {
+		cli_audit_result(c->cli, "account.reindex", a->address, a->dn, &r);
+		c->done++;
+	}
+	account_result_clear(&r);
+	return 0;
+}
+
+int
+cmd_account_reindex(struct cli *cli, int argc, char **argv)
+{
+	struct account_filter f;
+	struct reindex_ctx c = { cli, NULL, 0, 0 };
+	struct dir *d;
+	char err[1024];
+	size_t matched = 0;
+	enum dir_status st;
+
+	while (cli_getopt(cli, argc, argv, NULL) != -1)
+		;
+	if (optind != argc)
+		cli_usage_fail(cli, "unexpected argument '%s'", argv[optind]);
+	d = cli_begin_change(cli);
+	/* Writes go on a second connection: the list's paged search is still
+	 * open on the first. */
+	c.d = dir_open(cli_conf(cli), err, sizeof(err), &(int){ 0 });
+	if (c.d == NULL)
+		cli_fail(EX_UNAVAILABLE, "%s", err);
+	memset(&f, 0, sizeof(f));
+	st = dir_account_list(d, &f, account_reindex_cb, &c, &matched, err, sizeof(err));
+	dir_close(c.d);
+	if (st != DIR_OK)
+		cli_fail(cli_account_exit(d, st), "reading the accounts: %s", err);
+	if (cli->json) {
+		json_begin_object(cli->json);
+		json_key(cli->json, "accounts");
+		json_int(cli->json, (long long)matched);
+		json_key(cli->json, "updated");
+		json_int(cli->json, (long long)c.done);
+		json_key(cli->json, "failed");
+		json_int(cli->json, (long long)c.failed);
+		json_end_object(cli->json);
+	} else
+		printf("%zu accounts, %zu updated, %zu failed\n", matched, c.done, c.failed);
+	return c.failed ? EX_DATAERR : EX_OK;
 }

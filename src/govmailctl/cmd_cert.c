@@ -13,9 +13,9 @@
 #include "cli.h"
 #include "commands.h"
 #include "dir.h"
+#include "dir_account.h"
 #include "dir_agency.h"
 #include "dir_cert.h"
-#include "dir_schema.h"
 #include "json_writer.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -91,12 +91,11 @@ cert_owner_get(struct cli *cli, struct dir *d, int agency, const char *key,
 		o->target = code;
 		dir_agency_free(a);
 	} else {
-		struct dir_entry *e = cli_account(cli, d, key);
-		const char *mail = dir_entry_get(e, DIR_AT_MAIL);
+		struct account *a = cli_account(cli, d, key);
 
-		o->dn = xstrdup(e->dn);
-		o->target = xstrdup(mail != NULL ? mail : dir_entry_get(e, DIR_AT_UID));
-		dir_entry_free(e);
+		o->dn = xstrdup(a->dn);
+		o->target = xstrdup(a->address != NULL ? a->address : a->uid);
+		account_free(a);
 	}
 }
 

@@ -74,7 +74,12 @@ hr_done(struct hr_action *a, void *arg)
 			snprintf(source, sizeof(source), "%s:%lu", run->file, a->line);
 		else
 			snprintf(source, sizeof(source), "%s", run->file);
-		cli_audit(run->cli, hr_audit_op(a->kind), a->address, a->dn, a->mods, source);
+		if (a->changes != NULL)
+			cli_audit_values(run->cli, hr_audit_op(a->kind), a->address, a->dn,
+			    a->mods, a->changes, source);
+		else
+			cli_audit(run->cli, hr_audit_op(a->kind), a->address, a->dn, a->mods,
+			    source);
 	}
 	if (run->cli->json == NULL)
 		hr_print_action(run, a);

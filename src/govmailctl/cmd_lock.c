@@ -14,7 +14,6 @@
 #include "dir.h"
 #include "dir_account.h"
 #include "dir_account_lock.h"
-#include "dir_schema.h"
 #include "json_writer.h"
 
 static int
@@ -26,14 +25,14 @@ lock_reason_opt(int ch, void *arg)
 }
 
 /* The one ADDRESS argument, options anywhere; the account with its lock
- * attributes in *le (its usual attributes in the return value). */
-static struct dir_entry *
+ * attributes in *le (the account in the return value). */
+static struct account *
 lock_account(struct cli *cli, int argc, char **argv, const struct option *opts,
     const char **reason, struct dir **dp, struct dir_entry **le)
 {
 	char *pos[1];
 	int ch, npos = 0;
-	struct dir_entry *e;
+	struct account *e;
 	char err[256];
 
 	while ((ch = cli_getopt_pos(cli, argc, argv, opts, pos, 1, &npos)) != -1)
@@ -74,20 +73,21 @@ cmd_account_lock(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 } };
 	const char *reason = NULL, *address;
-	struct dir_entry *e, *le = NULL;
+	struct dir_entry *le = NULL;
+	struct account *e;
 	struct dir_lock_state s;
 	struct dir_mods *m;
 	struct dir *d;
 	char now[32];
 
 	e = lock_account(cli, argc, argv, opts, &reason, &d, &le);
-	address = dir_entry_get(e, DIR_AT_MAIL);
+	address = e->address;
 	dir_lock_state(le, NULL, time(NULL), &s);
 	if (s.kind == DIR_LOCK_ADMIN) {
 		/* The first reason and time stay: they date the compromise. */
 		lock_result(cli, address, 1, 0, "is already locked (account show says why)");
 		dir_entry_free(le);
-		dir_entry_free(e);
+		account_free(e);
 		return EX_OK;
 	}
 	dir_generalized_time(now, sizeof(now));
@@ -99,7 +99,7 @@ cmd_account_lock(struct cli *cli, int argc, char **argv)
 	    "is now locked: it cannot log in; mail to it is still delivered");
 	dir_mods_free(m);
 	dir_entry_free(le);
-	dir_entry_free(e);
+	account_free(e);
 	return EX_OK;
 }
 
@@ -107,19 +107,20 @@ int
 cmd_account_unlock(struct cli *cli, int argc, char **argv)
 {
 	const char *reason = NULL, *address;
-	struct dir_entry *e, *le = NULL;
+	struct dir_entry *le = NULL;
+	struct account *e;
 	struct dir_lock_state s;
 	struct dir_mods *m;
 	struct dir *d;
 	char text[160];
 
 	e = lock_account(cli, argc, argv, NULL, &reason, &d, &le);
-	address = dir_entry_get(e, DIR_AT_MAIL);
+	address = e->address;
 	dir_lock_state(le, NULL, time(NULL), &s);
 	if ((m = dir_unlock_mods(le)) == NULL) {
 		lock_result(cli, address, 0, 0, "is not locked");
 		dir_entry_free(le);
-		dir_entry_free(e);
+		account_free(e);
 		return EX_OK;
 	}
 	if (dir_modify(d, e->dn, m) != DIR_OK)
@@ -136,34 +137,29 @@ cmd_account_unlock(struct cli *cli, int argc, char **argv)
 	lock_result(cli, address, 0, 1, text);
 	dir_mods_free(m);
 	dir_entry_free(le);
-	dir_entry_free(e);
+	account_free(e);
 	return EX_OK;
 }
 
 int
-account_lock_held(const struct dir_entry *e)
+account_lock_held(const struct account *a)
 {
-	struct dir_lock_state s;
-
-	dir_lock_state(e, NULL, time(NULL), &s);
-	return s.kind == DIR_LOCK_ADMIN;
+	return a->lock.kind == DIR_LOCK_ADMIN;
 }
 
 void
-account_lock_keep(struct cli *cli, struct dir *d, const struct dir_entry *e)
+account_lock_keep(struct cli *cli, struct dir *d, const struct account *a)
 {
 	struct dir_mods *m = dir_lock_relock_mods();
-	const char *address = dir_entry_get(e, DIR_AT_MAIL);
 
 	/* The new password was set a moment ago by the administrator, who
 	 * alone knows it: the instant between the two writes gives nobody
 	 * else a way in. */
-	if (dir_modify(d, e->dn, m) != DIR_OK)
+	if (dir_modify(d, a->dn, m) != DIR_OK)
 		cli_dir_fail(cli, "the password is set, but locking the account again failed "
 		    "(run govmailctl account lock)");
-	cli_audit(cli, "account.lock", address ? address : e->dn, e->dn, m, "account passwd");
+	cli_audit(cli, "account.lock", a->address, a->dn, m, "account passwd");
 	if (!cli->json)
-		printf("%s stays locked (govmailctl account unlock lifts it)\n",
-		    address ? address : e->dn);
+		printf("%s stays locked (govmailctl account unlock lifts it)\n", a->address);
 	dir_mods_free(m);
 }

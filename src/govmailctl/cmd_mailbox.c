@@ -1,19 +1,16 @@
 /*
  * cmd_mailbox.c — govmailctl alias add|remove, forward set|clear, quota set:
- * the delivery-related attributes of an account.
+ * the delivery-related attributes of an account, changed through the
+ * account model (account_ops.c); this file parses, prints and audits.
  */
-#include <ldap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "address_template.h"
 #include "cli.h"
 #include "commands.h"
 #include "dir.h"
 #include "dir_account.h"
-#include "dir_escape.h"
-#include "dir_schema.h"
 #include "xmalloc.h"
 
 /* Positional arguments after --help handling; exits 64 unless count fits. */
@@ -26,145 +23,109 @@ mailbox_args(struct cli *cli, int argc, char **argv, int min, int max)
 		cli_usage_fail(cli, "wrong number of arguments");
 }
 
+/* Exit on a refused or failed operation. */
 static void
-mailbox_apply(struct cli *cli, struct dir *d, const struct dir_entry *e,
-    struct dir_mods *m, const char *op)
+mailbox_check(struct dir *d, enum dir_status st, const char *err)
 {
-	if (dir_modify(d, e->dn, m) != DIR_OK)
-		cli_dir_fail(cli, op);
-	cli_audit(cli, op, dir_entry_get(e, DIR_AT_MAIL), e->dn, m, NULL);
+	if (st != DIR_OK)
+		cli_fail(cli_account_exit(d, st), "%s", err);
 }
 
-int
-cmd_alias_add(struct cli *cli, int argc, char **argv)
+static int
+mailbox_alias(struct cli *cli, int argc, char **argv, int add)
 {
-	struct dir_entry *e;
-	struct dir_mods *m;
+	struct account_result r;
+	struct account *a;
 	struct dir *d;
-	char *alias;
-	int used;
+	char err[1024], *alias, *summary;
 
 	mailbox_args(cli, argc, argv, 2, 2);
 	alias = cli_address(argv[optind + 1]);
 	d = cli_begin_change(cli);
-	e = cli_account(cli, d, argv[optind]);
-	cli_require_governed(cli, d, alias);
-	if ((used = dir_account_address_used(d, alias)) < 0)
-		cli_dir_fail(cli, "checking the alias");
-	if (used)
-		cli_fail(EX_DATAERR, "address %s is already used (as an address or alias)", alias);
-	m = dir_mods_new();
-	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_ALIAS, alias);
-	mailbox_apply(cli, d, e, m, "alias.add");
-	if (!cli->json)
-		printf("%s now also receives mail for %s\n", dir_entry_get(e, DIR_AT_MAIL), alias);
-	dir_mods_free(m);
-	dir_entry_free(e);
+	a = cli_account(cli, d, argv[optind]);
+	mailbox_check(d, add ? account_alias_add(d, a, alias, &r, err, sizeof(err)) :
+	    account_alias_remove(d, a, alias, &r, err, sizeof(err)), err);
+	summary = add ? xasprintf("%s now also receives mail for %s", a->address, alias) :
+	    xasprintf("removed alias %s from %s", alias, a->address);
+	cli_account_done(cli, add ? "alias.add" : "alias.remove", a, &r, summary);
+	free(summary);
+	account_free(a);
 	free(alias);
 	return EX_OK;
 }
 
 int
+cmd_alias_add(struct cli *cli, int argc, char **argv)
+{
+	return mailbox_alias(cli, argc, argv, 1);
+}
+
+int
 cmd_alias_remove(struct cli *cli, int argc, char **argv)
 {
-	struct dir_entry *e;
-	struct dir_mods *m;
-	struct dir *d;
-	char *alias;
+	return mailbox_alias(cli, argc, argv, 0);
+}
 
-	mailbox_args(cli, argc, argv, 2, 2);
-	alias = cli_address(argv[optind + 1]);
+static int
+mailbox_forward(struct cli *cli, const char *key, const char *const *addrs, size_t n,
+    const char *op)
+{
+	struct account_result r;
+	struct account *a;
+	struct dir *d;
+	char err[1024], *summary;
+
 	d = cli_begin_change(cli);
-	e = cli_account(cli, d, argv[optind]);
-	if (!cli_entry_has(e, DIR_AT_ALIAS, alias))
-		cli_fail(EX_DATAERR, "%s is not an alias of %s", alias,
-		    dir_entry_get(e, DIR_AT_MAIL));
-	m = dir_mods_new();
-	dir_mods_put(m, DIR_MOD_DELETE, DIR_AT_ALIAS, alias);
-	mailbox_apply(cli, d, e, m, "alias.remove");
-	if (!cli->json)
-		printf("removed alias %s from %s\n", alias, dir_entry_get(e, DIR_AT_MAIL));
-	dir_mods_free(m);
-	dir_entry_free(e);
-	free(alias);
+	a = cli_account(cli, d, key);
+	mailbox_check(d, account_forward_set(d, a, addrs, n, &r, err, sizeof(err)), err);
+	summary = n > 0 ? xasprintf("mail for %s is forwarded to %zu address(es)",
+	    a->address, n) : xasprintf("forwarding cleared for %s", a->address);
+	cli_account_done(cli, op, a, &r, summary);
+	free(summary);
+	account_free(a);
 	return EX_OK;
 }
 
 int
 cmd_forward_set(struct cli *cli, int argc, char **argv)
 {
-	struct dir_entry *e;
-	struct dir_mods *m;
-	struct dir *d;
 	int i;
 
 	mailbox_args(cli, argc, argv, 2, 0);
-	m = dir_mods_new();
-	for (i = optind + 1; i < argc; i++) {
-		char *a = cli_address(argv[i]);
-
-		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_FORWARD, a);
-		free(a);
-	}
-	d = cli_begin_change(cli);
-	e = cli_account(cli, d, argv[optind]);
+	/* Checked before connecting: a typo costs no directory round trip. */
 	for (i = optind + 1; i < argc; i++)
-		if (strcasecmp(argv[i], dir_entry_get(e, DIR_AT_MAIL)) == 0 ||
-		    cli_entry_has(e, DIR_AT_ALIAS, argv[i]))
-			cli_fail(EX_DATAERR, "%s is the account's own address: that would loop",
-			    argv[i]);
-	mailbox_apply(cli, d, e, m, "forward.set");
-	if (!cli->json)
-		printf("mail for %s is forwarded to %d address(es)\n",
-		    dir_entry_get(e, DIR_AT_MAIL), argc - optind - 1);
-	dir_mods_free(m);
-	dir_entry_free(e);
-	return EX_OK;
+		free(cli_address(argv[i]));
+	return mailbox_forward(cli, argv[optind], (const char *const *)argv + optind + 1,
+	    (size_t)(argc - optind - 1), "forward.set");
 }
 
 int
 cmd_forward_clear(struct cli *cli, int argc, char **argv)
 {
-	struct dir_entry *e;
-	struct dir_mods *m;
-	struct dir *d;
-
 	mailbox_args(cli, argc, argv, 1, 1);
-	d = cli_begin_change(cli);
-	e = cli_account(cli, d, argv[optind]);
-	m = dir_mods_new();
-	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_FORWARD, NULL);
-	mailbox_apply(cli, d, e, m, "forward.clear");
-	if (!cli->json)
-		printf("forwarding cleared for %s\n", dir_entry_get(e, DIR_AT_MAIL));
-	dir_mods_free(m);
-	dir_entry_free(e);
-	return EX_OK;
+	return mailbox_forward(cli, argv[optind], NULL, 0, "forward.clear");
 }
 
 int
 cmd_quota_set(struct cli *cli, int argc, char **argv)
 {
-	struct dir_entry *e;
-	struct dir_mods *m;
+	struct account_result r;
+	struct account *a;
 	struct dir *d;
 	long long q;
-	char buf[32];
+	char err[1024], *summary;
 
 	mailbox_args(cli, argc, argv, 2, 2);
 	if ((q = cli_parse_size(argv[optind + 1])) < 0)
 		cli_fail(EX_DATAERR, "bad size '%s' (bytes, or a number with K, M, G or T)",
 		    argv[optind + 1]);
 	d = cli_begin_change(cli);
-	e = cli_account(cli, d, argv[optind]);
-	m = dir_mods_new();
-	snprintf(buf, sizeof(buf), "%lld", q);
-	dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_QUOTA, q > 0 ? buf : NULL);
-	mailbox_apply(cli, d, e, m, "quota.set");
-	if (!cli->json)
-		printf("quota of %s is %s\n", dir_entry_get(e, DIR_AT_MAIL),
-		    q > 0 ? buf : "unlimited");
-	dir_mods_free(m);
-	dir_entry_free(e);
+	a = cli_account(cli, d, argv[optind]);
+	mailbox_check(d, account_quota_set(d, a, q, &r, err, sizeof(err)), err);
+	summary = q > 0 ? xasprintf("quota of %s is %lld", a->address, q) :
+	    xasprintf("quota of %s is unlimited", a->address);
+	cli_account_done(cli, "quota.set", a, &r, summary);
+	free(summary);
+	account_free(a);
 	return EX_OK;
 }

@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "conf.h"
 #include "dir.h"
+#include "dir_account.h"
 #include "dir_agency.h"
 #include "dir_domain.h"
 #include "dir_reorg.h"
@@ -189,8 +190,13 @@ reorg_event(const struct dir_reorg_plan *p, const struct dir_reorg_event *ev,
 	case DIR_REORG_STEP_ACCOUNT:
 		a = &p->accounts[ev->index];
 		if (ev->status == DIR_OK) {
-			cli_audit(r->cli, p->kind == DIR_REORG_MERGE ? "account.move" :
-			    "domain.migrate", a->address, ev->dn, ev->mods, p->source);
+			struct account_result res;
+
+			/* with the values: aliases a migration adds are traceable */
+			dir_reorg_account_changes(p, a, &res);
+			cli_audit_values(r->cli, p->kind == DIR_REORG_MERGE ? "account.move" :
+			    "domain.migrate", a->address, ev->dn, ev->mods, &res, p->source);
+			account_result_clear(&res);
 			r->accounts++;
 		} else
 			r->conflicts++;

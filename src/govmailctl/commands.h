@@ -31,15 +31,16 @@ int cmd_account_resume(struct cli *, int, char **);
 int cmd_account_disable(struct cli *, int, char **);
 int cmd_account_purge(struct cli *, int, char **);
 int cmd_account_passwd(struct cli *, int, char **);
+int cmd_account_reindex(struct cli *, int, char **);
 /* cmd_lock.c */
 int cmd_account_lock(struct cli *, int, char **);
 int cmd_account_unlock(struct cli *, int, char **);
 /* slapd lifts a lock when the password changes: account passwd notes an
  * administrative lock before (1 if e has one) and sets it again after. */
+struct account;
 struct dir;
-struct dir_entry;
-int account_lock_held(const struct dir_entry *e);
-void account_lock_keep(struct cli *cli, struct dir *d, const struct dir_entry *e);
+int account_lock_held(const struct account *a);
+void account_lock_keep(struct cli *cli, struct dir *d, const struct account *a);
 
 /* cmd_mailbox.c: aliases, forwarding, quota */
 int cmd_alias_add(struct cli *, int, char **);

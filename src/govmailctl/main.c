@@ -20,8 +20,10 @@
 #define HELP(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 /* Lines several commands share. */
-#define H_ACCOUNT    "ADDRESS\tthe account: any of its addresses (or aliases), or its uid"
-#define H_ACCOUNT_OR "ADDRESS|UID\tthe account: any of its addresses (or aliases), or its uid"
+#define H_ACCOUNT    "ADDRESS\tthe account: any of its addresses (or aliases), its uid, " \
+	"its employee id, or its full name (accents optional) if only one has it"
+#define H_ACCOUNT_OR "ADDRESS|UID\tthe account: any of its addresses (or aliases), its " \
+	"uid, its employee id, or its full name (accents optional) if only one has it"
 #define H_AGENCY     "CODE\tthe agency's code (a-z, 0-9 and -, at most 64 characters)"
 #define H_JSON       "--json\tJSON output (as the global --json before NOUN)"
 #define H_DRY_RUN    "--dry-run\tprint what would be done; change nothing"
@@ -104,14 +106,26 @@ static const struct cli_command cli_commands[] = {
 	       "--external-allowed\tmay send outside (default: as its agencies decide)",
 	       "--generate-password\tgenerate an initial password, print it once",
 	       "--password-stdin\tread the password from stdin (echo off on a terminal)") },
-	{ "account", "show", cmd_account_show, "show an account", "ADDRESS|UID",
+	{ "account", "show", cmd_account_show, "show an account",
+	  "ADDRESS|UID|EMPLOYEE-ID|NAME",
 	  HELP(H_ACCOUNT_OR) },
-	{ "account", "list", cmd_account_list, "list accounts",
-	  "[--agency CODE [--recursive]] [--status STATUS] [--domain DOMAIN]",
+	{ "account", "list", cmd_account_list, "list and search accounts",
+	  "[--agency CODE [--recursive]] [--status STATUS] [--domain DOMAIN]\n"
+	  "      [--name NAME] [--employee-id ID] [--address ADDRESS]\n"
+	  "      [--limit N] [--offset N]",
 	  HELP("--agency CODE\tonly accounts of this agency",
 	       "--recursive\twith --agency: also those of the agencies below it",
 	       "--status STATUS\tonly accounts that are active, suspended, disabled or locked",
-	       "--domain DOMAIN\tonly accounts whose address is in DOMAIN") },
+	       "--domain DOMAIN\tonly accounts whose address is in DOMAIN",
+	       "--name NAME\twhose name has these words, in this order, accents and "
+	       "case ignored (\"nguyen an\" finds Nguyễn Văn An)",
+	       "--employee-id ID\tthe account with this HR employee id",
+	       "--address ADDRESS\tthe account with this address or alias",
+	       "--limit N\tprint at most N accounts (with --offset: one page)",
+	       "--offset N\tskip the first N matches (directory order)") },
+	{ "account", "reindex", cmd_account_reindex,
+	  "store the search form of every account's name (after an upgrade)", "",
+	  NULL },
 	{ "account", "modify", cmd_account_modify, "change an account's details",
 	  "ADDRESS [--name NAME] [--title TITLE] [--phone PHONE]\n"
 	  "      [--mobile PHONE] [--employee-id ID] [--internal-only|--external-allowed]\n"

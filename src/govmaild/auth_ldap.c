@@ -12,7 +12,7 @@
 #include "conf.h"
 #include "dir.h"
 #include "dir_account.h"
-#include "dir_schema.h"
+#include "dir_schema.h"     /* status values only */
 #include "lookup.h"
 
 struct auth_ldap_q {
@@ -26,9 +26,8 @@ static enum dir_status
 auth_ldap_fn(struct dir *d, void *arg)
 {
 	struct auth_ldap_q *q = arg;
-	struct dir_entry *e = NULL;
-	enum dir_status st = dir_account_find(d, q->login, &e);
-	const char *v;
+	struct account *a = NULL;
+	enum dir_status st = dir_account_get(d, q->login, &a);
 
 	q->found = 0;
 	if (st == DIR_NOT_FOUND)
@@ -36,11 +35,10 @@ auth_ldap_fn(struct dir *d, void *arg)
 	if (st != DIR_OK)
 		return st;
 	q->found = 1;
-	snprintf(q->dn, sizeof(q->dn), "%s", e->dn);
-	snprintf(q->mail, sizeof(q->mail), "%s", (v = dir_entry_get(e, DIR_AT_MAIL)) ? v : "");
-	snprintf(q->status, sizeof(q->status), "%s",
-	    (v = dir_entry_get(e, DIR_AT_ACCOUNT_STATUS)) ? v : "unknown");
-	dir_entry_free(e);
+	snprintf(q->dn, sizeof(q->dn), "%s", a->dn);
+	snprintf(q->mail, sizeof(q->mail), "%s", a->address);
+	snprintf(q->status, sizeof(q->status), "%s", a->status ? a->status : "unknown");
+	account_free(a);
 	q->bind = dir_check_bind(d, q->dn, q->password);
 	snprintf(q->error, sizeof(q->error), "%s", q->bind == DIR_OK ? "" : dir_error(d));
 	/* the lookup itself worked; the bind's outcome is in q->bind */

@@ -24,7 +24,6 @@
 #include "dir_agency.h"
 #include "dir_cert.h"
 #include "dir_domain.h"
-#include "dir_schema.h"
 #include "log.h"
 #include "lookup.h"
 #include "xmalloc.h"
@@ -355,14 +354,10 @@ static enum dir_status
 lookup_agency_get(struct dir *d, const struct govmail_conf *c, const char *code,
     int *may, char *parent, size_t plen)
 {
-	static const char *const attrs[] = { DIR_AT_MAY_SEND_EXTERNAL,
-		DIR_AT_PARENT_AGENCY, NULL };
 	struct policy_account a;
-	struct dir_entry *e = NULL;
 	enum policy_lookup res;
 	enum dir_status st;
-	const char *v;
-	char key[264], *dn;
+	char key[264];
 
 	snprintf(key, sizeof(key), "g:%s", code);
 	if (lookup_cache_get(c, key, &res, &a, NULL)) {
@@ -370,22 +365,7 @@ lookup_agency_get(struct dir *d, const struct govmail_conf *c, const char *code,
 		snprintf(parent, plen, "%s", a.mail);
 		return DIR_OK;
 	}
-	*may = -1;
-	*parent = '\0';
-	if ((dn = dir_agency_dn(d, code)) == NULL)
-		return DIR_OK;
-	st = dir_search_one(d, dn, LDAP_SCOPE_BASE, "(objectClass=" DIR_OC_AGENCY ")",
-	    attrs, &e);
-	free(dn);
-	if (st == DIR_OK) {
-		if ((v = dir_entry_get(e, DIR_AT_MAY_SEND_EXTERNAL)) != NULL)
-			*may = strcasecmp(v, "TRUE") == 0;
-		if ((v = dir_entry_get(e, DIR_AT_PARENT_AGENCY)) != NULL)
-			snprintf(parent, plen, "%s", v);
-	}
-	dir_entry_free(e);
-	if (st == DIR_NOT_FOUND)
-		st = DIR_OK;
+	st = dir_agency_external(d, code, may, parent, plen);
 	if (st == DIR_OK) {
 		memset(&a, 0, sizeof(a));
 		a.may_send_external = *may;
@@ -422,9 +402,8 @@ static enum dir_status
 lookup_account_fn(struct dir *d, void *arg)
 {
 	struct lookup_account_q *q = arg;
-	struct dir_entry *e = NULL;
-	enum dir_status st = dir_account_find(d, q->key, &e);
-	const char *v;
+	struct account *a = NULL;
+	enum dir_status st = dir_account_get(d, q->key, &a);
 
 	q->found = 0;
 	memset(&q->acct, 0, sizeof(q->acct));
@@ -433,22 +412,19 @@ lookup_account_fn(struct dir *d, void *arg)
 	if (st != DIR_OK)
 		return st;
 	q->found = 1;
-	snprintf(q->acct.uid, sizeof(q->acct.uid), "%s",
-	    (v = dir_entry_get(e, DIR_AT_UID)) ? v : "");
-	snprintf(q->acct.mail, sizeof(q->acct.mail), "%s",
-	    (v = dir_entry_get(e, DIR_AT_MAIL)) ? v : "");
+	snprintf(q->acct.uid, sizeof(q->acct.uid), "%s", a->uid ? a->uid : "");
+	snprintf(q->acct.mail, sizeof(q->acct.mail), "%s", a->address);
 	snprintf(q->acct.status, sizeof(q->acct.status), "%s",
-	    (v = dir_entry_get(e, DIR_AT_ACCOUNT_STATUS)) ? v : "unknown");
-	snprintf(q->acct.agency, sizeof(q->acct.agency), "%s",
-	    (v = dir_entry_get(e, DIR_AT_AGENCY)) ? v : "");
+	    a->status ? a->status : "unknown");
+	snprintf(q->acct.agency, sizeof(q->acct.agency), "%s", a->agency ? a->agency : "");
 	/* the account's own setting, else its agencies', else the default */
 	q->acct.may_send_external = q->c->acct_default_may_send_external;
-	if ((v = dir_entry_get(e, DIR_AT_MAY_SEND_EXTERNAL)) != NULL)
-		q->acct.may_send_external = strcasecmp(v, "TRUE") == 0;
+	if (a->may_send_external >= 0)
+		q->acct.may_send_external = a->may_send_external;
 	else if (q->acct.agency[0] != '\0')
 		st = lookup_agency_external(d, q->c, q->acct.agency,
 		    &q->acct.may_send_external);
-	dir_entry_free(e);
+	account_free(a);
 	return st;
 }
 
@@ -524,10 +500,8 @@ lookup_signer_fn(struct dir *d, void *arg)
 	struct lookup_signer_q *q = arg;
 	struct lookup_signer *out = q->out;
 	struct dir_cert_list certs;
-	const struct dir_attr *a;
-	struct dir_entry *e = NULL;
-	enum dir_status st = dir_account_find(d, q->key, &e);
-	const char *v;
+	struct account *a = NULL;
+	enum dir_status st = dir_account_get(d, q->key, &a);
 	char *dn;
 	size_t i;
 
@@ -538,17 +512,14 @@ lookup_signer_fn(struct dir *d, void *arg)
 	if (st != DIR_OK)
 		return st;
 	q->found = 1;
-	a = dir_entry_attr(e, DIR_AT_ALIAS);
-	out->addresses = xcalloc((a ? a->nvals : 0) + 2, sizeof(char *));
-	if ((v = dir_entry_get(e, DIR_AT_MAIL)) != NULL)
-		out->addresses[out->naddresses++] = xstrdup(v);
-	for (i = 0; a != NULL && i < a->nvals; i++)
-		out->addresses[out->naddresses++] = xstrdup(a->vals[i]);
-	snprintf(out->agency, sizeof(out->agency), "%s",
-	    (v = dir_entry_get(e, DIR_AT_AGENCY)) ? v : "");
+	out->addresses = xcalloc(a->naliases + 2, sizeof(char *));
+	out->addresses[out->naddresses++] = xstrdup(a->address);
+	for (i = 0; i < a->naliases; i++)
+		out->addresses[out->naddresses++] = xstrdup(a->aliases[i]);
+	snprintf(out->agency, sizeof(out->agency), "%s", a->agency ? a->agency : "");
 	memset(&certs, 0, sizeof(certs));
-	st = dir_cert_read(d, e->dn, &certs);
-	dir_entry_free(e);
+	st = dir_cert_read(d, a->dn, &certs);
+	account_free(a);
 	if (st != DIR_OK && st != DIR_NOT_FOUND)
 		return st;
 	lookup_fingerprints(&certs, &out->account_certs, &out->naccount_certs);

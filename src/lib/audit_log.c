@@ -156,17 +156,37 @@ audit_emit(struct audit_log *a, char *line, size_t len)
 	return 0;
 }
 
+/* 1 if s is a model field name: lowercase letters and '_', at most 64. */
+static int
+audit_field_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz_") == n;
+}
+
+static void
+audit_json_value(struct json_writer *w, const char *v)
+{
+	if (v != NULL)
+		json_string(w, v);
+	else
+		json_null(w);
+}
+
 /* The members of a change record after "target". */
-struct audit_change {
+struct audit_entry_body {
 	const char *dn, *source;
 	const char *const *attrs;
 	size_t nattrs;
+	const struct audit_change *changes;
+	size_t nchanges;
 };
 
 static void
-audit_change_body(struct json_writer *w, void *arg)
+audit_entry_body(struct json_writer *w, void *arg)
 {
-	const struct audit_change *c = arg;
+	const struct audit_entry_body *c = arg;
 	size_t i;
 
 	if (c->dn != NULL) {
@@ -178,6 +198,21 @@ audit_change_body(struct json_writer *w, void *arg)
 	for (i = 0; i < c->nattrs; i++)
 		json_string(w, c->attrs[i]);
 	json_end_array(w);
+	if (c->nchanges > 0) {
+		json_key(w, "changes");
+		json_begin_array(w);
+		for (i = 0; i < c->nchanges; i++) {
+			json_begin_object(w);
+			json_key(w, "field");
+			json_string(w, c->changes[i].field);
+			json_key(w, "old");
+			audit_json_value(w, c->changes[i].old);
+			json_key(w, "new");
+			audit_json_value(w, c->changes[i].new);
+			json_end_object(w);
+		}
+		json_end_array(w);
+	}
 	if (c->source != NULL) {
 		json_key(w, "source");
 		json_string(w, c->source);
@@ -189,11 +224,21 @@ audit_record(struct audit_log *a, const char *op, const char *target,
     const char *dn, const char *const *attrs, size_t nattrs,
     const char *source, const char *result)
 {
-	struct audit_change c = { dn, source, attrs, nattrs };
+	return audit_record_changes(a, op, target, dn, attrs, nattrs, NULL, 0, source,
+	    result);
+}
+
+int
+audit_record_changes(struct audit_log *a, const char *op, const char *target,
+    const char *dn, const char *const *attrs, size_t nattrs,
+    const struct audit_change *changes, size_t nchanges, const char *source,
+    const char *result)
+{
+	struct audit_entry_body c = { dn, source, attrs, nattrs, changes, nchanges };
 	size_t i, total;
 
 	if (a == NULL || op == NULL || target == NULL || result == NULL ||
-	    (nattrs > 0 && attrs == NULL)) {
+	    (nattrs > 0 && attrs == NULL) || (nchanges > 0 && changes == NULL)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -208,11 +253,20 @@ audit_record(struct audit_log *a, const char *op, const char *target,
 	    (dn ? strlen(dn) : 0) + (source ? strlen(source) : 0);
 	for (i = 0; i < nattrs; i++)
 		total += strlen(attrs[i]);
+	for (i = 0; i < nchanges; i++) {
+		if (changes[i].field == NULL || !audit_field_ok(changes[i].field)) {
+			errno = EINVAL;
+			return -1;
+		}
+		total += strlen(changes[i].field) +
+		    (changes[i].old ? strlen(changes[i].old) : 0) +
+		    (changes[i].new ? strlen(changes[i].new) : 0);
+	}
 	if (total > AUDIT_LINE_MAX) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	return audit_record_with(a, op, target, audit_change_body, &c, result);
+	return audit_record_with(a, op, target, audit_entry_body, &c, result);
 }
 
 int

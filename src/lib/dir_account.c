@@ -1,5 +1,8 @@
 /*
- * dir_account.c — finding and creating accounts (see dir_account.h).
+ * dir_account.c — the account model's reading side and creation (see
+ * dir_account.h): decoding an entry into struct account, finding an
+ * account by what an administrator types, listing with filters and
+ * paging, and creating accounts. Changes are in account_ops.c.
  *
  * Uniqueness: the uid (RDN, immutable mailbox id) is the template's local
  * part with the next free number. One uid namespace covers every governed
@@ -34,7 +37,7 @@ const char *const dir_account_attrs[] = {
 	DIR_AT_MOBILE, DIR_AT_ACCOUNT_STATUS, DIR_AT_STATUS_REASON,
 	DIR_AT_STATUS_CHANGED, DIR_AT_ALIAS, DIR_AT_FORWARD, DIR_AT_QUOTA,
 	DIR_AT_AGENCY, DIR_AT_MAY_SEND_EXTERNAL, DIR_AT_MUST_CHANGE_PW,
-	DIR_AT_LANG, DIR_LOCK_ATTR_NAMES, NULL
+	DIR_AT_LANG, DIR_AT_FOLDED_NAME, DIR_LOCK_ATTR_NAMES, "objectClass", NULL
 };
 
 void
@@ -111,8 +114,7 @@ dir_account_uid_used(struct dir *d, const char *uid)
 	return n > 0;
 }
 
-/* Look up the agency; fills its own mail domain if it has one. */
-static enum dir_status
+enum dir_status
 dir_account_agency(struct dir *d, const char *code, char *domain, size_t dlen,
     char *err, size_t errlen)
 {
@@ -161,8 +163,7 @@ dir_account_migrated_advice(const char *domain, const char *target, char *err,
 	    "modify CODE --domain %s)", domain, target, target, target, domain, target, target);
 }
 
-/* The domain must be a governed, active domain in the directory. */
-static enum dir_status
+enum dir_status
 dir_account_domain_ok(struct dir *d, const char *domain, char *err, size_t errlen)
 {
 	static const char *const attrs[] = { DIR_AT_DOMAIN_STATUS, DIR_AT_ALIAS_TARGET, NULL };
@@ -200,9 +201,8 @@ dir_account_domain_ok(struct dir *d, const char *domain, char *err, size_t errle
 	return DIR_OK;
 }
 
-/* First and last word of a display name (sn and givenName). */
-static void
-dir_account_name_words(const char *display, char *sn, size_t snlen, char *given,
+void
+account_name_split(const char *display, char *sn, size_t snlen, char *given,
     size_t glen)
 {
 	const char *sp = strchr(display, ' '), *last = strrchr(display, ' ');
@@ -216,7 +216,7 @@ dir_account_name_words(const char *display, char *sn, size_t snlen, char *given,
 	snprintf(given, glen, "%s", last + 1);
 }
 
-static enum dir_status
+enum dir_status
 dir_account_employee_free(struct dir *d, const char *id, char *err, size_t errlen)
 {
 	static const char *const attrs[] = { DIR_AT_MAIL, NULL };
@@ -240,7 +240,7 @@ dir_account_employee_free(struct dir *d, const char *id, char *err, size_t errle
 	return st;
 }
 
-static int
+int
 dir_account_text_ok(const char *what, const char *v, size_t max, char *err,
     size_t errlen)
 {
@@ -269,18 +269,22 @@ dir_account_entry(const struct govmail_conf *c, const struct account_new *a,
     const char *display, const char *uid, const char *address)
 {
 	struct dir_mods *m = dir_mods_new();
-	char sn[256], given[256], buf[32];
+	char sn[256], given[256], folded[512], buf[32];
 	long long quota = a->quota >= 0 ? a->quota : c->acct_default_quota;
 
-	dir_account_name_words(display, sn, sizeof(sn), given, sizeof(given));
+	account_name_split(display, sn, sizeof(sn), given, sizeof(given));
+	account_name_fold(display, folded, sizeof(folded));
 	dir_mods_put(m, DIR_MOD_ADD, "objectClass", "inetOrgPerson");
 	dir_mods_put(m, DIR_MOD_ADD, "objectClass", DIR_OC_ACCOUNT);
+	dir_mods_put(m, DIR_MOD_ADD, "objectClass", DIR_OC_PERSON_SEARCH);
 	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_UID, uid);
 	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_MAIL, address);
 	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_CN, display);
 	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_DISPLAYNAME, display);
 	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_SN, sn);
 	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_GIVENNAME, given);
+	if (folded[0] != '\0')
+		dir_mods_put(m, DIR_MOD_ADD, DIR_AT_FOLDED_NAME, folded);
 	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_ACCOUNT_STATUS, DIR_STATUS_ACTIVE);
 	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_AGENCY, a->agency);
 	/* Only when asked: without it the account follows its agencies (the

@@ -41,7 +41,12 @@ num(const struct dir_entry *e, const char *attr)
 enum dir_status
 dir_lock_policy_get(struct dir *d, const struct dir_entry *e, struct dir_lock_policy *p)
 {
-	const char *sub = e ? dir_entry_get(e, DIR_AT_PW_POLICY_ENTRY) : NULL;
+	return dir_lock_policy_at(d, e ? dir_entry_get(e, DIR_AT_PW_POLICY_ENTRY) : NULL, p);
+}
+
+enum dir_status
+dir_lock_policy_at(struct dir *d, const char *sub, struct dir_lock_policy *p)
+{
 	char *dn = sub ? xstrdup(sub) : xasprintf("%s,%s", DIR_PPOLICY_DEFAULT, dir_base(d));
 	struct dir_entry *pe = NULL;
 	enum dir_status st;
@@ -138,6 +143,19 @@ dir_lock_state(const struct dir_entry *e, const struct dir_lock_policy *p, time_
 		if (now >= t + (time_t)p->duration)
 			out->kind = DIR_LOCK_EXPIRED;
 	}
+}
+
+void
+dir_lock_refine(struct dir_lock_state *s, const struct dir_lock_policy *p, time_t now)
+{
+	time_t t;
+
+	if (s->kind != DIR_LOCK_FAILURES || p->duration <= 0 ||
+	    (t = gt_parse(s->since)) == (time_t)-1)
+		return;
+	gt_format(t + (time_t)p->duration, s->until, sizeof(s->until));
+	if (now >= t + (time_t)p->duration)
+		s->kind = DIR_LOCK_EXPIRED;
 }
 
 enum dir_status

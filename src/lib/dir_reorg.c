@@ -1174,3 +1174,21 @@ dir_reorg_apply(struct dir *d, struct dir_reorg_plan *p, dir_reorg_cb cb, void *
 	dir_mods_free(m);
 	return DIR_OK;
 }
+
+void
+dir_reorg_account_changes(const struct dir_reorg_plan *p,
+    const struct dir_reorg_account *a, struct account_result *r)
+{
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	if (p->kind == DIR_REORG_MERGE) {
+		account_change(r, "agency", a->agency, p->to);
+		return;
+	}
+	account_change(r, "address", a->address, a->new_address);
+	if (a->promote)
+		account_change(r, "alias", a->new_address, NULL);
+	for (i = 0; i < a->nadd_aliases; i++)
+		account_change(r, "alias", NULL, a->add_aliases[i]);
+}

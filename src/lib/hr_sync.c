@@ -160,7 +160,8 @@ hr_agencies_free(struct hr_agencies *a)
 /* --- the directory snapshot --- */
 
 struct hr_account {
-	char *dn, *uid, *mail, *cn, *title, *phone, *agency, *status, *reason, *emp;
+	struct account a;       /* as the account model reads it */
+	char *emp;              /* employee id, upper case */
 	int seen;               /* named by a row of the file */
 };
 
@@ -171,49 +172,33 @@ struct hr_snapshot {
 	struct strmap *taken;           /* every address and uid -> (void *)1 */
 };
 
-static char *
-hr_dup(const struct dir_entry *e, const char *attr)
-{
-	const char *v = dir_entry_get(e, attr);
-
-	return v ? xstrdup(v) : NULL;
-}
-
 static int
 hr_snapshot_cb(const struct dir_entry *e, void *arg)
 {
 	struct hr_snapshot *s = arg;
-	const struct dir_attr *al = dir_entry_attr(e, DIR_AT_ALIAS);
-	const char *emp = dir_entry_get(e, DIR_AT_EMPLOYEENUMBER);
-	const char *uid = dir_entry_get(e, DIR_AT_UID);
-	const char *mail = dir_entry_get(e, DIR_AT_MAIL);
 	struct hr_account *a;
+	struct account x;
 	size_t i;
 
-	if (uid)
-		strmap_put(s->taken, uid, (void *)1);
-	if (mail)
-		strmap_put(s->taken, mail, (void *)1);
-	for (i = 0; al != NULL && i < al->nvals; i++)
-		strmap_put(s->taken, al->vals[i], (void *)1);
-	if (emp == NULL)
+	if (account_from_entry(e, &x) != 0)
 		return 0;
+	if (x.uid)
+		strmap_put(s->taken, x.uid, (void *)1);
+	strmap_put(s->taken, x.address, (void *)1);
+	for (i = 0; i < x.naliases; i++)
+		strmap_put(s->taken, x.aliases[i], (void *)1);
+	if (x.employee_id == NULL) {
+		account_clear(&x);
+		return 0;
+	}
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 1024;
 		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
 	}
 	a = &s->v[s->n++];
 	memset(a, 0, sizeof(*a));
-	a->dn = xstrdup(e->dn);
-	a->uid = hr_dup(e, DIR_AT_UID);
-	a->mail = hr_dup(e, DIR_AT_MAIL);
-	a->cn = hr_dup(e, DIR_AT_CN);
-	a->title = hr_dup(e, DIR_AT_TITLE);
-	a->phone = hr_dup(e, DIR_AT_PHONE);
-	a->agency = hr_dup(e, DIR_AT_AGENCY);
-	a->status = hr_dup(e, DIR_AT_ACCOUNT_STATUS);
-	a->reason = hr_dup(e, DIR_AT_STATUS_REASON);
-	a->emp = xstrdup(emp);
+	a->a = x;
+	a->emp = xstrdup(x.employee_id);
 	for (i = 0; a->emp[i]; i++)
 		a->emp[i] = (char)toupper((unsigned char)a->emp[i]);
 	strmap_put(s->by_employee, a->emp, (void *)(uintptr_t)s->n);
@@ -226,11 +211,8 @@ hr_snapshot_free(struct hr_snapshot *s)
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
-		struct hr_account *a = &s->v[i];
-
-		free(a->dn); free(a->uid); free(a->mail); free(a->cn); free(a->title);
-		free(a->phone); free(a->agency); free(a->status); free(a->reason);
-		free(a->emp);
+		account_clear(&s->v[i].a);
+		free(s->v[i].emp);
 	}
 	free(s->v);
 	strmap_free(s->by_employee);
@@ -267,10 +249,15 @@ hr_what_add(char **what, const char *s)
 	*what = n;
 }
 
-static int
-hr_differs(const char *cur, const char *want)
+/* The action writes res: its mods, and its changes for the audit log. */
+static void
+hr_action_take(struct hr_action *a, struct account_result *res)
 {
-	return strcmp(cur ? cur : "", want) != 0;
+	a->mods = res->mods;
+	res->mods = NULL;
+	a->changes = xmalloc(sizeof(*a->changes));
+	*a->changes = *res;
+	memset(res, 0, sizeof(*res));
 }
 
 /* The changes a row asks of an existing account; kind chosen by status. */
@@ -278,54 +265,37 @@ static void
 hr_plan_existing(struct hr_plan *p, const struct hr_row *r, struct hr_account *acct,
     const char *now)
 {
-	struct dir_mods *m = dir_mods_new();
+	struct account_result res;
 	enum hr_act kind = HR_ACT_UPDATE;
 	char *what = NULL, *reason = NULL;
 	int employed = r->status == HR_WORKING || r->status == HR_ON_LEAVE;
-	int active = acct->status && strcmp(acct->status, DIR_STATUS_ACTIVE) == 0;
+	const struct account *cur = &acct->a;
+	int active = cur->status && strcmp(cur->status, DIR_STATUS_ACTIVE) == 0;
+	size_t i;
 
-	if (hr_differs(acct->cn, r->name)) {
-		const char *sp = strchr(r->name, ' '), *last = strrchr(r->name, ' ');
-		char *sn = sp ? xstrndup(r->name, (size_t)(sp - r->name)) : xstrdup(r->name);
-
-		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_CN, r->name);
-		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_DISPLAYNAME, r->name);
-		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_SN, sn);
-		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_GIVENNAME, last ? last + 1 : r->name);
-		free(sn);
-		hr_what_add(&what, "name");
-	}
-	if (hr_differs(acct->title, r->position)) {
-		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_TITLE, *r->position ? r->position : NULL);
-		hr_what_add(&what, "title");
-	}
-	if (hr_differs(acct->phone, r->phone)) {
-		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_PHONE, *r->phone ? r->phone : NULL);
-		hr_what_add(&what, "phone");
-	}
-	if (hr_differs(acct->agency, r->agency)) {
-		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_AGENCY, r->agency);
-		hr_what_add(&what, "agency");
-	}
+	account_result_init(&res);
+	account_plan_name(&res, cur, r->name);
+	account_plan_text(&res, "title", cur->title, r->position);
+	account_plan_text(&res, "phone", cur->phone, r->phone);
+	account_plan_agency(&res, cur, r->agency);
+	for (i = 0; i < res.n; i++)
+		hr_what_add(&what, res.changes[i].field);
+	if (what == NULL && dir_mods_count(res.mods) > 0)
+		hr_what_add(&what, "search name");     /* made before search existed */
 	if (!employed && active) {
 		kind = HR_ACT_SUSPEND;
 		reason = xasprintf(HR_REASON_PREFIX " %s", hr_status_name(r->status));
-	} else if (employed && !active && acct->reason &&
-	    strncmp(acct->reason, HR_REASON_PREFIX, strlen(HR_REASON_PREFIX)) == 0) {
+		account_plan_status(&res, cur, DIR_STATUS_SUSPENDED, reason, now);
+	} else if (employed && !active && cur->status_reason &&
+	    strncmp(cur->status_reason, HR_REASON_PREFIX, strlen(HR_REASON_PREFIX)) == 0) {
 		/* suspended (retired) or disabled (absent) by an earlier sync */
 		kind = HR_ACT_RESUME;
+		account_plan_status(&res, cur, DIR_STATUS_ACTIVE, NULL, now);
 	}
-	if (kind == HR_ACT_SUSPEND) {
-		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_ACCOUNT_STATUS, DIR_STATUS_SUSPENDED);
-		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_STATUS_REASON, reason);
-		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_STATUS_CHANGED, now);
-	} else if (kind == HR_ACT_RESUME) {
-		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_ACCOUNT_STATUS, DIR_STATUS_ACTIVE);
-		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_STATUS_REASON, NULL);
-		dir_mods_put(m, DIR_MOD_REPLACE, DIR_AT_STATUS_CHANGED, now);
-	}
-	if (dir_mods_count(m) == 0) {
-		dir_mods_free(m);
+	if (dir_mods_count(res.mods) == 0) {
+		account_result_clear(&res);
+		free(what);
+		free(reason);
 		p->unchanged++;
 		return;
 	}
@@ -333,10 +303,10 @@ hr_plan_existing(struct hr_plan *p, const struct hr_row *r, struct hr_account *a
 		struct hr_action *a = hr_plan_push(p, kind, r->line, r->employee_id, r->name);
 
 		a->row = r;
-		a->address = xstrdup(acct->mail ? acct->mail : "");
-		a->uid = xstrdup(acct->uid ? acct->uid : "");
-		a->dn = xstrdup(acct->dn);
-		a->mods = m;
+		a->address = xstrdup(cur->address ? cur->address : "");
+		a->uid = xstrdup(cur->uid ? cur->uid : "");
+		a->dn = xstrdup(cur->dn);
+		hr_action_take(a, &res);
 		if (reason != NULL)
 			hr_what_add(&what, reason);
 		a->what = what;
@@ -504,9 +474,6 @@ hr_plan_build(struct dir *d, const struct govmail_conf *c, const struct hr_file 
     const struct hr_agencies *ag, int disable_missing, struct hr_passwords *pw,
     char *err, size_t errlen)
 {
-	static const char *const attrs[] = { DIR_AT_UID, DIR_AT_MAIL, DIR_AT_ALIAS,
-	    DIR_AT_EMPLOYEENUMBER, DIR_AT_CN, DIR_AT_TITLE, DIR_AT_PHONE, DIR_AT_AGENCY,
-	    DIR_AT_ACCOUNT_STATUS, DIR_AT_STATUS_REASON, NULL };
 	struct hr_snapshot s;
 	struct hr_plan *p;
 	struct strmap *rejected;        /* employee id -> its first error + 1 */
@@ -517,7 +484,7 @@ hr_plan_build(struct dir *d, const struct govmail_conf *c, const struct hr_file 
 	s.by_employee = strmap_new(hr->nrows + 1024);
 	s.taken = strmap_new(2 * hr->nrows + 4096);
 	if (dir_search(d, dir_base(d), LDAP_SCOPE_SUBTREE, "(objectClass=" DIR_OC_ACCOUNT ")",
-	    attrs, hr_snapshot_cb, &s) != DIR_OK) {
+	    dir_account_attrs, hr_snapshot_cb, &s) != DIR_OK) {
 		snprintf(err, errlen, "reading accounts: %s", dir_error(d));
 		hr_snapshot_free(&s);
 		return NULL;
@@ -525,7 +492,7 @@ hr_plan_build(struct dir *d, const struct govmail_conf *c, const struct hr_file 
 	p = xcalloc(1, sizeof(*p));
 	dir_generalized_time(now, sizeof(now));
 	for (i = 0; i < s.n; i++)
-		if (s.v[i].status && strcmp(s.v[i].status, DIR_STATUS_ACTIVE) == 0)
+		if (s.v[i].a.status && strcmp(s.v[i].a.status, DIR_STATUS_ACTIVE) == 0)
 			p->managed_active++;
 	for (i = 0; i < hr->nrows; i++) {
 		const struct hr_row *r = &hr->rows[i];
@@ -557,10 +524,10 @@ hr_plan_build(struct dir *d, const struct govmail_conf *c, const struct hr_file 
 		if (!acct->seen && e != 0) {
 			const struct hr_error *er = &hr->errors[e - 1];
 
-			a = hr_plan_push(p, HR_ACT_KEPT, er->line, acct->emp, acct->cn);
-			a->address = xstrdup(acct->mail ? acct->mail : "");
-			a->uid = xstrdup(acct->uid ? acct->uid : "");
-			a->dn = xstrdup(acct->dn);
+			a = hr_plan_push(p, HR_ACT_KEPT, er->line, acct->emp, acct->a.cn);
+			a->address = xstrdup(acct->a.address);
+			a->uid = xstrdup(acct->a.uid ? acct->a.uid : "");
+			a->dn = xstrdup(acct->a.dn);
 			a->what = xasprintf("not %s: its row was rejected: %s",
 			    disable_missing ? "disabled" : "taken for absent",
 			    strncasecmp(er->message, er->employee_id,
@@ -569,22 +536,21 @@ hr_plan_build(struct dir *d, const struct govmail_conf *c, const struct hr_file 
 			    er->message + strlen(er->employee_id) + 2 : er->message);
 			continue;
 		}
-		if (acct->seen || acct->status == NULL ||
-		    strcmp(acct->status, DIR_STATUS_ACTIVE) != 0)
+		if (acct->seen || acct->a.status == NULL ||
+		    strcmp(acct->a.status, DIR_STATUS_ACTIVE) != 0)
 			continue;
 		a = hr_plan_push(p, disable_missing ? HR_ACT_DISABLE : HR_ACT_MISSING, 0,
-		    acct->emp, acct->cn);
-		a->address = xstrdup(acct->mail ? acct->mail : "");
-		a->uid = xstrdup(acct->uid ? acct->uid : "");
-		a->dn = xstrdup(acct->dn);
+		    acct->emp, acct->a.cn);
+		a->address = xstrdup(acct->a.address);
+		a->uid = xstrdup(acct->a.uid ? acct->a.uid : "");
+		a->dn = xstrdup(acct->a.dn);
 		if (disable_missing) {
 			char *reason = xasprintf(HR_REASON_PREFIX " absent from %s", hr->path);
+			struct account_result res;
 
-			a->mods = dir_mods_new();
-			dir_mods_put(a->mods, DIR_MOD_REPLACE, DIR_AT_ACCOUNT_STATUS,
-			    DIR_STATUS_DISABLED);
-			dir_mods_put(a->mods, DIR_MOD_REPLACE, DIR_AT_STATUS_REASON, reason);
-			dir_mods_put(a->mods, DIR_MOD_REPLACE, DIR_AT_STATUS_CHANGED, now);
+			account_result_init(&res);
+			account_plan_status(&res, &acct->a, DIR_STATUS_DISABLED, reason, now);
+			hr_action_take(a, &res);
 			a->what = reason;
 		}
 	}
@@ -921,6 +887,10 @@ hr_plan_free(struct hr_plan *p)
 		free(a->dn);
 		free(a->what);
 		dir_mods_free(a->mods);
+		if (a->changes != NULL) {
+			account_result_clear(a->changes);
+			free(a->changes);
+		}
 		if (a->password) {
 			explicit_bzero(a->password, strlen(a->password));
 			free(a->password);

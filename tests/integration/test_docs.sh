@@ -93,6 +93,7 @@ probe_value() {
 	ADDRESS) echo an@haugiang.gov.vn ;;
 	NAME) echo "Nguyễn Văn An" ;;
 	FILE) echo "$T/probe-file" ;;
+	N) echo 10 ;;
 	*) echo x ;;
 	esac
 }

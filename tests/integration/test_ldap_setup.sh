@@ -102,8 +102,25 @@ snapshot >"$T/after-dry.ldif"
 check "dry run changed nothing in cn=config or the data" cmp "$T/before.ldif" "$T/after-dry.ldif"
 check_rc "dry run wrote no secrets" 1 test -e "$SECRETS"
 
+# A server that has the govmail schema of a version before account name
+# search (no govmailFoldedName, no govmailPersonSearch): the run completes
+# it by additions, as an upgrade needs.
+python3 - "$TOP/ldap-schema/govmail.ldif" >"$T/old-schema.ldif" <<'PY'
+import sys
+skip = False
+for line in open(sys.argv[1]):
+    if line.startswith("  ") and skip:
+        continue
+    skip = "'govmailFoldedName'" in line or "'govmailPersonSearch'" in line
+    if not skip:
+        sys.stdout.write(line)
+PY
+check "an older govmail schema (before name search) is loaded" \
+	ldapadd -Y EXTERNAL -Q -H "$LDAPI_URI" -f "$T/old-schema.ldif"
 check "govmail-ldap-setup prepares the directory" "$SETUP" -H "$LDAPI_URI" -S "$SECRETS"
 run1=$(cat "$T/last.out")
+expect_match "it adds the name search definitions to the older schema" "$run1" \
+	"add to the govmail schema: govmailfoldedname govmailpersonsearch"
 expect_match "it says what it changed" "$run1" \
 	"load module\(s\) unique ppolicy pw-sha2(.|\n)*set govmail's [0-9]+ ACLs; Debian's default ACLs(.|\n)*add the password policy overlay(.|\n)*set olcPasswordHash: \{CRYPT\}(.|\n)*add the password policy cn=password-policy(.|\n)*done: 21 change\(s\)"
 expect_match "it prints where the passwords are" "$run1" "^  $SECRETS/dovecot.pw$"
@@ -111,8 +128,8 @@ expect_match "it prints where the passwords are" "$run1" "^  $SECRETS/dovecot.pw
 mods=$(conf_ldif -s one '(objectClass=olcModuleList)' olcModuleLoad | sed -n 's/^olcModuleLoad: {[0-9]*}//p' | sort | tr '\n' ' ')
 expect_eq "modules back_mdb, ppolicy, pw-sha2, unique are loaded" "$mods" "back_mdb ppolicy pw-sha2 unique "
 expect_eq "govmail schema loaded once" "$(conf_ldif -s sub '(cn=*govmail)' dn | grep -c '^dn: cn={[0-9]*}govmail,cn=schema,cn=config$')" 1
-expect_eq "20 govmail attribute types published" "$(ldapsearch -x -H "$LDAP_URI" -b cn=Subschema -s base -LLL \
-	-o ldif-wrap=no attributeTypes | grep -c "NAME 'govmail")" 20
+expect_eq "21 govmail attribute types published" "$(ldapsearch -x -H "$LDAP_URI" -b cn=Subschema -s base -LLL \
+	-o ldif-wrap=no attributeTypes | grep -c "NAME 'govmail")" 21
 # Every index of the file is there (Debian's are kept, one value per attribute).
 idx_missing=$(python3 - "$(want_values olcDbIndex)" "$(have_values "$DB" olcDbIndex)" <<'PY'
 import sys

@@ -171,6 +171,40 @@ test_records(void **state)
 	free(buf);
 }
 
+/* Changed values: a hostile value stays a JSON string; a bad field name
+ * is refused and writes nothing. */
+static void
+test_record_changes(void **state)
+{
+	struct fixture *f = *state;
+	const char *attrs[] = { "govmailForward" };
+	const struct audit_change ch[] = {
+		{ "forwards", NULL, "an.personal@gmail.com" },
+		{ "status_reason", "x\"y\n", NULL },
+	};
+	const struct audit_change bad[] = { { "forwards\",\"x", NULL, "a" } };
+	struct audit_log *a;
+	char err[256], *buf;
+
+	a = audit_open(f->path, ACTOR, err, sizeof(err));
+	assert_non_null(a);
+	assert_int_equal(audit_record_changes(a, "forward.set", "annv@haugiang.gov.vn",
+	    NULL, attrs, 1, ch, 2, NULL, "ok"), 0);
+	errno = 0;
+	assert_int_equal(audit_record_changes(a, "forward.set", "annv", NULL, NULL, 0,
+	    bad, 1, NULL, "ok"), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(audit_close(a), 0);
+	buf = slurp(f->path, NULL);
+	assert_string_equal(check_time_prefix(buf),
+	    ",\"actor\":\"" ACTOR "\",\"op\":\"forward.set\","
+	    "\"target\":\"annv@haugiang.gov.vn\",\"attrs\":[\"govmailForward\"],"
+	    "\"changes\":[{\"field\":\"forwards\",\"old\":null,"
+	    "\"new\":\"an.personal@gmail.com\"},{\"field\":\"status_reason\","
+	    "\"old\":\"x\\\"y\\n\",\"new\":null}],\"result\":\"ok\"}\n");
+	free(buf);
+}
+
 static void
 test_record_refusals(void **state)
 {
@@ -394,6 +428,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_record_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_refusals, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_open_failures, setup,
