@@ -98,6 +98,27 @@ struct dir_mods *dir_lock_relock_mods(void);
  */
 struct dir_mods *dir_unlock_mods(const struct dir_entry *e);
 
+struct account;
+struct account_result;
+
+/*
+ * The administrative lock of account a with reason at time now
+ * (GeneralizedTime), written (one modify) and described in r: "locked"
+ * old -> "administrator", "lock_reason" -> reason (r->mods what was
+ * written). An account already locked by an administrator is left as it
+ * is (its first reason and time date the compromise): DIR_OK with no
+ * change in r. Else the status of the directory, err saying why.
+ */
+enum dir_status account_lock_set(struct dir *d, const struct account *a,
+    const char *reason, const char *now, struct account_result *r, char *err,
+    size_t errlen);
+
+/* Lift the lock of a, whatever set it, and forget its failed logins: r
+ * says "locked" old -> "no" (and "failed_logins" n -> 0); no change in r
+ * when there was nothing to clear. */
+enum dir_status account_lock_clear(struct dir *d, const struct account *a,
+    struct account_result *r, char *err, size_t errlen);
+
 /* Filter component matching accounts with a lock set (of either kind;
  * an expired lockout too, until the next login clears it). */
 #define DIR_LOCK_FILTER "(" DIR_AT_PW_LOCKED_TIME "=*)"

@@ -112,6 +112,26 @@ expect_match() {
 }
 expect_re() { expect_match "$@"; }
 
+# t_test_pki DIR: the throw-away PKI and signed samples of scripts/test-pki
+# in DIR. Under tests/run-tests (GOVMAIL_TEST_SHARED set) they are made once
+# per run for all tests that ask with the same PKI_* settings and the same
+# script (the first to ask makes them, the others wait on its lock: an
+# event, not a time), then copied, so that each test has its own DIR.
+t_test_pki() {
+	local dir=$1 key cache
+	if [ -z "${GOVMAIL_TEST_SHARED:-}" ]; then
+		"$TOP/scripts/test-pki" "$dir"
+		return
+	fi
+	key=$({ env | grep '^PKI_' | LC_ALL=C sort; cat "$TOP/scripts/test-pki"; } | sha256sum | cut -c1-16)
+	cache=$GOVMAIL_TEST_SHARED/pki-$key
+	(
+		flock 9
+		[ -f "$cache/done" ] || "$TOP/scripts/test-pki" "$cache" >"$cache.log" 2>&1
+	) 9>"$cache.lock" || { cat "$cache.log" >&2; return 1; }
+	[ -f "$cache/done" ] && cp -a "$cache" "$dir"
+}
+
 # A free TCP port on 127.0.0.1 for a server of this test, reserved for it
 # until it ends. Tests run side by side (tests/run-tests): a port is taken
 # from 20000-32767, below the kernel's range for outgoing connections and

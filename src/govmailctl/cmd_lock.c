@@ -24,15 +24,13 @@ lock_reason_opt(int ch, void *arg)
 	return 0;
 }
 
-/* The one ADDRESS argument, options anywhere; the account with its lock
- * attributes in *le (the account in the return value). */
+/* The one ADDRESS argument, options anywhere; the account. */
 static struct account *
 lock_account(struct cli *cli, int argc, char **argv, const struct option *opts,
-    const char **reason, struct dir **dp, struct dir_entry **le)
+    const char **reason, struct dir **dp)
 {
 	char *pos[1];
 	int ch, npos = 0;
-	struct account *e;
 	char err[256];
 
 	while ((ch = cli_getopt_pos(cli, argc, argv, opts, pos, 1, &npos)) != -1)
@@ -44,10 +42,7 @@ lock_account(struct cli *cli, int argc, char **argv, const struct option *opts,
 	if (opts != NULL && dir_lock_reason_check(*reason, err, sizeof(err)) != 0)
 		cli_fail(EX_DATAERR, "--reason: %s", err);
 	*dp = cli_begin_change(cli);
-	e = cli_account(cli, *dp, pos[0]);
-	if (dir_lock_read(*dp, e->dn, le) != DIR_OK)
-		cli_dir_fail(cli, "reading the account's lock");
-	return e;
+	return cli_account(cli, *dp, pos[0]);
 }
 
 static void
@@ -72,72 +67,61 @@ cmd_account_lock(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 } };
-	const char *reason = NULL, *address;
-	struct dir_entry *le = NULL;
-	struct account *e;
-	struct dir_lock_state s;
-	struct dir_mods *m;
+	const char *reason = NULL;
+	struct account_result r;
+	struct account *a;
+	enum dir_status st;
 	struct dir *d;
-	char now[32];
+	char now[32], err[1024];
 
-	e = lock_account(cli, argc, argv, opts, &reason, &d, &le);
-	address = e->address;
-	dir_lock_state(le, NULL, time(NULL), &s);
-	if (s.kind == DIR_LOCK_ADMIN) {
-		/* The first reason and time stay: they date the compromise. */
-		lock_result(cli, address, 1, 0, "is already locked (account show says why)");
-		dir_entry_free(le);
-		account_free(e);
-		return EX_OK;
-	}
+	a = lock_account(cli, argc, argv, opts, &reason, &d);
 	dir_generalized_time(now, sizeof(now));
-	m = dir_lock_mods(le, reason, now);
-	if (dir_modify(d, e->dn, m) != DIR_OK)
-		cli_dir_fail(cli, "locking the account");
-	cli_audit(cli, "account.lock", address, e->dn, m, NULL);
-	lock_result(cli, address, 1, 1,
-	    "is now locked: it cannot log in; mail to it is still delivered");
-	dir_mods_free(m);
-	dir_entry_free(le);
-	account_free(e);
+	if ((st = account_lock_set(d, a, reason, now, &r, err, sizeof(err))) != DIR_OK)
+		cli_fail(cli_account_exit(d, st), "locking the account: %s", err);
+	if (r.n == 0)
+		/* The first reason and time stay: they date the compromise. */
+		lock_result(cli, a->address, 1, 0, "is already locked (account show says why)");
+	else {
+		cli_audit_result(cli, "account.lock", a->address, a->dn, &r);
+		lock_result(cli, a->address, 1, 1,
+		    "is now locked: it cannot log in; mail to it is still delivered");
+	}
+	account_result_clear(&r);
+	account_free(a);
 	return EX_OK;
 }
 
 int
 cmd_account_unlock(struct cli *cli, int argc, char **argv)
 {
-	const char *reason = NULL, *address;
-	struct dir_entry *le = NULL;
-	struct account *e;
-	struct dir_lock_state s;
-	struct dir_mods *m;
+	const char *reason = NULL;
+	struct account_result r;
+	struct account *a;
+	enum dir_status st;
 	struct dir *d;
-	char text[160];
+	char text[160], err[1024];
 
-	e = lock_account(cli, argc, argv, NULL, &reason, &d, &le);
-	address = e->address;
-	dir_lock_state(le, NULL, time(NULL), &s);
-	if ((m = dir_unlock_mods(le)) == NULL) {
-		lock_result(cli, address, 0, 0, "is not locked");
-		dir_entry_free(le);
-		account_free(e);
-		return EX_OK;
+	a = lock_account(cli, argc, argv, NULL, &reason, &d);
+	if ((st = account_lock_clear(d, a, &r, err, sizeof(err))) != DIR_OK)
+		cli_fail(cli_account_exit(d, st), "unlocking the account: %s", err);
+	if (r.n == 0)
+		lock_result(cli, a->address, 0, 0, "is not locked");
+	else {
+		cli_audit_result(cli, "account.unlock", a->address, a->dn, &r);
+		/* a->lock: as read before the unlock */
+		if (a->lock.kind == DIR_LOCK_ADMIN)
+			snprintf(text, sizeof(text),
+			    "is unlocked (it was locked by an administrator)");
+		else if (a->lock.kind == DIR_LOCK_FAILURES)
+			snprintf(text, sizeof(text),
+			    "is unlocked (it was locked after %zu failed logins)", a->lock.failures);
+		else
+			snprintf(text, sizeof(text), "is unlocked (%zu failed logins forgotten)",
+			    a->lock.failures);
+		lock_result(cli, a->address, 0, 1, text);
 	}
-	if (dir_modify(d, e->dn, m) != DIR_OK)
-		cli_dir_fail(cli, "unlocking the account");
-	cli_audit(cli, "account.unlock", address, e->dn, m, NULL);
-	if (s.kind == DIR_LOCK_ADMIN)
-		snprintf(text, sizeof(text), "is unlocked (it was locked by an administrator)");
-	else if (s.kind == DIR_LOCK_FAILURES)
-		snprintf(text, sizeof(text), "is unlocked (it was locked after %zu failed logins)",
-		    s.failures);
-	else
-		snprintf(text, sizeof(text), "is unlocked (%zu failed logins forgotten)",
-		    s.failures);
-	lock_result(cli, address, 0, 1, text);
-	dir_mods_free(m);
-	dir_entry_free(le);
-	account_free(e);
+	account_result_clear(&r);
+	account_free(a);
 	return EX_OK;
 }
 

@@ -27,6 +27,7 @@
 #include <openssl/x509.h>
 
 #include "conf.h"
+#include "sign_pem.h"
 #include "sign_tsp.h"
 #include "sign_verify.h"
 #include "xmalloc.h"
@@ -35,32 +36,6 @@ struct sign_tsp {
 	X509_STORE *store;              /* the TSA anchors, nothing else */
 	STACK_OF(X509) *intermediates;  /* signature.intermediates */
 };
-
-/* Every certificate of a PEM file into a new stack; NULL with err. */
-static STACK_OF(X509) *
-tsp_read_certs(const char *path, char *err, size_t errlen)
-{
-	STACK_OF(X509) *sk;
-	X509 *x;
-	BIO *b;
-
-	if ((b = BIO_new_file(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		ERR_clear_error();
-		return NULL;
-	}
-	sk = sk_X509_new_null();
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
-		sk_X509_push(sk, x);
-	ERR_clear_error();      /* the end of the file is reported as an error */
-	BIO_free(b);
-	if (sk_X509_num(sk) == 0) {
-		snprintf(err, errlen, "%s: no PEM certificate in the file", path);
-		sk_X509_free(sk);
-		return NULL;
-	}
-	return sk;
-}
 
 struct sign_tsp *
 sign_tsp_load(const struct govmail_conf *c, char *err, size_t errlen)
@@ -72,7 +47,7 @@ sign_tsp_load(const struct govmail_conf *c, char *err, size_t errlen)
 	err[0] = '\0';
 	if (c->signature_tsa_anchors == NULL || c->signature_tsa_anchors[0] == '\0')
 		return NULL;
-	if ((anchors = tsp_read_certs(c->signature_tsa_anchors, err, errlen)) == NULL)
+	if ((anchors = sign_pem_read_certs(c->signature_tsa_anchors, err, errlen)) == NULL)
 		return NULL;
 	t = xcalloc(1, sizeof(*t));
 	t->store = X509_STORE_new();
@@ -80,7 +55,7 @@ sign_tsp_load(const struct govmail_conf *c, char *err, size_t errlen)
 		X509_STORE_add_cert(t->store, sk_X509_value(anchors, i));
 	sk_X509_pop_free(anchors, X509_free);
 	if (c->signature_intermediates != NULL && c->signature_intermediates[0] != '\0') {
-		if ((t->intermediates = tsp_read_certs(c->signature_intermediates, err,
+		if ((t->intermediates = sign_pem_read_certs(c->signature_intermediates, err,
 		    errlen)) == NULL) {
 			sign_tsp_free(t);
 			return NULL;

@@ -32,6 +32,7 @@
 #include "sign_ess.h"
 #include "sign_tsp.h"
 #include "sign_ocsp.h"
+#include "sign_pem.h"
 #include "sign_revinfo.h"
 #include "sign_verify.h"
 #include "xmalloc.h"
@@ -87,32 +88,6 @@ sign_status_word(enum sign_status st)
 		"expired", "revoked", "bad-usage", "crl", "weak" };
 
 	return (unsigned)st < sizeof(w) / sizeof(w[0]) ? w[st] : "unknown";
-}
-
-/* Every certificate of a PEM file into a new stack; NULL with err. */
-static STACK_OF(X509) *
-sign_read_certs(const char *path, char *err, size_t errlen)
-{
-	STACK_OF(X509) *sk = sk_X509_new_null();
-	X509 *x;
-	BIO *b;
-
-	if ((b = BIO_new_file(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		sk_X509_free(sk);
-		ERR_clear_error();
-		return NULL;
-	}
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
-		sk_X509_push(sk, x);
-	ERR_clear_error();      /* the end of the file is reported as an error */
-	BIO_free(b);
-	if (sk_X509_num(sk) == 0) {
-		snprintf(err, errlen, "%s: no PEM certificate in the file", path);
-		sk_X509_free(sk);
-		return NULL;
-	}
-	return sk;
 }
 
 /* Add the CRLs of path (PEM, one or several, or DER) to store. */
@@ -199,10 +174,10 @@ sign_trust_load(const struct govmail_conf *c, char *err, size_t errlen)
 	}
 	t = xcalloc(1, sizeof(*t));
 	pthread_mutex_init(&t->lock, NULL);
-	if ((t->anchors = sign_read_certs(c->signature_trust_anchors, err, errlen)) == NULL)
+	if ((t->anchors = sign_pem_read_certs(c->signature_trust_anchors, err, errlen)) == NULL)
 		goto fail;
 	if (c->signature_intermediates[0] != '\0') {
-		if ((t->intermediates = sign_read_certs(c->signature_intermediates, err,
+		if ((t->intermediates = sign_pem_read_certs(c->signature_intermediates, err,
 		    errlen)) == NULL)
 			goto fail;
 	} else

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dir_account.h"
 #include "dir_account_lock.h"
 #include "dir_schema.h"
 #include "utf8.h"
@@ -239,4 +240,95 @@ dir_unlock_mods(const struct dir_entry *e)
 		dir_mods_put(m, DIR_MOD_DELETE, "objectClass", DIR_OC_LOCK);
 	}
 	return m;
+}
+
+/* The lock of s as a value of the "locked" field. */
+static const char *
+lock_word(const struct dir_lock_state *s)
+{
+	switch (s->kind) {
+	case DIR_LOCK_ADMIN:
+		return "administrator";
+	case DIR_LOCK_FAILURES:
+		return "failed-logins";
+	default:
+		return "no";
+	}
+}
+
+/* The account's lock attributes, read now (the account itself may have
+ * been read a while ago) into *le, their state into s. */
+static enum dir_status
+lock_current(struct dir *d, const struct account *a, struct dir_entry **le,
+    struct dir_lock_state *s, char *err, size_t errlen)
+{
+	enum dir_status st;
+
+	if ((st = dir_lock_read(d, a->dn, le)) != DIR_OK) {
+		snprintf(err, errlen, "reading the account's lock: %s", dir_error(d));
+		return st;
+	}
+	dir_lock_state(*le, NULL, time(NULL), s);
+	return DIR_OK;
+}
+
+static enum dir_status
+lock_write(struct dir *d, const struct account *a, struct account_result *r, char *err,
+    size_t errlen)
+{
+	enum dir_status st;
+
+	if ((st = dir_modify(d, a->dn, r->mods)) != DIR_OK)
+		snprintf(err, errlen, "%s", dir_error(d));
+	return st;
+}
+
+enum dir_status
+account_lock_set(struct dir *d, const struct account *a, const char *reason,
+    const char *now, struct account_result *r, char *err, size_t errlen)
+{
+	struct dir_entry *le = NULL;
+	struct dir_lock_state s;
+	enum dir_status st;
+
+	memset(r, 0, sizeof(*r));
+	if ((st = lock_current(d, a, &le, &s, err, errlen)) != DIR_OK)
+		return st;
+	if (s.kind == DIR_LOCK_ADMIN) {
+		r->mods = dir_mods_new();
+		dir_entry_free(le);
+		return DIR_OK;
+	}
+	r->mods = dir_lock_mods(le, reason, now);
+	dir_entry_free(le);
+	account_change(r, "locked", lock_word(&s), "administrator");
+	account_change(r, "lock_reason", NULL, reason);
+	return lock_write(d, a, r, err, errlen);
+}
+
+enum dir_status
+account_lock_clear(struct dir *d, const struct account *a, struct account_result *r,
+    char *err, size_t errlen)
+{
+	struct dir_entry *le = NULL;
+	struct dir_lock_state s;
+	enum dir_status st;
+	char n[32];
+
+	memset(r, 0, sizeof(*r));
+	if ((st = lock_current(d, a, &le, &s, err, errlen)) != DIR_OK)
+		return st;
+	r->mods = dir_unlock_mods(le);
+	dir_entry_free(le);
+	if (r->mods == NULL) {
+		r->mods = dir_mods_new();
+		return DIR_OK;
+	}
+	if (s.kind != DIR_LOCK_NONE)
+		account_change(r, "locked", lock_word(&s), "no");
+	if (s.failures > 0) {
+		snprintf(n, sizeof(n), "%zu", s.failures);
+		account_change(r, "failed_logins", n, "0");
+	}
+	return lock_write(d, a, r, err, errlen);
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../src/govmaild/sign_pem.c"
 #include "../../src/govmaild/sign_algo.c"
 #include "../../src/govmaild/sign_certcache.c"
 #include "../../src/govmaild/sign_ess.c"

@@ -21,6 +21,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "../../src/govmaild/sign_pem.c"
 #include "../../src/govmaild/sign_tsp.c"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

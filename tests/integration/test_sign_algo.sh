@@ -22,7 +22,7 @@
 
 P=$T/pki
 export PKI_PERSON_EMAIL=annv@haugiang.gov.vn PKI_OTHER_EMAIL=binhtt@haugiang.gov.vn
-check "test PKI and signed samples (scripts/test-pki)" "$TOP/scripts/test-pki" "$P"
+check "test PKI and signed samples (scripts/test-pki)" t_test_pki "$P"
 [ -f "$P/done" ] || { echo "Bail out! test-pki did not finish"; exit 1; }
 
 # sconf FILE [KEYS]: govmaild -s configuration with the test PKI's trust store

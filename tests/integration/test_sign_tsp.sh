@@ -21,7 +21,7 @@ command -v faketime >/dev/null || { echo "Bail out! faketime missing (scripts/in
 P=$T/pki
 S=$P/tsp
 export PKI_PERSON_EMAIL=annv@haugiang.gov.vn PKI_OTHER_EMAIL=binhtt@haugiang.gov.vn
-check "test PKI and timestamped samples (scripts/test-pki)" "$TOP/scripts/test-pki" "$P"
+check "test PKI and timestamped samples (scripts/test-pki)" t_test_pki "$P"
 
 # sconf FILE [KEYS]: govmail -s configuration with every CA's CRL (the
 # timestamp CA's too) and more signature keys.

@@ -28,7 +28,7 @@
 
 P=$T/pki
 export PKI_PERSON_EMAIL=annv@haugiang.gov.vn PKI_OTHER_EMAIL=binhtt@haugiang.gov.vn
-check "test PKI and signed samples (scripts/test-pki)" "$TOP/scripts/test-pki" "$P"
+check "test PKI and signed samples (scripts/test-pki)" t_test_pki "$P"
 
 # --- govmaild -s against the oracles --------------------------------------------
 # sconf FILE [KEYS]: a configuration for govmaild -s with the test PKI's

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <unistd.h>
 
+#include "../../src/govmaild/sign_pem.c"
 #include "../../src/govmaild/sign_tsp.c"
 
 #include <openssl/rand.h>
