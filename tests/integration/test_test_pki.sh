@@ -18,7 +18,10 @@ for p in openssl certutil pk12util crlutil pdfsig python3; do
 done
 
 D=$T/pki
-check "test-pki runs" "$TOP/scripts/test-pki" "$D"
+# The addresses the signature tests use: under tests/run-tests the PKI is
+# then made once for all of them (t_test_pki) and copied here.
+export PKI_PERSON_EMAIL=annv@haugiang.gov.vn PKI_OTHER_EMAIL=binhtt@haugiang.gov.vn
+check "test-pki runs" t_test_pki "$D"
 [ -f "$D/done" ] || { echo "Bail out! test-pki did not finish"; exit 1; }
 
 # A second run on a finished DIR does nothing. (Inode and nanosecond
@@ -52,7 +55,7 @@ expect_eq "every sample is there" "$missing" ""
 subj=$(openssl x509 -in "$D/certs/person.pem" -noout -subject -nameopt RFC2253)
 expect_match "person: CN and O" "$subj" 'CN=Nguyen Van An,O=So Noi vu tinh Hau Giang'
 expect_match "person: e-mail in SAN" "$(openssl x509 -in "$D/certs/person.pem" -noout -ext subjectAltName)" \
-	'email:annv@snv\.haugiang\.gov\.vn'
+	'email:annv@haugiang\.gov\.vn'
 expect_match "badku: keyEncipherment only" "$(openssl x509 -in "$D/certs/badku.pem" -noout -ext keyUsage)" \
 	'^ *Key Encipherment$'
 check_rc "expired: not valid now" 1 openssl x509 -in "$D/certs/expired.pem" -noout -checkend 0
@@ -150,7 +153,7 @@ expect_match "p7s over doc-tampered.pdf: invalid" "$(row p7s/doc-tampered.pdf.p7
 	'^invalid\trc=4,err=content verify error$'
 
 # --- the samples are what they claim ---
-expect_match "detached.eml: From header" "$(grep -a '^From:' "$D/smime/detached.eml")" '<annv@snv\.haugiang\.gov\.vn>'
+expect_match "detached.eml: From header" "$(grep -a '^From:' "$D/smime/detached.eml")" '<annv@haugiang\.gov\.vn>'
 expect_eq "detached.eml: CRLF only, no bare LF" "$(python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); print(d.count(b"\n") - d.count(b"\r\n"))' "$D/smime/detached.eml")" 0
 expect_eq "tampered.pdf differs from person-org.pdf by one byte" \
 	"$(cmp -l "$D/pdf/person-org.pdf" "$D/pdf/tampered.pdf" | wc -l)" 1
