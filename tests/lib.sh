@@ -398,6 +398,42 @@ start_sink() {
 }
 stop_sink() { t_kill "$SINK_PID" || true; wait "$SINK_PID" 2>/dev/null; }
 
+# t_sign_directory: the sandbox with haugiang.gov.vn, the sample agencies
+# and annv (Nguyễn Văn An, snv): the directory of the signature tests.
+t_sign_directory() {
+	t_sandbox_start
+	t_govmail_conf
+	check "domain" "$GOVMAILCTL" domain add haugiang.gov.vn
+	check "agencies" "$GOVMAILCTL" agency load "$DATA/agencies.csv"
+	check "annv (snv)" "$GOVMAILCTL" account add --name "Nguyễn Văn An" --agency snv
+}
+
+# t_relay_conf FILE PORT NH [SMTPD-KEYS]: the part of a govmaild
+# configuration the relay tests share: the sandbox directory, relaying on
+# 127.0.0.1:PORT to the next hop on port NH, the spool in $T/spool, no
+# policy cache; the caller appends its own sections (cat >>FILE).
+t_relay_conf() {
+	mkdir -p "$T/spool"
+	cat >"$1" <<CONF
+ldap = {
+  uri = "$LDAPI_URI";
+  bind_dn = "$LDAP_DAEMON_DN";
+  bind_password_file = "$LDAP_DAEMON_PWFILE";
+  base_dn = "$LDAP_BASE";
+};
+smtpd = {
+  relay_listen = ["127.0.0.1:$2"];
+  hostname = "gw.test";
+  user = "";
+  pid_file = "";
+  spool_dir = "$T/spool";
+  ${4:-}
+};
+next_hop = { port = $3; };
+policy = { relay_domains = []; cache_ttl = 0; };
+CONF
+}
+
 # --- waiting for events -------------------------------------------------------
 # Tests synchronise on what the programs do (a log line, a file, a count),
 # never on sleeping a guessed time. T_HANG bounds every wait.

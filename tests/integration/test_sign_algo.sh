@@ -169,33 +169,15 @@ expect_match "pdfsig's dictionary, SubFilter adbe.pkcs7.sha1: that signature ref
 
 # --- through the daemon: the replies ------------------------------------------
 # outbound require-signed: the sender's PDF, signed by the sender
-t_sandbox_start
-t_govmail_conf
-check "domain" "$GOVMAILCTL" domain add haugiang.gov.vn
-check "agencies" "$GOVMAILCTL" agency load "$DATA/agencies.csv"
-check "annv (snv)" "$GOVMAILCTL" account add --name "Nguyễn Văn An" --agency snv
+t_sign_directory
 PORT=$(t_free_port)
 NH=$(t_free_port)
 mkdir -p "$T/sink" "$T/spool"
 python3 "$SINK" "$NH" "$T/sink" 2>"$T/sink.err" &
 T_PIDS+=("$!")
 wait_port "$NH" || { echo "Bail out! sink did not start"; exit 1; }
-cat >"$T/d.conf" <<CONF
-ldap = {
-  uri = "$LDAPI_URI";
-  bind_dn = "$LDAP_DAEMON_DN";
-  bind_password_file = "$LDAP_DAEMON_PWFILE";
-  base_dn = "$LDAP_BASE";
-};
-smtpd = {
-  relay_listen = ["127.0.0.1:$PORT"];
-  hostname = "gw.test";
-  user = "";
-  pid_file = "";
-  spool_dir = "$T/spool";
-};
-next_hop = { port = $NH; };
-policy = { relay_domains = []; cache_ttl = 0; };
+t_relay_conf "$T/d.conf" "$PORT" "$NH"
+cat >>"$T/d.conf" <<CONF
 signature = {
   outbound = "require-signed";
   trust_anchors = "$P/ca/root.pem";

@@ -156,32 +156,13 @@ expect_re "two documents, responder down: the first asked, both tempfail, the se
 
 # --- through the daemon -------------------------------------------------------------
 start_responder
-t_sandbox_start
-t_govmail_conf
+t_sign_directory
 G=$GOVMAILCTL
-check "domain" $G domain add haugiang.gov.vn
-check "agencies" $G agency load "$DATA/agencies.csv"
-check "annv (snv)" $G account add --name "Nguyễn Văn An" --agency snv
 PORT=$(t_free_port)
 NH=$(t_free_port)
 start_sink "$T/sink" "$NH"
-cat >"$T/d.conf" <<CONF
-ldap = {
-  uri = "$LDAPI_URI";
-  bind_dn = "$LDAP_DAEMON_DN";
-  bind_password_file = "$LDAP_DAEMON_PWFILE";
-  base_dn = "$LDAP_BASE";
-};
-smtpd = {
-  relay_listen = ["127.0.0.1:$PORT"];
-  hostname = "gw.test";
-  user = "";
-  pid_file = "";
-  spool_dir = "$T/spool";
-  max_errors = 100;
-};
-next_hop = { port = $NH; };
-policy = { relay_domains = []; cache_ttl = 0; };
+t_relay_conf "$T/d.conf" "$PORT" "$NH" "max_errors = 100;"
+cat >>"$T/d.conf" <<CONF
 signature = {
   internal = "require-signed";
   outbound = "require-signed";

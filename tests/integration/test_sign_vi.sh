@@ -55,12 +55,8 @@ PY
 param() { printf '%s\n' "$H" | sed -n "s/^$1=//p"; }
 
 # --- the directory and the daemon ------------------------------------------------
-t_sandbox_start
-t_govmail_conf
+t_sign_directory
 G=$GOVMAILCTL
-check "domain" $G domain add haugiang.gov.vn
-check "agencies" $G agency load "$DATA/agencies.csv"
-check "annv (snv)" $G account add --name "Nguyễn Văn An" --agency snv
 PORT=$(t_free_port)
 NH=$(t_free_port)
 mkdir -p "$T/sink" "$T/spool"
@@ -70,23 +66,8 @@ wait_port "$NH" || { echo "Bail out! sink did not start"; exit 1; }
 # write_conf INBOUND [KEYS]: mail from outside to annv, the requirement
 # INBOUND, more signature keys
 write_conf() {
-	cat >"$T/d.conf" <<CONF
-ldap = {
-  uri = "$LDAPI_URI";
-  bind_dn = "$LDAP_DAEMON_DN";
-  bind_password_file = "$LDAP_DAEMON_PWFILE";
-  base_dn = "$LDAP_BASE";
-};
-smtpd = {
-  relay_listen = ["127.0.0.1:$PORT"];
-  hostname = "gw.test";
-  user = "";
-  pid_file = "";
-  spool_dir = "$T/spool";
-  max_errors = 100;
-};
-next_hop = { port = $NH; };
-policy = { relay_domains = []; cache_ttl = 0; };
+	t_relay_conf "$T/d.conf" "$PORT" "$NH" "max_errors = 100;"
+	cat >>"$T/d.conf" <<CONF
 signature = {
   inbound = "$1";
   trust_anchors = "$P/ca/root.pem";
