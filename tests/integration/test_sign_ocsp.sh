@@ -60,13 +60,19 @@ for n in good revoked unknown; do
 done
 
 # sconf FILE [KEYS]: govmaild -s configuration: the root's CRL only (the
-# leaves' issuer has none: their status comes by OCSP).
+# leaves' issuer has none: their status comes by OCSP). ocsp_timeout is
+# $OCSP_TIMEOUT: 120 s (a hang guard) while the responder runs, so a slow
+# machine cannot turn its answer into "unavailable"; 2 s where nothing
+# answers (a refused connection is retried by OpenSSL until the timeout,
+# and "unavailable" is the verdict however long that takes).
+OCSP_TIMEOUT=120
 sconf() {
 	cat >"$1" <<CONF
 signature = {
   trust_anchors = "$P/ca/root.pem";
   intermediates = "$P/ca/intermediates.pem";
   crl_files = ["$P/ca/crl-root.pem"];
+  ocsp_timeout = $OCSP_TIMEOUT;
   ${2:-}
 };
 CONF
@@ -109,7 +115,7 @@ sconf "$T/off.conf" 'ocsp = "off";'
 expect_re "ocsp = off: the issuer has no CRL, crl_missing = fail refuses" \
 	"$(sline "$T/off.conf" "$O/good.eml")" ' result=fail .*reason="no revocation list for the issuer"$'
 closed_port
-sconf "$T/override.conf" "ocsp_responder = \"http://127.0.0.1:$CLOSED_PORT/\";"
+OCSP_TIMEOUT=2 sconf "$T/override.conf" "ocsp_responder = \"http://127.0.0.1:$CLOSED_PORT/\";"
 expect_re "ocsp_responder overrides the AIA (a port that refuses): 'try again later'" \
 	"$(sline "$T/override.conf" "$O/good.eml")" " result=fail meets=tempfail .*reason=\"revocation status unavailable: http://127\\.0\\.0\\.1:$CLOSED_PORT/: "
 check_rc "... govmaild -s exits 75 (EX_TEMPFAIL)" 75 "$GOVMAILD" -c "$T/override.conf" -s -r require-signed "$O/good.eml"
@@ -122,6 +128,8 @@ expect_re "ocsp_responder must be http:// (error names FILE:LINE)" \
 
 # --- embedded answers, the responder stopped ------------------------------------
 stop_responder
+OCSP_TIMEOUT=2
+sconf "$T/s.conf"
 expect_re "responder stopped: good.eml cannot be checked now (tempfail)" \
 	"$(sline "$T/s.conf" "$O/good.eml")" ' result=fail meets=tempfail .*reason="revocation status unavailable: '
 expect_re "answer embedded in the CMS (revocationInfoChoices): pass without the network" \
@@ -161,8 +169,10 @@ G=$GOVMAILCTL
 PORT=$(t_free_port)
 NH=$(t_free_port)
 start_sink "$T/sink" "$NH"
-t_relay_conf "$T/d.conf" "$PORT" "$NH" "max_errors = 100;"
-cat >>"$T/d.conf" <<CONF
+# dconf TIMEOUT: the daemon's configuration, ocsp_timeout TIMEOUT (as sconf)
+dconf() {
+	t_relay_conf "$T/d.conf" "$PORT" "$NH" "max_errors = 100;"
+	cat >>"$T/d.conf" <<CONF
 signature = {
   internal = "require-signed";
   outbound = "require-signed";
@@ -170,9 +180,12 @@ signature = {
   trust_anchors = "$P/ca/root.pem";
   intermediates = "$P/ca/intermediates.pem";
   crl_files = ["$P/ca/crl-root.pem"];
+  ocsp_timeout = $1;
   # language "vi" (the default): replies in Vietnamese without diacritics
 };
 CONF
+}
+dconf 120
 mkdir -p "$T/spool"
 "$GOVMAILD" -f -c "$T/d.conf" 2>"$T/d.log" &
 D=$!
@@ -211,6 +224,9 @@ expect_re "revoked.pdf over SMTP: 550 naming the reason" "$(send "$T/revoked.eml
 	'^550 5\.7\.1 revoked\.pdf: chung thu so da bi thu hoi \(theo OCSP\)$'
 stop_responder
 expect_re "responder down, good.pdf still answered from the cache: 250" "$(send "$T/good.eml")" '^250 '
+# nothing answers now: a short timeout (a reload empties the cache, used above)
+dconf 2
+check "govmaild reloads with ocsp_timeout = 2" hup_reload "$D" "$T/d.log"
 expect_re "responder down, unknown.pdf (never asked): 451, the sender retries" \
 	"$(send "$T/unknown.eml")" \
 	'^451 4\.7\.5 unknown\.pdf: hien chua kiem tra duoc chu ky \(khong xac dinh duoc tinh trang thu hoi'
