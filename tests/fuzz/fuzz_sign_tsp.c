@@ -23,6 +23,7 @@
 
 #include "../../src/govmaild/sign_pem.c"
 #include "../../src/govmaild/sign_tsp.c"
+#include "fuzz_anchor.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,32 +33,11 @@ static struct sign_tsp *fz_tsp;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char path[] = "/tmp/fuzz_tsp_XXXXXX";
 	struct govmail_conf c;
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	X509 *x = X509_new();
-	X509_NAME *n;
-	char err[256];
-	FILE *fp;
-	int fd = mkstemp(path);
+	char err[256], *path = fz_make_anchor();
 
 	(void)argc;
 	(void)argv;
-	assert(k != NULL && x != NULL && fd >= 0);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-	X509_set_pubkey(x, k);
-	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"fuzz tsa", -1,
-	    -1, 0);
-	X509_set_issuer_name(x, n);
-	X509_sign(x, k, EVP_sha256());
-	fp = fdopen(fd, "w");
-	PEM_write_X509(fp, x);
-	fclose(fp);
-	X509_free(x);
-	EVP_PKEY_free(k);
 	memset(&c, 0, sizeof(c));
 	c.signature_tsa_anchors = path;
 	c.signature_intermediates = (char *)"";
