@@ -125,7 +125,7 @@ struct lookup_slot {
 	uint64_t expires;            /* monotonic seconds */
 	enum policy_lookup res;
 	struct policy_account acct;
-	struct lookup_signer *signer;  /* "s:" answers */
+	struct policy_signer *signer;  /* "s:" answers */
 	char key[];
 };
 
@@ -154,7 +154,7 @@ lookup_hash(const char *s)
 
 /* A copy of src in dst, with its own arrays. */
 static void
-lookup_signer_copy(struct lookup_signer *dst, const struct lookup_signer *src)
+lookup_signer_copy(struct policy_signer *dst, const struct policy_signer *src)
 {
 	size_t i;
 
@@ -176,7 +176,7 @@ lookup_slot_free(struct lookup_slot *sl)
 	if (sl == NULL)
 		return;
 	if (sl->signer != NULL) {
-		lookup_signer_clear(sl->signer);
+		policy_signer_clear(sl->signer);
 		free(sl->signer);
 	}
 	free(sl);
@@ -206,7 +206,7 @@ lookup_cache_clear(void)
  * filled), or 0. */
 static int
 lookup_cache_get(const struct govmail_conf *c, const char *key, enum policy_lookup *res,
-    struct policy_account *acct, struct lookup_signer *signer)
+    struct policy_account *acct, struct policy_signer *signer)
 {
 	struct lookup_slot *sl;
 	int hit = 0;
@@ -231,7 +231,7 @@ lookup_cache_get(const struct govmail_conf *c, const char *key, enum policy_look
 
 static void
 lookup_cache_put(const struct govmail_conf *c, const char *key, enum policy_lookup res,
-    const struct policy_account *acct, const struct lookup_signer *signer)
+    const struct policy_account *acct, const struct policy_signer *signer)
 {
 	struct lookup_slot *sl;
 	size_t i, klen = strlen(key);
@@ -470,7 +470,7 @@ lookup_account(const struct govmail_conf *c, const char *key,
 struct lookup_signer_q {
 	const char *key;
 	int found;
-	struct lookup_signer *out;
+	struct policy_signer *out;
 };
 
 /* The fingerprints of l as bytes, appended to *v (*n of them). */
@@ -498,14 +498,14 @@ static enum dir_status
 lookup_signer_fn(struct dir *d, void *arg)
 {
 	struct lookup_signer_q *q = arg;
-	struct lookup_signer *out = q->out;
+	struct policy_signer *out = q->out;
 	struct dir_cert_list certs;
 	struct account *a = NULL;
 	enum dir_status st = dir_account_get(d, q->key, &a);
 	char *dn;
 	size_t i;
 
-	lookup_signer_clear(out);
+	policy_signer_clear(out);
 	q->found = 0;
 	if (st == DIR_NOT_FOUND)
 		return DIR_OK;
@@ -536,7 +536,7 @@ lookup_signer_fn(struct dir *d, void *arg)
 }
 
 enum policy_lookup
-lookup_signer(const struct govmail_conf *c, const char *sender, struct lookup_signer *out)
+lookup_signer(const struct govmail_conf *c, const char *sender, struct policy_signer *out)
 {
 	struct lookup_signer_q q;
 	struct policy_account acct;
@@ -553,25 +553,12 @@ lookup_signer(const struct govmail_conf *c, const char *sender, struct lookup_si
 	q.key = acct.uid;
 	q.out = out;
 	if (lookup_with_dir(c, lookup_signer_fn, &q, why, sizeof(why)) != DIR_OK) {
-		lookup_signer_clear(out);
+		policy_signer_clear(out);
 		return POLICY_LOOKUP_TEMPFAIL;
 	}
 	res = q.found ? POLICY_LOOKUP_YES : POLICY_LOOKUP_NO;
 	lookup_cache_put(c, key, res, NULL, out);
 	return res;
-}
-
-void
-lookup_signer_clear(struct lookup_signer *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->naddresses; i++)
-		free(s->addresses[i]);
-	free(s->addresses);
-	free(s->account_certs);
-	free(s->agency_certs);
-	memset(s, 0, sizeof(*s));
 }
 
 /* ---- the policy's view ------------------------------------------------------------ */
@@ -588,11 +575,18 @@ lookup_cb_account(void *arg, const char *key, struct policy_account *out)
 	return lookup_account(arg, key, out);
 }
 
+static enum policy_lookup
+lookup_cb_signer(void *arg, const char *sender, struct policy_signer *out)
+{
+	return lookup_signer(arg, sender, out);
+}
+
 void
 lookup_policy_directory(const struct govmail_conf *c, struct policy_directory *out)
 {
 	out->domain = lookup_cb_domain;
 	out->account = lookup_cb_account;
+	out->signer = lookup_cb_signer;
 	out->arg = (void *)(uintptr_t)c;
 }
 

@@ -24,20 +24,10 @@ enum policy_lookup lookup_domain(const struct govmail_conf *c, const char *domai
 enum policy_lookup lookup_account(const struct govmail_conf *c, const char *key,
     struct policy_account *out);
 
-/* Who a sender is, for the signature rule (not cached: asked only for
- * messages with a signature requirement). Fingerprints: SHA-256 of DER. */
-struct lookup_signer {
-	char **addresses;            /* primary address and aliases */
-	size_t naddresses;
-	unsigned char (*account_certs)[32];
-	size_t naccount_certs;
-	char agency[96];             /* agency code, or "" */
-	unsigned char (*agency_certs)[32];
-	size_t nagency_certs;
-};
+/* Who a sender is, for the signature rule (through the directory's
+ * signer callback; release with policy_signer_clear). */
 enum policy_lookup lookup_signer(const struct govmail_conf *c, const char *sender,
-    struct lookup_signer *out);
-void lookup_signer_clear(struct lookup_signer *s);
+    struct policy_signer *out);
 
 /*
  * Run fn with the shared connection, under its lock; reconnect and retry

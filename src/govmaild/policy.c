@@ -884,5 +884,21 @@ policy_check(const struct policy *p, const struct policy_request *rq,
 		    !policy_rule_header_from(p, rq, v) && !policy_rule_attachment(p, rq, v))
 			(void)policy_rule_signature(p, rq, v);
 		break;
+	case POLICY_SIGNATURE:
+		(void)policy_rule_signature(p, rq, v);
+		break;
 	}
+}
+
+void
+policy_signer_clear(struct policy_signer *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->naddresses; i++)
+		free(s->addresses[i]);
+	free(s->addresses);
+	free(s->account_certs);
+	free(s->agency_certs);
+	memset(s, 0, sizeof(*s));
 }

@@ -33,7 +33,20 @@ struct policy_account {
 	char agency[72];           /* agency code, "" if none */
 };
 
-/* How the policy asks the directory (lookup.c; a fake in unit tests). */
+/* Who a sender is, for the signature rule (sign_rule.c). Fingerprints:
+ * SHA-256 of DER. Release with policy_signer_clear. */
+struct policy_signer {
+	char **addresses;            /* primary address and aliases */
+	size_t naddresses;
+	unsigned char (*account_certs)[32];
+	size_t naccount_certs;
+	char agency[96];             /* agency code, or "" */
+	unsigned char (*agency_certs)[32];
+	size_t nagency_certs;
+};
+
+/* How the policy and the signature rule ask the directory (lookup.c; a
+ * fake in unit tests). */
 struct policy_directory {
 	/* Is the domain governed (active or alias domain)? */
 	enum policy_lookup (*domain)(void *arg, const char *domain);
@@ -41,13 +54,21 @@ struct policy_directory {
 	enum policy_lookup (*account)(void *arg, const char *key,
 	    struct policy_account *out);
 	void *arg;
+	/* Who a sender is (out is set, possibly empty, unless TEMPFAIL);
+	 * NULL: nobody is known (the sender's address alone is used). */
+	enum policy_lookup (*signer)(void *arg, const char *sender,
+	    struct policy_signer *out);
 };
+
+void policy_signer_clear(struct policy_signer *s);
 
 enum policy_stage {
 	POLICY_CONNECT,   /* client address known */
 	POLICY_MAIL,      /* + sender, declared size */
 	POLICY_RCPT,      /* + one recipient, count so far */
-	POLICY_DATA       /* + message size (content checks later) */
+	POLICY_DATA,      /* + message size, header From:, MIME (and rq.sign, if set) */
+	POLICY_SIGNATURE  /* the signature rule alone (rq.sign), once POLICY_DATA
+	                     has accepted the message: the costly rule runs last */
 };
 
 enum policy_action { POLICY_ACCEPT, POLICY_REJECT, POLICY_TEMPFAIL };

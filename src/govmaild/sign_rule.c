@@ -8,7 +8,6 @@
 
 #include "conf.h"
 #include "daemon_conf.h"
-#include "lookup.h"
 #include "policy.h"
 #include "sign_check.h"
 #include "sign_rule.h"
@@ -41,7 +40,7 @@ sign_rule_run(const struct daemon_conf *dc, const char *sender, char *const *rcp
     struct sign_check_result *res, const char **direction)
 {
 	const struct govmail_conf *c = dc->conf;
-	struct lookup_signer who;
+	struct policy_signer who;
 	struct sign_identity id;
 	struct sign_check_limits lim;
 	const char *req_name, *v, **orgs = NULL;
@@ -70,10 +69,10 @@ sign_rule_run(const struct daemon_conf *dc, const char *sender, char *const *rcp
 	    strcmp(*direction, "outbound") == 0 ? c->signature_outbound : c->signature_inbound;
 	/* Our sender: who it is in the directory (and its agency's override);
 	 * not asked when no requirement can apply to the message. */
-	if (strcmp(*direction, "inbound") != 0 && pdir != NULL &&
+	if (strcmp(*direction, "inbound") != 0 && pdir != NULL && pdir->signer != NULL &&
 	    (sign_requirement_parse(req_name) > SIGN_REQ_OFF ||
 	    c->signature_agency_requirements.n > 0)) {
-		switch (lookup_signer(c, sender, &who)) {
+		switch (pdir->signer(pdir->arg, sender, &who)) {
 		case POLICY_LOOKUP_TEMPFAIL:
 			return SIGN_RULE_DIR_TEMPFAIL;
 		case POLICY_LOOKUP_NO:
@@ -85,7 +84,7 @@ sign_rule_run(const struct daemon_conf *dc, const char *sender, char *const *rcp
 			req_name = v;
 	}
 	if ((req = sign_requirement_parse(req_name)) <= SIGN_REQ_OFF) {
-		lookup_signer_clear(&who);
+		policy_signer_clear(&who);
 		return SIGN_RULE_OFF;
 	}
 	memset(&id, 0, sizeof(id));
@@ -120,7 +119,7 @@ sign_rule_run(const struct daemon_conf *dc, const char *sender, char *const *rcp
 	lim.max_cpu_us = (long long)c->signature_max_cpu_time * 1000;
 	sign_check_tree(dc->sign, tree, &lim, (enum sign_requirement)req, &id, res);
 	free(orgs);
-	lookup_signer_clear(&who);
+	policy_signer_clear(&who);
 	return SIGN_RULE_CHECKED;
 }
 

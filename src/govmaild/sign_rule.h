@@ -2,10 +2,11 @@
  * sign_rule.h — applying the signature rule to one message in a session:
  * which requirement applies (direction internal/outbound/inbound from the
  * governed domains, overridden per agency of the sender), who the sender
- * is (addresses and certificates of the account and its agency, from the
- * directory), the check of the parsed message (sign_check.c), and the
- * result header fields to add. Not for: the verdict (policy.c) or the
- * SMTP replies and log lines (smtp_session.c).
+ * is (addresses and certificates of the account and its agency, asked
+ * through the policy's directory interface, so a fake can answer), the
+ * check of the parsed message (sign_check.c), and the result header
+ * fields to add. Not for: the verdict (policy.c) or the
+ * SMTP replies and log lines (smtp_eod_checks.c).
  */
 #ifndef GOVMAIL_SIGN_RULE_H
 #define GOVMAIL_SIGN_RULE_H

@@ -209,7 +209,7 @@ fake_account(void *arg, const char *key, struct policy_account *a)
 	return POLICY_LOOKUP_NO;
 }
 
-static const struct policy_directory fake_dir = { fake_domain, fake_account, NULL };
+static const struct policy_directory fake_dir = { fake_domain, fake_account, NULL, NULL };
 
 /* Verdict for one request (stage MAIL if rcpt is NULL). */
 static struct policy_verdict
