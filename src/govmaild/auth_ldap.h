@@ -3,7 +3,7 @@
  * find the account by address, alias or uid (as govmaild's own LDAP
  * identity), then bind as it with the password. slapd refuses the bind of
  * a suspended or disabled account, and the account's status is checked
- * here as well. Not for: the SASL dialogue (smtp_session.c, smtp_auth.c).
+ * here as well. Not for: the SASL dialogue (smtp_auth_proto.c, smtp_auth.c).
  */
 #ifndef GOVMAIL_AUTH_LDAP_H
 #define GOVMAIL_AUTH_LDAP_H

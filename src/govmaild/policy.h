@@ -9,7 +9,9 @@
  * and in the header From:, recipients that exist and are active,
  * internal-only accounts, outside allow/deny lists, attachments (blocked types and
  * malformed MIME, as found by mime_check.c). Later content rules
- * (signatures) plug in here through the same request/verdict pair.
+ * (signatures) plug in here through the same request/verdict pair; the
+ * requests are filled in by smtp_policy_req.c, the DATA and SIGNATURE
+ * stages asked by the end-of-data checks (smtp_eod_checks.c).
  * Not for: protocol syntax or sequencing (smtp_session.c).
  */
 #ifndef GOVMAIL_POLICY_H

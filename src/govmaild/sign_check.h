@@ -9,7 +9,7 @@
  * sender's agency as an organisation) and applies the requirement:
  * off, verify, require-signed or require-person-and-org.
  * Not for: the reply or the decision to relay (policy.c) or logging
- * (smtp_session.c).
+ * (smtp_eod_checks.c).
  */
 #ifndef GOVMAIL_SIGN_CHECK_H
 #define GOVMAIL_SIGN_CHECK_H

@@ -2,7 +2,7 @@
  * smtp_auth.h — the SASL mechanisms govmaild offers after STARTTLS on the
  * submission listener: PLAIN (RFC 4616) and LOGIN. Only decoding and
  * validation live here (pure, bounded); checking the credentials is
- * auth_ldap.c, the dialogue is smtp_session.c.
+ * auth_ldap.c, the dialogue is smtp_auth_proto.c.
  */
 #ifndef GOVMAIL_SMTP_AUTH_H
 #define GOVMAIL_SMTP_AUTH_H

@@ -5,7 +5,7 @@
  * RCPT, DATA with dot-stuffing restored, RSET, QUIT; every wait bounded
  * by a timeout. One transaction at a time; only XFORWARD is pipelined
  * (with MAIL, when PIPELINING is offered).
- * Not for: deciding what the client of govmaild is told (smtp_session.c).
+ * Not for: deciding what the client of govmaild is told (smtp_nexthop.c).
  */
 #ifndef GOVMAIL_SMTP_CLIENT_H
 #define GOVMAIL_SMTP_CLIENT_H

@@ -1,9 +1,11 @@
 /*
  * smtp_session.h — one SMTP connection from greeting to close: command
- * sequencing, limits, the DATA phase, XCLIENT/XFORWARD, and the next-hop
- * transaction that mirrors the client's (so no 250 is given for anything
- * the next hop has not accepted). Runs in its own thread with blocking,
- * deadline-bounded I/O.
+ * sequencing, limits, the DATA phase, and the next-hop transaction that
+ * mirrors the client's (so no 250 is given for anything the next hop has
+ * not accepted). Runs in its own thread with blocking, deadline-bounded
+ * I/O. The session's parts: smtp_state.h (its state), smtp_eod_checks.c
+ * (after the final dot), smtp_nexthop.c, smtp_auth_proto.c,
+ * smtp_xclient.c, smtp_policy_req.c.
  * Not for: accepting connections (listener.c), the policy rules
  * (policy.c), byte-level parsing (smtp_parser.c, smtp_data.c).
  */
