@@ -537,6 +537,48 @@ test_sign_replies(void **state)
 	conf_free(c);
 }
 
+/* POLICY_SIGNATURE: the signature rule alone (the end of data asks it
+ * once POLICY_DATA has accepted); the other DATA rules are not asked again. */
+static void
+test_sign_stage(void **state)
+{
+	struct govmail_conf *c;
+	struct policy *p = make(&c);
+	struct sign_check_result *r = calloc(1, sizeof(*r));
+	struct policy_request rq = { .stage = POLICY_DATA, .client_addr = "10.0.0.1",
+		.sender = "x@example.org", .nrcpt = 1, .size = 5000 };
+	struct policy_verdict v;
+
+	(void)state;
+	assert_non_null(r);
+	/* over smtpd.max_message_size (1000): DATA refuses ... */
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.action, POLICY_REJECT);
+	assert_string_equal(v.rule, "size");
+	/* ... the signature stage does not look at the size */
+	rq.stage = POLICY_SIGNATURE;
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	r->ndocs = 1;
+	r->failed = 0;
+	r->req = SIGN_REQ_SIGNED;
+	snprintf(r->docs[0].ascii, sizeof(r->docs[0].ascii), "a.pdf");
+	snprintf(r->docs[0].reason, sizeof(r->docs[0].reason), "not signed");
+	r->docs[0].result = SIGN_DOC_NONE;
+	rq.sign = r;
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.action, POLICY_REJECT);
+	assert_int_equal(v.code, 550);
+	assert_string_equal(v.rule, "signature");
+	/* a requirement met: accepted */
+	r->failed = -1;
+	policy_check(p, &rq, &v);
+	assert_int_equal(v.action, POLICY_ACCEPT);
+	free(r);
+	policy_free(p);
+	conf_free(c);
+}
+
 /* Per-direction and per-agency limits, below smtpd's. */
 static void
 test_direction_limits(void **state)
@@ -664,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_reply_texts),
 		cmocka_unit_test(test_direction_limits),
 		cmocka_unit_test(test_sign_replies),
+		cmocka_unit_test(test_sign_stage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
