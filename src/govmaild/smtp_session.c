@@ -444,21 +444,51 @@ session_log_message(struct smtp_session *s, const char *verdict,
 	    (double)(smtp_io_now_ms() - s->txn_start) / 1000.0);
 }
 
+/* The message passed the checks (res): to the next hop with our
+ * Received: field and the fields the checks add, then the reply. */
+static void
+session_data_relay(struct smtp_session *s, unsigned long long size,
+    const struct smtp_eod_result *res)
+{
+	struct smtp_reply r;
+	char *hdr, nhbuf[320];
+	size_t hlen = 0;
+	int code;
+
+	/* Our trace field first, then what the checks add. */
+	hdr = xmalloc(SESSION_RECEIVED_MAX + res->headers.len + 1);
+	if (s->conf->smtpd_add_received)
+		hlen = session_received(s, hdr, SESSION_RECEIVED_MAX);
+	if (res->headers.len > 0)
+		memcpy(hdr + hlen, res->headers.buf, res->headers.len);
+	hlen += res->headers.len;
+	code = smtp_nexthop_data(s, hdr, hlen, res->skip, res->nskip, &r);
+	free(hdr);
+	smtp_reply_format(&r, nhbuf, sizeof(nhbuf));
+	if (code >= 200 && code <= 299) {
+		s->messages++;
+		session_reply(s, 250, "2.0.0", "Ok: queued as %s", s->qid);
+		session_log_message(s, "accept", size, nhbuf);
+	} else {
+		smtp_nexthop_reply(s, &r);
+		session_log_message(s, code >= 500 ? "reject" : "tempfail", size, nhbuf);
+	}
+}
+
+/* DATA: the message read into the spool, checked after the final dot
+ * (smtp_eod_checks.c), relayed or refused as a whole. */
 static void
 session_cmd_data(struct smtp_session *s)
 {
 	const struct govmail_conf *c = s->conf;
 	struct smtp_data_limits lim;
 	struct smtp_data *d;
-	struct smtp_reply r;
 	struct smtp_eod_result res;
 	enum policy_action action;
 	enum session_data_end end;
 	unsigned int flags;
 	unsigned long long size;
-	char *hdr, nhbuf[320], text[200];
-	size_t hlen = 0;
-	int code;
+	char text[200];
 
 	/* RFC 2920: DATA ends a pipelined group. Anything already here was
 	 * sent before our reply — a smuggling attempt or a broken client. */
@@ -529,28 +559,8 @@ session_cmd_data(struct smtp_session *s)
 		else
 			session_reply(s, v->code, v->enh, "%s", v->text);
 		session_log_message(s, policy_action_name(action), size, NULL);
-		smtp_eod_result_free(&res);
-		session_reset_txn(s);
-		return;
-	}
-	/* Our trace field first, then what the checks add. */
-	hdr = xmalloc(SESSION_RECEIVED_MAX + res.headers.len + 1);
-	if (c->smtpd_add_received)
-		hlen = session_received(s, hdr, SESSION_RECEIVED_MAX);
-	if (res.headers.len > 0)
-		memcpy(hdr + hlen, res.headers.buf, res.headers.len);
-	hlen += res.headers.len;
-	code = smtp_nexthop_data(s, hdr, hlen, res.skip, res.nskip, &r);
-	smtp_reply_format(&r, nhbuf, sizeof(nhbuf));
-	if (code >= 200 && code <= 299) {
-		s->messages++;
-		session_reply(s, 250, "2.0.0", "Ok: queued as %s", s->qid);
-		session_log_message(s, "accept", size, nhbuf);
-	} else {
-		smtp_nexthop_reply(s, &r);
-		session_log_message(s, code >= 500 ? "reject" : "tempfail", size, nhbuf);
-	}
-	free(hdr);
+	} else
+		session_data_relay(s, size, &res);
 	smtp_eod_result_free(&res);
 	session_reset_txn(s);
 }
