@@ -137,10 +137,10 @@ expect_eq "base DIT has the four containers, the two password policies and two s
 
 conf_defs=$(govmail_defs "$CONF_URI")
 sandbox_defs=$(govmail_defs "$LDAP_URI")
-expect_eq "21 govmail attribute types published" \
-	"$(printf '%s\n' "$sandbox_defs" | grep -c '^attributeTypes')" 21
-expect_eq "5 govmail object classes published (govmailLock, govmailPersonSearch auxiliaries)" \
-	"$(printf '%s\n' "$sandbox_defs" | grep -c '^objectClasses')" 5
+expect_eq "29 govmail attribute types published" \
+	"$(printf '%s\n' "$sandbox_defs" | grep -c '^attributeTypes')" 29
+expect_eq "7 govmail object classes published (govmailLock, govmailPersonSearch, govmailRoleHolder auxiliaries; govmailApiToken)" \
+	"$(printf '%s\n' "$sandbox_defs" | grep -c '^objectClasses')" 7
 expect_eq "govmail.schema and govmail.ldif define identical schema" "$conf_defs" "$sandbox_defs"
 # Every govmail name of include/dir_schema.h is defined, and nothing else.
 header_names=$(grep -oE '"govmail[A-Za-z]*"' "$TOP/include/dir_schema.h" | tr -d '"' | sort -u)
