@@ -63,12 +63,12 @@ role_change(struct cli *cli, int argc, char **argv, int grant)
 		    "auditor", esc(e1, rolename));
 	d = cli_begin_change(cli);
 	/* The person as an administrator names them (address, uid, employee
-	 * id, unique name); the grant goes to the account's uid, which
-	 * never changes. */
+	 * id, unique name); the grant is stored on the account's entry,
+	 * whose DN never changes. */
 	a = cli_account(cli, d, pos[0]);
 	address = xstrdup(a->address);
-	st = grant ? api_role_grant(d, a->uid, role, agency, err, sizeof(err)) :
-	    api_role_revoke(d, a->uid, role, agency, err, sizeof(err));
+	st = grant ? api_role_grant(d, a->address, role, agency, err, sizeof(err)) :
+	    api_role_revoke(d, a->address, role, agency, err, sizeof(err));
 	account_free(a);
 	if (st != DIR_OK)
 		cli_fail(st == DIR_NOT_FOUND ? EX_NOUSER : st == DIR_CONSTRAINT ?

@@ -93,10 +93,12 @@ grant_value(struct dir *d, enum api_role role, const char *agency_code,
 		    api_role_name(role));
 		return NULL;
 	}
-	if (dir_agency_code_valid(agency_code, err, errlen) != 0)
-		return NULL;
 	code = xstrdup(agency_code);
 	dir_agency_code_lower(code);
+	if (dir_agency_code_valid(code, err, errlen) != 0) {
+		free(code);
+		return NULL;
+	}
 	*st = dir_agency_get(d, code, &ag);
 	if (*st != DIR_OK) {
 		if (*st == DIR_NOT_FOUND)
@@ -210,8 +212,16 @@ api_role_revoke(struct dir *d, const char *key, enum api_role role,
 		    "give the agency of the grant (--agency)");
 		return DIR_CONSTRAINT;
 	}
-	if (agency_code != NULL && dir_agency_code_valid(agency_code, err, errlen) != 0)
-		return DIR_CONSTRAINT;
+	if (agency_code != NULL) {
+		char *code = xstrdup(agency_code);
+		int bad;
+
+		dir_agency_code_lower(code);
+		bad = dir_agency_code_valid(code, err, errlen) != 0;
+		free(code);
+		if (bad)
+			return DIR_CONSTRAINT;
+	}
 	v = agency_code == NULL ? xstrdup(api_role_name(role)) :
 	    xasprintf("%s %s", api_role_name(role), agency_code);
 	dir_lower(v);

@@ -293,13 +293,16 @@ api_token_add(struct dir *d, const char *agency_code, enum api_role role,
 	}
 	if (comment != NULL && !comment_ok(comment, err, errlen))
 		return DIR_CONSTRAINT;
-	if (agency_code == NULL || dir_agency_code_valid(agency_code, err, errlen) != 0) {
-		if (agency_code == NULL)
-			snprintf(err, errlen, "a token belongs to an agency");
+	if (agency_code == NULL) {
+		snprintf(err, errlen, "a token belongs to an agency");
 		return DIR_CONSTRAINT;
 	}
 	code = xstrdup(agency_code);
 	dir_agency_code_lower(code);
+	if (dir_agency_code_valid(code, err, errlen) != 0) {
+		free(code);
+		return DIR_CONSTRAINT;
+	}
 	st = dir_agency_get(d, code, &ag);
 	if (st != DIR_OK) {
 		if (st == DIR_NOT_FOUND)
