@@ -37,6 +37,7 @@
 #include "smtp_client.h"
 #include "smtp_client_pool.h"
 #include "smtp_data.h"
+#include "smtp_data_check.h"
 #include "smtp_io.h"
 #include "smtp_parser.h"
 #include "smtp_session.h"
@@ -790,6 +791,8 @@ session_cmd_data(struct smtp_session *s)
 	unsigned int flags;
 	unsigned long long size;
 	struct sign_check_result *sres = NULL;
+	struct smtp_data_refusal dref;
+	int redeclare = 0;
 	struct message_range skip[SESSION_MAX_SKIP];
 	char hdr[1536], nhbuf[320], text[200], num[32], *signhdr, *allhdr = NULL;
 	const char *verdict;
@@ -834,6 +837,7 @@ session_cmd_data(struct smtp_session *s)
 	lim.max_size = (unsigned long long)c->smtpd_max_message_size;
 	lim.max_line = (size_t)c->smtpd_max_line_length;
 	lim.normalize_bare = strcmp(c->smtpd_bare_newline, "normalize") == 0;
+	lim.strip_nul = smtp_data_check_strip_nul(c);
 	memset(&mf, 0, sizeof(mf));
 	d = xmalloc(sizeof(*d));
 	smtp_data_init(d, &lim, session_spool_out, s->spool);
@@ -875,6 +879,9 @@ session_cmd_data(struct smtp_session *s)
 		policy_reply_text(text, sizeof(text), c->policy_reply_bare_newline,
 		    (flags & SMTP_DATA_BARE_LF) ? "LF" : "CR");
 		session_error(s, 550, "5.5.2", "%s", text);
+	} else if (smtp_data_check(c, flags, s->body_8bit, smtp_client_8bitmime(s->nh),
+	    &redeclare, &dref)) {
+		session_error(s, dref.code, dref.enh, "%s", dref.text);
 	} else if (flags & SMTP_DATA_LINE_LONG) {
 		session_error(s, 550, "5.5.2", "Message refused: a text line is longer than "
 		    "%d bytes", c->smtpd_max_line_length);
@@ -942,6 +949,14 @@ session_cmd_data(struct smtp_session *s)
 		free(signhdr);
 	}
 	free(sres);
+	if (redeclare) {
+		/* 8-bit text MAIL did not declare: the next-hop transaction is
+		 * begun again (below) with BODY=8BITMIME, on the same connection
+		 * if it goes through the pool intact. */
+		s->body_8bit = 1;
+		smtp_client_pool_give(s->dc, s->nh);
+		s->nh = NULL;
+	}
 	code = 0;
 	if (s->nh != NULL && smtp_client_usable(s->nh))
 		code = smtp_client_data(s->nh, allhdr ? allhdr : hdr, hlen, s->spool, skip,
