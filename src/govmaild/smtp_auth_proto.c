@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth_ldap.h"
+#include "client_limits.h"
 #include "conf.h"
 #include "daemon_conf.h"
 #include "log.h"
@@ -101,6 +102,8 @@ smtp_auth_proto_cmd(struct smtp_session *s)
 		session_error(s, 503, "5.5.1", "Error: MAIL transaction in progress");
 		goto out;
 	}
+	if (client_limits_auth_blocked(s->dc, s->client_addr))
+		goto throttled;
 	if ((m = smtp_auth_mech(mech, mlen)) == SMTP_AUTH_NONE) {
 		session_error(s, 504, "5.5.4", "Error: unsupported authentication mechanism");
 		goto out;
@@ -152,6 +155,8 @@ smtp_auth_proto_cmd(struct smtp_session *s)
 		log_info("%s: auth failed client=[%s] login=%s reason=\"%s\"", s->sid,
 		    s->client_addr, euser, why);
 		session_error(s, 535, "5.7.8", "Error: authentication failed");
+		if (client_limits_auth_failed(s->dc, s->client_addr))
+			goto throttled;
 		break;
 	case AUTH_TEMPFAIL:
 		log_warnx("%s: auth tempfail client=[%s] login=%s reason=\"%s\"", s->sid,
@@ -162,6 +167,13 @@ smtp_auth_proto_cmd(struct smtp_session *s)
 	goto out;
 malformed:
 	session_error(s, 501, "5.5.2", "Error: %s", bad);
+	goto out;
+throttled:
+	/* Failed AUTH from this address across sessions (client_limits.c). */
+	session_reply(s, 421, "4.7.0", "%s Error: too many failed authentications, "
+	    "try again later", s->dc->hostname);
+	s->quit = 1;
+	s->end_reason = "auth rate";
 	goto out;
 ended:
 	if (n == -1)

@@ -19,7 +19,9 @@
 #include "policy.h"
 #include "sign_check.h"
 #include "sign_rule.h"
+#include "smtp_client.h"
 #include "smtp_data.h"
+#include "smtp_data_check.h"
 #include "smtp_eod_checks.h"
 #include "smtp_policy_req.h"
 #include "smtp_state.h"
@@ -89,6 +91,24 @@ eod_bare_newline(void *arg, struct smtp_eod_verdict *v, struct smtp_eod_headers 
 	policy_reply_text(text, sizeof(text), c->policy_reply_bare_newline,
 	    (x->flags & SMTP_DATA_BARE_LF) ? "LF" : "CR");
 	return smtp_eod_refuse(v, POLICY_REJECT, 550, "5.5.2", 1, "bare-newline", "%s", text);
+}
+
+/* smtpd.nul_in_data and smtpd.undeclared_8bit (smtp_data_check.c). */
+static enum smtp_eod_step
+eod_nul_8bit(void *arg, struct smtp_eod_verdict *v, struct smtp_eod_headers *h)
+{
+	struct eod_ctx *x = arg;
+	struct smtp_data_refusal why;
+	int redeclare = 0;
+
+	(void)h;
+	if (!smtp_data_check(x->s->conf, x->flags, x->s->body_8bit,
+	    smtp_client_8bitmime(x->s->nh), &redeclare, &why)) {
+		x->res->redeclare_8bit = redeclare;
+		return SMTP_EOD_PASS;
+	}
+	return smtp_eod_refuse(v, POLICY_REJECT, why.code, why.enh, 1, "data", "%s",
+	    why.text);
 }
 
 /* smtpd.max_line_length (RFC 5322 2.1.1). */
@@ -325,6 +345,7 @@ eod_own_fields(void *arg, struct smtp_eod_verdict *v, struct smtp_eod_headers *h
 static const struct smtp_eod_check eod_checks[] = {
 	{ "size", eod_size },
 	{ "bare-newline", eod_bare_newline },
+	{ "nul-8bit", eod_nul_8bit },
 	{ "line-length", eod_line_length },
 	{ "spool", eod_spool },
 	{ "header-from", eod_header_from },

@@ -1,6 +1,6 @@
 /*
  * smtp_eod_checks.h — govmaild's checks after the final dot, in their
- * order: size, bare newlines, line length, the spool, the header From:,
+ * order: size, bare newlines, NUL bytes and 8-bit text, line length, the spool, the header From:,
  * the MIME structure and attachments, the policy's DATA rules, the
  * signature rule (the costly one, last of the content rules) and our own
  * result header fields in the message. Each is an entry of one table run
@@ -26,6 +26,7 @@ struct smtp_eod_result {
 	struct smtp_eod_headers headers;        /* fields to add, after Received: */
 	struct message_range skip[SMTP_EOD_MAX_SKIP];   /* fields to leave out */
 	size_t nskip;
+	int redeclare_8bit;                     /* MAIL again with BODY=8BITMIME */
 };
 
 /*

@@ -48,6 +48,14 @@ smtp_nexthop_reply(struct smtp_session *s, const struct smtp_reply *r)
 }
 
 void
+smtp_nexthop_redeclare_8bit(struct smtp_session *s)
+{
+	s->body_8bit = 1;
+	smtp_client_pool_give(s->dc, s->nh);
+	s->nh = NULL;
+}
+
+void
 smtp_nexthop_reset(struct smtp_session *s)
 {
 	if (s->nh != NULL && smtp_client_in_transaction(s->nh) &&

@@ -34,6 +34,11 @@ int smtp_nexthop_rcpt(struct smtp_session *s, const char *rcpt, struct smtp_repl
 int smtp_nexthop_data(struct smtp_session *s, const char *header, size_t hlen,
     const struct message_range *skip, size_t nskip, struct smtp_reply *r);
 
+/* 8-bit text MAIL did not declare: the next-hop transaction is begun
+ * again with BODY=8BITMIME by the next smtp_nexthop_data, on the same
+ * connection if it goes through the pool intact. */
+void smtp_nexthop_redeclare_8bit(struct smtp_session *s);
+
 /* Abort an open next-hop transaction (RSET), or drop the connection if
  * that fails. */
 void smtp_nexthop_reset(struct smtp_session *s);

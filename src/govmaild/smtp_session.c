@@ -34,6 +34,7 @@
 #include "smtp_auth_proto.h"
 #include "smtp_client.h"
 #include "smtp_data.h"
+#include "smtp_data_check.h"
 #include "smtp_eod_checks.h"
 #include "smtp_io.h"
 #include "smtp_nexthop.h"
@@ -462,6 +463,8 @@ session_data_relay(struct smtp_session *s, unsigned long long size,
 	if (res->headers.len > 0)
 		memcpy(hdr + hlen, res->headers.buf, res->headers.len);
 	hlen += res->headers.len;
+	if (res->redeclare_8bit)
+		smtp_nexthop_redeclare_8bit(s);
 	code = smtp_nexthop_data(s, hdr, hlen, res->skip, res->nskip, &r);
 	free(hdr);
 	smtp_reply_format(&r, nhbuf, sizeof(nhbuf));
@@ -528,6 +531,7 @@ session_cmd_data(struct smtp_session *s)
 	lim.max_size = (unsigned long long)c->smtpd_max_message_size;
 	lim.max_line = (size_t)c->smtpd_max_line_length;
 	lim.normalize_bare = strcmp(c->smtpd_bare_newline, "normalize") == 0;
+	lim.strip_nul = smtp_data_check_strip_nul(c);
 	d = xmalloc(sizeof(*d));
 	smtp_data_init(d, &lim, session_spool_out, s->spool);
 	end = session_read_data(s, d);
