@@ -116,6 +116,15 @@ $(ASAN)/src/govmailctl/main.o $(ASAN)/src/govmaild/main.o: VERSION
 
 asan: $(UNIT_BINS) $(ASAN_PROGS)
 
+# The DKIM signer's test driver (tests/tools/dkim_sign_tool.c): signs a
+# message with govmaild's dkim_sign.c the way the end-of-data pipeline does.
+DKIM_TOOL_OBJS := $(ASAN)/src/govmaild/dkim_sign.o $(ASAN)/src/govmaild/spool.o
+$(ASAN)/tests/dkim_sign_tool: $(ASAN)/tests/tools/dkim_sign_tool.o $(DKIM_TOOL_OBJS) \
+		$(ASAN)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< $(DKIM_TOOL_OBJS) $(ASAN)/libgovmail.a $(LDLIBS)
+asan: $(ASAN)/tests/dkim_sign_tool
+
 unit: $(UNIT_BINS)
 	@tests/run-tests --unit $(UNIT_BINS)
 

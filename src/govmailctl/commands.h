@@ -67,6 +67,12 @@ int cmd_agency_cert_add(struct cli *, int, char **);
 int cmd_agency_cert_list(struct cli *, int, char **);
 int cmd_agency_cert_remove(struct cli *, int, char **);
 
+/* cmd_dkim.c: DKIM signing keys and their DNS records */
+int cmd_dkim_keygen(struct cli *, int, char **);
+int cmd_dkim_list(struct cli *, int, char **);
+int cmd_dkim_rotate(struct cli *, int, char **);
+int cmd_dkim_dns(struct cli *, int, char **);
+
 /* cmd_config.c */
 int cmd_config_show(struct cli *, int, char **);
 
