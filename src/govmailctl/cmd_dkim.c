@@ -189,7 +189,7 @@ cmd_dkim_keygen(struct cli *cli, int argc, char **argv)
 		dkim_gen(dkim_dir(cli), domain, ed, DKIM_ALG_ED25519);
 		st.ed25519 = 1;
 		dkim_save_state(cli, domain, &st);
-		ch[nch++] = (struct audit_change){ "ed25519_selector", NULL, ed };
+		ch[nch++] = (struct audit_change){ "ed_selector", NULL, ed };
 		dkim_audit(cli, "dkim.keygen", domain, ch, (size_t)nch);
 		snprintf(sel, sizeof(sel), "%s", st.active);
 	} else {
@@ -209,7 +209,7 @@ cmd_dkim_keygen(struct cli *cli, int argc, char **argv)
 		if (want_ed) {
 			snprintf(ed, sizeof(ed), "%s%s", sel, DKIM_ED_SUFFIX);
 			dkim_gen(dkim_dir(cli), domain, ed, DKIM_ALG_ED25519);
-			ch[nch++] = (struct audit_change){ "ed25519_selector", NULL, ed };
+			ch[nch++] = (struct audit_change){ "ed_selector", NULL, ed };
 		}
 		memset(&st, 0, sizeof(st));
 		snprintf(st.active, sizeof(st.active), "%s", sel);
@@ -262,6 +262,12 @@ cmd_dkim_rotate(struct cli *cli, int argc, char **argv)
 		dkim_time_str(st.next_from, from, sizeof(from));
 		cli_fail(EX_TEMPFAIL, "%s: the rotation to %s is under way (it signs from %s); "
 		    "rotate again after that", domain, st.next, from);
+	}
+	/* Settling forgets the previous selector: not while its record must stay. */
+	if (st.next[0] != '\0' && st.previous[0] != '\0' && (long long)now < st.previous_until) {
+		dkim_time_str(st.previous_until, until, sizeof(until));
+		cli_fail(EX_TEMPFAIL, "%s: the record of %s must stay published until %s; "
+		    "rotate again after that", domain, st.previous, until);
 	}
 	dkim_state_settle(&st, now, retire);
 	if (dkim_selector_next(c->dkim_key_dir, domain, c->dkim_selector_prefix, now, &st,

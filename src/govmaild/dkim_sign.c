@@ -283,7 +283,7 @@ dkim_canon_header(const char *field, size_t len, size_t *outlen)
 	while (namelen > 0 && (is_wsp(field[namelen - 1]) || field[namelen - 1] == '\r' ||
 	    field[namelen - 1] == '\n'))
 		namelen--;
-	out = xmalloc(len + 3);
+	out = xmalloc(len + 4);
 	for (i = 0; i < namelen; i++) {
 		char ch = field[i];
 
@@ -307,6 +307,7 @@ dkim_canon_header(const char *field, size_t len, size_t *outlen)
 	}
 	out[n++] = '\r';
 	out[n++] = '\n';
+	out[n] = '\0';
 	*outlen = n;
 	return out;
 }

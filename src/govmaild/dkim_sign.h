@@ -82,8 +82,8 @@ void dkim_sign_free(struct dkim_sign *s);
 
 /*
  * Canonicalisation (RFC 6376 §3.4.2) of one header field, for the unit
- * tests and the fuzz target: "name:value\r\n" into out (xmalloc'd), its
- * length in *outlen; NULL when the field has no colon.
+ * tests and the fuzz target: "name:value\r\n" (xmalloc'd, NUL-terminated),
+ * its length in *outlen; NULL when the field has no colon.
  */
 char *dkim_canon_header(const char *field, size_t len, size_t *outlen);
 

@@ -24,13 +24,13 @@ main(int argc, char **argv)
 	time_t now = time(NULL);
 	char buf[65536], err[1024], *hdr, *sig;
 	struct dkim_keyring *kr;
-	struct dkim_sign *s;
+	struct dkim_sign *s = NULL;
 	struct spool *sp;
 	unsigned long long off = 0, size;
 	long long body;
 	ssize_t n;
 	size_t r;
-	int ch;
+	int ch, rc = 1;
 
 	while ((ch = getopt(argc, argv, "k:d:t:s:")) != -1) {
 		if (ch == 'k')
@@ -59,13 +59,13 @@ main(int argc, char **argv)
 	while ((r = fread(buf, 1, sizeof(buf), stdin)) > 0)
 		if (spool_write(sp, buf, r) != 0) {
 			perror("dkim_sign_tool: spool");
-			return 1;
+			goto out;
 		}
 	size = spool_size(sp);
 	s = dkim_sign_begin(kr, domain, now);
 	if (s == NULL) {
 		fprintf(stderr, "dkim_sign_tool: no DKIM key for %s\n", domain);
-		return 1;
+		goto out;
 	}
 	/* The header section: at most the first 256 KiB (MESSAGE_HEADER_MAX). */
 	hdr = xmalloc(256 * 1024);
@@ -74,12 +74,12 @@ main(int argc, char **argv)
 	free(hdr);
 	if (body < 0 || dkim_sign_body_spool(s, sp, (unsigned long long)body) != 0) {
 		fprintf(stderr, "dkim_sign_tool: reading the message failed\n");
-		return 1;
+		goto out;
 	}
 	sig = dkim_sign_end(s, err, sizeof(err));
 	if (sig == NULL) {
 		fprintf(stderr, "dkim_sign_tool: %s\n", err);
-		return 1;
+		goto out;
 	}
 	fputs(sig, stdout);
 	while (off < size && (n = spool_read(sp, off, buf, sizeof(buf))) > 0) {
@@ -87,8 +87,10 @@ main(int argc, char **argv)
 		off += (unsigned long long)n;
 	}
 	free(sig);
+	rc = fflush(stdout) == 0 ? 0 : 1;
+out:
 	dkim_sign_free(s);
 	dkim_keyring_free(kr);
 	spool_free(sp);
-	return fflush(stdout) == 0 ? 0 : 1;
+	return rc;
 }
