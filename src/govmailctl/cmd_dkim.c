@@ -159,6 +159,7 @@ cmd_dkim_keygen(struct cli *cli, int argc, char **argv)
 	struct audit_change ch[2];
 	struct dir *d;
 	time_t now = time(NULL);
+	const char *now_arg = NULL;
 	int c, npos = 0, want_ed = 0, have, nch = 0;
 
 	while ((c = cli_getopt_pos(cli, argc, argv, opts, pos, 1, &npos)) != -1) {
@@ -167,8 +168,11 @@ cmd_dkim_keygen(struct cli *cli, int argc, char **argv)
 		else if (c == 's')
 			want_sel = optarg;
 		else if (c == 'N')
-			now = dkim_parse_now(optarg);
+			now_arg = optarg;
 	}
+	/* --help goes first: the time is read once every option is. */
+	if (now_arg != NULL)
+		now = dkim_parse_now(now_arg);
 	if (npos != 1)
 		cli_usage_fail(cli, "DOMAIN is required");
 	d = cli_begin_change(cli);
@@ -248,11 +252,14 @@ cmd_dkim_rotate(struct cli *cli, int argc, char **argv)
 	struct dkim_state st;
 	struct dir *d;
 	time_t now = time(NULL);
+	const char *now_arg = NULL;
 	int o, npos = 0;
 
 	while ((o = cli_getopt_pos(cli, argc, argv, opts, pos, 1, &npos)) != -1)
 		if (o == 'N')
-			now = dkim_parse_now(optarg);
+			now_arg = optarg;
+	if (now_arg != NULL)
+		now = dkim_parse_now(now_arg);
 	if (npos != 1)
 		cli_usage_fail(cli, "DOMAIN is required");
 	d = cli_begin_change(cli);
@@ -413,11 +420,14 @@ cmd_dkim_dns(struct cli *cli, int argc, char **argv)
 	const char *gens[3];
 	struct dkim_state st;
 	time_t now = time(NULL);
+	const char *now_arg = NULL;
 	int o, npos = 0, i, publish;
 
 	while ((o = cli_getopt_pos(cli, argc, argv, opts, pos, 1, &npos)) != -1)
 		if (o == 'N')
-			now = dkim_parse_now(optarg);
+			now_arg = optarg;
+	if (now_arg != NULL)
+		now = dkim_parse_now(now_arg);
 	if (npos != 1)
 		cli_usage_fail(cli, "DOMAIN is required");
 	dkim_domain_arg(cli, NULL, pos[0], domain, sizeof(domain), 0);
@@ -460,6 +470,7 @@ cmd_dkim_list(struct cli *cli, int argc, char **argv)
 	char *pos[1], **names = NULL, buf[128];
 	size_t n = 0, cap = 0, i;
 	time_t now = time(NULL);
+	const char *now_arg = NULL;
 	long long retire = (long long)cli_conf(cli)->dkim_retire_after_hours * 3600;
 	struct dirent *de;
 	DIR *dp;
@@ -467,7 +478,9 @@ cmd_dkim_list(struct cli *cli, int argc, char **argv)
 
 	while ((o = cli_getopt_pos(cli, argc, argv, opts, pos, 0, &npos)) != -1)
 		if (o == 'N')
-			now = dkim_parse_now(optarg);
+			now_arg = optarg;
+	if (now_arg != NULL)
+		now = dkim_parse_now(now_arg);
 	dp = opendir(dir);
 	if (dp == NULL && errno != ENOENT)
 		cli_fail(EX_NOINPUT, "%s: %s", dir, strerror(errno));
