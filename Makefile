@@ -124,6 +124,14 @@ $(ASAN)/tests/dkim_sign_tool: $(ASAN)/tests/tools/dkim_sign_tool.o $(DKIM_TOOL_O
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $< $(DKIM_TOOL_OBJS) $(ASAN)/libgovmail.a $(LDLIBS)
 asan: $(ASAN)/tests/dkim_sign_tool
+# govmaild's resolver (dns_resolve.c) is libunbound; its test driver.
+DAEMON_LDLIBS += -lunbound
+DNS_TOOL_OBJS := $(ASAN)/src/govmaild/dns_resolve.o
+$(ASAN)/tests/dns_lookup_tool: $(ASAN)/tests/tools/dns_lookup_tool.o $(DNS_TOOL_OBJS) \
+		$(ASAN)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< $(DNS_TOOL_OBJS) $(ASAN)/libgovmail.a -lunbound -lpthread
+asan: $(ASAN)/tests/dns_lookup_tool
 
 unit: $(UNIT_BINS)
 	@tests/run-tests --unit $(UNIT_BINS)

@@ -180,6 +180,11 @@ struct govmail_conf {
 	char *dkim_selector_prefix;    /* selectors are PREFIX YEAR LETTER */
 	int dkim_rotate_delay_hours;   /* a rotated key signs this long after */
 	int dkim_retire_after_hours;   /* ... the old record stays this long */
+
+	/* dns { } — govmaild's resolver for mail authentication (dns_resolve.h) */
+	char *dns_server;              /* "" = resolv.conf; ADDRESS[@PORT] */
+	int dns_timeout;               /* seconds per lookup */
+	int dns_cache_entries;         /* answers kept for their TTL */
 };
 
 /*

@@ -506,17 +506,19 @@ while True:
 }
 
 # --- loopback authoritative DNS (nsd) for the mail authentication tests ----
-# t_dns_start ZONEFILE...: start Debian's nsd on 127.0.0.1:$DNS_PORT (UDP
-# and TCP), authoritative for the zones in the files (each file's first
-# "$ORIGIN name." line names its zone), its state under $T/dns; DNS_PID is
-# its pid (a child of this shell, stopped by t_dns_stop or at exit). Zones
-# are read at start: to change one, t_dns_stop, edit, t_dns_start again.
+# t_dns_start [-p PORT] ZONEFILE...: start Debian's nsd on
+# 127.0.0.1:$DNS_PORT (UDP and TCP; a new free port, or PORT: the one it
+# had before, to restart it where a client expects it), authoritative for
+# the zones in the files (each file's first "$ORIGIN name." line names its
+# zone), its state under $T/dns; DNS_PID is its pid (a child of this
+# shell, stopped by t_dns_stop or at exit). Zones are read at start: to
+# change one, t_dns_stop, edit, t_dns_start -p "$DNS_PORT" again.
 t_dns_start() {
 	local d="$T/dns" f z i=0
 	command -v nsd >/dev/null || { echo "Bail out! nsd missing (scripts/install-deps)"; exit 1; }
 	rm -rf "$d"
 	mkdir -p "$d"
-	DNS_PORT=$(t_free_port)
+	if [ "${1:-}" = -p ]; then DNS_PORT=$2; shift 2; else DNS_PORT=$(t_free_port); fi
 	cat >"$d/nsd.conf" <<CONF
 server:
 	ip-address: 127.0.0.1

@@ -424,6 +424,36 @@ conf_check_selector_prefix(const void *value, char *err, size_t errlen)
 	return 0;
 }
 
+/* dns.server: "" or an IPv4/IPv6 address, optionally "@PORT". */
+static int
+conf_check_dns_server(const void *value, char *err, size_t errlen)
+{
+	const char *s = *(char *const *)value, *at = strchr(s, '@');
+	char addr[INET6_ADDRSTRLEN + 1];
+	unsigned char buf[16];
+	size_t n = at ? (size_t)(at - s) : strlen(s);
+	char *end;
+	long port;
+
+	if (*s == '\0')
+		return 0;
+	if (n >= sizeof(addr))
+		goto bad;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	if (inet_pton(AF_INET, addr, buf) != 1 && inet_pton(AF_INET6, addr, buf) != 1)
+		goto bad;
+	if (at != NULL) {
+		port = strtol(at + 1, &end, 10);
+		if (at[1] == '\0' || *end != '\0' || port < 1 || port > 65535)
+			goto bad;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "must be \"\" or an IP address, optionally @PORT");
+	return -1;
+}
+
 const struct conf_key conf_keys[] = {
 	{ "ldap.uri", CONF_STR, "ldapi:///", 0, 0, OFF(ldap_uri),
 	  conf_check_ldap_uri, "LDAP server URI(s), space separated" },
@@ -788,6 +818,13 @@ const struct conf_key conf_keys[] = {
 	  NULL, "hours after dkim rotate before the new key signs (its DNS record propagates)" },
 	{ "dkim.retire_after_hours", CONF_INT, "168", 0, 8760, OFF(dkim_retire_after_hours),
 	  NULL, "hours the old key's DNS record stays published once the new key signs" },
+	/* dns { }: govmaild's resolver (libunbound, dns_resolve.h) */
+	{ "dns.server", CONF_STR, "", 0, 0, OFF(dns_server), conf_check_dns_server,
+	  "DNS server to forward to, ADDRESS or ADDRESS@PORT (\"\" = those of /etc/resolv.conf)" },
+	{ "dns.timeout", CONF_INT, "5", 1, 120, OFF(dns_timeout), NULL,
+	  "seconds one DNS lookup may take (then a temporary failure)" },
+	{ "dns.cache_entries", CONF_INT, "10000", 0, 1000000, OFF(dns_cache_entries), NULL,
+	  "DNS answers kept, each for its TTL (0 = none)" },
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);
