@@ -132,6 +132,11 @@ $(ASAN)/tests/dns_lookup_tool: $(ASAN)/tests/tools/dns_lookup_tool.o $(DNS_TOOL_
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $< $(DNS_TOOL_OBJS) $(ASAN)/libgovmail.a -lunbound -lpthread
 asan: $(ASAN)/tests/dns_lookup_tool
+# The second DKIM verifier of the tests: libopendkim, asking the test's DNS server.
+$(ASAN)/tests/opendkim_verify: $(ASAN)/tests/tools/opendkim_verify.o
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< -lopendkim -lresolv
+asan: $(ASAN)/tests/opendkim_verify
 
 unit: $(UNIT_BINS)
 	@tests/run-tests --unit $(UNIT_BINS)

@@ -4,7 +4,8 @@
 # records from dkim dns served by a real nsd on loopback, messages signed
 # by govmaild's signer (dkim_sign.c, through tests/tools/dkim_sign_tool,
 # which holds the message in a spool as govmaild does) and verified by
-# python3-dkim fetching the keys from that nsd: rsa-sha256 and
+# python3-dkim and by libopendkim (tests/tools/opendkim_verify), both
+# fetching the keys from that nsd: rsa-sha256 and
 # ed25519-sha256, an 8-bit Vietnamese body, long folded headers, a 20 MB
 # message; tampered messages fail; and the key rotation flow (keygen,
 # rotate, old selector still verifying, new one signing after the delay),
@@ -12,7 +13,10 @@
 . "$(dirname "$0")/../lib.sh"
 
 TOOL=$TOP/build/asan/tests/dkim_sign_tool
-[ -x "$TOOL" ] || { echo "Bail out! $TOOL missing (make asan)"; exit 1; }
+OPENDKIM=$TOP/build/asan/tests/opendkim_verify
+for f in "$TOOL" "$OPENDKIM"; do
+	[ -x "$f" ] || { echo "Bail out! $f missing (make asan)"; exit 1; }
+done
 python3 -c 'import dkim, dns.resolver, nacl' 2>/dev/null ||
 	{ echo "Bail out! python3-dkim, python3-dnspython or python3-nacl missing (scripts/install-deps)"; exit 1; }
 
@@ -21,6 +25,7 @@ KEYS=$T/dkim
 t_govmail_conf "dkim = { key_dir = \"$KEYS\"; };"
 G=$GOVMAILCTL
 verify() { python3 "$TOP/tests/integration/dkim_verify.py" "$DNS_PORT" "$1"; }
+verify2() { "$OPENDKIM" "$DNS_PORT" <"$1"; }
 # epoch of an ISO time
 at() { date -u -d "$1" +%s; }
 
@@ -119,6 +124,10 @@ for m in plain vi big; do
 	expect_eq "$m: rsa-sha256 and ed25519-sha256 pass" "$(cat "$T/last.out")" \
 		"0 a=rsa-sha256 s=gm2026a pass
 1 a=ed25519-sha256 s=gm2026a-ed pass"
+	check_rc "$m: libopendkim verifies both signatures" 0 verify2 "$T/$m.signed"
+	expect_eq "$m: ... rsa-sha256 and ed25519-sha256" "$(cat "$T/last.out")" \
+		"0 a=rsa-sha256 s=gm2026a pass
+1 a=ed25519-sha256 s=gm2026a-ed pass"
 done
 expect_eq "the message follows the signatures unchanged" \
 	"$(tail -c +"$(($(grep -b -m1 '^From:' "$T/vi.signed" | cut -d: -f1) + 1))" "$T/vi.signed" | cmp - "$T/vi.eml" && echo same)" same
@@ -140,6 +149,7 @@ open(sys.argv[2], "wb").write(h + b"\r\n\r\n" + b)
 PY
 check_rc "whitespace added at line ends, in Date: and blank lines at the end still verify" \
 	0 verify "$T/vi.ws"
+check_rc "... for libopendkim too" 0 verify2 "$T/vi.ws"
 
 # --- tampering fails -----------------------------------------------------------
 python3 - "$T" <<'PY'
@@ -161,6 +171,8 @@ PY
 for m in body subj from to big; do
 	check_rc "tampered ($m): verification fails" 1 verify "$T/t-$m.eml"
 	expect_eq "tampered ($m): both signatures fail" "$(grep -c ' fail$' "$T/last.out")" 2
+	check_rc "tampered ($m): libopendkim fails it too" 1 verify2 "$T/t-$m.eml"
+	expect_eq "tampered ($m): ... both signatures" "$(grep -c ' fail ' "$T/last.out")" 2
 done
 
 # --- which key signs ---------------------------------------------------------------
@@ -200,7 +212,9 @@ check_rc "after it the new selector signs, and verifies" 0 verify "$T/r2.signed"
 expect_eq "... gm2026b and gm2026b-ed" "$(cat "$T/last.out")" \
 	"0 a=rsa-sha256 s=gm2026b pass
 1 a=ed25519-sha256 s=gm2026b-ed pass"
+check_rc "... for libopendkim too" 0 verify2 "$T/r2.signed"
 check_rc "mail signed before the rotation still verifies" 0 verify "$T/plain.signed"
+check_rc "... for libopendkim too" 0 verify2 "$T/plain.signed"
 
 check "dkim list after the delay" "$G" dkim list --now 2026-03-05T00:00:00Z
 expect_match "list: gm2026a is retiring" "$(cat "$T/last.out")" \
