@@ -334,8 +334,6 @@ static const struct {
 	{ "content-transfer-encoding", 0 },
 };
 #define NSIGN_FIELDS (sizeof(sign_fields) / sizeof(sign_fields[0]))
-/* Instances of one field name signed at most (more are left unsigned). */
-#define DKIM_FIELD_INSTANCES 32
 
 struct dkim_field {
 	int idx;                   /* into sign_fields */
@@ -420,7 +418,9 @@ dkim_sign_header(struct dkim_sign *s, const char *field, size_t len)
 		if (strlen(sign_fields[i].name) == namelen &&
 		    strncasecmp(sign_fields[i].name, field, namelen) == 0)
 			break;
-	if (i == NSIGN_FIELDS || s->count[i] >= DKIM_FIELD_INSTANCES)
+	/* Every instance is kept (only DKIM_SIGN_HEADER_MAX bounds them): a
+	 * verifier takes them bottom-up, so leaving out some would break it. */
+	if (i == NSIGN_FIELDS)
 		return 0;
 	if (s->bytes + len > DKIM_SIGN_HEADER_MAX) {
 		s->overflow = 1;

@@ -5,11 +5,11 @@
 # by govmaild's signer (dkim_sign.c, through tests/tools/dkim_sign_tool,
 # which holds the message in a spool as govmaild does) and verified by
 # python3-dkim and by libopendkim (tests/tools/opendkim_verify), both
-# fetching the keys from that nsd: rsa-sha256 and
-# ed25519-sha256, an 8-bit Vietnamese body, long folded headers, a 20 MB
-# message; tampered messages fail; and the key rotation flow (keygen,
-# rotate, old selector still verifying, new one signing after the delay),
-# with times given by --now / -t rather than waited for.
+# fetching the keys from that nsd: rsa-sha256 and ed25519-sha256, an 8-bit
+# Vietnamese body, long folded headers, a 20 MB message, 40 To: fields;
+# tampered messages fail; and the key rotation flow (keygen, rotate, old
+# selector still verifying, new one signing after the delay), with times
+# given by --now / -t rather than waited for.
 . "$(dirname "$0")/../lib.sh"
 
 TOOL=$TOP/build/asan/tests/dkim_sign_tool
@@ -114,11 +114,14 @@ w("big", ["From: annv@haugiang.gov.vn", "To: b@example.com", "Subject: 20 MB",
 w("snv", ["From: snv@snv.haugiang.gov.vn", "To: b@example.com", "Subject: agency",
           "Date: Mon, 12 Jan 2026 10:00:00 +0700"], b"from an agency subdomain\r\n")
 w("nofrom", ["To: b@example.com", "Subject: no from"], b"x\r\n")
+# 40 To: fields: every instance signed, bottom-up as verifiers take them.
+w("manyto", ["From: annv@haugiang.gov.vn"] + ["To: r%d@example.com" % i for i in range(40)] +
+    ["Subject: many", "Date: Mon, 12 Jan 2026 10:00:00 +0700"], b"x\r\n")
 PY
 expect_eq "the big message is over 20 MB" "$([ "$(stat -c %s "$T/big.eml")" -gt 20971520 ] && echo yes)" yes
 
 T_JAN=$(at 2026-01-12T03:00:00Z)
-for m in plain vi big; do
+for m in plain vi big manyto; do
 	check "sign $m" sh -c "'$TOOL' -k '$KEYS' -d haugiang.gov.vn -t $T_JAN -s '$T' <'$T/$m.eml' >'$T/$m.signed'"
 	check_rc "$m: python3-dkim verifies both signatures" 0 verify "$T/$m.signed"
 	expect_eq "$m: rsa-sha256 and ed25519-sha256 pass" "$(cat "$T/last.out")" \

@@ -165,6 +165,30 @@ test_header_split(void **state)
 	free(s.f);
 }
 
+/* Many instances of a signed field are all kept; the header bytes are bounded. */
+static void
+test_header_many(void **state)
+{
+	struct dkim_sign s;
+	char field[64];
+	int i;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < 100; i++) {
+		snprintf(field, sizeof(field), "To: r%d@example.com\r\n", i);
+		assert_int_equal(dkim_sign_header(&s, field, strlen(field)), 0);
+	}
+	assert_int_equal(s.count[1], 100);      /* sign_fields[1] is to */
+	for (i = 0; s.bytes < DKIM_SIGN_HEADER_MAX && i < 100000; i++)
+		if (dkim_sign_header(&s, "Cc: someone@example.com\r\n", 25) != 0)
+			break;
+	assert_true(s.overflow);
+	for (size_t k = 0; k < s.nf; k++)
+		free(s.f[k].canon);
+	free(s.f);
+}
+
 int
 main(void)
 {
@@ -173,6 +197,7 @@ main(void)
 		cmocka_unit_test(test_body_canon),
 		cmocka_unit_test(test_body_chunking),
 		cmocka_unit_test(test_header_split),
+		cmocka_unit_test(test_header_many),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
