@@ -234,12 +234,22 @@ expect_match "... makes gm2026c" "$(cat "$T/last.out")" "selector gm2026c"
 check "dkim list after it" "$G" dkim list --now 2026-03-12T00:00:00Z
 expect_match "gm2026a is retired" "$(cat "$T/last.out")" "gm2026a +rsa-sha256 +retired, the record may be removed"
 expect_match "gm2026c is next" "$(cat "$T/last.out")" "gm2026c +rsa-sha256 +next, publish now, signs from 2026-03-15T00:00:00Z"
+# gm2026c signs from 03-15, gm2026b's record stays until 03-22: a rotation
+# on 03-16 (gm2026d from 03-19) is fine, the next one before 03-22 would
+# forget gm2026b's record while it must stay.
+check_rc "rotate once the new key signs" 0 "$G" dkim rotate haugiang.gov.vn --now 2026-03-16T00:00:00Z
+check_rc "a rotation that would forget a record still needed is refused (75)" 75 \
+	"$G" dkim rotate haugiang.gov.vn --now 2026-03-20T00:00:00Z
+expect_match "... saying until when" "$(cat "$T/last.err")" \
+	"record of gm2026b must stay published until 2026-03-22T00:00:00Z"
+check_rc "after that date it is done" 0 "$G" dkim rotate haugiang.gov.vn --now 2026-03-22T00:00:00Z
+expect_match "... making gm2026e" "$(cat "$T/last.out")" "selector gm2026e"
 
 # --- keys others may read are refused -------------------------------------------------
-chmod 644 "$KEYS/haugiang.gov.vn.gm2026b.key"
+chmod 644 "$KEYS/haugiang.gov.vn.gm2026e.key"
 check_rc "a key file of mode 0644 is refused when the keys are loaded" 1 \
 	sh -c "'$TOOL' -k '$KEYS' -d haugiang.gov.vn <'$T/plain.eml' >/dev/null"
-expect_match "... naming the file and the mode" "$(cat "$T/last.err")" "gm2026b.key: mode 0644"
-chmod 600 "$KEYS/haugiang.gov.vn.gm2026b.key"
+expect_match "... naming the file and the mode" "$(cat "$T/last.err")" "gm2026e.key: mode 0644"
+chmod 600 "$KEYS/haugiang.gov.vn.gm2026e.key"
 
 t_dns_stop
