@@ -186,6 +186,17 @@ struct govmail_conf {
 	int signature_min_ec_bits;     /* smallest EC key (256: P-256) */
 	char *signature_language;      /* reasons in replies and the header: vi or en */
 	int signature_ascii_fallback;  /* the header without diacritics, no RFC 2231 */
+
+	/* dkim { } — DKIM signing keys (dkim_keys.h) */
+	char *dkim_key_dir;            /* DOMAIN.SELECTOR.key, DOMAIN.state */
+	char *dkim_selector_prefix;    /* selectors are PREFIX YEAR LETTER */
+	int dkim_rotate_delay_hours;   /* a rotated key signs this long after */
+	int dkim_retire_after_hours;   /* ... the old record stays this long */
+
+	/* dns { } — govmaild's resolver for mail authentication (dns_resolve.h) */
+	char *dns_server;              /* "" = resolv.conf; ADDRESS[@PORT] */
+	int dns_timeout;               /* seconds per lookup */
+	int dns_cache_entries;         /* answers kept for their TTL */
 };
 
 /*

@@ -423,6 +423,54 @@ conf_check_header_name(const void *value, char *err, size_t errlen)
 	return 0;
 }
 
+/* dkim.selector_prefix: the start of a DNS label (selectors add a year and a letter). */
+static int
+conf_check_selector_prefix(const void *value, char *err, size_t errlen)
+{
+	const char *s = *(char *const *)value;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] == '-' && i > 0)))
+			break;
+	if (i == 0 || s[i] != '\0' || i > 20) {
+		snprintf(err, errlen, "must be 1 to 20 of a-z, 0-9 and '-' (not first)");
+		return -1;
+	}
+	return 0;
+}
+
+/* dns.server: "" or an IPv4/IPv6 address, optionally "@PORT". */
+static int
+conf_check_dns_server(const void *value, char *err, size_t errlen)
+{
+	const char *s = *(char *const *)value, *at = strchr(s, '@');
+	char addr[INET6_ADDRSTRLEN + 1];
+	unsigned char buf[16];
+	size_t n = at ? (size_t)(at - s) : strlen(s);
+	char *end;
+	long port;
+
+	if (*s == '\0')
+		return 0;
+	if (n >= sizeof(addr))
+		goto bad;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	if (inet_pton(AF_INET, addr, buf) != 1 && inet_pton(AF_INET6, addr, buf) != 1)
+		goto bad;
+	if (at != NULL) {
+		port = strtol(at + 1, &end, 10);
+		if (at[1] == '\0' || *end != '\0' || port < 1 || port > 65535)
+			goto bad;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "must be \"\" or an IP address, optionally @PORT");
+	return -1;
+}
+
 const struct conf_key conf_keys[] = {
 	{ "ldap.uri", CONF_STR, "ldapi:///", 0, 0, OFF(ldap_uri),
 	  conf_check_ldap_uri, "LDAP server URI(s), space separated" },
@@ -809,6 +857,23 @@ const struct conf_key conf_keys[] = {
 	{ "signature.ascii_fallback", CONF_BOOL, "false", 0, 1, OFF(signature_ascii_fallback),
 	  NULL, "true: names and reasons in the header without diacritics, quoted, instead "
 	  "of RFC 2231-encoded UTF-8 (replies are ASCII always)" },
+	/* dkim { }: DKIM signing keys, govmailctl dkim (dkim_keys.h) */
+	{ "dkim.key_dir", CONF_STR, "/etc/govmail/dkim", 0, 0, OFF(dkim_key_dir),
+	  conf_check_nonempty, "directory of the DKIM keys (DOMAIN.SELECTOR.key, mode 0600) "
+	  "and rotation states (DOMAIN.state)" },
+	{ "dkim.selector_prefix", CONF_STR, "gm", 0, 0, OFF(dkim_selector_prefix),
+	  conf_check_selector_prefix, "new selectors are PREFIX YEAR LETTER, e.g. gm2026a" },
+	{ "dkim.rotate_delay_hours", CONF_INT, "72", 0, 8760, OFF(dkim_rotate_delay_hours),
+	  NULL, "hours after dkim rotate before the new key signs (its DNS record propagates)" },
+	{ "dkim.retire_after_hours", CONF_INT, "168", 0, 8760, OFF(dkim_retire_after_hours),
+	  NULL, "hours the old key's DNS record stays published once the new key signs" },
+	/* dns { }: govmaild's resolver (libunbound, dns_resolve.h) */
+	{ "dns.server", CONF_STR, "", 0, 0, OFF(dns_server), conf_check_dns_server,
+	  "DNS server to forward to, ADDRESS or ADDRESS@PORT (\"\" = those of /etc/resolv.conf)" },
+	{ "dns.timeout", CONF_INT, "5", 1, 120, OFF(dns_timeout), NULL,
+	  "seconds one DNS lookup may take (then a temporary failure)" },
+	{ "dns.cache_entries", CONF_INT, "10000", 0, 1000000, OFF(dns_cache_entries), NULL,
+	  "DNS answers kept, each for its TTL (0 = none)" },
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);
