@@ -82,8 +82,26 @@ check "account add while provider 1 is down (provider 2)" "$G" account add \
 	--name "Lê Văn Cường" --agency snv --employee-id HG900003
 if wait_for has_entry "$C" '(employeeNumber=HG900003)'; then ok "the consumer has it from provider 2"
 else not_ok "the consumer has it from provider 2"; fi
+# govmailctl with both providers listed: provider 1 refuses connections,
+# the write goes to provider 2, and stderr says so.
+sed -i "s|uri = \"$P2\";|uri = \"$LDAP_PROVIDER_URIS\";|" "$GOVMAIL_CONF"
+check "govmailctl with provider 1 down: account add goes to provider 2" "$G" account add \
+	--name "Phạm Thị Dung" --agency snv --employee-id HG900004
+expect_match "govmailctl notes the switch" "$(cat "$T/last.err")" \
+	"note: LDAP: using ${P2%/}/? \\(${P1%/}/? is the first choice\\)"
+if wait_for has_entry "$P2" '(employeeNumber=HG900004)'; then ok "written on provider 2"
+else not_ok "written on provider 2"; fi
+# Writes never go to the consumer: it answers with a referral, which
+# govmailctl does not follow, and says why.
+sed -i "s|uri = \"$LDAP_PROVIDER_URIS\";|uri = \"$C\";|" "$GOVMAIL_CONF"
+check_rc "govmailctl write on the consumer is refused (EX_NOPERM)" 77 "$G" domain add other.gov.vn
+expect_match "... naming the read-only replica" "$(cat "$T/last.err")" \
+	"read-only replica; ldap.uri must list the providers"
+sed -i "s|uri = \"$C\";|uri = \"$LDAP_PROVIDER_URIS\";|" "$GOVMAIL_CONF"
 check "provider 1 restarted" "$TOP/scripts/ldap-sandbox" start "$REPL_P1"
 if wait_for has_entry "$P1" '(employeeNumber=HG900003)'; then ok "restarted provider 1 caught up"
 else not_ok "restarted provider 1 caught up"; fi
 if wait_for t_csn_equal $ALL; then ok "contextCSN equal on all three after the restart"
 else not_ok "contextCSN equal on all three after the restart"; fi
+if wait_for has_entry "$P1" '(employeeNumber=HG900004)'; then ok "provider 1 has what govmailctl wrote on provider 2 meanwhile"
+else not_ok "provider 1 has what govmailctl wrote on provider 2 meanwhile"; fi
