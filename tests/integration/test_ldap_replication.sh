@@ -105,3 +105,22 @@ if wait_for t_csn_equal $ALL; then ok "contextCSN equal on all three after the r
 else not_ok "contextCSN equal on all three after the restart"; fi
 if wait_for has_entry "$P1" '(employeeNumber=HG900004)'; then ok "provider 1 has what govmailctl wrote on provider 2 meanwhile"
 else not_ok "provider 1 has what govmailctl wrote on provider 2 meanwhile"; fi
+
+# A server that accepts connections but never answers (listening, never
+# reading): after ldap.timeout the next server of the list is used.
+python3 -c 'import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+open(sys.argv[1] + ".tmp", "w").write("%d\n" % s.getsockname()[1])
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    time.sleep(3600)' "$T/blackhole" </dev/null >/dev/null 2>&1 &
+T_PIDS+=("$!")
+wait_for test -s "$T/blackhole" || { echo "Bail out! no silent server"; exit 1; }
+BH="ldap://127.0.0.1:$(cat "$T/blackhole")"
+sed -i -e "s|uri = \"$LDAP_PROVIDER_URIS\";|uri = \"$BH $P2\";|" -e "s|timeout = 30;|timeout = 3;|" "$GOVMAIL_CONF"
+check "govmailctl with a silent first server: domain list answers" "$G" domain list
+expect_match "... from provider 2, after the first timed out" "$(cat "$T/last.err")" \
+	"LDAP server $BH failed \\(Timed out\\)(.|\\n)*note: LDAP: using ${P2%/}/?"
+expect_match "... the domain is listed" "$(cat "$T/last.out")" "haugiang\\.gov\\.vn"
