@@ -213,7 +213,10 @@ t_sandbox_start() {
 # LDAP_CONSUMER_URI), stopped at exit. REPL_P1, REPL_P2, REPL_C: the
 # members' directories (for ldap-sandbox kill/start/stop of one of them).
 t_sandbox_start_replicated() {
-	"$TOP/scripts/ldap-sandbox" start "$T/repl" --replicated >"$T/sandbox.out" 2>&1 || {
+	# ports this test holds (t_free_port): a member killed and restarted
+	# gets its port back, no other test's connection can have taken it
+	LDAP_SANDBOX_PORTS="$(t_free_port) $(t_free_port) $(t_free_port)" \
+		"$TOP/scripts/ldap-sandbox" start "$T/repl" --replicated >"$T/sandbox.out" 2>&1 || {
 		cat "$T/sandbox.out" >&2; echo "Bail out! replicated sandbox did not start"; exit 1; }
 	t_on_exit "'$TOP/scripts/ldap-sandbox' stop '$T/repl'"
 	# shellcheck disable=SC1091
