@@ -431,6 +431,12 @@ def main():
     print("  retries: %s" % ", ".join("%s %d" % kv for kv in sorted(stage_fail.items())))
     for i in lost[:20]:
         print("  LOST id %d (attempts with no 250 after the dot: %d)" % (i, fail_dot.get(i, 0)))
+    for i in sorted(copies):
+        if len(copies[i]) > 1 and i not in unexplained:
+            print("  duplicate id %d in the post-dot window: copies saved by sink pids %s "
+                  "(killed: %s), attempts with no 250 after the dot: %d" %
+                  (i, copies[i], ", ".join(str(p) for p in copies[i] if p in sink.killed),
+                   fail_dot.get(i, 0)))
     for i in unexplained[:20]:
         print("  UNEXPLAINED duplicate id %d: copies from sink pids %s, post-dot failures %d" %
               (i, copies[i], fail_dot.get(i, 0)))
