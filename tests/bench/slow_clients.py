@@ -4,7 +4,7 @@ time, and the session limit's answer to the excess (scripts/bench-slow,
 tests/integration/test_slow_clients.sh).
 
     slow_clients.py --port P --from A --to B [--slow 200] [--normal 20]
-                    [--messages 100] [--excess 20] [--interval 3]
+                    [--messages 500] [--excess 20] [--interval 3]
                     [--pid GOVMAILD-PID] [--hang 600]
 
 Three phases against govmaild on 127.0.0.1:P, whose smtpd.max_sessions
@@ -39,7 +39,7 @@ ap.add_argument("--from", dest="sender", required=True)
 ap.add_argument("--to", dest="rcpt", required=True)
 ap.add_argument("--slow", type=int, default=200)
 ap.add_argument("--normal", type=int, default=20)
-ap.add_argument("--messages", type=int, default=100)
+ap.add_argument("--messages", type=int, default=500)
 ap.add_argument("--excess", type=int, default=20)
 ap.add_argument("--interval", type=float, default=3.0)
 ap.add_argument("--pid", type=int, default=0)
