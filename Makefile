@@ -186,6 +186,17 @@ bench-sign: deps
 	@$(MAKE) --no-print-directory bin/govmaild $(BUILD)/bench/sign_floor
 	@scripts/bench-sign
 bench: bench-provision bench-relay bench-sign
+# Reliability (issue 17): the no-loss soak (10,000 messages through govmaild
+# while the next hop and slapd are restarted; `make soak SOAK_MESSAGES=1000`)
+# and slow clients next to normal ones. Figures, key=value lines at the end.
+.PHONY: soak bench-slow
+SOAK_MESSAGES ?= 10000
+soak: deps
+	@$(MAKE) --no-print-directory bin/govmailctl bin/govmaild
+	@scripts/soak $(SOAK_MESSAGES)
+bench-slow: deps
+	@$(MAKE) --no-print-directory bin/govmailctl bin/govmaild
+	@scripts/bench-slow
 
 # The summary gives the wall time from here (after dependencies are installed).
 check: deps
