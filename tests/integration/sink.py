@@ -36,6 +36,7 @@ import asyncio
 import itertools
 import json
 import os
+import socket
 import ssl
 import sys
 
@@ -196,7 +197,11 @@ async def handle(reader, writer):
                 await send("221 2.0.0 Bye")
                 try:
                     await asyncio.wait_for(reader.read(), 120)
-                    how = "early" if early else "clean"
+                    # a client gone before the 221 came answers it with a
+                    # reset, left as the socket's error after the EOF
+                    sock = writer.get_extra_info("socket")
+                    err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    how = "early" if early else "reset" if err else "clean"
                 except (ConnectionError, asyncio.TimeoutError):
                     how = "reset"
                 with open(os.path.join(DIR, "quit.log"), "a") as f:
