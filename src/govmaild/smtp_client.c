@@ -695,6 +695,48 @@ smtp_client_close_now(struct smtp_client *c)
 	free(c);
 }
 
+int
+smtp_client_quit_begin(struct smtp_client *c)
+{
+	/* Nothing may be waiting unread: it would make the close a reset. */
+	if (c->broken || smtp_io_readable(&c->io) ||
+	    smtp_io_write(&c->io, "QUIT\r\n", 6, 0) != SMTP_IO_OK ||
+	    smtp_io_flush(&c->io, 0) != SMTP_IO_OK) {
+		smtp_io_close(&c->io);
+		free(c);
+		return -1;
+	}
+	return 0;
+}
+
+int
+smtp_client_quit_poll(struct smtp_client *c, uint64_t wait_until, int give_up)
+{
+	char *line = xmalloc(SMTP_CLIENT_REPLY_LINE_MAX + 1);
+	enum smtp_io_status st;
+	size_t len;
+	int done = 0;
+
+	/* +1: a deadline already passed would not even look at the socket */
+	while ((st = smtp_io_read_line(&c->io, line, SMTP_CLIENT_REPLY_LINE_MAX, &len,
+	    wait_until > smtp_io_now_ms() ? wait_until : smtp_io_now_ms() + 1)) ==
+	    SMTP_IO_OK) {
+		/* the last line of the reply (to QUIT: 221) */
+		if (len < 4 || line[3] != '-') {
+			done = 1;
+			break;
+		}
+	}
+	free(line);
+	if (st != SMTP_IO_OK && st != SMTP_IO_TIMEOUT)
+		done = 1;        /* closed by the next hop (or an error): over */
+	if (!done && !give_up)
+		return 0;
+	smtp_io_close(&c->io);
+	free(c);
+	return 1;
+}
+
 void
 smtp_client_close(struct smtp_client *c)
 {

@@ -115,6 +115,19 @@ void smtp_client_close(struct smtp_client *c);
  * socket takes it at once): for idle connections dropped by the pool. */
 void smtp_client_close_now(struct smtp_client *c);
 
+/*
+ * Closing without blocking (the pool's idle connections): QUIT is sent at
+ * once, and the next hop's 221 read later, so that the close comes after
+ * it and the next hop sees an orderly end, not a reset.
+ * smtp_client_quit_begin: 0 when QUIT went out (then poll); -1 when c
+ * could not say it and was closed and freed at once.
+ * smtp_client_quit_poll: waits until wait_until (ms, a past time just
+ * looks) for the reply; 1 when it came or the next hop closed, or with
+ * give_up set anyway: c is closed and freed. 0: still waiting.
+ */
+int smtp_client_quit_begin(struct smtp_client *c);
+int smtp_client_quit_poll(struct smtp_client *c, uint64_t wait_until, int give_up);
+
 /* "451 4.4.1 text" style summary of a reply for logs (into buf). */
 const char *smtp_reply_format(const struct smtp_reply *r, char *buf, size_t len);
 

@@ -3,8 +3,10 @@
  * smtp_client_pool.h). One mutex guards a short array kept in the order
  * connections were given back; a session takes the newest one (the
  * others then age out first). Nothing is sent or waited for under the
- * lock: connections dropped by the pool are closed afterwards, without
- * waiting for the next hop.
+ * lock: connections dropped by the pool are closed afterwards. They get
+ * QUIT at once and are kept on a closing list until the next hop's 221
+ * has been read (looked at once a second, from the listener's loop, up to
+ * POOL_QUIT_WAIT_MS): closed before it, the next hop would see a reset.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -20,6 +22,16 @@
 
 /* RSET before a connection goes into the pool waits at most this long. */
 #define POOL_PARK_TIMEOUT_MS 10000
+/* The 221 after QUIT is waited for at most this long. */
+#define POOL_QUIT_WAIT_MS 10000
+
+/* Connections that were sent QUIT, until their 221 came. */
+struct pool_closing {
+	struct smtp_client *c;
+	uint64_t until;              /* ms: given up after this */
+};
+static struct pool_closing *pool_closing;
+static size_t pool_closing_n, pool_closing_cap;
 
 struct pool_entry {
 	struct smtp_client *c;
@@ -46,13 +58,26 @@ pool_drop_add(struct pool_drop *d, struct smtp_client *c)
 	d->v[d->n++] = c;
 }
 
+/* QUIT to each, without waiting; they wait for their 221 on the list. */
 static void
 pool_drop_close(struct pool_drop *d)
 {
+	uint64_t until = smtp_io_now_ms() + POOL_QUIT_WAIT_MS;
 	size_t i;
 
-	for (i = 0; i < d->n; i++)
-		smtp_client_close_now(d->v[i]);
+	for (i = 0; i < d->n; i++) {
+		if (smtp_client_quit_begin(d->v[i]) != 0)
+			continue;         /* closed at once */
+		pthread_mutex_lock(&pool_lock);
+		if (pool_closing_n == pool_closing_cap) {
+			pool_closing_cap = pool_closing_cap ? 2 * pool_closing_cap : 8;
+			pool_closing = xreallocarray(pool_closing, pool_closing_cap,
+			    sizeof(*pool_closing));
+		}
+		pool_closing[pool_closing_n].c = d->v[i];
+		pool_closing[pool_closing_n++].until = until;
+		pthread_mutex_unlock(&pool_lock);
+	}
 	free(d->v);
 	d->v = NULL;
 	d->n = 0;
@@ -109,7 +134,10 @@ smtp_client_pool_take(const struct daemon_conf *dc)
 		/* Closed by the next hop (or a 421 waiting) while idle: next. */
 		if (smtp_client_usable(c))
 			return c;
-		smtp_client_close_now(c);
+		d.v = xcalloc(1, sizeof(*d.v));
+		d.v[0] = c;
+		d.n = 1;
+		pool_drop_close(&d);
 	}
 }
 
@@ -153,6 +181,45 @@ smtp_client_pool_give(const struct daemon_conf *dc, struct smtp_client *c)
 	pool_drop_close(&d);
 }
 
+/*
+ * Look at the connections waiting for their 221 (wait_until: how long;
+ * a past time only looks). Those whose reply came, or whose time is up,
+ * are closed. Each is taken off the list while it is looked at, so no
+ * other thread waits on the lock meanwhile.
+ */
+static void
+pool_reap_closing(uint64_t wait_until, int all)
+{
+	size_t i = 0;
+
+	for (;;) {
+		struct pool_closing e;
+		uint64_t now = smtp_io_now_ms();
+
+		pthread_mutex_lock(&pool_lock);
+		if (i >= pool_closing_n) {
+			pthread_mutex_unlock(&pool_lock);
+			return;
+		}
+		e = pool_closing[i];
+		pool_closing[i] = pool_closing[--pool_closing_n];
+		pthread_mutex_unlock(&pool_lock);
+		if (smtp_client_quit_poll(e.c, wait_until, all || now >= e.until))
+			continue;        /* closed; the slot holds the next one */
+		pthread_mutex_lock(&pool_lock);
+		if (pool_closing_n == pool_closing_cap) {
+			pool_closing_cap = pool_closing_cap ? 2 * pool_closing_cap : 8;
+			pool_closing = xreallocarray(pool_closing, pool_closing_cap,
+			    sizeof(*pool_closing));
+		}
+		pool_closing[pool_closing_n] = pool_closing[i];
+		pool_closing[i] = e;
+		pool_closing_n++;
+		pthread_mutex_unlock(&pool_lock);
+		i++;
+	}
+}
+
 void
 smtp_client_pool_expire(void)
 {
@@ -162,6 +229,7 @@ smtp_client_pool_expire(void)
 	pool_sweep_locked(smtp_io_now_ms(), 0, 1, &d);
 	pthread_mutex_unlock(&pool_lock);
 	pool_drop_close(&d);
+	pool_reap_closing(0, 0);
 }
 
 void
@@ -178,4 +246,17 @@ smtp_client_pool_flush(void)
 	pool_n = pool_cap = 0;
 	pthread_mutex_unlock(&pool_lock);
 	pool_drop_close(&d);
+	/* At exit: each waits its turn, all within POOL_QUIT_WAIT_MS. */
+	{
+		uint64_t until = smtp_io_now_ms() + POOL_QUIT_WAIT_MS;
+
+		while (pool_closing_n > 0 && smtp_io_now_ms() < until)
+			pool_reap_closing(smtp_io_now_ms() + 100, 0);
+		pool_reap_closing(0, 1);
+	}
+	pthread_mutex_lock(&pool_lock);
+	free(pool_closing);
+	pool_closing = NULL;
+	pool_closing_n = pool_closing_cap = 0;
+	pthread_mutex_unlock(&pool_lock);
 }

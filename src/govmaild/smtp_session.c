@@ -35,6 +35,7 @@
 #include "smtp_client.h"
 #include "smtp_data.h"
 #include "smtp_data_check.h"
+#include "smtp_guard.h"
 #include "smtp_eod_checks.h"
 #include "smtp_io.h"
 #include "smtp_nexthop.h"
@@ -663,6 +664,14 @@ session_command(struct smtp_session *s, const char *line, size_t len)
 		session_parse_error(s, st, why);
 		return;
 	}
+	if (smtp_guard_command(&s->guard, s->cmd.verb, s->messages,
+	    s->conf->smtpd_junk_command_limit)) {
+		session_reply(s, 421, "4.7.0", "%s Error: too many commands without a "
+		    "message, closing", s->dc->hostname);
+		s->quit = 1;
+		s->end_reason = "junk commands";
+		return;
+	}
 	switch (s->cmd.verb) {
 	case SMTP_VERB_HELO:
 	case SMTP_VERB_EHLO:
@@ -793,6 +802,8 @@ session_loop(struct smtp_session *s)
 		deadline = now + 1000u * (uint64_t)c->smtpd_command_timeout;
 		if (smtp_state_in_mail(s) && s->txn_deadline < deadline)
 			deadline = s->txn_deadline;
+		if (!smtp_state_in_mail(s))
+			deadline = smtp_guard_deadline(s->start_ms, c->smtpd_max_session_time, deadline);
 		/* +1: room for the CR that is not counted in the limit */
 		st = smtp_io_read_line(&s->io, s->line, max + 1, &len, deadline);
 		switch (st) {
@@ -819,6 +830,11 @@ session_loop(struct smtp_session *s)
 				session_reply(s, 421, "4.4.2", "%s Error: transaction deadline "
 				    "exceeded, closing", s->dc->hostname);
 				s->end_reason = "transaction deadline";
+			} else if (!smtp_state_in_mail(s) && smtp_guard_expired(s->start_ms,
+			    c->smtpd_max_session_time, smtp_io_now_ms())) {
+				session_reply(s, 421, "4.4.2", "%s Error: session time limit "
+				    "exceeded, closing", s->dc->hostname);
+				s->end_reason = "session time";
 			} else {
 				session_reply(s, 421, "4.4.2", "%s Error: timeout exceeded, closing",
 				    s->dc->hostname);

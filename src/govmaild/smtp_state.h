@@ -17,6 +17,7 @@
 
 #include "policy.h"
 #include "smtp_auth.h"
+#include "smtp_guard.h"
 #include "smtp_io.h"
 #include "smtp_parser.h"
 #include "smtp_session.h"
@@ -94,6 +95,7 @@ struct smtp_session {
 	struct spool *spool;
 
 	unsigned int commands, messages;
+	struct smtp_guard guard;         /* junk commands, lifetime (issue #17) */
 	int errors;
 	int quit;                        /* the session ends after this command */
 	const char *end_reason;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """sink.py — a capturing SMTP server for govmaild's tests (the next hop).
 
-    sink.py PORT DIR [--xforward] [--tls CERT KEY]
+    sink.py PORT DIR [--xforward] [--tls CERT KEY] [--no-8bitmime]
 
 Accepts SMTP on 127.0.0.1:PORT. Every message accepted is written to DIR
 as N.eml (content, dot-unstuffed), N.raw (the DATA bytes exactly as they
@@ -26,19 +26,24 @@ Behaviour for one test is changed without restarting, through files in DIR:
                                          the file's reply line, if any), as a
                                          next hop dropping an idle client
 and by recipients: local part "tempfail..." gets 451 4.2.0, "reject..."
-gets 550 5.1.1. The sink itself is strict: only CRLF.CRLF ends DATA, and
+gets 550 5.1.1. After its 221 to QUIT the sink reads until the client
+closes and adds a line to DIR/quit.log: "clean" (closed after the 221),
+"early" (had closed before it was sent) or "reset". --no-8bitmime: EHLO
+does not offer 8BITMIME. The sink itself is strict: only CRLF.CRLF ends DATA, and
 bare CR/LF seen in DATA are recorded in the flags of N.env.
 """
 import asyncio
 import itertools
 import json
 import os
+import socket
 import ssl
 import sys
 
 PORT = int(sys.argv[1])
 DIR = sys.argv[2]
 XFORWARD = "--xforward" in sys.argv
+EIGHTBIT = "--no-8bitmime" not in sys.argv
 TLS = None
 if "--tls" in sys.argv:
     i = sys.argv.index("--tls")
@@ -99,8 +104,8 @@ async def handle(reader, writer):
                 break
             if verb == "EHLO":
                 env["helo"] = cmd[5:]
-                ext = ["sink.test", "PIPELINING", "SIZE 104857600", "8BITMIME",
-                       "ENHANCEDSTATUSCODES"]
+                ext = ["sink.test", "PIPELINING", "SIZE 104857600"] + \
+                      (["8BITMIME"] if EIGHTBIT else []) + ["ENHANCEDSTATUSCODES"]
                 if XFORWARD:
                     ext.append("XFORWARD NAME ADDR PROTO HELO")
                 if TLS and not env["tls"]:
@@ -188,7 +193,19 @@ async def handle(reader, writer):
             elif verb == "NOOP":
                 await send("250 2.0.0 Ok")
             elif verb == "QUIT":
+                early = reader.at_eof()
                 await send("221 2.0.0 Bye")
+                try:
+                    await asyncio.wait_for(reader.read(), 120)
+                    # a client gone before the 221 came answers it with a
+                    # reset, left as the socket's error after the EOF
+                    sock = writer.get_extra_info("socket")
+                    err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    how = "early" if early else "reset" if err else "clean"
+                except (ConnectionError, asyncio.TimeoutError):
+                    how = "reset"
+                with open(os.path.join(DIR, "quit.log"), "a") as f:
+                    f.write(how + "\n")
                 break
             else:
                 await send("502 5.5.1 not implemented")
