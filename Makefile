@@ -57,6 +57,14 @@ ifneq ($(DAEMON_SRCS),)
 PROGS += bin/govmaild
 ASAN_PROGS += $(ASAN)/bin/govmaild
 endif
+# govmail-apid (the provisioning API): libmicrohttpd (HTTPS via GnuTLS) and
+# jansson; it shares govmaild's process chores (daemon.c).
+APID_SRCS := $(sort $(wildcard src/govmail-apid/*.c)) src/govmaild/daemon.c
+APID_OBJS := $(APID_SRCS:%.c=$(BUILD)/%.o)
+ASAN_APID_OBJS := $(APID_SRCS:%.c=$(ASAN)/%.o)
+APID_LDLIBS := $(LDLIBS) -lmicrohttpd -ljansson -lpthread -lm
+PROGS += bin/govmail-apid
+ASAN_PROGS += $(ASAN)/bin/govmail-apid
 
 .PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay bench-sign \
 	install-common install-govmaild install-govmailctl deb
@@ -98,6 +106,20 @@ $(ASAN)/bin/govmaild: $(ASAN_DAEMON_OBJS) $(ASAN)/libgovmail.a
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $(ASAN_DAEMON_OBJS) $(ASAN)/libgovmail.a $(DAEMON_LDLIBS)
 
+bin/govmail-apid: $(APID_OBJS) $(BUILD)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(APID_OBJS) $(BUILD)/libgovmail.a $(APID_LDLIBS)
+
+$(ASAN)/bin/govmail-apid: $(ASAN_APID_OBJS) $(ASAN)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $(ASAN_APID_OBJS) $(ASAN)/libgovmail.a $(APID_LDLIBS)
+
+# govmail-apid includes daemon.h; openapi.json is built into it.
+$(APID_OBJS) $(ASAN_APID_OBJS): CPPFLAGS += -Isrc/govmaild
+$(BUILD)/src/govmail-apid/apid_openapi.o $(ASAN)/src/govmail-apid/apid_openapi.o: \
+	src/govmail-apid/openapi.json
+$(BUILD)/src/govmail-apid/main.o $(ASAN)/src/govmail-apid/main.o: VERSION
+
 $(ASAN)/tests/%: $(ASAN)/tests/unit/%.o $(ASAN)/libgovmail.a
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $< $(ASAN)/libgovmail.a $(LDLIBS) $(CMOCKA_LDLIBS)
@@ -135,6 +157,11 @@ $(BUILD)/fuzz/fuzz_sign_cms: LDLIBS += -lpthread
 $(BUILD)/fuzz/fuzz_sign_check: LDLIBS += -letpan -lpthread $(QPDF_LDLIBS) -lz
 $(BUILD)/fuzz/fuzz_sign_revinfo: LDLIBS += -lz
 $(BUILD)/fuzz/fuzz_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS)
+$(BUILD)/fuzz/fuzz_apid_request: tests/fuzz/fuzz_apid_request.c src/govmail-apid/apid_router.c \
+	src/govmail-apid/apid_json.c
+$(BUILD)/fuzz/fuzz_apid_request: CPPFLAGS += -Isrc/govmail-apid
+$(BUILD)/fuzz/fuzz_apid_request: LDLIBS += src/govmail-apid/apid_router.c \
+	src/govmail-apid/apid_json.c -ljansson
 fuzz: $(FUZZ_BINS)
 
 # Benchmarks print figures next to a reference run; they assert nothing.
