@@ -136,7 +136,15 @@ $(ASAN)/tests/test_sign_revinfo: LDLIBS += -lz
 $(BUILD)/src/govmailctl/main.o $(BUILD)/src/govmaild/main.o \
 $(ASAN)/src/govmailctl/main.o $(ASAN)/src/govmaild/main.o: VERSION
 
-asan: $(UNIT_BINS) $(ASAN_PROGS)
+# Test helpers (not installed): small programs the integration tests run
+# against the sandbox, e.g. tests/tools/api_authz_probe.c.
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(ASAN)/tests/tools/%)
+$(ASAN)/tests/tools/%: $(ASAN)/tests/tools/%.o $(ASAN)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< $(ASAN)/libgovmail.a $(LDLIBS)
+
+asan: $(UNIT_BINS) $(ASAN_PROGS) $(TOOL_BINS)
 
 unit: $(UNIT_BINS)
 	@tests/run-tests --unit $(UNIT_BINS)

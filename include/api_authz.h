@@ -58,6 +58,8 @@ enum api_op {
 /* Stable name of an operation, e.g. "account.create" (for logs/errors). */
 const char *api_op_name(enum api_op op);
 
+struct api_agency_tree;
+
 /* One role over one agency subtree (province-admin: agency_dn NULL). */
 struct api_grant {
 	enum api_role role;
@@ -72,9 +74,51 @@ struct api_caller {
 	char *person_dn;     /* NULL for a token */
 	struct api_grant *grants;
 	size_t ngrants;
+	/* Added: the agency tree the scope check walks (a reference, or NULL:
+	 * then only the agency itself and DN-nested entries are in scope).
+	 * api_token_verify and api_person_caller attach the current snapshot. */
+	struct api_agency_tree *tree;
 };
 
 void api_caller_free(struct api_caller *c);
+
+/* ---- The agency tree (added) ----
+ * Agencies are flat entries under ou=agencies; a sub-agency names its
+ * parent in govmailParentAgency. The scope check therefore needs the
+ * ancestors of an agency, which it reads from an in-memory snapshot of the
+ * tree instead of asking the directory on every check. */
+struct dir_agency;
+
+/* A tree of n agencies (dn, code, parent used; copied). */
+struct api_agency_tree *api_agency_tree_new(const struct dir_agency *v, size_t n);
+/* Read every agency from the directory. */
+enum dir_status api_agency_tree_load(struct dir *d, struct api_agency_tree **out);
+struct api_agency_tree *api_agency_tree_ref(struct api_agency_tree *t);
+void api_agency_tree_unref(struct api_agency_tree *t);
+/*
+ * The process-wide snapshot (thread-safe): a new reference to it, loaded
+ * through d first when there is none or it is older than the maximum age
+ * (default 60 s). DIR_UNAVAILABLE etc. when it had to be loaded and could
+ * not be.
+ */
+enum dir_status api_agency_tree_current(struct dir *d, struct api_agency_tree **out);
+void api_agency_tree_set_max_age(int seconds);
+/* The next api_agency_tree_current reloads (after the API changed agencies). */
+void api_agency_tree_invalidate(void);
+/* Code of the agency with this DN in the tree, or NULL. */
+const char *api_agency_tree_code(const struct api_agency_tree *t, const char *dn);
+/*
+ * 1 when the agency target_dn is ancestor_dn itself or below it: an entry
+ * nested below it in the DIT, or (with a tree) a descendant through
+ * govmailParentAgency. DNs are compared normalised, RDN by RDN ("ou=a"
+ * never matches inside "ou=xa").
+ */
+int api_agency_within(const struct api_agency_tree *t, const char *target_dn,
+    const char *ancestor_dn);
+/* 1 when role may do op somewhere (the matrix, scope aside). */
+int api_role_allows(enum api_role role, enum api_op op);
+/* Operation by its name ("account.create"), or API_OP_COUNT. */
+enum api_op api_op_parse(const char *name);
 
 /*
  * The scope check. target_agency_dn is the DN of the agency the target
@@ -146,6 +190,13 @@ enum dir_status api_token_verify(struct dir *d, const char *presented,
 /* 1 when addr (IPv4 or IPv6 text) is inside cidr, 0 if not, -1 if either
  * does not parse. */
 int api_cidr_match(const char *cidr, const char *addr);
+/* Added: 0 when cidr is an address or a network with a prefix length and
+ * no host bits set, else -1 with the reason in err. */
+int api_cidr_valid(const char *cidr, char *err, size_t errlen);
+
+/* Added: token id of a presented token string ("gmt_<id>_<secret>"), for
+ * logs, or NULL when it is not one; never logs the secret. xmalloc'd. */
+char *api_token_id_of(const char *presented);
 
 /* ---- Roles granted to people ---- */
 

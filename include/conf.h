@@ -83,6 +83,18 @@ struct govmail_conf {
 	int smtpd_drain_timeout;       /* seconds SIGTERM waits for sessions */
 	int smtpd_add_received;        /* prepend a Received: header */
 	struct conf_strlist smtpd_xclient_hosts;  /* may send XCLIENT/XFORWARD */
+	/* issue #17 defects: NUL and 8-bit data, per-address limits (anvil.c,
+	 * client_limits.c), junk commands and session lifetime (smtp_guard.c) */
+	char *smtpd_nul_in_data;       /* "reject" or "strip" */
+	char *smtpd_undeclared_8bit;   /* "declare" or "reject" */
+	int smtpd_client_connection_count_limit;  /* sessions per address; 0 = off */
+	int smtpd_client_connection_rate_limit;   /* per address per unit; 0 = off */
+	int smtpd_client_auth_failure_limit;      /* per address per unit; 0 = off */
+	int smtpd_client_rate_time_unit;          /* seconds */
+	int smtpd_client_table_size;              /* addresses tracked at most */
+	int smtpd_junk_command_limit;  /* NOOP, RSET, VRFY ... between messages */
+	int smtpd_max_session_time;    /* seconds; checked between transactions */
+	char *policy_reply_nul_in_data;           /* 550 5.6.0 text */
 
 	/* tls { } — STARTTLS (submission requires it) */
 	char *tls_cert_file;           /* PEM chain; "" = no STARTTLS */

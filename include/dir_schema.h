@@ -8,6 +8,7 @@
  *   ou=agencies  govmailAgencyCode=<code>     flat: the parent is an attribute
  *   ou=accounts  uid=<mailbox id>             flat: agency/domain are attributes
  *   ou=system    cn=<service>                 service identities (govmaild ...)
+ *   ou=tokens    govmailTokenId=<id>          API tokens (hash only)
  * Flat containers keep DNs stable when an account moves between agencies or
  * domains, or an agency changes parent: only attributes change.
  */
@@ -19,6 +20,7 @@
 #define DIR_OU_AGENCIES  "ou=agencies"
 #define DIR_OU_ACCOUNTS  "ou=accounts"
 #define DIR_OU_SYSTEM    "ou=system"
+#define DIR_OU_TOKENS    "ou=tokens"
 
 /* Object classes. */
 #define DIR_OC_ACCOUNT   "govmailAccount"   /* auxiliary, on inetOrgPerson */
@@ -75,6 +77,20 @@
 #define DIR_OC_LOCK          "govmailLock"
 #define DIR_AT_LOCK_REASON   "govmailLockReason"
 #define DIR_AT_LOCK_TIME     "govmailLockedTime"    /* GeneralizedTime */
+
+/* API access (api_authz.h): tokens of agency systems (govmailApiToken,
+ * structural, below ou=tokens) and roles granted to people
+ * (govmailRoleHolder, auxiliary on the account). */
+#define DIR_OC_API_TOKEN     "govmailApiToken"
+#define DIR_OC_ROLE_HOLDER   "govmailRoleHolder"
+#define DIR_AT_ROLE_GRANT    "govmailRoleGrant"     /* "ROLE" or "ROLE CODE" */
+#define DIR_AT_TOKEN_ID      "govmailTokenId"       /* RDN, public */
+#define DIR_AT_TOKEN_HASH    "govmailTokenHash"     /* "sha256:<hex>" of the secret */
+#define DIR_AT_API_ROLE      "govmailApiRole"       /* hr|auditor|agency-admin */
+#define DIR_AT_ALLOW_FROM    "govmailAllowFrom"     /* CIDR, multi-valued */
+#define DIR_AT_TOKEN_CREATED "govmailTokenCreated"  /* GeneralizedTime */
+#define DIR_AT_TOKEN_EXPIRES "govmailTokenExpires"  /* GeneralizedTime */
+#define DIR_AT_CREATED_BY    "govmailCreatedBy"     /* audit actor */
 
 /* Password policy (slapo-ppolicy, draft-behera-ldap-password-policy):
  * operational attributes slapd keeps on an account, and the policy entry. */

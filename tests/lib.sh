@@ -201,7 +201,7 @@ t_sandbox_start() {
 		-S "$T/ldap/secrets" >"$T/ldap-setup.out" 2>&1 || {
 		cat "$T/ldap-setup.out" >&2; echo "Bail out! govmail-ldap-setup failed"; exit 1; }
 	local n
-	for n in CTL:govmailctl DAEMON:govmaild POSTFIX:postfix DOVECOT:dovecot; do
+	for n in CTL:govmailctl DAEMON:govmaild APID:govmail-apid POSTFIX:postfix DOVECOT:dovecot; do
 		export "LDAP_${n%%:*}_DN=cn=${n#*:},ou=system,$LDAP_BASE" \
 			"LDAP_${n%%:*}_PWFILE=$T/ldap/secrets/${n#*:}.pw"
 	done

@@ -67,6 +67,16 @@ int cmd_agency_cert_add(struct cli *, int, char **);
 int cmd_agency_cert_list(struct cli *, int, char **);
 int cmd_agency_cert_remove(struct cli *, int, char **);
 
+/* cmd_token.c: API tokens of agency HR systems */
+int cmd_token_add(struct cli *, int, char **);
+int cmd_token_list(struct cli *, int, char **);
+int cmd_token_revoke(struct cli *, int, char **);
+
+/* cmd_role.c: API roles of people */
+int cmd_role_grant(struct cli *, int, char **);
+int cmd_role_revoke(struct cli *, int, char **);
+int cmd_role_list(struct cli *, int, char **);
+
 /* cmd_config.c */
 int cmd_config_show(struct cli *, int, char **);
 

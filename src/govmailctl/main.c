@@ -234,6 +234,42 @@ static const struct cli_command cli_commands[] = {
 	       "--agency CODE\tonly accounts of CODE and the agencies below it",
 	       H_DRY_RUN) },
 
+	{ "token", "add", cmd_token_add,
+	  "create an API token for an agency's HR system (shown once)",
+	  "--agency CODE --role ROLE --allow-from CIDR... [--expires DATE|Nd|never] "
+	  "[--comment TEXT] [--json]",
+	  HELP("--agency CODE\tthe agency; the token covers it and its sub-agencies",
+	       "--role ROLE\thr, auditor or agency-admin",
+	       "--allow-from CIDR\ta network the token may be used from (10.1.2.0/24, "
+	       "2001:db8::/48, or one address); repeat or separate with commas",
+	       "--expires WHEN\tYYYY-MM-DD (valid through that day), a number of days "
+	       "such as 90d, or never (the default)",
+	       "--comment TEXT\ta note stored with the token (which system uses it)",
+	       H_JSON) },
+	{ "token", "list", cmd_token_list, "list API tokens (never their secrets)",
+	  "[--agency CODE] [--json]",
+	  HELP("--agency CODE\tonly tokens of CODE and the agencies below it", H_JSON) },
+	{ "token", "revoke", cmd_token_revoke, "revoke (delete) an API token", "ID [--json]",
+	  HELP("ID\tthe token's id, as token list shows it", H_JSON) },
+
+	{ "role", "grant", cmd_role_grant, "give a person an API role",
+	  "ADDRESS --role ROLE [--agency CODE] [--json]",
+	  HELP(H_ACCOUNT,
+	       "--role ROLE\tprovince-admin, agency-admin, hr or auditor",
+	       "--agency CODE\tthe agency the role applies to, with its sub-agencies "
+	       "(not for province-admin)",
+	       H_JSON) },
+	{ "role", "revoke", cmd_role_revoke, "take an API role away from a person",
+	  "ADDRESS --role ROLE [--agency CODE] [--json]",
+	  HELP(H_ACCOUNT,
+	       "--role ROLE\tthe role granted",
+	       "--agency CODE\tthe agency it was granted over (not for province-admin)",
+	       H_JSON) },
+	{ "role", "list", cmd_role_list, "list API roles of people",
+	  "[ADDRESS] [--json]",
+	  HELP("ADDRESS\tonly this person's roles (any address, uid, employee id or name)",
+	       H_JSON) },
+
 	{ "config", "show", cmd_config_show,
 	  "print every setting's effective value (-d: defaults)", "[-d]",
 	  HELP("-d, --defaults\tprint the built-in defaults instead (no file is read)") },

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client_limits.h"
 #include "conf.h"
 #include "daemon_conf.h"
 #include "listener.h"
@@ -54,6 +55,7 @@ struct listener_job {
 	int role;
 	struct sockaddr_storage peer;
 	struct daemon_conf *dc;
+	int counted;               /* in client_limits: end it there too */
 	struct listener_job *next;
 };
 
@@ -230,6 +232,8 @@ listener_thread(void *arg)
 
 	while (job != NULL) {
 		smtp_session_run(job->fd, &job->peer, job->role, job->dc);
+		if (job->counted)
+			client_limits_end(&job->peer);
 		daemon_conf_release(job->dc);
 		free(job);
 		atomic_fetch_sub(&listener_sessions, 1);
@@ -244,10 +248,10 @@ listener_thread(void *arg)
 
 /* Refuse a connection at once, without blocking the accept loop. */
 static void
-listener_refuse(int fd, const char *hostname, const char *why)
+listener_refuse(int fd, const char *enh, const char *hostname, const char *why)
 {
 	char msg[400];
-	int n = snprintf(msg, sizeof(msg), "421 4.3.2 %s %s\r\n", hostname, why);
+	int n = snprintf(msg, sizeof(msg), "421 %s %s %s\r\n", enh, hostname, why);
 
 	if (n > 0)
 		(void)send(fd, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -264,7 +268,8 @@ listener_accept(int lfd, int role, pthread_attr_t *attr)
 	struct daemon_conf *dc;
 	struct listener_job *job;
 	pthread_t tid;
-	int fd, one = 1;
+	char enh[8], why[200];
+	int fd, one = 1, counted;
 
 	fd = accept4(lfd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
 	if (fd < 0) {
@@ -280,12 +285,19 @@ listener_accept(int lfd, int role, pthread_attr_t *attr)
 	if (atomic_load(&listener_sessions) >= dc->conf->smtpd_max_sessions) {
 		log_warnx("refusing connection: %d sessions (smtpd.max_sessions)",
 		    atomic_load(&listener_sessions));
-		listener_refuse(fd, dc->hostname,
+		listener_refuse(fd, "4.3.2", dc->hostname,
 		    "Error: too many sessions, try again later");
 		daemon_conf_release(dc);
 		return 0;
 	}
+	/* Per client address (issue #17): one address cannot take every slot. */
+	if (client_limits_begin(dc, &peer, &counted, enh, why, sizeof(why)) != 0) {
+		listener_refuse(fd, enh, dc->hostname, why);
+		daemon_conf_release(dc);
+		return 0;
+	}
 	job = xcalloc(1, sizeof(*job));
+	job->counted = counted;
 	job->fd = fd;
 	job->role = role;
 	job->peer = peer;
@@ -298,7 +310,10 @@ listener_accept(int lfd, int role, pthread_attr_t *attr)
 		atomic_fetch_sub(&listener_threads, 1);
 		atomic_fetch_sub(&listener_sessions, 1);
 		log_warnx("cannot start a session thread");
-		listener_refuse(fd, dc->hostname, "Error: out of resources, try again later");
+		if (job->counted)
+			client_limits_end(&job->peer);
+		listener_refuse(fd, "4.3.2", dc->hostname,
+		    "Error: out of resources, try again later");
 		daemon_conf_release(dc);
 		free(job);
 	}
@@ -383,6 +398,12 @@ listener_run(struct listener *l, const char *conf_path)
 	sigaddset(&set, SIGHUP);
 	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0)
 		fatal(71, "signalfd");
+	{
+		struct daemon_conf *dc = daemon_conf_acquire();
+
+		client_limits_init(dc);
+		daemon_conf_release(dc);
+	}
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, LISTENER_STACK);
@@ -397,6 +418,10 @@ listener_run(struct listener *l, const char *conf_path)
 		}
 		/* Woken at least once a second to close idle next-hop connections. */
 		if (smtp_io_now_ms() >= next_expire) {
+			struct daemon_conf *dc = daemon_conf_acquire();
+
+			client_limits_expire(dc);
+			daemon_conf_release(dc);
 			smtp_client_pool_expire();
 			next_expire = smtp_io_now_ms() + 1000;
 		}
@@ -427,6 +452,9 @@ listener_run(struct listener *l, const char *conf_path)
 		}
 	}
 	rc = listener_drain(l, sfd);
+	/* Sessions left after the drain deadline may still use the table. */
+	if (listener_active() == 0 && atomic_load(&listener_threads) == 0)
+		client_limits_shutdown();
 	pthread_attr_destroy(&attr);
 	close(sfd);
 	free(pfds);

@@ -640,6 +640,12 @@ smtp_client_usable(struct smtp_client *c)
 }
 
 int
+smtp_client_8bitmime(const struct smtp_client *c)
+{
+	return c == NULL ? -1 : c->ext_8bitmime;
+}
+
+int
 smtp_client_in_transaction(const struct smtp_client *c)
 {
 	return c->in_txn;

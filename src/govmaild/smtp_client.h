@@ -86,6 +86,8 @@ int smtp_client_rset(struct smtp_client *c);
 /* Still usable for another command: not broken, and the server has not
  * sent anything unasked (a 421 or EOF while idle). */
 int smtp_client_usable(struct smtp_client *c);
+/* Did the next hop offer 8BITMIME? 1 or 0; -1 for no connection (NULL). */
+int smtp_client_8bitmime(const struct smtp_client *c);
 
 /* "TLSv1.3:cipher" when the connection is encrypted, else "". */
 const char *smtp_client_tls_info(const struct smtp_client *c, char *buf, size_t len);

@@ -7,6 +7,12 @@
  * terms: with normalisation on, the break is written as CRLF and a dot
  * that follows stays content (the output side stuffs it again), so
  * "\n.\n" can never become an end-of-data marker downstream.
+ *
+ * A NUL byte is content for the state machine (so "<CRLF><NUL>.<CRLF>"
+ * is a line holding NUL and a dot, never an end here); it is flagged, and
+ * either the message is refused or the NUL is left out of the output. A
+ * NUL at the start of a line ends the "line start": the dot after it is
+ * content and the output side stuffs it again.
  */
 #include <string.h>
 
@@ -40,6 +46,8 @@ smtp_data_stopped(const struct smtp_data *d)
 
 	if (!d->lim.normalize_bare)
 		mask |= SMTP_DATA_BARE_LF | SMTP_DATA_BARE_CR;
+	if (!d->lim.strip_nul)
+		mask |= SMTP_DATA_NUL;
 	return (d->flags & mask) != 0;
 }
 
@@ -55,6 +63,12 @@ smtp_data_flush(struct smtp_data *d)
 static void
 smtp_data_emit(struct smtp_data *d, const char *p, size_t n)
 {
+	size_t i;
+
+	/* 8-bit text: the end of DATA must know (BODY=8BITMIME). */
+	for (i = 0; i < n && !(d->flags & SMTP_DATA_8BIT); i++)
+		if ((unsigned char)p[i] >= 0x80)
+			d->flags |= SMTP_DATA_8BIT;
 	d->size += n;
 	if (d->size > d->lim.max_size)
 		d->flags |= SMTP_DATA_TOO_BIG;
@@ -144,7 +158,15 @@ again:
 				smtp_data_bare(d, SMTP_DATA_BARE_LF);
 				break;
 			}
-			for (j = i; j < len && buf[j] != '\r' && buf[j] != '\n'; j++)
+			if (c == '\0') {
+				d->flags |= SMTP_DATA_NUL;
+				smtp_data_count_line(d, 1);
+				if (!d->lim.strip_nul)
+					smtp_data_emit(d, "", 1);
+				break;
+			}
+			for (j = i; j < len && buf[j] != '\r' && buf[j] != '\n' &&
+			    buf[j] != '\0'; j++)
 				;
 			smtp_data_count_line(d, j - i);
 			smtp_data_emit(d, buf + i, j - i);

@@ -2,7 +2,8 @@
  * smtp_data.h — the DATA reader: a byte-at-a-time state machine that finds
  * the one true end of the message (<CRLF>.<CRLF>, nothing else), removes
  * dot-stuffing, and flags what must not be relayed: bare CR or bare LF
- * (the SMTP smuggling vector), over-long lines, oversize messages.
+ * (the SMTP smuggling vector), NUL bytes (a next hop that drops them
+ * would see "<NUL>.<CRLF>" as an end), over-long lines, oversize messages.
  * Pure: it never reads a socket; the caller feeds bytes and gets content
  * through a callback. Not for: spooling (spool.c) or replies (smtp_session.c).
  */
@@ -17,11 +18,14 @@
 #define SMTP_DATA_LINE_LONG   0x04u  /* a line longer than max_line */
 #define SMTP_DATA_TOO_BIG     0x08u  /* content longer than max_size */
 #define SMTP_DATA_SINK_FAILED 0x10u  /* the output callback failed */
+#define SMTP_DATA_NUL         0x20u  /* a NUL byte in the text */
+#define SMTP_DATA_8BIT        0x40u  /* a byte >= 0x80 (information only) */
 
 struct smtp_data_limits {
 	unsigned long long max_size;  /* content bytes after unstuffing */
 	size_t max_line;              /* bytes per line on the wire, without CRLF */
 	int normalize_bare;           /* 1: bare CR/LF become CRLF; 0: reject */
+	int strip_nul;                /* 1: NUL bytes are dropped; 0: reject */
 };
 
 /* Receives content; returns 0, or -1 to stop output (flags SINK_FAILED). */

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "auth_ldap.h"
+#include "client_limits.h"
 #include "conf.h"
 #include "daemon_conf.h"
 #include "listener.h"
@@ -37,6 +38,7 @@
 #include "smtp_client.h"
 #include "smtp_client_pool.h"
 #include "smtp_data.h"
+#include "smtp_data_check.h"
 #include "smtp_io.h"
 #include "smtp_parser.h"
 #include "smtp_session.h"
@@ -790,6 +792,8 @@ session_cmd_data(struct smtp_session *s)
 	unsigned int flags;
 	unsigned long long size;
 	struct sign_check_result *sres = NULL;
+	struct smtp_data_refusal dref;
+	int redeclare = 0;
 	struct message_range skip[SESSION_MAX_SKIP];
 	char hdr[1536], nhbuf[320], text[200], num[32], *signhdr, *allhdr = NULL;
 	const char *verdict;
@@ -834,6 +838,7 @@ session_cmd_data(struct smtp_session *s)
 	lim.max_size = (unsigned long long)c->smtpd_max_message_size;
 	lim.max_line = (size_t)c->smtpd_max_line_length;
 	lim.normalize_bare = strcmp(c->smtpd_bare_newline, "normalize") == 0;
+	lim.strip_nul = smtp_data_check_strip_nul(c);
 	memset(&mf, 0, sizeof(mf));
 	d = xmalloc(sizeof(*d));
 	smtp_data_init(d, &lim, session_spool_out, s->spool);
@@ -875,6 +880,9 @@ session_cmd_data(struct smtp_session *s)
 		policy_reply_text(text, sizeof(text), c->policy_reply_bare_newline,
 		    (flags & SMTP_DATA_BARE_LF) ? "LF" : "CR");
 		session_error(s, 550, "5.5.2", "%s", text);
+	} else if (smtp_data_check(c, flags, s->body_8bit, smtp_client_8bitmime(s->nh),
+	    &redeclare, &dref)) {
+		session_error(s, dref.code, dref.enh, "%s", dref.text);
 	} else if (flags & SMTP_DATA_LINE_LONG) {
 		session_error(s, 550, "5.5.2", "Message refused: a text line is longer than "
 		    "%d bytes", c->smtpd_max_line_length);
@@ -942,6 +950,14 @@ session_cmd_data(struct smtp_session *s)
 		free(signhdr);
 	}
 	free(sres);
+	if (redeclare) {
+		/* 8-bit text MAIL did not declare: the next-hop transaction is
+		 * begun again (below) with BODY=8BITMIME, on the same connection
+		 * if it goes through the pool intact. */
+		s->body_8bit = 1;
+		smtp_client_pool_give(s->dc, s->nh);
+		s->nh = NULL;
+	}
 	code = 0;
 	if (s->nh != NULL && smtp_client_usable(s->nh))
 		code = smtp_client_data(s->nh, allhdr ? allhdr : hdr, hlen, s->spool, skip,
@@ -1118,6 +1134,8 @@ session_cmd_auth(struct smtp_session *s)
 		session_error(s, 503, "5.5.1", "Error: MAIL transaction in progress");
 		goto out;
 	}
+	if (client_limits_auth_blocked(s->dc, s->client_addr))
+		goto throttled;
 	if ((m = smtp_auth_mech(mech, mlen)) == SMTP_AUTH_NONE) {
 		session_error(s, 504, "5.5.4", "Error: unsupported authentication mechanism");
 		goto out;
@@ -1169,6 +1187,8 @@ session_cmd_auth(struct smtp_session *s)
 		log_info("%s: auth failed client=[%s] login=%s reason=\"%s\"", s->sid,
 		    s->client_addr, euser, why);
 		session_error(s, 535, "5.7.8", "Error: authentication failed");
+		if (client_limits_auth_failed(s->dc, s->client_addr))
+			goto throttled;
 		break;
 	case AUTH_TEMPFAIL:
 		log_warnx("%s: auth tempfail client=[%s] login=%s reason=\"%s\"", s->sid,
@@ -1179,6 +1199,13 @@ session_cmd_auth(struct smtp_session *s)
 	goto out;
 malformed:
 	session_error(s, 501, "5.5.2", "Error: %s", bad);
+	goto out;
+throttled:
+	/* Failed AUTH from this address across sessions (client_limits.c). */
+	session_reply(s, 421, "4.7.0", "%s Error: too many failed authentications, "
+	    "try again later", s->dc->hostname);
+	s->quit = 1;
+	s->end_reason = "auth rate";
 	goto out;
 ended:
 	if (n == -1)

@@ -384,6 +384,23 @@ conf_check_on_error(const void *value, char *err, size_t errlen)
 	return conf_check_word(*(char *const *)value, w, err, errlen);
 }
 
+/* govmaild: NUL bytes and undeclared 8-bit text in DATA (issue #17). */
+static int
+conf_check_nul_in_data(const void *value, char *err, size_t errlen)
+{
+	static const char *const w[] = { "reject", "strip", NULL };
+
+	return conf_check_word(*(char *const *)value, w, err, errlen);
+}
+
+static int
+conf_check_undeclared_8bit(const void *value, char *err, size_t errlen)
+{
+	static const char *const w[] = { "declare", "reject", NULL };
+
+	return conf_check_word(*(char *const *)value, w, err, errlen);
+}
+
 static int
 conf_check_sign_language(const void *value, char *err, size_t errlen)
 {
@@ -580,6 +597,38 @@ const struct conf_key conf_keys[] = {
 	  "prepend a Received: header to relayed messages" },
 	{ "smtpd.xclient_hosts", CONF_STRLIST, "", 0, 0, OFF(smtpd_xclient_hosts),
 	  conf_check_networks, "networks allowed to send XCLIENT and XFORWARD" },
+	/* issue #17 defects: NUL and 8-bit data, per-address limits, junk */
+	{ "smtpd.nul_in_data", CONF_STR, "reject", 0, 0, OFF(smtpd_nul_in_data),
+	  conf_check_nul_in_data,
+	  "NUL bytes in DATA: \"reject\" (550 5.6.0) or \"strip\" them" },
+	{ "smtpd.undeclared_8bit", CONF_STR, "declare", 0, 0, OFF(smtpd_undeclared_8bit),
+	  conf_check_undeclared_8bit,
+	  "8-bit text without BODY=8BITMIME: \"declare\" it to the next hop or \"reject\" (550 5.6.0)" },
+	{ "smtpd.client_connection_count_limit", CONF_INT, "50", 0, 100000,
+	  OFF(smtpd_client_connection_count_limit), NULL,
+	  "concurrent sessions from one client address (421 4.7.0 beyond; 0 = no limit)" },
+	{ "smtpd.client_connection_rate_limit", CONF_INT, "300", 0, 1000000,
+	  OFF(smtpd_client_connection_rate_limit), NULL,
+	  "new sessions from one client address per client_rate_time_unit (0 = no limit)" },
+	{ "smtpd.client_auth_failure_limit", CONF_INT, "10", 0, 1000000,
+	  OFF(smtpd_client_auth_failure_limit), NULL,
+	  "failed AUTH from one client address per client_rate_time_unit, all sessions (0 = no limit)" },
+	{ "smtpd.client_rate_time_unit", CONF_INT, "60", 1, 3600,
+	  OFF(smtpd_client_rate_time_unit), NULL,
+	  "seconds over which the client rate limits count" },
+	{ "smtpd.client_table_size", CONF_INT, "10000", 100, 1000000,
+	  OFF(smtpd_client_table_size), NULL,
+	  "client addresses the per-address limits track at most (read at start)" },
+	{ "smtpd.junk_command_limit", CONF_INT, "100", 1, 100000,
+	  OFF(smtpd_junk_command_limit), NULL,
+	  "HELO/EHLO, NOOP, RSET, VRFY, EXPN, HELP without a message (421 4.7.0 beyond)" },
+	{ "smtpd.max_session_time", CONF_INT, "3600", 0, 604800,
+	  OFF(smtpd_max_session_time), NULL,
+	  "seconds a session may last; checked between transactions (0 = no limit)" },
+	{ "policy.reply_nul_in_data", CONF_STR,
+	  "Message refused: NUL character in message text", 0, 0,
+	  OFF(policy_reply_nul_in_data), conf_check_reply_template,
+	  "reply (ASCII) for 550 5.6.0, NUL in DATA (no %s)" },
 
 	{ "tls.cert_file", CONF_STR, "", 0, 0, OFF(tls_cert_file), NULL,
 	  "PEM certificate chain for STARTTLS (\"\" = STARTTLS not offered)" },

@@ -3,7 +3,7 @@
 # leaves it (scripts/ldap-sandbox --bare: cn=config, one bare mdb database).
 #
 # A dry run changes nothing; the real run loads modules, schema, indexes,
-# limits, ACLs, the unique overlay, containers and the four service
+# limits, ACLs, the unique overlay, containers and the five service
 # identities exactly as ldap-schema/govmail-db.ldif.example says; a second
 # run changes nothing. Then, with the 10,300 sample accounts: the identities
 # bind with their password files, Postfix's example maps answer through
@@ -111,7 +111,11 @@ skip = False
 for line in open(sys.argv[1]):
     if line.startswith("  ") and skip:
         continue
-    skip = "'govmailFoldedName'" in line or "'govmailPersonSearch'" in line
+    skip = any("'%s'" % n in line for n in (
+        "govmailFoldedName", "govmailPersonSearch", "govmailRoleGrant",
+        "govmailTokenId", "govmailTokenHash", "govmailApiRole", "govmailAllowFrom",
+        "govmailTokenCreated", "govmailTokenExpires", "govmailCreatedBy",
+        "govmailApiToken", "govmailRoleHolder"))
     if not skip:
         sys.stdout.write(line)
 PY
@@ -120,16 +124,16 @@ check "an older govmail schema (before name search) is loaded" \
 check "govmail-ldap-setup prepares the directory" "$SETUP" -H "$LDAPI_URI" -S "$SECRETS"
 run1=$(cat "$T/last.out")
 expect_match "it adds the name search definitions to the older schema" "$run1" \
-	"add to the govmail schema: govmailfoldedname govmailpersonsearch"
+	"add to the govmail schema: govmailfoldedname govmailrolegrant govmailtokenid govmailtokenhash govmailapirole govmailallowfrom govmailtokencreated govmailtokenexpires govmailcreatedby govmailpersonsearch govmailapitoken govmailroleholder"
 expect_match "it says what it changed" "$run1" \
-	"load module\(s\) unique ppolicy pw-sha2(.|\n)*set govmail's [0-9]+ ACLs; Debian's default ACLs(.|\n)*add the password policy overlay(.|\n)*set olcPasswordHash: \{CRYPT\}(.|\n)*add the password policy cn=password-policy(.|\n)*done: 21 change\(s\)"
+	"load module\(s\) unique ppolicy pw-sha2(.|\n)*set govmail's [0-9]+ ACLs; Debian's default ACLs(.|\n)*add the password policy overlay(.|\n)*set olcPasswordHash: \{CRYPT\}(.|\n)*add the password policy cn=password-policy(.|\n)*done: 23 change\(s\)"
 expect_match "it prints where the passwords are" "$run1" "^  $SECRETS/dovecot.pw$"
 
 mods=$(conf_ldif -s one '(objectClass=olcModuleList)' olcModuleLoad | sed -n 's/^olcModuleLoad: {[0-9]*}//p' | sort | tr '\n' ' ')
 expect_eq "modules back_mdb, ppolicy, pw-sha2, unique are loaded" "$mods" "back_mdb ppolicy pw-sha2 unique "
 expect_eq "govmail schema loaded once" "$(conf_ldif -s sub '(cn=*govmail)' dn | grep -c '^dn: cn={[0-9]*}govmail,cn=schema,cn=config$')" 1
-expect_eq "21 govmail attribute types published" "$(ldapsearch -x -H "$LDAP_URI" -b cn=Subschema -s base -LLL \
-	-o ldif-wrap=no attributeTypes | grep -c "NAME 'govmail")" 21
+expect_eq "29 govmail attribute types published" "$(ldapsearch -x -H "$LDAP_URI" -b cn=Subschema -s base -LLL \
+	-o ldif-wrap=no attributeTypes | grep -c "NAME 'govmail")" 29
 # Every index of the file is there (Debian's are kept, one value per attribute).
 idx_missing=$(python3 - "$(want_values olcDbIndex)" "$(have_values "$DB" olcDbIndex)" <<'PY'
 import sys
@@ -163,20 +167,21 @@ expect_eq "slapd hashes passwords with yescrypt" \
 	'{CRYPT} $y$j9T$%.24s'
 dns=$(ldapsearch -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -b "$LDAP_BASE" -LLL dn |
 	sed -n 's/^dn: //p' | sort | tr '\n' ' ')
-expect_eq "containers, the password policy and the four identities exist" "$dns" "$(printf '%s\n' "$LDAP_BASE" \
+expect_eq "containers, the password policy and the five identities exist" "$dns" "$(printf '%s\n' "$LDAP_BASE" \
 	"cn=password-policy,ou=system,$LDAP_BASE" "cn=service-policy,ou=system,$LDAP_BASE" \
 	"ou=accounts,$LDAP_BASE" "ou=agencies,$LDAP_BASE" "ou=domains,$LDAP_BASE" "ou=system,$LDAP_BASE" \
+	"ou=tokens,$LDAP_BASE" "cn=govmail-apid,ou=system,$LDAP_BASE" \
 	"cn=govmailctl,ou=system,$LDAP_BASE" "cn=govmaild,ou=system,$LDAP_BASE" \
 	"cn=postfix,ou=system,$LDAP_BASE" "cn=dovecot,ou=system,$LDAP_BASE" | sort | tr '\n' ' ')"
-expect_eq "secrets: directory 700, four files 600" \
-	"$(stat -c %a "$SECRETS" "$SECRETS"/*.pw | tr '\n' ' ')" "700 600 600 600 600 "
+expect_eq "secrets: directory 700, five files 600" \
+	"$(stat -c %a "$SECRETS" "$SECRETS"/*.pw | tr '\n' ' ')" "700 600 600 600 600 600 "
 expect_eq "each secret is 48 hex digits, no newline" \
 	"$(for f in "$SECRETS"/*.pw; do grep -cE '^[0-9a-f]{48}$' "$f"; wc -c <"$f"; done | tr '\n' ' ')" \
-	"1 48 1 48 1 48 1 48 "
+	"1 48 1 48 1 48 1 48 1 48 "
 stored=$(ldapsearch -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -LLL -o ldif-wrap=no \
 	-b "cn=postfix,ou=system,$LDAP_BASE" -s base userPassword | sed -n 's/^userPassword:: //p' | base64 -d)
 expect_match "identity passwords are stored as {SSHA512}" "$stored" '^\{SSHA512\}'
-for n in govmailctl govmaild postfix dovecot; do
+for n in govmailctl govmaild govmail-apid postfix dovecot; do
 	check "cn=$n binds with its password file" \
 		ldapwhoami -x -H "$LDAP_URI" -D "cn=$n,ou=system,$LDAP_BASE" -y "$SECRETS/$n.pw"
 done

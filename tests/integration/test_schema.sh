@@ -116,20 +116,21 @@ ok "ldap-sandbox start"
 
 names=$(sed -n 's/^\(LDAP[A-Z_]*\|SLAPD_PID\)=.*/\1/p' "$T/ldap/env" | tr '\n' ' ')
 expect_eq "sandbox env file has the documented variables" "$names" \
-	"LDAP_URI LDAPI_URI LDAP_BASE LDAP_ADMIN_DN LDAP_ADMIN_PWFILE LDAP_CTL_DN LDAP_CTL_PWFILE LDAP_DAEMON_DN LDAP_DAEMON_PWFILE SLAPD_PID "
+	"LDAP_URI LDAPI_URI LDAP_BASE LDAP_ADMIN_DN LDAP_ADMIN_PWFILE LDAP_CTL_DN LDAP_CTL_PWFILE LDAP_DAEMON_DN LDAP_DAEMON_PWFILE LDAP_APID_DN LDAP_APID_PWFILE SLAPD_PID "
 expect_eq "sandbox output equals its env file" "$(cat "$T/sandbox.out")" "$(cat "$T/ldap/env")"
 expect_eq "password files are mode 600" \
-	"$(stat -c %a "$LDAP_ADMIN_PWFILE" "$LDAP_CTL_PWFILE" "$LDAP_DAEMON_PWFILE" | tr '\n' ' ')" "600 600 600 "
+	"$(stat -c %a "$LDAP_ADMIN_PWFILE" "$LDAP_CTL_PWFILE" "$LDAP_DAEMON_PWFILE" "$LDAP_APID_PWFILE" | tr '\n' ' ')" "600 600 600 600 "
 check "sandbox status reports running" "$SANDBOX" status "$T/ldap"
 check_rc "second start on a running sandbox is refused" 1 "$SANDBOX" start "$T/ldap"
 expect_match "refusal names the running sandbox" "$(cat "$T/last.err")" "already holds a running sandbox"
 check "root can administer cn=config over ldapi (SASL EXTERNAL)" \
 	ldapsearch -Y EXTERNAL -H "$LDAPI_URI" -Q -b cn=config -s base -LLL dn
-expect_eq "base DIT has the four containers, the two password policies and two service identities" \
+expect_eq "base DIT has the five containers, the two password policies and three service identities" \
 	"$(ldapsearch -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -b "$LDAP_BASE" \
 		-LLL -o ldif-wrap=no dn | sed -n 's/^dn: //p' | sort | tr '\n' ' ')" \
 	"$(printf '%s\n' "$LDAP_BASE" "ou=accounts,$LDAP_BASE" "ou=agencies,$LDAP_BASE" \
 		"ou=domains,$LDAP_BASE" "ou=system,$LDAP_BASE" "cn=govmailctl,ou=system,$LDAP_BASE" \
+		"ou=tokens,$LDAP_BASE" "cn=govmail-apid,ou=system,$LDAP_BASE" \
 		"cn=govmaild,ou=system,$LDAP_BASE" "cn=password-policy,ou=system,$LDAP_BASE" "cn=service-policy,ou=system,$LDAP_BASE" |
 		sort | tr '\n' ' ')"
 
@@ -137,10 +138,10 @@ expect_eq "base DIT has the four containers, the two password policies and two s
 
 conf_defs=$(govmail_defs "$CONF_URI")
 sandbox_defs=$(govmail_defs "$LDAP_URI")
-expect_eq "21 govmail attribute types published" \
-	"$(printf '%s\n' "$sandbox_defs" | grep -c '^attributeTypes')" 21
-expect_eq "5 govmail object classes published (govmailLock, govmailPersonSearch auxiliaries)" \
-	"$(printf '%s\n' "$sandbox_defs" | grep -c '^objectClasses')" 5
+expect_eq "29 govmail attribute types published" \
+	"$(printf '%s\n' "$sandbox_defs" | grep -c '^attributeTypes')" 29
+expect_eq "7 govmail object classes published (govmailLock, govmailPersonSearch, govmailRoleHolder auxiliaries; govmailApiToken)" \
+	"$(printf '%s\n' "$sandbox_defs" | grep -c '^objectClasses')" 7
 expect_eq "govmail.schema and govmail.ldif define identical schema" "$conf_defs" "$sandbox_defs"
 # Every govmail name of include/dir_schema.h is defined, and nothing else.
 header_names=$(grep -oE '"govmail[A-Za-z]*"' "$TOP/include/dir_schema.h" | tr -d '"' | sort -u)

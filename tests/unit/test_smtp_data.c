@@ -46,7 +46,7 @@ run(const char *in, size_t len, int bytewise, int normalize, size_t max_line,
     unsigned long long max_size, struct result *r)
 {
 	struct smtp_data d;
-	struct smtp_data_limits lim = { max_size, max_line, normalize };
+	struct smtp_data_limits lim = { max_size, max_line, normalize, 0 };
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
@@ -230,7 +230,7 @@ static void
 test_sink_failure(void **state)
 {
 	struct smtp_data d;
-	struct smtp_data_limits lim = { 1 << 20, 998, 0 };
+	struct smtp_data_limits lim = { 1 << 20, 998, 0, 0 };
 	struct capture cap = { .fail = 1 };
 	int done;
 
