@@ -209,6 +209,7 @@ struct govmail_conf {
 	int apid_rate_per_address;     /* requests per minute per client address */
 	int apid_rate_per_token;       /* requests per minute per caller */
 	int apid_retry_after;          /* seconds suggested with 503 */
+	int apid_idempotency_ttl;      /* seconds an Idempotency-Key answer is kept */
 };
 
 /*

@@ -38,6 +38,7 @@ struct MHD_Connection;
 struct MHD_Daemon;
 struct apid_pool;
 struct apid_rate;
+struct apid_idem;
 struct apid_route;
 struct api_caller;
 struct dir;
@@ -47,6 +48,7 @@ struct apid_server {
 	struct apid_pool *pool;
 	struct apid_rate *rate_addr;    /* per client address */
 	struct apid_rate *rate_caller;  /* per token or person */
+	struct apid_idem *idem;         /* Idempotency-Key answers */
 	int active;                     /* requests being worked on */
 	struct MHD_Daemon *tls, *plain;
 	int tls_fd, plain_fd;             /* bound by apid_http_prepare */

@@ -16,6 +16,7 @@
 
 #include "api_authz.h"
 #include "apid.h"
+#include "apid_accounts.h"
 #include "apid_auth.h"
 #include "apid_dispatch.h"
 #include "apid_json.h"
@@ -47,7 +48,7 @@ apid_set_str(json_t *o, const char *k, const char *v)
 }
 
 /* The account as the API shows it (no secrets, no DNs). */
-static json_t *
+json_t *
 apid_account_json(const struct account *a)
 {
 	json_t *o = json_object();
@@ -74,7 +75,7 @@ apid_account_json(const struct account *a)
 }
 
 /* Strong validator of an account's representation: a digest of it. */
-static void
+void
 apid_etag(json_t *o, char *out, size_t outlen)
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
@@ -98,7 +99,7 @@ apid_etag(json_t *o, char *out, size_t outlen)
  * every grant of the caller (the two look alike), 403 naming the rule
  * when the caller sees it but may not do op.
  */
-static int
+int
 apid_target(struct apid_req *r, int op, struct account **out, int *ret)
 {
 	struct dir *d = apid_dir(r);
@@ -168,7 +169,7 @@ apid_account_get(struct apid_req *r)
 
 /* Open the audit log for one change, as this caller from this address.
  * NULL (a problem queued in *ret) when it cannot: nothing is changed. */
-static struct audit_log *
+struct audit_log *
 apid_audit_open(struct apid_req *r, int *ret)
 {
 	char err[512], *path;
@@ -186,7 +187,7 @@ apid_audit_open(struct apid_req *r, int *ret)
 }
 
 /* The record govmailctl writes for the same operation. */
-static void
+void
 apid_audit_result(struct apid_req *r, struct audit_log *al, const char *op,
     const struct account *a, const struct account_result *res)
 {
@@ -212,7 +213,7 @@ apid_audit_result(struct apid_req *r, struct audit_log *al, const char *op,
 }
 
 /* The answer to a change: the changes made, the account as it is now. */
-static int
+int
 apid_change_reply(struct apid_req *r, const struct account_result *res,
     const char *secret)
 {
@@ -248,7 +249,7 @@ apid_change_reply(struct apid_req *r, const struct account_result *res,
 
 /* A refusal of an account operation: 409 for what the directory's rules
  * refuse (the reason is the client's to read), 503/500 otherwise. */
-static int
+int
 apid_op_problem(struct apid_req *r, int st, const char *err)
 {
 	if (st == DIR_CONSTRAINT || st == DIR_EXISTS || st == DIR_NOT_FOUND)

@@ -50,6 +50,24 @@ apid_dispatch(struct apid_req *r)
 		return apid_account_password(r);
 	case APID_H_AGENCY_GET:
 		return apid_agency_get(r);
+	case APID_H_ACCOUNT_CREATE:
+		return apid_account_create(r);
+	case APID_H_ACCOUNT_MOVE:
+		return apid_account_simple(r, 0);
+	case APID_H_ACCOUNT_RENAME:
+		return apid_account_simple(r, 1);
+	case APID_H_ALIAS_ADD:
+		return apid_account_simple(r, 2);
+	case APID_H_ALIAS_REMOVE:
+		return apid_account_simple(r, 3);
+	case APID_H_FORWARDS:
+		return apid_account_simple(r, 4);
+	case APID_H_QUOTA:
+		return apid_account_simple(r, 5);
+	case APID_H_LOCK:
+		return apid_account_simple(r, 6);
+	case APID_H_UNLOCK:
+		return apid_account_simple(r, 7);
 	}
 	return apid_problem(r, 500, "internal", "Internal error", NULL, NULL, 0,
 	    "no handler");

@@ -20,5 +20,9 @@ int apid_account_modify(struct apid_req *r);
 int apid_account_status(struct apid_req *r, const char *status);
 int apid_account_password(struct apid_req *r);
 int apid_agency_get(struct apid_req *r);
+int apid_account_create(struct apid_req *r);
+/* which: move, rename, alias add, alias remove, forwards, quota, lock,
+ * unlock (in that order; apid_account_ops.c) */
+int apid_account_simple(struct apid_req *r, int which);
 
 #endif

@@ -30,6 +30,44 @@ static const struct apid_field apid_body_password[] = {
 	{ NULL, APID_STRING, 0 }
 };
 
+static const struct apid_field apid_body_create[] = {
+	{ "name", APID_STRING, 1 },
+	{ "agency", APID_STRING, 1 },
+	{ "address", APID_STRING, 0 },
+	{ "domain", APID_STRING, 0 },
+	{ "employee_id", APID_STRING, 0 },
+	{ "title", APID_STRING, 0 },
+	{ "phone", APID_STRING, 0 },
+	{ "mobile", APID_STRING, 0 },
+	{ "quota", APID_INT, 0 },
+	{ "may_send_external", APID_BOOL, 0 },
+	{ "generate_password", APID_BOOL, 0 },
+	{ NULL, APID_STRING, 0 }
+};
+static const struct apid_field apid_body_move[] = {
+	{ "agency", APID_STRING, 1 },
+	{ NULL, APID_STRING, 0 }
+};
+static const struct apid_field apid_body_rename[] = {
+	{ "address", APID_STRING, 1 },
+	{ NULL, APID_STRING, 0 }
+};
+static const struct apid_field apid_body_alias[] = {
+	{ "alias", APID_STRING, 1 },
+	{ NULL, APID_STRING, 0 }
+};
+static const struct apid_field apid_body_forwards[] = {
+	{ "forwards", APID_STRINGS, 1 },
+	{ NULL, APID_STRING, 0 }
+};
+static const struct apid_field apid_body_quota[] = {
+	{ "quota", APID_INT, 1 },
+	{ NULL, APID_STRING, 0 }
+};
+static const struct apid_field apid_body_none[] = {
+	{ NULL, APID_STRING, 0 }
+};
+
 const struct apid_route apid_routes[] = {
 	{ "GET", "/openapi.json", APID_H_OPENAPI, APID_PUBLIC, NULL },
 	{ "GET", "/v1/accounts", APID_H_ACCOUNT_LIST, API_OP_ACCOUNT_READ, NULL },
@@ -45,6 +83,24 @@ const struct apid_route apid_routes[] = {
 	{ "POST", "/v1/accounts/{address}/password", APID_H_ACCOUNT_PASSWORD,
 	  API_OP_ACCOUNT_PASSWORD, apid_body_password },
 	{ "GET", "/v1/agencies/{code}", APID_H_AGENCY_GET, API_OP_AGENCY_READ, NULL },
+	{ "POST", "/v1/accounts", APID_H_ACCOUNT_CREATE, API_OP_ACCOUNT_CREATE,
+	  apid_body_create },
+	{ "POST", "/v1/accounts/{address}/move", APID_H_ACCOUNT_MOVE, API_OP_ACCOUNT_MOVE,
+	  apid_body_move },
+	{ "POST", "/v1/accounts/{address}/rename", APID_H_ACCOUNT_RENAME,
+	  API_OP_ACCOUNT_RENAME, apid_body_rename },
+	{ "POST", "/v1/accounts/{address}/aliases", APID_H_ALIAS_ADD, API_OP_ACCOUNT_ALIAS,
+	  apid_body_alias },
+	{ "DELETE", "/v1/accounts/{address}/aliases/{alias}", APID_H_ALIAS_REMOVE,
+	  API_OP_ACCOUNT_ALIAS, NULL },
+	{ "PUT", "/v1/accounts/{address}/forwards", APID_H_FORWARDS, API_OP_ACCOUNT_FORWARD,
+	  apid_body_forwards },
+	{ "PUT", "/v1/accounts/{address}/quota", APID_H_QUOTA, API_OP_ACCOUNT_QUOTA,
+	  apid_body_quota },
+	{ "POST", "/v1/accounts/{address}/lock", APID_H_LOCK, API_OP_ACCOUNT_LOCK,
+	  apid_body_status },
+	{ "POST", "/v1/accounts/{address}/unlock", APID_H_UNLOCK, API_OP_ACCOUNT_LOCK,
+	  apid_body_none },
 };
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);
 

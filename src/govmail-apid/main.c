@@ -14,6 +14,7 @@
 
 #include "apid.h"
 #include "apid_http.h"
+#include "apid_idem.h"
 #include "apid_pool.h"
 #include "apid_rate.h"
 #include "apid_router.h"
@@ -139,6 +140,7 @@ main(int argc, char **argv)
 	srv.pool = apid_pool_new(&dirconf, conf->apid_ldap_connections);
 	srv.rate_addr = apid_rate_new(conf->apid_rate_per_address, 65536);
 	srv.rate_caller = apid_rate_new(conf->apid_rate_per_token, 65536);
+	srv.idem = apid_idem_new(conf->apid_idempotency_ttl, 100000);
 	daemon_raise_nofile(2u * (unsigned long)conf->apid_max_connections +
 	    (unsigned long)conf->apid_ldap_connections + 64);
 	/* signals are taken by sigwait below, not by the serving threads */
@@ -187,6 +189,7 @@ main(int argc, char **argv)
 	apid_pool_free(srv.pool);
 	apid_rate_free(srv.rate_addr);
 	apid_rate_free(srv.rate_caller);
+	apid_idem_free(srv.idem);
 	daemon_pidfile_remove(conf->apid_pid_file);
 	conf_free(conf);
 	return 0;

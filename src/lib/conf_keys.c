@@ -906,6 +906,9 @@ const struct conf_key conf_keys[] = {
 	  NULL, "requests per minute of one token or person (429 beyond; 0 = no limit)" },
 	{ "apid.retry_after", CONF_INT, "5", 1, 3600, OFF(apid_retry_after), NULL,
 	  "seconds of Retry-After when the directory is unavailable or all busy" },
+	{ "apid.idempotency_ttl", CONF_INT, "86400", 60, 604800,
+	  OFF(apid_idempotency_ttl), NULL,
+	  "seconds the answer to a creation is kept for a retry with its Idempotency-Key" },
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);
