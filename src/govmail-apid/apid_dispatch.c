@@ -68,6 +68,12 @@ apid_dispatch(struct apid_req *r)
 		return apid_account_simple(r, 6);
 	case APID_H_UNLOCK:
 		return apid_account_simple(r, 7);
+	case APID_H_AGENCY_LIST:
+		return apid_agency_list(r);
+	case APID_H_ADDRESS_SUGGEST:
+		return apid_address_suggest(r);
+	case APID_H_AUDIT:
+		return apid_audit_query(r);
 	}
 	return apid_problem(r, 500, "internal", "Internal error", NULL, NULL, 0,
 	    "no handler");

@@ -24,5 +24,9 @@ int apid_account_create(struct apid_req *r);
 /* which: move, rename, alias add, alias remove, forwards, quota, lock,
  * unlock (in that order; apid_account_ops.c) */
 int apid_account_simple(struct apid_req *r, int which);
+/* apid_queries.c */
+int apid_agency_list(struct apid_req *r);
+int apid_address_suggest(struct apid_req *r);
+int apid_audit_query(struct apid_req *r);
 
 #endif

@@ -101,6 +101,10 @@ const struct apid_route apid_routes[] = {
 	  apid_body_status },
 	{ "POST", "/v1/accounts/{address}/unlock", APID_H_UNLOCK, API_OP_ACCOUNT_LOCK,
 	  apid_body_none },
+	{ "GET", "/v1/agencies", APID_H_AGENCY_LIST, API_OP_AGENCY_READ, NULL },
+	{ "GET", "/v1/address-suggestions", APID_H_ADDRESS_SUGGEST, API_OP_ACCOUNT_CREATE,
+	  NULL },
+	{ "GET", "/v1/audit", APID_H_AUDIT, API_OP_AUDIT_READ, NULL },
 };
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);
 

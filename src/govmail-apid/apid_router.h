@@ -32,7 +32,10 @@ enum apid_handler_id {
 	APID_H_FORWARDS,
 	APID_H_QUOTA,
 	APID_H_LOCK,
-	APID_H_UNLOCK
+	APID_H_UNLOCK,
+	APID_H_AGENCY_LIST,
+	APID_H_ADDRESS_SUGGEST,
+	APID_H_AUDIT
 };
 
 #define APID_PUBLIC (-1)   /* op of a route that needs no caller */

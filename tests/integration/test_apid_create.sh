@@ -156,6 +156,33 @@ account.unlock havt@haugiang.gov.vn binhtt@haugiang.gov.vn api 127.0.0.1
 account.rename havt@haugiang.gov.vn binhtt@haugiang.gov.vn api 127.0.0.1"
 expect_eq "the initial password is in no log" "$(grep -cF -- "$PW" "$T/apid.log" "$T/audit.log" | grep -vc ':0$')" 0
 
+# --- agencies, address suggestions, audit query ---------------------------------
+expect_eq "hr: the agencies it sees: 200" "$(r "$HR" GET /v1/agencies)" 200
+expect_eq "... its agency and sub-agency, with parents" \
+	"$(jget 'sorted((a["code"], a["parent"]) for a in d["items"])')" "[('sgd', 'ubnd'), ('sgd-th', 'sgd')]"
+expect_eq "agency-admin of syt: the agencies: 200" "$(r - GET /v1/agencies "${B[@]}")" 200
+expect_eq "... syt only" "$(jget '[a["code"] for a in d["items"]]')" "['syt']"
+expect_eq "hr: address suggestion: 200" \
+	"$(r "$HR" GET '/v1/address-suggestions?name=Nguy%E1%BB%85n%20V%C4%83n%20An')" 200
+expect_eq "... from the template" "$(jget 'd["address"], d["checked"]')" "('annv@haugiang.gov.vn', False)"
+expect_eq "... with check=1: the next free one" \
+	"$(r "$HR" GET '/v1/address-suggestions?name=Nguy%E1%BB%85n%20V%C4%83n%20An&check=1'; jget 'd["address"]')" \
+	"200annv2@haugiang.gov.vn"
+expect_eq "... without a name: 400" "$(r "$HR" GET /v1/address-suggestions)" 400
+check "token add auditor sgd" $G token add --agency sgd --role auditor --allow-from 127.0.0.1
+AUD=$(sed -n 's/^token: //p' "$T/last.out")
+expect_eq "auditor of sgd: the audit log: 200" "$(r "$AUD" GET /v1/audit)" 200
+expect_eq "... the records of its accounts only, newest first" \
+	"$(jget '[(x["op"], x["target"]) for x in d["items"]]')" \
+	"[('account.move', 'annv@haugiang.gov.vn'), ('account.add', 'cuong.le@haugiang.gov.vn'), ('account.add', 'annv@haugiang.gov.vn')]"
+expect_eq "auditor: by operation and limit" "$(r "$AUD" GET '/v1/audit?op=account.add&limit=1'; jget '[x["target"] for x in d["items"]]')" \
+	"200['cuong.le@haugiang.gov.vn']"
+expect_eq "auditor: by actor" "$(r "$AUD" GET "/v1/audit?actor=token:$HR_ID"; jget 'len(d["items"])')" "2003"
+expect_eq "auditor: since a time after everything: none" \
+	"$(r "$AUD" GET '/v1/audit?since=2999-01-01T00:00:00Z'; jget 'len(d["items"])')" "2000"
+expect_eq "hr: the audit log: 403" "$(r "$HR" GET /v1/audit)" 403
+expect_eq "... naming the rule" "$(jget 'd["rule"]')" "role hr may not audit.read"
+
 t_kill "$APID_PID"
 wait "$APID_PID"
 expect_eq "govmail-apid stops cleanly (no leak under ASan)" "$?" 0
