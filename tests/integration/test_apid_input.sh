@@ -114,7 +114,8 @@ CURL=(curl -sS --cacert "$T/cert.pem" --max-time 300)
 "${CURL[@]}" -o "$T/openapi.json" -w '%{http_code} %{content_type}' "$U/openapi.json" >"$T/out" 2>&1
 expect_eq "GET /openapi.json over HTTPS (curl)" "$(cat "$T/out")" "200 application/json"
 check "... is the repository's document" cmp "$T/openapi.json" "$TOP/src/govmail-apid/openapi.json"
-out=$(python3 "$PYC" "$U" "$T/cert.pem" GET /openapi.json | head -1)
+python3 "$PYC" "$U" "$T/cert.pem" GET /openapi.json >"$T/py.out"
+out=$(head -1 "$T/py.out")
 expect_eq "... also with Python's ssl (certificate verified)" "$out" "200"
 out=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 300 "http://127.0.0.1:$Q/openapi.json")
 expect_eq "plain HTTP answers on loopback" "$out" "200"
