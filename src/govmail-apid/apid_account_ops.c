@@ -174,7 +174,7 @@ apid_create_run(struct apid_req *r, char **answer, unsigned *status)
 	if (gen)
 		json_object_set_new(o, "password", apid_jstr(plain));
 	explicit_bzero(plain, sizeof(plain));
-	*answer = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	*answer = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	*status = 201;
 	return -1;   /* answered by the caller, with Location */

@@ -62,7 +62,7 @@ apid_reply(struct apid_req *r, unsigned status, json_t *body, const char *hname,
 	int ret;
 
 	if (body != NULL) {
-		text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+		text = json_dumps(body, JSON_COMPACT);
 		len = text != NULL ? strlen(text) : 0;
 	}
 	resp = MHD_create_response_from_buffer(len, text != NULL ? text : (char *)"",
@@ -109,7 +109,7 @@ apid_problem(struct apid_req *r, unsigned status, const char *slug, const char *
 	}
 	if (rule != NULL)
 		json_object_set_new(o, "rule", apid_jstr(rule));
-	text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(resp, "Content-Type", "application/problem+json");
