@@ -67,7 +67,7 @@ PROGS += bin/govmail-apid
 ASAN_PROGS += $(ASAN)/bin/govmail-apid
 
 .PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay bench-sign \
-	install-common install-govmaild install-govmailctl deb
+	install-common install-govmaild install-govmailctl install-govmail-apid deb
 all: $(PROGS)
 
 deps:
@@ -221,7 +221,8 @@ SHAREDIR      := $(DATADIR)/govmail
 
 MAN5          := $(wildcard man/*.5)
 MAN8_DAEMON   := $(wildcard man/govmaild.8)
-MAN8_CTL      := $(filter-out $(MAN8_DAEMON),$(wildcard man/*.8))
+MAN8_APID     := $(wildcard man/govmail-apid.8)
+MAN8_CTL      := $(filter-out $(MAN8_DAEMON) $(MAN8_APID),$(wildcard man/*.8))
 LDAP_SETUP    := $(wildcard src/govmail-ldap-setup/govmail-ldap-setup)
 COMPLETION    := $(wildcard etc/bash-completion/govmailctl)
 SCHEMA_FILES  := $(sort $(wildcard ldap-schema/*))
@@ -231,7 +232,7 @@ EXAMPLE_FILES := $(sort $(shell find etc/postfix etc/dovecot -type f 2>/dev/null
 install_etc = if [ -e "$(DESTDIR)$(2)" ]; then echo "keeping $(DESTDIR)$(2)"; \
 	else install -D -m 644 $(1) "$(DESTDIR)$(2)"; fi
 
-install: install-common install-govmaild install-govmailctl
+install: install-common install-govmaild install-govmailctl install-govmail-apid
 
 install-common:
 	$(call install_etc,etc/govmail.conf,$(SYSCONFDIR)/govmail/govmail.conf)
@@ -257,6 +258,18 @@ install-govmaild: bin/govmaild
 	$(call install_etc,etc/rsyslog.d/49-govmaild.conf,$(SYSCONFDIR)/rsyslog.d/49-govmaild.conf)
 ifneq ($(MAN8_DAEMON),)
 	install -D -m 644 $(MAN8_DAEMON) $(DESTDIR)$(MANDIR)/man8/govmaild.8
+endif
+
+# govmail-apid: the provisioning API (its own package; the audit log must be
+# writable by apid.user, group govmail).
+install-govmail-apid: bin/govmail-apid
+	install -D -m 755 bin/govmail-apid $(DESTDIR)$(SBINDIR)/govmail-apid
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' etc/systemd/govmail-apid.service.in \
+		> $(DESTDIR)$(UNITDIR)/govmail-apid.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/govmail-apid.service
+ifneq ($(MAN8_APID),)
+	install -D -m 644 $(MAN8_APID) $(DESTDIR)$(MANDIR)/man8/govmail-apid.8
 endif
 
 install-govmailctl: bin/govmailctl
