@@ -186,3 +186,23 @@ expect_eq "... naming the rule" "$(jget 'd["rule"]')" "role hr may not audit.rea
 t_kill "$APID_PID"
 wait "$APID_PID"
 expect_eq "govmail-apid stops cleanly (no leak under ASan)" "$?" 0
+
+# --- rate per caller ------------------------------------------------------------
+sed -i 's/^  ldap_bind_dn = /  rate_per_token = 2;\n  ldap_bind_dn = /' "$T/govmail.conf"
+"$APID" -f >"$T/apid2.log" 2>&1 &
+APID_PID=$!
+T_PIDS+=("$APID_PID")
+check "restarted with rate_per_token = 2" wait_port "$P"
+got=""
+for i in 1 2 3 4 5 6; do
+	st=$(r "$HR" GET /v1/agencies/sgd) || break
+	if [ "$st" = 429 ]; then got=429; break; fi
+done
+expect_eq "one token beyond its rate: 429" "$got" 429
+expect_match "... with Retry-After" "$(cat "$T/h")" '(?i)^retry-after: [0-9]+'
+expect_eq "... naming the rule" "$(jget 'd["rule"]')" apid.rate_per_token
+expect_eq "another caller is not held back" "$(r "$AUD" GET /v1/agencies/sgd)" 200
+t_kill "$APID_PID"
+wait "$APID_PID"
+expect_eq "stops cleanly again" "$?" 0
+
