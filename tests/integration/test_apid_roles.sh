@@ -207,6 +207,14 @@ r - POST /v1/accounts/havt@haugiang.gov.vn/resume "${B[@]}" >/dev/null
 expect_eq "a person without a role: 403" "$(r - GET "$AN" -u "havt@haugiang.gov.vn:$HA_PW")" 403
 expect_eq "... naming the rule" "$(jget 'd["rule"]')" no-role
 
+# --- the directory stopped ------------------------------------------------------
+before=$(wc -l <"$T/audit.log")
+"$TOP/scripts/ldap-sandbox" stop "$T/ldap" >/dev/null 2>&1
+expect_eq "directory stopped: a token's request is 503" "$(r "$HR" GET "$AN")" 503
+expect_match "... with Retry-After" "$(cat "$T/h")" '(?i)^retry-after: 5'
+expect_eq "... and a change too" "$(r "$HR" POST "$AN/suspend" '{"reason": "x"}')" 503
+expect_eq "... nothing audited" "$(wc -l <"$T/audit.log")" "$before"
+
 t_kill "$APID_PID"
 wait "$APID_PID"
 expect_eq "govmail-apid stops cleanly (no leak under ASan)" "$?" 0
