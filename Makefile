@@ -129,6 +129,12 @@ $(ASAN)/tests/test_mime_check: LDLIBS += -letpan
 $(ASAN)/tests/test_sign_check: LDLIBS += -letpan
 # ... and of those that use qpdf.
 $(ASAN)/tests/test_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS) -lpthread
+# ... and govmail-apid's pure parts (token buckets, Idempotency-Key table,
+# body decoding), with jansson.
+APID_UNIT_OBJS := $(addprefix $(ASAN)/src/govmail-apid/,apid_rate.o apid_idem.o apid_json.o)
+$(ASAN)/tests/unit/test_apid_limits.o: CPPFLAGS += -Isrc/govmail-apid
+$(ASAN)/tests/test_apid_limits: $(APID_UNIT_OBJS)
+$(ASAN)/tests/test_apid_limits: LDLIBS += $(APID_UNIT_OBJS) $(ASAN)/libgovmail.a -ljansson -lpthread -lm
 # ... and of those that inflate (a PDF's /DSS, sign_dss.c).
 $(ASAN)/tests/test_sign_revinfo: LDLIBS += -lz
 
