@@ -144,13 +144,39 @@ $(ASAN)/src/govmailctl/main.o $(ASAN)/src/govmaild/main.o: VERSION
 
 # Test helpers (not installed): small programs the integration tests run
 # against the sandbox, e.g. tests/tools/api_authz_probe.c.
-TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+# (the drivers of govmaild's modules, below, link those modules and are
+# built by their own rules)
+DAEMON_TOOL_SRCS := tests/tools/dkim_sign_tool.c tests/tools/dns_lookup_tool.c \
+	tests/tools/opendkim_verify.c
+TOOL_SRCS := $(filter-out $(DAEMON_TOOL_SRCS),$(sort $(wildcard tests/tools/*.c)))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(ASAN)/tests/tools/%)
 $(ASAN)/tests/tools/%: $(ASAN)/tests/tools/%.o $(ASAN)/libgovmail.a
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $< $(ASAN)/libgovmail.a $(LDLIBS)
 
 asan: $(UNIT_BINS) $(ASAN_PROGS) $(TOOL_BINS)
+
+# The DKIM signer's test driver (tests/tools/dkim_sign_tool.c): signs a
+# message with govmaild's dkim_sign.c the way the end-of-data pipeline does.
+DKIM_TOOL_OBJS := $(ASAN)/src/govmaild/dkim_sign.o $(ASAN)/src/govmaild/spool.o
+$(ASAN)/tests/dkim_sign_tool: $(ASAN)/tests/tools/dkim_sign_tool.o $(DKIM_TOOL_OBJS) \
+		$(ASAN)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< $(DKIM_TOOL_OBJS) $(ASAN)/libgovmail.a $(LDLIBS)
+asan: $(ASAN)/tests/dkim_sign_tool
+# govmaild's resolver (dns_resolve.c) is libunbound; its test driver.
+DAEMON_LDLIBS += -lunbound
+DNS_TOOL_OBJS := $(ASAN)/src/govmaild/dns_resolve.o
+$(ASAN)/tests/dns_lookup_tool: $(ASAN)/tests/tools/dns_lookup_tool.o $(DNS_TOOL_OBJS) \
+		$(ASAN)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< $(DNS_TOOL_OBJS) $(ASAN)/libgovmail.a -lunbound -lpthread
+asan: $(ASAN)/tests/dns_lookup_tool
+# The second DKIM verifier of the tests: libopendkim, asking the test's DNS server.
+$(ASAN)/tests/opendkim_verify: $(ASAN)/tests/tools/opendkim_verify.o
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< -lopendkim -lresolv
+asan: $(ASAN)/tests/opendkim_verify
 
 unit: $(UNIT_BINS)
 	@tests/run-tests --unit $(UNIT_BINS)

@@ -129,6 +129,10 @@ enum api_op api_op_parse(const char *name);
  * (e.g. "role hr may not account.purge", "agency SYT-HG is outside the
  * caller's scope SGD-HG"). A move calls this twice: API_OP_ACCOUNT_MOVE on
  * the source agency and on the destination.
+ * With target_agency_dn NULL only the role is checked: the caller then
+ * limits what it returns with api_authz_visible. The subtree is followed
+ * through c->tree (govmailParentAgency); without a tree only the agency
+ * itself and entries nested below it in the DIT are in scope.
  */
 int api_authz_check(const struct api_caller *c, enum api_op op,
     const char *target_agency_dn, char *rule, size_t rulelen);

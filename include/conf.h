@@ -35,6 +35,8 @@ struct govmail_conf {
 	int ldap_starttls;
 	char *ldap_tls_ca_file;        /* "" = libldap's default (ldap.conf) */
 	char *ldap_tls_require_cert;   /* never, allow, try, demand, hard */
+	char *ldap_read_uri;           /* servers for reads first ("" = none) */
+	int ldap_retry_after;          /* seconds a failed server is skipped */
 
 	/* addresses { } — how new addresses are made. */
 	char *addr_default_domain;
@@ -210,6 +212,17 @@ struct govmail_conf {
 	int apid_rate_per_token;       /* requests per minute per caller */
 	int apid_retry_after;          /* seconds suggested with 503 */
 	int apid_idempotency_ttl;      /* seconds an Idempotency-Key answer is kept */
+
+	/* dkim { } — DKIM signing keys (dkim_keys.h) */
+	char *dkim_key_dir;            /* DOMAIN.SELECTOR.key, DOMAIN.state */
+	char *dkim_selector_prefix;    /* selectors are PREFIX YEAR LETTER */
+	int dkim_rotate_delay_hours;   /* a rotated key signs this long after */
+	int dkim_retire_after_hours;   /* ... the old record stays this long */
+
+	/* dns { } — govmaild's resolver for mail authentication (dns_resolve.h) */
+	char *dns_server;              /* "" = resolv.conf; ADDRESS[@PORT] */
+	int dns_timeout;               /* seconds per lookup */
+	int dns_cache_entries;         /* answers kept for their TTL */
 };
 
 /*

@@ -207,6 +207,39 @@ t_sandbox_start() {
 	done
 }
 
+# t_sandbox_start_replicated: the replicated set of ldap-sandbox
+# (--replicated: two providers and a consumer) under $T/repl, its LDAP_*
+# variables exported (LDAP_URI is provider 1; LDAP_PROVIDER_URIS,
+# LDAP_CONSUMER_URI), stopped at exit. REPL_P1, REPL_P2, REPL_C: the
+# members' directories (for ldap-sandbox kill/start/stop of one of them).
+t_sandbox_start_replicated() {
+	# ports this test holds (t_free_port): a member killed and restarted
+	# gets its port back, no other test's connection can have taken it
+	LDAP_SANDBOX_PORTS="$(t_free_port) $(t_free_port) $(t_free_port)" \
+		"$TOP/scripts/ldap-sandbox" start "$T/repl" --replicated >"$T/sandbox.out" 2>&1 || {
+		cat "$T/sandbox.out" >&2; echo "Bail out! replicated sandbox did not start"; exit 1; }
+	t_on_exit "'$TOP/scripts/ldap-sandbox' stop '$T/repl'"
+	# shellcheck disable=SC1091
+	set -a; . "$T/repl/env"; set +a
+	REPL_P1=$T/repl/provider1 REPL_P2=$T/repl/provider2 REPL_C=$T/repl/consumer
+}
+
+# t_context_csn URI: the sorted contextCSN values of the base entry there
+# (empty when the server does not answer).
+t_context_csn() {
+	ldapsearch -LLL -o ldif-wrap=no -o nettimeout=5 -x -H "$1" -D "$LDAP_ADMIN_DN" \
+		-y "$LDAP_ADMIN_PWFILE" -b "$LDAP_BASE" -s base contextCSN 2>/dev/null |
+		sed -n 's/^contextCSN: //p' | sort
+}
+
+# t_csn_equal URI URI...: all have the same, non-empty contextCSN.
+t_csn_equal() {
+	local want u
+	want=$(t_context_csn "$1"); shift
+	[ -n "$want" ] || return 1
+	for u in "$@"; do [ "$(t_context_csn "$u")" = "$want" ] || return 1; done
+}
+
 # Write $T/govmail.conf for the sandbox (govmailctl identity) and export
 # GOVMAIL_CONF. Extra libconfig text may be passed as $1.
 t_govmail_conf() {
@@ -504,3 +537,57 @@ while True:
 	wait_for test -s "$f" || { echo "Bail out! no closed port"; exit 1; }
 	CLOSED_PORT=$(cat "$f")
 }
+
+# --- loopback authoritative DNS (nsd) for the mail authentication tests ----
+# t_dns_start [-p PORT] ZONEFILE...: start Debian's nsd on
+# 127.0.0.1:$DNS_PORT (UDP and TCP; a new free port, or PORT: the one it
+# had before, to restart it where a client expects it), authoritative for
+# the zones in the files (each file's first "$ORIGIN name." line names its
+# zone), its state under $T/dns; DNS_PID is its pid (a child of this
+# shell, stopped by t_dns_stop or at exit). Zones are read at start: to
+# change one, t_dns_stop, edit, t_dns_start -p "$DNS_PORT" again.
+t_dns_start() {
+	local d="$T/dns" f z i=0
+	command -v nsd >/dev/null || { echo "Bail out! nsd missing (scripts/install-deps)"; exit 1; }
+	rm -rf "$d"
+	mkdir -p "$d"
+	if [ "${1:-}" = -p ]; then DNS_PORT=$2; shift 2; else DNS_PORT=$(t_free_port); fi
+	cat >"$d/nsd.conf" <<CONF
+server:
+	ip-address: 127.0.0.1
+	port: $DNS_PORT
+	do-ip6: no
+	username: ""
+	chroot: ""
+	zonesdir: "$d"
+	database: ""
+	pidfile: "$d/nsd.pid"
+	logfile: "$d/nsd.log"
+	xfrdfile: "$d/xfrd.state"
+	xfrdir: "$d"
+	zonelistfile: "$d/zone.list"
+	server-count: 1
+	verbosity: 1
+remote-control:
+	control-enable: no
+CONF
+	for f in "$@"; do
+		z=$(sed -n 's/^\$ORIGIN[[:space:]]*\([^[:space:]]*\)\.[[:space:]]*$/\1/p' "$f" | head -n 1)
+		[ -n "$z" ] || { echo "Bail out! $f: no \$ORIGIN line"; exit 1; }
+		cp "$f" "$d/zone$i"
+		printf 'zone:\n\tname: %s\n\tzonefile: zone%s\n' "$z" "$i" >>"$d/nsd.conf"
+		i=$((i + 1))
+	done
+	nsd -d -c "$d/nsd.conf" >"$d/nsd.out" 2>&1 &
+	DNS_PID=$!
+	T_PIDS+=("$DNS_PID")
+	local end=$((SECONDS + T_HANG))
+	until log_has "$d/nsd.log" 'nsd started'; do
+		if ! t_kill -0 "$DNS_PID" || [ "$SECONDS" -ge "$end" ]; then
+			cat "$d/nsd.out" "$d/nsd.log" >&2 2>/dev/null
+			echo "Bail out! nsd did not start"; exit 1
+		fi
+		sleep 0.1
+	done
+}
+t_dns_stop() { t_kill "$DNS_PID" || true; wait "$DNS_PID" 2>/dev/null || true; }

@@ -76,6 +76,11 @@ int cmd_token_revoke(struct cli *, int, char **);
 int cmd_role_grant(struct cli *, int, char **);
 int cmd_role_revoke(struct cli *, int, char **);
 int cmd_role_list(struct cli *, int, char **);
+/* cmd_dkim.c: DKIM signing keys and their DNS records */
+int cmd_dkim_keygen(struct cli *, int, char **);
+int cmd_dkim_list(struct cli *, int, char **);
+int cmd_dkim_rotate(struct cli *, int, char **);
+int cmd_dkim_dns(struct cli *, int, char **);
 
 /* cmd_config.c */
 int cmd_config_show(struct cli *, int, char **);

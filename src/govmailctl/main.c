@@ -273,6 +273,28 @@ static const struct cli_command cli_commands[] = {
 	{ "config", "show", cmd_config_show,
 	  "print every setting's effective value (-d: defaults)", "[-d]",
 	  HELP("-d, --defaults\tprint the built-in defaults instead (no file is read)") },
+
+	{ "dkim", "keygen", cmd_dkim_keygen,
+	  "make a domain's DKIM key (RSA 2048, optionally Ed25519) and print its DNS record",
+	  "DOMAIN [--ed25519] [--selector SELECTOR] [--now TIME]",
+	  HELP("DOMAIN\ta governed active domain",
+	       "--ed25519\talso an Ed25519 key (selector SELECTOR-ed); alone on a domain "
+	       "with keys: add it to the signing selector",
+	       "--selector SELECTOR\tthe selector (default dkim.selector_prefix YEAR LETTER)",
+	       "--now TIME\tact as at TIME (YYYY-MM-DDTHH:MM:SSZ or @SECONDS)") },
+	{ "dkim", "list", cmd_dkim_list, "list the DKIM keys and what each is doing",
+	  "[--now TIME]",
+	  HELP("--now TIME\tthe states as at TIME (YYYY-MM-DDTHH:MM:SSZ or @SECONDS)") },
+	{ "dkim", "rotate", cmd_dkim_rotate,
+	  "make a domain's next DKIM key; it signs after dkim.rotate_delay_hours",
+	  "DOMAIN [--now TIME]",
+	  HELP("DOMAIN\ta governed active domain with a DKIM key",
+	       "--now TIME\tact as at TIME (YYYY-MM-DDTHH:MM:SSZ or @SECONDS)") },
+	{ "dkim", "dns", cmd_dkim_dns,
+	  "print the DNS TXT records a domain's DKIM keys need now",
+	  "DOMAIN [--now TIME]",
+	  HELP("DOMAIN\ta domain with DKIM keys",
+	       "--now TIME\tthe records needed at TIME (YYYY-MM-DDTHH:MM:SSZ or @SECONDS)") },
 };
 
 static const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);

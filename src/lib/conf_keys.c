@@ -13,17 +13,42 @@
 
 #define OFF(f) offsetof(struct govmail_conf, f)
 
+/* A list of LDAP URIs separated by blanks; with empty_ok, or none. */
 static int
-conf_check_ldap_uri(const void *value, char *err, size_t errlen)
+conf_check_ldap_uris(const char *s, int empty_ok, char *err, size_t errlen)
 {
-	const char *s = *(char *const *)value;
+	int n = 0;
 
-	if (strncmp(s, "ldap://", 7) != 0 && strncmp(s, "ldaps://", 8) != 0 &&
-	    strncmp(s, "ldapi://", 8) != 0) {
+	for (;;) {
+		s += strspn(s, " \t\r\n");
+		if (*s == '\0')
+			break;
+		if (strncmp(s, "ldap://", 7) != 0 && strncmp(s, "ldaps://", 8) != 0 &&
+		    strncmp(s, "ldapi://", 8) != 0) {
+			snprintf(err, errlen, "must start with ldap://, ldaps:// or ldapi://%s",
+			    n > 0 ? " (each URI of the list)" : "");
+			return -1;
+		}
+		s += strcspn(s, " \t\r\n");
+		n++;
+	}
+	if (n == 0 && !empty_ok) {
 		snprintf(err, errlen, "must start with ldap://, ldaps:// or ldapi://");
 		return -1;
 	}
 	return 0;
+}
+
+static int
+conf_check_ldap_uri(const void *value, char *err, size_t errlen)
+{
+	return conf_check_ldap_uris(*(char *const *)value, 0, err, errlen);
+}
+
+static int
+conf_check_ldap_read_uri(const void *value, char *err, size_t errlen)
+{
+	return conf_check_ldap_uris(*(char *const *)value, 1, err, errlen);
 }
 
 static int
@@ -471,6 +496,54 @@ conf_check_header_name(const void *value, char *err, size_t errlen)
 	return 0;
 }
 
+/* dkim.selector_prefix: the start of a DNS label (selectors add a year and a letter). */
+static int
+conf_check_selector_prefix(const void *value, char *err, size_t errlen)
+{
+	const char *s = *(char *const *)value;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] == '-' && i > 0)))
+			break;
+	if (i == 0 || s[i] != '\0' || i > 20) {
+		snprintf(err, errlen, "must be 1 to 20 of a-z, 0-9 and '-' (not first)");
+		return -1;
+	}
+	return 0;
+}
+
+/* dns.server: "" or an IPv4/IPv6 address, optionally "@PORT". */
+static int
+conf_check_dns_server(const void *value, char *err, size_t errlen)
+{
+	const char *s = *(char *const *)value, *at = strchr(s, '@');
+	char addr[INET6_ADDRSTRLEN + 1];
+	unsigned char buf[16];
+	size_t n = at ? (size_t)(at - s) : strlen(s);
+	char *end;
+	long port;
+
+	if (*s == '\0')
+		return 0;
+	if (n >= sizeof(addr))
+		goto bad;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	if (inet_pton(AF_INET, addr, buf) != 1 && inet_pton(AF_INET6, addr, buf) != 1)
+		goto bad;
+	if (at != NULL) {
+		port = strtol(at + 1, &end, 10);
+		if (at[1] == '\0' || *end != '\0' || port < 1 || port > 65535)
+			goto bad;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "must be \"\" or an IP address, optionally @PORT");
+	return -1;
+}
+
 const struct conf_key conf_keys[] = {
 	{ "ldap.uri", CONF_STR, "ldapi:///", 0, 0, OFF(ldap_uri),
 	  conf_check_ldap_uri, "LDAP server URI(s), space separated" },
@@ -497,6 +570,12 @@ const struct conf_key conf_keys[] = {
 	{ "ldap.tls_require_cert", CONF_STR, "demand", 0, 0, OFF(ldap_tls_require_cert),
 	  conf_check_tls_require_cert,
 	  "check of the LDAP server's certificate: never, allow, try, demand or hard" },
+	{ "ldap.read_uri", CONF_STR, "", 0, 0, OFF(ldap_read_uri), conf_check_ldap_read_uri,
+	  "servers govmaild reads from first, space separated, e.g. a read-only "
+	  "replica (\"\" = only ldap.uri); ldap.uri follows them" },
+	{ "ldap.retry_after", CONF_INT, "60", 1, 3600, OFF(ldap_retry_after), NULL,
+	  "seconds a server that failed is skipped; then it is tried again and, "
+	  "if it comes first in the list, used again" },
 
 	{ "addresses.default_domain", CONF_STR, "haugiang.gov.vn", 0, 0,
 	  OFF(addr_default_domain), conf_check_nonempty,
@@ -909,6 +988,24 @@ const struct conf_key conf_keys[] = {
 	{ "apid.idempotency_ttl", CONF_INT, "86400", 60, 604800,
 	  OFF(apid_idempotency_ttl), NULL,
 	  "seconds the answer to a creation is kept for a retry with its Idempotency-Key" },
+
+	/* dkim { }: DKIM signing keys, govmailctl dkim (dkim_keys.h) */
+	{ "dkim.key_dir", CONF_STR, "/etc/govmail/dkim", 0, 0, OFF(dkim_key_dir),
+	  conf_check_nonempty, "directory of the DKIM keys (DOMAIN.SELECTOR.key, mode 0600) "
+	  "and rotation states (DOMAIN.state)" },
+	{ "dkim.selector_prefix", CONF_STR, "gm", 0, 0, OFF(dkim_selector_prefix),
+	  conf_check_selector_prefix, "new selectors are PREFIX YEAR LETTER, e.g. gm2026a" },
+	{ "dkim.rotate_delay_hours", CONF_INT, "72", 0, 8760, OFF(dkim_rotate_delay_hours),
+	  NULL, "hours after dkim rotate before the new key signs (its DNS record propagates)" },
+	{ "dkim.retire_after_hours", CONF_INT, "168", 0, 8760, OFF(dkim_retire_after_hours),
+	  NULL, "hours the old key's DNS record stays published once the new key signs" },
+	/* dns { }: govmaild's resolver (libunbound, dns_resolve.h) */
+	{ "dns.server", CONF_STR, "", 0, 0, OFF(dns_server), conf_check_dns_server,
+	  "DNS server to forward to, ADDRESS or ADDRESS@PORT (\"\" = those of /etc/resolv.conf)" },
+	{ "dns.timeout", CONF_INT, "5", 1, 120, OFF(dns_timeout), NULL,
+	  "seconds one DNS lookup may take (then a temporary failure)" },
+	{ "dns.cache_entries", CONF_INT, "10000", 0, 1000000, OFF(dns_cache_entries), NULL,
+	  "DNS answers kept, each for its TTL (0 = none)" },
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);

@@ -1,0 +1,204 @@
+/*
+ * test_dkim_sign.c — the DKIM signer's canonicalisation (RFC 6376 §3.4.2
+ * and §3.4.4, including the example of §3.4.5), that the streamed body
+ * canonicaliser gives the same bytes however the body is cut into chunks,
+ * and how a header section is cut into fields.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/govmaild/dkim_sign.c"
+#include "../../src/govmaild/spool.c"
+
+static void
+hdr_is(const char *in, const char *want)
+{
+	size_t n;
+	char *out = dkim_canon_header(in, strlen(in), &n);
+
+	if (want == NULL) {
+		assert_null(out);
+		return;
+	}
+	assert_non_null(out);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(out, want, n);
+	free(out);
+}
+
+static void
+test_header_canon(void **state)
+{
+	(void)state;
+	/* §3.4.5's example. */
+	hdr_is("A: X\r\n", "a:X\r\n");
+	hdr_is("B : Y\t\r\n\tZ  \r\n", "b:Y Z\r\n");
+	hdr_is("SubJect :  A  \t b \r\n\t c \r\n", "subject:A b c\r\n");
+	hdr_is("X-Empty:\r\n", "x-empty:\r\n");
+	hdr_is("X-Empty:   \r\n", "x-empty:\r\n");
+	hdr_is("To: a@b,\r\n c@d", "to:a@b, c@d\r\n");
+	/* 8-bit bytes pass unchanged. */
+	hdr_is("Subject: Hậu Giang\r\n", "subject:Hậu Giang\r\n");
+	hdr_is("no colon here\r\n", NULL);
+}
+
+struct collect {
+	char *p;
+	size_t n;
+};
+
+static void
+collect(void *arg, const char *p, size_t n)
+{
+	struct collect *c = arg;
+
+	c->p = realloc(c->p, c->n + n + 1);
+	memcpy(c->p + c->n, p, n);
+	c->n += n;
+	c->p[c->n] = '\0';
+}
+
+/* Canonicalise in in chunks of size step (0: all at once). */
+static char *
+body(const char *in, size_t len, size_t step)
+{
+	struct collect c = { NULL, 0 };
+	struct dkim_body_canon *bc = dkim_body_canon_new(collect, &c);
+	size_t i;
+
+	if (step == 0)
+		step = len ? len : 1;
+	for (i = 0; i < len; i += step)
+		dkim_body_canon_add(bc, in + i, len - i < step ? len - i : step);
+	dkim_body_canon_end(bc);
+	dkim_body_canon_free(bc);
+	if (c.p == NULL)
+		c.p = calloc(1, 1);
+	return c.p;
+}
+
+static void
+body_is(const char *in, const char *want)
+{
+	size_t step;
+
+	for (step = 0; step < 8; step++) {
+		char *out = body(in, strlen(in), step);
+
+		assert_string_equal(out, want);
+		free(out);
+	}
+}
+
+static void
+test_body_canon(void **state)
+{
+	(void)state;
+	/* §3.4.5's example. */
+	body_is(" C \r\nD \t E\r\n\r\n\r\n", " C\r\nD E\r\n");
+	body_is("", "");
+	body_is("\r\n", "");
+	body_is("\r\n\r\n  \r\n\t\r\n", "");
+	body_is("abc", "abc\r\n");
+	body_is("abc  ", "abc\r\n");
+	body_is("a\r\n\r\n\r\nb\r\n", "a\r\n\r\n\r\nb\r\n");
+	body_is("a\r\n  \r\nb\r\n", "a\r\n\r\nb\r\n");
+	body_is("a\r\n \t \r\n\t\r\n", "a\r\n");
+	body_is("\t lead\r\n", " lead\r\n");
+	/* A CR or LF alone is text, not a line end. */
+	body_is("a\rb\r\n", "a\rb\r\n");
+	body_is("a\r", "a\r\r\n");
+	body_is("a\nb\r\n", "a\nb\r\n");
+	body_is("Kính gửi  các đồng chí \r\n", "Kính gửi các đồng chí\r\n");
+}
+
+static void
+test_body_chunking(void **state)
+{
+	const char *text = "Sở Nội vụ \t thông báo\r\n\r\n  lịch họp  \r\n\r\n"
+	    "x\ry\r\n \r\n\r\n";
+	size_t len = strlen(text), step;
+	char *whole = body(text, len, 0);
+
+	(void)state;
+	for (step = 1; step <= len; step++) {
+		char *part = body(text, len, step);
+
+		assert_string_equal(part, whole);
+		free(part);
+	}
+	free(whole);
+}
+
+static void
+test_header_split(void **state)
+{
+	static const char block[] =
+	    "Received: from x\r\n\tby y\r\n"
+	    "From: An <an@haugiang.gov.vn>\r\n"
+	    "To: a@b,\r\n c@d\r\n"
+	    "Subject: one\r\n"
+	    "Subject: two\r\n"
+	    "X-Other: not signed\r\n"
+	    "\r\n"
+	    "body\r\n";
+	struct dkim_sign s;
+	long long off;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	off = dkim_sign_headers(&s, block, sizeof(block) - 1);
+	assert_int_equal(off, strstr(block, "\r\n\r\n") - block + 4);
+	assert_int_equal(s.nf, 4);
+	assert_string_equal(s.f[0].canon, "from:An <an@haugiang.gov.vn>\r\n");
+	assert_string_equal(s.f[1].canon, "to:a@b, c@d\r\n");
+	assert_string_equal(s.f[3].canon, "subject:two\r\n");
+	assert_int_equal(s.count[2], 2);        /* sign_fields[2] is subject */
+	for (size_t i = 0; i < s.nf; i++)
+		free(s.f[i].canon);
+	free(s.f);
+}
+
+/* Many instances of a signed field are all kept; the header bytes are bounded. */
+static void
+test_header_many(void **state)
+{
+	struct dkim_sign s;
+	char field[64];
+	int i;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < 100; i++) {
+		snprintf(field, sizeof(field), "To: r%d@example.com\r\n", i);
+		assert_int_equal(dkim_sign_header(&s, field, strlen(field)), 0);
+	}
+	assert_int_equal(s.count[1], 100);      /* sign_fields[1] is to */
+	for (i = 0; s.bytes < DKIM_SIGN_HEADER_MAX && i < 100000; i++)
+		if (dkim_sign_header(&s, "Cc: someone@example.com\r\n", 25) != 0)
+			break;
+	assert_true(s.overflow);
+	for (size_t k = 0; k < s.nf; k++)
+		free(s.f[k].canon);
+	free(s.f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_canon),
+		cmocka_unit_test(test_body_canon),
+		cmocka_unit_test(test_body_chunking),
+		cmocka_unit_test(test_header_split),
+		cmocka_unit_test(test_header_many),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
