@@ -172,14 +172,12 @@ apid_account_get(struct apid_req *r)
 struct audit_log *
 apid_audit_open(struct apid_req *r, int *ret)
 {
-	char err[512], *path;
 	struct audit_log *al;
 
-	path = conf_resolve_path(r->srv->conf, r->srv->conf->audit_log_file);
-	al = audit_open(path, r->caller->actor, err, sizeof(err));
-	free(path);
-	if (al == NULL) {
-		log_warnx("audit log: %s", err);
+	/* the log was opened at start, as root; this handle writes as the
+	 * caller */
+	if ((al = audit_dup(r->srv->audit, r->caller->actor)) == NULL) {
+		log_warn("audit log");
 		*ret = apid_problem(r, 500, "audit-unavailable", "Audit log unavailable", NULL,
 		    NULL, 0, "the audit log cannot be written; nothing was changed");
 	}

@@ -21,8 +21,8 @@ void apid_etag(json_t *o, char *out, size_t outlen);
 /* The account of the path (params[0]) if the caller may do op on it: 0,
  * or -1 with a problem queued in *ret (404 hidden or missing, 403). */
 int apid_target(struct apid_req *r, int op, struct account **out, int *ret);
-/* The audit log opened for one change as the caller; NULL with a problem
- * queued (nothing may be changed then). */
+/* A handle on the audit log (opened at start) writing as the caller;
+ * NULL with a problem queued (nothing may be changed then). */
 struct audit_log *apid_audit_open(struct apid_req *r, int *ret);
 /* Write govmailctl's record for op and close the log. */
 void apid_audit_result(struct apid_req *r, struct audit_log *al, const char *op,

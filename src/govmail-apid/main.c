@@ -18,6 +18,7 @@
 #include "apid_pool.h"
 #include "apid_rate.h"
 #include "apid_router.h"
+#include "audit_log.h"
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
@@ -155,6 +156,16 @@ main(int argc, char **argv)
 	/* the listeners are bound and the key read as root */
 	if (apid_http_prepare(&srv, err, sizeof(err)) != 0)
 		fatalx(EX_OSERR, "%s", err);
+	/* and the audit log opened (its directory is root's): a change is
+	 * never made without its record, so no log, no start */
+	{
+		char *ap = conf_resolve_path(conf, conf->audit_log_file);
+
+		srv.audit = audit_open(ap, "govmail-apid", err, sizeof(err));
+		free(ap);
+		if (srv.audit == NULL)
+			fatalx(EX_CANTCREAT, "audit.log_file: %s", err);
+	}
 	if (daemon_pidfile_write(conf->apid_pid_file, err, sizeof(err)) != 0)
 		fatalx(EX_CANTCREAT, "pid file: %s", err);
 	if (daemon_drop_privileges(conf->apid_user, err, sizeof(err)) != 0)
@@ -190,6 +201,7 @@ main(int argc, char **argv)
 	apid_rate_free(srv.rate_addr);
 	apid_rate_free(srv.rate_caller);
 	apid_idem_free(srv.idem);
+	audit_close(srv.audit);
 	daemon_pidfile_remove(conf->apid_pid_file);
 	conf_free(conf);
 	return 0;

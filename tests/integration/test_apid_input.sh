@@ -101,6 +101,12 @@ PY
 expect_eq "every route is in openapi.json and every operation of it is a route" \
 	"$(cat "$T/cmp.out")" ""
 
+# --- no audit log, no start ------------------------------------------------
+apid_conf ""
+sed -i "s|log_file = \"$T/audit.log\"|log_file = \"$T/no-such-dir/audit.log\"|" "$T/govmail.conf"
+check_rc "an audit log that cannot be opened: no start (73)" 73 "$APID" -f
+expect_match "... saying why" "$(cat "$T/last.err")" 'audit\.log_file: .*no-such-dir/audit\.log'
+
 # --- start ---------------------------------------------------------------
 apid_conf "rate_per_address = 1000;"
 "$APID" -f >"$T/apid.log" 2>&1 &
@@ -207,7 +213,7 @@ out=$(req GET "$A" -u 'nobody@haugiang.gov.vn:SECRET-PASSWORD-never-logged')
 expect_eq "an unknown person (the directory asked): 401" "$(pstatus "$out")" 401
 expect_eq "neither token nor password is in the log" \
 	"$(grep -c 'SECRET-' "$T/apid.log")" 0
-check "nothing was audited (no audit log)" test ! -e "$T/audit.log"
+check "nothing was audited (the audit log, opened at start, is empty)" test ! -s "$T/audit.log"
 
 # --- the directory stopped ---------------------------------------------
 "$TOP/scripts/ldap-sandbox" stop "$T/ldap" >/dev/null 2>&1
@@ -217,7 +223,7 @@ expect_match "... with Retry-After" "$out" '(?i)^retry-after: 5'
 expect_match "... saying nothing was changed" "$out" 'nothing was changed'
 out=$("${CURL[@]}" -D - -u 'nobody@haugiang.gov.vn:x' "$U$A")
 expect_match "directory still down (new connection refused): 503" "$out" '^HTTP/[0-9.]+ 503'
-check "still nothing audited" test ! -e "$T/audit.log"
+check "still nothing audited" test ! -s "$T/audit.log"
 t_kill "$APID_PID"
 wait "$APID_PID"
 expect_eq "govmail-apid stops cleanly on SIGTERM (no leak under ASan)" "$?" 0
