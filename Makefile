@@ -57,9 +57,17 @@ ifneq ($(DAEMON_SRCS),)
 PROGS += bin/govmaild
 ASAN_PROGS += $(ASAN)/bin/govmaild
 endif
+# govmail-apid (the provisioning API): libmicrohttpd (HTTPS via GnuTLS) and
+# jansson; it shares govmaild's process chores (daemon.c).
+APID_SRCS := $(sort $(wildcard src/govmail-apid/*.c)) src/govmaild/daemon.c
+APID_OBJS := $(APID_SRCS:%.c=$(BUILD)/%.o)
+ASAN_APID_OBJS := $(APID_SRCS:%.c=$(ASAN)/%.o)
+APID_LDLIBS := $(LDLIBS) -lmicrohttpd -ljansson -lpthread -lm
+PROGS += bin/govmail-apid
+ASAN_PROGS += $(ASAN)/bin/govmail-apid
 
 .PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay bench-sign \
-	install-common install-govmaild install-govmailctl deb
+	install-common install-govmaild install-govmailctl install-govmail-apid deb
 all: $(PROGS)
 
 deps:
@@ -98,6 +106,20 @@ $(ASAN)/bin/govmaild: $(ASAN_DAEMON_OBJS) $(ASAN)/libgovmail.a
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $(ASAN_DAEMON_OBJS) $(ASAN)/libgovmail.a $(DAEMON_LDLIBS)
 
+bin/govmail-apid: $(APID_OBJS) $(BUILD)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(APID_OBJS) $(BUILD)/libgovmail.a $(APID_LDLIBS)
+
+$(ASAN)/bin/govmail-apid: $(ASAN_APID_OBJS) $(ASAN)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $(ASAN_APID_OBJS) $(ASAN)/libgovmail.a $(APID_LDLIBS)
+
+# govmail-apid includes daemon.h; openapi.json is built into it.
+$(APID_OBJS) $(ASAN_APID_OBJS): CPPFLAGS += -Isrc/govmaild
+$(BUILD)/src/govmail-apid/apid_openapi.o $(ASAN)/src/govmail-apid/apid_openapi.o: \
+	src/govmail-apid/openapi.json
+$(BUILD)/src/govmail-apid/main.o $(ASAN)/src/govmail-apid/main.o: VERSION
+
 $(ASAN)/tests/%: $(ASAN)/tests/unit/%.o $(ASAN)/libgovmail.a
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $< $(ASAN)/libgovmail.a $(LDLIBS) $(CMOCKA_LDLIBS)
@@ -107,6 +129,12 @@ $(ASAN)/tests/test_mime_check: LDLIBS += -letpan
 $(ASAN)/tests/test_sign_check: LDLIBS += -letpan
 # ... and of those that use qpdf.
 $(ASAN)/tests/test_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS) -lpthread
+# ... and govmail-apid's pure parts (token buckets, Idempotency-Key table,
+# body decoding), with jansson.
+APID_UNIT_OBJS := $(addprefix $(ASAN)/src/govmail-apid/,apid_rate.o apid_idem.o apid_json.o)
+$(ASAN)/tests/unit/test_apid_limits.o: CPPFLAGS += -Isrc/govmail-apid
+$(ASAN)/tests/test_apid_limits: $(APID_UNIT_OBJS)
+$(ASAN)/tests/test_apid_limits: LDLIBS += $(APID_UNIT_OBJS) $(ASAN)/libgovmail.a -ljansson -lpthread -lm
 # ... and of those that inflate (a PDF's /DSS, sign_dss.c).
 $(ASAN)/tests/test_sign_revinfo: LDLIBS += -lz
 
@@ -169,6 +197,11 @@ $(BUILD)/fuzz/fuzz_sign_cms: LDLIBS += -lpthread
 $(BUILD)/fuzz/fuzz_sign_check: LDLIBS += -letpan -lpthread $(QPDF_LDLIBS) -lz
 $(BUILD)/fuzz/fuzz_sign_revinfo: LDLIBS += -lz
 $(BUILD)/fuzz/fuzz_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS)
+$(BUILD)/fuzz/fuzz_apid_request: tests/fuzz/fuzz_apid_request.c src/govmail-apid/apid_router.c \
+	src/govmail-apid/apid_json.c
+$(BUILD)/fuzz/fuzz_apid_request: CPPFLAGS += -Isrc/govmail-apid
+$(BUILD)/fuzz/fuzz_apid_request: LDLIBS += src/govmail-apid/apid_router.c \
+	src/govmail-apid/apid_json.c -ljansson
 fuzz: $(FUZZ_BINS)
 
 # Benchmarks print figures next to a reference run; they assert nothing.
@@ -231,7 +264,8 @@ SHAREDIR      := $(DATADIR)/govmail
 
 MAN5          := $(wildcard man/*.5)
 MAN8_DAEMON   := $(wildcard man/govmaild.8)
-MAN8_CTL      := $(filter-out $(MAN8_DAEMON),$(wildcard man/*.8))
+MAN8_APID     := $(wildcard man/govmail-apid.8)
+MAN8_CTL      := $(filter-out $(MAN8_DAEMON) $(MAN8_APID),$(wildcard man/*.8))
 LDAP_SETUP    := $(wildcard src/govmail-ldap-setup/govmail-ldap-setup)
 COMPLETION    := $(wildcard etc/bash-completion/govmailctl)
 SCHEMA_FILES  := $(sort $(wildcard ldap-schema/*))
@@ -241,7 +275,7 @@ EXAMPLE_FILES := $(sort $(shell find etc/postfix etc/dovecot -type f 2>/dev/null
 install_etc = if [ -e "$(DESTDIR)$(2)" ]; then echo "keeping $(DESTDIR)$(2)"; \
 	else install -D -m 644 $(1) "$(DESTDIR)$(2)"; fi
 
-install: install-common install-govmaild install-govmailctl
+install: install-common install-govmaild install-govmailctl install-govmail-apid
 
 install-common:
 	$(call install_etc,etc/govmail.conf,$(SYSCONFDIR)/govmail/govmail.conf)
@@ -267,6 +301,18 @@ install-govmaild: bin/govmaild
 	$(call install_etc,etc/rsyslog.d/49-govmaild.conf,$(SYSCONFDIR)/rsyslog.d/49-govmaild.conf)
 ifneq ($(MAN8_DAEMON),)
 	install -D -m 644 $(MAN8_DAEMON) $(DESTDIR)$(MANDIR)/man8/govmaild.8
+endif
+
+# govmail-apid: the provisioning API (its own package; the audit log must be
+# writable by apid.user, group govmail).
+install-govmail-apid: bin/govmail-apid
+	install -D -m 755 bin/govmail-apid $(DESTDIR)$(SBINDIR)/govmail-apid
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' etc/systemd/govmail-apid.service.in \
+		> $(DESTDIR)$(UNITDIR)/govmail-apid.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/govmail-apid.service
+ifneq ($(MAN8_APID),)
+	install -D -m 644 $(MAN8_APID) $(DESTDIR)$(MANDIR)/man8/govmail-apid.8
 endif
 
 install-govmailctl: bin/govmailctl

@@ -77,6 +77,14 @@ int audit_record_changes(struct audit_log *a, const char *op, const char *target
     const struct audit_change *changes, size_t nchanges, const char *source,
     const char *result);
 
+/*
+ * Another handle on the log a is open on, writing as actor: a daemon
+ * opens the log once at start (as root, before it drops privileges) and
+ * writes each request's records under that request's caller. The handle
+ * has its own descriptor (a dup), closed by audit_close. NULL with errno.
+ */
+struct audit_log *audit_dup(const struct audit_log *a, const char *actor);
+
 /* fsync + close + free; returns -1 (errno set) if either failed. NULL: 0. */
 int audit_close(struct audit_log *a);
 

@@ -189,6 +189,30 @@ struct govmail_conf {
 	char *signature_language;      /* reasons in replies and the header: vi or en */
 	int signature_ascii_fallback;  /* the header without diacritics, no RFC 2231 */
 
+	/* apid { } — govmail-apid, the provisioning API (HTTPS + JSON) */
+	char *apid_listen;             /* "host:port" served with TLS; "" = none */
+	char *apid_plain_listen;       /* loopback "host:port", plain HTTP; "" = none */
+	char *apid_tls_cert_file;      /* "" = tls.cert_file */
+	char *apid_tls_key_file;       /* "" = tls.key_file */
+	char *apid_user;               /* run as; "" = do not change user */
+	char *apid_pid_file;           /* "" = none */
+	char *apid_ldap_bind_dn;       /* "" = ldap.bind_dn */
+	char *apid_ldap_bind_password_file; /* "" = ldap.bind_password_file */
+	int apid_ldap_connections;     /* directory connections kept open */
+	int apid_max_connections;      /* client connections at once */
+	int apid_max_requests;         /* requests being worked on at once */
+	long long apid_max_body_size;  /* bytes of a request body */
+	long long apid_max_header_size;/* bytes of request line and headers */
+	int apid_max_json_depth;       /* nesting of a JSON body */
+	int apid_max_string_length;    /* bytes of one JSON string */
+	int apid_page_size;            /* list entries per page by default */
+	int apid_max_page_size;        /* ... at most */
+	int apid_connection_timeout;   /* seconds a connection may stay idle */
+	int apid_rate_per_address;     /* requests per minute per client address */
+	int apid_rate_per_token;       /* requests per minute per caller */
+	int apid_retry_after;          /* seconds suggested with 503 */
+	int apid_idempotency_ttl;      /* seconds an Idempotency-Key answer is kept */
+
 	/* dkim { } — DKIM signing keys (dkim_keys.h) */
 	char *dkim_key_dir;            /* DOMAIN.SELECTOR.key, DOMAIN.state */
 	char *dkim_selector_prefix;    /* selectors are PREFIX YEAR LETTER */

@@ -328,6 +328,24 @@ audit_sync(struct audit_log *a)
 	return rc;
 }
 
+struct audit_log *
+audit_dup(const struct audit_log *a, const char *actor)
+{
+	struct audit_log *d;
+	int fd;
+
+	if (a == NULL || actor == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((fd = fcntl(a->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return NULL;
+	d = xcalloc(1, sizeof(*d));
+	d->fd = fd;
+	d->actor = xstrdup(actor);
+	return d;
+}
+
 int
 audit_close(struct audit_log *a)
 {

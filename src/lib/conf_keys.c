@@ -100,6 +100,54 @@ conf_check_listen(const void *value, char *err, size_t errlen)
 	return conf_check_listen_optional(value, err, errlen);
 }
 
+/* govmail-apid: "" or one "host:port" / "[v6]:port". */
+static int
+conf_check_apid_listen(const void *value, char *err, size_t errlen)
+{
+	const char *s = *(char *const *)value;
+	struct conf_strlist l;
+	char *v[1];
+
+	if (*s == '\0')
+		return 0;
+	v[0] = (char *)s;
+	l.v = v;
+	l.n = 1;
+	return conf_check_listen_optional(&l, err, errlen);
+}
+
+/* govmail-apid: plain HTTP only on a loopback address (127.0.0.0/8, ::1). */
+static int
+conf_check_apid_plain_listen(const void *value, char *err, size_t errlen)
+{
+	const char *s = *(char *const *)value, *colon;
+	char host[64];
+	unsigned char bin[16];
+	size_t n;
+
+	if (*s == '\0')
+		return 0;
+	if (conf_check_apid_listen(value, err, errlen) != 0)
+		return -1;
+	colon = strrchr(s, ':');
+	n = (size_t)(colon - s);
+	if (s[0] == '[') {
+		s++;
+		n -= 2;
+	}
+	if (n >= sizeof(host))
+		n = sizeof(host) - 1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (!((inet_pton(AF_INET, host, bin) == 1 && bin[0] == 127) ||
+	    strcmp(host, "::1") == 0)) {
+		snprintf(err, errlen, "plain HTTP only on a loopback address (127.0.0.1, "
+		    "[::1]), not \"%s\": use apid.listen (HTTPS)", host);
+		return -1;
+	}
+	return 0;
+}
+
 /* govmaild: "addr" or "addr/prefix", IPv4 or IPv6. */
 static int
 conf_check_networks(const void *value, char *err, size_t errlen)
@@ -888,6 +936,59 @@ const struct conf_key conf_keys[] = {
 	{ "signature.ascii_fallback", CONF_BOOL, "false", 0, 1, OFF(signature_ascii_fallback),
 	  NULL, "true: names and reasons in the header without diacritics, quoted, instead "
 	  "of RFC 2231-encoded UTF-8 (replies are ASCII always)" },
+
+	/* govmail-apid: apid { } */
+	{ "apid.listen", CONF_STR, "", 0, 0, OFF(apid_listen), conf_check_apid_listen,
+	  "\"host:port\" where govmail-apid answers HTTPS (\"\" = no TLS listener)" },
+	{ "apid.plain_listen", CONF_STR, "", 0, 0, OFF(apid_plain_listen),
+	  conf_check_apid_plain_listen, "loopback \"host:port\" answering plain HTTP, "
+	  "e.g. behind a local TLS proxy (\"\" = none; other addresses are refused)" },
+	{ "apid.tls_cert_file", CONF_STR, "", 0, 0, OFF(apid_tls_cert_file), NULL,
+	  "PEM certificate chain of apid.listen (\"\" = tls.cert_file)" },
+	{ "apid.tls_key_file", CONF_STR, "", 0, 0, OFF(apid_tls_key_file), NULL,
+	  "PEM private key of apid.tls_cert_file (read as root at start; \"\" = tls.key_file)" },
+	{ "apid.user", CONF_STR, "govmail", 0, 0, OFF(apid_user), NULL,
+	  "user govmail-apid runs as once its keys are read (\"\" = unchanged)" },
+	{ "apid.pid_file", CONF_STR, "/run/govmail/govmail-apid.pid", 0, 0,
+	  OFF(apid_pid_file), NULL, "pid file of govmail-apid (\"\" = none)" },
+	{ "apid.ldap_bind_dn", CONF_STR, "", 0, 0, OFF(apid_ldap_bind_dn), NULL,
+	  "identity govmail-apid binds as (\"\" = ldap.bind_dn)" },
+	{ "apid.ldap_bind_password_file", CONF_STR, "", 0, 0,
+	  OFF(apid_ldap_bind_password_file), NULL,
+	  "password file of apid.ldap_bind_dn (\"\" = ldap.bind_password_file)" },
+	{ "apid.ldap_connections", CONF_INT, "8", 1, 256, OFF(apid_ldap_connections), NULL,
+	  "directory connections kept open and shared by requests" },
+	{ "apid.max_connections", CONF_INT, "256", 1, 10000, OFF(apid_max_connections),
+	  NULL, "client connections at once (more wait in the listen queue)" },
+	{ "apid.max_requests", CONF_INT, "64", 1, 10000, OFF(apid_max_requests), NULL,
+	  "requests worked on at once; more are answered 503 with Retry-After" },
+	{ "apid.max_body_size", CONF_SIZE, "1M", 1024, 67108864, OFF(apid_max_body_size),
+	  NULL, "bytes of a request body (413 beyond)" },
+	{ "apid.max_header_size", CONF_SIZE, "16K", 4096, 1048576,
+	  OFF(apid_max_header_size), NULL,
+	  "bytes of the request line and headers together (431 beyond)" },
+	{ "apid.max_json_depth", CONF_INT, "8", 2, 64, OFF(apid_max_json_depth), NULL,
+	  "nesting of objects and arrays in a JSON body (400 beyond)" },
+	{ "apid.max_string_length", CONF_INT, "1024", 64, 65536,
+	  OFF(apid_max_string_length), NULL, "bytes of one JSON string (400 beyond)" },
+	{ "apid.page_size", CONF_INT, "100", 1, 10000, OFF(apid_page_size), NULL,
+	  "entries of a list page when the caller asks for no limit" },
+	{ "apid.max_page_size", CONF_INT, "1000", 1, 10000, OFF(apid_max_page_size), NULL,
+	  "largest limit a caller may ask for (400 beyond)" },
+	{ "apid.connection_timeout", CONF_INT, "30", 1, 3600,
+	  OFF(apid_connection_timeout), NULL,
+	  "seconds a client connection may stay silent (closed then)" },
+	{ "apid.rate_per_address", CONF_INT, "600", 0, 1000000,
+	  OFF(apid_rate_per_address), NULL,
+	  "requests per minute from one client address (429 beyond; 0 = no limit)" },
+	{ "apid.rate_per_token", CONF_INT, "600", 0, 1000000, OFF(apid_rate_per_token),
+	  NULL, "requests per minute of one token or person (429 beyond; 0 = no limit)" },
+	{ "apid.retry_after", CONF_INT, "5", 1, 3600, OFF(apid_retry_after), NULL,
+	  "seconds of Retry-After when the directory is unavailable or all busy" },
+	{ "apid.idempotency_ttl", CONF_INT, "86400", 60, 604800,
+	  OFF(apid_idempotency_ttl), NULL,
+	  "seconds the answer to a creation is kept for a retry with its Idempotency-Key" },
+
 	/* dkim { }: DKIM signing keys, govmailctl dkim (dkim_keys.h) */
 	{ "dkim.key_dir", CONF_STR, "/etc/govmail/dkim", 0, 0, OFF(dkim_key_dir),
 	  conf_check_nonempty, "directory of the DKIM keys (DOMAIN.SELECTOR.key, mode 0600) "

@@ -91,10 +91,15 @@ want=("-rwxr-xr-x /usr/bin/govmailctl")
 [ -e "$TOP/etc/bash-completion/govmailctl" ] &&
 	want+=("-rw-r--r-- /usr/share/bash-completion/completions/govmailctl")
 for f in "$TOP"/man/*.8; do
-	[ -e "$f" ] && [ "${f##*/}" != govmaild.8 ] && want+=("-rw-r--r-- /usr/share/man/man8/${f##*/}.gz")
+	[ -e "$f" ] && [ "${f##*/}" != govmaild.8 ] && [ "${f##*/}" != govmail-apid.8 ] && want+=("-rw-r--r-- /usr/share/man/man8/${f##*/}.gz")
 done
 expect_files "govmailctl: /usr/bin/govmailctl (and set-up script, completion, man pages present in the tree)" \
 	"$T/ctl.list" "${want[@]}"
+APIDDEB=$DEB/govmail-apid_${DEBVER}_${ARCH}.deb
+listing "$APIDDEB" >"$T/apid.list"
+expect_files "govmail-apid: /usr/sbin/govmail-apid, its unit, its man page" "$T/apid.list" \
+	"-rwxr-xr-x /usr/sbin/govmail-apid" "-rw-r--r-- /lib/systemd/system/govmail-apid.service" \
+	"-rw-r--r-- /usr/share/man/man8/govmail-apid.8.gz"
 
 cat "$T/common.list" "$T/daemon.list" "$T/ctl.list" >"$T/all.list"
 expect_eq "every packaged file is owned by root" "$(awk '$2 != "root/root"' "$T/all.list")" ""

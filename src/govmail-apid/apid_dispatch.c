@@ -1,0 +1,88 @@
+/*
+ * apid_dispatch.c — authentication, per-caller pace and the handler of a
+ * request (apid_dispatch.h).
+ */
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "api_authz.h"
+#include "apid.h"
+#include "apid_auth.h"
+#include "apid_dispatch.h"
+#include "apid_rate.h"
+#include "apid_router.h"
+#include "log.h"
+
+int
+apid_dispatch(struct apid_req *r)
+{
+	struct timespec ts;
+	unsigned retry;
+	int ret;
+
+	if (r->route->op != APID_PUBLIC) {
+		if (apid_authenticate(r, &ret) != 0)
+			return ret;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (!apid_rate_take(r->srv->rate_caller, r->caller->actor,
+		    (double)ts.tv_sec + ts.tv_nsec / 1e9, &retry))
+			return apid_problem(r, 429, "rate-limited", "Too many requests", NULL,
+			    "apid.rate_per_token", retry, "more than %d requests per minute "
+			    "of this caller", r->srv->conf->apid_rate_per_token);
+	}
+	switch (r->route->handler) {
+	case APID_H_OPENAPI:
+		return apid_openapi_get(r);
+	case APID_H_ACCOUNT_LIST:
+		return apid_account_list(r);
+	case APID_H_ACCOUNT_GET:
+		return apid_account_get(r);
+	case APID_H_ACCOUNT_MODIFY:
+		return apid_account_modify(r);
+	case APID_H_ACCOUNT_SUSPEND:
+		return apid_account_status(r, "suspended");
+	case APID_H_ACCOUNT_RESUME:
+		return apid_account_status(r, "active");
+	case APID_H_ACCOUNT_DISABLE:
+		return apid_account_status(r, "disabled");
+	case APID_H_ACCOUNT_PASSWORD:
+		return apid_account_password(r);
+	case APID_H_AGENCY_GET:
+		return apid_agency_get(r);
+	case APID_H_ACCOUNT_CREATE:
+		return apid_account_create(r);
+	case APID_H_ACCOUNT_MOVE:
+		return apid_account_simple(r, 0);
+	case APID_H_ACCOUNT_RENAME:
+		return apid_account_simple(r, 1);
+	case APID_H_ALIAS_ADD:
+		return apid_account_simple(r, 2);
+	case APID_H_ALIAS_REMOVE:
+		return apid_account_simple(r, 3);
+	case APID_H_FORWARDS:
+		return apid_account_simple(r, 4);
+	case APID_H_QUOTA:
+		return apid_account_simple(r, 5);
+	case APID_H_LOCK:
+		return apid_account_simple(r, 6);
+	case APID_H_UNLOCK:
+		return apid_account_simple(r, 7);
+	case APID_H_AGENCY_LIST:
+		return apid_agency_list(r);
+	case APID_H_ADDRESS_SUGGEST:
+		return apid_address_suggest(r);
+	case APID_H_AUDIT:
+		return apid_audit_query(r);
+	}
+	return apid_problem(r, 500, "internal", "Internal error", NULL, NULL, 0,
+	    "no handler");
+}
+
+void
+apid_dispatch_done(struct apid_req *r)
+{
+	if (r->caller != NULL)
+		api_caller_free(r->caller);
+	r->caller = NULL;
+}

@@ -1,0 +1,67 @@
+/*
+ * apid_router.h — the routes of govmail-apid: method and path pattern to
+ * the handler, the API operation it is (api_authz.h, what the caller's
+ * grants are checked against) and the body it accepts. The one table;
+ * `govmail-apid --routes` prints it and the test compares it with
+ * openapi.json.
+ * Not for: what a handler does (apid_accounts.c, ...).
+ */
+#ifndef GOVMAIL_APID_ROUTER_H
+#define GOVMAIL_APID_ROUTER_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "apid_json.h"
+
+enum apid_handler_id {
+	APID_H_OPENAPI,
+	APID_H_ACCOUNT_LIST,
+	APID_H_ACCOUNT_GET,
+	APID_H_ACCOUNT_MODIFY,
+	APID_H_ACCOUNT_SUSPEND,
+	APID_H_ACCOUNT_RESUME,
+	APID_H_ACCOUNT_DISABLE,
+	APID_H_ACCOUNT_PASSWORD,
+	APID_H_AGENCY_GET,
+	APID_H_ACCOUNT_CREATE,
+	APID_H_ACCOUNT_MOVE,
+	APID_H_ACCOUNT_RENAME,
+	APID_H_ALIAS_ADD,
+	APID_H_ALIAS_REMOVE,
+	APID_H_FORWARDS,
+	APID_H_QUOTA,
+	APID_H_LOCK,
+	APID_H_UNLOCK,
+	APID_H_AGENCY_LIST,
+	APID_H_ADDRESS_SUGGEST,
+	APID_H_AUDIT
+};
+
+#define APID_PUBLIC (-1)   /* op of a route that needs no caller */
+
+struct apid_route {
+	const char *method;
+	const char *pattern;       /* "/v1/accounts/{address}"; {x}: one segment */
+	enum apid_handler_id handler;
+	int op;                    /* enum api_op, or APID_PUBLIC */
+	const struct apid_field *body;  /* accepted fields; NULL: no body */
+};
+
+extern const struct apid_route apid_routes[];
+extern const size_t apid_nroutes;
+
+/*
+ * The route for method and path (already percent-decoded), with the {x}
+ * parts copied into params (each paramlen bytes, APID_MAX_PARAMS of them).
+ * NULL when none: *path_known is then 1 when the path exists with other
+ * methods (405, allow holds them, comma-separated), else 0 (404).
+ */
+const struct apid_route *apid_route_match(const char *method, const char *path,
+    char params[][256], size_t nparams, int *path_known, char *allow,
+    size_t allowlen);
+
+/* "METHOD PATTERN" per line, sorted, for the OpenAPI comparison. */
+void apid_routes_print(FILE *fp);
+
+#endif
