@@ -145,6 +145,17 @@ $(ASAN)/tests/opendkim_verify: $(ASAN)/tests/tools/opendkim_verify.o
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $< -lopendkim -lresolv
 asan: $(ASAN)/tests/opendkim_verify
+# Inbound verification (issue #16): SPF with libspf2 and DMARC with
+# libopendmarc, both over dns_resolve.c; their test driver.
+DAEMON_LDLIBS += -lspf2 -lopendmarc
+AUTH_TOOL_OBJS := $(addprefix $(ASAN)/src/govmaild/,spf_check.o dkim_verify.o \
+	dmarc_check.o auth_results.o dkim_sign.o dkim_keyrec.o dns_resolve.o spool.o)
+$(ASAN)/tests/mail_auth_tool: $(ASAN)/tests/tools/mail_auth_tool.o $(AUTH_TOOL_OBJS) \
+		$(ASAN)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< $(AUTH_TOOL_OBJS) $(ASAN)/libgovmail.a $(LDLIBS) \
+		-lspf2 -lopendmarc -lunbound -lpthread
+asan: $(ASAN)/tests/mail_auth_tool
 
 unit: $(UNIT_BINS)
 	@tests/run-tests --unit $(UNIT_BINS)

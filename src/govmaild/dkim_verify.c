@@ -552,7 +552,7 @@ fetch_key(struct dkim_verify *v, struct vsig *s, struct dkim_keyrec *key)
 	char name[400], err[128];
 	struct dns_txt txt;
 	enum dns_status st;
-	size_t k;
+	size_t k, nrec;
 
 	snprintf(name, sizeof(name), "%s._domainkey.%s", s->sig.s, s->sig.d);
 	st = dns_lookup_txt(v->dns, name, &txt);
@@ -569,8 +569,9 @@ fetch_key(struct dkim_verify *v, struct vsig *s, struct dkim_keyrec *key)
 	for (k = 0; k < txt.n; k++)
 		if (dkim_keyrec_parse(txt.v[k], txt.len[k], key, err, sizeof(err)) == 0)
 			break;
+	nrec = txt.n;
 	dns_txt_clear(&txt);
-	if (k == txt.n) {
+	if (k == nrec) {
 		set_res(s, DKIM_V_PERMERROR, err);
 		return -1;
 	}
