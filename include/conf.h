@@ -35,6 +35,8 @@ struct govmail_conf {
 	int ldap_starttls;
 	char *ldap_tls_ca_file;        /* "" = libldap's default (ldap.conf) */
 	char *ldap_tls_require_cert;   /* never, allow, try, demand, hard */
+	char *ldap_read_uri;           /* servers for reads first ("" = none) */
+	int ldap_retry_after;          /* seconds a failed server is skipped */
 
 	/* addresses { } — how new addresses are made. */
 	char *addr_default_domain;

@@ -44,6 +44,16 @@ struct dir_entry {
 struct dir *dir_open(const struct govmail_conf *c, char *err, size_t errlen,
     int *exit_code);
 void dir_close(struct dir *d);
+/* The same for reads: the servers of ldap.read_uri first (e.g. a local
+ * read-only replica), then those of ldap.uri. Writes on such a connection
+ * may reach a replica, which refuses them (DIR_DENIED). */
+struct dir *dir_open_read(const struct govmail_conf *c, char *err, size_t errlen,
+    int *exit_code);
+/* The server the connection is on. */
+const char *dir_uri(const struct dir *d);
+/* 1 when a server the connection prefers to its own is no longer skipped
+ * (ldap.retry_after passed since it failed): time to reopen. */
+int dir_preferred_back(const struct dir *d);
 
 const char *dir_base(const struct dir *d);
 /* The bound identity, e.g. "cn=govmailctl,ou=system,o=govmail". */

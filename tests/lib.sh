@@ -207,6 +207,39 @@ t_sandbox_start() {
 	done
 }
 
+# t_sandbox_start_replicated: the replicated set of ldap-sandbox
+# (--replicated: two providers and a consumer) under $T/repl, its LDAP_*
+# variables exported (LDAP_URI is provider 1; LDAP_PROVIDER_URIS,
+# LDAP_CONSUMER_URI), stopped at exit. REPL_P1, REPL_P2, REPL_C: the
+# members' directories (for ldap-sandbox kill/start/stop of one of them).
+t_sandbox_start_replicated() {
+	# ports this test holds (t_free_port): a member killed and restarted
+	# gets its port back, no other test's connection can have taken it
+	LDAP_SANDBOX_PORTS="$(t_free_port) $(t_free_port) $(t_free_port)" \
+		"$TOP/scripts/ldap-sandbox" start "$T/repl" --replicated >"$T/sandbox.out" 2>&1 || {
+		cat "$T/sandbox.out" >&2; echo "Bail out! replicated sandbox did not start"; exit 1; }
+	t_on_exit "'$TOP/scripts/ldap-sandbox' stop '$T/repl'"
+	# shellcheck disable=SC1091
+	set -a; . "$T/repl/env"; set +a
+	REPL_P1=$T/repl/provider1 REPL_P2=$T/repl/provider2 REPL_C=$T/repl/consumer
+}
+
+# t_context_csn URI: the sorted contextCSN values of the base entry there
+# (empty when the server does not answer).
+t_context_csn() {
+	ldapsearch -LLL -o ldif-wrap=no -o nettimeout=5 -x -H "$1" -D "$LDAP_ADMIN_DN" \
+		-y "$LDAP_ADMIN_PWFILE" -b "$LDAP_BASE" -s base contextCSN 2>/dev/null |
+		sed -n 's/^contextCSN: //p' | sort
+}
+
+# t_csn_equal URI URI...: all have the same, non-empty contextCSN.
+t_csn_equal() {
+	local want u
+	want=$(t_context_csn "$1"); shift
+	[ -n "$want" ] || return 1
+	for u in "$@"; do [ "$(t_context_csn "$u")" = "$want" ] || return 1; done
+}
+
 # Write $T/govmail.conf for the sandbox (govmailctl identity) and export
 # GOVMAIL_CONF. Extra libconfig text may be passed as $1.
 t_govmail_conf() {

@@ -8,6 +8,11 @@
  * for who may sign as the sender); a collision simply replaces the older
  * answer, so its size is bounded without any eviction bookkeeping. Only
  * definite answers (yes/no) are cached, never failures.
+ * With several servers (ldap.read_uri, ldap.uri) the connection is opened
+ * for reads (dir_open_read): on the first server that answers; when it
+ * fails, the retry goes to the next; once the preferred server's
+ * ldap.retry_after has passed, the connection is reopened to try it again.
+ * Every switch is logged (dir_failover_note -> log_warnx).
  */
 #include <ldap.h>
 #include <pthread.h>
@@ -24,6 +29,7 @@
 #include "dir_agency.h"
 #include "dir_cert.h"
 #include "dir_domain.h"
+#include "dir_failover.h"
 #include "log.h"
 #include "lookup.h"
 #include "xmalloc.h"
@@ -37,14 +43,23 @@ static char *lookup_dir_key;     /* the ldap { } settings it was opened with */
  * sessions do not queue on the lock behind one connect timeout each. */
 static uint64_t lookup_down_until;
 static char lookup_down_why[300];
+/* The server the last connection was on, to log a change of server. */
+static char lookup_last_uri[512];
 
 static char *
 lookup_settings(const struct govmail_conf *c)
 {
-	return xasprintf("%s|%s|%s|%d|%s|%d|%d|%d|%s|%s", c->ldap_uri, c->ldap_bind_dn,
+	return xasprintf("%s|%s|%s|%d|%s|%d|%d|%d|%s|%s|%s|%d", c->ldap_uri, c->ldap_bind_dn,
 	    c->ldap_bind_password_file, c->ldap_sasl_external, c->ldap_base_dn,
 	    c->ldap_starttls, c->ldap_timeout, c->ldap_network_timeout,
-	    c->ldap_tls_ca_file, c->ldap_tls_require_cert);
+	    c->ldap_tls_ca_file, c->ldap_tls_require_cert, c->ldap_read_uri,
+	    c->ldap_retry_after);
+}
+
+static void
+lookup_note(const char *msg)
+{
+	log_warnx("%s", msg);
 }
 
 static void
@@ -67,13 +82,20 @@ lookup_get_locked(const struct govmail_conf *c, char *why, size_t whylen)
 
 	if (lookup_dir != NULL && strcmp(key, lookup_dir_key) != 0)
 		lookup_close_locked();
+	/* A preferred server may be back: reopen, which tries it first. */
+	if (lookup_dir != NULL && dir_preferred_back(lookup_dir)) {
+		log_info("LDAP: trying the preferred server again (now on %s)",
+		    dir_uri(lookup_dir));
+		lookup_close_locked();
+	}
 	if (lookup_dir == NULL) {
+		dir_failover_set_notify(lookup_note);
 		if (lookup_now() < lookup_down_until) {
 			snprintf(why, whylen, "%s", lookup_down_why);
 			free(key);
 			return NULL;
 		}
-		if ((lookup_dir = dir_open(c, err, sizeof(err), &code)) == NULL) {
+		if ((lookup_dir = dir_open_read(c, err, sizeof(err), &code)) == NULL) {
 			snprintf(why, whylen, "directory unavailable: %s", err);
 			snprintf(lookup_down_why, sizeof(lookup_down_why), "%s", why);
 			/* Once per back-off period at most: an operator must see why
@@ -87,6 +109,13 @@ lookup_get_locked(const struct govmail_conf *c, char *why, size_t whylen)
 		}
 		lookup_down_until = 0;
 		lookup_dir_key = key;
+		if (strcmp(lookup_last_uri, dir_uri(lookup_dir)) != 0) {
+			if (lookup_last_uri[0] != '\0')
+				log_warnx("LDAP: now using %s (was %s)", dir_uri(lookup_dir),
+				    lookup_last_uri);
+			snprintf(lookup_last_uri, sizeof(lookup_last_uri), "%s",
+			    dir_uri(lookup_dir));
+		}
 		return lookup_dir;
 	}
 	free(key);

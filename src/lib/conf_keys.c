@@ -13,17 +13,42 @@
 
 #define OFF(f) offsetof(struct govmail_conf, f)
 
+/* A list of LDAP URIs separated by blanks; with empty_ok, or none. */
 static int
-conf_check_ldap_uri(const void *value, char *err, size_t errlen)
+conf_check_ldap_uris(const char *s, int empty_ok, char *err, size_t errlen)
 {
-	const char *s = *(char *const *)value;
+	int n = 0;
 
-	if (strncmp(s, "ldap://", 7) != 0 && strncmp(s, "ldaps://", 8) != 0 &&
-	    strncmp(s, "ldapi://", 8) != 0) {
+	for (;;) {
+		s += strspn(s, " \t\r\n");
+		if (*s == '\0')
+			break;
+		if (strncmp(s, "ldap://", 7) != 0 && strncmp(s, "ldaps://", 8) != 0 &&
+		    strncmp(s, "ldapi://", 8) != 0) {
+			snprintf(err, errlen, "must start with ldap://, ldaps:// or ldapi://%s",
+			    n > 0 ? " (each URI of the list)" : "");
+			return -1;
+		}
+		s += strcspn(s, " \t\r\n");
+		n++;
+	}
+	if (n == 0 && !empty_ok) {
 		snprintf(err, errlen, "must start with ldap://, ldaps:// or ldapi://");
 		return -1;
 	}
 	return 0;
+}
+
+static int
+conf_check_ldap_uri(const void *value, char *err, size_t errlen)
+{
+	return conf_check_ldap_uris(*(char *const *)value, 0, err, errlen);
+}
+
+static int
+conf_check_ldap_read_uri(const void *value, char *err, size_t errlen)
+{
+	return conf_check_ldap_uris(*(char *const *)value, 1, err, errlen);
 }
 
 static int
@@ -497,6 +522,12 @@ const struct conf_key conf_keys[] = {
 	{ "ldap.tls_require_cert", CONF_STR, "demand", 0, 0, OFF(ldap_tls_require_cert),
 	  conf_check_tls_require_cert,
 	  "check of the LDAP server's certificate: never, allow, try, demand or hard" },
+	{ "ldap.read_uri", CONF_STR, "", 0, 0, OFF(ldap_read_uri), conf_check_ldap_read_uri,
+	  "servers govmaild reads from first, space separated, e.g. a read-only "
+	  "replica (\"\" = only ldap.uri); ldap.uri follows them" },
+	{ "ldap.retry_after", CONF_INT, "60", 1, 3600, OFF(ldap_retry_after), NULL,
+	  "seconds a server that failed is skipped; then it is tried again and, "
+	  "if it comes first in the list, used again" },
 
 	{ "addresses.default_domain", CONF_STR, "haugiang.gov.vn", 0, 0,
 	  OFF(addr_default_domain), conf_check_nonempty,

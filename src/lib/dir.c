@@ -2,6 +2,10 @@
  * dir.c — LDAP connection, paged search and writes (see dir.h).
  * All operations are synchronous with the configured timeout; the server's
  * diagnostic message is kept so the CLI can show what slapd said.
+ * With several servers configured (ldap.uri, ldap.read_uri) a connection
+ * goes to the first one that answers, skipping those that failed lately
+ * (dir_failover.c); a server that fails during an operation is marked so,
+ * and the caller's reconnect goes to the next one.
  */
 #include <errno.h>
 #include <ldap.h>
@@ -16,11 +20,16 @@
 
 #include "conf.h"
 #include "dir.h"
+#include "dir_failover.h"
 #include "xmalloc.h"
 
 struct dir {
 	LDAP *ld;
-	char *uri;
+	char *uri;              /* the server this connection is on */
+	struct dir_uris uris;   /* the servers it may use, preferred first */
+	struct dir_uris wuris;  /* the providers (ldap.uri): binds of AUTH */
+	int retry_after;        /* ldap.retry_after */
+	const char *trying;     /* while connecting elsewhere: blamed by dir_fail */
 	char *base;
 	char *bound_as;
 	int page_size;
@@ -66,6 +75,7 @@ dir_classify(int rc)
 		return DIR_CONSTRAINT;
 	case LDAP_INVALID_CREDENTIALS:
 	case LDAP_INSUFFICIENT_ACCESS:
+	case LDAP_REFERRAL:                 /* a read-only replica: see dir_fail */
 	case LDAP_INAPPROPRIATE_AUTH:
 	case LDAP_UNWILLING_TO_PERFORM:     /* e.g. unauthenticated bind refused */
 	case LDAP_STRONG_AUTH_REQUIRED:
@@ -102,6 +112,7 @@ dir_status_exit(enum dir_status st)
 static enum dir_status
 dir_fail(struct dir *d, LDAP *ld, int rc, const char *what)
 {
+	const char *uri = d->trying != NULL ? d->trying : d->uri;
 	char *diag = NULL;
 
 	if (ld != NULL)
@@ -111,7 +122,21 @@ dir_fail(struct dir *d, LDAP *ld, int rc, const char *what)
 	if (diag && *diag)
 		strncat(d->err, ")", sizeof(d->err) - strlen(d->err) - 1);
 	ldap_memfree(diag);
+	/* A consumer refers writes to a provider; following the referral
+	 * blindly would write with our credentials wherever it points. */
+	if (rc == LDAP_REFERRAL && uri != NULL) {
+		size_t n = strlen(d->err);
+
+		snprintf(d->err + n, sizeof(d->err) - n, " (%s is a read-only replica; "
+		    "ldap.uri must list the providers)", uri);
+	}
 	d->last = dir_classify(rc);
+	/* The server failed: the next connection goes to another one. */
+	if (d->last == DIR_UNAVAILABLE && uri != NULL && d->uris.n > 1) {
+		dir_failover_mark_down(uri, d->retry_after);
+		dir_failover_note("LDAP server %s failed (%s): skipped for %d s", uri,
+		    ldap_err2string(rc), d->retry_after);
+	}
 	return d->last;
 }
 
@@ -162,29 +187,38 @@ dir_set_tls(struct dir *d, LDAP *ld)
 	return rc;
 }
 
-/* New connection handle with protocol v3 and the configured timeouts. */
+/* TLS is used by ldaps:// and by StartTLS on ldap:// (not on ldapi://). */
 static int
-dir_connect(struct dir *d, LDAP **out)
+dir_uri_uses_tls(const struct dir *d, const char *uri)
+{
+	return (d->starttls && strncmp(uri, "ldap://", 7) == 0) ||
+	    strncmp(uri, "ldaps://", 8) == 0;
+}
+
+/* New connection handle to uri with protocol v3 and the configured
+ * timeouts. */
+static int
+dir_connect(struct dir *d, const char *uri, LDAP **out)
 {
 	struct timeval ntv = { d->network_timeout, 0 }, otv = { d->timeout, 0 };
 	int v3 = LDAP_VERSION3, rc;
 	LDAP *ld;
 
 	*out = NULL;
-	if ((rc = ldap_initialize(&ld, d->uri)) != LDAP_SUCCESS)
+	if ((rc = ldap_initialize(&ld, uri)) != LDAP_SUCCESS)
 		return rc;
 	ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
 	ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
 	ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &ntv);
 	ldap_set_option(ld, LDAP_OPT_TIMEOUT, &otv);
-	if (d->use_tls && dir_set_tls(d, ld) != LDAP_OPT_SUCCESS) {
+	if (dir_uri_uses_tls(d, uri) && dir_set_tls(d, ld) != LDAP_OPT_SUCCESS) {
 		/* Reported like a failed TLS handshake: nothing was sent. */
 		ldap_set_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE,
 		    "cannot set up TLS with ldap.tls_ca_file / ldap.tls_require_cert");
 		*out = ld;
 		return LDAP_CONNECT_ERROR;
 	}
-	if (d->starttls && strncmp(d->uri, "ldap://", 7) == 0) {
+	if (d->starttls && strncmp(uri, "ldap://", 7) == 0) {
 		if ((rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
 			*out = ld;
 			return rc;
@@ -259,23 +293,119 @@ dir_tls_require_cert(const char *s)
 	return LDAP_OPT_X_TLS_DEMAND;
 }
 
-struct dir *
-dir_open(const struct govmail_conf *c, char *err, size_t errlen, int *exit_code)
+/* Connect to uri and bind as configured (pw: the password, or NULL for SASL
+ * EXTERNAL); 0, or -1 with the failure recorded in d (dir_fail). */
+static int
+dir_open_one(struct dir *d, const struct govmail_conf *c, const char *uri, const char *pw)
 {
-	struct dir *d = xcalloc(1, sizeof(*d));
 	struct berval cred = { 0, NULL };
-	char *pw = NULL, *pwfile;
+	char what[700];
+	LDAP *ld = NULL;
 	int rc;
 
-	d->uri = xstrdup(c->ldap_uri);
+	d->trying = uri;
+	rc = dir_connect(d, uri, &ld);
+	if (rc == LDAP_SUCCESS) {
+		if (c->ldap_sasl_external) {
+			rc = ldap_sasl_interactive_bind_s(ld, NULL, "EXTERNAL", NULL, NULL,
+			    LDAP_SASL_QUIET, dir_sasl_interact, NULL);
+		} else {
+			cred.bv_val = (char *)pw;
+			cred.bv_len = strlen(pw);
+			rc = ldap_sasl_bind_s(ld, c->ldap_bind_dn, LDAP_SASL_SIMPLE, &cred,
+			    NULL, NULL, NULL);
+		}
+	}
+	if (rc != LDAP_SUCCESS) {
+		snprintf(what, sizeof(what), "LDAP bind to %s as %s", uri,
+		    c->ldap_sasl_external ? "SASL EXTERNAL" : c->ldap_bind_dn);
+		dir_fail(d, ld, rc, what);
+		d->trying = NULL;
+		if (ld != NULL)
+			ldap_unbind_ext_s(ld, NULL, NULL);
+		return -1;
+	}
+	d->trying = NULL;
+	d->ld = ld;
+	free(d->uri);
+	d->uri = xstrdup(uri);
+	return 0;
+}
+
+/*
+ * Open on the first server of d->uris that answers: those not marked as
+ * failed first, in order, then the marked ones (better than giving up
+ * without trying). Each failure is noted and marked; a connection on a
+ * server that is not the first choice is noted too. The error reported
+ * when none answers is the first that is not "unavailable" (a refused
+ * password says more), else the last.
+ */
+static int
+dir_open_any(struct dir *d, const struct govmail_conf *c, const char *pw)
+{
+	char first_err[sizeof(d->err)] = "";
+	enum dir_status first_st = DIR_UNAVAILABLE;
+	size_t pass, i;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < d->uris.n; i++) {
+			const char *u = d->uris.v[i];
+
+			if (dir_failover_is_down(u) != (pass == 1))
+				continue;
+			if (dir_open_one(d, c, u, pw) == 0) {
+				dir_failover_mark_up(u);
+				if (i > 0)
+					dir_failover_note("LDAP: using %s (%s is the first choice)",
+					    u, d->uris.v[0]);
+				return 0;
+			}
+			if (d->uris.n > 1 && d->last != DIR_UNAVAILABLE) {
+				/* dir_fail marked only unavailable servers */
+				dir_failover_mark_down(u, d->retry_after);
+				dir_failover_note("LDAP server %s refused us (%s): skipped for %d s",
+				    u, d->err, d->retry_after);
+			}
+			if (first_err[0] == '\0' && d->last != DIR_UNAVAILABLE) {
+				snprintf(first_err, sizeof(first_err), "%s", d->err);
+				first_st = d->last;
+			}
+		}
+	if (first_err[0] != '\0') {
+		snprintf(d->err, sizeof(d->err), "%s", first_err);
+		d->last = first_st;
+	}
+	return -1;
+}
+
+/* The common part of dir_open and dir_open_read. */
+static struct dir *
+dir_open_list(const struct govmail_conf *c, int for_read, char *err, size_t errlen,
+    int *exit_code)
+{
+	struct dir *d = xcalloc(1, sizeof(*d));
+	char *pw = NULL, *pwfile;
+	size_t i;
+	int rc;
+
+	if (for_read && c->ldap_read_uri != NULL)
+		dir_uris_add(&d->uris, c->ldap_read_uri);
+	dir_uris_add(&d->uris, c->ldap_uri);
+	dir_uris_add(&d->wuris, c->ldap_uri);
+	if (d->uris.n == 0) {
+		snprintf(err, errlen, "ldap.uri lists no server");
+		*exit_code = EX_CONFIG;
+		dir_close(d);
+		return NULL;
+	}
+	d->retry_after = c->ldap_retry_after > 0 ? c->ldap_retry_after : 60;
 	d->base = xstrdup(c->ldap_base_dn);
 	d->page_size = c->ldap_page_size;
 	d->timeout = c->ldap_timeout;
 	d->network_timeout = c->ldap_network_timeout;
 	d->starttls = c->ldap_starttls;
-	/* TLS is used by ldaps:// and by StartTLS on ldap:// (not on ldapi://) */
-	d->use_tls = (d->starttls && strstr(d->uri, "ldap://") != NULL) ||
-	    strstr(d->uri, "ldaps://") != NULL;
+	for (i = 0; i < d->uris.n; i++)
+		d->use_tls |= dir_uri_uses_tls(d, d->uris.v[i]);
 	d->tls_require_cert = dir_tls_require_cert(c->ldap_tls_require_cert);
 	if (*c->ldap_tls_ca_file != '\0') {
 		d->tls_ca_file = conf_resolve_path(c, c->ldap_tls_ca_file);
@@ -299,38 +429,46 @@ dir_open(const struct govmail_conf *c, char *err, size_t errlen, int *exit_code)
 			return NULL;
 		}
 	}
-	rc = dir_connect(d, &d->ld);
-	if (rc == LDAP_SUCCESS) {
-		if (c->ldap_sasl_external) {
-			rc = ldap_sasl_interactive_bind_s(d->ld, NULL, "EXTERNAL", NULL, NULL,
-			    LDAP_SASL_QUIET, dir_sasl_interact, NULL);
-			d->bound_as = xstrdup("SASL EXTERNAL");
-		} else {
-			cred.bv_val = pw;
-			cred.bv_len = strlen(pw);
-			rc = ldap_sasl_bind_s(d->ld, c->ldap_bind_dn, LDAP_SASL_SIMPLE, &cred,
-			    NULL, NULL, NULL);
-			d->bound_as = xstrdup(c->ldap_bind_dn);
-		}
-	}
+	rc = dir_open_any(d, c, pw);
 	if (pw != NULL) {
 		OPENSSL_cleanse(pw, strlen(pw));
 		free(pw);
 	}
-	if (rc != LDAP_SUCCESS) {
-		char what[600];
-
-		snprintf(what, sizeof(what), "LDAP bind to %s as %s", d->uri,
-		    c->ldap_sasl_external ? "SASL EXTERNAL" : c->ldap_bind_dn);
-		dir_fail(d, d->ld, rc, what);
+	if (rc != 0) {
 		snprintf(err, errlen, "%s", d->err);
 		*exit_code = dir_status_exit(d->last);
 		dir_close(d);
 		return NULL;
 	}
+	d->bound_as = xstrdup(c->ldap_sasl_external ? "SASL EXTERNAL" : c->ldap_bind_dn);
 	dir_set_ok(d);
 	*exit_code = EX_OK;
 	return d;
+}
+
+struct dir *
+dir_open(const struct govmail_conf *c, char *err, size_t errlen, int *exit_code)
+{
+	return dir_open_list(c, 0, err, errlen, exit_code);
+}
+
+struct dir *
+dir_open_read(const struct govmail_conf *c, char *err, size_t errlen, int *exit_code)
+{
+	return dir_open_list(c, 1, err, errlen, exit_code);
+}
+
+const char *dir_uri(const struct dir *d) { return d->uri; }
+
+int
+dir_preferred_back(const struct dir *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->uris.n && strcmp(d->uris.v[i], d->uri) != 0; i++)
+		if (!dir_failover_is_down(d->uris.v[i]))
+			return 1;
+	return 0;
 }
 
 void
@@ -341,6 +479,8 @@ dir_close(struct dir *d)
 	if (d->ld != NULL)
 		ldap_unbind_ext_s(d->ld, NULL, NULL);
 	free(d->uri);
+	dir_uris_free(&d->uris);
+	dir_uris_free(&d->wuris);
 	free(d->base);
 	free(d->bound_as);
 	free(d->tls_ca_file);
@@ -800,14 +940,16 @@ dir_delete(struct dir *d, const char *dn)
 	return DIR_OK;
 }
 
-enum dir_status
-dir_check_bind(struct dir *d, const char *dn, const char *password)
+/* One bind as dn/password on a new connection to uri: the LDAP result. */
+static int
+dir_check_bind_on(struct dir *d, const char *uri, const char *dn, const char *password)
 {
 	struct berval cred;
 	LDAP *ld = NULL;
 	int rc;
 
-	rc = dir_connect(d, &ld);
+	d->trying = uri;
+	rc = dir_connect(d, uri, &ld);
 	if (rc == LDAP_SUCCESS) {
 		cred.bv_val = (char *)password;
 		cred.bv_len = strlen(password);
@@ -817,8 +959,34 @@ dir_check_bind(struct dir *d, const char *dn, const char *password)
 		dir_fail(d, ld, rc, "LDAP bind check");
 	else
 		dir_set_ok(d);
+	d->trying = NULL;
 	if (ld != NULL)
 		ldap_unbind_ext_s(ld, NULL, NULL);
+	return rc;
+}
+
+/*
+ * On a provider when one answers: the password policy records failed
+ * binds (pwdFailureTime, lockout) where the bind happens, and a read-only
+ * consumer cannot record them. Else on this connection's server, so that
+ * AUTH still works while every provider is down.
+ */
+enum dir_status
+dir_check_bind(struct dir *d, const char *dn, const char *password)
+{
+	char *cur = xstrdup(d->uri);
+	size_t i;
+
+	for (i = 0; i < d->wuris.n; i++) {
+		if (dir_failover_is_down(d->wuris.v[i]))
+			continue;
+		dir_check_bind_on(d, d->wuris.v[i], dn, password);
+		if (d->last != DIR_UNAVAILABLE || strcmp(d->wuris.v[i], cur) == 0)
+			goto done;
+	}
+	dir_check_bind_on(d, cur, dn, password);
+done:
+	free(cur);
 	return d->last;
 }
 
