@@ -119,7 +119,7 @@ $(ASAN)/src/govmailctl/main.o $(ASAN)/src/govmaild/main.o: VERSION
 # (the drivers of govmaild's modules, below, link those modules and are
 # built by their own rules)
 DAEMON_TOOL_SRCS := tests/tools/dkim_sign_tool.c tests/tools/dns_lookup_tool.c \
-	tests/tools/opendkim_verify.c
+	tests/tools/opendkim_verify.c tests/tools/mail_auth_tool.c
 TOOL_SRCS := $(filter-out $(DAEMON_TOOL_SRCS),$(sort $(wildcard tests/tools/*.c)))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(ASAN)/tests/tools/%)
 $(ASAN)/tests/tools/%: $(ASAN)/tests/tools/%.o $(ASAN)/libgovmail.a

@@ -1,6 +1,6 @@
 /*
  * dns_resolve.h — the one DNS resolver of govmaild's mail authentication
- * (DKIM key records now; SPF and DMARC records later): libunbound,
+ * (DKIM key records, and SPF and DMARC lookups of every type): libunbound,
  * forwarding to a configured server (dns.server) or to the servers of
  * /etc/resolv.conf, each lookup bounded by dns.timeout, answers kept for
  * their TTL (negative ones too, for the TTL the server gave).

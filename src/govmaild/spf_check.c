@@ -29,13 +29,13 @@ wire_name(const unsigned char *p, size_t n, char *out, size_t outlen)
 {
 	size_t i = 0, k = 0;
 
+	if (outlen == 0)
+		return -1;
 	while (i < n) {
 		size_t l = p[i++];
 
 		if (l == 0) {
-			if (k == 0 && outlen > 0)
-				out[k] = '\0';
-			out[k > 0 ? k - 1 : 0] = '\0';
+			out[k > 0 ? k - 1 : 0] = '\0';     /* no final dot */
 			return 0;
 		}
 		if (l > 63 || l > n - i || k + l + 1 >= outlen)
