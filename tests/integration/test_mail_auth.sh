@@ -114,6 +114,49 @@ sed 's/s=sel1;/s=nokey;/' "$T/plain.signed" >"$T/nokey"
 expect_match "a selector without a record: dkim=permerror" \
 	"$(auth 192.0.2.99 someone@example.org "$T/nokey")" 'dkim=permerror \(no key record\) header.d=example.org header.s=nokey'
 
+# Signed by a signer nobody here wrote (python3-dkim): simple/simple, and
+# l= (a body length), which covers only what it counts.
+openssl rsa -in "$KEYS/example.org.sel1.key" -traditional -out "$T/rsa1.pem" 2>/dev/null
+pysign() {  # pysign IN OUT CANON LENGTH
+	python3 - "$@" "$T/rsa1.pem" <<'PY'
+import sys, dkim
+src, dst, canon, length, key = sys.argv[1:6]
+m = open(src, 'rb').read()
+c = canon.encode()
+sig = dkim.sign(m, b'sel1', b'example.org', open(key, 'rb').read(), canonicalize=(c, c),
+                include_headers=[b'from', b'to', b'subject', b'date'], length=(length == 'yes'))
+open(dst, 'wb').write(sig + m)
+PY
+}
+if python3 -c 'import dkim' 2>/dev/null; then
+	pysign "$T/plain" "$T/py-simple" simple no
+	expect_match "python3-dkim simple/simple: pass" "$(auth 192.0.2.99 someone@example.org "$T/py-simple")" \
+		'dkim=pass header.d=example.org header.s=sel1 '
+	printf '\r\n\r\n' >>"$T/py-simple"
+	expect_match "... empty lines added at the end: still pass (simple body)" \
+		"$(auth 192.0.2.99 someone@example.org "$T/py-simple")" 'dkim=pass header.d=example.org '
+	sed 's/^Subject: test/Subject:  test/' "$T/py-simple" >"$T/py-simple2"
+	expect_match "... a space added in a signed field: fail (simple header)" \
+		"$(auth 192.0.2.99 someone@example.org "$T/py-simple2")" 'dkim=fail \(signature did not verify\)'
+	pysign "$T/plain" "$T/py-l" relaxed yes
+	expect_match "python3-dkim relaxed with l= over the whole body: pass" \
+		"$(auth 192.0.2.99 someone@example.org "$T/py-l")" 'dkim=pass header.d=example.org '
+	printf 'Appended by someone else.\r\n' >>"$T/py-l"
+	expect_match "... text appended after l=: neutral, not pass" \
+		"$(auth 192.0.2.99 someone@example.org "$T/py-l")" 'dkim=neutral \(l= covers part of the body only\)'
+	# A colon inside a value keeps the space after it (relaxed, RFC 6376
+	# §3.4.2): python3-dkim verifies govmaild's signature of "Re: ...".
+	sed 's/^Subject: test/Subject: Re: test:  again/' "$T/plain" >"$T/re"
+	sign "$T/re" example.org
+	check "govmaild's signature of \"Subject: Re: test:  again\" verifies in python3-dkim" \
+		python3 "$TOP/tests/integration/dkim_verify.py" "$DNS_PORT" "$T/re.signed"
+	pysign "$T/re" "$T/py-re" relaxed no
+	expect_match "... and python3-dkim's relaxed signature of it verifies here" \
+		"$(auth 192.0.2.99 someone@example.org "$T/py-re")" 'dkim=pass header.d=example.org '
+else
+	echo "Bail out! python3-dkim missing (scripts/install-deps)"; exit 1
+fi
+
 # --- DMARC ------------------------------------------------------------------
 out=$(auth 192.0.2.99 bounce@other.test "$T/plain.signed")
 expect_match "DMARC pass by the aligned DKIM signature (SPF not aligned)" "$out" \
