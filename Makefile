@@ -147,7 +147,7 @@ $(ASAN)/src/govmailctl/main.o $(ASAN)/src/govmaild/main.o: VERSION
 # (the drivers of govmaild's modules, below, link those modules and are
 # built by their own rules)
 DAEMON_TOOL_SRCS := tests/tools/dkim_sign_tool.c tests/tools/dns_lookup_tool.c \
-	tests/tools/opendkim_verify.c
+	tests/tools/opendkim_verify.c tests/tools/mail_auth_tool.c
 TOOL_SRCS := $(filter-out $(DAEMON_TOOL_SRCS),$(sort $(wildcard tests/tools/*.c)))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(ASAN)/tests/tools/%)
 $(ASAN)/tests/tools/%: $(ASAN)/tests/tools/%.o $(ASAN)/libgovmail.a
@@ -177,6 +177,17 @@ $(ASAN)/tests/opendkim_verify: $(ASAN)/tests/tools/opendkim_verify.o
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $< -lopendkim -lresolv
 asan: $(ASAN)/tests/opendkim_verify
+# Inbound verification (issue #16): SPF with libspf2 and DMARC with
+# libopendmarc, both over dns_resolve.c; their test driver.
+DAEMON_LDLIBS += -lspf2 -lopendmarc
+AUTH_TOOL_OBJS := $(addprefix $(ASAN)/src/govmaild/,spf_check.o dkim_verify.o \
+	dmarc_check.o auth_results.o dkim_sign.o dkim_keyrec.o dns_resolve.o spool.o)
+$(ASAN)/tests/mail_auth_tool: $(ASAN)/tests/tools/mail_auth_tool.o $(AUTH_TOOL_OBJS) \
+		$(ASAN)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< $(AUTH_TOOL_OBJS) $(ASAN)/libgovmail.a $(LDLIBS) \
+		-lspf2 -lopendmarc -lunbound -lpthread
+asan: $(ASAN)/tests/mail_auth_tool
 
 unit: $(UNIT_BINS)
 	@tests/run-tests --unit $(UNIT_BINS)
