@@ -899,6 +899,54 @@ test_standins(void **state)
 	free(p.b);
 }
 
+/* What the cross-reference reading does not rely on: an object whose
+ * bytes are not exactly well formed is left to qpdf (not scanned), and
+ * so is a whole file with a deleted object. */
+static void
+test_xref_strict(void **state)
+{
+	static const char *const bad[] = {
+		"<< /A 1 % a comment\n>>",                 /* a comment */
+		"<< /A 1 /A 2 >>",                          /* a key twice */
+		"<< /A /x#00y >>",                          /* #00 in a name */
+		"<< /A (unbalanced >>",                     /* a string never closed */
+		"<< /A 1 /B >>",                            /* a key without value */
+		"<< /A { } >>",                             /* a brace */
+		"<< /Length 99 >>\nstream\nshort\nendstream",     /* /Length past endstream */
+		"<< /Length 5 0 R >>\nstream\nshort\nendstream",  /* /Length a reference */
+		"<< /A 0 0 R >>",                           /* object 0 */
+	};
+	struct pdf p;
+	struct sign_pdfxref *x;
+	const struct sign_pdfxref_obj *o;
+	size_t end, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		end = base(&p, 0, 0);
+		obj(&p, 11, bad[i]);
+		obj(&p, 12, "<< /Ok [1 2.5 -3 (a\\)b) <0aF> /N#41me true null 4 0 R] >>");
+		section(&p, NULL);
+		add_signature(&p, 20, "Sig");
+		section(&p, NULL);
+		/* revision: base plus 11 and 12; the signature after it */
+		x = sign_pdfxref_open((const unsigned char *)p.b, p.len, (size_t)(strstr(p.b + end,
+		    "%%EOF\n") - p.b) + 6);
+		assert_non_null(x);
+		assert_null(sign_pdfxref_scan(x, 11, 0));
+		assert_non_null(o = sign_pdfxref_scan(x, 12, 0));
+		assert_int_equal(o->nrefs, 1);
+		assert_int_equal(o->refs[0], 4);
+		sign_pdfxref_free(x);
+		free(p.b);
+	}
+	end = base(&p, 0, 0);
+	freed(&p, 10);
+	section(&p, NULL);
+	assert_null(sign_pdfxref_open((const unsigned char *)p.b, p.len, end));
+	free(p.b);
+}
+
 static void
 test_threads(void **state)
 {
@@ -978,6 +1026,7 @@ main(void)
 		cmocka_unit_test(test_catalog_info_dss),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_standins),
+		cmocka_unit_test(test_xref_strict),
 		cmocka_unit_test(test_dangling_and_deleted),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_limits),
