@@ -58,7 +58,7 @@ PROGS += bin/govmaild
 ASAN_PROGS += $(ASAN)/bin/govmaild
 endif
 
-.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay bench-sign \
+.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay bench-sign bench-scale \
 	install-common install-govmaild install-govmailctl deb
 all: $(PROGS)
 
@@ -159,6 +159,15 @@ $(BUILD)/bench/sign_floor: tests/bench/sign_floor.c
 bench-sign: deps
 	@$(MAKE) --no-print-directory bin/govmaild $(BUILD)/bench/sign_floor
 	@scripts/bench-sign
+# bench-scale: a generated directory of BENCH_SCALE_ACCOUNTS (1,000,000)
+# next to 10,300 accounts; see scripts/bench-scale.
+$(BUILD)/bench/lookup_timing: tests/bench/lookup_timing.c $(BUILD)/src/govmaild/lookup.o $(BUILD)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Isrc/govmaild $(CFLAGS) -o $@ $< $(BUILD)/src/govmaild/lookup.o \
+		$(BUILD)/libgovmail.a $(DAEMON_LDLIBS)
+bench-scale: deps
+	@$(MAKE) --no-print-directory bin/govmailctl bin/govmaild $(BUILD)/bench/lookup_timing
+	@scripts/bench-scale
 bench: bench-provision bench-relay bench-sign
 
 # The summary gives the wall time from here (after dependencies are installed).
