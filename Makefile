@@ -66,7 +66,7 @@ APID_LDLIBS := $(LDLIBS) -lmicrohttpd -ljansson -lpthread -lm
 PROGS += bin/govmail-apid
 ASAN_PROGS += $(ASAN)/bin/govmail-apid
 
-.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay bench-sign \
+.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay bench-sign bench-scale \
 	install-common install-govmaild install-govmailctl install-govmail-apid deb
 all: $(PROGS)
 
@@ -229,6 +229,15 @@ $(BUILD)/bench/sign_floor: tests/bench/sign_floor.c
 bench-sign: deps
 	@$(MAKE) --no-print-directory bin/govmaild $(BUILD)/bench/sign_floor
 	@scripts/bench-sign
+# bench-scale: a generated directory of BENCH_SCALE_ACCOUNTS (1,000,000)
+# next to 10,300 accounts; see scripts/bench-scale.
+$(BUILD)/bench/lookup_timing: tests/bench/lookup_timing.c $(BUILD)/src/govmaild/lookup.o $(BUILD)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Isrc/govmaild $(CFLAGS) -o $@ $< $(BUILD)/src/govmaild/lookup.o \
+		$(BUILD)/libgovmail.a $(DAEMON_LDLIBS)
+bench-scale: deps
+	@$(MAKE) --no-print-directory bin/govmailctl bin/govmaild $(BUILD)/bench/lookup_timing
+	@scripts/bench-scale
 bench: bench-provision bench-relay bench-sign
 # Reliability (issue 17): the no-loss soak (10,000 messages through govmaild
 # while the next hop and slapd are restarted; `make soak SOAK_MESSAGES=1000`)
