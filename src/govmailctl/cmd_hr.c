@@ -443,8 +443,16 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 		printf(" %zu unchanged; writes: %zu, failed: %zu%s\n", p->unchanged, p->writes,
 		    p->failed + p->invalid, dry_run ? " (dry run: nothing was changed)" : "");
 	}
-	/* A run that wrote (or tried to) leaves its summary line. */
-	if (run.audit != NULL && run.total > 0)
+	/*
+	 * A run that wrote (or tried to) leaves its summary line; but one
+	 * that lost every server cannot know which of its last writes took
+	 * effect: left open like a killed run, the next run checks them
+	 * against the directory and records each (hr_recover).
+	 */
+	if (run.audit != NULL && run.total > 0 && st == DIR_UNAVAILABLE)
+		cli_warn("no LDAP server answers: the outcome of the writes in flight is "
+		    "unknown; the next hr sync completes their audit records");
+	else if (run.audit != NULL && run.total > 0)
 		hr_audit_summary(&run, hr, p, st);
 	audit_run_free(run.audit);
 	if (rc == EX_OK && p->failed > 0)
