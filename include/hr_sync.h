@@ -118,7 +118,8 @@ int hr_plan_over_guard(const struct hr_plan *p, int max_percent, int floor);
  * is called once per write as it completes (for audit, passwords, output).
  * Creates refused because the address was taken meanwhile are retried one by
  * one with the next free address. Returns DIR_OK, or DIR_UNAVAILABLE when
- * the directory went away (the rest is then marked failed).
+ * the directory went away and no other server took over
+ * (hr_plan_on_reconnect): the rest is then marked failed.
  */
 enum dir_status hr_plan_apply(struct dir *d, const struct govmail_conf *c,
     struct hr_plan *p, int window, void (*done)(struct hr_action *a, void *arg),

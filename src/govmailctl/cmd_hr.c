@@ -6,6 +6,7 @@
  * and output.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,9 +412,23 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 		run.d = d;
 		if (dir_server_count(d) > 1)
 			hr_plan_on_reconnect(p, hr_reconnect, &run);
-		if ((st = hr_plan_apply(d, c, p, c->hr_pipeline_window, hr_done, &run)) !=
-		    DIR_OK)
-			rc = dir_status_exit(dir_last_status(d));
+		/*
+		 * A pipelined write to a server that died raises SIGPIPE in
+		 * libldap; it must fail that write (and lead to the failover),
+		 * not kill the run half-way.
+		 */
+		{
+			struct sigaction ign, old;
+
+			memset(&ign, 0, sizeof(ign));
+			ign.sa_handler = SIG_IGN;
+			sigemptyset(&ign.sa_mask);
+			sigaction(SIGPIPE, &ign, &old);
+			if ((st = hr_plan_apply(d, c, p, c->hr_pipeline_window, hr_done,
+			    &run)) != DIR_OK)
+				rc = dir_status_exit(dir_last_status(d));
+			sigaction(SIGPIPE, &old, NULL);
+		}
 		if (run.progress)
 			fputc('\n', stderr);
 		/* The final addresses; no line for an account not made. */

@@ -7,6 +7,11 @@
  * lowest free number, taken in file order against the snapshot, so a
  * re-run after an interruption fills exactly the gaps the first run left.
  *
+ * When the server dies under the pipelined writes and another one takes
+ * over (hr_plan_on_reconnect), the writes whose answers were lost are
+ * looked up there and only those that did not take effect are sent again:
+ * each write is reported, and so audited, exactly once.
+ *
  * Suspensions made here carry a reason starting with "hr-sync:"; only such
  * suspensions are lifted when the employee is back at work, so a suspension
  * an administrator made for another reason is never undone by an export.
