@@ -66,7 +66,7 @@ APID_LDLIBS := $(LDLIBS) -lmicrohttpd -ljansson -lpthread -lm
 PROGS += bin/govmail-apid
 ASAN_PROGS += $(ASAN)/bin/govmail-apid
 
-.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay bench-sign \
+.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay bench-sign bench-scale \
 	install-common install-govmaild install-govmailctl install-govmail-apid deb
 all: $(PROGS)
 
@@ -147,7 +147,7 @@ $(ASAN)/src/govmailctl/main.o $(ASAN)/src/govmaild/main.o: VERSION
 # (the drivers of govmaild's modules, below, link those modules and are
 # built by their own rules)
 DAEMON_TOOL_SRCS := tests/tools/dkim_sign_tool.c tests/tools/dns_lookup_tool.c \
-	tests/tools/opendkim_verify.c
+	tests/tools/opendkim_verify.c tests/tools/mail_auth_tool.c
 TOOL_SRCS := $(filter-out $(DAEMON_TOOL_SRCS),$(sort $(wildcard tests/tools/*.c)))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(ASAN)/tests/tools/%)
 $(ASAN)/tests/tools/%: $(ASAN)/tests/tools/%.o $(ASAN)/libgovmail.a
@@ -177,6 +177,17 @@ $(ASAN)/tests/opendkim_verify: $(ASAN)/tests/tools/opendkim_verify.o
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $< -lopendkim -lresolv
 asan: $(ASAN)/tests/opendkim_verify
+# Inbound verification (issue #16): SPF with libspf2 and DMARC with
+# libopendmarc, both over dns_resolve.c; their test driver.
+DAEMON_LDLIBS += -lspf2 -lopendmarc
+AUTH_TOOL_OBJS := $(addprefix $(ASAN)/src/govmaild/,spf_check.o dkim_verify.o \
+	dmarc_check.o auth_results.o dkim_sign.o dkim_keyrec.o dns_resolve.o spool.o)
+$(ASAN)/tests/mail_auth_tool: $(ASAN)/tests/tools/mail_auth_tool.o $(AUTH_TOOL_OBJS) \
+		$(ASAN)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< $(AUTH_TOOL_OBJS) $(ASAN)/libgovmail.a $(LDLIBS) \
+		-lspf2 -lopendmarc -lunbound -lpthread
+asan: $(ASAN)/tests/mail_auth_tool
 
 unit: $(UNIT_BINS)
 	@tests/run-tests --unit $(UNIT_BINS)
@@ -218,6 +229,15 @@ $(BUILD)/bench/sign_floor: tests/bench/sign_floor.c
 bench-sign: deps
 	@$(MAKE) --no-print-directory bin/govmaild $(BUILD)/bench/sign_floor
 	@scripts/bench-sign
+# bench-scale: a generated directory of BENCH_SCALE_ACCOUNTS (1,000,000)
+# next to 10,300 accounts; see scripts/bench-scale.
+$(BUILD)/bench/lookup_timing: tests/bench/lookup_timing.c $(BUILD)/src/govmaild/lookup.o $(BUILD)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Isrc/govmaild $(CFLAGS) -o $@ $< $(BUILD)/src/govmaild/lookup.o \
+		$(BUILD)/libgovmail.a $(DAEMON_LDLIBS)
+bench-scale: deps
+	@$(MAKE) --no-print-directory bin/govmailctl bin/govmaild $(BUILD)/bench/lookup_timing
+	@scripts/bench-scale
 bench: bench-provision bench-relay bench-sign
 # Reliability (issue 17): the no-loss soak (10,000 messages through govmaild
 # while the next hop and slapd are restarted; `make soak SOAK_MESSAGES=1000`)

@@ -55,6 +55,13 @@ const char *dir_uri(const struct dir *d);
  * (ldap.retry_after passed since it failed): time to reopen. */
 int dir_preferred_back(const struct dir *d);
 
+/* Connect anew, to the first server of the list that answers (one that
+ * failed lately is skipped): for a long run whose server went away
+ * mid-way. DIR_OK, or the failure (the old connection is kept). */
+enum dir_status dir_reconnect(struct dir *d, const struct govmail_conf *c);
+/* Number of servers ldap.uri names. */
+size_t dir_server_count(const struct dir *d);
+
 const char *dir_base(const struct dir *d);
 /* The bound identity, e.g. "cn=govmailctl,ou=system,o=govmail". */
 const char *dir_bound_as(const struct dir *d);

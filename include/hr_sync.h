@@ -64,6 +64,9 @@ struct hr_plan {
 	/* see hr_plan_on_intent */
 	int (*intent)(struct hr_action *const *acts, size_t n, void *arg);
 	void *intent_arg;
+	/* see hr_plan_on_reconnect */
+	int (*reconnect)(size_t sent, size_t lost, void *arg);
+	void *reconnect_arg;
 };
 
 /* Snapshot of agencies, for hr_read's callback: 1 if code may be used, else 0
@@ -115,7 +118,8 @@ int hr_plan_over_guard(const struct hr_plan *p, int max_percent, int floor);
  * is called once per write as it completes (for audit, passwords, output).
  * Creates refused because the address was taken meanwhile are retried one by
  * one with the next free address. Returns DIR_OK, or DIR_UNAVAILABLE when
- * the directory went away (the rest is then marked failed).
+ * the directory went away and no other server took over
+ * (hr_plan_on_reconnect): the rest is then marked failed.
  */
 enum dir_status hr_plan_apply(struct dir *d, const struct govmail_conf *c,
     struct hr_plan *p, int window, void (*done)(struct hr_action *a, void *arg),
@@ -131,6 +135,19 @@ enum dir_status hr_plan_apply(struct dir *d, const struct govmail_conf *c,
  */
 void hr_plan_on_intent(struct hr_plan *p,
     int (*intent)(struct hr_action *const *acts, size_t n, void *arg), void *arg);
+
+/*
+ * Have hr_plan_apply fail over when its server goes away: reconnect(sent,
+ * lost, arg) is called with the number of writes answered so far and of
+ * those whose outcome was lost with the server; it connects the plan's
+ * struct dir anew (dir_reconnect) and returns 0, or non-zero to give up
+ * (no server answers, or enough reconnects). Then each lost write is
+ * looked for on the new server: one that took effect is reported done
+ * (once), the others and the writes not sent yet are sent there (without
+ * a second intent record). Without it a lost server ends the apply.
+ */
+void hr_plan_on_reconnect(struct hr_plan *p,
+    int (*reconnect)(size_t sent, size_t lost, void *arg), void *arg);
 
 const char *hr_act_name(enum hr_act k);
 void hr_plan_free(struct hr_plan *p);

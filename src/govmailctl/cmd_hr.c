@@ -6,6 +6,7 @@
  * and output.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "commands.h"
 #include "conf.h"
 #include "dir.h"
+#include "dir_failover.h"
 #include "dir_verify.h"
 #include "hr_import.h"
 #include "hr_passwords.h"
@@ -29,6 +31,8 @@ struct hr_run {
 	size_t done, total;
 	int progress;           /* a terminal is watching */
 	struct audit_run *audit; /* run-level records; NULL in a dry run */
+	struct dir *d;
+	size_t reconnects;      /* failovers so far (hr_reconnect) */
 };
 
 /* One plan line: action, employee id, address, name, detail, source. */
@@ -131,6 +135,34 @@ hr_intent(struct hr_action *const *acts, size_t n, void *arg)
 	if (rc != 0)
 		cli_fail(EX_IOERR, "refusing to go on: the audit log's intent record could "
 		    "not be written: %s", strerror(errno));
+	return 0;
+}
+
+/*
+ * Called by hr_plan_apply when the server went away mid-run: connect to
+ * the next server of ldap.uri that answers (at most as many times as it
+ * names servers, so a run never cycles among dying ones), and say so.
+ */
+static int
+hr_reconnect(size_t sent, size_t lost, void *arg)
+{
+	struct hr_run *run = arg;
+	char *was;
+
+	if (run->reconnects >= dir_server_count(run->d))
+		return -1;
+	run->reconnects++;
+	was = xstrdup(dir_uri(run->d));
+	if (dir_reconnect(run->d, cli_conf(run->cli)) != DIR_OK) {
+		free(was);
+		return -1;
+	}
+	if (run->progress)
+		fputc('\n', stderr);
+	dir_failover_note("hr sync: %s failed after %zu of %zu writes; going on with %s "
+	    "(first checking there which of the %zu writes in flight took effect)", was,
+	    sent, run->total, dir_uri(run->d), lost);
+	free(was);
 	return 0;
 }
 
@@ -377,9 +409,26 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 			hr_save_passwords(pw, "nothing was changed");
 		run.progress = cli->json == NULL && isatty(STDERR_FILENO) && run.total > 500;
 		hr_plan_on_intent(p, hr_intent, &run);
-		if ((st = hr_plan_apply(d, c, p, c->hr_pipeline_window, hr_done, &run)) !=
-		    DIR_OK)
-			rc = dir_status_exit(dir_last_status(d));
+		run.d = d;
+		if (dir_server_count(d) > 1)
+			hr_plan_on_reconnect(p, hr_reconnect, &run);
+		/*
+		 * A pipelined write to a server that died raises SIGPIPE in
+		 * libldap; it must fail that write (and lead to the failover),
+		 * not kill the run half-way.
+		 */
+		{
+			struct sigaction ign, old;
+
+			memset(&ign, 0, sizeof(ign));
+			ign.sa_handler = SIG_IGN;
+			sigemptyset(&ign.sa_mask);
+			sigaction(SIGPIPE, &ign, &old);
+			if ((st = hr_plan_apply(d, c, p, c->hr_pipeline_window, hr_done,
+			    &run)) != DIR_OK)
+				rc = dir_status_exit(dir_last_status(d));
+			sigaction(SIGPIPE, &old, NULL);
+		}
 		if (run.progress)
 			fputc('\n', stderr);
 		/* The final addresses; no line for an account not made. */
@@ -409,8 +458,16 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 		printf(" %zu unchanged; writes: %zu, failed: %zu%s\n", p->unchanged, p->writes,
 		    p->failed + p->invalid, dry_run ? " (dry run: nothing was changed)" : "");
 	}
-	/* A run that wrote (or tried to) leaves its summary line. */
-	if (run.audit != NULL && run.total > 0)
+	/*
+	 * A run that wrote (or tried to) leaves its summary line; but one
+	 * that lost every server cannot know which of its last writes took
+	 * effect: left open like a killed run, the next run checks them
+	 * against the directory and records each (hr_recover).
+	 */
+	if (run.audit != NULL && run.total > 0 && st == DIR_UNAVAILABLE)
+		cli_warn("no LDAP server answers: the outcome of the writes in flight is "
+		    "unknown; the next hr sync completes their audit records");
+	else if (run.audit != NULL && run.total > 0)
 		hr_audit_summary(&run, hr, p, st);
 	audit_run_free(run.audit);
 	if (rc == EX_OK && p->failed > 0)

@@ -299,8 +299,9 @@ dkim_canon_header(const char *field, size_t len, size_t *outlen)
 			wsp = 1;
 			continue;
 		}
-		/* Runs of WSP become one SP; none right after the colon. */
-		if (wsp && out[n - 1] != ':')
+		/* Runs of WSP become one SP; none right after the field's
+		 * colon (a colon inside the value, "Re: x", keeps its SP). */
+		if (wsp && n > namelen + 1)
 			out[n++] = ' ';
 		wsp = 0;
 		out[n++] = ch;

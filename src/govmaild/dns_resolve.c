@@ -172,7 +172,7 @@ dns_callback(void *arg, int err, struct ub_result *res)
 
 /* One query to the server, the lock held. */
 static enum dns_status
-dns_ask(struct dns_resolver *r, const char *name, struct dns_txt *out)
+dns_ask(struct dns_resolver *r, const char *name, int type, struct dns_txt *out)
 {
 	struct dns_query q = { 0, 0, NULL };
 	long long deadline = mono_ms() + (long long)r->timeout * 1000;
@@ -180,7 +180,7 @@ dns_ask(struct dns_resolver *r, const char *name, struct dns_txt *out)
 	int id, i;
 
 	r->queries++;
-	if (ub_resolve_async(r->ctx, name, DNS_TYPE_TXT, DNS_CLASS_IN, &q, dns_callback,
+	if (ub_resolve_async(r->ctx, name, type, DNS_CLASS_IN, &q, dns_callback,
 	    &id) != 0)
 		return DNS_TEMPFAIL;
 	while (!q.done) {
@@ -216,7 +216,15 @@ dns_ask(struct dns_resolver *r, const char *name, struct dns_txt *out)
 		out->v = xcalloc((size_t)i + 1, sizeof(*out->v));
 		out->len = xcalloc((size_t)i + 1, sizeof(*out->len));
 		for (i = 0; q.res->data[i] != NULL; i++) {
-			if (txt_rdata((unsigned char *)q.res->data[i], (size_t)q.res->len[i],
+			if (type != DNS_TYPE_TXT) {
+				/* Other types: the RDATA as it came (dns_lookup_rr). */
+				size_t l = (size_t)q.res->len[i];
+
+				out->v[out->n] = xmalloc(l + 1);
+				memcpy(out->v[out->n], q.res->data[i], l);
+				out->v[out->n][l] = '\0';
+				out->len[out->n++] = l;
+			} else if (txt_rdata((unsigned char *)q.res->data[i], (size_t)q.res->len[i],
 			    &out->v[out->n], &out->len[out->n]) == 0)
 				out->n++;
 		}
@@ -227,8 +235,23 @@ out:
 	return st;
 }
 
+static enum dns_status dns_lookup(struct dns_resolver *r, const char *name,
+    int type, struct dns_txt *out);
+
 enum dns_status
 dns_lookup_txt(struct dns_resolver *r, const char *name, struct dns_txt *out)
+{
+	return dns_lookup(r, name, DNS_TYPE_TXT, out);
+}
+
+enum dns_status
+dns_lookup_rr(struct dns_resolver *r, const char *name, int type, struct dns_txt *out)
+{
+	return dns_lookup(r, name, type, out);
+}
+
+static enum dns_status
+dns_lookup(struct dns_resolver *r, const char *name, int type, struct dns_txt *out)
 {
 	struct dns_cached *c;
 	enum dns_status st;
@@ -238,7 +261,7 @@ dns_lookup_txt(struct dns_resolver *r, const char *name, struct dns_txt *out)
 	memset(out, 0, sizeof(*out));
 	if (strlen(name) > DNS_NAME_MAX)
 		return DNS_NXDOMAIN;
-	snprintf(key, sizeof(key), "TXT %s", name);
+	snprintf(key, sizeof(key), "%d %s", type, name);
 	pthread_mutex_lock(&r->lock);
 	now = mono_ms() / 1000;
 	c = strmap_get(r->cache, key);
@@ -250,7 +273,7 @@ dns_lookup_txt(struct dns_resolver *r, const char *name, struct dns_txt *out)
 		pthread_mutex_unlock(&r->lock);
 		return st;
 	}
-	st = dns_ask(r, name, out);
+	st = dns_ask(r, name, type, out);
 	if (st != DNS_TEMPFAIL && r->cache_max > 0 && out->ttl > 0) {
 		if (c == NULL && strmap_count(r->cache) >= r->cache_max) {
 			strmap_each(r->cache, cached_free, NULL);

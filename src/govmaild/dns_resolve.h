@@ -1,6 +1,6 @@
 /*
  * dns_resolve.h — the one DNS resolver of govmaild's mail authentication
- * (DKIM key records now; SPF and DMARC records later): libunbound,
+ * (DKIM key records, and SPF and DMARC lookups of every type): libunbound,
  * forwarding to a configured server (dns.server) or to the servers of
  * /etc/resolv.conf, each lookup bounded by dns.timeout, answers kept for
  * their TTL (negative ones too, for the TTL the server gave).
@@ -48,6 +48,14 @@ void dns_resolver_free(struct dns_resolver *r);
 enum dns_status dns_lookup_txt(struct dns_resolver *r, const char *name,
     struct dns_txt *out);
 void dns_txt_clear(struct dns_txt *t);
+
+/*
+ * Records of another type (numeric: 1 A, 28 AAAA, 15 MX, 12 PTR, for
+ * SPF) as their RDATA, uncompressed as libunbound gives it, one per v[]
+ * entry; cached the same way (the key includes the type).
+ */
+enum dns_status dns_lookup_rr(struct dns_resolver *r, const char *name, int type,
+    struct dns_txt *out);
 
 /* Lookups answered from the cache, and sent to the server, so far. */
 void dns_resolver_stats(struct dns_resolver *r, unsigned long *hits,

@@ -30,6 +30,13 @@
  *      page's content reaches (a reference the signed revision left
  *      dangling, filled later) is a changed page.
  * The first refused change is reported, e.g. "page 1 content replaced".
+ * With plain cross-reference tables (sign_pdfxref.c), an object no section
+ * after the revision names is the same bytes in both readers: it is taken
+ * as unchanged without comparing, and a large one that is no part of the
+ * structure (a font, an image) is stood in for by an empty value so that
+ * qpdf never parses it (pdfrev_standins); the verdicts are the same as
+ * when every object is read and compared (tests/unit/test_sign_pdfrev.c
+ * checks both ways).
  *
  * Bounds: each (object, role) is visited once, each object compared once
  * per revision, direct nesting is walked to 64 levels, and every step
@@ -48,6 +55,7 @@
 #include <qpdf/qpdflogger-c.h>
 
 #include "sign_pdfrev.h"
+#include "sign_pdfxref.h"
 #include "xmalloc.h"
 
 #define PDFREV_MAX_DEPTH 64         /* nesting of direct arrays and dictionaries */
@@ -105,6 +113,8 @@ struct pdfrev_lock {
 /* One revision's analysis against the final file. */
 struct pdfrev_work {
 	qpdf_data e, l;             /* the signed revision, the final file */
+	struct sign_pdfxref *x;     /* what later updates redefined; NULL: read all */
+	int fastfail;               /* a stood-in object met where its content counts */
 	int (*over_budget)(void *);
 	void *arg;
 	size_t steps;
@@ -450,6 +460,16 @@ pdfrev_state(struct pdfrev_work *w, int id, int gen)
 	ent = pdfrev_put(&w->state, id, gen, 0, &added);
 	if (!added)
 		return (int)ent->val;
+	if (w->x != NULL) {
+		/* no later section names it: both readers read the same bytes */
+		const struct sign_pdfxref_obj *o = sign_pdfxref_scan(w->x, id, gen);
+
+		if (o != NULL) {
+			ent->val = S_SAME;
+			ent->aux = o->nrefs > 0;
+			return S_SAME;
+		}
+	}
 	eh = qpdf_get_object_by_id(w->e, id, gen);
 	lh = qpdf_get_object_by_id(w->l, id, gen);
 	ea = pdfrev_absent(w->e, eh);
@@ -502,6 +522,21 @@ pdfrev_state(struct pdfrev_work *w, int id, int gen)
 	if (st != S_SAME)
 		w->differs = 1;
 	return st;
+}
+
+/* Was object (id, gen) stood in for (see pdfrev_standins)? Then reading its
+ * content here would read the stand-in: the revision is judged again with
+ * every object read by qpdf. */
+static int
+pdfrev_standin_hit(struct pdfrev_work *w, int id, int gen)
+{
+	const struct sign_pdfxref_obj *o;
+
+	if (w->x == NULL || (o = sign_pdfxref_scan(w->x, id, gen)) == NULL || !o->standin)
+		return 0;
+	w->fastfail = 1;
+	pdfrev_stop(w, SIGN_PDFREV_UNCHECKED, "stand-in read", NULL);
+	return 1;
 }
 
 /* ---- the signed revision: certification and locks ------------------------------ */
@@ -737,8 +772,10 @@ static void
 pdfrev_set_role(struct pdfrev_work *w, int id, int gen, int ctx, int flags, int aux)
 {
 	int added;
-	struct pdfrev_ent *e = pdfrev_put(&w->role, id, gen, 0, &added);
+	struct pdfrev_ent *e;
 
+	pdfrev_standin_hit(w, id, gen);
+	e = pdfrev_put(&w->role, id, gen, 0, &added);
 	/* a field's role wins over an annotation's (a widget merged with its field) */
 	if (!added && !(ctx == C_FIELD && (e->val & 0xff) != C_FIELD))
 		return;
@@ -771,7 +808,9 @@ pdfrev_pages(struct pdfrev_work *w, qpdf_data q, int roles, size_t *npages)
 		int added;
 
 		pdfrev_put(&seen, f.id, f.gen, 0, &added);
-		if (!added) {
+		if (pdfrev_standin_hit(w, f.id, f.gen)) {
+			/* judged again without stand-ins */
+		} else if (!added) {
 			pdfrev_stop(w, SIGN_PDFREV_UNREADABLE, "page tree is not a tree", NULL);
 		} else if (qpdf_oh_is_dictionary(q, h)) {
 			kids = pdfrev_get(q, h, "/Kids");
@@ -1122,8 +1161,7 @@ pdfrev_compare_form(struct pdfrev_work *w, qpdf_oh eroot, qpdf_oh lroot)
 		w->fields = xgrowarray(w->fields, w->nfields, sizeof(*w->fields));
 		fd = &w->fields[w->nfields];
 		memset(fd, 0, sizeof(*fd));
-		memcpy(fd->name, f.name[0] ? f.name : "(unnamed)", sizeof(fd->name));
-		fd->name[sizeof(fd->name) - 1] = '\0';
+		snprintf(fd->name, sizeof(fd->name), "%s", f.name[0] ? f.name : "(unnamed)");
 		fd->sig = f.sig;
 		ee = pdfrev_find(&w->efield, f.id, f.gen, 0);
 		fd->e_signed = ee != NULL && (ee->val & 2);
@@ -1489,6 +1527,44 @@ pdfrev_judge(struct pdfrev_work *w, const struct pdfrev_item *it, int st)
 	pdfrev_badp(w, msg);
 }
 
+/* Roles whose children's roles depend on the key they are under: an
+ * object in one of them is read with qpdf; below the others every
+ * reference has the role of its parent (pdfrev_child, pdfrev_item_ctx). */
+static int
+pdfrev_structural(int ctx)
+{
+	return ctx == C_CATALOG || ctx == C_PAGETREE || ctx == C_KIDS || ctx == C_PAGE ||
+	    ctx == C_ANNOTS || ctx == C_ANNOT || ctx == C_NEWANNOT || ctx == C_ACROFORM ||
+	    ctx == C_FIELDS || ctx == C_FIELD || ctx == C_FKIDS;
+}
+
+/* A stood-in object (unchanged, large, not structural) reached in role
+ * ctx: its references, read from its bytes, in the same role. 0 when it
+ * is no stand-in. */
+static int
+pdfrev_reach_standin(struct pdfrev_work *w, const struct pdfrev_item *it)
+{
+	const struct sign_pdfxref_obj *o;
+	size_t i;
+
+	if (w->x == NULL || (o = sign_pdfxref_scan(w->x, it->id, it->gen)) == NULL || !o->standin)
+		return 0;
+	if (pdfrev_structural(it->ctx)) {
+		pdfrev_standin_hit(w, it->id, it->gen);
+		return 1;
+	}
+	for (i = 0; i < o->nrefs && pdfrev_tick(w); i++) {
+		struct pdfrev_item *c;
+
+		w->stack = xgrowarray(w->stack, w->nstack, sizeof(*w->stack));
+		c = &w->stack[w->nstack++];
+		*c = *it;
+		c->id = o->refs[2 * i];
+		c->gen = o->refs[2 * i + 1];
+	}
+	return 1;
+}
+
 /* Visit every object the final trailer reaches, each (object, role) once. */
 static void
 pdfrev_reach(struct pdfrev_work *w)
@@ -1520,6 +1596,8 @@ pdfrev_reach(struct pdfrev_work *w)
 		}
 		pdfrev_put(&w->seen, it.id, it.gen, (unsigned)it.ctx | (unsigned)it.flags << 8, &added);
 		if (!added)
+			continue;
+		if (pdfrev_reach_standin(w, &it))
 			continue;
 		st = pdfrev_state(w, it.id, it.gen);
 		if (st != S_SAME)
@@ -1588,10 +1666,55 @@ pdfrev_work_free(struct pdfrev_work *w)
 	}
 }
 
-/* Judge revision r against the final file l (read, with no error); keep:
- * leave the revision's reader allocated (the process is about to exit). */
+/* Object (id, gen) of q replaced by an empty value of its kind (an empty
+ * dictionary for a stream), which qpdf then never parses. */
 static void
+pdfrev_standin_put(qpdf_data q, int id, int gen, int kind)
+{
+	qpdf_oh h = kind == SIGN_PDFXREF_ARRAY ? qpdf_oh_new_array(q) : qpdf_oh_new_dictionary(q);
+
+	qpdf_replace_object(q, id, gen, h);
+	qpdf_oh_release(q, h);
+}
+
+/*
+ * Stand-ins: an unchanged object that is large (a font's widths, an image,
+ * an embedded font file) and has none of the keys the structure is read
+ * from is replaced by an empty value in both readers before anything is
+ * read. qpdf resolves a dictionary's indirect values whenever its keys are
+ * listed or it is printed, so without them a form's /DR naming a 250 KB
+ * font has the font parsed twice; the stood-in object's references are
+ * read from its bytes instead (pdfrev_reach_standin). Met where its
+ * content counts (a page, a field: pdfrev_standin_hit), the revision is
+ * judged again without them. lstand: those of the final file's reader, which
+ * stay valid for later revisions (an object no update after a revision
+ * names is named by none after a later one).
+ */
+static void
+pdfrev_standins(struct pdfrev_work *w, struct pdfrev_map *lstand)
+{
+	int id = 0, gen, added;
+
+	while ((id = sign_pdfxref_next(w->x, id, &gen)) != 0) {
+		const struct sign_pdfxref_obj *o = sign_pdfxref_scan(w->x, id, gen);
+
+		if (o == NULL || !o->standin)
+			continue;
+		pdfrev_standin_put(w->e, id, gen, o->kind);
+		pdfrev_put(lstand, id, gen, 0, &added);
+		if (added)
+			pdfrev_standin_put(w->l, id, gen, o->kind);
+	}
+}
+
+/* Judge revision r against the final file l (read, with no error); keep:
+ * leave the revision's reader allocated (the process is about to exit).
+ * x: the cross-reference reading of this revision (NULL: every object read
+ * by qpdf), lstand the stand-ins already in l. Returns 1 when the revision
+ * must be judged again without x and stand-ins (r is then not set). */
+static int
 pdfrev_judge_rev(qpdf_data l, const unsigned char *buf, struct sign_pdfrev_rev *r,
+    struct sign_pdfxref *x, struct pdfrev_map *lstand,
     int (*over_budget)(void *), void *arg, int *final_failed, int keep)
 {
 	struct pdfrev_work w;
@@ -1599,10 +1722,13 @@ pdfrev_judge_rev(qpdf_data l, const unsigned char *buf, struct sign_pdfrev_rev *
 
 	memset(&w, 0, sizeof(w));
 	w.l = l;
+	w.x = x;
 	w.over_budget = over_budget;
 	w.arg = arg;
 	w.mode = 2;
 	w.e = pdfrev_open(&w, buf, r->end);
+	if (!w.stop && w.x != NULL)
+		pdfrev_standins(&w, lstand);
 	if (!w.stop && pdfrev_qpdf_ok(&w)) {
 		eroot = qpdf_get_root(w.e);
 		lroot = qpdf_get_root(w.l);
@@ -1622,6 +1748,13 @@ pdfrev_judge_rev(qpdf_data l, const unsigned char *buf, struct sign_pdfrev_rev *
 		qpdf_oh_release(w.e, eroot);
 		qpdf_oh_release(w.l, lroot);
 	}
+	if (w.fastfail) {
+		qpdf_oh_release_all(l);
+		if (!keep)
+			pdfrev_close(&w.e);
+		pdfrev_work_free(&w);
+		return 1;
+	}
 	/* damage found in the final file is damage for every revision */
 	if (w.stop && w.verdict == SIGN_PDFREV_UNREADABLE && w.final_bad)
 		*final_failed = 1;
@@ -1638,7 +1771,36 @@ pdfrev_judge_rev(qpdf_data l, const unsigned char *buf, struct sign_pdfrev_rev *
 	if (!keep)
 		pdfrev_close(&w.e);
 	pdfrev_work_free(&w);
+	return 0;
 }
+
+/* The final file's reader into *l, unless it is there; 0 when it cannot
+ * be read (why says why, *failed the verdict). */
+static int
+pdfrev_open_final(qpdf_data *l, const unsigned char *buf, size_t len,
+    enum sign_pdfrev_verdict *failed, char *why, size_t whylen)
+{
+	struct pdfrev_work fw;
+
+	if (*l != NULL)
+		return 1;
+	memset(&fw, 0, sizeof(fw));
+	*l = pdfrev_open(&fw, buf, len);
+	if (!fw.stop) {
+		fw.l = *l;
+		pdfrev_qpdf_ok(&fw);
+	}
+	if (fw.stop) {
+		*failed = fw.verdict;
+		snprintf(why, whylen, "%s", fw.why);
+		return 0;
+	}
+	return 1;
+}
+
+/* Set by the unit tests to judge every revision with qpdf reading every
+ * object (the verdicts must be the same). */
+static _Thread_local int pdfrev_fast_off;
 
 /* exiting: the caller's process ends right after (sign_pdfrev_child.c),
  * so the readers still needed at the end are not freed: destroying qpdf's
@@ -1647,12 +1809,12 @@ static void
 pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
     size_t nrevs, int (*over_budget)(void *arg), void *arg, int exiting)
 {
-	struct pdfrev_work fw;
-	qpdf_data l = NULL;
+	qpdf_data l = NULL, lf = NULL;      /* the final file: plain, with stand-ins */
+	struct pdfrev_map lstand = { NULL, 0, 0 };
 	size_t i, done = 0, last = 0;
 	enum sign_pdfrev_verdict failed = SIGN_PDFREV_CREDITED;
 	char why[120] = "";
-	int final_failed = 0;
+	int final_failed = 0, nofast = pdfrev_fast_off;
 
 	for (i = 0; i < nrevs; i++) {
 		revs[i].verdict = SIGN_PDFREV_CREDITED;
@@ -1664,6 +1826,8 @@ pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
 	}
 	for (i = 0; i < nrevs; i++) {
 		struct sign_pdfrev_rev *r = &revs[i];
+		struct sign_pdfxref *x;
+		int again;
 
 		if (r->end >= len)
 			continue;
@@ -1686,30 +1850,37 @@ pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
 			snprintf(r->change, sizeof(r->change), "%s", why);
 			continue;
 		}
-		if (l == NULL) {
-			memset(&fw, 0, sizeof(fw));
-			l = pdfrev_open(&fw, buf, len);
-			if (!fw.stop) {
-				fw.l = l;
-				pdfrev_qpdf_ok(&fw);
-			}
-			if (fw.stop) {
-				failed = fw.verdict;
-				snprintf(why, sizeof(why), "%s", fw.why);
+		x = nofast ? NULL : sign_pdfxref_open(buf, len, r->end);
+		if (!pdfrev_open_final(x != NULL ? &lf : &l, buf, len, &failed, why, sizeof(why))) {
+			sign_pdfxref_free(x);
+			r->verdict = failed;
+			snprintf(r->change, sizeof(r->change), "%s", why);
+			continue;
+		}
+		again = pdfrev_judge_rev(x != NULL ? lf : l, buf, r, x, &lstand, over_budget, arg,
+		    &final_failed, exiting && i == last);
+		sign_pdfxref_free(x);
+		if (again) {
+			nofast = 1;
+			if (!pdfrev_open_final(&l, buf, len, &failed, why, sizeof(why))) {
 				r->verdict = failed;
 				snprintf(r->change, sizeof(r->change), "%s", why);
 				continue;
 			}
+			(void)pdfrev_judge_rev(l, buf, r, NULL, &lstand, over_budget, arg, &final_failed,
+			    exiting && i == last);
 		}
-		pdfrev_judge_rev(l, buf, r, over_budget, arg, &final_failed, exiting && i == last);
 		/* a budget or limit, or damage in the final file, ends it */
 		if (r->verdict == SIGN_PDFREV_UNCHECKED || final_failed) {
 			failed = r->verdict;
 			snprintf(why, sizeof(why), "%s", r->change);
 		}
 	}
-	if (!exiting)
+	pdfrev_map_free(&lstand);
+	if (!exiting) {
 		pdfrev_close(&l);
+		pdfrev_close(&lf);
+	}
 }
 
 void

@@ -6,7 +6,9 @@
  * validation data — but also replace a page. For each signature that
  * verified, the revision it signs and the final file are read with qpdf's
  * C API (a real PDF object parser), every object the final file reaches
- * is compared with the same object in the revision, and each change is
+ * is compared with the same object in the revision (only those a later
+ * cross-reference section redefined, when the tables allow telling:
+ * sign_pdfxref.h), and each change is
  * judged by the object's role against what is allowed after that
  * signature: the certification's DocMDP permission
  * and the FieldMDP locks when present, else signatures, form-field

@@ -471,6 +471,48 @@ dir_preferred_back(const struct dir *d)
 	return 0;
 }
 
+/*
+ * A new connection for a run whose server failed under it: the same
+ * server list, the failed server now skipped (dir_fail marked it). The
+ * old handle is kept when no server answers, so the caller's later calls
+ * fail cleanly instead of finding no connection.
+ */
+enum dir_status
+dir_reconnect(struct dir *d, const struct govmail_conf *c)
+{
+	LDAP *old = d->ld;
+	char *pw = NULL, *pwfile;
+	int rc;
+
+	if (!c->ldap_sasl_external) {
+		pwfile = conf_resolve_path(c, c->ldap_bind_password_file);
+		pw = dir_read_password(pwfile, d->err, sizeof(d->err));
+		free(pwfile);
+		if (pw == NULL)
+			return d->last = DIR_ERROR;
+	}
+	d->ld = NULL;
+	rc = dir_open_any(d, c, pw);
+	if (pw != NULL) {
+		OPENSSL_cleanse(pw, strlen(pw));
+		free(pw);
+	}
+	if (rc != 0) {
+		d->ld = old;
+		return d->last;
+	}
+	if (old != NULL)
+		ldap_unbind_ext_s(old, NULL, NULL);
+	dir_set_ok(d);
+	return DIR_OK;
+}
+
+size_t
+dir_server_count(const struct dir *d)
+{
+	return d->wuris.n;
+}
+
 void
 dir_close(struct dir *d)
 {

@@ -7,6 +7,11 @@
  * lowest free number, taken in file order against the snapshot, so a
  * re-run after an interruption fills exactly the gaps the first run left.
  *
+ * When the server dies under the pipelined writes and another one takes
+ * over (hr_plan_on_reconnect), the writes whose answers were lost are
+ * looked up there and only those that did not take effect are sent again:
+ * each write is reported, and so audited, exactly once.
+ *
  * Suspensions made here carry a reason starting with "hr-sync:"; only such
  * suspensions are lifted when the employee is back at work, so a suspension
  * an administrator made for another reason is never undone by an export.
@@ -24,6 +29,8 @@
 #include "dir_agency.h"
 #include "dir_escape.h"
 #include "dir_schema.h"
+#include "dir_verify.h"
+#include "audit_run.h"
 #include "hr_passwords.h"
 #include "hr_sync.h"
 #include "passwd_hash.h"
@@ -642,11 +649,21 @@ hr_plan_over_guard(const struct hr_plan *p, int max_percent, int floor)
 
 /* --- applying --- */
 
+/* Where each write stands while the plan is applied. */
+enum hr_state {
+	HR_PENDING = 0,         /* to be sent */
+	HR_SENT,                /* sent, no answer yet */
+	HR_ANSWERED,            /* its outcome is known (and reported) */
+	HR_LOST                 /* the connection died under it: outcome unknown */
+};
+
 struct hr_apply_ctx {
 	struct hr_action *a;
 	struct hr_plan *p;
 	void (*done)(struct hr_action *, void *);
 	void *arg;
+	enum hr_state state;
+	int announced;          /* named by an intent record already */
 	int retry;              /* create refused: try again one by one */
 };
 
@@ -655,6 +672,12 @@ hr_apply_cb(void *cookie, enum dir_status st, const char *msg)
 {
 	struct hr_apply_ctx *x = cookie;
 
+	/* With a server to fail over to, the outcome is settled later. */
+	if (st == DIR_UNAVAILABLE && x->p->reconnect != NULL) {
+		x->state = HR_LOST;
+		return;
+	}
+	x->state = HR_ANSWERED;
 	x->a->result = st;
 	if (st != DIR_OK) {
 		if (x->a->kind == HR_ACT_CREATE && (st == DIR_EXISTS || st == DIR_CONSTRAINT)) {
@@ -751,32 +774,59 @@ hr_plan_on_intent(struct hr_plan *p,
 	p->intent_arg = arg;
 }
 
-/* The next group of up to size writes from action i on, announced to the
- * intent callback; 0, or its non-zero refusal. */
+void
+hr_plan_on_reconnect(struct hr_plan *p, int (*reconnect)(size_t sent, size_t lost,
+    void *arg), void *arg)
+{
+	p->reconnect = reconnect;
+	p->reconnect_arg = arg;
+}
+
+/* Whether action i is still to be sent. */
 static int
-hr_announce(struct hr_plan *p, size_t i, size_t size)
+hr_pending(const struct hr_apply_ctx *ctx, const struct hr_plan *p, size_t i)
+{
+	return p->actions[i].mods != NULL && p->actions[i].result == DIR_OK &&
+	    ctx[i].state == HR_PENDING;
+}
+
+/*
+ * The writes still to be sent among the next group of up to size from
+ * action i on, announced to the intent callback unless an earlier intent
+ * record of this run named them (a write sent again after a failover);
+ * 0, or its non-zero refusal.
+ */
+static int
+hr_announce(struct hr_plan *p, struct hr_apply_ctx *ctx, size_t i, size_t size)
 {
 	struct hr_action **acts;
-	size_t n = 0;
+	size_t n = 0, seen = 0;
 	int rc;
 
 	if (p->intent == NULL)
 		return 0;
 	acts = xcalloc(size, sizeof(*acts));
-	for (; i < p->n && n < size; i++)
-		if (p->actions[i].mods != NULL && p->actions[i].result == DIR_OK)
-			acts[n++] = &p->actions[i];
-	rc = p->intent(acts, n, p->intent_arg);
+	for (; i < p->n && seen < size; i++)
+		if (hr_pending(ctx, p, i)) {
+			seen++;
+			if (!ctx[i].announced)
+				acts[n++] = &p->actions[i];
+		}
+	rc = n > 0 ? p->intent(acts, n, p->intent_arg) : 0;
+	if (rc == 0)
+		for (i = 0; i < n; i++)
+			ctx[acts[i] - p->actions].announced = 1;
 	free(acts);
 	return rc;
 }
 
-enum dir_status
-hr_plan_apply(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
-    int window, void (*done)(struct hr_action *, void *), void *arg)
+/* Send every pending write through one pipeline on the current
+ * connection; the status of the pipeline. */
+static enum dir_status
+hr_apply_pass(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
+    struct hr_apply_ctx *ctx, int window)
 {
 	struct dir_pipe *pipe = dir_pipe_new(d, window);
-	struct hr_apply_ctx *ctx = xcalloc(p->n ? p->n : 1, sizeof(*ctx));
 	enum dir_status st = DIR_OK;
 	size_t i, group = c->hr_transaction_size > 1 ? (size_t)c->hr_transaction_size :
 	    (size_t)(window > 0 ? window : 1), ingroup = 0;
@@ -785,19 +835,16 @@ hr_plan_apply(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
 	for (i = 0; i < p->n; i++) {
 		struct hr_action *a = &p->actions[i];
 
-		if (a->mods == NULL || a->result != DIR_OK)
+		if (!hr_pending(ctx, p, i))
 			continue;
-		if (ingroup == 0 && hr_announce(p, i, group) != 0) {
+		if (ingroup == 0 && hr_announce(p, ctx, i, group) != 0) {
 			/* the announced groups are sent: finish them */
 			if ((st = dir_pipe_flush(pipe)) == DIR_OK)
 				st = DIR_ERROR;
 			break;
 		}
 		ingroup = (ingroup + 1) % group;
-		ctx[i].a = a;
-		ctx[i].p = p;
-		ctx[i].done = done;
-		ctx[i].arg = arg;
+		ctx[i].state = HR_SENT;
 		p->writes++;
 		if (a->kind == HR_ACT_CREATE)
 			st = dir_pipe_add(pipe, a->dn, a->mods, hr_apply_cb, &ctx[i]);
@@ -809,46 +856,151 @@ hr_plan_apply(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
 	if (st == DIR_OK)
 		st = dir_pipe_flush(pipe);
 	dir_pipe_free(pipe);
-	if (st != DIR_OK) {
-		/* Whatever was not sent did not happen. */
-		for (; i < p->n; i++)
-			if (p->actions[i].mods != NULL && ctx[i].a == NULL &&
-			    p->actions[i].result == DIR_OK) {
-				p->actions[i].result = DIR_UNAVAILABLE;
-				p->actions[i].error = xstrdup(st == DIR_ERROR ?
-				    "not sent: its intent record could not be written" :
-				    dir_error(d));
-				p->failed++;
-				if (done)
-					done(&p->actions[i], arg);
-			}
-		for (i = 0; i < p->n; i++)
-			if (ctx[i].retry) {
-				struct hr_action *a = &p->actions[i];
+	/* (every write sent was answered, or failed with the connection) */
+	for (i = 0; i < p->n; i++)
+		if (ctx[i].state == HR_SENT)
+			ctx[i].state = HR_LOST;
+	return st;
+}
 
-				a->result = DIR_UNAVAILABLE;
-				a->error = xstrdup(dir_error(d));
-				p->failed++;
-				if (done)
-					done(a, arg);
-			}
-	} else {
-		for (i = 0; i < p->n; i++) {
-			struct hr_action *a = &p->actions[i];
+/*
+ * After a failover: did each write lost with the old server take effect?
+ * Asked of the new server. A create took effect when the employee has an
+ * account (then reported as made, with that account's DN and address: it
+ * was made by this run, with the password on file); a modify when the
+ * entry holds the values it writes (dir_verify). What took effect is
+ * reported now; the rest is sent again (it was announced already). -1
+ * when the new server fails too.
+ */
+static int
+hr_settle_lost(struct dir *d, struct hr_plan *p, struct hr_apply_ctx *ctx)
+{
+	char fp[DIR_FINGERPRINT_LEN + 1], dn[1024];
+	const char *names[64];
+	size_t i;
 
-			if (!ctx[i].retry)
-				continue;
-			if (p->intent != NULL && p->intent(&a, 1, p->intent_arg) != 0) {
-				a->result = DIR_UNAVAILABLE;
-				a->error = xstrdup("not sent: its intent record could not be "
-				    "written");
-				p->failed++;
-				if (done)
-					done(a, arg);
-				continue;
+	for (i = 0; i < p->n; i++) {
+		struct hr_action *a = &p->actions[i];
+		struct audit_intent it;
+		int applied;
+
+		if (ctx[i].state != HR_LOST)
+			continue;
+		memset(&it, 0, sizeof(it));
+		it.op = hr_act_name(a->kind);
+		it.target = a->employee_id;
+		it.dn = a->dn;
+		if (a->kind == HR_ACT_CREATE) {
+			struct dir_entry *e = NULL;
+			char *filter = dir_filter_fmt("(&(objectClass=" DIR_OC_ACCOUNT ")("
+			    DIR_AT_EMPLOYEENUMBER "=%s))", a->employee_id);
+			enum dir_status st = dir_search_one(d, dir_base(d), LDAP_SCOPE_SUBTREE,
+			    filter, dir_account_attrs, &e);
+
+			free(filter);
+			if (st != DIR_OK && st != DIR_NOT_FOUND)
+				return -1;
+			applied = st == DIR_OK;
+			if (applied) {
+				const char *mail = dir_entry_get(e, DIR_AT_MAIL);
+
+				if (mail != NULL && strcmp(mail, a->address) != 0) {
+					free(a->address);
+					a->address = xstrdup(mail);
+				}
+				if (strcmp(e->dn, a->dn) != 0) {
+					free(a->dn);
+					a->dn = xstrdup(e->dn);
+				}
+				dir_entry_free(e);
 			}
-			hr_retry_create(d, c, p, a, done, arg);
+		} else if (dir_mods_fingerprint(a->mods, fp) == 0) {
+			it.check = fp;
+			it.attrs = names;
+			it.nattrs = dir_mods_attr_names(a->mods, names, 64);
+			if ((applied = dir_verify_intent(&it, d, dn, sizeof(dn))) < 0)
+				return -1;
+		} else
+			applied = 0;    /* adds or deletes values: cannot tell; such
+					 * a write is refused when sent again */
+		a->result = DIR_OK;
+		if (applied) {
+			ctx[i].state = HR_ANSWERED;
+			if (ctx[i].done)
+				ctx[i].done(a, ctx[i].arg);
+		} else
+			ctx[i].state = HR_PENDING;
+	}
+	return 0;
+}
+
+enum dir_status
+hr_plan_apply(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
+    int window, void (*done)(struct hr_action *, void *), void *arg)
+{
+	struct hr_apply_ctx *ctx = xcalloc(p->n ? p->n : 1, sizeof(*ctx));
+	enum dir_status st;
+	size_t i, sent, lost;
+
+	for (i = 0; i < p->n; i++) {
+		ctx[i].a = &p->actions[i];
+		ctx[i].p = p;
+		ctx[i].done = done;
+		ctx[i].arg = arg;
+	}
+	for (;;) {
+		st = hr_apply_pass(d, c, p, ctx, window);
+		if (st != DIR_UNAVAILABLE || p->reconnect == NULL)
+			break;
+		for (i = sent = lost = 0; i < p->n; i++) {
+			sent += ctx[i].state == HR_ANSWERED;
+			lost += ctx[i].state == HR_LOST;
 		}
+		/* a new server, which may fail as well before it is asked */
+		while (st != DIR_OK && p->reconnect(sent, lost, p->reconnect_arg) == 0)
+			if (hr_settle_lost(d, p, ctx) == 0)
+				st = DIR_OK;
+		if (st != DIR_OK)
+			break;
+	}
+	/* What was lost with the server, or not sent, is reported failed. */
+	for (i = 0; i < p->n; i++) {
+		struct hr_action *a = &p->actions[i];
+
+		if (ctx[i].state == HR_LOST || (st != DIR_OK && hr_pending(ctx, p, i))) {
+			a->result = DIR_UNAVAILABLE;
+			a->error = xstrdup(st == DIR_ERROR && ctx[i].state == HR_PENDING ?
+			    "not sent: its intent record could not be written" :
+			    dir_error(d));
+			ctx[i].state = HR_ANSWERED;
+			p->failed++;
+			if (done)
+				done(a, arg);
+		}
+	}
+	for (i = 0; i < p->n; i++) {
+		struct hr_action *a = &p->actions[i];
+
+		if (!ctx[i].retry)
+			continue;
+		if (st != DIR_OK) {
+			a->result = DIR_UNAVAILABLE;
+			a->error = xstrdup(dir_error(d));
+			p->failed++;
+			if (done)
+				done(a, arg);
+			continue;
+		}
+		if (p->intent != NULL && p->intent(&a, 1, p->intent_arg) != 0) {
+			a->result = DIR_UNAVAILABLE;
+			a->error = xstrdup("not sent: its intent record could not be "
+			    "written");
+			p->failed++;
+			if (done)
+				done(a, arg);
+			continue;
+		}
+		hr_retry_create(d, c, p, a, done, arg);
 	}
 	free(ctx);
 	return st;

@@ -28,8 +28,39 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../src/govmaild/sign_pdfxref.c"
 #include "../../src/govmaild/sign_pdfrev.c"
 #include "../../src/govmaild/sign_pdfrev_child.c"
+
+/*
+ * Every check without a budget callback is made twice: with the
+ * cross-reference reading and stand-ins (sign_pdfxref.c) as in govmaild,
+ * and with qpdf reading every object; the verdicts must be the same.
+ */
+static void
+check_both(const unsigned char *b, size_t len, struct sign_pdfrev_rev *r, size_t n,
+    int (*over_budget)(void *), void *arg)
+{
+	struct sign_pdfrev_rev full[SIGN_PDFREV_MAX_REVS + 2];
+	size_t i;
+
+	if (over_budget != NULL || n > SIGN_PDFREV_MAX_REVS + 2) {
+		sign_pdfrev_check(b, len, r, n, over_budget, arg);
+		return;
+	}
+	memcpy(full, r, n * sizeof(*r));
+	pdfrev_fast_off = 1;
+	sign_pdfrev_check(b, len, full, n, NULL, NULL);
+	pdfrev_fast_off = 0;
+	sign_pdfrev_check(b, len, r, n, NULL, NULL);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(r[i].verdict, full[i].verdict);
+		assert_string_equal(r[i].change, full[i].change);
+		assert_int_equal(r[i].differs, full[i].differs);
+		assert_int_equal(r[i].certified, full[i].certified);
+	}
+}
+#define sign_pdfrev_check check_both
 
 #define MAXOBJ 64
 
@@ -770,6 +801,152 @@ worker(void *arg)
 	return NULL;
 }
 
+/* The signed revision of base() with a large font F1 (1000 widths) and
+ * a large embedded font file: both stood in for when unchanged. */
+static size_t
+big_base(struct pdf *p)
+{
+	char *b = malloc(8192), *o;
+	int i;
+
+	assert_non_null(b);
+	base(p, 0, 0);
+	o = b + sprintf(b, "<< /Type /Font /Subtype /TrueType /BaseFont /Big /FirstChar 0 /LastChar 999 "
+	    "/FontDescriptor 12 0 R /Widths [");
+	for (i = 0; i < 1000; i++)
+		o += sprintf(o, " %d", 500 + i % 7);
+	sprintf(o, " ] >>");
+	obj(p, 4, b);
+	obj(p, 12, "<< /Type /FontDescriptor /FontName /Big /Flags 32 /FontFile2 13 0 R >>");
+	o = b + sprintf(b, "<< /Length1 3000 /Length 3000 >>\nstream\n");
+	memset(o, 'A', 3000);
+	sprintf(o + 3000, "\nendstream");
+	obj(p, 13, b);
+	free(b);
+	return section(p, NULL);
+}
+
+/* Large unchanged objects are stood in for and their references read
+ * from their bytes: a change beneath them is still judged in their roles
+ * (the page's font file), one met where the structure is read (a font as
+ * a page) makes the revision judged again with qpdf reading everything.
+ * check_both compares every verdict with the full reading. */
+static void
+test_standins(void **state)
+{
+	struct pdf p;
+	struct sign_pdfxref *x;
+	const struct sign_pdfxref_obj *o;
+	size_t end;
+
+	(void)state;
+	end = big_base(&p);
+	add_signature(&p, 20, "Sig");
+	section(&p, NULL);
+	x = sign_pdfxref_open((const unsigned char *)p.b, p.len, end);
+	assert_non_null(x);
+	assert_false(sign_pdfxref_redefined(x, 4));
+	assert_true(sign_pdfxref_redefined(x, 3));
+	assert_non_null(o = sign_pdfxref_scan(x, 4, 0));
+	assert_true(o->standin);
+	assert_int_equal(o->nrefs, 1);
+	assert_non_null(o = sign_pdfxref_scan(x, 13, 0));
+	assert_true(o->standin);
+	assert_int_equal(o->kind, SIGN_PDFXREF_STREAM);
+	assert_non_null(o = sign_pdfxref_scan(x, 12, 0));
+	assert_false(o->standin);
+	assert_non_null(o = sign_pdfxref_scan(x, 9, 0));      /* a signature: never */
+	assert_false(o->standin);
+	assert_null(sign_pdfxref_scan(x, 3, 0));               /* redefined */
+	sign_pdfxref_free(x);
+	EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+	free(p.b);
+
+	/* the font file beneath the stood-in font, replaced */
+	end = big_base(&p);
+	stream(&p, 13, "/Length1 3", "BBB");
+	add_signature(&p, 20, "Sig");
+	section(&p, NULL);
+	assert_int_equal(judge(&p, end, &(const char *){ NULL }), SIGN_PDFREV_MODIFIED);
+	free(p.b);
+
+	/* its descriptor, not stood in (small), replaced */
+	end = big_base(&p);
+	obj(&p, 12, "<< /Type /FontDescriptor /FontName /Forged /Flags 32 /FontFile2 13 0 R >>");
+	section(&p, NULL);
+	assert_int_equal(judge(&p, end, &(const char *){ NULL }), SIGN_PDFREV_MODIFIED);
+	free(p.b);
+
+	/* the stood-in font made a page, and a field */
+	end = big_base(&p);
+	obj(&p, 2, "<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>");
+	section(&p, NULL);
+	assert_int_equal(judge(&p, end, &(const char *){ NULL }), SIGN_PDFREV_MODIFIED);
+	free(p.b);
+	end = big_base(&p);
+	obj(&p, 6, "<< /Fields [7 0 R 8 0 R 4 0 R] /SigFlags 3 /DR << /Font << /F1 4 0 R >> >> >>");
+	section(&p, NULL);
+	assert_int_equal(judge(&p, end, &(const char *){ NULL }), SIGN_PDFREV_MODIFIED);
+	free(p.b);
+
+	/* an update whose /Prev leads into the signed bytes elsewhere than the
+	 * revision's own table: not relied on */
+	end = big_base(&p);
+	add_signature(&p, 20, "Sig");
+	p.prev = 9;
+	section(&p, NULL);
+	assert_null(sign_pdfxref_open((const unsigned char *)p.b, p.len, end));
+	free(p.b);
+}
+
+/* What the cross-reference reading does not rely on: an object whose
+ * bytes are not exactly well formed is left to qpdf (not scanned), and
+ * so is a whole file with a deleted object. */
+static void
+test_xref_strict(void **state)
+{
+	static const char *const bad[] = {
+		"<< /A 1 % a comment\n>>",                 /* a comment */
+		"<< /A 1 /A 2 >>",                          /* a key twice */
+		"<< /A /x#00y >>",                          /* #00 in a name */
+		"<< /A (unbalanced >>",                     /* a string never closed */
+		"<< /A 1 /B >>",                            /* a key without value */
+		"<< /A { } >>",                             /* a brace */
+		"<< /Length 99 >>\nstream\nshort\nendstream",     /* /Length past endstream */
+		"<< /Length 5 0 R >>\nstream\nshort\nendstream",  /* /Length a reference */
+		"<< /A 0 0 R >>",                           /* object 0 */
+	};
+	struct pdf p;
+	struct sign_pdfxref *x;
+	const struct sign_pdfxref_obj *o;
+	size_t end, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		end = base(&p, 0, 0);
+		obj(&p, 11, bad[i]);
+		obj(&p, 12, "<< /Ok [1 2.5 -3 (a\\)b) <0aF> /N#41me true null 4 0 R] >>");
+		section(&p, NULL);
+		add_signature(&p, 20, "Sig");
+		section(&p, NULL);
+		/* revision: base plus 11 and 12; the signature after it */
+		x = sign_pdfxref_open((const unsigned char *)p.b, p.len, (size_t)(strstr(p.b + end,
+		    "%%EOF\n") - p.b) + 6);
+		assert_non_null(x);
+		assert_null(sign_pdfxref_scan(x, 11, 0));
+		assert_non_null(o = sign_pdfxref_scan(x, 12, 0));
+		assert_int_equal(o->nrefs, 1);
+		assert_int_equal(o->refs[0], 4);
+		sign_pdfxref_free(x);
+		free(p.b);
+	}
+	end = base(&p, 0, 0);
+	freed(&p, 10);
+	section(&p, NULL);
+	assert_null(sign_pdfxref_open((const unsigned char *)p.b, p.len, end));
+	free(p.b);
+}
+
 static void
 test_threads(void **state)
 {
@@ -848,6 +1025,8 @@ main(void)
 		cmocka_unit_test(test_certification),
 		cmocka_unit_test(test_catalog_info_dss),
 		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_standins),
+		cmocka_unit_test(test_xref_strict),
 		cmocka_unit_test(test_dangling_and_deleted),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_limits),

@@ -1,0 +1,54 @@
+/*
+ * sign_pdfxref.h — which objects of a signed PDF an incremental update
+ * redefined, read from the cross-reference tables, so that the revision
+ * analysis (sign_pdfrev.c) compares only those and reads the others'
+ * references from their bytes instead of having qpdf parse (and copy)
+ * every object twice. A signed revision is a prefix of the file: an
+ * object that no later cross-reference section names is read by both the
+ * revision's reader and the final file's from the same bytes.
+ * Strict on purpose: anything but plain classic cross-reference tables
+ * chained by /Prev (xref streams, hybrid /XRefStm, encryption, free
+ * entries, odd spacing) makes sign_pdfxref_open() return NULL, and the
+ * caller reads every object with qpdf as before. An object whose bytes
+ * are not exactly what a strict reader expects is not "scanned" either.
+ * Not for: judging changes (sign_pdfrev.c).
+ */
+#ifndef GOVMAIL_SIGN_PDFXREF_H
+#define GOVMAIL_SIGN_PDFXREF_H
+
+#include <stddef.h>
+
+struct sign_pdfxref;
+
+/* An unchanged object, read from its bytes. */
+struct sign_pdfxref_obj {
+	int kind;               /* SIGN_PDFXREF_* */
+	int standin;            /* large, and has no key the structure is read from */
+	size_t size;            /* bytes, stream data included */
+	int *refs;              /* (object, generation) pairs of its references */
+	size_t nrefs;
+};
+
+enum { SIGN_PDFXREF_OTHER = 0, SIGN_PDFXREF_DICT, SIGN_PDFXREF_ARRAY, SIGN_PDFXREF_STREAM };
+
+/* Objects at least this large (bytes) may be stood in for. */
+#define SIGN_PDFXREF_STANDIN_MIN 2048
+
+/* The revision buf[0 .. end) of the file buf[0 .. len), or NULL when the
+ * cross-reference tables are not simple enough to rely on. */
+struct sign_pdfxref *sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end);
+void sign_pdfxref_free(struct sign_pdfxref *x);
+
+/* Did a cross-reference section after the revision name object id? */
+int sign_pdfxref_redefined(const struct sign_pdfxref *x, int id);
+
+/* Object (id, gen), not redefined after the revision, read from its bytes
+ * in the revision; NULL when it is redefined, absent, or not exactly well
+ * formed (the caller then has qpdf read it). Cached; owned by x. */
+const struct sign_pdfxref_obj *sign_pdfxref_scan(struct sign_pdfxref *x, int id, int gen);
+
+/* The next object number after id defined in the revision (0: none), and
+ * its generation. */
+int sign_pdfxref_next(const struct sign_pdfxref *x, int id, int *gen);
+
+#endif
