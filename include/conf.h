@@ -215,6 +215,7 @@ struct govmail_conf {
 
 	/* dkim { } — DKIM signing keys (dkim_keys.h) */
 	char *dkim_key_dir;            /* DOMAIN.SELECTOR.key, DOMAIN.state */
+	int dkim_sign;                 /* govmaild signs what the province sends */
 	char *dkim_selector_prefix;    /* selectors are PREFIX YEAR LETTER */
 	int dkim_rotate_delay_hours;   /* a rotated key signs this long after */
 	int dkim_retire_after_hours;   /* ... the old record stays this long */

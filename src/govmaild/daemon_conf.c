@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "daemon_conf.h"
+#include "dkim_sign.h"
 #include "policy.h"
 #include "sign_verify.h"
 #include "tls.h"
@@ -19,6 +20,10 @@
 static pthread_mutex_t daemon_conf_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct daemon_conf *daemon_conf_current;
 static unsigned long daemon_conf_gen;
+/* The DKIM keys: 0600 root files, so read before the privileges drop and
+ * never again (a reload runs as smtpd.user); a new key needs a restart. */
+static struct dkim_keyring *daemon_conf_dkim;
+static char *daemon_conf_dkim_dir;
 
 static void
 daemon_conf_path_fix(struct govmail_conf *c, char **p)
@@ -71,6 +76,36 @@ daemon_conf_sign(struct daemon_conf *dc, char *err, size_t errlen)
 	}
 	if ((dc->sign = sign_trust_load(c, err, errlen)) == NULL)
 		return -1;
+	return 0;
+}
+
+/* The DKIM keyring, when dkim.sign is on: loaded by the first load (at
+ * start, as root), taken over by reloads. A key that cannot be read stops
+ * the start: a domain must not go out unsigned unnoticed. */
+static int
+daemon_conf_dkim_load(struct daemon_conf *dc, const struct daemon_conf *prev,
+    char *err, size_t errlen)
+{
+	struct govmail_conf *c = dc->conf;
+	char why[400];
+
+	if (!c->dkim_sign)
+		return 0;
+	daemon_conf_path_fix(c, &c->dkim_key_dir);
+	if (daemon_conf_dkim == NULL && prev == NULL) {
+		if ((daemon_conf_dkim = dkim_keyring_load(c->dkim_key_dir, why,
+		    sizeof(why))) == NULL) {
+			snprintf(err, errlen, "dkim.key_dir %s: %s", c->dkim_key_dir, why);
+			return -1;
+		}
+		daemon_conf_dkim_dir = xstrdup(c->dkim_key_dir);
+	}
+	if (daemon_conf_dkim == NULL || strcmp(daemon_conf_dkim_dir, c->dkim_key_dir) != 0) {
+		snprintf(err, errlen, "dkim.sign: the keys are read at start only "
+		    "(as root); restart govmaild to sign with %s", c->dkim_key_dir);
+		return -1;
+	}
+	dc->dkim = daemon_conf_dkim;
 	return 0;
 }
 
@@ -142,6 +177,11 @@ daemon_conf_load(const char *path, const struct daemon_conf *prev, char *err,
 		return NULL;
 	}
 	if (daemon_conf_sign(dc, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		daemon_conf_free(dc);
+		return NULL;
+	}
+	if (daemon_conf_dkim_load(dc, prev, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		daemon_conf_free(dc);
 		return NULL;

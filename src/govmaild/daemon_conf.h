@@ -15,6 +15,7 @@ struct govmail_conf;
 struct policy;
 struct ssl_ctx_st;
 struct sign_trust;
+struct dkim_keyring;
 
 struct daemon_conf {
 	struct govmail_conf *conf;
@@ -22,6 +23,9 @@ struct daemon_conf {
 	struct ssl_ctx_st *tls;    /* STARTTLS server context, or NULL */
 	struct ssl_ctx_st *tls_client;  /* to the next hop (next_hop.starttls) */
 	struct sign_trust *sign;   /* signature checks' trust store, or NULL (all off) */
+	/* DKIM signing keys (dkim.sign), or NULL. Read once, at start, as root:
+	 * shared by every snapshot, kept by reloads (see daemon_conf.c). */
+	const struct dkim_keyring *dkim;
 	char hostname[256];        /* smtpd.hostname or the system's name */
 	int refs;                  /* guarded by the module's lock */
 	unsigned long gen;         /* 1, 2, ... in the order snapshots were loaded */

@@ -36,6 +36,7 @@
 #include "smtp_data.h"
 #include "smtp_data_check.h"
 #include "smtp_guard.h"
+#include "smtp_dkim.h"
 #include "smtp_eod_checks.h"
 #include "smtp_io.h"
 #include "smtp_nexthop.h"
@@ -453,8 +454,8 @@ session_data_relay(struct smtp_session *s, unsigned long long size,
     const struct smtp_eod_result *res)
 {
 	struct smtp_reply r;
-	char *hdr, nhbuf[320];
-	size_t hlen = 0;
+	char *hdr, *sig, nhbuf[320];
+	size_t hlen = 0, siglen;
 	int code;
 
 	/* Our trace field first, then what the checks add. */
@@ -464,6 +465,31 @@ session_data_relay(struct smtp_session *s, unsigned long long size,
 	if (res->headers.len > 0)
 		memcpy(hdr + hlen, res->headers.buf, res->headers.len);
 	hlen += res->headers.len;
+	/* The message is final: DKIM-sign it (smtp_dkim.c), the signature
+	 * field(s) in front of everything. */
+	switch (smtp_dkim_sign(s, hdr, hlen, res->skip, res->nskip, &sig, &siglen)) {
+	case SMTP_DKIM_UNSIGNED:
+		break;
+	case SMTP_DKIM_SIGNED:
+		hdr = xreallocarray(hdr, hlen + siglen + 1, 1);
+		memmove(hdr + siglen, hdr, hlen);
+		memcpy(hdr, sig, siglen);
+		hlen += siglen;
+		free(sig);
+		break;
+	case SMTP_DKIM_TEMPFAIL:
+		free(hdr);
+		session_reply(s, 451, "4.4.3", "Directory temporarily unavailable, "
+		    "try again later");
+		session_log_message(s, "tempfail", size, NULL);
+		return;
+	case SMTP_DKIM_ERROR:
+		free(hdr);
+		session_reply(s, 451, "4.3.0", "Error: local error in processing, "
+		    "try again later");
+		session_log_message(s, "tempfail", size, NULL);
+		return;
+	}
 	if (res->redeclare_8bit)
 		smtp_nexthop_redeclare_8bit(s);
 	code = smtp_nexthop_data(s, hdr, hlen, res->skip, res->nskip, &r);

@@ -993,6 +993,9 @@ const struct conf_key conf_keys[] = {
 	{ "dkim.key_dir", CONF_STR, "/etc/govmail/dkim", 0, 0, OFF(dkim_key_dir),
 	  conf_check_nonempty, "directory of the DKIM keys (DOMAIN.SELECTOR.key, mode 0600) "
 	  "and rotation states (DOMAIN.state)" },
+	{ "dkim.sign", CONF_BOOL, "false", 0, 1, OFF(dkim_sign), NULL,
+	  "govmaild DKIM-signs mail from authenticated or trusted clients whose From: "
+	  "domain is governed and has a key in key_dir" },
 	{ "dkim.selector_prefix", CONF_STR, "gm", 0, 0, OFF(dkim_selector_prefix),
 	  conf_check_selector_prefix, "new selectors are PREFIX YEAR LETTER, e.g. gm2026a" },
 	{ "dkim.rotate_delay_hours", CONF_INT, "72", 0, 8760, OFF(dkim_rotate_delay_hours),
