@@ -5,9 +5,11 @@
 # by nsd on loopback; a message submitted after AUTH (8-bit Vietnamese
 # body, BODY=8BITMIME, long folded Subject) reaches the sink signed, and
 # python3-dkim and libopendkim verify both signatures over exactly what
-# the sink got, Received: field included; a trusted client's message is
-# signed too; mail from outside, and a From: in a domain that is not
-# governed, are not. A key others may read stops the start.
+# the sink got, Received: field included; the signature rule's result
+# field is in place when the message is signed (a forged copy removed);
+# a trusted client's message is signed too; mail from outside, and a
+# From: in a domain that is not governed, are not. A key others may read
+# stops the start.
 . "$(dirname "$0")/../lib.sh"
 
 OPENDKIM=$TOP/build/asan/tests/opendkim_verify
@@ -71,6 +73,7 @@ tls = { cert_file = "$T/cert.pem"; key_file = "$T/key.pem"; };
 next_hop = { port = $NH; starttls = false; };
 policy = { trusted_networks = [$2]; };
 dkim = { key_dir = "$KEYS"; sign = true; };
+signature = { trust_anchors = "$T/cert.pem"; outbound = "verify"; };
 CONF
 }
 dconf "$T/d.conf" ""
@@ -105,6 +108,17 @@ w("inbound", ["From: annv@haugiang.gov.vn", "To: annv@haugiang.gov.vn",
               "Subject: forged", "Date: Mon, 12 Jan 2026 10:00:00 +0700"], b"from outside\r\n")
 w("other", ["From: someone@example.com", "To: b@example.com",
             "Subject: not ours", "Date: Mon, 12 Jan 2026 10:00:00 +0700"], b"x\r\n")
+# An unsigned PDF, so the signature rule (outbound = verify) adds its
+# result field, and a forged copy of that field, which govmaild removes.
+pdf = base64.encodebytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n").decode().replace("\n", "\r\n")
+w("doc", ["From: annv@haugiang.gov.vn", "To: b@example.com", "Subject: document",
+          "X-Govmail-Signature: \"forged.pdf\"; result=pass",
+          "Date: Mon, 12 Jan 2026 10:00:00 +0700", "MIME-Version: 1.0",
+          "Content-Type: multipart/mixed; boundary=\"b1\""],
+  ("--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nCông văn đính kèm.\r\n"
+   "--b1\r\nContent-Type: application/pdf; name=\"cv.pdf\"\r\n"
+   "Content-Disposition: attachment; filename=\"cv.pdf\"\r\n"
+   "Content-Transfer-Encoding: base64\r\n\r\n" + pdf + "--b1--\r\n").encode())
 w("trusted", ["From: annv@haugiang.gov.vn", "To: b@example.com",
               "Subject: from a trusted host", "Date: Mon, 12 Jan 2026 10:00:00 +0700"], b"y\r\n")
 PY
@@ -153,6 +167,15 @@ expect_re "the signing is logged" "$(cat "$T/d.log")" 'dkim signed d=haugiang\.g
 # The body was relayed unchanged: tampering with it breaks the signature.
 sed 's/Trân trọng/Tran trong/' "$T/vi.got" >"$T/vi.bad"
 check_rc "a changed body fails verification" 1 verify "$T/vi.bad"
+
+n0=$(count "$T/sink")
+check "submission of a document with a forged result field" python3 "$T/submit.py" "$PS" "$PW" "$T/doc.eml"
+wait_for test "$(count "$T/sink")" -gt "$n0"
+cp "$(last)" "$T/doc.got"
+expect_eq "the forged X-Govmail-Signature is gone, govmaild's is there" \
+	"$(grep '^X-Govmail-Signature:' "$T/doc.got" | tr -d '\r')" 'X-Govmail-Signature: "cv.pdf"; result=none;'
+check_rc "both signatures verify over govmaild's result field" 0 verify "$T/doc.got"
+check_rc "... for libopendkim too" 0 verify2 "$T/doc.got"
 
 n0=$(count "$T/sink")
 check "mail from outside to a governed recipient" python3 "$T/relay.py" "$PR" x@example.org annv@haugiang.gov.vn "$T/inbound.eml"
