@@ -201,6 +201,15 @@ n0=$(count "$T/sink")
 check "a trusted client relays a From: in a domain not governed" python3 "$T/relay.py" "$PR" someone@example.com b@example.com "$T/other.eml"
 wait_for test "$(count "$T/sink")" -gt "$n0"
 expect_eq "... unsigned" "$(grep -c '^DKIM-Signature:' "$(last)")" 0
+# A reload runs unprivileged: it keeps the keys read at start.
+t_kill -HUP "$D"
+wait_for log_has "$T/t.log" 'configuration reloaded'
+n0=$(count "$T/sink")
+check "after SIGHUP, a trusted client relays a governed From:" python3 "$T/relay.py" "$PR" annv@haugiang.gov.vn b@example.com "$T/trusted.eml"
+wait_for test "$(count "$T/sink")" -gt "$n0"
+cp "$(last)" "$T/hup.got"
+expect_eq "... still signed (two signatures)" "$(grep -c '^DKIM-Signature:' "$T/hup.got")" 2
+check_rc "... that verify" 0 verify "$T/hup.got"
 t_kill -TERM "$D"
 wait "$D"
 expect_eq "clean exit (no leaks under ASan)" "$?" 0
