@@ -8,38 +8,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "strbuf.h"
 #include "xmalloc.h"
 
 #include "auth_results.h"
 
-struct ar_buf {
-	char *p;
-	size_t n, cap;
-};
-
 struct auth_results {
 	char *id;
-	struct ar_buf res[AR_MAX_RESULTS];
+	struct strbuf res[AR_MAX_RESULTS];
 	size_t nres;
 };
-
-static void
-ab_add(struct ar_buf *b, const char *p, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->p = xreallocarray(b->p, b->cap, 1);
-	}
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void
-ab_str(struct ar_buf *b, const char *s)
-{
-	ab_add(b, s, strlen(s));
-}
 
 int
 auth_results_valid_id(const char *s)
@@ -100,18 +78,18 @@ is_token_char(unsigned char c)
 }
 
 static void
-ab_token(struct ar_buf *b, const char *s)
+ab_token(struct strbuf *b, const char *s)
 {
 	size_t n = 0;
 
 	for (; *s != '\0' && n < 64; s++, n++)
-		ab_add(b, is_token_char((unsigned char)*s) ? s : "_", 1);
+		strbuf_add(b, is_token_char((unsigned char)*s) ? s : "_", 1);
 }
 
 /* A value: as is when it is a token, or local-part@domain made of token
  * characters (RFC 8601 §2.2 pvalue); else a quoted string. */
 static void
-ab_value(struct ar_buf *b, const char *v)
+ab_value(struct strbuf *b, const char *v)
 {
 	size_t n = strnlen(v, AR_VALUE_MAX), i, at = 0;
 	int plain = n > 0;
@@ -125,57 +103,57 @@ ab_value(struct ar_buf *b, const char *v)
 			plain = 0;
 	}
 	if (plain && at <= 1) {
-		ab_add(b, v, n);
+		strbuf_add(b, v, n);
 		return;
 	}
-	ab_add(b, "\"", 1);
+	strbuf_add(b, "\"", 1);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)v[i];
 
 		if (c == '"' || c == '\\')
-			ab_add(b, "\\", 1);
+			strbuf_add(b, "\\", 1);
 		if (c < ' ' || c == 0x7f)
-			ab_add(b, "?", 1);
+			strbuf_add(b, "?", 1);
 		else
-			ab_add(b, v + i, 1);
+			strbuf_add(b, v + i, 1);
 	}
-	ab_add(b, "\"", 1);
+	strbuf_add(b, "\"", 1);
 }
 
 void
 auth_results_add(struct auth_results *a, const char *method,
     const char *result, const char *comment, const struct ar_prop *props, size_t n)
 {
-	struct ar_buf *b;
+	struct strbuf *b;
 	size_t i;
 
 	if (a->nres == AR_MAX_RESULTS)
 		return;
 	b = &a->res[a->nres++];
 	ab_token(b, method);
-	ab_str(b, "=");
+	strbuf_str(b, "=");
 	ab_token(b, result);
 	if (comment != NULL && *comment != '\0') {
 		size_t k;
 
-		ab_str(b, " (");
+		strbuf_str(b, " (");
 		for (k = 0; comment[k] != '\0' && k < AR_VALUE_MAX; k++) {
 			unsigned char c = (unsigned char)comment[k];
 
 			if (c == '(' || c == ')' || c == '\\' || c < ' ' || c == 0x7f)
 				continue;
-			ab_add(b, comment + k, 1);
+			strbuf_add(b, comment + k, 1);
 		}
-		ab_str(b, ")");
+		strbuf_str(b, ")");
 	}
 	for (i = 0; i < n; i++) {
 		if (props[i].value == NULL || props[i].value[0] == '\0')
 			continue;
-		ab_str(b, " ");
+		strbuf_str(b, " ");
 		ab_token(b, props[i].ptype);
-		ab_str(b, ".");
+		strbuf_str(b, ".");
 		ab_token(b, props[i].name);
-		ab_str(b, "=");
+		strbuf_str(b, "=");
 		ab_value(b, props[i].value);
 	}
 }
@@ -183,21 +161,21 @@ auth_results_add(struct auth_results *a, const char *method,
 char *
 auth_results_field(const struct auth_results *a)
 {
-	struct ar_buf b = { NULL, 0, 0 };
+	struct strbuf b = { NULL, 0, 0 };
 	size_t i;
 
-	ab_str(&b, "Authentication-Results: ");
-	ab_str(&b, a->id);
-	ab_str(&b, ";");
+	strbuf_str(&b, "Authentication-Results: ");
+	strbuf_str(&b, a->id);
+	strbuf_str(&b, ";");
 	if (a->nres == 0)
-		ab_str(&b, " none");
+		strbuf_str(&b, " none");
 	for (i = 0; i < a->nres; i++) {
-		ab_str(&b, "\r\n\t");
-		ab_add(&b, a->res[i].p, a->res[i].n);
+		strbuf_str(&b, "\r\n\t");
+		strbuf_add(&b, a->res[i].p, a->res[i].n);
 		if (i + 1 < a->nres)
-			ab_str(&b, ";");
+			strbuf_str(&b, ";");
 	}
-	ab_str(&b, "\r\n");
+	strbuf_str(&b, "\r\n");
 	return b.p;
 }
 

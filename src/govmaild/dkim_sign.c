@@ -18,6 +18,7 @@
 #include "dkim_keys.h"
 #include "dkim_sign.h"
 #include "spool.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 /* --- keyring ------------------------------------------------------------- */
@@ -490,33 +491,9 @@ dkim_sign_body_spool(struct dkim_sign *s, struct spool *sp, unsigned long long o
 	return r < 0 ? -1 : 0;
 }
 
-/* Append text to a growing buffer. */
-struct sbuf {
-	char *p;
-	size_t n, cap;
-};
-
-static void
-sb_add(struct sbuf *b, const char *p, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->p = xreallocarray(b->p, b->cap, 1);
-	}
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void
-sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
 /* Base64 of p, folded for a header: a line break every 64 characters. */
 static void
-sb_b64_folded(struct sbuf *b, const unsigned char *p, size_t n)
+sb_b64_folded(struct strbuf *b, const unsigned char *p, size_t n)
 {
 	char *tmp = xmalloc(n / 3 * 4 + 8);
 	size_t len, i;
@@ -524,8 +501,8 @@ sb_b64_folded(struct sbuf *b, const unsigned char *p, size_t n)
 	len = (size_t)EVP_EncodeBlock((unsigned char *)tmp, p, (int)n);
 	for (i = 0; i < len; i += 64) {
 		if (i > 0)
-			sb_str(b, "\r\n\t ");
-		sb_add(b, tmp + i, len - i < 64 ? len - i : 64);
+			strbuf_str(b, "\r\n\t ");
+		strbuf_add(b, tmp + i, len - i < 64 ? len - i : 64);
 	}
 	free(tmp);
 }
@@ -537,10 +514,10 @@ sb_b64_folded(struct sbuf *b, const unsigned char *p, size_t n)
  */
 static int
 sign_one(struct dkim_sign *s, EVP_PKEY *key, const char *sel, const char *bh,
-    struct sbuf *out, char *err, size_t errlen)
+    struct strbuf *out, char *err, size_t errlen)
 {
 	int ed = dkim_key_alg(key) == DKIM_ALG_ED25519;
-	struct sbuf hdr = { NULL, 0, 0 }, data = { NULL, 0, 0 };
+	struct strbuf hdr = { NULL, 0, 0 }, data = { NULL, 0, 0 };
 	unsigned char md[EVP_MAX_MD_SIZE], *sig = NULL;
 	unsigned mdlen = 0;
 	size_t siglen = 0, i, canonlen, col;
@@ -552,7 +529,7 @@ sign_one(struct dkim_sign *s, EVP_PKEY *key, const char *sel, const char *bh,
 	snprintf(line, sizeof(line), "DKIM-Signature: v=1; a=%s; c=relaxed/relaxed;\r\n"
 	    "\td=%s; s=%s; t=%lld;\r\n\th=", ed ? "ed25519-sha256" : "rsa-sha256",
 	    s->k->domain, sel, (long long)s->now);
-	sb_str(&hdr, line);
+	strbuf_str(&hdr, line);
 	col = 3;
 	/* h=: each present instance once (§5.4.2 takes them bottom-up), and
 	 * the oversigned names once more. */
@@ -564,19 +541,19 @@ sign_one(struct dkim_sign *s, EVP_PKEY *key, const char *sel, const char *bh,
 			size_t l = strlen(sign_fields[i].name) + 1;
 
 			if (col + l > 76) {
-				sb_str(&hdr, "\r\n\t ");
+				strbuf_str(&hdr, "\r\n\t ");
 				col = 2;
 			}
 			if (!first)
-				sb_str(&hdr, ":");
-			sb_str(&hdr, sign_fields[i].name);
+				strbuf_str(&hdr, ":");
+			strbuf_str(&hdr, sign_fields[i].name);
 			col += l;
 			first = 0;
 		}
 	}
-	sb_str(&hdr, ";\r\n\tbh=");
-	sb_str(&hdr, bh);
-	sb_str(&hdr, ";\r\n\tb=");
+	strbuf_str(&hdr, ";\r\n\tbh=");
+	strbuf_str(&hdr, bh);
+	strbuf_str(&hdr, ";\r\n\tb=");
 
 	/* The signed data: for each name in h= order, instances bottom-up. */
 	for (i = 0; i < NSIGN_FIELDS; i++) {
@@ -590,7 +567,7 @@ sign_one(struct dkim_sign *s, EVP_PKEY *key, const char *sel, const char *bh,
 				if (s->f[j].idx != (int)i)
 					continue;
 				if (seen++ == k) {
-					sb_add(&data, s->f[j].canon, s->f[j].len);
+					strbuf_add(&data, s->f[j].canon, s->f[j].len);
 					break;
 				}
 			}
@@ -598,7 +575,7 @@ sign_one(struct dkim_sign *s, EVP_PKEY *key, const char *sel, const char *bh,
 		/* The oversigned name matches no field: it adds nothing (§5.4.2). */
 	}
 	canon = dkim_canon_header(hdr.p, hdr.n, &canonlen);
-	sb_add(&data, canon, canonlen - 2);     /* without its CRLF (§3.7) */
+	strbuf_add(&data, canon, canonlen - 2);     /* without its CRLF (§3.7) */
 	free(canon);
 
 	ctx = EVP_MD_CTX_new();
@@ -621,9 +598,9 @@ sign_one(struct dkim_sign *s, EVP_PKEY *key, const char *sel, const char *bh,
 		if (!EVP_DigestSign(ctx, sig, &siglen, (unsigned char *)data.p, data.n))
 			goto fail;
 	}
-	sb_add(out, hdr.p, hdr.n);
+	strbuf_add(out, hdr.p, hdr.n);
 	sb_b64_folded(out, sig, siglen);
-	sb_str(out, "\r\n");
+	strbuf_str(out, "\r\n");
 	rc = 0;
 	goto done;
 fail:
@@ -641,7 +618,7 @@ dkim_sign_end(struct dkim_sign *s, char *err, size_t errlen)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	char bh[EVP_MAX_MD_SIZE * 2];
-	struct sbuf out = { NULL, 0, 0 };
+	struct strbuf out = { NULL, 0, 0 };
 	unsigned mdlen = 0;
 
 	dkim_body_canon_end(s->bc);
