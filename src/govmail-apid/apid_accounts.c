@@ -403,45 +403,12 @@ static const char *const apid_list_params[] = {
 	"agency", "status", "name", "employee_id", "address", "limit", "cursor", NULL
 };
 
-struct apid_qcheck {
-	char bad[128];
-	char why[128];
-	size_t maxlen;
-};
-
-static enum MHD_Result
-apid_query_check(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	struct apid_qcheck *q = cls;
-	size_t i;
-
-	(void)kind;
-	for (i = 0; apid_list_params[i] != NULL; i++)
-		if (strcmp(key, apid_list_params[i]) == 0)
-			break;
-	if (apid_list_params[i] == NULL) {
-		if (apid_text_ok(key, strlen(key), 100, q->why, sizeof(q->why)) == 0)
-			snprintf(q->bad, sizeof(q->bad), "%s", key);
-		else
-			snprintf(q->bad, sizeof(q->bad), "(a parameter)");
-		snprintf(q->why, sizeof(q->why), "unknown parameter");
-		return MHD_NO;
-	}
-	if (value != NULL && apid_text_ok(value, strlen(value), q->maxlen, q->why,
-	    sizeof(q->why)) != 0) {
-		snprintf(q->bad, sizeof(q->bad), "%s", key);
-		return MHD_NO;
-	}
-	return MHD_YES;
-}
-
 int
 apid_account_list(struct apid_req *r)
 {
 	const struct govmail_conf *c = r->srv->conf;
 	struct account_filter f;
 	struct apid_list l;
-	struct apid_qcheck q;
 	struct dir *d;
 	const char *lim = apid_query(r, "limit"), *cur = apid_query(r, "cursor");
 	char err[512], rule[256], next[64], *adn = NULL, *end;
@@ -450,12 +417,8 @@ apid_account_list(struct apid_req *r)
 	int st, ret;
 	json_t *o;
 
-	memset(&q, 0, sizeof(q));
-	q.maxlen = (size_t)c->apid_max_string_length;
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, apid_query_check, &q);
-	if (q.bad[0] != '\0')
-		return apid_problem(r, 400, "invalid-query", "Invalid query", q.bad, NULL, 0,
-		    "%s: %s", q.bad, q.why);
+	if (apid_query_only(r, apid_list_params, &ret) != 0)
+		return ret;
 	if (lim != NULL) {
 		limit = strtoll(lim, &end, 10);
 		if (*end != '\0' || limit < 1 || limit > c->apid_max_page_size)

@@ -28,5 +28,8 @@ int apid_account_simple(struct apid_req *r, int which);
 int apid_agency_list(struct apid_req *r);
 int apid_address_suggest(struct apid_req *r);
 int apid_audit_query(struct apid_req *r);
+/* Only the query parameters in allowed (NULL-terminated), each valid text:
+ * 0, or -1 with a 400 queued naming the parameter and *ret its result. */
+int apid_query_only(struct apid_req *r, const char *const *allowed, int *ret);
 
 #endif

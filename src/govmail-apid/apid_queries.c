@@ -22,8 +22,7 @@
 #include "log.h"
 #include "xmalloc.h"
 
-/* Only the query parameters in allowed, each valid text: 0, or -1 with a
- * 400 queued naming the parameter. */
+/* The state of apid_query_only's walk over the query parameters. */
 struct apid_qc {
 	const char *const *allowed;
 	size_t maxlen;
@@ -56,7 +55,7 @@ apid_qc_cb(void *cls, enum MHD_ValueKind kind, const char *key, const char *valu
 	return MHD_YES;
 }
 
-static int
+int
 apid_query_only(struct apid_req *r, const char *const *allowed, int *ret)
 {
 	struct apid_qc q;
