@@ -619,8 +619,9 @@ const struct conf_key conf_keys[] = {
 	  "hr sync keeps new accounts' initial passwords here (mode 0600)" },
 	{ "hr.pipeline_window", CONF_INT, "64", 1, 1024, OFF(hr_pipeline_window), NULL,
 	  "LDAP writes hr sync keeps outstanding on its connection" },
-	{ "hr.transaction_size", CONF_INT, "500", 0, 5000, OFF(hr_transaction_size), NULL,
-	  "writes grouped in one LDAP transaction (RFC 5805); 0 = none" },
+	{ "hr.transaction_size", CONF_INT, "0", 0, 5000, OFF(hr_transaction_size), NULL,
+	  "writes grouped in one LDAP transaction (RFC 5805); 0 = none (slapd's "
+	  "transactions crash it under load)" },
 
 	/* govmaild: smtpd { }, next_hop { }, policy { } */
 	{ "smtpd.relay_listen", CONF_STRLIST, "127.0.0.1:10025", 0, 0,
