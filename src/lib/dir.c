@@ -9,6 +9,9 @@
  */
 #include <errno.h>
 #include <ldap.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 #include <sasl/sasl.h>
 #include <stdio.h>
@@ -22,6 +25,30 @@
 #include "dir.h"
 #include "dir_failover.h"
 #include "xmalloc.h"
+
+/*
+ * Unbinding writes an UnbindRequest, and writing to a server that died
+ * raises SIGPIPE: that must not kill the process (govmailctl keeps
+ * SIGPIPE's default action for its own output, so "| head" ends it).
+ * SIGPIPE is blocked in this thread for the unbind and one it raised is
+ * dropped.
+ */
+static void
+dir_unbind(LDAP *ld)
+{
+	sigset_t pipe, old;
+	struct timespec zero = { 0, 0 };
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, &old);
+	ldap_unbind_ext_s(ld, NULL, NULL);
+	if (!sigismember(&old, SIGPIPE)) {
+		while (sigtimedwait(&pipe, NULL, &zero) == SIGPIPE)
+			;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+}
 
 struct dir {
 	LDAP *ld;
@@ -322,7 +349,7 @@ dir_open_one(struct dir *d, const struct govmail_conf *c, const char *uri, const
 		dir_fail(d, ld, rc, what);
 		d->trying = NULL;
 		if (ld != NULL)
-			ldap_unbind_ext_s(ld, NULL, NULL);
+			dir_unbind(ld);
 		return -1;
 	}
 	d->trying = NULL;
@@ -502,7 +529,7 @@ dir_reconnect(struct dir *d, const struct govmail_conf *c)
 		return d->last;
 	}
 	if (old != NULL)
-		ldap_unbind_ext_s(old, NULL, NULL);
+		dir_unbind(old);
 	dir_set_ok(d);
 	return DIR_OK;
 }
@@ -519,7 +546,7 @@ dir_close(struct dir *d)
 	if (d == NULL)
 		return;
 	if (d->ld != NULL)
-		ldap_unbind_ext_s(d->ld, NULL, NULL);
+		dir_unbind(d->ld);
 	free(d->uri);
 	dir_uris_free(&d->uris);
 	dir_uris_free(&d->wuris);
@@ -1003,7 +1030,7 @@ dir_check_bind_on(struct dir *d, const char *uri, const char *dn, const char *pa
 		dir_set_ok(d);
 	d->trying = NULL;
 	if (ld != NULL)
-		ldap_unbind_ext_s(ld, NULL, NULL);
+		dir_unbind(ld);
 	return rc;
 }
 
