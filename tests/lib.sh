@@ -29,8 +29,25 @@ export LDAP_SANDBOX_TIMEOUT=${LDAP_SANDBOX_TIMEOUT:-$T_HANG}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}
 
+# t_diag: after a failure, whether each sandbox slapd of this test still
+# runs, and the end of the log of one that does not (a crash shows as a
+# log ending in the middle of an operation).
+t_diag() {
+	local d
+	for d in "$T/ldap" "$T"/repl/*; do
+		[ -f "$d/slapd.log" ] || continue
+		if "$TOP/scripts/ldap-sandbox" status "$d" >/dev/null 2>&1; then
+			echo "# slapd ${d#"$T"/}: running"
+		elif ! grep -q 'slapd stopped' "$d/slapd.log"; then
+			echo "# slapd ${d#"$T"/}: NOT running, and it did not stop cleanly; its log ends:"
+			tail -5 "$d/slapd.log" | sed 's/^/#   /'
+		fi
+	done
+}
+
 t_exit() {
 	local rc=$? f p
+	[ "$T_FAILED" -eq 0 ] || t_diag
 	for f in "${T_CLEANUP[@]+"${T_CLEANUP[@]}"}"; do eval "$f" >/dev/null 2>&1 || true; done
 	for p in "${T_PIDS[@]+"${T_PIDS[@]}"}"; do t_kill "$p" || true; done
 	if [ "${GOVMAIL_KEEP_TMP:-0}" = 1 ]; then
