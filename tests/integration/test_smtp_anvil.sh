@@ -56,8 +56,8 @@ wait_port "$PS" || { cat "$T/d.log" >&2; echo "Bail out! govmaild did not start"
 #   auth PW N [drain]  N AUTH PLAIN as annv with PW in one STARTTLS
 #                  session; prints each reply (with drain, then the rest
 #                  of what the server says until it closes)
-#   chat LINE...   each LINE sent (CRLF added; "WAIT n" waits n s, "READ"
-#                  reads to EOF), replies printed one per line
+#   chat LINE...   each LINE sent (CRLF added; "READ" reads to EOF),
+#                  replies printed one per line
 cat >"$T/cli.py" <<'PY'
 import os, smtplib, socket, ssl, sys, time, base64
 mode, src, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -144,9 +144,7 @@ elif mode == "chat":
     f = s.makefile("rb")
     print(line(f))
     for a in args:
-        if a.startswith("WAIT "):
-            time.sleep(float(a[5:]))
-        elif a == "READ":
+        if a == "READ":
             print(line(f))
         else:
             try:
