@@ -75,6 +75,7 @@ CONF
 	printf -v "PORT_$1" '%s' "$port"
 	check "govmail-apid ($1, caches $2 s) listens" wait_port "$port"
 }
+PORT_long="" PORT_short=""
 start_apid long 3600
 start_apid short 1
 
