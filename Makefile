@@ -135,6 +135,9 @@ APID_UNIT_OBJS := $(addprefix $(ASAN)/src/govmail-apid/,apid_rate.o apid_idem.o 
 $(ASAN)/tests/unit/test_apid_limits.o: CPPFLAGS += -Isrc/govmail-apid
 $(ASAN)/tests/test_apid_limits: $(APID_UNIT_OBJS)
 $(ASAN)/tests/test_apid_limits: LDLIBS += $(APID_UNIT_OBJS) $(ASAN)/libgovmail.a -ljansson -lpthread -lm
+$(ASAN)/tests/unit/test_apid_cache.o: CPPFLAGS += -Isrc/govmail-apid
+$(ASAN)/tests/test_apid_cache: $(ASAN)/src/govmail-apid/apid_cache.o
+$(ASAN)/tests/test_apid_cache: LDLIBS += $(ASAN)/src/govmail-apid/apid_cache.o $(ASAN)/libgovmail.a -lpthread
 # ... and of those that inflate (a PDF's /DSS, sign_dss.c).
 $(ASAN)/tests/test_sign_revinfo: LDLIBS += -lz
 
