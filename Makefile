@@ -66,7 +66,7 @@ APID_LDLIBS := $(LDLIBS) -lmicrohttpd -ljansson -lpthread -lm
 PROGS += bin/govmail-apid
 ASAN_PROGS += $(ASAN)/bin/govmail-apid
 
-.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay bench-sign bench-scale \
+.PHONY: all deps check unit integration run stop install clean asan fuzz bench bench-provision bench-relay bench-sign bench-scale bench-api \
 	install-common install-govmaild install-govmailctl install-govmail-apid deb
 all: $(PROGS)
 
@@ -135,6 +135,9 @@ APID_UNIT_OBJS := $(addprefix $(ASAN)/src/govmail-apid/,apid_rate.o apid_idem.o 
 $(ASAN)/tests/unit/test_apid_limits.o: CPPFLAGS += -Isrc/govmail-apid
 $(ASAN)/tests/test_apid_limits: $(APID_UNIT_OBJS)
 $(ASAN)/tests/test_apid_limits: LDLIBS += $(APID_UNIT_OBJS) $(ASAN)/libgovmail.a -ljansson -lpthread -lm
+$(ASAN)/tests/unit/test_apid_cache.o: CPPFLAGS += -Isrc/govmail-apid
+$(ASAN)/tests/test_apid_cache: $(ASAN)/src/govmail-apid/apid_cache.o
+$(ASAN)/tests/test_apid_cache: LDLIBS += $(ASAN)/src/govmail-apid/apid_cache.o $(ASAN)/libgovmail.a -lpthread
 # ... and of those that inflate (a PDF's /DSS, sign_dss.c).
 $(ASAN)/tests/test_sign_revinfo: LDLIBS += -lz
 
@@ -238,6 +241,14 @@ $(BUILD)/bench/lookup_timing: tests/bench/lookup_timing.c $(BUILD)/src/govmaild/
 bench-scale: deps
 	@$(MAKE) --no-print-directory bin/govmailctl bin/govmaild $(BUILD)/bench/lookup_timing
 	@scripts/bench-scale
+# bench-api: govmail-apid's GET and creation next to the plain LDAP search
+# and govmailctl (issue 14); see scripts/bench-api.
+$(BUILD)/bench/api_floor: tests/bench/api_floor.c $(BUILD)/libgovmail.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libgovmail.a $(LDLIBS) -lpthread
+bench-api: deps
+	@$(MAKE) --no-print-directory bin/govmailctl bin/govmail-apid $(BUILD)/bench/api_floor
+	@scripts/bench-api
 bench: bench-provision bench-relay bench-sign
 # Reliability (issue 17): the no-loss soak (10,000 messages through govmaild
 # while the next hop and slapd are restarted; `make soak SOAK_MESSAGES=1000`)

@@ -191,6 +191,22 @@ enum dir_status api_token_verify(struct dir *d, const char *presented,
     const char *client_addr, time_t now, struct api_caller **out,
     char *why, size_t whylen);
 
+/*
+ * Added: api_token_verify in its two steps, so that a daemon may keep what
+ * the first read for a short while (govmail-apid's token cache, keyed by
+ * the token id). api_token_read reads the token a presented string names:
+ * DIR_OK with *out and its stored hash (*stored_hash, xmalloc'd), DIR_DENIED
+ * (malformed, unknown, incomplete) or DIR_UNAVAILABLE, why saying which.
+ * api_token_accept checks the presented string against what was read —
+ * the secret's hash in constant time, the role, expiry at now, the client
+ * address — and makes the caller, as api_token_verify.
+ */
+enum dir_status api_token_read(struct dir *d, const char *presented,
+    struct api_token **out, char **stored_hash, char *why, size_t whylen);
+enum dir_status api_token_accept(struct dir *d, const struct api_token *t,
+    const char *stored_hash, const char *presented, const char *client_addr,
+    time_t now, struct api_caller **out, char *why, size_t whylen);
+
 /* 1 when addr (IPv4 or IPv6 text) is inside cidr, 0 if not, -1 if either
  * does not parse. */
 int api_cidr_match(const char *cidr, const char *addr);

@@ -39,6 +39,7 @@ struct MHD_Daemon;
 struct apid_pool;
 struct apid_rate;
 struct apid_idem;
+struct apid_cache;
 struct audit_log;
 struct apid_route;
 struct api_caller;
@@ -50,6 +51,9 @@ struct apid_server {
 	struct apid_rate *rate_addr;    /* per client address */
 	struct apid_rate *rate_caller;  /* per token or person */
 	struct apid_idem *idem;         /* Idempotency-Key answers */
+	/* short-lived answers (apid_authcache.h, apid_account_cache.h) */
+	struct apid_cache *tokens, *creds, *accounts;
+	unsigned char cred_key[32];     /* secret salt of the credential keys */
 	struct audit_log *audit;        /* opened at start (as root) */
 	int active;                     /* requests being worked on */
 	struct MHD_Daemon *tls, *plain;

@@ -16,6 +16,7 @@
 
 #include "api_authz.h"
 #include "apid.h"
+#include "apid_account_cache.h"
 #include "apid_accounts.h"
 #include "apid_auth.h"
 #include "apid_dispatch.h"
@@ -155,12 +156,18 @@ apid_account_get(struct apid_req *r)
 	struct account *a;
 	char etag[40];
 	json_t *o;
+	unsigned long gen;
 	int ret;
 
+	/* a read a few seconds old will do (apid_account_cache.h) */
+	if (apid_account_cached(r, &ret) == 0)
+		return ret;
+	gen = apid_account_gen(r);
 	if (apid_target(r, API_OP_ACCOUNT_READ, &a, &ret) != 0)
 		return ret;
 	o = apid_account_json(a);
 	apid_etag(o, etag, sizeof(etag));
+	apid_account_remember(r, a->agency, o, etag, gen);
 	ret = apid_reply(r, 200, o, "ETag", etag);
 	json_decref(o);
 	account_free(a);

@@ -12,6 +12,7 @@
 #include "api_authz.h"
 #include "apid.h"
 #include "apid_auth.h"
+#include "apid_authcache.h"
 #include "apid_router.h"
 #include "base64.h"
 #include "dir.h"
@@ -39,6 +40,7 @@ apid_auth_basic(struct apid_req *r, const char *b64, int *ret)
 	struct account *a = NULL;
 	struct dir *d;
 	size_t n, len = strlen(b64);
+	unsigned long gen;
 	int st;
 
 	if (len > 4096) {
@@ -56,6 +58,13 @@ apid_auth_basic(struct apid_req *r, const char *b64, int *ret)
 		return -1;
 	}
 	*colon = '\0';
+	/* verified a moment ago with this very password (apid_authcache.h) */
+	if (apid_person_cached(r, (char *)raw, colon + 1, &r->caller) == 0) {
+		explicit_bzero(raw, n);
+		free(raw);
+		return 0;
+	}
+	gen = apid_person_gen(r);
 	if ((d = apid_dir(r)) == NULL) {
 		explicit_bzero(raw, n);
 		free(raw);
@@ -66,9 +75,11 @@ apid_auth_basic(struct apid_req *r, const char *b64, int *ret)
 	st = dir_account_get(d, (char *)raw, &a);
 	if (st == DIR_OK) {
 		st = dir_check_bind(d, a->dn, colon + 1);
-		if (st == DIR_OK)
+		if (st == DIR_OK) {
 			st = api_person_caller(d, a->dn, &r->caller, why, sizeof(why));
-		else
+			if (st == DIR_OK)
+				apid_person_remember(r, (char *)raw, colon + 1, r->caller, gen);
+		} else
 			snprintf(why, sizeof(why), "wrong password");
 	} else if (st == DIR_NOT_FOUND) {
 		st = DIR_DENIED;
@@ -108,7 +119,6 @@ apid_authenticate(struct apid_req *r, int *ret)
 	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	    "Authorization");
 	char why[256];
-	struct dir *d;
 	int st;
 
 	if (h == NULL) {
@@ -121,13 +131,8 @@ apid_authenticate(struct apid_req *r, int *ret)
 		*ret = apid_unauthorized(r, "unknown Authorization scheme");
 		return -1;
 	}
-	if ((d = apid_dir(r)) == NULL) {
-		*ret = apid_dir_problem(r, DIR_UNAVAILABLE, "authentication");
-		return -1;
-	}
 	why[0] = '\0';
-	st = api_token_verify(d, h + 7, r->client, time(NULL), &r->caller, why,
-	    sizeof(why));
+	st = apid_token_check(r, h + 7, &r->caller, why, sizeof(why));
 	if (st == DIR_UNAVAILABLE) {
 		*ret = apid_dir_problem(r, DIR_UNAVAILABLE, "authentication");
 		return -1;

@@ -4,7 +4,8 @@
  * hash, expiry and source networks. People present their govmail address
  * and password (Authorization: Basic, over TLS only) once per request: the
  * password is checked by binding as them, and their roles are read from
- * the directory (api_person_caller). Secrets are never logged.
+ * the directory (api_person_caller). Both checks are kept a short while
+ * (apid_authcache.h). Secrets are never logged.
  */
 #ifndef GOVMAIL_APID_AUTH_H
 #define GOVMAIL_APID_AUTH_H

@@ -2,17 +2,22 @@
  * apid_dispatch.c — authentication, per-caller pace and the handler of a
  * request (apid_dispatch.h).
  */
+#include <string.h>
 #include <time.h>
 
 #include <microhttpd.h>
 
 #include "api_authz.h"
 #include "apid.h"
+#include "apid_account_cache.h"
 #include "apid_auth.h"
+#include "apid_authcache.h"
 #include "apid_dispatch.h"
 #include "apid_rate.h"
 #include "apid_router.h"
 #include "log.h"
+
+static int apid_dispatch_handler(struct apid_req *r);
 
 int
 apid_dispatch(struct apid_req *r)
@@ -31,6 +36,31 @@ apid_dispatch(struct apid_req *r)
 			    "apid.rate_per_token", retry, "more than %d requests per minute "
 			    "of this caller", r->srv->conf->apid_rate_per_token);
 	}
+	ret = apid_dispatch_handler(r);
+	/* whatever an authenticated caller asked to change may have changed:
+	 * the caches must not answer from before it (apid_account_cache.h,
+	 * apid_authcache.h) */
+	if (r->route->op != APID_PUBLIC && strcmp(r->method, "GET") != 0 &&
+	    strcmp(r->method, "HEAD") != 0) {
+		apid_account_cache_changed(r->srv);
+		switch (r->route->handler) {
+		case APID_H_ACCOUNT_PASSWORD:
+		case APID_H_ACCOUNT_SUSPEND:
+		case APID_H_ACCOUNT_DISABLE:
+		case APID_H_LOCK:
+		case APID_H_ACCOUNT_RENAME:
+			apid_authcache_changed(r->srv);
+			break;
+		default:
+			break;
+		}
+	}
+	return ret;
+}
+
+static int
+apid_dispatch_handler(struct apid_req *r)
+{
 	switch (r->route->handler) {
 	case APID_H_OPENAPI:
 		return apid_openapi_get(r);

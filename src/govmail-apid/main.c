@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "apid.h"
+#include "apid_account_cache.h"
+#include "apid_authcache.h"
 #include "apid_http.h"
 #include "apid_idem.h"
 #include "apid_pool.h"
@@ -142,6 +144,9 @@ main(int argc, char **argv)
 	srv.rate_addr = apid_rate_new(conf->apid_rate_per_address, 65536);
 	srv.rate_caller = apid_rate_new(conf->apid_rate_per_token, 65536);
 	srv.idem = apid_idem_new(conf->apid_idempotency_ttl, 100000);
+	if (apid_authcache_init(&srv) != 0)
+		fatalx(EX_OSERR, "cannot draw the credential cache's salt");
+	apid_account_cache_init(&srv);
 	daemon_raise_nofile(2u * (unsigned long)conf->apid_max_connections +
 	    (unsigned long)conf->apid_ldap_connections + 64);
 	/* signals are taken by sigwait below, not by the serving threads */
@@ -201,6 +206,8 @@ main(int argc, char **argv)
 	apid_rate_free(srv.rate_addr);
 	apid_rate_free(srv.rate_caller);
 	apid_idem_free(srv.idem);
+	apid_authcache_free(&srv);
+	apid_account_cache_free(&srv);
 	audit_close(srv.audit);
 	daemon_pidfile_remove(conf->apid_pid_file);
 	conf_free(conf);

@@ -478,19 +478,17 @@ api_token_revoke(struct dir *d, const char *id)
 }
 
 enum dir_status
-api_token_verify(struct dir *d, const char *presented, const char *client_addr,
-    time_t now, struct api_caller **out, char *why, size_t whylen)
+api_token_read(struct dir *d, const char *presented, struct api_token **out,
+    char **stored_hash, char *why, size_t whylen)
 {
 	const char *idp, *secret, *stored;
-	char id[TOKEN_ID_LEN + 1], hash[HASH_LEN + 1], *dn;
+	char id[TOKEN_ID_LEN + 1], *dn;
 	struct dir_entry *e = NULL;
 	struct api_token *t;
-	struct api_caller *c;
 	enum dir_status st;
-	size_t i;
-	int inside = 0;
 
 	*out = NULL;
+	*stored_hash = NULL;
 	if (whylen > 0)
 		why[0] = '\0';
 	if (token_split(presented, &idp, &secret) != 0) {
@@ -516,54 +514,95 @@ api_token_verify(struct dir *d, const char *presented, const char *client_addr,
 		return DIR_UNAVAILABLE;
 	}
 	stored = dir_entry_get(e, DIR_AT_TOKEN_HASH);
-	if (secret_hash(secret, TOKEN_SECRET_LEN, hash) != 0 || stored == NULL ||
-	    strlen(stored) != HASH_LEN ||
-	    CRYPTO_memcmp(hash, stored, HASH_LEN) != 0) {
-		OPENSSL_cleanse(hash, sizeof(hash));
-		dir_entry_free(e);
-		snprintf(why, whylen, "token %s: wrong secret", id);
-		return DIR_DENIED;
-	}
-	OPENSSL_cleanse(hash, sizeof(hash));
 	t = token_from_entry(d, e);
-	dir_entry_free(e);
-	if (t == NULL || t->role == API_ROLE_NONE || t->role == API_ROLE_PROVINCE_ADMIN ||
-	    t->agency_dn == NULL) {
+	if (stored == NULL || strlen(stored) != HASH_LEN || t == NULL) {
 		api_token_free(t);
+		dir_entry_free(e);
 		snprintf(why, whylen, "token %s: incomplete entry", id);
 		return DIR_DENIED;
 	}
+	*stored_hash = xstrdup(stored);
+	dir_entry_free(e);
+	*out = t;
+	return DIR_OK;
+}
+
+enum dir_status
+api_token_accept(struct dir *d, const struct api_token *t, const char *stored_hash,
+    const char *presented, const char *client_addr, time_t now,
+    struct api_caller **out, char *why, size_t whylen)
+{
+	const char *idp, *secret;
+	char hash[HASH_LEN + 1];
+	struct api_caller *c;
+	enum dir_status st;
+	size_t i;
+	int inside = 0;
+
+	*out = NULL;
+	if (whylen > 0)
+		why[0] = '\0';
+	if (token_split(presented, &idp, &secret) != 0 ||
+	    strncmp(idp, t->id, TOKEN_ID_LEN) != 0 || t->id[TOKEN_ID_LEN] != '\0') {
+		snprintf(why, whylen, "malformed token");
+		return DIR_DENIED;
+	}
+	if (secret_hash(secret, TOKEN_SECRET_LEN, hash) != 0 || stored_hash == NULL ||
+	    strlen(stored_hash) != HASH_LEN ||
+	    CRYPTO_memcmp(hash, stored_hash, HASH_LEN) != 0) {
+		OPENSSL_cleanse(hash, sizeof(hash));
+		snprintf(why, whylen, "token %s: wrong secret", t->id);
+		return DIR_DENIED;
+	}
+	OPENSSL_cleanse(hash, sizeof(hash));
+	if (t->role == API_ROLE_NONE || t->role == API_ROLE_PROVINCE_ADMIN ||
+	    t->agency_dn == NULL) {
+		snprintf(why, whylen, "token %s: incomplete entry", t->id);
+		return DIR_DENIED;
+	}
 	if (t->expires != 0 && now >= t->expires) {
-		api_token_free(t);
-		snprintf(why, whylen, "token %s: expired", id);
+		snprintf(why, whylen, "token %s: expired", t->id);
 		return DIR_DENIED;
 	}
 	for (i = 0; i < t->nallow && !inside; i++)
 		inside = api_cidr_match(t->allow_from[i], client_addr) == 1;
 	if (!inside) {
-		api_token_free(t);
 		snprintf(why, whylen, "token %s: client %.64s is outside its allowed "
-		    "networks", id, client_addr != NULL ? client_addr : "(none)");
+		    "networks", t->id, client_addr != NULL ? client_addr : "(none)");
 		return DIR_DENIED;
 	}
 	c = xcalloc(1, sizeof(*c));
 	st = api_agency_tree_current(d, &c->tree);
 	if (st != DIR_OK) {
-		api_token_free(t);
 		api_caller_free(c);
-		snprintf(why, whylen, "token %s: agency tree: %s", id, dir_error(d));
+		snprintf(why, whylen, "token %s: agency tree: %s", t->id, dir_error(d));
 		return DIR_UNAVAILABLE;
 	}
-	c->actor = xasprintf("token:%s", id);
-	c->token_id = xstrdup(id);
+	c->actor = xasprintf("token:%s", t->id);
+	c->token_id = xstrdup(t->id);
 	c->grants = xcalloc(1, sizeof(*c->grants));
 	c->grants[0].role = t->role;
-	c->grants[0].agency_code = t->agency_code;
-	c->grants[0].agency_dn = t->agency_dn;
-	t->agency_code = NULL;
-	t->agency_dn = NULL;
+	c->grants[0].agency_code = xstrdup(t->agency_code);
+	c->grants[0].agency_dn = xstrdup(t->agency_dn);
 	c->ngrants = 1;
-	api_token_free(t);
 	*out = c;
 	return DIR_OK;
+}
+
+enum dir_status
+api_token_verify(struct dir *d, const char *presented, const char *client_addr,
+    time_t now, struct api_caller **out, char *why, size_t whylen)
+{
+	struct api_token *t = NULL;
+	char *stored = NULL;
+	enum dir_status st;
+
+	*out = NULL;
+	st = api_token_read(d, presented, &t, &stored, why, whylen);
+	if (st == DIR_OK)
+		st = api_token_accept(d, t, stored, presented, client_addr, now, out, why,
+		    whylen);
+	api_token_free(t);
+	free(stored);
+	return st;
 }

@@ -989,6 +989,18 @@ const struct conf_key conf_keys[] = {
 	{ "apid.idempotency_ttl", CONF_INT, "86400", 60, 604800,
 	  OFF(apid_idempotency_ttl), NULL,
 	  "seconds the answer to a creation is kept for a retry with its Idempotency-Key" },
+	{ "apid.token_cache_ttl", CONF_INT, "30", 0, 3600, OFF(apid_token_cache_ttl), NULL,
+	  "seconds a verified API token is used without reading it again: a revoked "
+	  "token is refused at the latest this long after (0 = read every time)" },
+	{ "apid.auth_cache_ttl", CONF_INT, "60", 0, 3600, OFF(apid_auth_cache_ttl), NULL,
+	  "seconds a person's verified address and password (HTTP Basic) are accepted "
+	  "without binding again: another password, a lock or a role revoked elsewhere "
+	  "takes effect at the latest this long after (0 = bind every time)" },
+	{ "apid.account_cache_ttl", CONF_INT, "5", 0, 3600, OFF(apid_account_cache_ttl),
+	  NULL, "seconds GET /v1/accounts/{key} may answer from an earlier read; changes "
+	  "through this govmail-apid show at once, others' within this (0 = no cache)" },
+	{ "apid.cache_entries", CONF_INT, "10000", 16, 1000000, OFF(apid_cache_entries),
+	  NULL, "entries of each of the token, credential and account caches" },
 
 	/* dkim { }: DKIM signing keys, govmailctl dkim (dkim_keys.h) */
 	{ "dkim.key_dir", CONF_STR, "/etc/govmail/dkim", 0, 0, OFF(dkim_key_dir),
