@@ -29,6 +29,7 @@
 #include "daemon_conf.h"
 #include "dkim_verify.h"
 #include "dmarc_check.h"
+#include "inbound_headers.h"
 #include "inbound_policy.h"
 #include "log.h"
 #include "message.h"
@@ -89,69 +90,6 @@ smtp_inbound_auth_shutdown(void)
 	if (inbound_dmarc_ready)
 		dmarc_check_shutdown();
 	inbound_dmarc_ready = 0;
-}
-
-/* One header field of the spooled message. */
-struct inbound_field {
-	size_t off, len;
-};
-
-/* What the header section holds for this check. */
-struct inbound_hdr {
-	size_t end;                         /* where the body starts */
-	struct inbound_field from;          /* the From: field, if exactly one */
-	size_t nfrom;
-	struct inbound_field subject;       /* the first Subject: field */
-	int have_subject;
-	struct message_range ours[SMTP_EOD_MAX_SKIP];   /* A-R with our authserv-id */
-	size_t nours;                       /* may exceed SMTP_EOD_MAX_SKIP */
-};
-
-static int
-field_is(const char *p, size_t len, const char *name)
-{
-	size_t n = strlen(name);
-
-	return len > n && strncasecmp(p, name, n) == 0 && p[n] == ':';
-}
-
-/* Split the header section (at most DKIM_VERIFY_HEADER_MAX bytes). */
-static void
-inbound_scan(const char *buf, size_t len, const char *authserv_id, struct inbound_hdr *h)
-{
-	size_t i = 0, start, lim = len < DKIM_VERIFY_HEADER_MAX ? len : DKIM_VERIFY_HEADER_MAX;
-
-	memset(h, 0, sizeof(*h));
-	while (i < lim) {
-		if (buf[i] == '\n' || (buf[i] == '\r' && i + 1 < lim && buf[i + 1] == '\n')) {
-			i += buf[i] == '\r' ? 2 : 1;     /* the empty line */
-			break;
-		}
-		start = i;
-		do {
-			while (i < lim && buf[i] != '\n')
-				i++;
-			if (i < lim)
-				i++;
-		} while (i < lim && (buf[i] == ' ' || buf[i] == '\t'));
-		if (field_is(buf + start, i - start, "from")) {
-			h->from.off = start;
-			h->from.len = i - start;
-			h->nfrom++;
-		} else if (!h->have_subject && field_is(buf + start, i - start, "subject")) {
-			h->subject.off = start;
-			h->subject.len = i - start;
-			h->have_subject = 1;
-		} else if (field_is(buf + start, i - start, "authentication-results") &&
-		    auth_results_is_ours(buf + start, i - start, authserv_id)) {
-			if (h->nours < SMTP_EOD_MAX_SKIP) {
-				h->ours[h->nours].off = start;
-				h->ours[h->nours].len = i - start;
-			}
-			h->nours++;
-		}
-	}
-	h->end = i;
 }
 
 /* The client as the decision sees it: XFORWARD's, else the session's. */
@@ -369,7 +307,7 @@ inbound_ar_field(const char *authserv_id, const char *mailfrom, const char *helo
 /* The DMARC tag: our header field, and the Subject: with the tag in
  * front (the original left out). */
 static void
-inbound_tag(struct smtp_session *s, const char *buf, const struct inbound_hdr *hd,
+inbound_tag(struct smtp_session *s, const char *buf, const struct inbound_headers *hd,
     const struct dmarc_check_result *dm, char applied, enum inbound_action act,
     struct smtp_eod_result *res, struct smtp_eod_headers *h)
 {
@@ -392,8 +330,10 @@ inbound_tag(struct smtp_session *s, const char *buf, const struct inbound_hdr *h
 		return;
 	}
 	{
-		const char *v = buf + hd->subject.off + 8;     /* after "Subject:" */
-		size_t vl = hd->subject.len - 8;
+		/* the value: after the colon (blanks may come before it) */
+		const char *f = buf + hd->subject.off;
+		const char *v = (const char *)memchr(f, ':', hd->subject.len) + 1;
+		size_t vl = hd->subject.len - (size_t)(v - f);
 
 		if (vl > 0 && *v == ' ') {
 			v++;
@@ -438,7 +378,7 @@ smtp_inbound_auth(struct smtp_session *s, struct smtp_eod_result *res,
 	    s->dc->hostname;
 	char ip[INET6_ADDRSTRLEN + 8], fromdom[256], gdom[256], dsum[300], esc[300];
 	const char *buf, *helo;
-	struct inbound_hdr *hd;
+	struct inbound_headers *hd;
 	struct dkim_verify *dv = NULL;
 	const struct dkim_vresult *dr = NULL;
 	struct spf_check_result spf;
@@ -458,7 +398,7 @@ smtp_inbound_auth(struct smtp_session *s, struct smtp_eod_result *res,
 		    "Error: local error in processing, try again later");
 	}
 	hd = xmalloc(sizeof(*hd));
-	inbound_scan(buf, len, authserv_id, hd);
+	inbound_headers_scan(buf, len, authserv_id, hd);
 	/* Our authserv-id's fields are removed from every message: anyone
 	 * could have written them (RFC 8601 §5). */
 	if (hd->nours + res->nskip > SMTP_EOD_MAX_SKIP) {

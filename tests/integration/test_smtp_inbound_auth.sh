@@ -8,12 +8,14 @@
 # govmaild run side by side: one enforcing other domains' DMARC, one with
 # the defaults (tag only). Cases: pass, fail, none, permerror; SPF
 # include/redirect and the 10-lookup limit; a forged governed From:
-# (domain and subdomain) refused 550 5.7.22, a signed one and allowed
+# (domain and subdomain; relay_domains, then the directory of a sandbox
+# slapd) refused 550 5.7.22, a signed one and allowed
 # vendors (network, DKIM domain) accepted; DMARC reject (550), quarantine
 # (tag: header field and Subject), none; relaxed vs strict alignment; a
 # forged Authentication-Results with our authserv-id (other case, folded)
 # removed at the sink while another authserv-id's is kept; a trusted
-# client gets no field; the DMARC history lines; the DNS server stopped:
+# client gets no field; the DMARC history lines; inbound.agency_dmarc by
+# the recipients' agencies in the directory; the DNS server stopped:
 # 451 where the answer could refuse, temperror and accept where it could not.
 . "$(dirname "$0")/../lib.sh"
 
@@ -106,7 +108,8 @@ T_PIDS+=("$D2")
 wait_port "$P1" || { cat "$T/d1.log" >&2; echo "Bail out! govmaild did not start"; exit 1; }
 wait_port "$P2" || { cat "$T/d2.log" >&2; echo "Bail out! govmaild did not start"; exit 1; }
 
-# send PORT ADDR MAILFROM FILE: XFORWARD ADDR= and HELO=, one recipient;
+# send PORT ADDR MAILFROM FILE [RCPT,...]: XFORWARD ADDR= and HELO=, the
+# recipients (annv@haugiang.gov.vn by default);
 # prints the reply to the message ("250 ..." or "550 ...").
 cat >"$T/send.py" <<'PY'
 import smtplib, sys
@@ -117,7 +120,8 @@ code, msg = s.docmd("XFORWARD", "ADDR=%s HELO=mail.sender.test" % addr)
 if code != 250:
     print(code, msg.decode()); sys.exit(0)
 s.mail(mailfrom)
-s.rcpt("annv@haugiang.gov.vn")
+for r in (sys.argv[5] if len(sys.argv) > 5 else "annv@haugiang.gov.vn").split(","):
+    s.rcpt(r)
 try:
     code, msg = s.data(open(path, "rb").read())
 except smtplib.SMTPDataError as e:
@@ -307,6 +311,58 @@ expect_match "the tagged one's: disposition quarantine" "$(head -n 1 "$T/history
 	'"disposition":"quarantine"'
 expect_eq "no line for a domain without a record or with a broken one" \
 	"$(grep -c -e '"header_from":"example\.net"' -e '"header_from":"badrec' "$T/history$P1.jsonl")" 0
+
+# --- the directory: governed domains, the recipients' agencies (inbound.agency_dmarc) ----
+t_sandbox_start
+t_govmail_conf
+G=$GOVMAILCTL
+check "domain add" $G domain add haugiang.gov.vn
+check "agency load" $G agency load "$DATA/agencies.csv"
+check "account annv (snv)" $G account add --name "Nguyễn Văn An" --agency snv
+check "account binhtt (ubndt)" $G account add --name "Trần Thị Bình" --agency ubndt
+P3=$(t_free_port)
+mkdir -p "$T/spool3"
+cat >"$T/dir.conf" <<CONF
+ldap = {
+  uri = "$LDAP_URI";
+  bind_dn = "$LDAP_DAEMON_DN";
+  bind_password_file = "$LDAP_DAEMON_PWFILE";
+  base_dn = "$LDAP_BASE";
+  network_timeout = 3;
+  timeout = 60;
+};
+smtpd = {
+  relay_listen = ["127.0.0.1:$P3"];
+  hostname = "gw.test";
+  user = "";
+  pid_file = "";
+  spool_dir = "$T/spool3";
+  xclient_hosts = ["127.0.0.1"];
+};
+next_hop = { port = $NH; starttls = false; };
+policy = { trusted_networks = ["10.0.0.0/8"]; };
+dns = { server = "127.0.0.1@$DNS_PORT"; timeout = 2; };
+inbound = { verify = true; authserv_id = "mx.haugiang.gov.vn"; agency_dmarc = ["snv=enforce"]; };
+CONF
+"$GOVMAILD" -f -c "$T/dir.conf" 2>"$T/d3.log" &
+D3=$!
+T_PIDS+=("$D3")
+wait_port "$P3" || { cat "$T/d3.log" >&2; echo "Bail out! govmaild did not start"; exit 1; }
+got "$P3" 192.0.2.99 annv@haugiang.gov.vn "$T/g1"
+expect_match "governed in the directory (no relay_domains): a forged From: is refused 550 5.7.22" \
+	"$REPLY_LINE" '^550 5\.7\.22 '
+msg "$T/ag" someone@example.org
+got "$P3" 192.0.2.99 someone@example.org "$T/ag" annv@haugiang.gov.vn
+expect_match "p=reject failure to an agency that enforces (snv=enforce): 550 5.7.1" "$REPLY_LINE" \
+	'^550 5\.7\.1 '
+got "$P3" 192.0.2.99 someone@example.org "$T/ag" binhtt@haugiang.gov.vn
+expect_match "... to an agency on the global tag-only: accepted, tagged" "$REPLY_LINE" '^250 '
+expect_eq "... the DMARC field" "$(grep -c '^X-Govmail-DMARC: fail; policy=reject' "$T/got")" 1
+got "$P3" 192.0.2.99 someone@example.org "$T/ag" annv@haugiang.gov.vn,binhtt@haugiang.gov.vn
+expect_match "... to both: not refused (one refusal would hit both), tagged" "$REPLY_LINE" '^250 '
+t_kill -TERM "$D3"
+wait "$D3"
+expect_eq "govmaild (directory) exits cleanly" "$?" 0
 
 # --- DNS down: 451 where the answer could refuse ----------------------------------------
 t_dns_stop

@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "../../src/govmaild/inbound_policy.c"
+#include "../../src/govmaild/auth_results.c"
+#include "../../src/govmaild/inbound_headers.c"
 
 /* spf_check.c needs libspf2; the history line only wants the names. */
 const char *
@@ -292,6 +294,46 @@ test_history_line(void **state)
 	assert_null(inbound_history_line(1, "192.0.2.1", "", &f, 'n', &len));
 }
 
+static void
+test_headers(void **state)
+{
+	static const char m[] =
+	    "Received: from x\r\n"
+	    "Authentication-Results: MX.Example.GOV.vn;\r\n\tdkim=pass\r\n"
+	    "From: A <a@example.org>\r\n"
+	    "Authentication-Results: other.example; spf=pass\r\n"
+	    "Subject : one\r\n"
+	    "authentication-results \t: mx.example.gov.vn (c); dmarc=pass\r\n"
+	    "Subject: two\r\n"
+	    "Authentication-Results: mx.example.gov.vn.evil; x=y\r\n"
+	    "\r\n"
+	    "From: not a field\r\n";
+	struct inbound_headers h;
+	const char *p;
+
+	(void)state;
+	inbound_headers_scan(m, sizeof(m) - 1, "mx.example.gov.vn", &h);
+	p = strstr(m, "\r\n\r\n");
+	assert_int_equal(h.end, (size_t)(p - m) + 4);
+	assert_int_equal(h.nfrom, 1);
+	assert_memory_equal(m + h.from.off, "From: A <a@example.org>\r\n", h.from.len);
+	assert_true(h.have_subject);
+	assert_memory_equal(m + h.subject.off, "Subject : one\r\n", h.subject.len);
+	assert_int_equal(h.nours, 2);
+	assert_memory_equal(m + h.ours[0].off,
+	    "Authentication-Results: MX.Example.GOV.vn;\r\n\tdkim=pass\r\n", h.ours[0].len);
+	assert_memory_equal(m + h.ours[1].off, "authentication-results \t: mx.example.gov.vn",
+	    39);
+
+	/* no empty line: the whole input is header; a bare LF ends it too */
+	inbound_headers_scan("From: x@y.z", 11, "mx.example.gov.vn", &h);
+	assert_int_equal(h.end, 11);
+	assert_int_equal(h.nfrom, 1);
+	inbound_headers_scan("A: b\n\nFrom: x\n", 14, "mx.example.gov.vn", &h);
+	assert_int_equal(h.end, 6);
+	assert_int_equal(h.nfrom, 0);
+}
+
 int
 main(void)
 {
@@ -301,6 +343,7 @@ main(void)
 		cmocka_unit_test(test_dns_failures),
 		cmocka_unit_test(test_alignment_and_lists),
 		cmocka_unit_test(test_history_line),
+		cmocka_unit_test(test_headers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
