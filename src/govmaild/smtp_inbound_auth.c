@@ -413,6 +413,16 @@ smtp_inbound_auth(struct smtp_session *s, struct smtp_eod_result *res,
 	    policy_client_trusted(s->dc->policy, ip))
 		goto out;
 
+	/* Several From: fields (RFC 5322 allows one): which one a reader
+	 * shows is anyone's guess, so no governed domain could be protected
+	 * (RFC 7489 §6.6.1 lets such mail be refused). */
+	if (c->inbound_protect_governed && hd->nfrom > 1) {
+		log_info("%s: inbound-auth session=%s client=[%s] from_fields=%zu action=reject "
+		    "rule=from-fields", s->qid, s->sid, ip, hd->nfrom);
+		step = smtp_eod_refuse(v, POLICY_REJECT, 550, "5.7.1", 0, "from-fields",
+		    "Message refused: it has more than one From: header field");
+		goto out;
+	}
 	/* DKIM: the header section, then the body in place. */
 	dv = dkim_verify_begin(s->dc->dns, time(NULL));
 	dkim_verify_headers(dv, buf, hd->end);

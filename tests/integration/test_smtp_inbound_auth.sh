@@ -262,6 +262,10 @@ pysign "$T/g1" vendor.example
 got "$P2" 192.0.2.99 bounce@vendor.example "$T/g1.signed"
 expect_match "an allowed vendor by DKIM domain (inbound.allowed_dkim_domains): accepted" "$REPLY_LINE" '^250 '
 expect_match "... logged as allowed" "$(cat "$T/d2.log")" 'from_domain=haugiang\.gov\.vn governed=1 allowed=1 action=accept'
+msg "$T/g3" someone@example.org 'From: annv@haugiang.gov.vn'
+got "$P2" 192.0.2.1 someone@example.org "$T/g3"
+expect_match "two From: fields (one governed): 550 5.7.1" "$REPLY_LINE" \
+	'^550 5\.7\.1 Message refused: it has more than one From: header field'
 sed 's/Second line/Second lime/' "$T/g1.signed" >"$T/g1.bad"
 got "$P2" 198.51.100.1 bounce@vendor.example "$T/g1.bad"
 expect_match "... a vendor signature that fails does not count: 550" "$REPLY_LINE" '^550 5\.7\.22 '
