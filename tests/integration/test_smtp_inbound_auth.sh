@@ -108,7 +108,8 @@ T_PIDS+=("$D2")
 wait_port "$P1" || { cat "$T/d1.log" >&2; echo "Bail out! govmaild did not start"; exit 1; }
 wait_port "$P2" || { cat "$T/d2.log" >&2; echo "Bail out! govmaild did not start"; exit 1; }
 
-# send PORT ADDR MAILFROM FILE [RCPT,...]: XFORWARD ADDR= and HELO=, the
+# send PORT ADDR MAILFROM FILE [RCPT,...]: XFORWARD ADDR= and HELO= (or
+# XCLIENT when ADDR is xclient:IP), the
 # recipients (annv@haugiang.gov.vn by default);
 # prints the reply to the message ("250 ..." or "550 ...").
 cat >"$T/send.py" <<'PY'
@@ -116,9 +117,16 @@ import smtplib, sys
 port, addr, mailfrom, path = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 s = smtplib.SMTP("127.0.0.1", port, timeout=300)
 s.ehlo("front.gw.test")
-code, msg = s.docmd("XFORWARD", "ADDR=%s HELO=mail.sender.test" % addr)
-if code != 250:
-    print(code, msg.decode()); sys.exit(0)
+if addr.startswith("xclient:"):
+    # XCLIENT: the session starts over as the original client
+    code, msg = s.docmd("XCLIENT", "ADDR=%s HELO=xclient.sender.test" % addr[8:])
+    if code != 220:
+        print(code, msg.decode()); sys.exit(0)
+    s.ehlo("front.gw.test")
+else:
+    code, msg = s.docmd("XFORWARD", "ADDR=%s HELO=mail.sender.test" % addr)
+    if code != 250:
+        print(code, msg.decode()); sys.exit(0)
 s.mail(mailfrom)
 for r in (sys.argv[5] if len(sys.argv) > 5 else "annv@haugiang.gov.vn").split(","):
     s.rcpt(r)
@@ -216,6 +224,11 @@ expect_match "SPF: a broken record: permerror" "$(grep "$AR" "$T/got")" 'spf=per
 got "$P2" 192.0.2.99 "" "$T/s1"
 expect_match "SPF: the null sender checks HELO (from XFORWARD)" "$(grep "$AR" "$T/got")" \
 	'spf=none smtp.helo=mail.sender.test'
+got "$P2" xclient:192.0.2.1 "" "$T/s1"
+expect_match "XCLIENT's address and HELO count too" "$(cat "$T/d2.log")" \
+	'inbound-auth session=[^ ]+ client=\[192\.0\.2\.1\] helo=xclient\.sender\.test spf='
+got "$P2" xclient:192.0.2.1 someone@example.org "$T/s1"
+expect_match "... SPF pass for the XCLIENT address" "$(grep "$AR" "$T/got")" 'spf=pass smtp.mailfrom=someone@example.org'
 
 # --- alignment: relaxed and strict ------------------------------------------------------
 msg "$T/a1" someone@sub.example.org
