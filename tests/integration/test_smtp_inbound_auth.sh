@@ -302,6 +302,21 @@ expect_match "a trusted client (XFORWARD ADDR in trusted_networks): accepted" "$
 expect_eq "... no field of ours, the forged ones removed all the same" \
 	"$(grep -ci -e '^Authentication-Results: mx.haugiang.gov.vn' -e forged "$(last)")" 0
 
+# --- a reload (SIGHUP): a new snapshot with its own resolver ------------------------------
+dconf "$T/tag.conf" "$P2" "$T/spool2" 'dmarc_tag_only = false;'
+t_kill -HUP "$D2"
+wait_for log_has "$T/d2.log" 'configuration reloaded'
+got "$P2" 192.0.2.99 someone@example.org "$T/m2"
+expect_match "after SIGHUP with dmarc_tag_only = false: p=reject enforced (550 5.7.1)" "$REPLY_LINE" \
+	'^550 5\.7\.1 '
+got "$P2" 192.0.2.1 someone@example.org "$T/m1.signed"
+expect_match "... and a pass still accepted" "$REPLY_LINE" '^250 '
+dconf "$T/tag.conf" "$P2" "$T/spool2" ''
+t_kill -HUP "$D2"
+wait_for sh -c "[ \$(grep -c 'configuration reloaded' '$T/d2.log') -ge 2 ]"
+got "$P2" 192.0.2.99 someone@example.org "$T/m2"
+expect_match "... reloaded back to tag only: accepted" "$REPLY_LINE" '^250 '
+
 # --- the DMARC history ---------------------------------------------------------------------
 check "the history lines are JSON with exactly the agreed keys" python3 - "$T/history$P1.jsonl" "$T/history$P2.jsonl" <<'PY'
 import json, sys
