@@ -228,6 +228,22 @@ struct govmail_conf {
 	char *dns_server;              /* "" = resolv.conf; ADDRESS[@PORT] */
 	int dns_timeout;               /* seconds per lookup */
 	int dns_cache_entries;         /* answers kept for their TTL */
+
+	/* inbound { } — SPF, DKIM, DMARC of mail from outside (smtp_inbound_auth.c) */
+	int inbound_verify;            /* verify and add Authentication-Results */
+	char *inbound_authserv_id;     /* "" = the host name */
+	int inbound_protect_governed;  /* governed From: needs an aligned DKIM pass */
+	struct conf_strlist inbound_allowed_networks;      /* vendors' client networks */
+	struct conf_strlist inbound_allowed_dkim_domains;  /* vendors' DKIM d= */
+	char *inbound_dmarc_reject_action;      /* reject, tag or header */
+	char *inbound_dmarc_quarantine_action;  /* reject, tag or header */
+	int inbound_dmarc_tag_only;    /* never refuse for other domains' DMARC */
+	struct conf_strlist inbound_agency_dmarc;  /* "CODE=enforce|tag-only" */
+	char *inbound_dmarc_header;    /* header field of a tagged message */
+	char *inbound_subject_tag;     /* "" = Subject: left alone */
+	char *inbound_public_suffix_list;  /* "" = Debian's publicsuffix file */
+	/* dmarc { } */
+	char *dmarc_history_file;      /* "" = no history; JSON lines */
 };
 
 /*

@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "daemon_conf.h"
 #include "dkim_sign.h"
+#include "dns_resolve.h"
 #include "policy.h"
 #include "sign_verify.h"
 #include "tls.h"
@@ -186,6 +187,12 @@ daemon_conf_load(const char *path, const struct daemon_conf *prev, char *err,
 		daemon_conf_free(dc);
 		return NULL;
 	}
+	if (c->inbound_verify && (dc->dns = dns_resolver_new(c->dns_server, c->dns_timeout,
+	    (size_t)c->dns_cache_entries, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "%s: dns: %s", path, why);
+		daemon_conf_free(dc);
+		return NULL;
+	}
 	if (daemon_conf_tls(dc, prev, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		daemon_conf_free(dc);
@@ -205,6 +212,7 @@ daemon_conf_free(struct daemon_conf *dc)
 	tls_ctx_free(dc->tls);
 	tls_ctx_free(dc->tls_client);
 	sign_trust_free(dc->sign);
+	dns_resolver_free(dc->dns);
 	policy_free(dc->policy);
 	conf_free(dc->conf);
 	free(dc);

@@ -16,6 +16,7 @@ struct policy;
 struct ssl_ctx_st;
 struct sign_trust;
 struct dkim_keyring;
+struct dns_resolver;
 
 struct daemon_conf {
 	struct govmail_conf *conf;
@@ -26,6 +27,9 @@ struct daemon_conf {
 	/* DKIM signing keys (dkim.sign), or NULL. Read once, at start, as root:
 	 * shared by every snapshot, kept by reloads (see daemon_conf.c). */
 	const struct dkim_keyring *dkim;
+	/* The resolver of inbound mail authentication (dns { }), or NULL
+	 * (inbound.verify off); its cache lives as long as the snapshot. */
+	struct dns_resolver *dns;
 	char hostname[256];        /* smtpd.hostname or the system's name */
 	int refs;                  /* guarded by the module's lock */
 	unsigned long gen;         /* 1, 2, ... in the order snapshots were loaded */

@@ -93,6 +93,8 @@ dmarc_check(struct dns_resolver *dns, const char *from_domain, const char *ip,
 
 	memset(out, 0, sizeof(*out));
 	out->res = DMARC_CHECK_PERMERROR;
+	out->pct = 100;
+	out->adkim = out->aspf = 'r';
 	for (i = 0; from_domain[i] != '\0' && i + 1 < sizeof(out->from_domain); i++)
 		out->from_domain[i] = (char)tolower((unsigned char)from_domain[i]);
 	out->from_domain[i] = '\0';
@@ -161,6 +163,12 @@ dmarc_check(struct dns_resolver *dns, const char *from_domain, const char *ip,
 		out->published_p = (char)v;
 	if (opendmarc_policy_fetch_sp(pctx, &v) == DMARC_PARSE_OKAY)
 		out->published_sp = (char)v;
+	out->pct = opendmarc_policy_fetch_pct(pctx, &v) == DMARC_PARSE_OKAY &&
+	    v >= 0 && v <= 100 ? v : 100;
+	out->adkim = opendmarc_policy_fetch_adkim(pctx, &v) == DMARC_PARSE_OKAY &&
+	    v == DMARC_RECORD_A_STRICT ? 's' : 'r';
+	out->aspf = opendmarc_policy_fetch_aspf(pctx, &v) == DMARC_PARSE_OKAY &&
+	    v == DMARC_RECORD_A_STRICT ? 's' : 'r';
 	switch (r) {
 	case DMARC_POLICY_PASS:
 		out->res = DMARC_CHECK_PASS;
@@ -193,6 +201,21 @@ dmarc_check_res_str(enum dmarc_check_res r)
 	static const char *const s[] = { "none", "pass", "fail", "temperror", "permerror" };
 
 	return (unsigned)r < sizeof(s) / sizeof(s[0]) ? s[r] : "permerror";
+}
+
+void
+dmarc_org_domain(const char *domain, char *out, size_t outlen)
+{
+	char low[256], org[256];
+	size_t i;
+
+	for (i = 0; domain[i] != '\0' && i + 1 < sizeof(low); i++)
+		low[i] = (char)tolower((unsigned char)domain[i]);
+	low[i] = '\0';
+	if (opendmarc_get_tld((u_char *)low, (u_char *)org, sizeof(org)) != 0 || org[0] == '\0')
+		snprintf(out, outlen, "%s", low);
+	else
+		snprintf(out, outlen, "%s", org);
 }
 
 int

@@ -38,6 +38,8 @@ struct dmarc_check_result {
 	char p;                     /* policy to apply: 'n'one, 'q'uarantine, 'r'eject; 0 none */
 	char published_p;           /* p= of the record ('n', 'q', 'r'; or 0) */
 	char published_sp;          /* sp= ('n', 'q', 'r'; or 0) */
+	int pct;                    /* pct= (100 when absent) */
+	char adkim, aspf;           /* 'r' or 's' ('r' when absent) */
 	int spf_aligned, dkim_aligned;
 	char reason[128];
 };
@@ -60,6 +62,11 @@ void dmarc_check(struct dns_resolver *dns, const char *from_domain, const char *
     struct dmarc_check_result *out);
 
 const char *dmarc_check_res_str(enum dmarc_check_res r);
+
+/* The organisational domain of domain (RFC 7489 §3.2, the Public Suffix
+ * List loaded by dmarc_check_init), lower case, into out; domain itself
+ * when the list says nothing. */
+void dmarc_org_domain(const char *domain, char *out, size_t outlen);
 
 /*
  * The domain (lower case) of the one address of a From: field (the whole

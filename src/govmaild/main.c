@@ -24,6 +24,7 @@
 #include "sign_pdf.h"
 #include "sign_verify.h"
 #include "smtp_client_pool.h"
+#include "smtp_inbound_auth.h"
 #include "spool.h"
 
 #define EX_USAGE 64
@@ -276,6 +277,10 @@ main(int argc, char **argv)
 		daemon_detach();
 	if (daemon_pidfile_write(dc->conf->smtpd_pid_file, err, sizeof(err)) != 0)
 		fatalx(EX_CANTCREAT, "pid file: %s", err);
+	/* Before the first thread and while root: the mail authentication
+	 * libraries' process-wide state, the DMARC history file. */
+	if (smtp_inbound_auth_init(dc->conf, err, sizeof(err)) != 0)
+		fatalx(EX_CONFIG, "%s", err);
 	listener_block_signals();
 	if (daemon_drop_privileges(dc->conf->smtpd_user, err, sizeof(err)) != 0)
 		fatalx(EX_OSERR, "%s", err);
@@ -304,6 +309,7 @@ main(int argc, char **argv)
 	daemon_pidfile_remove(dc->conf->smtpd_pid_file);
 	daemon_conf_release(dc);
 	daemon_conf_shutdown();
+	smtp_inbound_auth_shutdown();
 	lookup_shutdown();
 	return rc;
 }

@@ -1,11 +1,12 @@
 /*
  * smtp_eod_checks.h — govmaild's checks after the final dot, in their
  * order: size, bare newlines, NUL bytes and 8-bit text, line length, the spool, the header From:,
- * the MIME structure and attachments, the policy's DATA rules, the
- * signature rule (the costly one, last of the content rules) and our own
- * result header fields in the message. Each is an entry of one table run
- * by the end-of-data pipeline (smtp_eod.c); a new content check (DKIM,
- * DMARC) is a new entry. What they find is logged here.
+ * the MIME structure and attachments, the policy's DATA rules, mail
+ * authentication of mail from outside (SPF, DKIM, DMARC:
+ * smtp_inbound_auth.c), the signature rule (the costly one, last of the
+ * content rules) and our own result header fields in the message. Each is
+ * an entry of one table run by the end-of-data pipeline (smtp_eod.c); a
+ * new content check is a new entry. What they find is logged here.
  * Not for: reading DATA or replying (smtp_session.c), the rules
  * (policy.c, sign_rule.c), the next hop (smtp_nexthop.c).
  */

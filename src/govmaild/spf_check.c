@@ -147,6 +147,16 @@ quiet(const char *file, int line, const char *msg)
 	(void)msg;
 }
 
+/* libspf2's message handlers are process globals: set once, before any
+ * thread runs a check, never written again (see spf_check.h). */
+void
+spf_check_init(void)
+{
+	SPF_warning_handler = quiet;
+	SPF_info_handler = quiet;
+	SPF_debug_handler = quiet;
+}
+
 void
 spf_check(struct dns_resolver *dns, const char *ip, const char *helo,
     const char *mailfrom, struct spf_check_result *out)
@@ -161,9 +171,6 @@ spf_check(struct dns_resolver *dns, const char *ip, const char *helo,
 
 	memset(out, 0, sizeof(*out));
 	out->res = SPF_CHECK_PERMERROR;
-	SPF_warning_handler = quiet;
-	SPF_info_handler = quiet;
-	SPF_debug_handler = quiet;
 	memset(&ds, 0, sizeof(ds));
 	ds.lookup = layer_lookup;
 	ds.name = "govmaild";

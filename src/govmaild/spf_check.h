@@ -37,6 +37,15 @@ struct spf_check_result {
 };
 
 /*
+ * Once per process, before the first check and before any thread that
+ * checks starts: libspf2's warning, info and debug handlers are process
+ * globals (the default ones print to stderr), so they are set here and
+ * never by a check. Each check then has its own SPF_server_t and DNS
+ * layer: nothing else of libspf2 is shared between threads.
+ */
+void spf_check_init(void);
+
+/*
  * ip: the client's address (IPv4 or IPv6 text); helo: its HELO/EHLO
  * name; mailfrom: the envelope sender without <>, "" for the null sender
  * (then postmaster@HELO is checked, RFC 7208 §2.4). Always fills out.

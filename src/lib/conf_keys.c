@@ -544,6 +544,69 @@ bad:
 	return -1;
 }
 
+/* inbound.dmarc_*_action. */
+static int
+conf_check_dmarc_action(const void *value, char *err, size_t errlen)
+{
+	static const char *const w[] = { "reject", "tag", "header", NULL };
+
+	return conf_check_word(*(char *const *)value, w, err, errlen);
+}
+
+/* inbound.authserv_id: "" or a domain name (RFC 8601 §2.5). */
+static int
+conf_check_authserv_id(const void *value, char *err, size_t errlen)
+{
+	const char *s = *(char *const *)value;
+	size_t n = strlen(s);
+
+	if (n == 0)
+		return 0;
+	if (n > 253 || s[0] == '.' || s[0] == '-' || s[n - 1] == '.' || strstr(s, "..") != NULL ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != n) {
+		snprintf(err, errlen, "must be \"\" or a domain name");
+		return -1;
+	}
+	return 0;
+}
+
+/* inbound.subject_tag: printable, one line, short. */
+static int
+conf_check_subject_tag(const void *value, char *err, size_t errlen)
+{
+	const unsigned char *s = *(unsigned char *const *)value;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] < 0x20 || s[i] == 0x7f)
+			break;
+	if (s[i] != '\0' || i > 60) {
+		snprintf(err, errlen, "must be at most 60 printable characters on one line");
+		return -1;
+	}
+	return 0;
+}
+
+/* inbound.agency_dmarc: "AGENCYCODE=enforce" or "AGENCYCODE=tag-only". */
+static int
+conf_check_agency_dmarc(const void *value, char *err, size_t errlen)
+{
+	const struct conf_strlist *l = value;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const char *eq = strchr(l->v[i], '=');
+
+		if (eq == NULL || eq == l->v[i] ||
+		    (strcmp(eq + 1, "enforce") != 0 && strcmp(eq + 1, "tag-only") != 0)) {
+			snprintf(err, errlen, "\"%s\" is not \"AGENCYCODE=enforce\" or "
+			    "\"AGENCYCODE=tag-only\"", l->v[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 const struct conf_key conf_keys[] = {
 	{ "ldap.uri", CONF_STR, "ldapi:///", 0, 0, OFF(ldap_uri),
 	  conf_check_ldap_uri, "LDAP server URI(s), space separated" },
@@ -1022,6 +1085,45 @@ const struct conf_key conf_keys[] = {
 	  "seconds one DNS lookup may take (then a temporary failure)" },
 	{ "dns.cache_entries", CONF_INT, "10000", 0, 1000000, OFF(dns_cache_entries), NULL,
 	  "DNS answers kept, each for its TTL (0 = none)" },
+	/* inbound { }: SPF, DKIM, DMARC of mail from outside (smtp_inbound_auth.c) */
+	{ "inbound.verify", CONF_BOOL, "false", 0, 1, OFF(inbound_verify), NULL,
+	  "check SPF, DKIM and DMARC of relay mail from outside the trusted networks "
+	  "and add Authentication-Results" },
+	{ "inbound.authserv_id", CONF_STR, "", 0, 0, OFF(inbound_authserv_id),
+	  conf_check_authserv_id, "authserv-id of Authentication-Results (\"\" = the host "
+	  "name, smtpd.hostname)" },
+	{ "inbound.protect_governed", CONF_BOOL, "true", 0, 1, OFF(inbound_protect_governed),
+	  NULL, "refuse mail from outside whose From: domain is governed unless an "
+	  "aligned DKIM signature verifies or the sender is allowed" },
+	{ "inbound.allowed_networks", CONF_STRLIST, "", 0, 0, OFF(inbound_allowed_networks),
+	  conf_check_networks, "client networks (bulk-mail vendors) allowed to send with a "
+	  "governed From: without a DKIM signature of it" },
+	{ "inbound.allowed_dkim_domains", CONF_STRLIST, "", 0, 0,
+	  OFF(inbound_allowed_dkim_domains), conf_check_domains,
+	  "a verified DKIM signature of these domains (or subdomains) allows a governed From:" },
+	{ "inbound.dmarc_reject_action", CONF_STR, "reject", 0, 0,
+	  OFF(inbound_dmarc_reject_action), conf_check_dmarc_action,
+	  "DMARC failure of another domain with p=reject: reject, tag or header" },
+	{ "inbound.dmarc_quarantine_action", CONF_STR, "tag", 0, 0,
+	  OFF(inbound_dmarc_quarantine_action), conf_check_dmarc_action,
+	  "DMARC failure of another domain with p=quarantine: reject, tag or header" },
+	{ "inbound.dmarc_tag_only", CONF_BOOL, "true", 0, 1, OFF(inbound_dmarc_tag_only), NULL,
+	  "never refuse for another domain's DMARC: a reject action tags instead" },
+	{ "inbound.agency_dmarc", CONF_STRLIST, "", 0, 0, OFF(inbound_agency_dmarc),
+	  conf_check_agency_dmarc, "per recipient agency, \"CODE=enforce\" or "
+	  "\"CODE=tag-only\" instead of dmarc_tag_only" },
+	{ "inbound.dmarc_header", CONF_STR, "X-Govmail-DMARC", 0, 0, OFF(inbound_dmarc_header),
+	  conf_check_header_name, "header field added to a message tagged for DMARC" },
+	{ "inbound.subject_tag", CONF_STR, "[DMARC FAIL]", 0, 0, OFF(inbound_subject_tag),
+	  conf_check_subject_tag,
+	  "put in front of the Subject: of a tagged message (\"\" = leave it)" },
+	{ "inbound.public_suffix_list", CONF_STR, "", 0, 0, OFF(inbound_public_suffix_list),
+	  NULL, "Public Suffix List for organisational domains (\"\" = Debian's "
+	  "publicsuffix file); read at start" },
+	/* dmarc { }: the per-message history govmailctl dmarc report reads */
+	{ "dmarc.history_file", CONF_STR, "", 0, 0, OFF(dmarc_history_file), NULL,
+	  "append one JSON line per inbound message with a DMARC record (\"\" = off); "
+	  "opened at start, before privileges drop" },
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);

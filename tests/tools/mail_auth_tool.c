@@ -64,6 +64,7 @@ main(int argc, char **argv)
 		    "-a AUTHSERV-ID [-T TIMEOUT] [-t UNIXTIME] [-P PSL]\n");
 		return 2;
 	}
+	spf_check_init();
 	if (dmarc_check_init(psl, err, sizeof(err)) != 0 ||
 	    (dns = dns_resolver_new(server, timeout, 1000, err, sizeof(err))) == NULL ||
 	    (ar = auth_results_new(id)) == NULL) {
