@@ -131,12 +131,13 @@ apid_agency_fields(struct apid_req *r, int creating, struct apid_agency_in *in, 
  * May the caller place an agency under parent (a code, or NULL/"" for the
  * top level)? 0, or -1 with a problem queued: 404 naming field when the
  * parent is missing or outside every grant, 403 with the rule otherwise.
+ * field NULL: parent is where an agency the caller sees is now (403 only).
  */
 static int
 apid_agency_under(struct apid_req *r, const char *parent, const char *field, int *ret)
 {
 	struct dir_agency *p = NULL;
-	char rule[256];
+	char rule[256], *dn;
 	int st, ok;
 
 	if (parent == NULL || *parent == '\0') {
@@ -146,6 +147,19 @@ apid_agency_under(struct apid_req *r, const char *parent, const char *field, int
 		    "a top-level agency needs a province-wide grant", 0,
 		    "%s may not create, change or move a top-level agency", r->caller->actor);
 		return -1;
+	}
+	if (field == NULL) {
+		/* where an agency the caller sees is now: its parent is named
+		 * in the agency anyway, so the rule may name it too */
+		dn = dir_agency_dn(r->dir, parent);
+		ok = dn != NULL && apid_allowed(r, API_OP_AGENCY_WRITE, dn, rule, sizeof(rule));
+		free(dn);
+		if (!ok) {
+			*ret = apid_problem(r, 403, "forbidden", "Forbidden", NULL, rule, 0,
+			    "%s may not change agencies under %s", r->caller->actor, parent);
+			return -1;
+		}
+		return 0;
 	}
 	st = dir_agency_get(r->dir, parent, &p);
 	if (st != DIR_OK && st != DIR_NOT_FOUND) {
@@ -280,7 +294,7 @@ apid_agency_modify(struct apid_req *r)
 		    "no such agency");
 	}
 	/* where it is now, and where it goes */
-	if (apid_agency_under(r, cur->parent, "parent", &ret) != 0)
+	if (apid_agency_under(r, cur->parent, NULL, &ret) != 0)
 		goto out;
 	moved = in.f.parent != NULL && strcmp(in.f.parent, cur->parent != NULL ?
 	    cur->parent : "") != 0;
