@@ -370,6 +370,8 @@ apid_account_simple(struct apid_req *r, int which)
 		break;
 	}
 	if (st != DIR_OK) {
+		/* the operation filled res (its mods at least) either way */
+		account_result_clear(&res);
 		audit_close(al);
 		account_free(a);
 		return apid_op_problem(r, st, err);

@@ -278,6 +278,8 @@ apid_account_status(struct apid_req *r, const char *status)
 	}
 	st = account_set_status(r->dir, a, status, reason, &res, err, sizeof(err));
 	if (st != DIR_OK) {
+		/* the operation filled res (its mods at least) either way */
+		account_result_clear(&res);
 		audit_close(al);
 		account_free(a);
 		return apid_op_problem(r, st, err);
@@ -320,6 +322,7 @@ apid_account_password(struct apid_req *r)
 	explicit_bzero(hash, sizeof(hash));
 	if (st != DIR_OK) {
 		explicit_bzero(plain, sizeof(plain));
+		account_result_clear(&res);
 		audit_close(al);
 		account_free(a);
 		return apid_op_problem(r, st, err);
@@ -373,6 +376,8 @@ apid_account_modify(struct apid_req *r)
 	}
 	st = account_modify(r->dir, r->srv->conf, a, &f, &res, err, sizeof(err));
 	if (st != DIR_OK) {
+		/* the operation filled res (its mods at least) either way */
+		account_result_clear(&res);
 		audit_close(al);
 		account_free(a);
 		return apid_op_problem(r, st, err);
