@@ -48,6 +48,10 @@ apid_account_purge(struct apid_req *r)
 	st = account_purge(r->dir, a, r->srv->conf->acct_retention_days, force, err,
 	    sizeof(err));
 	if (st != DIR_OK) {
+		if (apid_write_unknown(r, al, "account.purge", a->address, a->dn, st, &ret)) {
+			account_free(a);
+			return ret;
+		}
 		audit_close(al);
 		account_free(a);
 		if (st == DIR_CONSTRAINT)

@@ -20,6 +20,7 @@
 #include "apid_auth.h"
 #include "apid_dispatch.h"
 #include "apid_json.h"
+#include "apid_resources.h"
 #include "apid_router.h"
 #include "audit_log.h"
 #include "dir.h"
@@ -280,6 +281,10 @@ apid_account_status(struct apid_req *r, const char *status)
 	if (st != DIR_OK) {
 		/* the operation filled res (its mods at least) either way */
 		account_result_clear(&res);
+		if (apid_write_unknown(r, al, op, a->address, a->dn, st, &ret)) {
+			account_free(a);
+			return ret;
+		}
 		audit_close(al);
 		account_free(a);
 		return apid_op_problem(r, st, err);
@@ -323,6 +328,10 @@ apid_account_password(struct apid_req *r)
 	if (st != DIR_OK) {
 		explicit_bzero(plain, sizeof(plain));
 		account_result_clear(&res);
+		if (apid_write_unknown(r, al, "account.passwd", a->address, a->dn, st, &ret)) {
+			account_free(a);
+			return ret;
+		}
 		audit_close(al);
 		account_free(a);
 		return apid_op_problem(r, st, err);
@@ -378,6 +387,10 @@ apid_account_modify(struct apid_req *r)
 	if (st != DIR_OK) {
 		/* the operation filled res (its mods at least) either way */
 		account_result_clear(&res);
+		if (apid_write_unknown(r, al, "account.modify", a->address, a->dn, st, &ret)) {
+			account_free(a);
+			return ret;
+		}
 		audit_close(al);
 		account_free(a);
 		return apid_op_problem(r, st, err);

@@ -228,8 +228,14 @@ apid_agency_create(struct apid_req *r)
 		return ret;
 	st = dir_agency_create(r->dir, &in.f, 0, err, sizeof(err), &mods);
 	if (st != DIR_OK) {
-		audit_close(al);
 		dir_mods_free(mods);
+		dn = dir_agency_dn(r->dir, in.code);
+		if (apid_write_unknown(r, al, "agency.add", in.code, dn, st, &ret)) {
+			free(dn);
+			return ret;
+		}
+		free(dn);
+		audit_close(al);
 		return apid_op_problem(r, st, err);
 	}
 	dn = dir_agency_dn(r->dir, in.code);
@@ -312,6 +318,8 @@ apid_agency_modify(struct apid_req *r)
 		goto out;
 	st = dir_agency_modify(r->dir, cur, &in.f, 0, err, sizeof(err), &mods);
 	if (st != DIR_OK) {
+		if (apid_write_unknown(r, al, "agency.modify", code, cur->dn, st, &ret))
+			goto out;
 		audit_close(al);
 		ret = apid_op_problem(r, st, err);
 		goto out;

@@ -54,22 +54,6 @@ apid_body_raw(const struct apid_route *route)
 	return route->handler == APID_H_CERT_ADD || route->handler == APID_H_AGENCY_CERT_ADD;
 }
 
-void
-apid_audit_mods(struct apid_req *r, struct audit_log *al, const char *op,
-    const char *target, const char *dn, const struct dir_mods *m, const char *extra)
-{
-	const char *names[64];
-	char source[200];
-	size_t n = 0;
-
-	if (m != NULL)
-		n = dir_mods_attr_names(m, names, 64);
-	snprintf(source, sizeof(source), "api %s%s%s", r->client, extra != NULL ? " " : "",
-	    extra != NULL ? extra : "");
-	if (audit_record(al, op, target, dn, names, n, source, "ok") != 0)
-		log_warnx("%s %s was done but the audit log write failed", op, target);
-}
-
 /*
  * Find the owner (params[0]) and check the caller on its agency: writing
  * needs account.cert, reading account.cert or audit.read. 0, or -1 with a
@@ -388,14 +372,16 @@ apid_cert_add(struct apid_req *r, int owner)
 	if (!preview && nadd > 0) {
 		if ((al = apid_audit_open(r, &ret)) == NULL)
 			goto out;
+		snprintf(op, sizeof(op), "%s.cert.add", owner ? "agency" : "account");
 		if ((st = dir_cert_add(r->dir, o.dn, add, nadd, &m)) != DIR_OK) {
+			if (apid_write_unknown(r, al, op, o.target, o.dn, st, &ret))
+				goto out;
 			audit_close(al);
 			ret = st == DIR_CONSTRAINT ? apid_problem(r, 409, "refused", "Refused",
 			    "certificate", NULL, 0, "the directory refused the certificates: %s",
 			    dir_error(r->dir)) : apid_dir_problem(r, st, "certificates");
 			goto out;
 		}
-		snprintf(op, sizeof(op), "%s.cert.add", owner ? "agency" : "account");
 		for (i = 0; i < nadd; i++) {
 			snprintf(src, sizeof(src), "sha256:%s", add[i]->fingerprint);
 			apid_audit_mods(r, al, op, o.target, o.dn, m, src);
@@ -468,12 +454,14 @@ apid_cert_remove(struct apid_req *r, int owner)
 	if ((al = apid_audit_open(r, &ret)) == NULL)
 		goto out;
 	del[0] = &have.v[idx];
+	snprintf(op, sizeof(op), "%s.cert.remove", owner ? "agency" : "account");
 	if ((st = dir_cert_remove(r->dir, o.dn, del, 1, &m)) != DIR_OK) {
+		if (apid_write_unknown(r, al, op, o.target, o.dn, st, &ret))
+			goto out;
 		audit_close(al);
 		ret = apid_dir_problem(r, st, "certificates");
 		goto out;
 	}
-	snprintf(op, sizeof(op), "%s.cert.remove", owner ? "agency" : "account");
 	snprintf(src, sizeof(src), "sha256:%s", del[0]->fingerprint);
 	apid_audit_mods(r, al, op, o.target, o.dn, m, src);
 	if (audit_close(al) != 0)

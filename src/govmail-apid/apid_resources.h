@@ -37,8 +37,14 @@ int apid_province_wide(const struct apid_req *r, int op);
 
 /* govmailctl's record (audit_record) of op on target/dn with the
  * attributes of m (may be NULL); source "api CLIENT[ extra]". Does not
- * close al. */
+ * close al. (apid_audit_write.c) */
 void apid_audit_mods(struct apid_req *r, struct audit_log *al, const char *op,
     const char *target, const char *dn, const struct dir_mods *m, const char *extra);
+/* After a change's operation failed with status st: when the directory
+ * stopped answering (DIR_UNAVAILABLE) the outcome is unknown — a record
+ * with result "unknown" is written, al closed, a 503 "outcome-unknown"
+ * queued in *ret, and 1 returned. 0 (nothing done) for any other st. */
+int apid_write_unknown(struct apid_req *r, struct audit_log *al, const char *op,
+    const char *target, const char *dn, int st, int *ret);
 
 #endif

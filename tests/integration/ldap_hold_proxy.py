@@ -6,12 +6,14 @@ connection is held back — never sent to the server — and that connection
 then stays silent both ways until the client closes it. For the client
 the directory stops answering in the middle of a request, after its reads
 succeeded; the server never sees the write, so anything found written
-later was written by someone else.
+later was written by someone else. When HOLD contains "answer", the write
+is sent and its answer is what is held back: the change is made, the
+client never learns it.
 
   ldap_hold_proxy.py LISTEN-PORT UPSTREAM-PORT HOLD-FILE LOG-FILE
 
-Writes "listening" to LOG-FILE when ready and "held OP" for each request
-held back. Standard library only.
+Writes "listening" to LOG-FILE when ready, and "held OP" or "held the
+answer to OP" for each request so treated. Standard library only.
 """
 import os
 import socket
@@ -86,8 +88,14 @@ class Conn:
                     msg, buf = got
                     tag = op_tag(msg)
                     if tag in WRITE_OPS and os.path.exists(self.hold):
+                        with open(self.hold) as f:
+                            answer = "answer" in f.read()
+                        # silent first: the answer must not slip through
                         self.frozen = True
-                        log(self.logpath, "held " + WRITE_OPS[tag])
+                        if answer:
+                            self.u.sendall(msg)
+                        log(self.logpath, ("held the answer to " if answer else "held ")
+                            + WRITE_OPS[tag])
                         break
                     self.u.sendall(msg)
                 if self.frozen:

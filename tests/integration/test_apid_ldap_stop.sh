@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # test_apid_ldap_stop.sh — govmail-apid when the directory stops answering
 # in the middle of a request: 503 with Retry-After, nothing half-written,
-# nothing audited, and the same request succeeds once the directory is
-# back. Two ways, both deterministic (the API's wait is bounded by
-# ldap.timeout, a hang guard here, not a measured time):
+# and the request succeeds once the directory is back. Deterministic (the
+# API's wait is bounded by ldap.timeout, a hang guard here, not a measured
+# time):
 #  - slapd paused (ldap-sandbox pause: SIGSTOP, connections stay open)
-#    while requests arrive, then resumed;
+#    while requests arrive, then resumed: 503 "nothing was changed",
+#    nothing written or audited;
 #  - a proxy in front of slapd (ldap_hold_proxy.py) that lets the reads of
 #    a request through and holds back its write, so the directory falls
-#    silent exactly between the checks and the change: account create
-#    (with an Idempotency-Key, retried afterwards: one account), certificate
-#    add, agency create and change, suspend, purge.
+#    silent exactly between the checks and the change (account create,
+#    certificate add, agency create and change, suspend, purge): 503
+#    "outcome-unknown" (the API cannot know whether the write arrived),
+#    nothing written, the attempt audited with result "unknown";
+#  - the proxy passing the write and holding back its answer: the change is
+#    made, the API says the outcome is unknown and audits it so, and a
+#    retried create with the same Idempotency-Key is answered 409 instead
+#    of making a second account.
 . "$(dirname "$0")/../lib.sh"
 
 if [ -x "$TOP/build/asan/bin/govmail-apid" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
@@ -100,11 +106,12 @@ state() {
 		grep -v '^$' | sort
 }
 api_records() { grep -c '"source":"api ' "$T/audit.log"; }
-# held DESC EXPECTED-OP AUTH METHOD PATH [JSON] [curl args]: with the
-# proxy holding writes, the request is 503 with Retry-After, its write was
-# held (it got that far), and nothing changed or was audited.
+# held DESC LDAP-OP AUDIT-OP AUTH METHOD PATH [JSON] [curl args]: with the
+# proxy holding writes, the request is 503 with Retry-After saying the
+# outcome is unknown, its write was held (it got that far), nothing
+# changed, and the attempt is audited with result "unknown".
 held() {
-	local desc=$1 op=$2 before audited n; shift 2
+	local desc=$1 op=$2 aop=$3 before audited n; shift 3
 	before=$(state)
 	audited=$(api_records)
 	n=$(grep -c "^held" "$T/proxy.log")
@@ -112,11 +119,14 @@ held() {
 	expect_eq "$desc, the directory silent at the write: 503" "$(r "$@")" 503
 	rm -f "$T/hold"
 	expect_match "... with Retry-After" "$(cat "$T/h")" '(?i)^retry-after: [0-9]+'
-	expect_match "... saying nothing was changed" "$(jget 'd["detail"]')" 'nothing was changed'
+	expect_eq "... the outcome unknown" "$(jget 'd["type"].rsplit("/", 1)[1]')" outcome-unknown
+	expect_match "... saying so" "$(jget 'd["detail"]')" 'may or may not have been made'
 	expect_eq "... its $op was held back (the reads before it went through)" \
 		"$(grep "^held" "$T/proxy.log" | tail -n +$((n + 1)) | tr '\n' ' ')" "held $op "
 	expect_eq "... nothing written" "$(state)" "$before"
-	expect_eq "... nothing audited" "$(api_records)" "$audited"
+	expect_eq "... the attempt audited, result unknown" \
+		"$(api_records) $(tail -1 "$T/audit.log" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["op"], r["result"])')" \
+		"$((audited + 1)) $aop unknown"
 }
 
 expect_eq "a request through the proxy: 200" "$(r "$ADM" GET /v1/accounts/annv@haugiang.gov.vn)" 200
@@ -137,17 +147,37 @@ expect_eq "... nothing audited" "$(api_records)" 0
 expect_eq "resumed: the read is 200 again" "$(r "$ADM" GET /v1/accounts/annv@haugiang.gov.vn)" 200
 
 # --- the directory silent at the write --------------------------------------------------
-held "account create (Idempotency-Key)" add "$ADM" POST /v1/accounts \
+held "account create (Idempotency-Key)" add account.add "$ADM" POST /v1/accounts \
 	'{"name": "Đỗ Thị Mai", "agency": "sgd"}' -H 'Idempotency-Key: mai-1'
-expect_eq "the same create, retried with its key: 201" \
-	"$(r "$ADM" POST /v1/accounts '{"name": "Đỗ Thị Mai", "agency": "sgd"}' -H 'Idempotency-Key: mai-1')" 201
+expect_eq "the same create, retried with its key: 409, not a second try" \
+	"$(r "$ADM" POST /v1/accounts '{"name": "Đỗ Thị Mai", "agency": "sgd"}' -H 'Idempotency-Key: mai-1')" 409
+expect_match "... the outcome unknown, look it up" "$(jget 'd["detail"]')" 'may have created the account'
+expect_eq "... no account made" "$(t_count '(cn=Đỗ Thị Mai)')" 0
+expect_eq "after looking, a new key: 201" \
+	"$(r "$ADM" POST /v1/accounts '{"name": "Đỗ Thị Mai", "agency": "sgd"}' -H 'Idempotency-Key: mai-2')" 201
 expect_eq "... one account" "$(t_count '(cn=Đỗ Thị Mai)')" 1
-held "certificate add" modify "$ADM" POST /v1/accounts/annv@haugiang.gov.vn/certificates \
+held "certificate add" modify account.cert.add "$ADM" POST /v1/accounts/annv@haugiang.gov.vn/certificates \
 	-H 'Content-Type: application/x-pem-file' --data-binary @"$T/an.pem"
-held "agency create" add "$ADM" POST /v1/agencies '{"code": "sgd-tv", "name": "Thư viện", "level": "unit", "parent": "sgd"}'
-held "agency change" modify "$ADM" PATCH /v1/agencies/sgd-th '{"name": "Trường THPT chuyên"}' -H 'If-Match: *'
-held "suspend" modify "$ADM" POST /v1/accounts/annv@haugiang.gov.vn/suspend '{"reason": "x"}'
-held "purge" delete "$PROV" POST /v1/accounts/cuonglv@haugiang.gov.vn/purge '{"force": true}'
+held "agency create" add agency.add "$ADM" POST /v1/agencies '{"code": "sgd-tv", "name": "Thư viện", "level": "unit", "parent": "sgd"}'
+held "agency change" modify agency.modify "$ADM" PATCH /v1/agencies/sgd-th '{"name": "Trường THPT chuyên"}' -H 'If-Match: *'
+held "suspend" modify account.suspend "$ADM" POST /v1/accounts/annv@haugiang.gov.vn/suspend '{"reason": "x"}'
+held "purge" delete account.purge "$PROV" POST /v1/accounts/cuonglv@haugiang.gov.vn/purge '{"force": true}'
+
+# --- the write made, its answer lost ---------------------------------------------
+echo answer >"$T/hold"
+expect_eq "create, its answer lost: 503" \
+	"$(r "$ADM" POST /v1/accounts '{"name": "Trần Văn Nam", "agency": "sgd"}' -H 'Idempotency-Key: nam-1')" 503
+rm -f "$T/hold"
+expect_eq "... the outcome unknown" "$(jget 'd["type"].rsplit("/", 1)[1]')" outcome-unknown
+expect_eq "... the add reached slapd" "$(tail -1 "$T/proxy.log")" "held the answer to add"
+expect_eq "... and was made" "$(t_count '(cn=Trần Văn Nam)')" 1
+expect_eq "... audited as unknown" \
+	"$(tail -1 "$T/audit.log" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["op"], r["target"], r["result"])')" \
+	"account.add Trần Văn Nam unknown"
+expect_eq "the same create, retried with its key: 409" \
+	"$(r "$ADM" POST /v1/accounts '{"name": "Trần Văn Nam", "agency": "sgd"}' -H 'Idempotency-Key: nam-1')" 409
+expect_match "... replayed" "$(cat "$T/h")" '(?i)^idempotency-replayed: true'
+expect_eq "... still one account, not two" "$(t_count '(cn=Trần Văn Nam)')" 1
 
 # --- back: each goes through -----------------------------------------------------------
 expect_eq "certificate add: 201" \
@@ -158,8 +188,9 @@ expect_eq "agency change: 200" \
 	"$(r "$ADM" PATCH /v1/agencies/sgd-th '{"name": "Trường THPT chuyên"}' -H 'If-Match: *')" 200
 expect_eq "suspend: 200" "$(r "$ADM" POST /v1/accounts/annv@haugiang.gov.vn/suspend '{"reason": "x"}')" 200
 expect_eq "purge: 200" "$(r "$PROV" POST /v1/accounts/cuonglv@haugiang.gov.vn/purge '{"force": true}')" 200
-expect_eq "each audited once" "$(grep -o '"op":"[a-z.]*"' "$T/audit.log" | tail -6 | tr '\n' ' ')" \
-	'"op":"account.add" "op":"account.cert.add" "op":"agency.add" "op":"agency.modify" "op":"account.suspend" "op":"account.purge" '
+expect_eq "each audited once more, result ok" \
+	"$(tail -5 "$T/audit.log" | python3 -c 'import json,sys; print(" ".join(json.loads(l)["op"] + ":" + json.loads(l)["result"] for l in sys.stdin))')" \
+	"account.cert.add:ok agency.add:ok agency.modify:ok account.suspend:ok account.purge:ok"
 expect_match "the log says the directory was unavailable" "$(cat "$T/apid.log")" 'directory unavailable'
 
 t_kill "$APID_PID"
