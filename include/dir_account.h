@@ -279,6 +279,17 @@ enum dir_status account_password_set(struct dir *d, const struct account *cur,
 enum dir_status account_reindex(struct dir *d, const struct account *cur,
     struct account_result *r, char *err, size_t errlen);
 
+/*
+ * Purge (delete) the account a (account_purge.c): it must be disabled, and
+ * disabled at least retention_days ago unless force. DIR_CONSTRAINT with
+ * why in err when refused; else dir_delete's status. account_purge_allowed
+ * is the rule alone (0, or -1 with err), at time now.
+ */
+int account_purge_allowed(const struct account *a, int retention_days, int force,
+    time_t now, char *err, size_t errlen);
+enum dir_status account_purge(struct dir *d, const struct account *a,
+    int retention_days, int force, char *err, size_t errlen);
+
 /* The agency code must exist and take accounts (not retired or merged
  * away): DIR_NOT_FOUND / DIR_CONSTRAINT with why in err. domain gets the
  * agency's own mail domain ("" if none). */

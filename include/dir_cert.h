@@ -73,6 +73,17 @@ enum dir_cert_match { DIR_CERT_FOUND, DIR_CERT_NONE, DIR_CERT_AMBIGUOUS };
 enum dir_cert_match dir_cert_lookup(const struct dir_cert_list *l,
     const char *prefix, size_t *index);
 
+/*
+ * Which certificates of in are new to an entry that has have: add (in->n
+ * slots) gets them, each once, and status[i] (in->n bytes) says 'a' (to
+ * add) or 'r' (already registered) for in->v[i]. -1 with err when the entry
+ * would hold more than DIR_CERT_MAX_COUNT (then nothing is to be added).
+ * govmailctl and govmail-apid decide alike with it.
+ */
+int dir_cert_select_new(const struct dir_cert_list *have,
+    const struct dir_cert_list *in, const struct dir_cert **add, size_t *nadd,
+    char *status, char *err, size_t errlen);
+
 /* The certificates of an entry already read (values of userCertificate,
  * with or without ;binary). A value that does not parse is kept with
  * error set, so it can still be listed and removed. */

@@ -19,6 +19,7 @@
 #include "apid_dispatch.h"
 #include "apid_idem.h"
 #include "apid_json.h"
+#include "apid_resources.h"
 #include "apid_router.h"
 #include "audit_log.h"
 #include "dir.h"
@@ -88,8 +89,10 @@ apid_idem_key_ok(const char *k)
 	return 1;
 }
 
+/* *unknown is set when the directory stopped answering during the
+ * creation: the account may exist now (a 503 is queued then). */
 static int
-apid_create_run(struct apid_req *r, char **answer, unsigned *status)
+apid_create_run(struct apid_req *r, char **answer, unsigned *status, int *unknown)
 {
 	const struct govmail_conf *c = r->srv->conf;
 	struct account_new a;
@@ -142,9 +145,14 @@ apid_create_run(struct apid_req *r, char **answer, unsigned *status)
 	explicit_bzero(hash, sizeof(hash));
 	if (st != DIR_OK) {
 		explicit_bzero(plain, sizeof(plain));
-		audit_close(al);
 		dir_mods_free(mods);
 		st = dir_last_status(r->dir) == DIR_UNAVAILABLE ? DIR_UNAVAILABLE : st;
+		if (apid_write_unknown(r, al, "account.add", a.address != NULL ? a.address :
+		    a.name, NULL, st, &ret)) {
+			*unknown = 1;
+			return ret;
+		}
+		audit_close(al);
 		if (st == DIR_UNAVAILABLE || st == DIR_ERROR || st == DIR_DENIED)
 			return apid_dir_problem(r, st, "account create");
 		/* bad name, taken address or employee id: the client's to fix */
@@ -216,7 +224,7 @@ apid_account_create(struct apid_req *r)
 	unsigned status = 0;
 	char *text = NULL, *answer = NULL;
 	struct timespec ts;
-	int ret;
+	int ret, unknown = 0;
 
 	if (key != NULL && !apid_idem_key_ok(key))
 		return apid_problem(r, 400, "invalid-header", "Invalid header",
@@ -244,7 +252,18 @@ apid_account_create(struct apid_req *r)
 			break;
 		}
 	}
-	ret = apid_create_run(r, &answer, &status);
+	ret = apid_create_run(r, &answer, &status, &unknown);
+	if (unknown && key != NULL) {
+		/* A retry must not make a second account: the key now answers
+		 * that the first request may have made it. */
+		apid_idem_finish(r->srv->idem, r->caller->actor, key, 409,
+		    "{\"type\":\"https://govmail.invalid/problems/outcome-unknown\","
+		    "\"title\":\"Outcome unknown\",\"status\":409,\"detail\":\"an "
+		    "earlier request with this Idempotency-Key may have created the account "
+		    "(the directory stopped answering during it): look it up, e.g. by "
+		    "employee_id or name, before creating it with a new key\"}");
+		return ret;
+	}
 	if (answer == NULL) {
 		/* refused or failed: nothing made, the key may be used again */
 		if (key != NULL)
@@ -370,6 +389,12 @@ apid_account_simple(struct apid_req *r, int which)
 		break;
 	}
 	if (st != DIR_OK) {
+		/* the operation filled res (its mods at least) either way */
+		account_result_clear(&res);
+		if (apid_write_unknown(r, al, ops[which], a->address, a->dn, st, &ret)) {
+			account_free(a);
+			return ret;
+		}
 		audit_close(al);
 		account_free(a);
 		return apid_op_problem(r, st, err);

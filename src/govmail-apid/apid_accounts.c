@@ -21,6 +21,7 @@
 #include "apid_auth.h"
 #include "apid_dispatch.h"
 #include "apid_json.h"
+#include "apid_resources.h"
 #include "apid_router.h"
 #include "audit_log.h"
 #include "dir.h"
@@ -285,6 +286,12 @@ apid_account_status(struct apid_req *r, const char *status)
 	}
 	st = account_set_status(r->dir, a, status, reason, &res, err, sizeof(err));
 	if (st != DIR_OK) {
+		/* the operation filled res (its mods at least) either way */
+		account_result_clear(&res);
+		if (apid_write_unknown(r, al, op, a->address, a->dn, st, &ret)) {
+			account_free(a);
+			return ret;
+		}
 		audit_close(al);
 		account_free(a);
 		return apid_op_problem(r, st, err);
@@ -327,6 +334,11 @@ apid_account_password(struct apid_req *r)
 	explicit_bzero(hash, sizeof(hash));
 	if (st != DIR_OK) {
 		explicit_bzero(plain, sizeof(plain));
+		account_result_clear(&res);
+		if (apid_write_unknown(r, al, "account.passwd", a->address, a->dn, st, &ret)) {
+			account_free(a);
+			return ret;
+		}
 		audit_close(al);
 		account_free(a);
 		return apid_op_problem(r, st, err);
@@ -380,6 +392,12 @@ apid_account_modify(struct apid_req *r)
 	}
 	st = account_modify(r->dir, r->srv->conf, a, &f, &res, err, sizeof(err));
 	if (st != DIR_OK) {
+		/* the operation filled res (its mods at least) either way */
+		account_result_clear(&res);
+		if (apid_write_unknown(r, al, "account.modify", a->address, a->dn, st, &ret)) {
+			account_free(a);
+			return ret;
+		}
 		audit_close(al);
 		account_free(a);
 		return apid_op_problem(r, st, err);

@@ -14,6 +14,7 @@
 #include "apid_authcache.h"
 #include "apid_dispatch.h"
 #include "apid_rate.h"
+#include "apid_resources.h"
 #include "apid_router.h"
 #include "log.h"
 
@@ -104,6 +105,25 @@ apid_dispatch_handler(struct apid_req *r)
 		return apid_address_suggest(r);
 	case APID_H_AUDIT:
 		return apid_audit_query(r);
+	/* certificates, agency writes, purge (apid_resources.h) */
+	case APID_H_CERT_LIST:
+		return apid_cert_list(r, 0);
+	case APID_H_CERT_ADD:
+		return apid_cert_add(r, 0);
+	case APID_H_CERT_REMOVE:
+		return apid_cert_remove(r, 0);
+	case APID_H_AGENCY_CERT_LIST:
+		return apid_cert_list(r, 1);
+	case APID_H_AGENCY_CERT_ADD:
+		return apid_cert_add(r, 1);
+	case APID_H_AGENCY_CERT_REMOVE:
+		return apid_cert_remove(r, 1);
+	case APID_H_AGENCY_CREATE:
+		return apid_agency_create(r);
+	case APID_H_AGENCY_MODIFY:
+		return apid_agency_modify(r);
+	case APID_H_ACCOUNT_PURGE:
+		return apid_account_purge(r);
 	}
 	return apid_problem(r, 500, "internal", "Internal error", NULL, NULL, 0,
 	    "no handler");

@@ -32,6 +32,7 @@
 #include "apid_json.h"
 #include "apid_pool.h"
 #include "apid_rate.h"
+#include "apid_resources.h"
 #include "apid_router.h"
 #include "dir.h"
 #include "log.h"
@@ -301,7 +302,8 @@ apid_access(void *cls, struct MHD_Connection *conn, const char *url,
 	if (r->route->body == NULL && r->len > 0)
 		return apid_problem(r, 400, "unexpected-body", "Unexpected body", NULL, NULL,
 		    0, "%s %s takes no body", r->route->method, r->route->pattern);
-	if (r->route->body != NULL) {
+	/* apid_body_raw: the handler decodes the body (apid_resources.h) */
+	if (r->route->body != NULL && !apid_body_raw(r->route)) {
 		struct apid_json_limits lim;
 		char field[300], detail[512];
 

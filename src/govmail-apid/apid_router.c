@@ -67,6 +67,31 @@ static const struct apid_field apid_body_quota[] = {
 static const struct apid_field apid_body_none[] = {
 	{ NULL, APID_STRING, 0 }
 };
+/* certificates, agency writes, purge (apid_resources.h); a certificate
+ * body is decoded by its handler (PEM, DER or JSON with base64) */
+static const struct apid_field apid_body_cert[] = {
+	{ "certificate", APID_STRING, 1 },
+	{ NULL, APID_STRING, 0 }
+};
+static const struct apid_field apid_body_agency_create[] = {
+	{ "code", APID_STRING, 1 },
+	{ "name", APID_STRING, 1 },
+	{ "level", APID_STRING, 1 },
+	{ "parent", APID_STRING, 0 },
+	{ "domain", APID_STRING, 0 },
+	{ NULL, APID_STRING, 0 }
+};
+static const struct apid_field apid_body_agency_modify[] = {
+	{ "name", APID_STRING, 0 },
+	{ "level", APID_STRING, 0 },
+	{ "parent", APID_STRING, 0 },
+	{ "domain", APID_STRING, 0 },
+	{ NULL, APID_STRING, 0 }
+};
+static const struct apid_field apid_body_purge[] = {
+	{ "force", APID_BOOL, 0 },
+	{ NULL, APID_STRING, 0 }
+};
 
 const struct apid_route apid_routes[] = {
 	{ "GET", "/openapi.json", APID_H_OPENAPI, APID_PUBLIC, NULL },
@@ -105,6 +130,25 @@ const struct apid_route apid_routes[] = {
 	{ "GET", "/v1/address-suggestions", APID_H_ADDRESS_SUGGEST, API_OP_ACCOUNT_CREATE,
 	  NULL },
 	{ "GET", "/v1/audit", APID_H_AUDIT, API_OP_AUDIT_READ, NULL },
+	/* certificates, agency writes, purge (apid_resources.h) */
+	{ "GET", "/v1/accounts/{address}/certificates", APID_H_CERT_LIST,
+	  API_OP_ACCOUNT_READ, NULL },
+	{ "POST", "/v1/accounts/{address}/certificates", APID_H_CERT_ADD,
+	  API_OP_ACCOUNT_CERT, apid_body_cert },
+	{ "DELETE", "/v1/accounts/{address}/certificates/{fingerprint}",
+	  APID_H_CERT_REMOVE, API_OP_ACCOUNT_CERT, NULL },
+	{ "GET", "/v1/agencies/{code}/certificates", APID_H_AGENCY_CERT_LIST,
+	  API_OP_AGENCY_READ, NULL },
+	{ "POST", "/v1/agencies/{code}/certificates", APID_H_AGENCY_CERT_ADD,
+	  API_OP_ACCOUNT_CERT, apid_body_cert },
+	{ "DELETE", "/v1/agencies/{code}/certificates/{fingerprint}",
+	  APID_H_AGENCY_CERT_REMOVE, API_OP_ACCOUNT_CERT, NULL },
+	{ "POST", "/v1/agencies", APID_H_AGENCY_CREATE, API_OP_AGENCY_WRITE,
+	  apid_body_agency_create },
+	{ "PATCH", "/v1/agencies/{code}", APID_H_AGENCY_MODIFY, API_OP_AGENCY_WRITE,
+	  apid_body_agency_modify },
+	{ "POST", "/v1/accounts/{address}/purge", APID_H_ACCOUNT_PURGE,
+	  API_OP_ACCOUNT_PURGE, apid_body_purge },
 };
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);
 

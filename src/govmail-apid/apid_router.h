@@ -35,7 +35,17 @@ enum apid_handler_id {
 	APID_H_UNLOCK,
 	APID_H_AGENCY_LIST,
 	APID_H_ADDRESS_SUGGEST,
-	APID_H_AUDIT
+	APID_H_AUDIT,
+	/* certificates, agency writes, purge (apid_resources.h) */
+	APID_H_CERT_LIST,
+	APID_H_CERT_ADD,
+	APID_H_CERT_REMOVE,
+	APID_H_AGENCY_CERT_LIST,
+	APID_H_AGENCY_CERT_ADD,
+	APID_H_AGENCY_CERT_REMOVE,
+	APID_H_AGENCY_CREATE,
+	APID_H_AGENCY_MODIFY,
+	APID_H_ACCOUNT_PURGE
 };
 
 #define APID_PUBLIC (-1)   /* op of a route that needs no caller */

@@ -452,18 +452,6 @@ cmd_account_disable(struct cli *cli, int argc, char **argv)
 	    "account.disable");
 }
 
-/* Seconds since a GeneralizedTime YYYYMMDDHHMMSSZ, or -1. */
-static long long
-age_seconds(const char *gt)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (gt == NULL || strptime(gt, "%Y%m%d%H%M%SZ", &tm) == NULL)
-		return -1;
-	return (long long)(time(NULL) - timegm(&tm));
-}
-
 static int
 force_opt(int ch, void *arg)
 {
@@ -481,19 +469,17 @@ cmd_account_purge(struct cli *cli, int argc, char **argv)
 	const char *key = account_arg(cli, argc, argv, opts, force_opt, &force);
 	struct dir *d = cli_begin_change(cli);
 	struct account *a = cli_account(cli, d, key);
-	long long age = age_seconds(a->status_changed);
-	long long keep = (long long)cli_conf(cli)->acct_retention_days * 86400;
 	const char *target = a->address;
+	char err[1024];
+	enum dir_status st;
 
-	if (a->status == NULL || strcmp(a->status, DIR_STATUS_DISABLED) != 0)
-		cli_fail(EX_DATAERR, "%s is %s: only disabled accounts can be purged "
-		    "(govmailctl account disable %s first)", target,
-		    a->status ? a->status : "?", target);
-	if (!force && (age < 0 || age < keep))
-		cli_fail(EX_DATAERR, "%s was disabled %lld days ago; the retention period is "
-		    "%d days (use --force to purge now)", target, age < 0 ? 0 : age / 86400,
-		    cli_conf(cli)->acct_retention_days);
-	if (dir_delete(d, a->dn) != DIR_OK)
+	st = account_purge(d, a, cli_conf(cli)->acct_retention_days, force, err,
+	    sizeof(err));
+	if (st == DIR_CONSTRAINT)
+		cli_fail(EX_DATAERR, "%s (%s)", err, a->status != NULL &&
+		    strcmp(a->status, DIR_STATUS_DISABLED) == 0 ?
+		    "use --force to purge now" : "govmailctl account disable first");
+	if (st != DIR_OK)
 		cli_dir_fail(cli, "purging the account");
 	cli_audit(cli, "account.purge", target, a->dn, NULL, NULL);
 	if (!cli->json)

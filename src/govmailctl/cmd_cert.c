@@ -223,7 +223,7 @@ cert_add(struct cli *cli, int argc, char **argv, int agency)
 	struct dir_mods *m = NULL;
 	unsigned char *buf;
 	char err[512], e1[ESC_SIZE], e2[ESC_SIZE], *pos[2];
-	size_t len, i, j, nadd = 0;
+	size_t len, i, nadd = 0;
 	char *status;
 	struct dir *d;
 	int npos = 0;
@@ -243,20 +243,8 @@ cert_add(struct cli *cli, int argc, char **argv, int agency)
 
 	add = xcalloc(in.n, sizeof(*add));
 	status = xcalloc(in.n, 1);        /* 'a' added, 'r' already registered */
-	for (i = 0; i < in.n; i++) {
-		int dup = 0;
-
-		for (j = 0; j < have.n && !dup; j++)
-			dup = strcmp(have.v[j].fingerprint, in.v[i].fingerprint) == 0;
-		for (j = 0; j < nadd && !dup; j++)
-			dup = strcmp(add[j]->fingerprint, in.v[i].fingerprint) == 0;
-		if (!dup && have.n + nadd >= DIR_CERT_MAX_COUNT)
-			cli_fail(EX_DATAERR, "%s would have more than %d certificates; "
-			    "nothing registered", esc(e1, o.target), DIR_CERT_MAX_COUNT);
-		status[i] = dup ? 'r' : 'a';
-		if (!dup)
-			add[nadd++] = &in.v[i];
-	}
+	if (dir_cert_select_new(&have, &in, add, &nadd, status, err, sizeof(err)) != 0)
+		cli_fail(EX_DATAERR, "%s %s; nothing registered", esc(e1, o.target), err);
 	if (nadd > 0) {
 		if (dir_cert_add(d, o.dn, add, nadd, &m) != DIR_OK)
 			cli_dir_fail(cli, "registering the certificates");

@@ -362,6 +362,33 @@ dir_cert_lookup(const struct dir_cert_list *l, const char *prefix, size_t *index
 	    DIR_CERT_AMBIGUOUS;
 }
 
+int
+dir_cert_select_new(const struct dir_cert_list *have, const struct dir_cert_list *in,
+    const struct dir_cert **add, size_t *nadd, char *status, char *err, size_t errlen)
+{
+	size_t i, j;
+
+	*nadd = 0;
+	for (i = 0; i < in->n; i++) {
+		int dup = 0;
+
+		for (j = 0; j < have->n && !dup; j++)
+			dup = strcmp(have->v[j].fingerprint, in->v[i].fingerprint) == 0;
+		for (j = 0; j < *nadd && !dup; j++)
+			dup = strcmp(add[j]->fingerprint, in->v[i].fingerprint) == 0;
+		if (!dup && have->n + *nadd >= DIR_CERT_MAX_COUNT) {
+			snprintf(err, errlen, "would have more than %d certificates",
+			    DIR_CERT_MAX_COUNT);
+			*nadd = 0;
+			return -1;
+		}
+		status[i] = dup ? 'r' : 'a';
+		if (!dup)
+			add[(*nadd)++] = &in->v[i];
+	}
+	return 0;
+}
+
 /* Is this attribute description userCertificate (any transfer option)? */
 static int
 dir_cert_is_attr(const char *name)
