@@ -212,6 +212,10 @@ struct govmail_conf {
 	int apid_rate_per_token;       /* requests per minute per caller */
 	int apid_retry_after;          /* seconds suggested with 503 */
 	int apid_idempotency_ttl;      /* seconds an Idempotency-Key answer is kept */
+	long long apid_hr_max_upload_size; /* bytes of an uploaded HR export */
+	int apid_hr_max_jobs;          /* HR sync jobs kept at once */
+	int apid_hr_job_ttl;           /* seconds a job is kept after its last change */
+	char *apid_hr_job_dir;         /* uploads and passwords of HR jobs */
 
 	/* dkim { } — DKIM signing keys (dkim_keys.h) */
 	char *dkim_key_dir;            /* DOMAIN.SELECTOR.key, DOMAIN.state */

@@ -39,6 +39,7 @@ struct MHD_Daemon;
 struct apid_pool;
 struct apid_rate;
 struct apid_idem;
+struct apid_hrjobs;
 struct audit_log;
 struct apid_route;
 struct api_caller;
@@ -51,6 +52,7 @@ struct apid_server {
 	struct apid_rate *rate_caller;  /* per token or person */
 	struct apid_idem *idem;         /* Idempotency-Key answers */
 	struct audit_log *audit;        /* opened at start (as root) */
+	struct apid_hrjobs *hrjobs;     /* hr/sync jobs (apid_hrjobs.c) */
 	int active;                     /* requests being worked on */
 	struct MHD_Daemon *tls, *plain;
 	int tls_fd, plain_fd;             /* bound by apid_http_prepare */

@@ -10,6 +10,7 @@
 #include "apid.h"
 #include "apid_auth.h"
 #include "apid_dispatch.h"
+#include "apid_hrjobs.h"
 #include "apid_rate.h"
 #include "apid_router.h"
 #include "log.h"
@@ -74,6 +75,18 @@ apid_dispatch(struct apid_req *r)
 		return apid_address_suggest(r);
 	case APID_H_AUDIT:
 		return apid_audit_query(r);
+	case APID_H_HR_JOB_CREATE:
+		return apid_hrjob_create(r);
+	case APID_H_HR_JOB_GET:
+		return apid_hrjob_get(r);
+	case APID_H_HR_JOB_PLAN:
+		return apid_hrjob_plan(r);
+	case APID_H_HR_JOB_APPLY:
+		return apid_hrjob_apply(r);
+	case APID_H_HR_JOB_PASSWORDS:
+		return apid_hrjob_passwords(r);
+	case APID_H_HR_JOB_DELETE:
+		return apid_hrjob_delete(r);
 	}
 	return apid_problem(r, 500, "internal", "Internal error", NULL, NULL, 0,
 	    "no handler");
