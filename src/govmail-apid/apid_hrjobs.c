@@ -1013,12 +1013,17 @@ apid_hrjob_apply(struct apid_req *r)
 	if (hrj_compute(j, job, pw, hash, &guard, why, sizeof(why), err, sizeof(err)) != 0) {
 		log_warnx("hr job %s: %s", job->id, err);
 		hrj_unapply(j, job, pw);
-		if (job->dir != NULL && dir_last_status(job->dir) == DIR_UNAVAILABLE) {
+		if (job->dir != NULL && dir_last_status(job->dir) != DIR_OK) {
 			dir_close(job->dir);
 			job->dir = NULL;
+			return apid_problem(r, 503, "directory-unavailable",
+			    "Directory unavailable", NULL, NULL, 0, "the plan cannot be made "
+			    "again now; nothing was changed");
 		}
-		return apid_problem(r, 503, "directory-unavailable", "Directory unavailable",
-		    NULL, NULL, 0, "the plan cannot be made again now; nothing was changed");
+		/* the directory answered: the upload cannot be planned any more
+		 * (e.g. its agency was removed meanwhile) */
+		return apid_problem(r, 409, "stale-plan", "Stale plan", "plan", NULL, 0,
+		    "the plan cannot be made again: %s; nothing was changed", err);
 	}
 	if (strcmp(hash, named) != 0) {
 		hrj_publish_plan(j, job, job->plan, hash, guard, why);

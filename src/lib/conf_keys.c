@@ -997,7 +997,7 @@ const struct conf_key conf_keys[] = {
 	{ "apid.hr_job_ttl", CONF_INT, "86400", 60, 2592000, OFF(apid_hr_job_ttl), NULL,
 	  "seconds an HR sync job is kept after its last change (then forgotten, "
 	  "its files removed)" },
-	{ "apid.hr_job_dir", CONF_STR, "/var/lib/govmail/hr-jobs", 0, 0,
+	{ "apid.hr_job_dir", CONF_STR, "/var/spool/govmail/hr-jobs", 0, 0,
 	  OFF(apid_hr_job_dir), conf_check_nonempty,
 	  "directory (mode 0700, of apid.user) of the HR jobs' uploads and initial "
 	  "passwords, each file 0600 and removed with its job" },
