@@ -216,6 +216,10 @@ struct govmail_conf {
 	int apid_auth_cache_ttl;       /* seconds verified Basic credentials are kept */
 	int apid_account_cache_ttl;    /* seconds an account read is kept */
 	int apid_cache_entries;        /* slots of each of those caches */
+	long long apid_hr_max_upload_size; /* bytes of an uploaded HR export */
+	int apid_hr_max_jobs;          /* HR sync jobs kept at once */
+	int apid_hr_job_ttl;           /* seconds a job is kept after its last change */
+	char *apid_hr_job_dir;         /* uploads and passwords of HR jobs */
 
 	/* dkim { } — DKIM signing keys (dkim_keys.h) */
 	char *dkim_key_dir;            /* DOMAIN.SELECTOR.key, DOMAIN.state */

@@ -75,6 +75,18 @@ struct hr_agencies;
 struct hr_agencies *hr_agencies_load(struct dir *d, char *err, size_t errlen);
 int hr_agency_known(const char *code, void *agencies, char *why, size_t whylen);
 void hr_agencies_free(struct hr_agencies *a);
+/*
+ * Limit a run to the subtree of agency code (it and the agencies below it
+ * through their parents): hr_agency_known then refuses other agencies with
+ * the reason (their rows are rejected), and hr_plan_build neither changes
+ * nor takes for absent an account of another agency; a row whose
+ * employee's account is elsewhere becomes an update that cannot be done
+ * (a move between subtrees needs rights on both). 0, or -1 with err.
+ */
+int hr_agencies_limit(struct hr_agencies *a, const char *code, char *err,
+    size_t errlen);
+/* 1 when an agency code is within the limit (always without one). */
+int hr_agencies_in_scope(const struct hr_agencies *a, const char *code);
 
 /*
  * Compute the plan. pw: the initial-passwords file (NULL for a dry run: no

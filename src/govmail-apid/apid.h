@@ -40,6 +40,7 @@ struct apid_pool;
 struct apid_rate;
 struct apid_idem;
 struct apid_cache;
+struct apid_hrjobs;
 struct audit_log;
 struct apid_route;
 struct api_caller;
@@ -55,6 +56,7 @@ struct apid_server {
 	struct apid_cache *tokens, *creds, *accounts;
 	unsigned char cred_key[32];     /* secret salt of the credential keys */
 	struct audit_log *audit;        /* opened at start (as root) */
+	struct apid_hrjobs *hrjobs;     /* hr/sync jobs (apid_hrjobs.c) */
 	int active;                     /* requests being worked on */
 	struct MHD_Daemon *tls, *plain;
 	int tls_fd, plain_fd;             /* bound by apid_http_prepare */

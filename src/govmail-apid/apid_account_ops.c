@@ -41,7 +41,7 @@ apid_body_str(struct apid_req *r, const char *name)
  * a problem queued — 404 naming the field when the agency does not exist
  * or is outside every grant (alike), 403 with the rule otherwise.
  */
-static int
+int
 apid_agency_allowed(struct apid_req *r, int op, const char *code, const char *field,
     int *ret)
 {

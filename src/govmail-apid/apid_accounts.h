@@ -30,6 +30,10 @@ void apid_audit_result(struct apid_req *r, struct audit_log *al, const char *op,
 /* 200 with the changes, the account now (read by key) and a secret once. */
 int apid_change_reply(struct apid_req *r, const struct account_result *res,
     const char *secret);
+/* Whether the caller may do op in the agency with this code: 0, or -1 with
+ * a problem queued in *ret (404 naming field when missing or hidden, 403). */
+int apid_agency_allowed(struct apid_req *r, int op, const char *code,
+    const char *field, int *ret);
 /* 409 for a refusal of the directory's rules, else 503/500. */
 int apid_op_problem(struct apid_req *r, int st, const char *err);
 

@@ -13,6 +13,7 @@
 #include "apid_auth.h"
 #include "apid_authcache.h"
 #include "apid_dispatch.h"
+#include "apid_hrjobs.h"
 #include "apid_rate.h"
 #include "apid_resources.h"
 #include "apid_router.h"
@@ -50,6 +51,7 @@ apid_dispatch(struct apid_req *r)
 		case APID_H_ACCOUNT_DISABLE:
 		case APID_H_LOCK:
 		case APID_H_ACCOUNT_RENAME:
+		case APID_H_ACCOUNT_PURGE:
 			apid_authcache_changed(r->srv);
 			break;
 		default:
@@ -124,6 +126,18 @@ apid_dispatch_handler(struct apid_req *r)
 		return apid_agency_modify(r);
 	case APID_H_ACCOUNT_PURGE:
 		return apid_account_purge(r);
+	case APID_H_HR_JOB_CREATE:
+		return apid_hrjob_create(r);
+	case APID_H_HR_JOB_GET:
+		return apid_hrjob_get(r);
+	case APID_H_HR_JOB_PLAN:
+		return apid_hrjob_plan(r);
+	case APID_H_HR_JOB_APPLY:
+		return apid_hrjob_apply(r);
+	case APID_H_HR_JOB_PASSWORDS:
+		return apid_hrjob_passwords(r);
+	case APID_H_HR_JOB_DELETE:
+		return apid_hrjob_delete(r);
 	}
 	return apid_problem(r, 500, "internal", "Internal error", NULL, NULL, 0,
 	    "no handler");

@@ -207,6 +207,18 @@ apid_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* 413, naming the limit of the route (apid_route_body_max). */
+static enum MHD_Result
+apid_body_too_large(struct apid_req *r)
+{
+	const struct govmail_conf *c = r->srv->conf;
+	int up = r->route->body == apid_body_upload;
+
+	return apid_problem(r, 413, "body-too-large", "Body too large", NULL,
+	    up ? "apid.hr_max_upload_size" : "apid.max_body_size", 0,
+	    "the body may have at most %lld bytes", apid_route_body_max(r->route, c));
+}
+
 /* First call for a request: everything that needs no body. */
 static enum MHD_Result
 apid_begin(struct apid_req *r, const char *url)
@@ -241,10 +253,9 @@ apid_begin(struct apid_req *r, const char *url)
 	for (i = 0; i < APID_MAX_PARAMS; i++)
 		r->params[i] = xstrdup(params[i]);
 	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
-	if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)c->apid_max_body_size)
-		return apid_problem(r, 413, "body-too-large", "Body too large", NULL,
-		    "apid.max_body_size", 0, "the body may have at most %lld bytes",
-		    c->apid_max_body_size);
+	if (cl != NULL && strtoull(cl, NULL, 10) >
+	    (unsigned long long)apid_route_body_max(r->route, c))
+		return apid_body_too_large(r);
 	return MHD_YES;
 }
 
@@ -273,13 +284,15 @@ apid_access(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (r->len + *upload_size > (size_t)c->apid_max_body_size)
+		size_t max = (size_t)apid_route_body_max(r->route, c);
+
+		if (r->len + *upload_size > max)
 			r->too_large = 1;
 		if (!r->too_large) {
 			if (r->len + *upload_size > r->cap) {
 				r->cap = (r->len + *upload_size) * 2;
-				if (r->cap > (size_t)c->apid_max_body_size)
-					r->cap = (size_t)c->apid_max_body_size;
+				if (r->cap > max)
+					r->cap = max;
 				r->body = xreallocarray(r->body, r->cap, 1);
 			}
 			memcpy(r->body + r->len, upload, *upload_size);
@@ -290,9 +303,7 @@ apid_access(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	/* the whole request is here */
 	if (r->too_large)
-		return apid_problem(r, 413, "body-too-large", "Body too large", NULL,
-		    "apid.max_body_size", 0, "the body may have at most %lld bytes",
-		    c->apid_max_body_size);
+		return apid_body_too_large(r);
 	if (__atomic_add_fetch(&s->active, 1, __ATOMIC_SEQ_CST) > c->apid_max_requests) {
 		__atomic_sub_fetch(&s->active, 1, __ATOMIC_SEQ_CST);
 		return apid_problem(r, 503, "busy", "Busy", NULL, "apid.max_requests", 0,
@@ -302,8 +313,10 @@ apid_access(void *cls, struct MHD_Connection *conn, const char *url,
 	if (r->route->body == NULL && r->len > 0)
 		return apid_problem(r, 400, "unexpected-body", "Unexpected body", NULL, NULL,
 		    0, "%s %s takes no body", r->route->method, r->route->pattern);
-	/* apid_body_raw: the handler decodes the body (apid_resources.h) */
-	if (r->route->body != NULL && !apid_body_raw(r->route)) {
+	/* the handler decodes a raw body: certificates (apid_resources.h),
+	 * HR exports (apid_hrjobs.c) */
+	if (r->route->body != NULL && !apid_body_raw(r->route) &&
+	    r->route->body != apid_body_upload) {
 		struct apid_json_limits lim;
 		char field[300], detail[512];
 

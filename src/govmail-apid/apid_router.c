@@ -92,6 +92,22 @@ static const struct apid_field apid_body_purge[] = {
 	{ "force", APID_BOOL, 0 },
 	{ NULL, APID_STRING, 0 }
 };
+/* hr/sync jobs (apid_hrjobs.c) */
+const struct apid_field apid_body_upload[] = {
+	{ NULL, APID_STRING, 0 }
+};
+static const struct apid_field apid_body_hr_apply[] = {
+	{ "plan", APID_STRING, 1 },
+	{ "force", APID_BOOL, 0 },
+	{ NULL, APID_STRING, 0 }
+};
+
+long long
+apid_route_body_max(const struct apid_route *route, const struct govmail_conf *c)
+{
+	return route->body == apid_body_upload ? c->apid_hr_max_upload_size :
+	    c->apid_max_body_size;
+}
 
 const struct apid_route apid_routes[] = {
 	{ "GET", "/openapi.json", APID_H_OPENAPI, APID_PUBLIC, NULL },
@@ -149,6 +165,15 @@ const struct apid_route apid_routes[] = {
 	  apid_body_agency_modify },
 	{ "POST", "/v1/accounts/{address}/purge", APID_H_ACCOUNT_PURGE,
 	  API_OP_ACCOUNT_PURGE, apid_body_purge },
+	{ "POST", "/v1/hr/sync/jobs", APID_H_HR_JOB_CREATE, API_OP_HR_SYNC,
+	  apid_body_upload },
+	{ "GET", "/v1/hr/sync/jobs/{id}", APID_H_HR_JOB_GET, API_OP_HR_SYNC, NULL },
+	{ "DELETE", "/v1/hr/sync/jobs/{id}", APID_H_HR_JOB_DELETE, API_OP_HR_SYNC, NULL },
+	{ "GET", "/v1/hr/sync/jobs/{id}/plan", APID_H_HR_JOB_PLAN, API_OP_HR_SYNC, NULL },
+	{ "POST", "/v1/hr/sync/jobs/{id}/apply", APID_H_HR_JOB_APPLY, API_OP_HR_SYNC,
+	  apid_body_hr_apply },
+	{ "GET", "/v1/hr/sync/jobs/{id}/passwords", APID_H_HR_JOB_PASSWORDS,
+	  API_OP_HR_SYNC, NULL },
 };
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);
 

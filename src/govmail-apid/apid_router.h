@@ -45,7 +45,13 @@ enum apid_handler_id {
 	APID_H_AGENCY_CERT_REMOVE,
 	APID_H_AGENCY_CREATE,
 	APID_H_AGENCY_MODIFY,
-	APID_H_ACCOUNT_PURGE
+	APID_H_ACCOUNT_PURGE,
+	APID_H_HR_JOB_CREATE,
+	APID_H_HR_JOB_GET,
+	APID_H_HR_JOB_PLAN,
+	APID_H_HR_JOB_APPLY,
+	APID_H_HR_JOB_PASSWORDS,
+	APID_H_HR_JOB_DELETE
 };
 
 #define APID_PUBLIC (-1)   /* op of a route that needs no caller */
@@ -57,6 +63,13 @@ struct apid_route {
 	int op;                    /* enum api_op, or APID_PUBLIC */
 	const struct apid_field *body;  /* accepted fields; NULL: no body */
 };
+
+/* The body of a route that takes an upload as it is (not JSON), up to
+ * apid.hr_max_upload_size. */
+extern const struct apid_field apid_body_upload[];
+/* Bytes the body of route may have. */
+long long apid_route_body_max(const struct apid_route *route,
+    const struct govmail_conf *c);
 
 extern const struct apid_route apid_routes[];
 extern const size_t apid_nroutes;

@@ -16,6 +16,7 @@
 #include "apid_account_cache.h"
 #include "apid_authcache.h"
 #include "apid_http.h"
+#include "apid_hrjobs.h"
 #include "apid_idem.h"
 #include "apid_pool.h"
 #include "apid_rate.h"
@@ -171,6 +172,7 @@ main(int argc, char **argv)
 		if (srv.audit == NULL)
 			fatalx(EX_CANTCREAT, "audit.log_file: %s", err);
 	}
+	srv.hrjobs = apid_hrjobs_new(&srv, conf, &dirconf, srv.audit);
 	if (daemon_pidfile_write(conf->apid_pid_file, err, sizeof(err)) != 0)
 		fatalx(EX_CANTCREAT, "pid file: %s", err);
 	if (daemon_drop_privileges(conf->apid_user, err, sizeof(err)) != 0)
@@ -202,6 +204,7 @@ main(int argc, char **argv)
 	} while (sig == SIGHUP);
 	log_info("stopping on signal %d", sig);
 	apid_http_stop(&srv);
+	apid_hrjobs_free(srv.hrjobs);
 	apid_pool_free(srv.pool);
 	apid_rate_free(srv.rate_addr);
 	apid_rate_free(srv.rate_caller);

@@ -3,7 +3,8 @@
  * export. Reading and checking the file is hr_import.c, planning and the
  * pipelined writes are hr_sync.c, the initial-passwords file
  * hr_passwords.c; this file handles options, the guards, audit, progress
- * and output.
+ * and output; the refusals and audit records are hr_run.c (shared with
+ * govmail-apid's HR jobs).
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include "dir_verify.h"
 #include "hr_import.h"
 #include "hr_passwords.h"
+#include "hr_run.h"
 #include "hr_sync.h"
 #include "json_writer.h"
 #include "xmalloc.h"
@@ -52,87 +54,29 @@ hr_print_action(const struct hr_run *run, const struct hr_action *a)
 	putchar('\n');
 }
 
-static const char *
-hr_audit_op(enum hr_act k)
-{
-	switch (k) {
-	case HR_ACT_CREATE: return "hr.create";
-	case HR_ACT_UPDATE: return "hr.update";
-	case HR_ACT_SUSPEND: return "hr.suspend";
-	case HR_ACT_RESUME: return "hr.resume";
-	case HR_ACT_DISABLE: return "hr.disable";
-	default: return "hr.other";
-	}
-}
-
 /* Called by hr_plan_apply as each write completes. */
 static void
 hr_done(struct hr_action *a, void *arg)
 {
 	struct hr_run *run = arg;
-	char source[600];
 
 	run->done++;
-	if (a->result == DIR_OK && a->mods != NULL) {
-		if (a->line)
-			snprintf(source, sizeof(source), "%s:%lu", run->file, a->line);
-		else
-			snprintf(source, sizeof(source), "%s", run->file);
-		if (a->changes != NULL)
-			cli_audit_values(run->cli, hr_audit_op(a->kind), a->address, a->dn,
-			    a->mods, a->changes, source);
-		else
-			cli_audit(run->cli, hr_audit_op(a->kind), a->address, a->dn, a->mods,
-			    source);
-	}
+	if (hr_run_record(run->cli->audit, run->file, a) != 0)
+		cli_fail(EX_IOERR, "%s %s was done but the audit log write failed: %s",
+		    hr_audit_op(a->kind), a->address, strerror(errno));
 	if (run->cli->json == NULL)
 		hr_print_action(run, a);
 	if (run->progress && (run->done % 200 == 0 || run->done == run->total))
 		fprintf(stderr, "\rhr sync: %zu/%zu written", run->done, run->total);
 }
 
-/*
- * Called by hr_plan_apply before each group of writes: the intent record,
- * on disk before any of them is sent, names each change (a create by its
- * employee id, a modify by a fingerprint of the values it writes), so a
- * run killed before their own records leaves them to the next run to
- * complete (hr_recover).
- */
+/* Called by hr_plan_apply before each group of writes (hr_run_intent). */
 static int
 hr_intent(struct hr_action *const *acts, size_t n, void *arg)
 {
 	struct hr_run *run = arg;
-	struct audit_intent *items = xcalloc(n ? n : 1, sizeof(*items));
-	const char **names = xcalloc(n * 64 + 1, sizeof(*names));
-	char (*src)[600] = xcalloc(n ? n : 1, sizeof(*src));
-	char (*fp)[DIR_FINGERPRINT_LEN + 1] = xcalloc(n ? n : 1, sizeof(*fp));
-	size_t i;
-	int rc;
 
-	for (i = 0; i < n; i++) {
-		const struct hr_action *a = acts[i];
-
-		items[i].op = hr_audit_op(a->kind);
-		items[i].target = a->address ? a->address : a->employee_id;
-		items[i].dn = a->dn;
-		if (a->line)
-			snprintf(src[i], sizeof(src[i]), "%s:%lu", run->file, a->line);
-		else
-			snprintf(src[i], sizeof(src[i]), "%s", run->file);
-		items[i].source = src[i];
-		if (a->kind == HR_ACT_CREATE)
-			items[i].key = a->employee_id;
-		else if (dir_mods_fingerprint(a->mods, fp[i]) == 0)
-			items[i].check = fp[i];
-		items[i].attrs = names + i * 64;
-		items[i].nattrs = dir_mods_attr_names(a->mods, names + i * 64, 64);
-	}
-	rc = audit_run_intent(run->audit, items, n);
-	free(fp);
-	free(src);
-	free(names);
-	free(items);
-	if (rc != 0)
+	if (hr_run_intent(run->audit, run->file, acts, n) != 0)
 		cli_fail(EX_IOERR, "refusing to go on: the audit log's intent record could "
 		    "not be written: %s", strerror(errno));
 	return 0;
@@ -176,14 +120,12 @@ hr_recover(struct cli *cli, struct dir *d)
 {
 	const struct govmail_conf *c = cli_conf(cli);
 	struct audit_recovery rec;
-	char err[1024], *path = conf_resolve_path(c, c->audit_log_file);
+	char err[1024];
 
-	if (audit_run_recover(cli->audit, path, "hr sync", dir_verify_intent, d, &rec,
-	    err, sizeof(err)) != 0)
+	if (hr_run_recover(cli->audit, c, d, &rec, err, sizeof(err)) != 0)
 		cli_fail(dir_last_status(d) != DIR_OK ? dir_status_exit(dir_last_status(d)) :
 		    EX_IOERR, "completing the audit log of an interrupted hr sync: %s; "
 		    "nothing was changed", err);
-	free(path);
 	if (rec.runs > 0)
 		cli_warn("the audit log held %zu interrupted hr sync %s: of %zu announced "
 		    "changes, %zu had their record, %zu were found made and %zu not made "
@@ -205,22 +147,7 @@ static void
 hr_audit_summary(struct hr_run *run, const struct hr_file *hr, const struct hr_plan *p,
     enum dir_status st)
 {
-	const char *outcome = "ok";
-	int k;
-
-	for (k = HR_ACT_CREATE; k <= HR_ACT_NOACCOUNT; k++)
-		audit_run_count(run->audit, hr_act_name((enum hr_act)k), p->count[k]);
-	audit_run_count(run->audit, "unchanged", p->unchanged);
-	audit_run_count(run->audit, "rows", hr->nrows + hr->nerrors);
-	audit_run_count(run->audit, "rejected", hr->nerrors);
-	audit_run_count(run->audit, "writes", p->writes);
-	audit_run_count(run->audit, "failed", p->failed);
-	audit_run_count(run->audit, "invalid", p->invalid);
-	if (st != DIR_OK || p->failed > 0)
-		outcome = "failed";
-	else if (hr->nerrors > 0 || p->invalid > 0)
-		outcome = "partial";
-	if (audit_run_end(run->audit, outcome) != 0)
+	if (hr_run_summary(run->audit, hr, p, st) != 0)
 		cli_fail(EX_IOERR, "the run's summary could not be written to the audit "
 		    "log: %s", strerror(errno));
 }
@@ -343,7 +270,7 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 	run.cli = cli;
 	run.file = pos[0];
 	if (!dry_run)
-		run.audit = audit_run_new(cli->audit, "hr sync", pos[0]);
+		run.audit = audit_run_new(cli->audit, HR_RUN_COMMAND, pos[0]);
 	if ((ag = hr_agencies_load(d, err, sizeof(err))) == NULL)
 		cli_fail(dir_status_exit(dir_last_status(d)), "%s", err);
 	hr = hr_read(pos[0], (size_t)c->addr_max_name_length, hr_agency_known, ag, err,
@@ -357,15 +284,7 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 		else
 			fprintf(stderr, "%s: %s\n", pos[0], hr->errors[i].message);
 	}
-	/* A file that is unusable as a whole must not be taken as "nobody works here". */
-	if (hr->fatal) {
-		snprintf(err, sizeof(err), "%s cannot be used (%s); nothing was changed",
-		    pos[0], hr->nerrors > 0 ? hr->errors[hr->nerrors - 1].message :
-		    "see above");
-		hr_refuse(&run, err);
-	}
-	/* ... nor one cut short, or with rows that cannot be attributed. */
-	if (disable_missing && hr_absence_refused(hr, err, sizeof(err)))
+	if (hr_run_file_refused(hr, disable_missing, err, sizeof(err)))
 		hr_refuse(&run, err);
 	if (!dry_run) {
 		const char *path = pwpath ? pwpath : c->hr_passwords_file;
@@ -380,15 +299,9 @@ cmd_hr_sync(struct cli *cli, int argc, char **argv)
 	p = hr_plan_build(d, c, hr, ag, disable_missing, pw, err, sizeof(err));
 	if (p == NULL)
 		cli_fail(dir_status_exit(dir_last_status(d)), "%s", err);
-	if (hr_plan_over_guard(p, c->hr_max_suspend_percent, c->hr_max_suspend_floor) &&
-	    !force) {
-		snprintf(err, sizeof(err), "refusing to suspend or disable %zu of %zu active "
-		    "accounts (more than hr.max_suspend_percent = %d%% and more than "
-		    "hr.max_suspend_floor = %d): is the export truncated? Check it, or run "
-		    "again with --force", hr_plan_lockouts(p), p->managed_active,
-		    c->hr_max_suspend_percent, c->hr_max_suspend_floor);
+	if (!force && hr_run_guard_refused(p, c, "run again with --force", err,
+	    sizeof(err)))
 		hr_refuse(&run, err);
-	}
 	for (i = 0; i < p->n; i++)
 		if (p->actions[i].mods != NULL)
 			run.total++;

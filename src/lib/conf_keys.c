@@ -1064,6 +1064,19 @@ const struct conf_key conf_keys[] = {
 	  "through this govmail-apid show at once, others' within this (0 = no cache)" },
 	{ "apid.cache_entries", CONF_INT, "10000", 16, 1000000, OFF(apid_cache_entries),
 	  NULL, "entries of each of the token, credential and account caches" },
+	/* govmail-apid HR sync jobs (apid_hrjobs.c) */
+	{ "apid.hr_max_upload_size", CONF_SIZE, "16M", 1024, 268435456,
+	  OFF(apid_hr_max_upload_size), NULL,
+	  "bytes of an HR export uploaded to /v1/hr/sync/jobs (413 beyond)" },
+	{ "apid.hr_max_jobs", CONF_INT, "16", 1, 1000, OFF(apid_hr_max_jobs), NULL,
+	  "HR sync jobs kept at once, finished ones included (503 beyond)" },
+	{ "apid.hr_job_ttl", CONF_INT, "86400", 60, 2592000, OFF(apid_hr_job_ttl), NULL,
+	  "seconds an HR sync job is kept after its last change (then forgotten, "
+	  "its files removed)" },
+	{ "apid.hr_job_dir", CONF_STR, "/var/spool/govmail/hr-jobs", 0, 0,
+	  OFF(apid_hr_job_dir), conf_check_nonempty,
+	  "directory (mode 0700, of apid.user) of the HR jobs' uploads and initial "
+	  "passwords, each file 0600 and removed with its job" },
 
 	/* dkim { }: DKIM signing keys, govmailctl dkim (dkim_keys.h) */
 	{ "dkim.key_dir", CONF_STR, "/etc/govmail/dkim", 0, 0, OFF(dkim_key_dir),

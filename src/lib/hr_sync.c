@@ -50,6 +50,10 @@ struct hr_agencies {
 	struct strmap *retired; /* retired code -> why (char *) */
 	struct strmap *domains; /* active governed domains */
 	struct strmap *migrated; /* alias domain -> its target (char *) */
+	struct strmap *parents; /* every code -> its parent's code (char *) */
+	struct strmap *scope;   /* hr_agencies_limit: codes of the subtree, or
+				 * NULL for the whole directory */
+	char *scope_code;
 };
 
 static int
@@ -59,11 +63,14 @@ hr_agency_cb(const struct dir_entry *e, void *arg)
 	const char *code = dir_entry_get(e, DIR_AT_AGENCY_CODE);
 	const char *status = dir_entry_get(e, DIR_AT_AGENCY_STATUS);
 	const char *dom = dir_entry_get(e, DIR_AT_MAIL_DOMAIN);
+	const char *parent = dir_entry_get(e, DIR_AT_PARENT_AGENCY);
 	struct hr_agency *ag;
 	char why[300], *merged;
 
 	if (code == NULL)
 		return 0;
+	if (parent != NULL)
+		free(strmap_put(a->parents, code, xstrdup(parent)));
 	merged = dir_agency_merged_into(e);
 	if (dir_agency_usable(code, status, merged, why, sizeof(why)) != 0) {
 		free(strmap_put(a->retired, code, xstrdup(why)));
@@ -97,7 +104,7 @@ struct hr_agencies *
 hr_agencies_load(struct dir *d, char *err, size_t errlen)
 {
 	static const char *const attrs[] = { DIR_AT_AGENCY_CODE, DIR_AT_AGENCY_STATUS,
-	    DIR_AT_MAIL_DOMAIN, DIR_AT_DESCRIPTION, NULL };
+	    DIR_AT_MAIL_DOMAIN, DIR_AT_DESCRIPTION, DIR_AT_PARENT_AGENCY, NULL };
 	static const char *const dattrs[] = { DIR_AT_DOMAIN_NAME, DIR_AT_DOMAIN_STATUS,
 	    DIR_AT_ALIAS_TARGET, NULL };
 	struct hr_agencies *a = xcalloc(1, sizeof(*a));
@@ -106,6 +113,7 @@ hr_agencies_load(struct dir *d, char *err, size_t errlen)
 	a->retired = strmap_new(64);
 	a->migrated = strmap_new(16);
 	a->domains = strmap_new(16);
+	a->parents = strmap_new(1024);
 	if (dir_search(d, dir_base(d), LDAP_SCOPE_SUBTREE,
 	    "(objectClass=" DIR_OC_AGENCY ")", attrs, hr_agency_cb, a) != DIR_OK ||
 	    dir_search(d, dir_base(d), LDAP_SCOPE_SUBTREE,
@@ -123,6 +131,12 @@ hr_agency_known(const char *code, void *agencies, char *why, size_t whylen)
 	const struct hr_agencies *a = agencies;
 	const char *r;
 
+	if (a->scope != NULL && !strmap_has(a->scope, code) &&
+	    (strmap_has(a->codes, code) || strmap_has(a->retired, code))) {
+		snprintf(why, whylen, "agency '%.64s' is outside the subtree of agency '%s' "
+		    "this run is limited to", code, a->scope_code);
+		return 0;
+	}
 	if (strmap_has(a->codes, code))
 		return 1;
 	r = strmap_get(a->retired, code);
@@ -161,7 +175,67 @@ hr_agencies_free(struct hr_agencies *a)
 	strmap_each(a->migrated, hr_free_value, NULL);
 	strmap_free(a->migrated);
 	strmap_free(a->domains);
+	strmap_each(a->parents, hr_free_value, NULL);
+	strmap_free(a->parents);
+	strmap_free(a->scope);
+	free(a->scope_code);
 	free(a);
+}
+
+/* Whether code is top or below it, following the parents (bounded: a
+ * damaged tree with a cycle cannot hold it up). */
+static int
+hr_agency_below(const struct hr_agencies *a, const char *code, const char *top)
+{
+	size_t depth;
+
+	for (depth = 0; code != NULL && depth < 64; depth++) {
+		if (strcmp(code, top) == 0)
+			return 1;
+		code = strmap_get(a->parents, code);
+	}
+	return 0;
+}
+
+struct hr_limit_ctx {
+	struct hr_agencies *a;
+	const char *top;
+};
+
+static void
+hr_limit_one(const char *code, void *value, void *arg)
+{
+	struct hr_limit_ctx *ctx = arg;
+
+	(void)value;
+	if (hr_agency_below(ctx->a, code, ctx->top))
+		strmap_put(ctx->a->scope, code, (void *)1);
+}
+
+int
+hr_agencies_limit(struct hr_agencies *a, const char *code, char *err, size_t errlen)
+{
+	struct hr_limit_ctx ctx;
+
+	if (!strmap_has(a->codes, code) && !strmap_has(a->retired, code)) {
+		snprintf(err, errlen, "unknown agency '%.64s'", code);
+		return -1;
+	}
+	strmap_free(a->scope);
+	free(a->scope_code);
+	a->scope = strmap_new(64);
+	a->scope_code = xstrdup(code);
+	ctx.a = a;
+	ctx.top = code;
+	strmap_each(a->codes, hr_limit_one, &ctx);
+	strmap_each(a->retired, hr_limit_one, &ctx);
+	return 0;
+}
+
+int
+hr_agencies_in_scope(const struct hr_agencies *a, const char *code)
+{
+	return a->scope == NULL || (code != NULL && strmap_has(a->scope, code));
 }
 
 /* --- the directory snapshot --- */
@@ -170,6 +244,8 @@ struct hr_account {
 	struct account a;       /* as the account model reads it */
 	char *emp;              /* employee id, upper case */
 	int seen;               /* named by a row of the file */
+	int outside;            /* its agency is outside the run's subtree
+				 * (hr_agencies_limit): never touched */
 };
 
 struct hr_snapshot {
@@ -177,6 +253,7 @@ struct hr_snapshot {
 	size_t n, cap;
 	struct strmap *by_employee;     /* employee id -> index + 1 */
 	struct strmap *taken;           /* every address and uid -> (void *)1 */
+	const struct hr_agencies *ag;   /* for the scope */
 };
 
 static int
@@ -206,6 +283,7 @@ hr_snapshot_cb(const struct dir_entry *e, void *arg)
 	memset(a, 0, sizeof(*a));
 	a->a = x;
 	a->emp = xstrdup(x.employee_id);
+	a->outside = !hr_agencies_in_scope(s->ag, x.agency);
 	for (i = 0; a->emp[i]; i++)
 		a->emp[i] = (char)toupper((unsigned char)a->emp[i]);
 	strmap_put(s->by_employee, a->emp, (void *)(uintptr_t)s->n);
@@ -319,6 +397,29 @@ hr_plan_existing(struct hr_plan *p, const struct hr_row *r, struct hr_account *a
 		a->what = what;
 	}
 	free(reason);
+}
+
+/*
+ * A row of a run limited to a subtree whose employee has an account in an
+ * agency outside it: moving it in needs rights on both subtrees, which the
+ * run does not have. Planned as an update that cannot be done.
+ */
+static void
+hr_plan_outside(struct hr_plan *p, const struct hr_row *r, const struct hr_account *acct,
+    const struct hr_agencies *ag)
+{
+	struct hr_action *a = hr_plan_push(p, HR_ACT_UPDATE, r->line, r->employee_id,
+	    r->name);
+
+	a->row = r;
+	a->address = xstrdup(acct->a.address ? acct->a.address : "");
+	a->uid = xstrdup(acct->a.uid ? acct->a.uid : "");
+	a->dn = xstrdup(acct->a.dn);
+	a->result = DIR_CONSTRAINT;
+	a->error = xasprintf("the account is in agency '%s', outside the subtree of "
+	    "agency '%s': moving it needs rights on both", acct->a.agency ?
+	    acct->a.agency : "?", ag->scope_code);
+	p->invalid++;
 }
 
 /* The account a row describes (configured defaults for the rest). */
@@ -488,6 +589,7 @@ hr_plan_build(struct dir *d, const struct govmail_conf *c, const struct hr_file 
 	size_t i;
 
 	memset(&s, 0, sizeof(s));
+	s.ag = ag;
 	s.by_employee = strmap_new(hr->nrows + 1024);
 	s.taken = strmap_new(2 * hr->nrows + 4096);
 	if (dir_search(d, dir_base(d), LDAP_SCOPE_SUBTREE, "(objectClass=" DIR_OC_ACCOUNT ")",
@@ -499,13 +601,17 @@ hr_plan_build(struct dir *d, const struct govmail_conf *c, const struct hr_file 
 	p = xcalloc(1, sizeof(*p));
 	dir_generalized_time(now, sizeof(now));
 	for (i = 0; i < s.n; i++)
-		if (s.v[i].a.status && strcmp(s.v[i].a.status, DIR_STATUS_ACTIVE) == 0)
+		if (!s.v[i].outside && s.v[i].a.status &&
+		    strcmp(s.v[i].a.status, DIR_STATUS_ACTIVE) == 0)
 			p->managed_active++;
 	for (i = 0; i < hr->nrows; i++) {
 		const struct hr_row *r = &hr->rows[i];
 		uintptr_t idx = (uintptr_t)strmap_get(s.by_employee, r->employee_id);
 
-		if (idx != 0) {
+		if (idx != 0 && s.v[idx - 1].outside) {
+			s.v[idx - 1].seen = 1;
+			hr_plan_outside(p, r, &s.v[idx - 1], ag);
+		} else if (idx != 0) {
 			s.v[idx - 1].seen = 1;
 			hr_plan_existing(p, r, &s.v[idx - 1], now);
 		} else if (r->status == HR_WORKING || r->status == HR_ON_LEAVE)
@@ -528,6 +634,8 @@ hr_plan_build(struct dir *d, const struct govmail_conf *c, const struct hr_file 
 		uintptr_t e = (uintptr_t)strmap_get(rejected, acct->emp);
 		struct hr_action *a;
 
+		if (acct->outside)
+			continue;
 		if (!acct->seen && e != 0) {
 			const struct hr_error *er = &hr->errors[e - 1];
 
