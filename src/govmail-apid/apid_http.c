@@ -27,6 +27,7 @@
 #include <microhttpd.h>
 
 #include "apid.h"
+#include "apid_auth.h"
 #include "apid_dispatch.h"
 #include "apid_http.h"
 #include "apid_json.h"
@@ -256,6 +257,22 @@ apid_begin(struct apid_req *r, const char *url)
 	if (cl != NULL && strtoull(cl, NULL, 10) >
 	    (unsigned long long)apid_route_body_max(r->route, c))
 		return apid_body_too_large(r);
+	/*
+	 * An upload route (an HR export, up to apid.hr_max_upload_size) reads
+	 * its body only for a caller already authenticated: no stranger can
+	 * make govmail-apid hold that much per connection. The pooled
+	 * connection used for that goes back at once, not after a slow upload.
+	 */
+	if (r->route->op != APID_PUBLIC && r->route->body == apid_body_upload) {
+		int ret;
+
+		if (apid_authenticate(r, &ret) != 0)
+			return ret == MHD_YES ? MHD_YES : MHD_NO;
+		if (r->dir != NULL) {
+			apid_pool_put(r->srv->pool, r->dir);
+			r->dir = NULL;
+		}
+	}
 	return MHD_YES;
 }
 

@@ -154,6 +154,13 @@ expect_eq "an empty upload: 400" "$(up "$HR" '?agency=snv' "$T/empty.csv")" 400
 head -c 1100000 /dev/zero | tr '\0' 'x' >"$T/big.csv"
 expect_eq "an upload over apid.hr_max_upload_size: 413" "$(up "$HR" '?agency=snv' "$T/big.csv")" 413
 expect_eq "... naming the key" "$(jget 'd["rule"]')" apid.hr_max_upload_size
+# Without credentials the answer comes before the body: curl, waiting for
+# "100 Continue" (as long as it takes), sends none of it.
+head -c 900000 /dev/zero | tr '\0' 'x' >"$T/anon.csv"
+expect_eq "an upload without credentials: 401 before a byte of the body is read" \
+	"$("${CURL[@]}" -X POST -H 'Content-Type: text/csv' -H 'Expect: 100-continue' \
+	--expect100-timeout 600 --data-binary @"$T/anon.csv" -o /dev/null \
+	-w '%{http_code} %{size_upload}' "$U/v1/hr/sync/jobs?agency=snv")" "401 0"
 expect_eq "no job was kept for any of them" "$(ls "$T/hrjobs" 2>/dev/null | wc -l)" 0
 
 # --- dry run -> apply -> progress -> result ------------------------------------------
