@@ -215,6 +215,12 @@ $(BUILD)/fuzz/fuzz_apid_request: LDLIBS += src/govmail-apid/apid_router.c \
 	src/govmail-apid/apid_json.c -ljansson
 fuzz: $(FUZZ_BINS)
 
+# DMARC aggregate reports (issue #16): the history reader of src/lib
+# (dmarc_report.c) parses with jansson; `govmailctl dmarc report -o`
+# writes gzip with zlib.
+LDLIBS += -ljansson
+bin/govmailctl $(ASAN)/bin/govmailctl: LDLIBS += -lz
+
 # Benchmarks print figures next to a reference run; they assert nothing.
 bench-provision: deps
 	@$(MAKE) --no-print-directory bin/govmailctl

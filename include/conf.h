@@ -224,6 +224,9 @@ struct govmail_conf {
 	char *dns_server;              /* "" = resolv.conf; ADDRESS[@PORT] */
 	int dns_timeout;               /* seconds per lookup */
 	int dns_cache_entries;         /* answers kept for their TTL */
+
+	/* dmarc { } — DMARC history and aggregate reports (dmarc_report.h) */
+	char *dmarc_history_file;      /* one JSON line per judged message */
 };
 
 /*

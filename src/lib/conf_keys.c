@@ -1009,6 +1009,10 @@ const struct conf_key conf_keys[] = {
 	  "seconds one DNS lookup may take (then a temporary failure)" },
 	{ "dns.cache_entries", CONF_INT, "10000", 0, 1000000, OFF(dns_cache_entries), NULL,
 	  "DNS answers kept, each for its TTL (0 = none)" },
+	/* dmarc { }: DMARC history and aggregate reports (dmarc_report.h) */
+	{ "dmarc.history_file", CONF_STR, "", 0, 0, OFF(dmarc_history_file), NULL,
+	  "file of per-message DMARC results, one JSON line each, read by govmailctl "
+	  "dmarc report (\"\" = none kept)" },
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);
