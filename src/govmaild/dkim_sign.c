@@ -336,6 +336,8 @@ static const struct {
 	{ "content-transfer-encoding", 0 },
 };
 #define NSIGN_FIELDS (sizeof(sign_fields) / sizeof(sign_fields[0]))
+/* Index of the one field the caller adds (dkim_sign_also), after them. */
+#define SIGN_EXTRA NSIGN_FIELDS
 
 struct dkim_field {
 	int idx;                   /* into sign_fields */
@@ -349,7 +351,8 @@ struct dkim_sign {
 	time_t now;
 	struct dkim_field *f;
 	size_t nf, capf, bytes;
-	unsigned count[NSIGN_FIELDS];
+	unsigned count[NSIGN_FIELDS + 1];
+	char *extra;               /* dkim_sign_also's name, or NULL */
 	int overflow;
 	EVP_MD_CTX *body;          /* SHA-256 of the canonical body */
 	struct dkim_body_canon *bc;
@@ -420,10 +423,12 @@ dkim_sign_header(struct dkim_sign *s, const char *field, size_t len)
 		if (strlen(sign_fields[i].name) == namelen &&
 		    strncasecmp(sign_fields[i].name, field, namelen) == 0)
 			break;
+	/* Not one of them: the caller's own field (SIGN_EXTRA), or unsigned. */
+	if (i == NSIGN_FIELDS && (s->extra == NULL || strlen(s->extra) != namelen ||
+	    strncasecmp(s->extra, field, namelen) != 0))
+		return 0;
 	/* Every instance is kept (only DKIM_SIGN_HEADER_MAX bounds them): a
 	 * verifier takes them bottom-up, so leaving out some would break it. */
-	if (i == NSIGN_FIELDS)
-		return 0;
 	if (s->bytes + len > DKIM_SIGN_HEADER_MAX) {
 		s->overflow = 1;
 		return -1;
@@ -521,7 +526,7 @@ sign_one(struct dkim_sign *s, EVP_PKEY *key, const char *sel, const char *bh,
 	unsigned char md[EVP_MAX_MD_SIZE], *sig = NULL;
 	unsigned mdlen = 0;
 	size_t siglen = 0, i, canonlen, col;
-	unsigned used[NSIGN_FIELDS];
+	unsigned used[NSIGN_FIELDS + 1];
 	char line[512], *canon;
 	EVP_MD_CTX *ctx = NULL;
 	int rc = -1, first = 1;
@@ -534,11 +539,13 @@ sign_one(struct dkim_sign *s, EVP_PKEY *key, const char *sel, const char *bh,
 	/* h=: each present instance once (§5.4.2 takes them bottom-up), and
 	 * the oversigned names once more. */
 	memset(used, 0, sizeof(used));
-	for (i = 0; i < NSIGN_FIELDS; i++) {
-		unsigned k, times = s->count[i] + (sign_fields[i].oversign ? 1 : 0);
+	for (i = 0; i < NSIGN_FIELDS + 1; i++) {
+		unsigned k, times = s->count[i] +
+		    (i < NSIGN_FIELDS && sign_fields[i].oversign ? 1 : 0);
+		const char *name = i < NSIGN_FIELDS ? sign_fields[i].name : s->extra;
 
 		for (k = 0; k < times; k++) {
-			size_t l = strlen(sign_fields[i].name) + 1;
+			size_t l = strlen(name) + 1;
 
 			if (col + l > 76) {
 				strbuf_str(&hdr, "\r\n\t ");
@@ -546,7 +553,7 @@ sign_one(struct dkim_sign *s, EVP_PKEY *key, const char *sel, const char *bh,
 			}
 			if (!first)
 				strbuf_str(&hdr, ":");
-			strbuf_str(&hdr, sign_fields[i].name);
+			strbuf_str(&hdr, name);
 			col += l;
 			first = 0;
 		}
@@ -556,7 +563,7 @@ sign_one(struct dkim_sign *s, EVP_PKEY *key, const char *sel, const char *bh,
 	strbuf_str(&hdr, ";\r\n\tb=");
 
 	/* The signed data: for each name in h= order, instances bottom-up. */
-	for (i = 0; i < NSIGN_FIELDS; i++) {
+	for (i = 0; i < NSIGN_FIELDS + 1; i++) {
 		unsigned k, times = s->count[i];
 		size_t j;
 
@@ -656,5 +663,24 @@ dkim_sign_free(struct dkim_sign *s)
 	free(s->f);
 	EVP_MD_CTX_free(s->body);
 	dkim_body_canon_free(s->bc);
+	free(s->extra);
 	free(s);
+}
+
+void
+dkim_sign_also(struct dkim_sign *s, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (s->nf > 0 || s->extra != NULL || n == 0 || n > 64)
+		return;
+	/* A field name is printable ASCII without ':' (RFC 5322 §3.6.8); h=
+	 * holds it as it is, so nothing else may pass. */
+	for (i = 0; i < n; i++)
+		if (name[i] <= 32 || name[i] >= 127 || name[i] == ':' || name[i] == ';')
+			return;
+	for (i = 0; i < NSIGN_FIELDS; i++)
+		if (strcasecmp(sign_fields[i].name, name) == 0)
+			return;              /* signed already */
+	s->extra = xstrdup(name);
 }

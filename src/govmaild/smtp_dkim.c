@@ -95,6 +95,9 @@ smtp_dkim_sign(struct smtp_session *s, const char *hdr, size_t hlen,
 		return g < 0 ? SMTP_DKIM_TEMPFAIL : SMTP_DKIM_UNSIGNED;
 	}
 	message_from_clear(&mf);
+	/* The signature rule's verdict (added by the checks, before signing)
+	 * is vouched for too: a receiver can tell it was not added later. */
+	dkim_sign_also(ds, s->conf->signature_header);
 	if (dkim_sign_headers(ds, hdr, hlen) < 0 ||
 	    dkim_sign_spool(ds, s->spool, skip, nskip) != 0) {
 		log_warnx("%s: dkim cannot read the message to sign", s->qid);

@@ -2,7 +2,8 @@
  * test_dkim_sign.c — the DKIM signer's canonicalisation (RFC 6376 §3.4.2
  * and §3.4.4, including the example of §3.4.5), that the streamed body
  * canonicaliser gives the same bytes however the body is cut into chunks,
- * and how a header section is cut into fields.
+ * how a header section is cut into fields, and the caller's extra signed
+ * field (dkim_sign_also).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -189,6 +190,41 @@ test_header_many(void **state)
 	free(s.f);
 }
 
+/* dkim_sign_also: the named field is kept (every instance), other
+ * unsigned fields still are not; names that could break h= are ignored. */
+static void
+test_header_also(void **state)
+{
+	static const char block[] =
+	    "From: an@haugiang.gov.vn\r\n"
+	    "X-Govmail-Signature: \"cv.pdf\"; result=pass;\r\n"
+	    "X-Other: not signed\r\n"
+	    "x-govmail-signature: second\r\n"
+	    "\r\n";
+	struct dkim_sign s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	dkim_sign_also(&s, "bad name");
+	dkim_sign_also(&s, "x:y");
+	dkim_sign_also(&s, "");
+	dkim_sign_also(&s, "Subject");          /* signed anyway */
+	assert_null(s.extra);
+	dkim_sign_also(&s, "X-Govmail-Signature");
+	assert_string_equal(s.extra, "X-Govmail-Signature");
+	dkim_sign_also(&s, "X-Other");          /* one name only */
+	assert_string_equal(s.extra, "X-Govmail-Signature");
+	assert_true(dkim_sign_headers(&s, block, sizeof(block) - 1) > 0);
+	assert_int_equal(s.nf, 3);
+	assert_int_equal(s.count[SIGN_EXTRA], 2);
+	assert_string_equal(s.f[1].canon, "x-govmail-signature:\"cv.pdf\"; result=pass;\r\n");
+	assert_string_equal(s.f[2].canon, "x-govmail-signature:second\r\n");
+	for (size_t i = 0; i < s.nf; i++)
+		free(s.f[i].canon);
+	free(s.f);
+	free(s.extra);
+}
+
 int
 main(void)
 {
@@ -198,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_body_chunking),
 		cmocka_unit_test(test_header_split),
 		cmocka_unit_test(test_header_many),
+		cmocka_unit_test(test_header_also),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
