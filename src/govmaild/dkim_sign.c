@@ -186,6 +186,12 @@ bc_put(struct dkim_body_canon *c, const char *p, size_t n)
 	c->len += n;
 }
 
+/* Bytes the canonicaliser must look at one by one (WSP, CR, LF); any
+ * other byte is line content, copied straight into the buffer. */
+static const unsigned char bc_special[256] = {
+	['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1,
+};
+
 /* A byte of line content (not WSP, not a line end). */
 static void
 bc_content(struct dkim_body_canon *c, char ch)
@@ -219,6 +225,28 @@ dkim_body_canon_add(struct dkim_body_canon *c, const void *p, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char ch = s[i];
 
+		/* Most of a body is plain text: a run of content is copied in a
+		 * tight loop (what bc_content does for each of its bytes). */
+		if (!c->cr && !bc_special[ch]) {
+			if (c->blank > 0 || c->wsp)
+				bc_content(c, (char)ch);
+			else {
+				if (c->len == sizeof(c->buf)) {
+					c->out(c->arg, c->buf, c->len);
+					c->len = 0;
+				}
+				c->buf[c->len++] = (char)ch;
+				c->inline_ = 1;
+			}
+			while (i + 1 < n && !bc_special[s[i + 1]]) {
+				if (c->len == sizeof(c->buf)) {
+					c->out(c->arg, c->buf, c->len);
+					c->len = 0;
+				}
+				c->buf[c->len++] = (char)s[++i];
+			}
+			continue;
+		}
 		if (c->cr) {
 			c->cr = 0;
 			if (ch == '\n') {
