@@ -186,8 +186,8 @@ bc_put(struct dkim_body_canon *c, const char *p, size_t n)
 	c->len += n;
 }
 
-/* Bytes the canonicaliser must look at one by one (WSP, CR, LF); any
- * other byte is line content, copied straight into the buffer. */
+/* Bytes the canonicaliser must look at (WSP, CR, LF); any other byte is
+ * line content. */
 static const unsigned char bc_special[256] = {
 	['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1,
 };
@@ -216,53 +216,72 @@ bc_eol(struct dkim_body_canon *c)
 	c->inline_ = 0;
 }
 
+/* One byte of the body, the general way (WSP, CR, LF, line ends). */
+static void
+bc_byte(struct dkim_body_canon *c, unsigned char ch)
+{
+	if (c->cr) {
+		c->cr = 0;
+		if (ch == '\n') {
+			bc_eol(c);
+			return;
+		}
+		bc_content(c, '\r');    /* a CR alone is text */
+	}
+	if (ch == '\r')
+		c->cr = 1;
+	else if (ch == ' ' || ch == '\t')
+		c->wsp = 1;
+	else if (ch == '\n')
+		bc_content(c, '\n');    /* so is an LF alone */
+	else
+		bc_content(c, (char)ch);
+}
+
 void
 dkim_body_canon_add(struct dkim_body_canon *c, const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	size_t i;
+	size_t i = 0, start;
+	int line;
 
-	for (i = 0; i < n; i++) {
-		unsigned char ch = s[i];
-
-		/* Most of a body is plain text: a run of content is copied in a
-		 * tight loop (what bc_content does for each of its bytes). */
-		if (!c->cr && !bc_special[ch]) {
-			if (c->blank > 0 || c->wsp)
-				bc_content(c, (char)ch);
-			else {
-				if (c->len == sizeof(c->buf)) {
+	while (i < n) {
+		/*
+		 * In a clean state (nothing held back) most of a body is its
+		 * own canonical form: text, single spaces between words, CRLF
+		 * after a line with content. Such a stretch is handed on from
+		 * the input as it is, after what the buffer holds; anything
+		 * else (WSP runs, tabs, empty lines, a lone CR or LF) takes
+		 * the byte-by-byte path below.
+		 */
+		if (!c->cr && !c->wsp && c->blank == 0) {
+			start = i;
+			line = c->inline_;
+			for (;;) {
+				if (i < n && !bc_special[s[i]]) {
+					i++;
+					line = 1;
+				} else if (i + 1 < n && s[i] == ' ' && !bc_special[s[i + 1]]) {
+					i += 2;
+					line = 1;
+				} else if (i + 1 < n && line && s[i] == '\r' && s[i + 1] == '\n') {
+					i += 2;
+					line = 0;
+				} else
+					break;
+			}
+			if (i > start) {
+				if (c->len > 0) {
 					c->out(c->arg, c->buf, c->len);
 					c->len = 0;
 				}
-				c->buf[c->len++] = (char)ch;
-				c->inline_ = 1;
+				c->out(c->arg, (const char *)s + start, i - start);
+				c->inline_ = line;
 			}
-			while (i + 1 < n && !bc_special[s[i + 1]]) {
-				if (c->len == sizeof(c->buf)) {
-					c->out(c->arg, c->buf, c->len);
-					c->len = 0;
-				}
-				c->buf[c->len++] = (char)s[++i];
-			}
-			continue;
+			if (i >= n)
+				break;
 		}
-		if (c->cr) {
-			c->cr = 0;
-			if (ch == '\n') {
-				bc_eol(c);
-				continue;
-			}
-			bc_content(c, '\r');    /* a CR alone is text */
-		}
-		if (ch == '\r')
-			c->cr = 1;
-		else if (ch == ' ' || ch == '\t')
-			c->wsp = 1;
-		else if (ch == '\n')
-			bc_content(c, '\n');    /* so is an LF alone */
-		else
-			bc_content(c, (char)ch);
+		bc_byte(c, s[i++]);
 	}
 }
 
