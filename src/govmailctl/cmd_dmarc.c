@@ -128,9 +128,12 @@ cmd_dmarc_report(struct cli *cli, int argc, char **argv)
 	FILE *fp;
 	int o, i;
 
-	/* Accept -o as well as --output (the usual spelling for an output file). */
+	/* Accept -o as well as --output (the usual spelling for an output
+	 * file), but not as the value of an option: every option here takes
+	 * one, so "--name" without "=" is followed by its value. */
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "-o") == 0)
+		if (strcmp(argv[i], "-o") == 0 && !(strncmp(argv[i - 1], "--", 2) == 0 &&
+		    strchr(argv[i - 1], '=') == NULL && i > 1))
 			argv[i] = "--output";
 	while ((o = cli_getopt(cli, argc, argv, opts)) != -1) {
 		switch (o) {

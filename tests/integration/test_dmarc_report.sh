@@ -193,6 +193,8 @@ check "-o writes it gzip'd" "$G" dmarc report --since @$SINCE --until @$UNTIL \
 	--report-id hg-1 -o "$T/hg.xml.gz"
 expect_eq "... the same report" "$(gzip -dc "$T/hg.xml.gz" | cmp - "$T/hg.xml" && echo same)" same
 expect_eq "... no temporary file left" "$(ls "$T" | grep -c 'hg.xml.gz.tmp')" 0
+check "\"-o\" as the value of an option is that value" sh -c "'$G' dmarc report --since @$SINCE \
+	--until @$UNTIL --domain haugiang.gov.vn --report-id -o | grep -q '<report_id>-o</report_id>'"
 check "dates as YYYY-MM-DD" sh -c "'$G' dmarc report --since 2025-12-07 --until 2025-12-08 \
 	--domain haugiang.gov.vn --org-name 'Sở TT&TT Hậu Giang <gov>' --email dmarc@haugiang.gov.vn \
 	--extra-contact https://haugiang.gov.vn/dmarc --report-id hg-1 2>/dev/null | cmp - '$T/hg.xml'"
