@@ -218,6 +218,21 @@ $(BUILD)/fuzz/fuzz_apid_request: LDLIBS += src/govmail-apid/apid_router.c \
 	src/govmail-apid/apid_json.c -ljansson
 fuzz: $(FUZZ_BINS)
 
+# DMARC aggregate reports (issue #16): the history reader of src/lib
+# (dmarc_report.c) parses with jansson; `govmailctl dmarc report -o`
+# writes gzip with zlib.
+LDLIBS += -ljansson
+bin/govmailctl $(ASAN)/bin/govmailctl: LDLIBS += -lz
+# make bench-auth: govmaild's DKIM signing next to a bare OpenSSL floor
+# (scripts/bench-auth; inbound verification figures to come).
+.PHONY: bench-auth
+$(BUILD)/bench/dkim_sign_floor: tests/bench/dkim_sign_floor.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lcrypto
+bench-auth: deps
+	@$(MAKE) --no-print-directory bin/govmaild $(BUILD)/bench/dkim_sign_floor
+	@scripts/bench-auth
+
 # Benchmarks print figures next to a reference run; they assert nothing.
 bench-provision: deps
 	@$(MAKE) --no-print-directory bin/govmailctl

@@ -82,6 +82,9 @@ int cmd_dkim_list(struct cli *, int, char **);
 int cmd_dkim_rotate(struct cli *, int, char **);
 int cmd_dkim_dns(struct cli *, int, char **);
 
+/* cmd_dmarc.c: DMARC aggregate reports */
+int cmd_dmarc_report(struct cli *, int, char **);
+
 /* cmd_config.c */
 int cmd_config_show(struct cli *, int, char **);
 

@@ -295,6 +295,21 @@ static const struct cli_command cli_commands[] = {
 	  "DOMAIN [--now TIME]",
 	  HELP("DOMAIN\ta domain with DKIM keys",
 	       "--now TIME\tthe records needed at TIME (YYYY-MM-DDTHH:MM:SSZ or @SECONDS)") },
+	{ "dmarc", "report", cmd_dmarc_report,
+	  "print a domain's DMARC aggregate report (RFC 7489 XML) from govmaild's history",
+	  "--since TIME --domain DOMAIN [--until TIME] [--org-name NAME] [--email ADDRESS] "
+	  "[--extra-contact TEXT] [--report-id ID] [--history FILE] [--output FILE]",
+	  HELP("--since TIME\tfirst second of the range (YYYY-MM-DD, "
+	       "YYYY-MM-DDTHH:MM:SSZ or @SECONDS)",
+	       "--until TIME\tend of the range, not included (default now)",
+	       "--domain DOMAIN\tthe domain whose published DMARC policy applied",
+	       "--org-name NAME\tthe reporting organisation (default the host name)",
+	       "--email ADDRESS\twhere the domain owner may reply (default postmaster@HOST)",
+	       "--extra-contact TEXT\textra_contact_info of the report",
+	       "--report-id ID\tthe report's id (default DOMAIN!BEGIN!END)",
+	       "--history FILE\tread FILE instead of dmarc.history_file",
+	       "--output FILE\twrite the report gzip'd to FILE instead of standard "
+	       "output (also -o FILE)") },
 };
 
 static const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -186,6 +186,12 @@ bc_put(struct dkim_body_canon *c, const char *p, size_t n)
 	c->len += n;
 }
 
+/* Bytes the canonicaliser must look at (WSP, CR, LF); any other byte is
+ * line content. */
+static const unsigned char bc_special[256] = {
+	['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1,
+};
+
 /* A byte of line content (not WSP, not a line end). */
 static void
 bc_content(struct dkim_body_canon *c, char ch)
@@ -210,31 +216,72 @@ bc_eol(struct dkim_body_canon *c)
 	c->inline_ = 0;
 }
 
+/* One byte of the body, the general way (WSP, CR, LF, line ends). */
+static void
+bc_byte(struct dkim_body_canon *c, unsigned char ch)
+{
+	if (c->cr) {
+		c->cr = 0;
+		if (ch == '\n') {
+			bc_eol(c);
+			return;
+		}
+		bc_content(c, '\r');    /* a CR alone is text */
+	}
+	if (ch == '\r')
+		c->cr = 1;
+	else if (ch == ' ' || ch == '\t')
+		c->wsp = 1;
+	else if (ch == '\n')
+		bc_content(c, '\n');    /* so is an LF alone */
+	else
+		bc_content(c, (char)ch);
+}
+
 void
 dkim_body_canon_add(struct dkim_body_canon *c, const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	size_t i;
+	size_t i = 0, start;
+	int line;
 
-	for (i = 0; i < n; i++) {
-		unsigned char ch = s[i];
-
-		if (c->cr) {
-			c->cr = 0;
-			if (ch == '\n') {
-				bc_eol(c);
-				continue;
+	while (i < n) {
+		/*
+		 * In a clean state (nothing held back) most of a body is its
+		 * own canonical form: text, single spaces between words, CRLF
+		 * after a line with content. Such a stretch is handed on from
+		 * the input as it is, after what the buffer holds; anything
+		 * else (WSP runs, tabs, empty lines, a lone CR or LF) takes
+		 * the byte-by-byte path below.
+		 */
+		if (!c->cr && !c->wsp && c->blank == 0) {
+			start = i;
+			line = c->inline_;
+			for (;;) {
+				if (i < n && !bc_special[s[i]]) {
+					i++;
+					line = 1;
+				} else if (i + 1 < n && s[i] == ' ' && !bc_special[s[i + 1]]) {
+					i += 2;
+					line = 1;
+				} else if (i + 1 < n && line && s[i] == '\r' && s[i + 1] == '\n') {
+					i += 2;
+					line = 0;
+				} else
+					break;
 			}
-			bc_content(c, '\r');    /* a CR alone is text */
+			if (i > start) {
+				if (c->len > 0) {
+					c->out(c->arg, c->buf, c->len);
+					c->len = 0;
+				}
+				c->out(c->arg, (const char *)s + start, i - start);
+				c->inline_ = line;
+			}
+			if (i >= n)
+				break;
 		}
-		if (ch == '\r')
-			c->cr = 1;
-		else if (ch == ' ' || ch == '\t')
-			c->wsp = 1;
-		else if (ch == '\n')
-			bc_content(c, '\n');    /* so is an LF alone */
-		else
-			bc_content(c, (char)ch);
+		bc_byte(c, s[i++]);
 	}
 }
 
@@ -336,6 +383,8 @@ static const struct {
 	{ "content-transfer-encoding", 0 },
 };
 #define NSIGN_FIELDS (sizeof(sign_fields) / sizeof(sign_fields[0]))
+/* Index of the one field the caller adds (dkim_sign_also), after them. */
+#define SIGN_EXTRA NSIGN_FIELDS
 
 struct dkim_field {
 	int idx;                   /* into sign_fields */
@@ -349,7 +398,8 @@ struct dkim_sign {
 	time_t now;
 	struct dkim_field *f;
 	size_t nf, capf, bytes;
-	unsigned count[NSIGN_FIELDS];
+	unsigned count[NSIGN_FIELDS + 1];
+	char *extra;               /* dkim_sign_also's name, or NULL */
 	int overflow;
 	EVP_MD_CTX *body;          /* SHA-256 of the canonical body */
 	struct dkim_body_canon *bc;
@@ -420,10 +470,12 @@ dkim_sign_header(struct dkim_sign *s, const char *field, size_t len)
 		if (strlen(sign_fields[i].name) == namelen &&
 		    strncasecmp(sign_fields[i].name, field, namelen) == 0)
 			break;
+	/* Not one of them: the caller's own field (SIGN_EXTRA), or unsigned. */
+	if (i == NSIGN_FIELDS && (s->extra == NULL || strlen(s->extra) != namelen ||
+	    strncasecmp(s->extra, field, namelen) != 0))
+		return 0;
 	/* Every instance is kept (only DKIM_SIGN_HEADER_MAX bounds them): a
 	 * verifier takes them bottom-up, so leaving out some would break it. */
-	if (i == NSIGN_FIELDS)
-		return 0;
 	if (s->bytes + len > DKIM_SIGN_HEADER_MAX) {
 		s->overflow = 1;
 		return -1;
@@ -521,7 +573,7 @@ sign_one(struct dkim_sign *s, EVP_PKEY *key, const char *sel, const char *bh,
 	unsigned char md[EVP_MAX_MD_SIZE], *sig = NULL;
 	unsigned mdlen = 0;
 	size_t siglen = 0, i, canonlen, col;
-	unsigned used[NSIGN_FIELDS];
+	unsigned used[NSIGN_FIELDS + 1];
 	char line[512], *canon;
 	EVP_MD_CTX *ctx = NULL;
 	int rc = -1, first = 1;
@@ -534,11 +586,13 @@ sign_one(struct dkim_sign *s, EVP_PKEY *key, const char *sel, const char *bh,
 	/* h=: each present instance once (§5.4.2 takes them bottom-up), and
 	 * the oversigned names once more. */
 	memset(used, 0, sizeof(used));
-	for (i = 0; i < NSIGN_FIELDS; i++) {
-		unsigned k, times = s->count[i] + (sign_fields[i].oversign ? 1 : 0);
+	for (i = 0; i < NSIGN_FIELDS + 1; i++) {
+		unsigned k, times = s->count[i] +
+		    (i < NSIGN_FIELDS && sign_fields[i].oversign ? 1 : 0);
+		const char *name = i < NSIGN_FIELDS ? sign_fields[i].name : s->extra;
 
 		for (k = 0; k < times; k++) {
-			size_t l = strlen(sign_fields[i].name) + 1;
+			size_t l = strlen(name) + 1;
 
 			if (col + l > 76) {
 				strbuf_str(&hdr, "\r\n\t ");
@@ -546,7 +600,7 @@ sign_one(struct dkim_sign *s, EVP_PKEY *key, const char *sel, const char *bh,
 			}
 			if (!first)
 				strbuf_str(&hdr, ":");
-			strbuf_str(&hdr, sign_fields[i].name);
+			strbuf_str(&hdr, name);
 			col += l;
 			first = 0;
 		}
@@ -556,7 +610,7 @@ sign_one(struct dkim_sign *s, EVP_PKEY *key, const char *sel, const char *bh,
 	strbuf_str(&hdr, ";\r\n\tb=");
 
 	/* The signed data: for each name in h= order, instances bottom-up. */
-	for (i = 0; i < NSIGN_FIELDS; i++) {
+	for (i = 0; i < NSIGN_FIELDS + 1; i++) {
 		unsigned k, times = s->count[i];
 		size_t j;
 
@@ -656,5 +710,24 @@ dkim_sign_free(struct dkim_sign *s)
 	free(s->f);
 	EVP_MD_CTX_free(s->body);
 	dkim_body_canon_free(s->bc);
+	free(s->extra);
 	free(s);
+}
+
+void
+dkim_sign_also(struct dkim_sign *s, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (s->nf > 0 || s->extra != NULL || n == 0 || n > 64)
+		return;
+	/* A field name is printable ASCII without ':' (RFC 5322 §3.6.8); h=
+	 * holds it as it is, so nothing else may pass. */
+	for (i = 0; i < n; i++)
+		if (name[i] <= 32 || name[i] >= 127 || name[i] == ':' || name[i] == ';')
+			return;
+	for (i = 0; i < NSIGN_FIELDS; i++)
+		if (strcasecmp(sign_fields[i].name, name) == 0)
+			return;              /* signed already */
+	s->extra = xstrdup(name);
 }

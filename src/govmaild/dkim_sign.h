@@ -48,6 +48,14 @@ size_t dkim_keyring_count(const struct dkim_keyring *kr);
 struct dkim_sign *dkim_sign_begin(const struct dkim_keyring *kr,
     const char *from_domain, time_t now);
 
+/*
+ * Sign the fields named name as well, each instance once (not oversigned:
+ * it is absent from most messages), e.g. the signature rule's result
+ * field (signature.header). Before the first field is given; a name that
+ * is not a plain field name, or one signed anyway, is ignored.
+ */
+void dkim_sign_also(struct dkim_sign *s, const char *name);
+
 /* The d= domain and the selectors (ed NULL if none) the signer uses. */
 const char *dkim_sign_domain(const struct dkim_sign *s);
 const char *dkim_sign_selector(const struct dkim_sign *s, int ed25519);

@@ -62,7 +62,7 @@ nouns=$(printf '%s\n' "$mainhelp" | awk '/^Commands/ { f = 1; next } f && /^$/ {
 ncmds=$(printf '%s\n' "$mainhelp" | awk '/^Commands/ { f = 1; next } f && /^$/ { exit }
 	f { n++ } END { print n + 0 }')
 expect_match "govmailctl --help lists the nouns" "$(echo $nouns)" \
-	'^account address agency alias config dkim domain forward hr quota role token$'
+	'^account address agency alias config dkim dmarc domain forward hr quota role token$'
 
 # Every NOUN --help: exit 0 on stdout; its lines give the verbs.
 : >"$T/commands"

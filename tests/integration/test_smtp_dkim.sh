@@ -6,10 +6,10 @@
 # body, BODY=8BITMIME, long folded Subject) reaches the sink signed, and
 # python3-dkim and libopendkim verify both signatures over exactly what
 # the sink got, Received: field included; the signature rule's result
-# field is in place when the message is signed (a forged copy removed);
-# a trusted client's message is signed too; mail from outside, and a
-# From: in a domain that is not governed, are not. A key others may read
-# stops the start.
+# field is in place when the message is signed (a forged copy removed)
+# and the signatures cover it (h=); a trusted client's message is signed
+# too; mail from outside, and a From: in a domain that is not governed,
+# are not. A key others may read stops the start.
 . "$(dirname "$0")/../lib.sh"
 
 OPENDKIM=$TOP/build/asan/tests/opendkim_verify
@@ -176,6 +176,14 @@ expect_eq "the forged X-Govmail-Signature is gone, govmaild's is there" \
 	"$(grep '^X-Govmail-Signature:' "$T/doc.got" | tr -d '\r')" 'X-Govmail-Signature: "cv.pdf"; result=none;'
 check_rc "both signatures verify over govmaild's result field" 0 verify "$T/doc.got"
 check_rc "... for libopendkim too" 0 verify2 "$T/doc.got"
+# The result field is signed (h= names it, once: it is added before
+# signing), so changing it after govmaild breaks the signature.
+expect_eq "h= of both signatures covers X-Govmail-Signature" \
+	"$(tr -d '\r\n\t ' <"$T/doc.got" | grep -o 'h=[^;]*' | grep -ic 'X-Govmail-Signature')" 2
+expect_eq "... the vi message (no such field) does not name it" \
+	"$(tr -d '\r\n\t ' <"$T/vi.got" | grep -o 'h=[^;]*' | grep -ic 'X-Govmail-Signature')" 0
+sed 's/result=none;/result=pass;/' "$T/doc.got" >"$T/doc.bad"
+check_rc "a result field changed after signing fails verification" 1 verify "$T/doc.bad"
 
 n0=$(count "$T/sink")
 check "mail from outside to a governed recipient" python3 "$T/relay.py" "$PR" x@example.org annv@haugiang.gov.vn "$T/inbound.eml"
