@@ -345,6 +345,19 @@ expect_match "the tagged one's: disposition quarantine" "$(head -n 1 "$T/history
 	'"disposition":"quarantine"'
 expect_eq "no line for a domain without a record or with a broken one" \
 	"$(grep -c -e '"header_from":"example\.net"' -e '"header_from":"badrec' "$T/history$P1.jsonl")" 0
+# What govmaild wrote is what govmailctl dmarc report reads: the aggregate
+# report of example.org made from this history is valid by RFC 7489's
+# schema and counts every one of its messages.
+: >"$T/report.conf"
+check "dmarc report from govmaild's own history" sh -c "GOVMAIL_CONF='$T/report.conf' \
+	'$GOVMAILCTL' dmarc report --history '$T/history$P1.jsonl' --domain example.org \
+	--since @0 --until @$(($(date +%s) + 86400)) --org-name 'Tỉnh Hậu Giang' \
+	--email dmarc@haugiang.gov.vn >'$T/own.xml'"
+check "... valid by RFC 7489's schema (xmllint)" \
+	xmllint --noout --schema "$TOP/tests/data/rfc7489-feedback.xsd" "$T/own.xml"
+expect_eq "... counting every example.org message of the history" \
+	"$(python3 -c 'import sys, xml.etree.ElementTree as E; print(sum(int(c.text) for c in E.parse(sys.argv[1]).iter("count")))' "$T/own.xml")" \
+	"$(grep -c '"policy_domain":"example\.org"' "$T/history$P1.jsonl")"
 
 # --- the directory: governed domains, the recipients' agencies (inbound.agency_dmarc) ----
 t_sandbox_start
