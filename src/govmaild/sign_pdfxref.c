@@ -141,6 +141,7 @@ struct pdfxref_scan {
 	int numbers_only;           /* a top-level array of numbers only */
 	long long length;           /* a direct /Length, -1 otherwise */
 	long long prev;             /* a trailer's /Prev, -1 otherwise */
+	long long size;             /* a trailer's direct /Size, -1 otherwise */
 	int forbidden;              /* a trailer's /XRefStm or /Encrypt */
 };
 
@@ -330,6 +331,8 @@ pdfxref_value(struct pdfxref_lex *l, struct pdfxref_scan *s, int depth, int *kin
 					s->length = isint == 1 ? iv : -1;
 				if (nl == 4 && memcmp(n, "Prev", 4) == 0)
 					s->prev = isint == 1 ? iv : -1;
+				if (nl == 4 && memcmp(n, "Size", 4) == 0)
+					s->size = isint == 1 ? iv : -1;
 			} else if (!pdfxref_value(l, s, depth + 1, &k))
 				return 0;
 			if (depth != 0)
@@ -567,7 +570,7 @@ pdfxref_inflate(const unsigned char *in, size_t n, unsigned char *out, size_t wa
  * pdfxref_section. *budget: decoded bytes left for the file. */
 static long long
 pdfxref_stream_section(const unsigned char *buf, size_t lim, size_t off, int post,
-    struct pdfxref_ent **ents, size_t *nents, size_t *budget)
+    struct pdfxref_ent **ents, size_t *nents, size_t *budget, long long *size)
 {
 	struct pdfxref_lex l = { buf, off, lim }, t;
 	struct pdfxref_scan s;
@@ -644,6 +647,7 @@ pdfxref_stream_section(const unsigned char *buf, size_t lim, size_t off, int pos
 	}
 	if (!type_ok || x.size <= 0 || x.size > PDFXREF_MAX_ID || x.w[0] < 0)
 		return -2;
+	*size = x.size;
 	if (x.nindex == 0) {
 		x.index[0] = 0;
 		x.index[1] = x.size;
@@ -702,7 +706,7 @@ pdfxref_stream_section(const unsigned char *buf, size_t lim, size_t off, int pos
 	row = dec;
 	for (j = 0, k = 0; j < x.nindex && entry_ok; j += 2) {
 		for (i = 0; i < (size_t)x.index[j + 1]; i++, k++) {
-			long long f[3];
+			uint64_t f[3];
 			int q, m;
 			long long num = x.index[j] + (long long)i;
 			unsigned char *e = row;
@@ -733,8 +737,9 @@ pdfxref_stream_section(const unsigned char *buf, size_t lim, size_t off, int pos
 				continue;
 			}
 			/* a free entry (a deleted object) or an unknown type: left to qpdf */
-			if ((f[0] != 1 && f[0] != 2) || (f[0] == 1 && (f[1] <= 0 || f[2] > 65535)) ||
-			    (f[0] == 2 && (f[1] <= 0 || f[1] >= PDFXREF_MAX_ID || f[1] == num))) {
+			if ((f[0] != 1 && f[0] != 2) ||
+			    (f[0] == 1 && (f[1] == 0 || f[1] >= (uint64_t)lim || f[2] > 65535)) ||
+			    (f[0] == 2 && (f[1] == 0 || f[1] >= PDFXREF_MAX_ID || f[1] == (uint64_t)num))) {
 				entry_ok = 0;
 				break;
 			}
@@ -759,14 +764,14 @@ pdfxref_stream_section(const unsigned char *buf, size_t lim, size_t off, int pos
  * none; -2 when it is not one this reader relies on. */
 static long long
 pdfxref_section(const unsigned char *buf, size_t lim, size_t off, int post,
-    struct pdfxref_ent **ents, size_t *nents, size_t *budget)
+    struct pdfxref_ent **ents, size_t *nents, size_t *budget, long long *size)
 {
 	struct pdfxref_lex l = { buf, off, lim };
 	struct pdfxref_scan s;
 	int kind;
 
 	if (l.p < lim && buf[l.p] >= '1' && buf[l.p] <= '9')
-		return pdfxref_stream_section(buf, lim, off, post, ents, nents, budget);
+		return pdfxref_stream_section(buf, lim, off, post, ents, nents, budget, size);
 	if (!pdfxref_kw(&l, "xref"))
 		return -2;
 	l.p += 4;
@@ -824,12 +829,13 @@ pdfxref_section(const unsigned char *buf, size_t lim, size_t off, int post,
 	}
 	l.p += 7;
 	memset(&s, 0, sizeof(s));
-	s.length = s.prev = -1;
+	s.length = s.prev = s.size = -1;
 	if (!pdfxref_value(&l, &s, 0, &kind) || kind != SIGN_PDFXREF_DICT || s.forbidden) {
 		free(s.refs);
 		return -2;
 	}
 	free(s.refs);
+	*size = s.size;
 	return s.prev;
 }
 
@@ -838,7 +844,7 @@ sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 {
 	struct pdfxref_ent *ents = NULL;
 	size_t nents = 0, i, budget = PDFXREF_INFLATE_BUDGET(len);
-	long long off, roff, prev;
+	long long off, roff, prev, size = -1, newest = -1;
 	int nsec = 0, maxid = 0;
 	struct sign_pdfxref *x = NULL;
 
@@ -852,9 +858,11 @@ sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 	while (off >= (long long)end) {
 		if ((size_t)off >= len || ++nsec > PDFXREF_MAX_SECTIONS)
 			goto out;
-		prev = pdfxref_section(buf, len, (size_t)off, 1, &ents, &nents, &budget);
+		prev = pdfxref_section(buf, len, (size_t)off, 1, &ents, &nents, &budget, &size);
 		if (prev < 0 || prev >= off)
 			goto out;
+		if (newest < 0)
+			newest = size;
 		off = prev;
 	}
 	if (off != roff)
@@ -863,7 +871,7 @@ sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 	for (;;) {
 		if (++nsec > PDFXREF_MAX_SECTIONS)
 			goto out;
-		prev = pdfxref_section(buf, end, (size_t)off, 0, &ents, &nents, &budget);
+		prev = pdfxref_section(buf, end, (size_t)off, 0, &ents, &nents, &budget, &size);
 		if (prev == -2 || (prev >= 0 && prev >= off))
 			goto out;
 		if (prev < 0)
@@ -873,6 +881,10 @@ sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 	for (i = 0; i < nents; i++)
 		if (ents[i].id > maxid)
 			maxid = ents[i].id;
+	/* the final trailer's /Size past every object: a reader that drops
+	 * objects numbered beyond it would see fewer than the revision */
+	if (newest <= maxid)
+		goto out;
 	/* the tables are indexed by object number: sparse numbering is left to qpdf */
 	if ((size_t)maxid > 4 * nents + 1024)
 		goto out;
