@@ -128,7 +128,7 @@ $(ASAN)/tests/%: $(ASAN)/tests/unit/%.o $(ASAN)/libgovmail.a
 $(ASAN)/tests/test_mime_check: LDLIBS += -letpan
 $(ASAN)/tests/test_sign_check: LDLIBS += -letpan
 # ... and of those that use qpdf.
-$(ASAN)/tests/test_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS) -lpthread
+$(ASAN)/tests/test_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS) -lpthread -lz
 # ... and govmail-apid's pure parts (token buckets, Idempotency-Key table,
 # body decoding), with jansson.
 APID_UNIT_OBJS := $(addprefix $(ASAN)/src/govmail-apid/,apid_rate.o apid_idem.o apid_json.o)
@@ -210,7 +210,7 @@ $(BUILD)/fuzz/fuzz_mime_check: LDLIBS += -letpan
 $(BUILD)/fuzz/fuzz_sign_cms: LDLIBS += -lpthread
 $(BUILD)/fuzz/fuzz_sign_check: LDLIBS += -letpan -lpthread $(QPDF_LDLIBS) -lz
 $(BUILD)/fuzz/fuzz_sign_revinfo: LDLIBS += -lz
-$(BUILD)/fuzz/fuzz_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS)
+$(BUILD)/fuzz/fuzz_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS) -lz
 $(BUILD)/fuzz/fuzz_apid_request: tests/fuzz/fuzz_apid_request.c src/govmail-apid/apid_router.c \
 	src/govmail-apid/apid_json.c
 $(BUILD)/fuzz/fuzz_apid_request: CPPFLAGS += -Isrc/govmail-apid

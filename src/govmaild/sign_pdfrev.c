@@ -30,7 +30,7 @@
  *      page's content reaches (a reference the signed revision left
  *      dangling, filled later) is a changed page.
  * The first refused change is reported, e.g. "page 1 content replaced".
- * With plain cross-reference tables (sign_pdfxref.c), an object no section
+ * With plain cross-reference tables or streams (sign_pdfxref.c), an object no section
  * after the revision names is the same bytes in both readers: it is taken
  * as unchanged without comparing, and a large one that is no part of the
  * structure (a font, an image) is stood in for by an empty value so that

@@ -12,6 +12,19 @@
  * free entry but object 0's, no /XRefStm, no /Encrypt (the key would come
  * from the final trailer's /ID), one generation per object.
  *
+ * Cross-reference streams (PDF 1.5, what qpdf writes with object streams
+ * and pdfsig appends to such files) are read too: a well-formed
+ * "N 0 obj << /Type /XRef ... >> stream" with a direct /Length, /W of at
+ * most 8 bytes a field, /Index (or [0 /Size]), unfiltered or /FlateDecode
+ * inflated by zlib into exactly the bytes the entries take (never more),
+ * with no predictor or the PNG predictor (/Predictor 10-15, /Columns the
+ * width of a row; rows filtered None or Up: what qpdf and poppler write).
+ * Anything else, or more decoded bytes than PDFXREF_INFLATE_BUDGET for
+ * the file, and qpdf reads every object as before. An object stored in an
+ * object stream (type 2 entry) is never scanned here; it counts as
+ * redefined (qpdf compares it) when a later section names it or the
+ * object stream holding it.
+ *
  * An unchanged object is read by a small tokenizer that accepts only what
  * is exactly well formed ("N G obj", one value, "endobj", or a stream
  * whose direct /Length ends at "endstream"; no comment, no unbalanced
@@ -25,6 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "sign_pdfxref.h"
 #include "xmalloc.h"
 
@@ -36,9 +51,14 @@
 
 struct pdfxref_ent {
 	int id, gen;
-	size_t off;
+	size_t off;                 /* 0 for an object in an object stream */
+	int stm;                    /* that object stream's number, or 0 */
 	int post;                   /* in a section after the revision */
 };
+
+/* Decoded cross-reference stream bytes one file may take in all. */
+#define PDFXREF_INFLATE_BUDGET(len) (8 * (len) + 65536)
+#define PDFXREF_MAX_W 8             /* bytes of one field of an entry */
 
 struct sign_pdfxref {
 	const unsigned char *buf;
@@ -46,6 +66,7 @@ struct sign_pdfxref {
 	int maxid;
 	unsigned char *redef;       /* [id]: named by a later section */
 	size_t *off;                /* [id]: offset in the revision, 0: none */
+	int *stm;                   /* [id]: the object stream holding it, 0: none */
 	int *gen;
 	struct sign_pdfxref_obj **cache;
 	unsigned char *tried;
@@ -120,6 +141,7 @@ struct pdfxref_scan {
 	int numbers_only;           /* a top-level array of numbers only */
 	long long length;           /* a direct /Length, -1 otherwise */
 	long long prev;             /* a trailer's /Prev, -1 otherwise */
+	long long size;             /* a trailer's direct /Size, -1 otherwise */
 	int forbidden;              /* a trailer's /XRefStm or /Encrypt */
 };
 
@@ -309,6 +331,8 @@ pdfxref_value(struct pdfxref_lex *l, struct pdfxref_scan *s, int depth, int *kin
 					s->length = isint == 1 ? iv : -1;
 				if (nl == 4 && memcmp(n, "Prev", 4) == 0)
 					s->prev = isint == 1 ? iv : -1;
+				if (nl == 4 && memcmp(n, "Size", 4) == 0)
+					s->size = isint == 1 ? iv : -1;
 			} else if (!pdfxref_value(l, s, depth + 1, &k))
 				return 0;
 			if (depth != 0)
@@ -421,16 +445,333 @@ pdfxref_startxref(const unsigned char *buf, size_t n)
 	return l.p == n ? off : -1;
 }
 
+/* ---- cross-reference streams ------------------------------------------------------- */
+
+/* The next key of the dictionary being walked (l at a key or at ">>"): its
+ * name and where its value starts, the value skipped; 0 at the end or on
+ * anything malformed (the caller has validated the dictionary). */
+static int
+pdfxref_dict_next(struct pdfxref_lex *l, const unsigned char **n, size_t *nl, size_t *vs)
+{
+	struct pdfxref_scan s;
+	int kind, ok;
+
+	pdfxref_skip(l);
+	if (l->p >= l->lim || l->b[l->p] != '/' || !pdfxref_name(l, n, nl))
+		return 0;
+	pdfxref_skip(l);
+	*vs = l->p;
+	memset(&s, 0, sizeof(s));
+	ok = pdfxref_value(l, &s, 1, &kind);
+	free(s.refs);
+	return ok;
+}
+
+static int
+pdfxref_is(const unsigned char *n, size_t nl, const char *key)
+{
+	return strlen(key) == nl && memcmp(n, key, nl) == 0;
+}
+
+/* An unsigned integer value at vs (not a reference); -1 otherwise. */
+static long long
+pdfxref_int_at(const unsigned char *buf, size_t lim, size_t vs)
+{
+	struct pdfxref_lex t = { buf, vs, lim };
+	long long v = pdfxref_uint(&t);
+
+	if (v < 0)
+		return -1;
+	pdfxref_skip(&t);
+	/* "N G R": the next token is a number */
+	if (t.p < t.lim && t.b[t.p] >= '0' && t.b[t.p] <= '9')
+		return -1;
+	return v;
+}
+
+/* An array of at most max unsigned integers at vs; their count, or -1. */
+static int
+pdfxref_ints_at(const unsigned char *buf, size_t lim, size_t vs, long long *v, int max)
+{
+	struct pdfxref_lex t = { buf, vs, lim };
+	int n = 0;
+
+	if (t.p >= t.lim || t.b[t.p] != '[')
+		return -1;
+	for (t.p++;;) {
+		pdfxref_skip(&t);
+		if (t.p < t.lim && t.b[t.p] == ']')
+			return n;
+		if (n == max || (v[n++] = pdfxref_uint(&t)) < 0)
+			return -1;
+		if (t.p < t.lim && !pdfxref_ws(t.b[t.p]) && t.b[t.p] != ']')
+			return -1;
+	}
+}
+
+/* The decoding of an xref stream's data its dictionary asks for. */
+struct pdfxref_stm {
+	long long w[3], index[2 * 64], size, prev;
+	int nindex, flate, predictor, forbidden;
+	long long columns;
+};
+
+/* /DecodeParms at vs: only /Predictor (none, or PNG) and /Columns. */
+static int
+pdfxref_stm_parms(const unsigned char *buf, size_t lim, size_t vs, struct pdfxref_stm *x)
+{
+	struct pdfxref_lex t = { buf, vs + 2, lim };
+	const unsigned char *n;
+	size_t nl, v;
+
+	if (vs + 1 >= lim || buf[vs] != '<' || buf[vs + 1] != '<')
+		return 0;
+	while (pdfxref_dict_next(&t, &n, &nl, &v)) {
+		if (pdfxref_is(n, nl, "Predictor"))
+			x->predictor = (int)pdfxref_int_at(buf, lim, v);
+		else if (pdfxref_is(n, nl, "Columns"))
+			x->columns = pdfxref_int_at(buf, lim, v);
+		else
+			return 0;
+	}
+	pdfxref_skip(&t);
+	return t.p + 1 < lim && buf[t.p] == '>' && buf[t.p + 1] == '>' &&
+	    (x->predictor == 1 || (x->predictor >= 10 && x->predictor <= 15));
+}
+
+/* Inflate in[0 .. n) into exactly want bytes of out; 0 when the data is
+ * damaged, ends early or holds more (inflation stops at want + 1). */
+static int
+pdfxref_inflate(const unsigned char *in, size_t n, unsigned char *out, size_t want)
+{
+	z_stream z;
+	unsigned char extra;
+	int rc;
+
+	memset(&z, 0, sizeof(z));
+	if (n > UINT_MAX || want > UINT_MAX || inflateInit(&z) != Z_OK)
+		return 0;
+	z.next_in = (unsigned char *)in;
+	z.avail_in = (unsigned)n;
+	z.next_out = out;
+	z.avail_out = (unsigned)want;
+	rc = inflate(&z, Z_FINISH);
+	if (rc == Z_BUF_ERROR && z.avail_out == 0) {
+		/* all it may hold: is there more? */
+		z.next_out = &extra;
+		z.avail_out = 1;
+		rc = inflate(&z, Z_FINISH);
+	}
+	inflateEnd(&z);
+	return rc == Z_STREAM_END && z.total_out == want;
+}
+
+/* The xref stream object at off (below lim), its entries appended; as
+ * pdfxref_section. *budget: decoded bytes left for the file. */
+static long long
+pdfxref_stream_section(const unsigned char *buf, size_t lim, size_t off, int post,
+    struct pdfxref_ent **ents, size_t *nents, size_t *budget, long long *size)
+{
+	struct pdfxref_lex l = { buf, off, lim }, t;
+	struct pdfxref_scan s;
+	struct pdfxref_stm x;
+	const unsigned char *n;
+	size_t nl, vs, dstart, data, rowlen, rows = 0, want, i, k;
+	unsigned char *dec = NULL, *row, *prevrow = NULL;
+	long long id, v;
+	int kind, j, type_ok = 0, entry_ok = 1;
+
+	if ((id = pdfxref_uint(&l)) <= 0 || id >= PDFXREF_MAX_ID || l.p >= lim || !pdfxref_ws(buf[l.p]))
+		return -2;
+	pdfxref_skip(&l);
+	if (pdfxref_uint(&l) != 0 || l.p >= lim || !pdfxref_ws(buf[l.p]))
+		return -2;
+	pdfxref_skip(&l);
+	if (!pdfxref_kw(&l, "obj"))
+		return -2;
+	l.p += 3;
+	pdfxref_skip(&l);
+	dstart = l.p;
+	memset(&s, 0, sizeof(s));
+	s.length = s.prev = -1;
+	if (!pdfxref_value(&l, &s, 0, &kind) || kind != SIGN_PDFXREF_DICT || s.length < 0) {
+		free(s.refs);
+		return -2;
+	}
+	free(s.refs);
+	/* the dictionary's keys */
+	memset(&x, 0, sizeof(x));
+	x.size = x.prev = x.w[0] = -1;
+	x.predictor = 1;
+	x.columns = 1;
+	t.b = buf;
+	t.p = dstart + 2;
+	t.lim = lim;
+	while (pdfxref_dict_next(&t, &n, &nl, &vs)) {
+		if (pdfxref_is(n, nl, "Type")) {
+			struct pdfxref_lex u = { buf, vs, lim };
+			const unsigned char *tn;
+			size_t tl;
+
+			type_ok = vs < lim && buf[vs] == '/' && pdfxref_name(&u, &tn, &tl) &&
+			    pdfxref_is(tn, tl, "XRef");
+		} else if (pdfxref_is(n, nl, "W")) {
+			if (pdfxref_ints_at(buf, lim, vs, x.w, 3) != 3)
+				return -2;
+		} else if (pdfxref_is(n, nl, "Index")) {
+			if ((x.nindex = pdfxref_ints_at(buf, lim, vs, x.index, 2 * 64)) <= 0 ||
+			    x.nindex % 2 != 0)
+				return -2;
+		} else if (pdfxref_is(n, nl, "Size")) {
+			if ((x.size = pdfxref_int_at(buf, lim, vs)) < 0)
+				return -2;
+		} else if (pdfxref_is(n, nl, "Prev")) {
+			if ((x.prev = pdfxref_int_at(buf, lim, vs)) < 0)
+				return -2;
+		} else if (pdfxref_is(n, nl, "Filter")) {
+			struct pdfxref_lex u = { buf, vs, lim };
+			const unsigned char *fn;
+			size_t fl;
+
+			if (vs >= lim || buf[vs] != '/' || !pdfxref_name(&u, &fn, &fl) ||
+			    !pdfxref_is(fn, fl, "FlateDecode"))
+				return -2;
+			x.flate = 1;
+		} else if (pdfxref_is(n, nl, "DecodeParms")) {
+			if (!pdfxref_stm_parms(buf, lim, vs, &x))
+				return -2;
+		} else if (pdfxref_is(n, nl, "Encrypt") || pdfxref_is(n, nl, "XRefStm") ||
+		    pdfxref_is(n, nl, "DL") || pdfxref_is(n, nl, "F") ||
+		    pdfxref_is(n, nl, "FFilter") || pdfxref_is(n, nl, "FDecodeParms"))
+			return -2;
+	}
+	if (!type_ok || x.size <= 0 || x.size > PDFXREF_MAX_ID || x.w[0] < 0)
+		return -2;
+	*size = x.size;
+	if (x.nindex == 0) {
+		x.index[0] = 0;
+		x.index[1] = x.size;
+		x.nindex = 2;
+	}
+	for (j = 0; j < 3; j++)
+		if (x.w[j] > PDFXREF_MAX_W)
+			return -2;
+	if (x.w[1] == 0)
+		return -2;
+	rowlen = (size_t)(x.w[0] + x.w[1] + x.w[2]);
+	for (j = 0; j < x.nindex; j += 2) {
+		if (x.index[j] + x.index[j + 1] > x.size)
+			return -2;
+		rows += (size_t)x.index[j + 1];
+	}
+	if (x.predictor >= 10 && (size_t)x.columns != rowlen)
+		return -2;
+	want = rows * (rowlen + (x.predictor >= 10));
+	if (want > *budget)
+		return -2;
+	*budget -= want;
+	/* the stream's data, then "endstream endobj" */
+	pdfxref_skip(&l);
+	if (!pdfxref_kw(&l, "stream"))
+		return -2;
+	l.p += 6;
+	if (l.p + 1 < lim && buf[l.p] == '\r' && buf[l.p + 1] == '\n')
+		l.p += 2;
+	else if (l.p < lim && buf[l.p] == '\n')
+		l.p++;
+	else
+		return -2;
+	data = l.p;
+	if ((unsigned long long)s.length > lim - l.p)
+		return -2;
+	l.p += (size_t)s.length;
+	pdfxref_skip(&l);
+	if (!pdfxref_kw(&l, "endstream"))
+		return -2;
+	l.p += 9;
+	pdfxref_skip(&l);
+	if (!pdfxref_kw(&l, "endobj"))
+		return -2;
+	dec = xmalloc(want + 1);
+	if (x.flate ? !pdfxref_inflate(buf + data, (size_t)s.length, dec, want) :
+	    (size_t)s.length != want) {
+		free(dec);
+		return -2;
+	}
+	if (!x.flate && want > 0)
+		memcpy(dec, buf + data, want);
+	/* the rows, undoing the PNG predictor (None and Up only) */
+	if (x.predictor >= 10)
+		prevrow = xcalloc(rowlen + 1, 1);
+	row = dec;
+	for (j = 0, k = 0; j < x.nindex && entry_ok; j += 2) {
+		for (i = 0; i < (size_t)x.index[j + 1]; i++, k++) {
+			uint64_t f[3];
+			int q, m;
+			long long num = x.index[j] + (long long)i;
+			unsigned char *e = row;
+
+			if (x.predictor >= 10) {
+				if (row[0] == 2)
+					for (m = 1; m <= (int)rowlen; m++)
+						row[m] = (unsigned char)(row[m] + prevrow[m]);
+				else if (row[0] != 0) {
+					entry_ok = 0;
+					break;
+				}
+				memcpy(prevrow, row, rowlen + 1);
+				e = row + 1;
+				row += rowlen + 1;
+			} else
+				row += rowlen;
+			for (q = 0; q < 3; q++) {
+				f[q] = 0;
+				for (m = 0; m < (int)x.w[q]; m++)
+					f[q] = f[q] << 8 | *e++;
+			}
+			if (x.w[0] == 0)
+				f[0] = 1;
+			if (num == 0) {
+				if (f[0] != 0)
+					entry_ok = 0;
+				continue;
+			}
+			/* a free entry (a deleted object) or an unknown type: left to qpdf */
+			if ((f[0] != 1 && f[0] != 2) ||
+			    (f[0] == 1 && (f[1] == 0 || f[1] >= (uint64_t)lim || f[2] > 65535)) ||
+			    (f[0] == 2 && (f[1] == 0 || f[1] >= PDFXREF_MAX_ID || f[1] == (uint64_t)num))) {
+				entry_ok = 0;
+				break;
+			}
+			*ents = xgrowarray(*ents, *nents, sizeof(**ents));
+			(*ents)[*nents].id = (int)num;
+			(*ents)[*nents].gen = f[0] == 1 ? (int)f[2] : 0;
+			(*ents)[*nents].off = f[0] == 1 ? (size_t)f[1] : 0;
+			(*ents)[*nents].stm = f[0] == 2 ? (int)f[1] : 0;
+			(*ents)[*nents].post = post;
+			(*nents)++;
+		}
+	}
+	free(prevrow);
+	free(dec);
+	if (!entry_ok)
+		return -2;
+	v = x.prev;
+	return v;
+}
+
 /* The section at off (below lim): its entries appended; its /Prev, -1 when
  * none; -2 when it is not one this reader relies on. */
 static long long
 pdfxref_section(const unsigned char *buf, size_t lim, size_t off, int post,
-    struct pdfxref_ent **ents, size_t *nents)
+    struct pdfxref_ent **ents, size_t *nents, size_t *budget, long long *size)
 {
 	struct pdfxref_lex l = { buf, off, lim };
 	struct pdfxref_scan s;
 	int kind;
 
+	if (l.p < lim && buf[l.p] >= '1' && buf[l.p] <= '9')
+		return pdfxref_stream_section(buf, lim, off, post, ents, nents, budget, size);
 	if (!pdfxref_kw(&l, "xref"))
 		return -2;
 	l.p += 4;
@@ -480,6 +821,7 @@ pdfxref_section(const unsigned char *buf, size_t lim, size_t off, int post,
 			(*ents)[*nents].id = (int)(first + i);
 			(*ents)[*nents].gen = (int)g;
 			(*ents)[*nents].off = (size_t)o;
+			(*ents)[*nents].stm = 0;
 			(*ents)[*nents].post = post;
 			(*nents)++;
 		}
@@ -487,12 +829,13 @@ pdfxref_section(const unsigned char *buf, size_t lim, size_t off, int post,
 	}
 	l.p += 7;
 	memset(&s, 0, sizeof(s));
-	s.length = s.prev = -1;
+	s.length = s.prev = s.size = -1;
 	if (!pdfxref_value(&l, &s, 0, &kind) || kind != SIGN_PDFXREF_DICT || s.forbidden) {
 		free(s.refs);
 		return -2;
 	}
 	free(s.refs);
+	*size = s.size;
 	return s.prev;
 }
 
@@ -500,8 +843,8 @@ struct sign_pdfxref *
 sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 {
 	struct pdfxref_ent *ents = NULL;
-	size_t nents = 0, i;
-	long long off, roff, prev;
+	size_t nents = 0, i, budget = PDFXREF_INFLATE_BUDGET(len);
+	long long off, roff, prev, size = -1, newest = -1;
 	int nsec = 0, maxid = 0;
 	struct sign_pdfxref *x = NULL;
 
@@ -515,9 +858,11 @@ sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 	while (off >= (long long)end) {
 		if ((size_t)off >= len || ++nsec > PDFXREF_MAX_SECTIONS)
 			goto out;
-		prev = pdfxref_section(buf, len, (size_t)off, 1, &ents, &nents);
+		prev = pdfxref_section(buf, len, (size_t)off, 1, &ents, &nents, &budget, &size);
 		if (prev < 0 || prev >= off)
 			goto out;
+		if (newest < 0)
+			newest = size;
 		off = prev;
 	}
 	if (off != roff)
@@ -526,7 +871,7 @@ sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 	for (;;) {
 		if (++nsec > PDFXREF_MAX_SECTIONS)
 			goto out;
-		prev = pdfxref_section(buf, end, (size_t)off, 0, &ents, &nents);
+		prev = pdfxref_section(buf, end, (size_t)off, 0, &ents, &nents, &budget, &size);
 		if (prev == -2 || (prev >= 0 && prev >= off))
 			goto out;
 		if (prev < 0)
@@ -536,6 +881,10 @@ sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 	for (i = 0; i < nents; i++)
 		if (ents[i].id > maxid)
 			maxid = ents[i].id;
+	/* the final trailer's /Size past every object: a reader that drops
+	 * objects numbered beyond it would see fewer than the revision */
+	if (newest <= maxid)
+		goto out;
 	/* the tables are indexed by object number: sparse numbering is left to qpdf */
 	if ((size_t)maxid > 4 * nents + 1024)
 		goto out;
@@ -549,20 +898,30 @@ sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 	x->gen = xcalloc((size_t)maxid + 1, sizeof(*x->gen));
 	x->cache = xcalloc((size_t)maxid + 1, sizeof(*x->cache));
 	x->tried = xcalloc((size_t)maxid + 1, 1);
+	x->stm = xcalloc((size_t)maxid + 1, sizeof(*x->stm));
 	/* newest first: the first definition of an object is the one read */
 	for (i = 0; i < nents; i++) {
 		struct pdfxref_ent *e = &ents[i];
 
 		if (e->post)
 			x->redef[e->id] = 1;
-		else if (x->off[e->id] == 0) {
+		else if (x->off[e->id] == 0 && x->stm[e->id] == 0) {
 			x->off[e->id] = e->off;
+			x->stm[e->id] = e->stm;
 			x->gen[e->id] = e->gen;
 		} else if (x->gen[e->id] != e->gen) {
 			sign_pdfxref_free(x);   /* two generations: left to qpdf */
 			x = NULL;
 			goto out;
 		}
+	}
+	/* an object in an object stream is read through it: redefined with it
+	 * (or when it is no plain object of the revision); never scanned */
+	for (i = 1; i <= (size_t)maxid; i++) {
+		int st = x->stm[i];
+
+		if (st != 0 && !x->redef[i] && (st > maxid || x->redef[st] || x->off[st] == 0))
+			x->redef[i] = 1;
 	}
 out:
 	free(ents);
@@ -586,6 +945,7 @@ sign_pdfxref_free(struct sign_pdfxref *x)
 	free(x->tried);
 	free(x->redef);
 	free(x->off);
+	free(x->stm);
 	free(x->gen);
 	free(x);
 }

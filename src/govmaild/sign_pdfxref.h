@@ -6,11 +6,13 @@
  * every object twice. A signed revision is a prefix of the file: an
  * object that no later cross-reference section names is read by both the
  * revision's reader and the final file's from the same bytes.
- * Strict on purpose: anything but plain classic cross-reference tables
- * chained by /Prev (xref streams, hybrid /XRefStm, encryption, free
- * entries, odd spacing) makes sign_pdfxref_open() return NULL, and the
- * caller reads every object with qpdf as before. An object whose bytes
- * are not exactly what a strict reader expects is not "scanned" either.
+ * Strict on purpose: anything but classic cross-reference tables or
+ * cross-reference streams (FlateDecode, PNG Up predictor at most) chained
+ * by /Prev (hybrid /XRefStm, encryption, free entries, odd spacing)
+ * makes sign_pdfxref_open() return NULL, and the caller reads every
+ * object with qpdf as before. An object whose bytes are not exactly what
+ * a strict reader expects is not "scanned" either, nor is one stored in
+ * an object stream.
  * Not for: judging changes (sign_pdfrev.c).
  */
 #ifndef GOVMAIL_SIGN_PDFXREF_H

@@ -16,6 +16,10 @@
  * stop the analysis; analyses run side by side in threads. In a child
  * process (sign_pdfrev_child.c): the same verdicts, and what the parent
  * had buffered on stdout is written once, by the parent.
+ * Every test runs three times: sections written as classic tables, as
+ * cross-reference streams (compressed, PNG Up predictor), and as streams
+ * with the objects in object streams (section_stream); test_xref_streams
+ * adds damaged streams and an object stream replaced behind its objects.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "../../src/govmaild/sign_pdfxref.c"
 #include "../../src/govmaild/sign_pdfrev.c"
@@ -101,14 +106,35 @@ putf(struct pdf *p, const char *fmt, ...)
 	put(p, tmp, (size_t)n);
 }
 
+/*
+ * How sections are written: 0 classic tables; 1 cross-reference streams
+ * (FlateDecode, PNG Up predictor, as qpdf and pdfsig write them); 2 the
+ * same with every object that is no stream stored in an object stream of
+ * its section (qpdf --object-streams=generate). main() runs every test in
+ * each mode.
+ */
+static int xmode;
+
+/* Objects of the next section kept for its object stream (mode 2). */
+static _Thread_local char *pend[MAXOBJ];
+
 static void
 obj(struct pdf *p, int num, const char *body)
 {
 	assert_true(num > 0 && num < MAXOBJ);
-	p->off[num] = p->len;
 	p->mark[num] = 1;
 	if (num > p->max)
 		p->max = num;
+	if (xmode == 2 && strstr(body, "\nstream\n") == NULL) {
+		free(pend[num]);
+		pend[num] = strdup(body);
+		assert_non_null(pend[num]);
+		p->off[num] = 0;
+		return;
+	}
+	free(pend[num]);
+	pend[num] = NULL;
+	p->off[num] = p->len;
 	putf(p, "%d 0 obj\n", num);
 	put(p, body, strlen(body));
 	put(p, "\nendobj\n", 8);
@@ -132,12 +158,16 @@ freed(struct pdf *p, int num)
 
 /* The cross-reference section of what was marked, and the trailer; the
  * length of the file (the revision's end). */
+static size_t section_stream(struct pdf *p, const char *extra);
+
 static size_t
 section(struct pdf *p, const char *extra)
 {
 	size_t x = p->len;
 	int i;
 
+	if (xmode != 0)
+		return section_stream(p, extra);
 	put(p, "xref\n0 1\n0000000000 65535 f \n", 29);
 	for (i = 1; i < MAXOBJ; i++) {
 		if (p->mark[i] == 1)
@@ -151,6 +181,128 @@ section(struct pdf *p, const char *extra)
 		putf(p, " /Prev %zu", p->prev);
 	putf(p, " %s >>\nstartxref\n%zu\n%%%%EOF\n", extra ? extra : "", x);
 	p->prev = x;
+	return p->len;
+}
+
+/* One row of a cross-reference stream: type (1 byte), field 2 (4), field 3 (2). */
+static void
+xrow(unsigned char *r, int type, unsigned long f2, unsigned f3)
+{
+	r[0] = (unsigned char)type;
+	r[1] = (unsigned char)(f2 >> 24);
+	r[2] = (unsigned char)(f2 >> 16);
+	r[3] = (unsigned char)(f2 >> 8);
+	r[4] = (unsigned char)f2;
+	r[5] = (unsigned char)(f3 >> 8);
+	r[6] = (unsigned char)f3;
+}
+
+/* An object numbered past MAXOBJ written by hand, named (type 1) by the
+ * next cross-reference stream. */
+static _Thread_local int xextra_id;
+static _Thread_local size_t xextra_off;
+
+/* section() in modes 1 and 2: the objects kept for an object stream
+ * first (mode 2), then the cross-reference stream (object 100 + the
+ * number of sections so far) naming what was marked, and itself. */
+static size_t
+section_stream(struct pdf *p, const char *extra)
+{
+	static _Thread_local int nsec, size;
+	unsigned char rows[2 * MAXOBJ + 4][8], *data, *z;
+	unsigned char prev[7] = { 0 };
+	char index[1024] = "", hdr[1024] = "", *bodies;
+	int ids[2 * MAXOBJ + 4], nrows = 0, i, k, self, stm = 0, nin = 0;
+	size_t x, blen = 0, hl = 0, o;
+	uLongf zlen;
+
+	if (p->prev == 0)
+		nsec = size = 0;
+	self = 100 + nsec;
+	/* the object stream of this section: "num offset" pairs, then the objects */
+	bodies = calloc(1, 65536);
+	assert_non_null(bodies);
+	for (i = 1; i < MAXOBJ; i++) {
+		if (p->mark[i] != 1 || pend[i] == NULL)
+			continue;
+		hl += (size_t)snprintf(hdr + hl, sizeof(hdr) - hl, "%d %zu ", i, blen);
+		blen += (size_t)snprintf(bodies + blen, 65536 - blen, "%s\n", pend[i]);
+		assert_true(hl < sizeof(hdr) && blen < 65536);
+		p->mark[i] = 3 + nin++;     /* index in the object stream + 3 */
+		free(pend[i]);
+		pend[i] = NULL;
+	}
+	if (nin > 0) {
+		stm = 120 + nsec;
+		o = p->len;
+		putf(p, "%d 0 obj\n<< /Type /ObjStm /N %d /First %zu /Length %zu >>\nstream\n", stm, nin,
+		    hl, hl + blen);
+		put(p, hdr, hl);
+		put(p, bodies, blen);
+		put(p, "\nendstream\nendobj\n", 18);
+		p->off[0] = o;      /* kept here for the entry below */
+	}
+	free(bodies);
+	x = p->len;
+	/* the rows, by object number: 0, the marked ones, the object stream, itself */
+	ids[nrows] = 0;
+	xrow(rows[nrows++], 0, 0, 65535);
+	for (i = 1; i < MAXOBJ; i++) {
+		if (p->mark[i] == 0)
+			continue;
+		ids[nrows] = i;
+		if (p->mark[i] == 1)
+			xrow(rows[nrows++], 1, (unsigned long)p->off[i], 0);
+		else if (p->mark[i] == 2)
+			xrow(rows[nrows++], 0, 0, 1);
+		else
+			xrow(rows[nrows++], 2, (unsigned long)stm, (unsigned)(p->mark[i] - 3));
+		p->mark[i] = 0;
+	}
+	if (stm != 0) {
+		ids[nrows] = stm;
+		xrow(rows[nrows++], 1, (unsigned long)p->off[0], 0);
+	}
+	if (xextra_id != 0) {
+		ids[nrows] = xextra_id;
+		xrow(rows[nrows++], 1, (unsigned long)xextra_off, 0);
+		xextra_id = 0;
+	}
+	ids[nrows] = self;
+	xrow(rows[nrows++], 1, (unsigned long)x, 0);
+	/* /Size: past every object number of this and earlier sections */
+	for (i = 0; i < nrows; i++)
+		if (ids[i] + 1 > size)
+			size = ids[i] + 1;
+	/* /Index: one subsection per row; PNG Up rows (tag 2) */
+	data = malloc((size_t)nrows * 8);
+	assert_non_null(data);
+	for (i = 0; i < nrows; i++) {
+		size_t il = strlen(index);
+
+		snprintf(index + il, sizeof(index) - il, "%s%d 1", i ? " " : "", ids[i]);
+		data[i * 8] = 2;
+		for (k = 0; k < 7; k++) {
+			data[i * 8 + 1 + k] = (unsigned char)(rows[i][k] - prev[k]);
+			prev[k] = rows[i][k];
+		}
+	}
+	zlen = compressBound((uLong)nrows * 8);
+	z = malloc(zlen);
+	assert_non_null(z);
+	assert_int_equal(compress2(z, &zlen, data, (uLong)nrows * 8, 9), Z_OK);
+	putf(p, "%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Index [%s] /Root 1 0 R /Info 10 0 R",
+	    self, size, index);
+	if (p->prev)
+		putf(p, " /Prev %zu", p->prev);
+	putf(p, " %s /Filter /FlateDecode /DecodeParms << /Columns 7 /Predictor 12 >> /Length %lu >>\n"
+	    "stream\n", extra ? extra : "", (unsigned long)zlen);
+	put(p, (const char *)z, zlen);
+	putf(p, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", x);
+	free(z);
+	free(data);
+	p->prev = x;
+	nsec++;
 	return p->len;
 }
 
@@ -495,16 +647,24 @@ test_dangling_and_deleted(void **state)
 	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "page 1 content replaced");
 	free(p.b);
 
-	/* an object deleted (freed) */
+	/* an object deleted (freed). With object streams qpdf does not read a
+	 * free entry for an object it read from one (the revision is
+	 * "malformed"); check_both still asserts both readings agree. */
 	end = base(&p, 0, 0);
 	freed(&p, 4);
 	section(&p, NULL);
-	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "page 1 changed (/Resources)");
+	if (xmode == 2)
+		(void)judge(&p, end, &(const char *){ NULL });
+	else
+		EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "page 1 changed (/Resources)");
 	free(p.b);
 	end = base(&p, 0, 0);
 	freed(&p, 10);
 	section(&p, NULL);
-	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "object 10 deleted");
+	if (xmode == 2)
+		(void)judge(&p, end, &(const char *){ NULL });
+	else
+		EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "object 10 deleted");
 	free(p.b);
 }
 
@@ -847,16 +1007,23 @@ test_standins(void **state)
 	assert_non_null(x);
 	assert_false(sign_pdfxref_redefined(x, 4));
 	assert_true(sign_pdfxref_redefined(x, 3));
-	assert_non_null(o = sign_pdfxref_scan(x, 4, 0));
-	assert_true(o->standin);
-	assert_int_equal(o->nrefs, 1);
+	if (xmode == 2) {
+		/* dictionaries in an object stream: read by qpdf, never stood in */
+		assert_null(sign_pdfxref_scan(x, 4, 0));
+		assert_null(sign_pdfxref_scan(x, 12, 0));
+		assert_null(sign_pdfxref_scan(x, 9, 0));
+	} else {
+		assert_non_null(o = sign_pdfxref_scan(x, 4, 0));
+		assert_true(o->standin);
+		assert_int_equal(o->nrefs, 1);
+		assert_non_null(o = sign_pdfxref_scan(x, 12, 0));
+		assert_false(o->standin);
+		assert_non_null(o = sign_pdfxref_scan(x, 9, 0));      /* a signature: never */
+		assert_false(o->standin);
+	}
 	assert_non_null(o = sign_pdfxref_scan(x, 13, 0));
 	assert_true(o->standin);
 	assert_int_equal(o->kind, SIGN_PDFXREF_STREAM);
-	assert_non_null(o = sign_pdfxref_scan(x, 12, 0));
-	assert_false(o->standin);
-	assert_non_null(o = sign_pdfxref_scan(x, 9, 0));      /* a signature: never */
-	assert_false(o->standin);
 	assert_null(sign_pdfxref_scan(x, 3, 0));               /* redefined */
 	sign_pdfxref_free(x);
 	EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
@@ -930,10 +1097,17 @@ test_xref_strict(void **state)
 		add_signature(&p, 20, "Sig");
 		section(&p, NULL);
 		/* revision: base plus 11 and 12; the signature after it */
-		x = sign_pdfxref_open((const unsigned char *)p.b, p.len, (size_t)(strstr(p.b + end,
-		    "%%EOF\n") - p.b) + 6);
+		x = sign_pdfxref_open((const unsigned char *)p.b, p.len, (size_t)((char *)memmem(p.b + end,
+		    p.len - end, "%%EOF\n", 6) - p.b) + 6);
 		assert_non_null(x);
 		assert_null(sign_pdfxref_scan(x, 11, 0));
+		if (xmode == 2) {
+			/* in an object stream: never scanned, qpdf reads it */
+			assert_null(sign_pdfxref_scan(x, 12, 0));
+			sign_pdfxref_free(x);
+			free(p.b);
+			continue;
+		}
 		assert_non_null(o = sign_pdfxref_scan(x, 12, 0));
 		assert_int_equal(o->nrefs, 1);
 		assert_int_equal(o->refs[0], 4);
@@ -944,6 +1118,68 @@ test_xref_strict(void **state)
 	freed(&p, 10);
 	section(&p, NULL);
 	assert_null(sign_pdfxref_open((const unsigned char *)p.b, p.len, end));
+	free(p.b);
+	/* an update whose trailer's /Size leaves out objects of the revision */
+	if (xmode == 0) {
+		end = base(&p, 0, 0);
+		add_signature(&p, 20, "Sig");
+		p.max = 5;
+		section(&p, NULL);
+		assert_null(sign_pdfxref_open((const unsigned char *)p.b, p.len, end));
+		free(p.b);
+	}
+}
+
+/* Cross-reference streams (modes 1 and 2 only): damaged or unusual
+ * streams are not relied on (qpdf reads everything), and an object in an
+ * object stream that a later update replaces without naming the object
+ * counts as redefined and is judged. */
+static void
+test_xref_streams(void **state)
+{
+	static const char *const bad[] = {
+		"/Length 3 >>\nstream\nabc\nendstream",                       /* not zlib */
+		"/Length 99 >>\nstream\nabc\nendstream",                      /* /Length past it */
+		"/Length 0 /Filter /LZWDecode >>\nstream\n\nendstream",        /* another filter */
+		"/Length 0 /DecodeParms << /Predictor 2 >> >>\nstream\n\nendstream",
+	};
+	struct pdf p;
+	struct sign_pdfxref *x;
+	size_t end, i, o;
+	char page[512];
+
+	(void)state;
+	if (xmode == 0)
+		return;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		end = base(&p, 0, 0);
+		o = p.len;
+		putf(&p, "90 0 obj\n<< /Type /XRef /Size 91 /W [1 4 2] /Root 1 0 R /Prev %zu %s\n"
+		    "endobj\nstartxref\n%zu\n%%%%EOF\n", p.prev, bad[i], o);
+		assert_null(sign_pdfxref_open((const unsigned char *)p.b, p.len, end));
+		free(p.b);
+	}
+	if (xmode != 2)
+		return;
+	/* object stream 120 (objects 1-4, 6-10 of the signed revision) replaced
+	 * by one holding a forged page 3; the update names 120, not 3 */
+	end = base(&p, 0, 0);
+	snprintf(page, sizeof(page), "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources "
+	    "<< /Font << /F1 4 0 R >> >> /Contents 40 0 R /Annots [7 0 R 8 0 R] >>");
+	stream(&p, 40, "", "BT (FORGED) Tj ET");
+	xextra_id = 120;
+	xextra_off = p.len;
+	putf(&p, "120 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Length %zu >>\nstream\n3 0 %s\nendstream\n"
+	    "endobj\n", 4 + strlen(page), page);
+	section(&p, NULL);
+	x = sign_pdfxref_open((const unsigned char *)p.b, p.len, end);
+	assert_non_null(x);
+	assert_true(sign_pdfxref_redefined(x, 3));
+	assert_null(sign_pdfxref_scan(x, 3, 0));
+	sign_pdfxref_free(x);
+	/* the other objects of 120 are gone with it: qpdf cannot read the
+	 * final file ("malformed"); never credited, the same both ways */
+	assert_int_not_equal(judge(&p, end, &(const char *){ NULL }), SIGN_PDFREV_CREDITED);
 	free(p.b);
 }
 
@@ -1027,6 +1263,7 @@ main(void)
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_standins),
 		cmocka_unit_test(test_xref_strict),
+		cmocka_unit_test(test_xref_streams),
 		cmocka_unit_test(test_dangling_and_deleted),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_limits),
@@ -1036,5 +1273,12 @@ main(void)
 		cmocka_unit_test(test_words),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed;
+
+	failed = cmocka_run_group_tests_name("classic cross-reference tables", tests, NULL, NULL);
+	xmode = 1;
+	failed += cmocka_run_group_tests_name("cross-reference streams", tests, NULL, NULL);
+	xmode = 2;
+	failed += cmocka_run_group_tests_name("cross-reference and object streams", tests, NULL, NULL);
+	return failed;
 }
