@@ -195,17 +195,29 @@ asan: $(ASAN)/tests/mail_auth_tool
 unit: $(UNIT_BINS)
 	@tests/run-tests --unit $(UNIT_BINS)
 
-integration: all $(ASAN_PROGS)
+integration: all $(ASAN_PROGS) fuzz
 	@tests/run-tests --integration
 
-# libFuzzer targets for parsers of untrusted input (not part of check):
+# libFuzzer targets for parsers of untrusted input:
 #   make fuzz && build/fuzz/fuzz_csv -max_total_time=60
+#   make fuzz-campaign HOURS=1      (scripts/fuzz-campaign, README "Fuzzing record")
+# src/lib is compiled once for all of them (fuzzer-no-link: coverage only;
+# libFuzzer's main comes with each target's link).
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	$(PKG_CFLAGS)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzz/%.o)
+$(BUILD)/fuzz/src/lib/%.o: src/lib/%.c
 	@mkdir -p $(@D)
-	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(BUILD)/fuzz/libgovmail.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libgovmail.a
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $@.d \
+		-o $@ $< $(FUZZ_EXTRA) $(BUILD)/fuzz/libgovmail.a $(LDLIBS)
 $(BUILD)/fuzz/fuzz_mime_check: LDLIBS += -letpan
 $(BUILD)/fuzz/fuzz_sign_cms: LDLIBS += -lpthread
 $(BUILD)/fuzz/fuzz_sign_check: LDLIBS += -letpan -lpthread $(QPDF_LDLIBS) -lz
@@ -214,9 +226,15 @@ $(BUILD)/fuzz/fuzz_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS) -lz
 $(BUILD)/fuzz/fuzz_apid_request: tests/fuzz/fuzz_apid_request.c src/govmail-apid/apid_router.c \
 	src/govmail-apid/apid_json.c
 $(BUILD)/fuzz/fuzz_apid_request: CPPFLAGS += -Isrc/govmail-apid
-$(BUILD)/fuzz/fuzz_apid_request: LDLIBS += src/govmail-apid/apid_router.c \
-	src/govmail-apid/apid_json.c -ljansson
+$(BUILD)/fuzz/fuzz_apid_request: FUZZ_EXTRA = src/govmail-apid/apid_router.c \
+	src/govmail-apid/apid_json.c
+$(BUILD)/fuzz/fuzz_apid_request: LDLIBS += -ljansson
 fuzz: $(FUZZ_BINS)
+# Every target in turn for HOURS of wall time (default 1), one process at a
+# time; merges into tests/fuzz/corpus/ and prints the record (README).
+.PHONY: fuzz-campaign
+fuzz-campaign: fuzz
+	@FUZZ_HOURS=$(or $(HOURS),1) scripts/fuzz-campaign
 
 # DMARC aggregate reports (issue #16): the history reader of src/lib
 # (dmarc_report.c) parses with jansson; `govmailctl dmarc report -o`
@@ -280,7 +298,7 @@ bench-slow: deps
 # The summary gives the wall time from here (after dependencies are installed).
 check: deps
 	@export GOVMAIL_CHECK_START=$$(date +%s); \
-	$(MAKE) --no-print-directory -j$$(nproc) all asan && \
+	$(MAKE) --no-print-directory -j$$(nproc) all asan fuzz && \
 	tests/run-tests --unit $(UNIT_BINS) --integration
 
 run: deps

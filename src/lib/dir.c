@@ -135,6 +135,101 @@ dir_status_exit(enum dir_status st)
 	return EX_SOFTWARE;
 }
 
+/*
+ * The answer to msgid, waited for as "any message" (LDAP_RES_ANY): that is
+ * what the ..._s calls of libldap do with msgid itself, except for an RFC
+ * 4511 Notice of Disconnection, whose message libldap 2.5 then drops
+ * without freeing it (a 117-byte leak at every server that says goodbye
+ * that way, issue 17). Waited for as any message, the notice comes back
+ * as a message (id 0): freed here and reported with its result code, the
+ * connection being closed by the server. Answers to other ids (a request
+ * abandoned after a timeout) are freed and skipped. LDAP_SUCCESS with
+ * *res (for a search, the whole chain), or the error; tv NULL: the
+ * handle's LDAP_OPT_TIMEOUT.
+ */
+static int
+dir_wait(LDAP *ld, int msgid, struct timeval *tv, LDAPMessage **res)
+{
+	LDAPMessage *m;
+	int rc, err;
+
+	*res = NULL;
+	for (;;) {
+		m = NULL;
+		rc = ldap_result(ld, LDAP_RES_ANY, LDAP_MSG_ALL, tv, &m);
+		if (rc == 0) {
+			ldap_msgfree(m);
+			ldap_abandon_ext(ld, msgid, NULL, NULL);
+			err = LDAP_TIMEOUT;
+			ldap_set_option(ld, LDAP_OPT_RESULT_CODE, &err);
+			return LDAP_TIMEOUT;
+		}
+		if (rc < 0 || m == NULL) {
+			ldap_msgfree(m);
+			err = LDAP_SERVER_DOWN;
+			ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &err);
+			return err != LDAP_SUCCESS ? err : LDAP_SERVER_DOWN;
+		}
+		if (ldap_msgid(m) == msgid) {
+			*res = m;
+			return LDAP_SUCCESS;
+		}
+		if (ldap_msgid(m) == LDAP_RES_UNSOLICITED) {
+			err = LDAP_UNAVAILABLE;
+			if (ldap_parse_result(ld, m, &err, NULL, NULL, NULL, NULL, 1) != LDAP_SUCCESS ||
+			    err == LDAP_SUCCESS)
+				err = LDAP_UNAVAILABLE;
+			ldap_set_option(ld, LDAP_OPT_RESULT_CODE, &err);
+			return err;
+		}
+		ldap_msgfree(m);
+	}
+}
+
+/* The result code of the answer to msgid (rc: what sending it gave). */
+static int
+dir_finish(LDAP *ld, int rc, int msgid, struct timeval *tv)
+{
+	LDAPMessage *res;
+	int err = LDAP_OTHER;
+
+	if (rc != LDAP_SUCCESS)
+		return rc;
+	if ((rc = dir_wait(ld, msgid, tv, &res)) != LDAP_SUCCESS)
+		return rc;
+	rc = ldap_parse_result(ld, res, &err, NULL, NULL, NULL, NULL, 1);
+	return rc != LDAP_SUCCESS ? rc : err;
+}
+
+/* A simple bind, like ldap_sasl_bind_s (see dir_wait). */
+static int
+dir_simple_bind(LDAP *ld, const char *dn, struct berval *cred)
+{
+	int msgid = -1, rc;
+
+	rc = ldap_sasl_bind(ld, dn, LDAP_SASL_SIMPLE, cred, NULL, NULL, &msgid);
+	return dir_finish(ld, rc, msgid, NULL);
+}
+
+/* A search, like ldap_search_ext_s (see dir_wait): LDAP_SUCCESS, or the
+ * error, with *res the answer when there is one. */
+static int
+dir_search_wait(LDAP *ld, const char *base, int scope, const char *filter,
+    char **attrs, LDAPControl **ctrls, struct timeval *tv, LDAPMessage **res)
+{
+	int msgid = -1, rc, err = LDAP_OTHER;
+
+	*res = NULL;
+	rc = ldap_search_ext(ld, base, scope, filter, attrs, 0, ctrls, NULL, tv,
+	    LDAP_NO_LIMIT, &msgid);
+	if (rc != LDAP_SUCCESS)
+		return rc;
+	if ((rc = dir_wait(ld, msgid, tv, res)) != LDAP_SUCCESS)
+		return rc;
+	rc = ldap_parse_result(ld, *res, &err, NULL, NULL, NULL, NULL, 0);
+	return rc != LDAP_SUCCESS ? rc : err;
+}
+
 /* Record rc (with the server's diagnostic) as the last error; returns class. */
 static enum dir_status
 dir_fail(struct dir *d, LDAP *ld, int rc, const char *what)
@@ -339,8 +434,7 @@ dir_open_one(struct dir *d, const struct govmail_conf *c, const char *uri, const
 		} else {
 			cred.bv_val = (char *)pw;
 			cred.bv_len = strlen(pw);
-			rc = ldap_sasl_bind_s(ld, c->ldap_bind_dn, LDAP_SASL_SIMPLE, &cred,
-			    NULL, NULL, NULL);
+			rc = dir_simple_bind(ld, c->ldap_bind_dn, &cred);
 		}
 	}
 	if (rc != LDAP_SUCCESS) {
@@ -688,8 +782,7 @@ dir_search(struct dir *d, const char *base, int scope, const char *filter,
 			break;
 		}
 		ctrls[0] = page;
-		rc = ldap_search_ext_s(d->ld, base, scope, filter, (char **)attrs, 0,
-		    ctrls, NULL, &tv, LDAP_NO_LIMIT, &res);
+		rc = dir_search_wait(d->ld, base, scope, filter, (char **)attrs, ctrls, &tv, &res);
 		ldap_control_free(page);
 		if (rc != LDAP_SUCCESS && res == NULL) {
 			st = dir_fail(d, d->ld, rc, "LDAP search");
@@ -744,8 +837,7 @@ dir_search(struct dir *d, const char *base, int scope, const char *filter,
 
 		if (ldap_create_page_control(d->ld, 0, cookie, 0, &page) == LDAP_SUCCESS) {
 			ctrls[0] = page;
-			ldap_search_ext_s(d->ld, base, scope, filter, (char **)attrs, 0,
-			    ctrls, NULL, &tv, LDAP_NO_LIMIT, &res);
+			dir_search_wait(d->ld, base, scope, filter, (char **)attrs, ctrls, &tv, &res);
 			ldap_msgfree(res);
 			ldap_control_free(page);
 		}
@@ -974,9 +1066,10 @@ enum dir_status
 dir_add(struct dir *d, const char *dn, const struct dir_mods *m)
 {
 	LDAPMod **mods = dir_ldapmods(m);
-	int rc;
+	int rc, msgid = -1;
 
-	rc = ldap_add_ext_s(d->ld, dn, mods, NULL, NULL);
+	rc = ldap_add_ext(d->ld, dn, mods, NULL, NULL, &msgid);
+	rc = dir_finish(d->ld, rc, msgid, NULL);
 	dir_ldapmods_free(mods);
 	if (rc != LDAP_SUCCESS)
 		return dir_fail(d, d->ld, rc, "LDAP add");
@@ -988,9 +1081,10 @@ enum dir_status
 dir_modify(struct dir *d, const char *dn, const struct dir_mods *m)
 {
 	LDAPMod **mods = dir_ldapmods(m);
-	int rc;
+	int rc, msgid = -1;
 
-	rc = ldap_modify_ext_s(d->ld, dn, mods, NULL, NULL);
+	rc = ldap_modify_ext(d->ld, dn, mods, NULL, NULL, &msgid);
+	rc = dir_finish(d->ld, rc, msgid, NULL);
 	dir_ldapmods_free(mods);
 	if (rc != LDAP_SUCCESS)
 		return dir_fail(d, d->ld, rc, "LDAP modify");
@@ -1001,7 +1095,10 @@ dir_modify(struct dir *d, const char *dn, const struct dir_mods *m)
 enum dir_status
 dir_delete(struct dir *d, const char *dn)
 {
-	int rc = ldap_delete_ext_s(d->ld, dn, NULL, NULL);
+	int msgid = -1, rc;
+
+	rc = ldap_delete_ext(d->ld, dn, NULL, NULL, &msgid);
+	rc = dir_finish(d->ld, rc, msgid, NULL);
 
 	if (rc != LDAP_SUCCESS)
 		return dir_fail(d, d->ld, rc, "LDAP delete");
@@ -1022,7 +1119,7 @@ dir_check_bind_on(struct dir *d, const char *uri, const char *dn, const char *pa
 	if (rc == LDAP_SUCCESS) {
 		cred.bv_val = (char *)password;
 		cred.bv_len = strlen(password);
-		rc = ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+		rc = dir_simple_bind(ld, dn, &cred);
 	}
 	if (rc != LDAP_SUCCESS)
 		dir_fail(d, ld, rc, "LDAP bind check");
@@ -1219,9 +1316,7 @@ dir_pipe_commit_batch(struct dir_pipe *p)
 			else
 				rc = ldap_modify_ext(d->ld, p->queue[i].dn, mods, ctrls, NULL, &msgid);
 			dir_ldapmods_free(mods);
-			if (rc != LDAP_SUCCESS ||
-			    ldap_result(d->ld, msgid, LDAP_MSG_ALL, &tv, &res) <= 0) {
-				ldap_msgfree(res);
+			if (rc != LDAP_SUCCESS || dir_wait(d->ld, msgid, &tv, &res) != LDAP_SUCCESS) {
 				ok = 0;
 				break;
 			}
