@@ -12,12 +12,7 @@
 # only a province-wide grant may force; a purged account is gone. Every
 # change writes govmailctl's record with the caller and the client address.
 . "$(dirname "$0")/../lib.sh"
-
-if [ -x "$TOP/build/asan/bin/govmail-apid" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
-	APID="$TOP/build/asan/bin/govmail-apid"
-else
-	APID="$TOP/bin/govmail-apid"
-fi
+. "$(dirname "$0")/apid_lib.sh"
 
 t_sandbox_start
 t_govmail_conf
@@ -36,56 +31,16 @@ check "account add Hà (ubnd)" $G account add --name "Vũ Thị Hà" --agency ub
 HA_PW=$(sed -n 's/^initial password (shown once): //p' "$T/last.out")
 check "role grant havt province-admin" $G role grant havt@haugiang.gov.vn --role province-admin
 
-token() {
-	$G token add "$@" >"$T/tok.out" 2>&1 || { cat "$T/tok.out" >&2; return 1; }
-	sed -n 's/^token: //p' "$T/tok.out"
-}
-ADM=$(token --agency sgd --role agency-admin --allow-from 127.0.0.1)
+ADM=$(apid_token --agency sgd --role agency-admin --allow-from 127.0.0.1)
 ADM_ID=$(printf '%s' "$ADM" | cut -d_ -f2)
-HR=$(token --agency sgd --role hr --allow-from 127.0.0.1)
-AUD=$(token --agency sgd --role auditor --allow-from 127.0.0.1)
+HR=$(apid_token --agency sgd --role hr --allow-from 127.0.0.1)
+AUD=$(apid_token --agency sgd --role auditor --allow-from 127.0.0.1)
 expect_match "tokens were made" "$ADM $HR $AUD" '^gmt_[^ ]+ gmt_[^ ]+ gmt_[^ ]+$'
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-	-keyout "$T/key.pem" -out "$T/cert.pem" 2>"$T/openssl.err" ||
-	{ cat "$T/openssl.err"; echo "Bail out! openssl req"; exit 1; }
-cat >>"$T/govmail.conf" <<CONF
-apid = {
-  listen = "127.0.0.1:$P";
-  tls_cert_file = "$T/cert.pem";
-  tls_key_file = "$T/key.pem";
-  user = "";
-  pid_file = "";
-  ldap_bind_dn = "$LDAP_APID_DN";
-  ldap_bind_password_file = "$LDAP_APID_PWFILE";
-  ldap_connections = 2;
-};
-CONF
-check "-t" "$APID" -t
-"$APID" -f >"$T/apid.log" 2>&1 &
-APID_PID=$!
-T_PIDS+=("$APID_PID")
-check "govmail-apid listens" wait_port "$P"
-U=https://127.0.0.1:$P
-CURL=(curl -sS --cacert "$T/cert.pem" --max-time 300)
+apid_tls
+apid_conf "$T/govmail.conf"
+apid_start
 
-# r AUTH METHOD PATH [JSON] [curl args]: AUTH a token, or ADDRESS:PASSWORD;
-# headers+body in $T/h, $T/b; prints the status.
-r() {
-	local who=$1 m=$2 p=$3 auth; shift 3
-	case $who in
-	*@*) auth=(-u "$who") ;;
-	*) auth=(-H "Authorization: Bearer $who") ;;
-	esac
-	if [ $# -gt 0 ] && [ "${1:0:1}" != - ]; then
-		printf '%s' "$1" >"$T/body"; shift
-		set -- -H 'Content-Type: application/json' --data-binary @"$T/body" "$@"
-	fi
-	"${CURL[@]}" -X "$m" "${auth[@]}" -D "$T/h" -o "$T/b" -w '%{http_code}' "$@" "$U$p"
-}
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/b" "$1"; }
-etag() { sed -n 's/^[Ee][Tt][Aa][Gg]: *\([^\r]*\).*/\1/p' "$T/h"; }
 agencies() { t_count '(objectClass=govmailAgency)'; }
 PROV="havt@haugiang.gov.vn:$HA_PW"
 N0=$(agencies)

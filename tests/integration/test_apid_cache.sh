@@ -18,12 +18,7 @@
 #             which the next GET reads the directory; apid's own changes
 #             show at once.
 . "$(dirname "$0")/../lib.sh"
-
-if [ -x "$TOP/build/asan/bin/govmail-apid" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
-	APID="$TOP/build/asan/bin/govmail-apid"
-else
-	APID="$TOP/bin/govmail-apid"
-fi
+. "$(dirname "$0")/apid_lib.sh"
 
 t_sandbox_start
 t_govmail_conf
@@ -93,7 +88,6 @@ r() {
 	"${CURL[@]}" -X "$m" "${a[@]}" -D "$T/h" -o "$T/b" -w '%{http_code}' "$@" \
 		"https://127.0.0.1:$port$p"
 }
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/b" "$1"; }
 hdr() { sed -n "s/^$1: *\\([^\\r]*\\).*/\\1/Ip" "$T/h"; }
 # until_status WANT PORT AUTH METHOD PATH: repeat the request until it
 # answers WANT; the deadline is only a hang guard. Prints the last status.

@@ -12,12 +12,7 @@
 # the API stored is what govmailctl lists, and each change writes the
 # record govmailctl writes, with the caller as actor and the client address.
 . "$(dirname "$0")/../lib.sh"
-
-if [ -x "$TOP/build/asan/bin/govmail-apid" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
-	APID="$TOP/build/asan/bin/govmail-apid"
-else
-	APID="$TOP/bin/govmail-apid"
-fi
+. "$(dirname "$0")/apid_lib.sh"
 PYC="$TOP/tests/integration/apid_client.py"
 
 t_sandbox_start
@@ -34,14 +29,10 @@ check "account add An (sgd)" $G account add --name "Nguyễn Văn An" --agency s
 check "account add Cường (sgd-th)" $G account add --name "Lê Văn Cường" --agency sgd-th
 check "account add Bình (syt)" $G account add --name "Trần Thị Bình" --agency syt
 
-token() {
-	$G token add "$@" >"$T/tok.out" 2>&1 || { cat "$T/tok.out" >&2; return 1; }
-	sed -n 's/^token: //p' "$T/tok.out"
-}
-ADM=$(token --agency sgd --role agency-admin --allow-from 127.0.0.1)
+ADM=$(apid_token --agency sgd --role agency-admin --allow-from 127.0.0.1)
 ADM_ID=$(printf '%s' "$ADM" | cut -d_ -f2)
-HR=$(token --agency sgd --role hr --allow-from 127.0.0.1)
-AUD=$(token --agency sgd --role auditor --allow-from 127.0.0.1)
+HR=$(apid_token --agency sgd --role hr --allow-from 127.0.0.1)
+AUD=$(apid_token --agency sgd --role auditor --allow-from 127.0.0.1)
 expect_match "tokens were made" "$ADM $HR $AUD" '^gmt_[^ ]+ gmt_[^ ]+ gmt_[^ ]+$'
 
 # Certificates: a person's (with an e-mail), a second one, an agency's.
@@ -57,42 +48,14 @@ mkcert an2 "/CN=Nguyen Van An 2"
 mkcert org "/CN=So Giao duc/O=UBND tinh Hau Giang"
 FP1=$(fp an1) FP2=$(fp an2) FPO=$(fp org)
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-	-keyout "$T/key.pem" -out "$T/cert.pem" 2>"$T/openssl.err" ||
-	{ cat "$T/openssl.err"; echo "Bail out! openssl req"; exit 1; }
-cat >>"$T/govmail.conf" <<CONF
-apid = {
-  listen = "127.0.0.1:$P";
-  tls_cert_file = "$T/cert.pem";
-  tls_key_file = "$T/key.pem";
-  user = "";
-  pid_file = "";
-  ldap_bind_dn = "$LDAP_APID_DN";
-  ldap_bind_password_file = "$LDAP_APID_PWFILE";
-  ldap_connections = 2;
-  max_body_size = "16K";
-};
-CONF
-check "-t" "$APID" -t
-"$APID" -f >"$T/apid.log" 2>&1 &
-APID_PID=$!
-T_PIDS+=("$APID_PID")
-check "govmail-apid listens" wait_port "$P"
-U=https://127.0.0.1:$P
-CURL=(curl -sS --cacert "$T/cert.pem" --max-time 300)
+apid_tls
+apid_conf "$T/govmail.conf" 'max_body_size = "16K";'
+apid_start
 
-# r TOKEN METHOD PATH [curl args]: headers+body in $T/h, $T/b; prints the status.
-r() {
-	local tok=$1 m=$2 p=$3; shift 3
-	"${CURL[@]}" -X "$m" -H "Authorization: Bearer $tok" -D "$T/h" -o "$T/b" \
-		-w '%{http_code}' "$@" "$U$p"
-}
 # rf TOKEN PATH FILE MEDIA-TYPE: POST the file as the body.
 rf() { r "$1" POST "$2" -H "Content-Type: $4" --data-binary @"$3"; }
 # rj TOKEN METHOD PATH JSON
 rj() { printf '%s' "$4" >"$T/body"; r "$1" "$2" "$3" -H 'Content-Type: application/json' --data-binary @"$T/body"; }
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/b" "$1"; }
 certs_in_dir() { t_ldapsearch -b "$LDAP_BASE" "$1" 'userCertificate;binary' | grep -c '^userCertificate'; }
 ncerts_api() { python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["certificates"]))' "$T/b"; }
 

@@ -9,12 +9,7 @@
 # unlock by an agency-admin, refused to an hr token where its role does not
 # allow them (403 naming the rule); each audited as govmailctl does.
 . "$(dirname "$0")/../lib.sh"
-
-if [ -x "$TOP/build/asan/bin/govmail-apid" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
-	APID="$TOP/build/asan/bin/govmail-apid"
-else
-	APID="$TOP/bin/govmail-apid"
-fi
+. "$(dirname "$0")/apid_lib.sh"
 
 t_sandbox_start
 t_govmail_conf
@@ -55,17 +50,6 @@ T_PIDS+=("$APID_PID")
 check "govmail-apid listens" wait_port "$P"
 U=https://127.0.0.1:$P
 CURL=(curl -sS --cacert "$T/cert.pem" --max-time 300)
-r() {
-	local tok=$1 m=$2 p=$3; shift 3
-	local auth=(-H "Authorization: Bearer $tok")
-	[ "$tok" != - ] || auth=()
-	if [ $# -gt 0 ] && [ "${1:0:1}" != - ]; then
-		printf '%s' "$1" >"$T/body"; shift
-		set -- -H 'Content-Type: application/json' --data-binary @"$T/body" "$@"
-	fi
-	"${CURL[@]}" -X "$m" "${auth[@]}" -D "$T/h" -o "$T/b" -w '%{http_code}' "$@" "$U$p"
-}
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/b" "$1"; }
 hdr() { sed -n "s/^$1: *\\([^\\r]*\\).*/\\1/Ip" "$T/h"; }
 naccounts() { t_count "(&(objectClass=govmailAccount)(cn=$1))"; }
 

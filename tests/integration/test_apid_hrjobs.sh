@@ -18,12 +18,7 @@
 # what is left, and its apply completes the killed run's audit records.
 # Job states are waited for by polling, bounded by T_HANG.
 . "$(dirname "$0")/../lib.sh"
-
-if [ -x "$TOP/build/asan/bin/govmail-apid" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
-	APID="$TOP/build/asan/bin/govmail-apid"
-else
-	APID="$TOP/bin/govmail-apid"
-fi
+. "$(dirname "$0")/apid_lib.sh"
 PYC="$TOP/tests/integration/apid_client.py"
 
 t_sandbox_start
@@ -38,55 +33,18 @@ check "account add Quân (ubndt)" $G account add --name "Đỗ Minh Quân" --age
 QUAN_PW=$(sed -n 's/^initial password (shown once): //p' "$T/last.out")
 check "role grant quandm province-admin" $G role grant quandm@haugiang.gov.vn --role province-admin
 
-token() {
-	$G token add "$@" >"$T/tok.out" 2>&1 || { cat "$T/tok.out" >&2; return 1; }
-	sed -n 's/^token: //p' "$T/tok.out"
-}
-HR=$(token --agency snv --role hr --allow-from 127.0.0.0/8)
+HR=$(apid_token --agency snv --role hr --allow-from 127.0.0.0/8)
 HR_ID=$(printf '%s' "$HR" | cut -d_ -f2)
-AUD=$(token --agency snv --role auditor --allow-from 127.0.0.1)
-STP=$(token --agency stp --role hr --allow-from 127.0.0.1)
+AUD=$(apid_token --agency snv --role auditor --allow-from 127.0.0.1)
+STP=$(apid_token --agency stp --role hr --allow-from 127.0.0.1)
 expect_match "tokens were made" "$HR $AUD $STP" '^gmt_[^ ]+ gmt_[^ ]+ gmt_[^ ]+$'
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-	-keyout "$T/key.pem" -out "$T/cert.pem" 2>"$T/openssl.err" ||
-	{ cat "$T/openssl.err"; echo "Bail out! openssl req"; exit 1; }
-cat >>"$T/govmail.conf" <<CONF
-apid = {
-  listen = "127.0.0.1:$P";
-  tls_cert_file = "$T/cert.pem";
-  tls_key_file = "$T/key.pem";
-  user = "";
-  pid_file = "";
-  ldap_bind_dn = "$LDAP_APID_DN";
-  ldap_bind_password_file = "$LDAP_APID_PWFILE";
-  ldap_connections = 2;
-  rate_per_address = 0;
-  rate_per_token = 0;
-  hr_max_upload_size = "1M";
-  hr_job_dir = "$T/hrjobs";
-};
-CONF
-check "-t" "$APID" -t
-"$APID" -f >"$T/apid.log" 2>&1 &
-APID_PID=$!
-T_PIDS+=("$APID_PID")
-check "govmail-apid listens" wait_port "$P"
-U=https://127.0.0.1:$P
-CURL=(curl -sS --cacert "$T/cert.pem" --max-time 600)
+apid_tls
+apid_conf "$T/govmail.conf" 'rate_per_address = 0;' 'rate_per_token = 0;' 'hr_max_upload_size = "1M";' "hr_job_dir = \"$T/hrjobs\";"
+APID_CURL_MAX_TIME=600 apid_start
 
-# r AUTH METHOD PATH [curl args]: headers+body in $T/h, $T/b; prints the status.
-# AUTH: a token, or user:password for Basic.
-r() {
-	local tok=$1 m=$2 p=$3; shift 3
-	local auth=(-H "Authorization: Bearer $tok")
-	case $tok in *@*) auth=(-u "$tok") ;; esac
-	"${CURL[@]}" -X "$m" "${auth[@]}" -D "$T/h" -o "$T/b" -w '%{http_code}' "$@" "$U$p"
-}
 # up AUTH QUERY FILE: upload an export
 up() { r "$1" POST "/v1/hr/sync/jobs$2" -H 'Content-Type: text/csv' --data-binary @"$3"; }
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/b" "$1"; }
 # state_is AUTH ID STATE...: the job is in one of these states now
 state_is() {
 	local a=$1 id=$2; shift 2

@@ -11,12 +11,8 @@
 # written to the audit log. Clients: curl and a Python standard-library
 # client (apid_client.py).
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/apid_lib.sh"
 
-if [ -x "$TOP/build/asan/bin/govmail-apid" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
-	APID="$TOP/build/asan/bin/govmail-apid"
-else
-	APID="$TOP/bin/govmail-apid"
-fi
 PYC="$TOP/tests/integration/apid_client.py"
 
 t_sandbox_start

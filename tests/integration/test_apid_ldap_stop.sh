@@ -18,12 +18,7 @@
 #    retried create with the same Idempotency-Key is answered 409 instead
 #    of making a second account.
 . "$(dirname "$0")/../lib.sh"
-
-if [ -x "$TOP/build/asan/bin/govmail-apid" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
-	APID="$TOP/build/asan/bin/govmail-apid"
-else
-	APID="$TOP/bin/govmail-apid"
-fi
+. "$(dirname "$0")/apid_lib.sh"
 
 t_sandbox_start
 t_govmail_conf
@@ -75,6 +70,10 @@ apid = {
   ldap_bind_dn = "$LDAP_APID_DN";
   ldap_bind_password_file = "$LDAP_APID_PWFILE";
   ldap_connections = 2;
+  # every request asks the directory: no answer from a cache
+  token_cache_ttl = 0;
+  auth_cache_ttl = 0;
+  account_cache_ttl = 0;
 };
 CONF
 check "-t" "$APID" -c "$T/apid.conf" -t
@@ -85,20 +84,6 @@ check "govmail-apid listens" wait_port "$P"
 U=https://127.0.0.1:$P
 CURL=(curl -sS --cacert "$T/cert.pem" --max-time 300)
 
-# r AUTH METHOD PATH [JSON] [curl args]: as in test_apid_agencies.sh.
-r() {
-	local who=$1 m=$2 p=$3 auth; shift 3
-	case $who in
-	*@*) auth=(-u "$who") ;;
-	*) auth=(-H "Authorization: Bearer $who") ;;
-	esac
-	if [ $# -gt 0 ] && [ "${1:0:1}" != - ]; then
-		printf '%s' "$1" >"$T/body"; shift
-		set -- -H 'Content-Type: application/json' --data-binary @"$T/body" "$@"
-	fi
-	"${CURL[@]}" -X "$m" "${auth[@]}" -D "$T/h" -o "$T/b" -w '%{http_code}' "$@" "$U$p"
-}
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/b" "$1"; }
 # The state that matters, read from slapd itself (not through the proxy).
 state() {
 	t_ldapsearch -b "$LDAP_BASE" '(|(objectClass=govmailAccount)(objectClass=govmailAgency))' \

@@ -12,12 +12,7 @@
 # no role: 403, wrong password: 401); each change audited with the token
 # id or the person as actor and the client address as source.
 . "$(dirname "$0")/../lib.sh"
-
-if [ -x "$TOP/build/asan/bin/govmail-apid" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
-	APID="$TOP/build/asan/bin/govmail-apid"
-else
-	APID="$TOP/bin/govmail-apid"
-fi
+. "$(dirname "$0")/apid_lib.sh"
 PYC="$TOP/tests/integration/apid_client.py"
 
 t_sandbox_start
@@ -39,16 +34,12 @@ check "account add Hà (syt), no role" $G account add --name "Vũ Thị Hà" --a
 HA_PW=$(sed -n 's/^initial password (shown once): //p' "$T/last.out")
 check "role grant binhtt agency-admin of syt" $G role grant binhtt@haugiang.gov.vn --role agency-admin --agency syt
 
-token() {
-	$G token add "$@" >"$T/tok.out" 2>&1 || { cat "$T/tok.out" >&2; return 1; }
-	sed -n 's/^token: //p' "$T/tok.out"
-}
-HR=$(token --agency sgd --role hr --allow-from 127.0.0.0/8)
+HR=$(apid_token --agency sgd --role hr --allow-from 127.0.0.0/8)
 HR_ID=$(printf '%s' "$HR" | cut -d_ -f2)
-AUD=$(token --agency sgd --role auditor --allow-from 127.0.0.1)
-FAR=$(token --agency sgd --role hr --allow-from 10.9.0.0/16)
-OLD=$(token --agency sgd --role hr --allow-from 127.0.0.1 --expires 30d)
-GONE=$(token --agency sgd --role hr --allow-from 127.0.0.1)
+AUD=$(apid_token --agency sgd --role auditor --allow-from 127.0.0.1)
+FAR=$(apid_token --agency sgd --role hr --allow-from 10.9.0.0/16)
+OLD=$(apid_token --agency sgd --role hr --allow-from 127.0.0.1 --expires 30d)
+GONE=$(apid_token --agency sgd --role hr --allow-from 127.0.0.1)
 expect_match "tokens were made" "$HR $AUD $FAR $OLD $GONE" '^gmt_[^ ]+ gmt_[^ ]+ gmt_[^ ]+ gmt_[^ ]+ gmt_[^ ]+$'
 check "token revoke" $G token revoke "$(printf '%s' "$GONE" | cut -d_ -f2)"
 # Expiry: the directory says it has passed (as an administrator could set it).
@@ -57,42 +48,10 @@ printf 'dn: %s\nchangetype: modify\nreplace: govmailTokenExpires\ngovmailTokenEx
 	ldapmodify -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" >"$T/mod.out" 2>&1
 expect_eq "an expiry in the past is set on one token" "$?" 0
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-	-keyout "$T/key.pem" -out "$T/cert.pem" 2>"$T/openssl.err" ||
-	{ cat "$T/openssl.err"; echo "Bail out! openssl req"; exit 1; }
-cat >>"$T/govmail.conf" <<CONF
-apid = {
-  listen = "127.0.0.1:$P";
-  tls_cert_file = "$T/cert.pem";
-  tls_key_file = "$T/key.pem";
-  user = "";
-  pid_file = "";
-  ldap_bind_dn = "$LDAP_APID_DN";
-  ldap_bind_password_file = "$LDAP_APID_PWFILE";
-  ldap_connections = 2;
-};
-CONF
-check "-t" "$APID" -t
-"$APID" -f >"$T/apid.log" 2>&1 &
-APID_PID=$!
-T_PIDS+=("$APID_PID")
-check "govmail-apid listens" wait_port "$P"
-U=https://127.0.0.1:$P
-CURL=(curl -sS --cacert "$T/cert.pem" --max-time 300)
+apid_tls
+apid_conf "$T/govmail.conf"
+apid_start
 
-# r TOKEN METHOD PATH [BODY] [curl args]: headers+body in $T/h, $T/b; prints the status.
-r() {
-	local tok=$1 m=$2 p=$3; shift 3
-	local auth=(-H "Authorization: Bearer $tok")
-	[ "$tok" != - ] || auth=()
-	if [ $# -gt 0 ] && [ "${1:0:1}" != - ]; then
-		printf '%s' "$1" >"$T/body"; shift
-		set -- -H 'Content-Type: application/json' --data-binary @"$T/body" "$@"
-	fi
-	"${CURL[@]}" -X "$m" "${auth[@]}" -D "$T/h" -o "$T/b" -w '%{http_code}' "$@" "$U$p"
-}
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/b" "$1"; }
 
 AN=/v1/accounts/annv@haugiang.gov.vn
 expect_eq "hr token: GET an account of its agency: 200" "$(r "$HR" GET "$AN")" 200

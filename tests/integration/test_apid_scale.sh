@@ -5,12 +5,7 @@
 # client over HTTPS, Basic authentication), every account exactly once,
 # and an agency's list (with its sub-agencies) matches govmailctl's.
 . "$(dirname "$0")/../lib.sh"
-
-if [ -x "$TOP/build/asan/bin/govmail-apid" ] && [ "${GOVMAIL_NO_ASAN:-0}" != 1 ]; then
-	APID="$TOP/build/asan/bin/govmail-apid"
-else
-	APID="$TOP/bin/govmail-apid"
-fi
+. "$(dirname "$0")/apid_lib.sh"
 
 t_sandbox_start
 t_govmail_conf
