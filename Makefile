@@ -399,7 +399,8 @@ endif
 # make deb: dpkg-buildpackage -us -uc -b on a copy of the tree in build/deb/
 # (the .debs land in build/deb/; nothing is written outside the tree). The
 # copy is the files git knows (tracked, or new and not ignored); it is made
-# again only when one of them changed.
+# again only when one of them changed. The copy reads the list from git, not
+# from a command line: thousands of corpus files would overflow it.
 DEB_DIR   := $(BUILD)/deb
 ifneq ($(filter $(DEB_DIR)/stamp,$(MAKECMDGOALS)),)
 DEB_FILES := $(wildcard $(shell git ls-files -co --exclude-standard 2>/dev/null))
@@ -409,12 +410,16 @@ deb: deps
 	@$(MAKE) --no-print-directory $(DEB_DIR)/stamp
 
 $(DEB_DIR)/stamp: $(DEB_FILES)
-	@test -n "$(DEB_FILES)" || { echo "make deb: needs a git checkout" >&2; exit 1; }
+	@git rev-parse --is-inside-work-tree >/dev/null 2>&1 || \
+		{ echo "make deb: needs a git checkout" >&2; exit 1; }
 	@v=$$(dpkg-parsechangelog -S Version); test "$${v%-*}" = "$(VERSION)" || { \
 		echo "make deb: debian/changelog is at $$v but VERSION is $(VERSION)" >&2; exit 1; }
 	rm -rf $(DEB_DIR)
 	mkdir -p $(DEB_DIR)/govmail-$(VERSION)
-	printf '%s\n' $(DEB_FILES) | tar -cf - -T - | tar -xf - -C $(DEB_DIR)/govmail-$(VERSION)
+	git ls-files -co --exclude-standard -z | python3 -c 'import os, sys; \
+		sys.stdout.buffer.write(b"".join(p + b"\0" for p in \
+		sys.stdin.buffer.read().split(b"\0") if p and os.path.lexists(p)))' | \
+		tar --null -cf - -T - | tar -xf - -C $(DEB_DIR)/govmail-$(VERSION)
 	cd $(DEB_DIR)/govmail-$(VERSION) && dpkg-buildpackage -us -uc -b -J
 	touch $@
 
