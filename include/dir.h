@@ -21,7 +21,8 @@ enum dir_status {
 	DIR_CONSTRAINT,     /* constraint/schema violation (e.g. unique overlay) */
 	DIR_DENIED,         /* bad credentials or insufficient access */
 	DIR_UNAVAILABLE,    /* server down, connect error, timeout, busy */
-	DIR_ERROR           /* anything else */
+	DIR_ERROR,          /* anything else */
+	DIR_CHANGED         /* a conditional write: the entry changed since read */
 };
 
 struct dir_attr {
@@ -114,6 +115,10 @@ void dir_mods_free(struct dir_mods *m);
 
 enum dir_status dir_add(struct dir *d, const char *dn, const struct dir_mods *m);
 enum dir_status dir_modify(struct dir *d, const char *dn, const struct dir_mods *m);
+/* The same, applied only while the entry matches the filter assertion
+ * (RFC 4528, checked by the server with the write); else DIR_CHANGED. */
+enum dir_status dir_modify_if(struct dir *d, const char *dn, const struct dir_mods *m,
+    const char *assertion);
 enum dir_status dir_delete(struct dir *d, const char *dn);
 
 /*

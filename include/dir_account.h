@@ -94,6 +94,8 @@ void dir_account_migrated_advice(const char *domain, const char *target, char *e
  * NULL when the attribute is absent. */
 struct account {
 	char *dn;
+	char *csn;              /* entryCSN as read: the version a conditional
+	                         * write asserts (account_fields.if_csn) */
 	char *uid;
 	char *address;          /* primary address */
 	char **aliases;
@@ -236,6 +238,9 @@ struct account_fields {
 	const char *employee_id;
 	const char *language;
 	int may_send_external;
+	const char *if_csn;     /* not NULL: write only while the entry's
+	                         * entryCSN is still this (an HTTP If-Match made
+	                         * atomic); else DIR_CHANGED */
 };
 
 /*

@@ -59,6 +59,7 @@
 #define DIR_AT_MAY_SEND_EXTERNAL "govmailMaySendExternal" /* TRUE/FALSE */
 #define DIR_AT_MUST_CHANGE_PW   "govmailMustChangePassword" /* TRUE/FALSE */
 #define DIR_AT_FOLDED_NAME      "govmailFoldedName"     /* cn folded to ASCII, for search */
+#define DIR_AT_ENTRY_CSN        "entryCSN"              /* the entry's version (operational) */
 
 /* Agency attributes (govmailAgency). */
 #define DIR_AT_AGENCY_CODE   "govmailAgencyCode"

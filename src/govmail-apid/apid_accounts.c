@@ -386,11 +386,23 @@ apid_account_modify(struct apid_req *r)
 	f.language = json_string_value(json_object_get(r->json, "language"));
 	v = json_object_get(r->json, "may_send_external");
 	f.may_send_external = v == NULL ? -1 : json_is_true(v);
+	/* the version the ETag was checked on: the server writes only while
+	 * the entry is still at it, so a change between this check and the
+	 * write is a 412 too (a "*" If-Match asks for no such check) */
+	if (strcmp(im, "*") != 0)
+		f.if_csn = a->csn;
 	if ((al = apid_audit_open(r, &ret)) == NULL) {
 		account_free(a);
 		return ret;
 	}
 	st = account_modify(r->dir, r->srv->conf, a, &f, &res, err, sizeof(err));
+	if (st == DIR_CHANGED) {
+		account_result_clear(&res);
+		audit_close(al);
+		account_free(a);
+		return apid_problem(r, 412, "stale", "Precondition failed", NULL, NULL, 0,
+		    "the account changed while it was being modified; read it again");
+	}
 	if (st != DIR_OK) {
 		/* the operation filled res (its mods at least) either way */
 		account_result_clear(&res);

@@ -64,6 +64,7 @@ account_from_entry(const struct dir_entry *e, struct account *a)
 	if (dir_entry_get(e, DIR_AT_MAIL) == NULL)
 		return -1;
 	a->dn = xstrdup(e->dn);
+	a->csn = account_dup(e, DIR_AT_ENTRY_CSN);
 	a->uid = account_dup(e, DIR_AT_UID);
 	a->address = account_dup(e, DIR_AT_MAIL);
 	a->aliases = account_dup_list(e, DIR_AT_ALIAS, &a->naliases);
@@ -105,7 +106,7 @@ account_clear(struct account *a)
 {
 	if (a == NULL)
 		return;
-	free(a->dn); free(a->uid); free(a->address);
+	free(a->dn); free(a->csn); free(a->uid); free(a->address);
 	xfreev(a->aliases, a->naliases);
 	xfreev(a->forwards, a->nforwards);
 	free(a->cn); free(a->sn); free(a->given_name); free(a->display_name);

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "dir_account.h"
 #include "dir_agency.h"
+#include "dir_escape.h"
 #include "dir_schema.h"
 #include "name_fold.h"
 #include "xmalloc.h"
@@ -201,6 +202,28 @@ account_write(struct dir *d, const struct account *cur, struct account_result *r
 	return st;
 }
 
+/* account_write, only while the entry's entryCSN is still csn. */
+static enum dir_status
+account_write_if(struct dir *d, const struct account *cur, const char *csn,
+    struct account_result *r, char *err, size_t errlen)
+{
+	enum dir_status st;
+	char *esc, *filter;
+
+	if (dir_mods_count(r->mods) == 0)
+		return DIR_OK;
+	esc = dir_escape_filter(csn);
+	filter = xasprintf("(%s=%s)", DIR_AT_ENTRY_CSN, esc);
+	free(esc);
+	st = dir_modify_if(d, cur->dn, r->mods, filter);
+	free(filter);
+	if (st == DIR_CHANGED)
+		snprintf(err, errlen, "%s changed since it was read", cur->address);
+	else if (st != DIR_OK)
+		snprintf(err, errlen, "%s", dir_error(d));
+	return st;
+}
+
 /* Lowercased copy of an address, checked; NULL with why in err. */
 static char *
 account_address(const char *s, char *err, size_t errlen)
@@ -286,6 +309,8 @@ account_modify(struct dir *d, const struct govmail_conf *c, const struct account
 		account_change(r, "may_send_external", cur->may_send_external < 0 ? NULL :
 		    cur->may_send_external ? "yes" : "no", f->may_send_external ? "yes" : "no");
 	}
+	if (f->if_csn != NULL)
+		return account_write_if(d, cur, f->if_csn, r, err, errlen);
 	return account_write(d, cur, r, err, errlen);
 }
 

@@ -115,6 +115,8 @@ dir_classify(int rc)
 	case LDAP_BUSY:
 	case LDAP_UNAVAILABLE:
 		return DIR_UNAVAILABLE;
+	case LDAP_ASSERTION_FAILED:         /* dir_modify_if: changed since read */
+		return DIR_CHANGED;
 	default:
 		return DIR_ERROR;
 	}
@@ -131,6 +133,7 @@ dir_status_exit(enum dir_status st)
 	case DIR_DENIED: return EX_NOPERM;
 	case DIR_UNAVAILABLE: return EX_UNAVAILABLE;
 	case DIR_ERROR: return EX_SOFTWARE;
+	case DIR_CHANGED: return EX_TEMPFAIL;
 	}
 	return EX_SOFTWARE;
 }
@@ -1086,6 +1089,34 @@ dir_modify(struct dir *d, const char *dn, const struct dir_mods *m)
 	rc = ldap_modify_ext(d->ld, dn, mods, NULL, NULL, &msgid);
 	rc = dir_finish(d->ld, rc, msgid, NULL);
 	dir_ldapmods_free(mods);
+	if (rc != LDAP_SUCCESS)
+		return dir_fail(d, d->ld, rc, "LDAP modify");
+	dir_set_ok(d);
+	return DIR_OK;
+}
+
+/*
+ * A modify applied only while the entry still matches the filter
+ * assertion (RFC 4528 assertion control, critical): checked and written
+ * by the server in one operation. DIR_CHANGED when it no longer matches.
+ */
+enum dir_status
+dir_modify_if(struct dir *d, const char *dn, const struct dir_mods *m,
+    const char *assertion)
+{
+	LDAPMod **mods;
+	LDAPControl *ctrl = NULL, *ctrls[2] = { NULL, NULL };
+	int rc, msgid = -1;
+
+	rc = ldap_create_assertion_control(d->ld, (char *)assertion, 1, &ctrl);
+	if (rc != LDAP_SUCCESS)
+		return dir_fail(d, d->ld, rc, "LDAP assertion control");
+	ctrls[0] = ctrl;
+	mods = dir_ldapmods(m);
+	rc = ldap_modify_ext(d->ld, dn, mods, ctrls, NULL, &msgid);
+	rc = dir_finish(d->ld, rc, msgid, NULL);
+	dir_ldapmods_free(mods);
+	ldap_control_free(ctrl);
 	if (rc != LDAP_SUCCESS)
 		return dir_fail(d, d->ld, rc, "LDAP modify");
 	dir_set_ok(d);

@@ -8,17 +8,20 @@ the directory stops answering in the middle of a request, after its reads
 succeeded; the server never sees the write, so anything found written
 later was written by someone else. When HOLD contains "answer", the write
 is sent and its answer is what is held back: the change is made, the
-client never learns it.
+client never learns it. When HOLD contains "delay", the write waits until
+HOLD is removed, then goes on as usual (so that the test can change the
+entry in between).
 
   ldap_hold_proxy.py LISTEN-PORT UPSTREAM-PORT HOLD-FILE LOG-FILE
 
-Writes "listening" to LOG-FILE when ready, and "held OP" or "held the
-answer to OP" for each request so treated. Standard library only.
+Writes "listening" to LOG-FILE when ready, and "held OP", "held the
+answer to OP" or "delayed OP" for each request so treated. Standard library only.
 """
 import os
 import socket
 import sys
 import threading
+import time
 
 WRITE_OPS = {0x66: "modify", 0x68: "add", 0x4a: "delete", 0x6c: "moddn"}
 
@@ -89,7 +92,14 @@ class Conn:
                     tag = op_tag(msg)
                     if tag in WRITE_OPS and os.path.exists(self.hold):
                         with open(self.hold) as f:
-                            answer = "answer" in f.read()
+                            mode = f.read()
+                        if "delay" in mode:
+                            log(self.logpath, "delayed " + WRITE_OPS[tag])
+                            while os.path.exists(self.hold):
+                                time.sleep(0.05)
+                            self.u.sendall(msg)
+                            continue
+                        answer = "answer" in mode
                         # silent first: the answer must not slip through
                         self.frozen = True
                         if answer:
