@@ -829,6 +829,19 @@ hr_retry_create(struct dir *d, const struct govmail_conf *c, struct hr_plan *p,
 		a->dn = xstrdup(e->dn);
 		a->result = DIR_OK;
 		dir_entry_free(e);
+		/*
+		 * Or it is this run's own create: sent to a provider that died,
+		 * not yet on the new one when hr_settle_lost asked, and sent
+		 * again after replication had brought it there. The password
+		 * this run generated binds: the account was made by this run,
+		 * with that password, and is reported and audited as made.
+		 */
+		if (a->password != NULL && !a->password_on_file &&
+		    dir_check_bind(d, a->dn, a->password) == DIR_OK) {
+			if (done)
+				done(a, arg);
+			return;
+		}
 		/* Its password is the one on file if this one came from there;
 		 * one generated now is not its password: forget it. Nothing was
 		 * written now: nothing to audit. */
