@@ -43,9 +43,13 @@ expect_eq "a record of several strings is joined" "$(ask gm2026a._domainkey.haug
 expect_match "several records are each returned" "$(ask multi.haugiang.gov.vn)" \
 	'^multi.haugiang.gov.vn ok ttl=300 ("one" "two"|"two" "one")$'
 expect_eq "8-bit bytes are kept" "$(ask vi.haugiang.gov.vn)" 'vi.haugiang.gov.vn ok ttl=300 "H\xc3\xadu Giang"'
-expect_eq "NXDOMAIN, with the zone's negative TTL" "$(ask nope.haugiang.gov.vn)" \
-	'nope.haugiang.gov.vn nxdomain ttl=60'
-expect_eq "NODATA (the name exists, no TXT)" "$(ask ns.haugiang.gov.vn)" 'ns.haugiang.gov.vn nodata ttl=60'
+# The zone's negative TTL is 60; the resolver may build the answer from the
+# zone's SOA it cached a moment ago, whose TTL has been counting down since:
+# any TTL from 1 to 60, never a default of its own (0, or longer).
+expect_match "NXDOMAIN, with the zone's negative TTL" "$(ask nope.haugiang.gov.vn)" \
+	'^nope\.haugiang\.gov\.vn nxdomain ttl=([1-9]|[1-5][0-9]|60)$'
+expect_match "NODATA (the name exists, no TXT)" "$(ask ns.haugiang.gov.vn)" \
+	'^ns\.haugiang\.gov\.vn nodata ttl=([1-9]|[1-5][0-9]|60)$'
 expect_eq "the DMARC record has TTL 1" "$(ask _dmarc.haugiang.gov.vn)" \
 	'_dmarc.haugiang.gov.vn ok ttl=1 "v=DMARC1; p=reject"'
 expect_eq "seven lookups, seven queries" "$(ask stats)" "hits=0 queries=7"
