@@ -792,7 +792,13 @@
 			sel.value = lang;
 			sel.addEventListener("change", () => C.setLang(sel.value));
 		}
-		window.addEventListener("hashchange", () => C.render());
+		window.addEventListener("hashchange", () => {
+			/* what was said about the last page is not about this one */
+			const box = document.getElementById("notices");
+			if (box)
+				C.clear(box);
+			C.render();
+		});
 		C.renderHeader();
 	};
 

@@ -174,6 +174,8 @@
 				if (!append) {
 					C.clear(tbody);
 					shown = 0;
+					/* which search the rows answer (tests wait for it) */
+					tbody.setAttribute("data-query", q.name || q.address || q.employee_id || "");
 				}
 				const items = (r.data && r.data.items) || [];
 				for (const p of items)
