@@ -17,7 +17,9 @@ the first example):
     browser_run runs `python3 tests/browser/test_<x>.py ARGS` with these
     in the environment:
         GOVMAIL_URL       the base URL (https://127.0.0.1:PORT)
-        GOVMAIL_CA        the server's self-signed certificate (PEM)
+        GOVMAIL_CA        the server's self-signed certificate (PEM; may
+                          be empty for a plain-HTTP loopback URL, e.g.
+                          a `make run` demo)
         GOVMAIL_OUT       output directory (build/test-output);
                           screenshots go to $GOVMAIL_OUT/screenshots/
         GOVMAIL_TMP       a directory of this run (the browser profile,
@@ -139,8 +141,9 @@ class Timeout(Exception):
 
 
 def _ssl_context():
-    ctx = ssl.create_default_context(cafile=env("GOVMAIL_CA"))
-    return ctx
+    if not env("GOVMAIL_URL").startswith("https:"):
+        return None     # the plain-HTTP loopback of `make run`
+    return ssl.create_default_context(cafile=env("GOVMAIL_CA"))
 
 
 def fetch(method, path, json=None, headers=None, body=None):
@@ -290,8 +293,10 @@ class Browser:
                 "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                 "--no-default-browser-check", "--disable-extensions",
                 "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--password-store=basic",
-                "--ignore-certificate-errors-spki-list=" + _spki_hash(env("GOVMAIL_CA"))]
+                "--disable-sync", "--password-store=basic"]
+        if os.environ.get("GOVMAIL_CA"):
+            args.append("--ignore-certificate-errors-spki-list=" +
+                        _spki_hash(env("GOVMAIL_CA")))
         if os.geteuid() == 0:
             args.append("--no-sandbox")   # chromium's sandbox refuses root
         for a in args:
