@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """test_people.py - the console's people pages in headless Chromium, run by
 tests/integration/test_console_people.sh (which starts slapd and
-govmail-apid and makes the people named here).  Prints TAP lines.
+govmail-apid and makes the people named here) through browser_run, on
+tests/browser/harness.py.
 
-Environment: CONSOLE_URL, CONSOLE_CA, CONSOLE_OUT (screenshots go to
-CONSOLE_OUT/screenshots), HR_USER, HR_PASSWORD (an hr officer of agency
-sgd), LDAP_URI, LDAP_BASE, LDAP_ADMIN_DN, LDAP_ADMIN_PWFILE (to check the
-directory after a change).
+Environment besides the harness's: GOVMAIL_USER, GOVMAIL_PASSWORD (an hr
+officer of agency sgd), LDAP_URI, LDAP_BASE, LDAP_ADMIN_DN,
+LDAP_ADMIN_PWFILE (to check the directory after a change).
 
 Every wait is for an element or a state of the page, with a deadline only
 as a hang guard.
@@ -29,9 +29,9 @@ XSS = "<img src=x onerror=alert(1)>"
 def ldap_attr(mail, attr):
     """The values of attr of the account whose mail is `mail`."""
     out = subprocess.run(
-        ["ldapsearch", "-LLL", "-o", "ldif-wrap=no", "-x", "-H", os.environ["LDAP_URI"],
-         "-D", os.environ["LDAP_ADMIN_DN"], "-y", os.environ["LDAP_ADMIN_PWFILE"],
-         "-b", os.environ["LDAP_BASE"], "(mail=%s)" % mail, attr],
+        ["ldapsearch", "-LLL", "-o", "ldif-wrap=no", "-x", "-H", harness.env("LDAP_URI"),
+         "-D", harness.env("LDAP_ADMIN_DN"), "-y", harness.env("LDAP_ADMIN_PWFILE"),
+         "-b", harness.env("LDAP_BASE"), "(mail=%s)" % mail, attr],
         capture_output=True, text=True, check=True).stdout
     vals = []
     for line in out.splitlines():
@@ -44,28 +44,18 @@ def ldap_attr(mail, attr):
 
 def ldap_dn(mail):
     out = subprocess.run(
-        ["ldapsearch", "-LLL", "-o", "ldif-wrap=no", "-x", "-H", os.environ["LDAP_URI"],
-         "-D", os.environ["LDAP_ADMIN_DN"], "-y", os.environ["LDAP_ADMIN_PWFILE"],
-         "-b", os.environ["LDAP_BASE"], "(mail=%s)" % mail, "dn"],
+        ["ldapsearch", "-LLL", "-o", "ldif-wrap=no", "-x", "-H", harness.env("LDAP_URI"),
+         "-D", harness.env("LDAP_ADMIN_DN"), "-y", harness.env("LDAP_ADMIN_PWFILE"),
+         "-b", harness.env("LDAP_BASE"), "(mail=%s)" % mail, "dn"],
         capture_output=True, text=True, check=True).stdout
     return [line[4:] for line in out.splitlines() if line.startswith("dn: ")][0]
 
 
 def binds(mail, password):
     """True when the account binds with the password (ldapwhoami)."""
-    r = subprocess.run(["ldapwhoami", "-x", "-H", os.environ["LDAP_URI"], "-D", ldap_dn(mail),
+    r = subprocess.run(["ldapwhoami", "-x", "-H", harness.env("LDAP_URI"), "-D", ldap_dn(mail),
                         "-w", password], capture_output=True, text=True)
     return r.returncode == 0
-
-
-def main():
-    h = harness.Harness()
-    d = h.driver
-    try:
-        run(h, d)
-    finally:
-        h.finish()
-    return 0
 
 
 def css(d, sel):
@@ -102,21 +92,23 @@ def addresses(d):
         return None
 
 
-def run(h, d):
+def main(h):
+    d = h.driver
     # --- sign in ------------------------------------------------------------
-    h.login(os.environ["HR_USER"], os.environ["HR_PASSWORD"])
+    h.open("/")
+    h.login(harness.env("GOVMAIL_USER"), harness.env("GOVMAIL_PASSWORD"))
     h.wait_for("[data-test=person-row]")
     h.check("the hr officer signs in and sees the people list", True)
 
     # --- the list: the hr officer's subtree only --------------------------
-    h.wait_until(lambda: addresses(d) is not None and len(addresses(d)) == 4)
+    h.wait_until(lambda: addresses(d) is not None and len(addresses(d)) == 4, "4 people listed")
     shown = sorted(r.get_attribute("data-address") for r in css(d, "[data-test=person-row]"))
     h.check("the list shows the 4 people of sgd and its sub-agency",
             shown == ["annv@haugiang.gov.vn", "cuonglv@haugiang.gov.vn",
                       "hoadt@haugiang.gov.vn", "xss@haugiang.gov.vn"], repr(shown))
     h.check("... none of another agency (syt)", "binhtt@haugiang.gov.vn" not in shown, repr(shown))
     h.wait_until(lambda: "Sở Giáo dục" in d.find_element(By.CSS_SELECTOR,
-                 "[data-test=people-tree]").text)
+                 "[data-test=people-tree]").text, "the agency tree")
     h.check("... the tree shows its agencies only",
             "Sở Y tế" not in d.find_element(By.CSS_SELECTOR, "[data-test=people-tree]").text)
     xss_cell = [r for r in css(d, "[data-test=person-row]")
@@ -128,27 +120,30 @@ def run(h, d):
     # --- search without diacritics ---------------------------------------
     box = d.find_element(By.CSS_SELECTOR, "[data-test=people-search]")
     box.send_keys("nguyen van an")
-    h.wait_until(lambda: answered(d, "nguyen van an") and addresses(d) == ["annv@haugiang.gov.vn"])
+    h.wait_until(lambda: answered(d, "nguyen van an") and addresses(d) == ["annv@haugiang.gov.vn"],
+                 "the search by name to find annv")
     row = css(d, "[data-test=person-row]")[0]
     h.check("'nguyen van an' finds Nguyễn Văn An", "Nguyễn Văn An" in row.text, row.text)
     box.clear()
     box.send_keys("100234")
-    h.wait_until(lambda: answered(d, "100234") and addresses(d) == ["annv@haugiang.gov.vn"])
+    h.wait_until(lambda: answered(d, "100234") and addresses(d) == ["annv@haugiang.gov.vn"],
+                 "the search by employee id to find annv")
     h.check("an employee id finds its person", True)
     box.clear()
     box.send_keys("binhtt@haugiang.gov.vn")
-    h.wait_until(lambda: answered(d, "binhtt@haugiang.gov.vn") and addresses(d) == [])
+    h.wait_until(lambda: answered(d, "binhtt@haugiang.gov.vn") and addresses(d) == [],
+                 "the search by address to find nobody")
     h.check("another agency's person is not found by address", True)
 
     # --- another agency's person by URL ----------------------------------
-    d.get(h.url + "#/person/binhtt@haugiang.gov.vn")
+    h.open("/#/person/binhtt@haugiang.gov.vn")
     h.wait_for("[data-test=person-error]")
     h.check("#/person/ of another agency's person shows no such account",
             len(css(d, "[data-test=person-name]")) == 0)
     h.check("... and nothing of them in the page", "Trần Thị Bình" not in d.page_source)
 
     # --- the person named like a tag -------------------------------------
-    d.get(h.url + "#/person/xss@haugiang.gov.vn")
+    h.open("/#/person/xss@haugiang.gov.vn")
     name = h.wait_for("[data-test=person-name]")
     h.check("the tag-like name is the heading's text", name.text == XSS, name.text)
     h.check("... no img element in the page", len(css(d, "img")) == 0)
@@ -160,8 +155,8 @@ def run(h, d):
     h.check("... no alert ran", not alert)
 
     # --- suspend and resume ----------------------------------------------
-    d.get(h.url + "#/person/annv@haugiang.gov.vn")
-    h.wait_until(lambda: attr(d, "[data-test=person-status]", "data-status") == "active")
+    h.open("/#/person/annv@haugiang.gov.vn")
+    h.wait_until(lambda: attr(d, "[data-test=person-status]", "data-status") == "active", "status active")
     h.shot("console-person")
     h.click("[data-test=action-suspend]")
     lines = h.wait_for("[data-test=confirm-lines]").text
@@ -169,7 +164,7 @@ def run(h, d):
             "Đang hoạt động → Tạm ngừng" in lines, lines)
     h.wait_for("[data-test=action-reason]").send_keys("nghỉ không lương")
     h.click("[data-test=confirm-ok]")
-    h.wait_until(lambda: attr(d, "[data-test=person-status]", "data-status") == "suspended")
+    h.wait_until(lambda: attr(d, "[data-test=person-status]", "data-status") == "suspended", "status suspended")
     st = ldap_attr("annv@haugiang.gov.vn", "govmailAccountStatus")
     h.check("suspended: the directory says so", st == ["suspended"], repr(st))
     h.check("... with the reason shown",
@@ -177,7 +172,7 @@ def run(h, d):
     h.click("[data-test=action-resume]")
     h.wait_for("[data-test=confirm-lines]")
     h.click("[data-test=confirm-ok]")
-    h.wait_until(lambda: attr(d, "[data-test=person-status]", "data-status") == "active")
+    h.wait_until(lambda: attr(d, "[data-test=person-status]", "data-status") == "active", "status active")
     st = ldap_attr("annv@haugiang.gov.vn", "govmailAccountStatus")
     h.check("resumed: the directory says active", st == ["active"], repr(st))
 
@@ -190,18 +185,20 @@ def run(h, d):
     h.check("... and binds", binds("annv@haugiang.gov.vn", pw))
     h.check("... a copy button next to it", len(css(d, "[data-test=reset-password-copy]")) == 1)
     h.click("[data-test=reset-password-close]")
-    h.wait_until(lambda: len(css(d, "[data-test=reset-password]")) == 0)
+    h.wait_until(lambda: len(css(d, "[data-test=reset-password]")) == 0, "the dialog to go")
     h.check("after closing: no password element", len(css(d, "[data-test=reset-password-value]")) == 0)
     h.check("... and the password is nowhere in the page source", pw not in d.page_source)
     h.check("... nor in the document's text",
             pw not in d.execute_script("return document.documentElement.outerHTML"))
 
     # --- new account: the suggested address is the one created -----------
-    d.get(h.url + "#/new")
+    h.open("/#/new")
+    h.wait_until(lambda: attr(d, "[data-test=new-agency]", "value") == "sgd",
+                 "the agency list, the officer's agency chosen")
     h.wait_for("[data-test=new-name]").send_keys("Ngô Văn An")
-    h.wait_until(lambda: text(d, "[data-test=new-address-suggestion]"))
-    h.wait_until(lambda: d.find_element(By.CSS_SELECTOR, "[data-test=new-agency]")
-                 .get_attribute("value") == "sgd")
+    # the suggestion for the whole name, not for a part typed before it
+    h.wait_until(lambda: attr(d, "[data-test=new-address-suggestion]", "data-name") ==
+                 "Ngô Văn An", "the suggestion for the name typed")
     sug = css(d, "[data-test=new-address-suggestion]")[0].text
     h.check("the suggested address is the next free one", sug == "annv2@haugiang.gov.vn", sug)
     tpl = css(d, "[data-test=new-address-template]")
@@ -217,5 +214,4 @@ def run(h, d):
     h.check("... the directory has it", ldap_attr(made, "cn") == ["Ngô Văn An"])
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+harness.run(main)
