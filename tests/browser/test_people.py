@@ -101,11 +101,12 @@ def main(h):
     h.check("the hr officer signs in and sees the people list", True)
 
     # --- the list: the hr officer's subtree only --------------------------
-    h.wait_until(lambda: addresses(d) is not None and len(addresses(d)) == 4, "4 people listed")
+    h.wait_until(lambda: addresses(d) is not None and len(addresses(d)) == 5, "5 people listed")
     shown = sorted(r.get_attribute("data-address") for r in css(d, "[data-test=person-row]"))
-    h.check("the list shows the 4 people of sgd and its sub-agency",
+    h.check("the list shows the 5 people of sgd and its sub-agency",
             shown == ["annv@haugiang.gov.vn", "cuonglv@haugiang.gov.vn",
-                      "hoadt@haugiang.gov.vn", "xss@haugiang.gov.vn"], repr(shown))
+                      "hoadt@haugiang.gov.vn", "tamvm@haugiang.gov.vn",
+                      "xss@haugiang.gov.vn"], repr(shown))
     h.check("... none of another agency (syt)", "binhtt@haugiang.gov.vn" not in shown, repr(shown))
     h.wait_until(lambda: "Sở Giáo dục" in d.find_element(By.CSS_SELECTOR,
                  "[data-test=people-tree]").text, "the agency tree")
@@ -214,4 +215,5 @@ def main(h):
     h.check("... the directory has it", ldap_attr(made, "cn") == ["Ngô Văn An"])
 
 
-harness.run(main)
+if __name__ == "__main__":
+    harness.run(main)

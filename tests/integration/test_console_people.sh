@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_console_people.sh — the web console's people pages in a real browser
-# (headless Chromium driven by tests/browser/test_people.py), against
+# (headless Chromium driven by tests/browser/test_people.py and
+# test_person_actions.py), against
 # govmail-apid on a sandbox slapd serving the repository's console/: an hr
 # officer of one agency signs in, creates an account (the address the page
 # suggests while the name is typed is the one created, in the directory),
@@ -9,7 +10,11 @@
 # agency's people (in the list and by a direct #/person/ URL), resets a
 # password that is shown once (gone from the page after the dialog closes,
 # and it binds), and a person named like an HTML tag is shown as text (no
-# element made, no script run, no console error). Screenshots of the
+# element made, no script run, no console error). Then an agency
+# administrator locks and unlocks (the directory checked), moves, changes
+# an address (the old one kept as an alias), edits with If-Match (a change
+# made meanwhile with govmailctl is refused, not overwritten) and sees an
+# API error next to the field it concerns. Screenshots of the
 # people list, a person's page and the new-account page go to the test
 # output.
 . "$(dirname "$0")/../lib.sh"
@@ -30,6 +35,10 @@ check "agency add syt" $G agency add syt --name "Sở Y tế" --level department
 check "account add the hr officer (sgd)" $G account add --name "Đỗ Thị Hoa" --agency sgd --generate-password
 HR_PW=$(sed -n 's/^initial password (shown once): //p' "$T/last.out")
 check "role grant hoadt hr of sgd" $G role grant hoadt@haugiang.gov.vn --role hr --agency sgd
+check "account add the agency administrator (sgd)" $G account add --name "Võ Minh Tâm" \
+	--agency sgd --generate-password
+ADM_PW=$(sed -n 's/^initial password (shown once): //p' "$T/last.out")
+check "role grant tamvm agency-admin of sgd" $G role grant tamvm@haugiang.gov.vn --role agency-admin --agency sgd
 check "account add An (sgd)" $G account add --name "Nguyễn Văn An" --agency sgd --employee-id 100234
 check "account add Cường (sgd-th)" $G account add --name "Lê Văn Cường" --agency sgd-th
 check "account add Bình (syt: another agency)" $G account add --name "Trần Thị Bình" --agency syt
@@ -53,6 +62,10 @@ apid_start
 
 export LDAP_URI LDAP_BASE LDAP_ADMIN_DN LDAP_ADMIN_PWFILE
 GOVMAIL_USER=hoadt@haugiang.gov.vn GOVMAIL_PASSWORD=$HR_PW browser_run test_people.py
+# The administrator's actions come after the hr officer's (cuonglv is then
+# locked, moved, renamed; a new account's error is shown at its field).
+export GOVMAILCTL
+GOVMAIL_USER=tamvm@haugiang.gov.vn GOVMAIL_PASSWORD=$ADM_PW browser_run test_person_actions.py
 
 # The directory after the browser: what it created and changed.
 expect_eq "the account the browser created is in the directory with its name" \
