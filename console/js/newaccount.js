@@ -282,7 +282,7 @@
 			            on: { click: () => C.render() } }, C.t("newaccount.another")),
 			        C.el("button", { type: "button", class: "primary", "data-test": "new-open",
 			            on: { click: () => C.go("person", addr) } }, C.t("newaccount.open")))));
-			if (password && C.showSecret)
+			if (password)
 				await C.showSecret(C.t("newaccount.password", { address: addr }), password,
 				    "new-password");
 		});

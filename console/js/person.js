@@ -5,8 +5,9 @@
  * confirmation that says exactly what will change; the answer's list of
  * changes is shown afterwards and the page is read again.
  *
- * A reset password is shown once, in a dialog that is removed from the
- * document when it closes, so it is in the page only while on screen.
+ * A reset password is shown once (Console.showSecret), in a dialog
+ * removed from the document when it closes: it is in the page only while
+ * on screen.
  * Editing the details sends If-Match with the ETag the page was read with
  * (the only place the API takes one): a change made meanwhile by someone
  * else is a 412, and the page is read again instead of overwriting it.
@@ -46,7 +47,7 @@
 			"person.certs.subject": "Chủ thể",
 			"person.certs.issuer": "Tổ chức cấp",
 			"person.certs.validity": "Hiệu lực",
-			"person.certs.fingerprint": "Vân tay SHA-256",
+			"person.certs.fingerprint": "Dấu vân tay (SHA-256)",
 			"person.audit": "Lịch sử thay đổi",
 			"person.audit.none": "Chưa có thay đổi nào được ghi lại.",
 			"person.audit.time": "Thời gian",
@@ -92,7 +93,6 @@
 			"person.reset.l2": "Một mật khẩu mới được tạo ngẫu nhiên và chỉ hiển thị một lần; hãy chuyển cho người dùng theo cách an toàn.",
 			"person.reset.mustChange": "Bắt buộc đổi mật khẩu ở lần đăng nhập tiếp theo",
 			"person.reset.shown": "Mật khẩu mới của {address}",
-			"person.reset.once": "Mật khẩu này chỉ hiển thị một lần. Sau khi đóng hộp thoại sẽ không xem lại được.",
 			"person.edit.title": "Sửa thông tin của {address}",
 			"person.edit.nothing": "Không có gì thay đổi.",
 			"person.edit.confirm": "Lưu các thay đổi sau?",
@@ -190,7 +190,6 @@
 			"person.reset.l2": "A new random password is made and shown only once; hand it to the person safely.",
 			"person.reset.mustChange": "Must change the password at the next sign-in",
 			"person.reset.shown": "New password of {address}",
-			"person.reset.once": "This password is shown only once. It cannot be seen again after this dialog closes.",
 			"person.edit.title": "Edit the details of {address}",
 			"person.edit.nothing": "Nothing changed.",
 			"person.edit.confirm": "Save these changes?",
@@ -663,43 +662,12 @@
 				C.notify(C.problemText(e), "error");
 			return;
 		}
-		await showSecret(C.t("person.reset.shown", { address: ctx.addr }), data && data.password,
+		await C.showSecret(C.t("person.reset.shown", { address: ctx.addr }), data && data.password,
 		    "reset-password");
 		data = null;
 		ctx.reload();
 	}
 
-	/*
-	 * Shows a password once with a copy button.  C.dialog removes the
-	 * dialog, and with it the only copy of the text, when it closes.
-	 */
-	function showSecret(title, secret, test) {
-		const code = C.el("code", { "data-test": test + "-value" }, secret || "");
-		const copy = C.el("button", { type: "button", "data-test": test + "-copy",
-		    on: { click: async () => {
-			const done = await C.copy(code.textContent);
-			C.notify(C.t(done ? "core.copied" : "core.copyFailed"), done ? "ok" : "warn");
-			if (!done) {
-				const range = document.createRange();
-				range.selectNodeContents(code);
-				const s = window.getSelection();
-				s.removeAllRanges();
-				s.addRange(range);
-			}
-		} } }, C.t("core.copy"));
-		return C.dialog({
-			title: title,
-			test: test,
-			body: [C.el("div", { class: "secret" }, code, copy),
-			    C.el("p", { class: "hint" }, C.t("person.reset.once"))],
-			buttons: [{ label: C.t("core.close"), value: "close", kind: "primary",
-			    test: test + "-close", focus: true }],
-			onClose: () => {
-				code.textContent = "";
-			}
-		});
-	}
-	C.showSecret = showSecret;   /* newaccount.js shows an initial password the same way */
 
 	async function editDetails(ctx) {
 		const p = ctx.p;
