@@ -5,7 +5,8 @@
 # password, 403 without a role), the cookie's attributes exactly, GET
 # /v1/session, CSRF (a change with the cookie refused without or with a
 # wrong X-CSRF-Token, made with it; Bearer and Basic callers unaffected),
-# sign-out (the old cookie is refused when replayed), the idle timeout,
+# sign-out (the old cookie is refused when replayed), at most 16 sessions
+# of one person, the idle timeout,
 # its sliding and the absolute lifetime (a second govmail-apid whose clock
 # libfaketime moves: no verdict depends on how fast this machine is),
 # the console's files (index, content types, 304; traversal, dot files,
@@ -183,6 +184,19 @@ XT=$XT1
 expect_eq "... a change with its CSRF token 401" "$(s POST "$HV/suspend" '{}')" 401
 SID=$SID2 XT=""
 expect_eq "the other session still works" "$(s GET /v1/session)" 200
+# One person keeps at most 16 sessions: a 16th sign-in beside SID2 ends
+# the least recently used one, SID2.
+SID="" XT="" n=0
+for i in $(seq 16); do
+	[ "$(s POST /v1/session "{\"user\": \"annv\", \"password\": \"$AN_PW\"}")" = 200 ] && n=$((n + 1))
+done
+expect_eq "16 more sign-ins of the same person: 200 each" "$n" 16
+LAST=$(hdr Set-Cookie | sed 's/^govmail_session=\([^;]*\);.*/\1/')
+SID=$SID2
+expect_eq "... the least recently used of 17 sessions is ended" "$(s GET /v1/session)" 401
+SID=$LAST
+expect_eq "... the newest works" "$(s GET /v1/session)" 200
+expect_match "... as the log says" "$(cat "$T/apid.log")" 'ended, more than 16 at once'
 
 # --- the console's files ----------------------------------------------------
 SID="" XT=""
