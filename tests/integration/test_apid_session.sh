@@ -8,7 +8,8 @@
 # sign-out (the old cookie is refused when replayed), at most 16 sessions
 # of one person, the idle timeout,
 # its sliding and the absolute lifetime (a second govmail-apid whose clock
-# libfaketime moves: no verdict depends on how fast this machine is),
+# libfaketime moves: no verdict depends on how fast this machine is), the
+# end of a session when its person is locked or loses their role,
 # the console's files (index, content types, 304; traversal, dot files,
 # symbolic links, unknown extensions, directories: 404) and the security
 # headers on pages and API answers alike. Neither the session id, the CSRF
@@ -303,6 +304,14 @@ expect_eq "601 s idle: a change 401" "$(s POST "$HV/suspend" '{"reason": "x"}')"
 expect_match "... session-expired" "$(jget 'd["type"]')" '/session-expired$'
 expect_match "... the log says why" "$(cat "$T/fake.log")" 'idle longer than apid\.session_idle_timeout'
 expect_eq "... and it stays expired" "$(s GET /v1/session)" 401
+SID="" XT=""
+expect_eq "a person locked by an administrator: signed in" \
+	"$(s POST /v1/session "{\"user\": \"annv\", \"password\": \"$AN_PW\"}")" 200
+SID=$(hdr Set-Cookie | sed 's/^govmail_session=\([^;]*\);.*/\1/')
+check "account lock annv" $G account lock annv@haugiang.gov.vn --reason "session test"
+expect_eq "... the next request (auth_cache_ttl 0): 401" "$(s GET "$AN")" 401
+expect_match "... the log says why" "$(cat "$T/fake.log")" 'ended: .* is locked'
+check "account unlock annv" $G account unlock annv@haugiang.gov.vn
 SID="" XT=""
 expect_eq "a person whose role is revoked: signed in" \
 	"$(s POST /v1/session "{\"user\": \"annv\", \"password\": \"$AN_PW\"}")" 200
