@@ -10,7 +10,9 @@ the first example):
     makes its people (govmailctl account add ... --generate-password,
     govmailctl role grant ...), writes the apid { } block with
     `browser_apid_conf FILE [SETTING...]` (console_dir = the repository's
-    console/), starts govmail-apid (apid_start), then calls
+    console/, no request rate limits), starts govmail-apid (apid_start,
+    the ASan build; or browser_apid_start_faketime, the optimised build
+    whose clock b.server_clock(SECONDS) moves, for timeouts), then calls
 
         GOVMAIL_USER=annv GOVMAIL_PASSWORD="$PW" browser_run test_<x>.py [ARGS...]
 
@@ -34,6 +36,8 @@ the first example):
 
 A test looks like this:
 
+    import sys, os
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import harness
 
     def main(b):                      # b: a started harness.Browser
