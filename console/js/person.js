@@ -1,7 +1,7 @@
 /*
  * person.js - one person's page (#/person/<address>): status, addresses,
  * aliases, forwards, quota, signing certificates and the audit history of
- * the account, and the actions on it.  Every action first shows a
+ * the account, and the actions on it (a departure, "disable", as well).  Every action first shows a
  * confirmation that says exactly what will change; the answer's list of
  * changes is shown afterwards and the page is read again.
  *
@@ -59,6 +59,7 @@
 			"person.act.edit": "Sửa thông tin",
 			"person.act.suspend": "Tạm ngừng",
 			"person.act.resume": "Khôi phục",
+			"person.act.disable": "Nghỉ việc",
 			"person.act.lock": "Khóa đăng nhập",
 			"person.act.unlock": "Mở khóa đăng nhập",
 			"person.act.move": "Chuyển đơn vị",
@@ -73,6 +74,10 @@
 			"person.resume.title": "Khôi phục tài khoản {address}?",
 			"person.resume.l1": "Trạng thái: {from} → Đang hoạt động.",
 			"person.resume.l2": "Người này đăng nhập và nhận thư được trở lại.",
+			"person.disable.title": "Vô hiệu hóa tài khoản {address} vì người này nghỉ việc?",
+			"person.disable.l1": "Trạng thái: {from} → Đã vô hiệu hóa.",
+			"person.disable.l2": "Người này không đăng nhập được và không nhận được thư nữa. Tài khoản và hộp thư vẫn được giữ lại; quản trị viên chỉ xóa hẳn được sau thời hạn lưu trữ.",
+			"person.disable.l3": "Nếu nhầm, bấm Khôi phục để tài khoản hoạt động trở lại.",
 			"person.lock.title": "Khóa đăng nhập của {address}?",
 			"person.lock.l1": "Không ai đăng nhập được vào tài khoản này nữa (kể cả với mật khẩu đúng) cho đến khi mở khóa.",
 			"person.lock.l2": "Thư gửi tới {address} vẫn được nhận vào hộp thư.",
@@ -156,6 +161,7 @@
 			"person.act.edit": "Edit details",
 			"person.act.suspend": "Suspend",
 			"person.act.resume": "Resume",
+			"person.act.disable": "Departure",
 			"person.act.lock": "Lock login",
 			"person.act.unlock": "Unlock login",
 			"person.act.move": "Move to another agency",
@@ -170,6 +176,10 @@
 			"person.resume.title": "Resume {address}?",
 			"person.resume.l1": "Status: {from} → Active.",
 			"person.resume.l2": "This person can sign in and receive mail again.",
+			"person.disable.title": "Disable {address}: this person has left?",
+			"person.disable.l1": "Status: {from} → Disabled.",
+			"person.disable.l2": "This person can neither sign in nor receive mail any more. The account and mailbox are kept; an administrator can remove them for good only after the retention period.",
+			"person.disable.l3": "If this is a mistake, Resume makes the account active again.",
 			"person.lock.title": "Lock the login of {address}?",
 			"person.lock.l1": "Nobody can sign in to this account any more (not even with the right password) until it is unlocked.",
 			"person.lock.l2": "Mail to {address} is still delivered to the mailbox.",
@@ -475,6 +485,8 @@
 				btn("suspend", C.t("person.act.suspend"), suspend);
 			if (p.status === "suspended" || p.status === "disabled")
 				btn("resume", C.t("person.act.resume"), resume);
+			if (p.status === "active" || p.status === "suspended")
+				btn("disable", C.t("person.act.disable"), disable, "");
 			btn("move", C.t("person.act.move"), move);
 			btn("reset", C.t("person.act.reset"), resetPassword);
 		}
@@ -537,6 +549,24 @@
 		});
 		if (ok)
 			await run(ctx, "/resume", {});
+	}
+
+	async function disable(ctx) {
+		const reason = input("reason", C.t("person.reasonOptional"), { tag: "textarea",
+		    "data-test": "action-reason", maxlength: 200 });
+		const ok = await C.confirm({
+			title: C.t("person.disable.title", { address: ctx.addr }),
+			lines: [C.t("person.disable.l1", { from: C.statusLabel(ctx.p.status) }),
+			    C.t("person.disable.l2"), C.t("person.disable.l3")],
+			body: reason.field,
+			focus: reason.input,
+			confirmLabel: C.t("person.act.disable"),
+			danger: true
+		});
+		if (ok) {
+			const r = reason.input.value.trim();
+			await run(ctx, "/disable", r ? { reason: r } : {});
+		}
 	}
 
 	async function lock(ctx) {

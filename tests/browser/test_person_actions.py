@@ -3,7 +3,7 @@
 administrator, run by tests/integration/test_console_people.sh after
 test_people.py (same server, same people), on tests/browser/harness.py:
 lock and unlock (pwdAccountLockedTime in the directory), move to another
-agency, change of address with the old one kept as an alias, edit with
+agency, a departure (disable), change of address with the old one kept as an alias, edit with
 If-Match (a change made meanwhile elsewhere is refused and the page read
 again, never overwritten), and an API error shown next to the field it
 concerns on the new-account page.
@@ -108,6 +108,19 @@ def main(h):
     h.check("... the directory keeps the other change",
             ldap_attr("cuong.le@haugiang.gov.vn", "title") == ["Hiệu trưởng"],
             repr(ldap_attr("cuong.le@haugiang.gov.vn", "title")))
+
+    # --- a departure ---------------------------------------------------------
+    h.open("/#/person/xss@haugiang.gov.vn")
+    h.wait_until(lambda: status_is(d, "active"), "xss's page")
+    h.click("[data-test=action-disable]")
+    lines = h.wait_for("[data-test=confirm-lines]").text
+    h.check("the departure confirmation says what changes",
+            "Đang hoạt động → Đã vô hiệu hóa" in lines, lines)
+    h.type("[data-test=action-reason]", "nghỉ hưu")
+    h.click("[data-test=confirm-ok]")
+    h.wait_until(lambda: status_is(d, "disabled"), "status disabled")
+    h.check("disabled: the directory says so",
+            ldap_attr("xss@haugiang.gov.vn", "govmailAccountStatus") == ["disabled"])
 
     # --- an API error next to its field ---------------------------------
     h.open("/#/new")
