@@ -228,7 +228,8 @@
 
 		showPicked();
 		C.agencyTree(tree, (code) => {
-			state.agency = code;
+			/* "all" for grants on several agencies: the API wants one */
+			state.agency = code || defaultAgency();
 			showPicked();
 			load(false);
 		}, { selected: state.agency }).then((items) => {
