@@ -150,8 +150,35 @@
 
 	/* A path segment: addresses contain '@' and maybe '+'; encode them. */
 	C.seg = function (s) {
-		return encodeURIComponent(String(s));
+		s = String(s);
+		/* fetch() would collapse "." and ".." into another route */
+		if (s === "." || s === "..")
+			throw new ApiError(404, { status: 404, title: "HTTP 404" });
+		return encodeURIComponent(s);
 	};
+
+	/* The server ends a session idle for idle_timeout seconds; the page
+	 * follows it without waiting for a click, so an unattended screen (or an
+	 * open "shown once" dialog) does not stay readable. Every API answer
+	 * slides the server's expiry and so restarts this timer. */
+	let idleTimer = null;
+	function idleRestart() {
+		if (idleTimer !== null)
+			clearTimeout(idleTimer);
+		idleTimer = null;
+		if (C.user && C.idleTimeout > 0)
+			idleTimer = setTimeout(async function () {
+				idleTimer = null;
+				if (!C.user)
+					return;
+				try {
+					await C.api("DELETE", "/v1/session", { no401: true });
+				} catch (e) {
+					/* expired there already */
+				}
+				C.signedOut("core.expired");
+			}, C.idleTimeout * 1000);
+	}
 
 	C.api = async function (method, path, opts) {
 		opts = opts || {};
@@ -192,6 +219,8 @@
 				data = text;
 			}
 		}
+		if (resp.status !== 401)
+			idleRestart();
 		if (resp.status === 401 && !opts.no401) {
 			/* the session is gone (expired, signed out elsewhere,
 			 * apid restarted): back to sign-in, then the caller stops */
@@ -244,6 +273,7 @@
 		C.user = session.user || null;
 		C.csrf = session.csrf_token || null;
 		C.idleTimeout = session.idle_timeout || null;
+		idleRestart();
 		agenciesPromise = null;
 		C.renderHeader();
 		C.render();
@@ -252,6 +282,7 @@
 	C.signedOut = function (messageKey) {
 		C.user = null;
 		C.csrf = null;
+		idleRestart();
 		agenciesPromise = null;
 		pendingMessage = messageKey || null;
 		closeAllDialogs();
