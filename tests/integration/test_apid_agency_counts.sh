@@ -123,3 +123,6 @@ expect_eq "create an account in snv-u1 through the API: 201" \
 	"$(r "$PROV" POST /v1/accounts '{"name": "Đặng Thị Mai", "agency": "snv-u1"}')" 201
 expect_eq "... snv-u1 counts one more at once" "$(own_of snv-u1)" "$(plus1 "$B1")"
 expect_eq "... and snv-u2 the one govmailctl made" "$(own_of snv-u2)" "$(plus1 "$B2")"
+t_kill "$APID_PID"
+wait "$APID_PID"
+expect_eq "govmail-apid stops cleanly on SIGTERM (no leak under ASan)" "$?" 0

@@ -189,3 +189,6 @@ expect_eq "the agency-admin of sgd sees sgd-a retired, merged into sgd-b" \
 expect_eq "a retired agency cannot receive a merge: 409" \
 	"$(r "$PROV" POST /v1/agencies/sgd-b/merge '{"into": "sgd-a", "dry_run": true}')" 409
 expect_eq "no token is in the log" "$(grep -c 'gmt_' "$T/apid.log")" 0
+t_kill "$APID_PID"
+wait "$APID_PID"
+expect_eq "govmail-apid stops cleanly on SIGTERM (no leak under ASan)" "$?" 0
