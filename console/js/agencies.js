@@ -48,7 +48,7 @@
 			"agencies.level.commune": "Cấp xã",
 			"agencies.level.unit": "Đơn vị trực thuộc",
 			"agencies.status.active": "Đang hoạt động",
-			"agencies.status.retired": "Đã giải thể",
+			"agencies.status.retired": "Ngừng hoạt động",
 			"agencies.mergedInto": "Đã gộp vào {code}",
 			"agencies.edit": "Sửa",
 			"agencies.merge": "Gộp vào…",
@@ -69,7 +69,7 @@
 			"agencies.edit.done": "Đã lưu thay đổi của {code}.",
 			"agencies.edit.stale": "Đơn vị này vừa được người khác thay đổi. Hãy mở lại để xem thông tin mới nhất.",
 			"agencies.merge.title": "Gộp {name} vào đơn vị khác",
-			"agencies.merge.intro": "Mọi tài khoản và đơn vị trực thuộc của {name} sẽ chuyển sang đơn vị được chọn; {code} sẽ bị giải thể. Địa chỉ thư của mọi người giữ nguyên.",
+			"agencies.merge.intro": "Mọi tài khoản và đơn vị trực thuộc của {name} sẽ chuyển sang đơn vị được chọn; {code} sẽ ngừng hoạt động. Địa chỉ thư của mọi người giữ nguyên.",
 			"agencies.merge.into": "Gộp vào",
 			"agencies.merge.pick": "— Chọn đơn vị nhận —",
 			"agencies.merge.required": "Hãy chọn đơn vị nhận.",
@@ -79,8 +79,8 @@
 			"agencies.merge.lineAccounts": "Chuyển {n} tài khoản từ {src} sang {dst}.",
 			"agencies.merge.lineNoAccounts": "{src} không có tài khoản nào để chuyển.",
 			"agencies.merge.lineAgencies": "Chuyển {n} đơn vị trực thuộc sang {dst}: {list}.",
-			"agencies.merge.lineRetire": "Giải thể {src}, ghi chú “đã gộp vào {dst}”.",
-			"agencies.merge.lineRetired": "{src} đã được giải thể từ trước.",
+			"agencies.merge.lineRetire": "{src} ngừng hoạt động, ghi chú “đã gộp vào {dst}”.",
+			"agencies.merge.lineRetired": "{src} đã ngừng hoạt động từ trước.",
 			"agencies.merge.lineAddresses": "Không địa chỉ thư hay bí danh nào bị thay đổi.",
 			"agencies.merge.accounts": "Các tài khoản sẽ chuyển:",
 			"agencies.merge.andMore": "… và {n} tài khoản khác.",
@@ -341,8 +341,8 @@
 				toggle = C.el("span", { class: "tree-toggle" }, "");
 			}
 			const status = isRetired(a) ?
-			    C.el("span", { class: "badge disabled", title: a.merged_into ?
-				C.t("agencies.mergedInto", { code: a.merged_into }) : null },
+			    C.el("span", { class: "badge disabled", "data-test": "agency-status" },
+				a.merged_into ? C.t("agencies.mergedInto", { code: a.merged_into }) :
 				C.t("agencies.status.retired")) :
 			    C.el("span", { class: "badge active" }, C.t("agencies.status.active"));
 			const actions = C.el("td", { class: "actions-cell" });
@@ -359,7 +359,7 @@
 			    C.el("td", { class: "agency-name depth-" + Math.min(depth, 8) }, toggle,
 				C.el("span", { class: "name", "data-test": "agency-name" }, label)),
 			    C.el("td", { class: "addr", "data-test": "agency-code" }, a.code),
-			    C.el("td", null, levelLabel(a.level)),
+			    C.el("td", { class: "level" }, levelLabel(a.level)),
 			    C.el("td", null, status),
 			    C.el("td", { class: "num", "data-test": "agency-count",
 				"data-value": String(a.accounts || 0) }, nf().format(a.accounts || 0)),
