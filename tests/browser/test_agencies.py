@@ -2,13 +2,15 @@
 browser (run by tests/integration/test_console_agencies.sh): a province
 administrator sees the agency tree, and every row's accounts and subtree
 total equal ldapsearch's counts (also after expanding a branch); creates an
-agency through the form (ldapsearch finds it under its parent); merges an
+agency through the form (ldapsearch finds it under its parent) and
+renames it (the change sent with the ETag read); merges an
 agency into another: the preview dialog lists exactly the accounts
 ldapsearch finds in it, cancelling changes nothing in the directory,
 confirming moves them and retires the agency (ldapsearch), and the tree
 shows it. An HR officer has no Agencies link and is refused the page.
 Screenshots: agencies-tree, agencies-merge-preview.
 """
+import base64
 import collections
 import os
 import subprocess
@@ -27,8 +29,14 @@ def ldapsearch(base, filt, *attrs):
         check=True, capture_output=True, text=True).stdout
     entries = []
     for block in out.split("\n\n"):
-        lines = [tuple(l.split(": ", 1)) for l in block.splitlines()
-                 if ": " in l and not l.startswith("#")]
+        lines = []
+        for l in block.splitlines():
+            if ": " not in l or l.startswith("#"):
+                continue
+            k, v = l.split(": ", 1)
+            if k.endswith(":"):          # "attr:: base64" (non-ASCII values)
+                k, v = k[:-1], base64.b64decode(v).decode("utf-8")
+            lines.append((k, v))
         if lines:
             entries.append(lines)
     return entries
@@ -145,12 +153,23 @@ def main(b):
     select(b, '[data-test="agency-parent"]', "snv")
     b.click('[data-test="agency-save"]')
     b.wait_for(row("snv-u9"))
-    made = ldapsearch(base("agencies"), "(govmailAgencyCode=snv-u9)", "cn",
+    made = ldapsearch(base("agencies"), "(govmailAgencyCode=snv-u9)", "govmailAgencyName",
                       "govmailParentAgency", "govmailAgencyLevel")
     b.check("the new agency is in the directory under snv (ldapsearch)",
             len(made) == 1 and ("govmailParentAgency", "snv") in made[0], made)
     b.check("... shown in the tree with no accounts",
             shown_counts(b).get("snv-u9") == (0, 0), shown_counts(b).get("snv-u9"))
+
+    # edit it: the form sends the change with the ETag it read
+    b.click(row("snv-u9") + ' [data-test="agency-edit"]')
+    b.wait_for('[data-test="agency-dialog"]')
+    b.type('[data-test="agency-name-input"]', "Phòng Chuyển đổi số")
+    b.click('[data-test="agency-save"]')
+    b.wait_gone('[data-test="agency-dialog"]')
+    b.wait_text(row("snv-u9") + ' [data-test="agency-name"]', "Phòng Chuyển đổi số")
+    cn = [v for e in ldapsearch(base("agencies"), "(govmailAgencyCode=snv-u9)", "govmailAgencyName")
+          for k, v in e if k == "govmailAgencyName"]
+    b.check("the new name is in the directory (ldapsearch)", cn == ["Phòng Chuyển đổi số"], cn)
 
     # merge: the preview lists the accounts; cancel changes nothing
     before = dump()
