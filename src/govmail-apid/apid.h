@@ -56,6 +56,7 @@ struct apid_server {
 	struct apid_idem *idem;         /* Idempotency-Key answers */
 	/* short-lived answers (apid_authcache.h, apid_account_cache.h) */
 	struct apid_cache *tokens, *creds, *accounts;
+	struct apid_cache *agency_counts;   /* apid_agency_counts.h */
 	unsigned char cred_key[32];     /* secret salt of the credential keys */
 	struct audit_log *audit;        /* opened at start (as root) */
 	struct apid_hrjobs *hrjobs;     /* hr/sync jobs (apid_hrjobs.c) */

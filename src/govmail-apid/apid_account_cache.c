@@ -9,6 +9,7 @@
 #include "api_authz.h"
 #include "apid.h"
 #include "apid_account_cache.h"
+#include "apid_agency_counts.h"
 #include "apid_auth.h"
 #include "apid_cache.h"
 #include "dir.h"
@@ -60,6 +61,7 @@ apid_account_cache_init(struct apid_server *srv)
 {
 	srv->accounts = apid_cache_new(srv->conf->apid_account_cache_ttl,
 	    (size_t)srv->conf->apid_cache_entries, apid_acct_val_free);
+	apid_agency_counts_init(srv);
 }
 
 void
@@ -67,6 +69,7 @@ apid_account_cache_free(struct apid_server *srv)
 {
 	apid_cache_free(srv->accounts);
 	srv->accounts = NULL;
+	apid_agency_counts_free(srv);
 }
 
 int
@@ -143,4 +146,6 @@ void
 apid_account_cache_changed(struct apid_server *srv)
 {
 	apid_cache_forget(srv->accounts, NULL, 0);
+	/* the agency tree's counts are account reads too */
+	apid_agency_counts_changed(srv);
 }

@@ -31,7 +31,8 @@ unsigned long apid_account_gen(struct apid_req *r);
 void apid_account_remember(struct apid_req *r, const char *agency, json_t *o,
     const char *etag, unsigned long gen);
 
-/* Something was changed through this govmail-apid: forget every account. */
+/* Something was changed through this govmail-apid: forget every account
+ * (and the agency tree's account counts, apid_agency_counts.h). */
 void apid_account_cache_changed(struct apid_server *srv);
 
 #endif

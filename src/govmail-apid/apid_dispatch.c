@@ -126,6 +126,8 @@ apid_dispatch_handler(struct apid_req *r)
 		return apid_agency_create(r);
 	case APID_H_AGENCY_MODIFY:
 		return apid_agency_modify(r);
+	case APID_H_AGENCY_MERGE:
+		return apid_agency_merge(r);
 	case APID_H_ACCOUNT_PURGE:
 		return apid_account_purge(r);
 	case APID_H_HR_JOB_CREATE:

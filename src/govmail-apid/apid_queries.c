@@ -1,6 +1,7 @@
 /*
  * apid_queries.c — the read-only resources of govmail-apid beyond
- * accounts: the agency tree (what the caller may see), address
+ * accounts: the agency tree (what the caller may see, with counts=true
+ * the accounts of each agency and of its subtree), address
  * suggestions (what the template gives a name, with check=1 the next free
  * one), and the audit log (by time, actor, target, operation).
  */
@@ -13,12 +14,15 @@
 #include "address_template.h"
 #include "api_authz.h"
 #include "apid.h"
+#include "apid_agency_counts.h"
 #include "apid_auth.h"
 #include "apid_dispatch.h"
 #include "apid_json.h"
 #include "dir.h"
 #include "dir_account.h"
 #include "dir_agency.h"
+#include "dir_agency_counts.h"
+#include "dir_agency_vec.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -84,43 +88,107 @@ struct apid_agencies {
 	json_t *items;
 };
 
-static int
-apid_agency_cb(const struct dir_agency *a, void *arg)
+static json_t *
+apid_agency_item(const struct dir_agency *a)
 {
-	struct apid_agencies *l = arg;
-	char rule[256];
-	json_t *o;
+	json_t *o = json_object();
 
-	if (!api_authz_visible(l->r->caller, a->dn) ||
-	    !apid_allowed(l->r, API_OP_AGENCY_READ, a->dn, rule, sizeof(rule)))
-		return 0;
-	o = json_object();
 	apid_set(o, "code", a->code);
 	apid_set(o, "name", a->name);
 	apid_set(o, "level", a->level);
 	apid_set(o, "parent", a->parent);
 	apid_set(o, "domain", a->domain);
 	apid_set(o, "status", a->status);
-	json_array_append_new(l->items, o);
+	return o;
+}
+
+static int
+apid_agency_seen(struct apid_req *r, const struct dir_agency *a)
+{
+	char rule[256];
+
+	return api_authz_visible(r->caller, a->dn) &&
+	    apid_allowed(r, API_OP_AGENCY_READ, a->dn, rule, sizeof(rule));
+}
+
+static int
+apid_agency_cb(const struct dir_agency *a, void *arg)
+{
+	struct apid_agencies *l = arg;
+
+	if (apid_agency_seen(l->r, a))
+		json_array_append_new(l->items, apid_agency_item(a));
 	return 0;
+}
+
+/*
+ * counts=true: each agency the caller sees with "accounts" (its own) and
+ * "accounts_total" (with every agency below it). The counts come from one
+ * search of all accounts (apid_agency_counts.h, cached briefly); a subtree
+ * the caller sees is wholly within its scope, so its total counts nothing
+ * the caller could not list.
+ */
+static int
+apid_agency_list_counts(struct apid_req *r, struct dir *d, json_t *items)
+{
+	struct dir_agency_vec vec = { NULL, 0, 0 };
+	struct dir_agency_counts *c = NULL;
+	size_t i, *totals;
+	int st;
+
+	if ((st = (int)dir_agency_list(d, NULL, NULL, dir_agency_vec_collect, &vec)) !=
+	    DIR_OK || (st = apid_agency_counts(r, d, &c)) != DIR_OK) {
+		dir_agency_vec_free(&vec);
+		return st;
+	}
+	dir_agency_vec_sort(&vec);
+	totals = xcalloc(vec.n + 1, sizeof(*totals));
+	dir_agency_counts_totals(&vec, c, totals);
+	for (i = 0; i < vec.n; i++) {
+		json_t *o;
+
+		if (!apid_agency_seen(r, &vec.v[i]))
+			continue;
+		o = apid_agency_item(&vec.v[i]);
+		json_object_set_new(o, "accounts",
+		    json_integer((json_int_t)dir_agency_counts_get(c, vec.v[i].code)));
+		json_object_set_new(o, "accounts_total", json_integer((json_int_t)totals[i]));
+		json_array_append_new(items, o);
+	}
+	free(totals);
+	dir_agency_counts_free(c);
+	dir_agency_vec_free(&vec);
+	return DIR_OK;
 }
 
 int
 apid_agency_list(struct apid_req *r)
 {
-	static const char *const allowed[] = { NULL };
+	static const char *const allowed[] = { "counts", NULL };
+	const char *counts = apid_query(r, "counts");
 	struct apid_agencies l;
 	struct dir *d;
 	json_t *o;
-	int st, ret;
+	int st, ret, with_counts = 0;
 
 	if (apid_query_only(r, allowed, &ret) != 0)
 		return ret;
+	if (counts != NULL) {
+		if (strcmp(counts, "true") == 0 || strcmp(counts, "1") == 0)
+			with_counts = 1;
+		else if (strcmp(counts, "false") != 0 && strcmp(counts, "0") != 0)
+			return apid_problem(r, 400, "invalid-query", "Invalid query", "counts",
+			    NULL, 0, "counts: true or false");
+	}
 	if ((d = apid_dir(r)) == NULL)
 		return apid_dir_problem(r, DIR_UNAVAILABLE, "agencies");
 	l.r = r;
 	l.items = json_array();
-	if ((st = dir_agency_list(d, NULL, NULL, apid_agency_cb, &l)) != DIR_OK) {
+	if (with_counts)
+		st = apid_agency_list_counts(r, d, l.items);
+	else
+		st = (int)dir_agency_list(d, NULL, NULL, apid_agency_cb, &l);
+	if (st != DIR_OK) {
 		json_decref(l.items);
 		return apid_dir_problem(r, st, "agencies");
 	}

@@ -29,6 +29,8 @@ struct dir_agency;
 json_t *apid_agency_json(const struct dir_agency *a);
 int apid_agency_create(struct apid_req *r);
 int apid_agency_modify(struct apid_req *r);
+/* POST /v1/agencies/{code}/merge (apid_agency_merge.c) */
+int apid_agency_merge(struct apid_req *r);
 
 int apid_account_purge(struct apid_req *r);
 

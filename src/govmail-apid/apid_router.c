@@ -88,6 +88,11 @@ static const struct apid_field apid_body_agency_modify[] = {
 	{ "domain", APID_STRING, 0 },
 	{ NULL, APID_STRING, 0 }
 };
+static const struct apid_field apid_body_agency_merge[] = {
+	{ "into", APID_STRING, 1 },
+	{ "dry_run", APID_BOOL, 0 },
+	{ NULL, APID_STRING, 0 }
+};
 static const struct apid_field apid_body_purge[] = {
 	{ "force", APID_BOOL, 0 },
 	{ NULL, APID_STRING, 0 }
@@ -170,6 +175,8 @@ const struct apid_route apid_routes[] = {
 	  apid_body_agency_create },
 	{ "PATCH", "/v1/agencies/{code}", APID_H_AGENCY_MODIFY, API_OP_AGENCY_WRITE,
 	  apid_body_agency_modify },
+	{ "POST", "/v1/agencies/{code}/merge", APID_H_AGENCY_MERGE, API_OP_AGENCY_WRITE,
+	  apid_body_agency_merge },
 	{ "POST", "/v1/accounts/{address}/purge", APID_H_ACCOUNT_PURGE,
 	  API_OP_ACCOUNT_PURGE, apid_body_purge },
 	{ "POST", "/v1/hr/sync/jobs", APID_H_HR_JOB_CREATE, API_OP_HR_SYNC,

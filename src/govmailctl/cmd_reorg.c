@@ -23,6 +23,7 @@
 #include "dir_reorg.h"
 #include "json_writer.h"
 #include "log.h"
+#include "reorg_report.h"
 #include "xmalloc.h"
 
 /* Escaped copy of a directory value for text output. */
@@ -186,31 +187,25 @@ reorg_event(const struct dir_reorg_plan *p, const struct dir_reorg_event *ev,
 	const struct dir_reorg_account *a;
 	const struct dir_reorg_agency *g;
 
+	/* the same records as govmail-apid's merge (reorg_report.c) */
+	if (reorg_audit_step(r->cli->audit, p, ev, p->source) != 0)
+		cli_fail(EX_IOERR, "a change of %s was done but the audit log write failed: "
+		    "%s", p->source, strerror(errno));
 	switch (ev->step) {
 	case DIR_REORG_STEP_ACCOUNT:
 		a = &p->accounts[ev->index];
-		if (ev->status == DIR_OK) {
-			struct account_result res;
-
-			/* with the values: aliases a migration adds are traceable */
-			dir_reorg_account_changes(p, a, &res);
-			cli_audit_values(r->cli, p->kind == DIR_REORG_MERGE ? "account.move" :
-			    "domain.migrate", a->address, ev->dn, ev->mods, &res, p->source);
-			account_result_clear(&res);
+		if (ev->status == DIR_OK)
 			r->accounts++;
-		} else
+		else
 			r->conflicts++;
 		reorg_print_account(r, p, a);
 		break;
 	case DIR_REORG_STEP_AGENCY:
 		g = &p->agencies[ev->index];
-		cli_audit(r->cli, "agency.modify", g->code, ev->dn, ev->mods, p->source);
 		r->agencies++;
 		reorg_print_agency(r, p, g);
 		break;
 	case DIR_REORG_STEP_FINAL:
-		cli_audit(r->cli, p->kind == DIR_REORG_MERGE ? "agency.merge" :
-		    "domain.alias", p->from, ev->dn, ev->mods, p->source);
 		r->final = 1;
 		reorg_print_final(r, p);
 		break;
@@ -296,51 +291,17 @@ plural(size_t n, const char *one, const char *many)
 
 /* ---- agency merge ---- */
 
+/* --json: the result as govmail-apid answers it too (reorg_report.c) */
 static void
 merge_json(const struct reorg_run *r, const struct dir_reorg_plan *p, int nothing)
 {
-	struct json_writer *w = r->cli->json;
-	size_t i;
+	struct reorg_merge_result res;
 
-	json_begin_object(w);
-	json_key(w, "src");
-	json_string(w, p->from);
-	json_key(w, "dst");
-	json_string(w, p->to);
-	json_key(w, "dry_run");
-	json_bool(w, r->dry_run);
-	json_key(w, "nothing_to_do");
-	json_bool(w, nothing);
-	json_key(w, "accounts_moved");
-	json_int(w, (long long)r->accounts);
-	json_key(w, "sub_agencies_reparented");
-	json_int(w, (long long)r->agencies);
-	json_key(w, "src_retired");
-	json_bool(w, p->final == DIR_REORG_FINAL_DONE || r->dry_run);
-	json_key(w, "accounts");
-	json_begin_array(w);
-	for (i = 0; i < p->naccounts; i++) {
-		const struct dir_reorg_account *a = &p->accounts[i];
-
-		if (!r->dry_run && !a->done)
-			continue;
-		json_begin_object(w);
-		json_key(w, "uid");
-		json_string(w, a->uid);
-		json_key(w, "address");
-		json_string(w, a->address);
-		json_key(w, "from");
-		json_string(w, a->agency);
-		json_end_object(w);
-	}
-	json_end_array(w);
-	json_key(w, "sub_agencies");
-	json_begin_array(w);
-	for (i = 0; i < p->nagencies; i++)
-		if (r->dry_run || p->agencies[i].done)
-			json_string(w, p->agencies[i].code);
-	json_end_array(w);
-	json_end_object(w);
+	res.dry_run = r->dry_run;
+	res.nothing = nothing;
+	res.accounts = r->accounts;
+	res.agencies = r->agencies;
+	reorg_merge_json(r->cli->json, p, &res);
 }
 
 static void
