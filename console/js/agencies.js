@@ -651,10 +651,15 @@
 				C.notify(C.t("agencies.merge.cancelled"), "info");
 				return;
 			}
+			/* the merge applies only the plan shown: never "*" */
+			if (!preview.tag) {
+				C.notify(C.t("agencies.merge.stale"), "error");
+				return;
+			}
 			try {
 				const r = await C.api("POST", "/v1/agencies/" + C.seg(p.src) + "/merge", {
 					json: { into: p.dst, dry_run: false },
-					headers: { "If-Match": preview.tag || "*" }
+					headers: { "If-Match": preview.tag }
 				});
 				const d = r.data || {};
 				C.notify(C.t("agencies.merge.done", Object.assign({
