@@ -1,0 +1,3 @@
+/*
+ * newaccount.js - (being written by helper C)
+ */

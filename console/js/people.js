@@ -1,0 +1,3 @@
+/*
+ * people.js - (being written by helper C)
+ */

@@ -1,0 +1,3 @@
+/*
+ * person.js - (being written by helper C)
+ */
