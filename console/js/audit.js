@@ -171,7 +171,7 @@
 
 	function field(id, label, input, hint) {
 		return el("div", { class: "field" }, el("label", { for: id }, label), input,
-		    hint ? el("div", { class: "help" }, hint) : null);
+		    hint ? el("div", { class: "hint" }, hint) : null);
 	}
 
 	function render(view) {
@@ -242,7 +242,7 @@
 				return;
 			}
 			const tbody = el("tbody");
-			const tbl = el("table", { class: "data audit-table", "data-test": "audit-table" },
+			const tbl = el("table", { class: "list audit-table", "data-test": "audit-table" },
 			    el("thead", null, el("tr", null, ["time", "actor", "op", "target", "result",
 				"details"].map((k) => el("th", { scope: "col" }, C.t("audit.col." + k))))),
 			    tbody);

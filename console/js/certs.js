@@ -154,7 +154,7 @@
 			["fingerprint", fpText(c.fingerprint), "cert-fingerprint"],
 			["status", C.t("certs.status." + c.status), "cert-status"]
 		];
-		const dl = el("dl", { class: "props" });
+		const dl = el("dl", { class: "facts" });
 		for (const [k, v, test] of rows) {
 			dl.appendChild(el("dt", null, C.t("certs.f." + k)));
 			dl.appendChild(el("dd", { "data-test": test, class: k === "fingerprint" ? "mono" : null },
@@ -197,7 +197,7 @@
 		    "data-test": "cert-agency" });
 		const personField = el("div", { class: "field" },
 		    el("label", { for: "certs-person" }, C.t("certs.person")), person, people,
-		    el("div", { class: "help" }, C.t("certs.personHint")));
+		    el("div", { class: "hint" }, C.t("certs.personHint")));
 		const agencyField = el("div", { class: "field" },
 		    el("label", { for: "certs-agency" }, C.t("certs.agency")), agency);
 		const show = el("button", { type: "submit", class: "primary", "data-test": "cert-show" },
@@ -314,7 +314,7 @@
 			    el("td", { class: "mono fp" }, fpText(c.fingerprint)),
 			    el("td", null, del));
 		});
-		listBox.appendChild(el("table", { class: "data certs-table" },
+		listBox.appendChild(el("table", { class: "list certs-table" },
 		    el("thead", null, el("tr", null, heads)), el("tbody", null, rows)));
 
 		async function remove(c) {

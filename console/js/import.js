@@ -237,7 +237,7 @@
 	}
 
 	function table(cls, test, heads, rows) {
-		return el("table", { class: ["data", cls], "data-test": test },
+		return el("table", { class: ["list", cls], "data-test": test },
 		    el("thead", null, el("tr", null, heads.map((h) => el("th", { scope: "col" }, h)))),
 		    el("tbody", null, rows));
 	}
@@ -283,7 +283,7 @@
 			file),
 		    el("div", { class: "field check" }, dm,
 			el("label", { for: "import-dm" }, C.t("import.disableMissing")),
-			el("div", { class: "help" }, C.t("import.disableMissingHelp"))),
+			el("div", { class: "hint" }, C.t("import.disableMissingHelp"))),
 		    el("div", { class: "form-error", hidden: true, "data-test": "import-error" }),
 		    el("div", { class: "buttons" }, submit));
 		root.appendChild(form);
@@ -380,7 +380,7 @@
 			return sec;
 		}
 		if (list.length < total)
-			sec.appendChild(el("p", { class: "help" }, C.t("import.rejectedMore",
+			sec.appendChild(el("p", { class: "hint" }, C.t("import.rejectedMore",
 			    { shown: num(list.length), n: num(total) })));
 		const body = el("div");
 		sec.appendChild(body);
@@ -419,7 +419,7 @@
 
 	/* The plan's actions, fetched PLAN_PAGE at a time from the API. */
 	function actionsSection(id, isAlive) {
-		const sec = el("section", { class: "actions", "data-test": "import-actions" });
+		const sec = el("section", { class: "plan-actions", "data-test": "import-actions" });
 		const head = el("h3", null, C.t("import.actions", { n: "…" }));
 		const body = el("div");
 		sec.appendChild(head);
