@@ -56,7 +56,6 @@
 			"audit.col.op": "Thao tác",
 			"audit.col.target": "Đối tượng",
 			"audit.col.result": "Kết quả",
-			"audit.col.details": "Chi tiết",
 			"audit.badTime": "Thời gian không hợp lệ.",
 			"audit.exported": "Đã xuất {n} bản ghi vào {file}."
 		},
@@ -85,7 +84,6 @@
 			"audit.col.op": "Operation",
 			"audit.col.target": "Target",
 			"audit.col.result": "Result",
-			"audit.col.details": "Details",
 			"audit.badTime": "Not a valid time.",
 			"audit.exported": "{n} records exported to {file}."
 		}
@@ -138,7 +136,7 @@
 		if (ch)
 			parts.push(ch);
 		else if (Array.isArray(rec.attrs) && rec.attrs.length)
-			parts.push(rec.attrs.join(", "));
+			parts.push(rec.attrs.join(", "));   /* ", ": lines may break there */
 		const o = otherText(rec);
 		if (o)
 			parts.push(o);
@@ -219,16 +217,20 @@
 		let shown = [];     /* the records of the last answer, as shown */
 		let seq = 0;
 
-		function row(r) {
+		/* a record: its main fields, then its details on a line of their own */
+		function rows(r) {
 			const d = detailsText(r);
-			return el("tr", { "data-test": "audit-row", "data-op": r.op || "" },
+			const main = el("tr", { "data-test": "audit-row", "data-op": r.op || "",
+			    class: d ? "has-sub" : null },
 			    el("td", { class: "nowrap", title: r.time || "" }, C.formatTime(r.time)),
 			    el("td", null, r.actor || ""),
 			    el("td", { class: "nowrap" }, r.op || ""),
 			    el("td", null, r.target || ""),
-			    el("td", null, r.result || ""),
-			    el("td", { class: "details", title: d.length > 200 ? d : null },
-				d.length > 200 ? d.slice(0, 200) + "…" : d));
+			    el("td", null, r.result || ""));
+			if (!d)
+				return [main];
+			return [main, el("tr", { class: "sub" }, el("td", { colspan: "5", class: "details",
+			    title: d.length > 400 ? d : null }, d.length > 400 ? d.slice(0, 400) + "…" : d))];
 		}
 
 		function draw(items, max) {
@@ -243,8 +245,8 @@
 			}
 			const tbody = el("tbody");
 			const tbl = el("table", { class: "list audit-table", "data-test": "audit-table" },
-			    el("thead", null, el("tr", null, ["time", "actor", "op", "target", "result",
-				"details"].map((k) => el("th", { scope: "col" }, C.t("audit.col." + k))))),
+			    el("thead", null, el("tr", null, ["time", "actor", "op", "target", "result"]
+				.map((k) => el("th", { scope: "col" }, C.t("audit.col." + k))))),
 			    tbody);
 			results.appendChild(tbl);
 			/* drawn SHOW at a time: 1000 rows at once would be slow to lay out */
@@ -254,7 +256,8 @@
 				const end = Math.min(items.length, n + SHOW);
 				const frag = document.createDocumentFragment();
 				for (; n < end; n++)
-					frag.appendChild(row(items[n]));
+					for (const tr of rows(items[n]))
+						frag.appendChild(tr);
 				tbody.appendChild(frag);
 				if (n < items.length)
 					more.textContent = C.t("audit.more", { n: Math.min(SHOW, items.length - n) });

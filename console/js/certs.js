@@ -401,6 +401,7 @@
 			    "data-count": String(certs.length) },
 			    el("h4", null, C.t("certs.preview")), certs.map((c) => previewCard(c, owner)));
 			preview.appendChild(box);
+			box.scrollIntoView({ block: "nearest" });
 			const fresh = certs.filter((c) => c.status === "would be added").length;
 			if (fresh === 0) {
 				box.appendChild(el("p", { class: "ok-box" }, C.t("certs.nothingNew")));

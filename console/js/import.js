@@ -50,7 +50,7 @@
 			"import.state.done": "Đã áp dụng xong",
 			"import.state.failed": "Không thành công",
 			"import.summary": "Kế hoạch",
-			"import.rows": "Tệp có {rows} dòng dữ liệu.",
+			"import.rows": "Tệp có {rows} dòng dữ liệu, trong đó {rejected} dòng bị loại.",
 			"import.torn": "Dòng {line} bị cắt ngang (không có ký tự xuống dòng): tệp có thể bị thiếu phần cuối.",
 			"import.counts": "Số lượng theo loại thao tác",
 			"import.col.action": "Thao tác",
@@ -138,7 +138,7 @@
 			"import.state.done": "Applied",
 			"import.state.failed": "Failed",
 			"import.summary": "Plan",
-			"import.rows": "The file has {rows} data rows.",
+			"import.rows": "The file has {rows} data rows, {rejected} of them rejected.",
 			"import.torn": "Line {line} is cut short (no line end): the file may be truncated.",
 			"import.counts": "Actions by kind",
 			"import.col.action": "Action",
@@ -344,10 +344,15 @@
 		const rows = [];
 		for (const k of ACTIONS) {
 			const n = counts && typeof counts[k] === "number" ? counts[k] : 0;
+			if (n === 0)
+				continue;   /* the kinds that do not occur say nothing */
 			rows.push(el("tr", { "data-test": "import-count", "data-action": k,
-			    "data-count": String(n), class: n ? null : "zero" },
+			    "data-count": String(n) },
 			    el("td", null, C.t("import.act." + k)), el("td", { class: "num" }, num(n))));
 		}
+		if (rows.length === 0)
+			return el("p", { class: "empty", "data-test": "import-counts" },
+			    C.t("import.actionsNone"));
 		return table("counts", "import-counts", [C.t("import.col.action"),
 		    C.t("import.col.count")], rows);
 	}
@@ -392,7 +397,7 @@
 			    [C.t("import.col.line"), C.t("import.col.employee"), C.t("import.col.reason")],
 			    page.map((r) => el("tr", { "data-test": "import-rejected-row",
 				"data-line": String(r.line) },
-				el("td", { class: "num" }, String(r.line)),
+				el("td", null, String(r.line)),
 				el("td", null, r.employee_id || "—"),
 				el("td", null, r.error || "")))));
 			const p = pager(off, page.length, list.length, (d) => {
@@ -409,7 +414,7 @@
 	function actionRow(a) {
 		return el("tr", { "data-test": "import-action", "data-action": a.action,
 		    "data-line": String(a.line), class: a.error ? "invalid" : null },
-		    el("td", { class: "num" }, a.line ? String(a.line) : C.t("import.absent")),
+		    el("td", { title: a.line ? null : C.t("import.absent") }, a.line ? String(a.line) : "—"),
 		    el("td", null, C.t("import.act." + a.action)),
 		    el("td", null, a.employee_id || "—"),
 		    el("td", null, a.name || "—"),
@@ -624,7 +629,8 @@
 			const plan = el("section", { class: "plan", "data-test": "import-plan" });
 			plan.appendChild(el("h2", null, C.t("import.summary")));
 			plan.appendChild(el("p", { "data-test": "import-rows" },
-			    C.t("import.rows", { rows: num(job.rows) })));
+			    C.t("import.rows", { rows: num(job.rows),
+				rejected: num(job.rejected_total || 0) })));
 			if (job.torn_line)
 				plan.appendChild(el("p", { class: "warn-box", "data-test": "import-torn" },
 				    C.t("import.torn", { line: job.torn_line })));
