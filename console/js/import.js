@@ -292,7 +292,9 @@
 		const grant = (C.user.roles || []).find((g) =>
 		    ["hr", "agency-admin", "province-admin"].includes(g.role) && g.agency);
 		const wide = C.hasRole("province-admin");
-		await C.agencyTree(scope, null, { empty: wide ? C.t("import.whole") : null,
+		/* no upload before the scope is known (a sent form would reload the page) */
+		submit.disabled = true;
+		const tree = C.agencyTree(scope, null, { empty: wide ? C.t("import.whole") : null,
 		    selected: grant && !wide ? grant.agency : "" });
 
 		form.addEventListener("submit", async (ev) => {
@@ -332,6 +334,11 @@
 				}
 			}
 		});
+		try {
+			await tree;
+		} finally {
+			submit.disabled = false;
+		}
 	}
 
 	/* ---- a job ---- */
