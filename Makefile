@@ -378,6 +378,9 @@ install-govmail-apid: bin/govmail-apid
 ifneq ($(MAN8_APID),)
 	install -D -m 644 $(MAN8_APID) $(DESTDIR)$(MANDIR)/man8/govmail-apid.8
 endif
+	# the web console's files (apid.console_dir), no dot files
+	for f in $$(cd console && find . -type f ! -name '.*' | sort); do \
+		install -D -m 644 "console/$$f" "$(DESTDIR)$(DATADIR)/govmail/console/$$f"; done
 
 install-govmailctl: bin/govmailctl
 	install -D -m 755 bin/govmailctl $(DESTDIR)$(BINDIR)/govmailctl

@@ -220,6 +220,11 @@ struct govmail_conf {
 	int apid_hr_max_jobs;          /* HR sync jobs kept at once */
 	int apid_hr_job_ttl;           /* seconds a job is kept after its last change */
 	char *apid_hr_job_dir;         /* uploads and passwords of HR jobs */
+	/* web console (apid_session.h, apid_web.h) */
+	int apid_session_idle_timeout; /* seconds a session lives without a request */
+	int apid_session_lifetime;     /* seconds a session lives at most */
+	int apid_session_max;          /* sessions open at once */
+	char *apid_console_dir;        /* the console's files; "" = none */
 
 	/* dkim { } — DKIM signing keys (dkim_keys.h) */
 	char *dkim_key_dir;            /* DOMAIN.SELECTOR.key, DOMAIN.state */

@@ -41,6 +41,8 @@ struct apid_rate;
 struct apid_idem;
 struct apid_cache;
 struct apid_hrjobs;
+struct apid_sessions;
+struct apid_web;
 struct audit_log;
 struct apid_route;
 struct api_caller;
@@ -57,6 +59,8 @@ struct apid_server {
 	unsigned char cred_key[32];     /* secret salt of the credential keys */
 	struct audit_log *audit;        /* opened at start (as root) */
 	struct apid_hrjobs *hrjobs;     /* hr/sync jobs (apid_hrjobs.c) */
+	struct apid_sessions *sessions; /* console sign-ins (apid_session.h) */
+	struct apid_web *web;           /* console files (apid_web.h) */
 	int active;                     /* requests being worked on */
 	struct MHD_Daemon *tls, *plain;
 	int tls_fd, plain_fd;             /* bound by apid_http_prepare */

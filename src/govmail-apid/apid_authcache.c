@@ -48,8 +48,7 @@ apid_token_dup(const struct api_token *t)
 	return c;
 }
 
-/* The caller without its agency tree (attached when used). */
-static struct api_caller *
+struct api_caller *
 apid_caller_dup(const struct api_caller *c)
 {
 	struct api_caller *n = xcalloc(1, sizeof(*n));

@@ -50,6 +50,9 @@ unsigned long apid_person_gen(struct apid_req *r);
 void apid_person_remember(struct apid_req *r, const char *login,
     const char *password, const struct api_caller *c, unsigned long gen);
 
+/* A copy of c without its agency tree (attached when used). */
+struct api_caller *apid_caller_dup(const struct api_caller *c);
+
 /* Something that may change who can sign in was done: forget every person. */
 void apid_authcache_changed(struct apid_server *srv);
 

@@ -17,6 +17,7 @@
 #include "apid_rate.h"
 #include "apid_resources.h"
 #include "apid_router.h"
+#include "apid_session.h"
 #include "log.h"
 
 static int apid_dispatch_handler(struct apid_req *r);
@@ -139,6 +140,12 @@ apid_dispatch_handler(struct apid_req *r)
 		return apid_hrjob_passwords(r);
 	case APID_H_HR_JOB_DELETE:
 		return apid_hrjob_delete(r);
+	case APID_H_SESSION_CREATE:
+		return apid_session_create(r);
+	case APID_H_SESSION_GET:
+		return apid_session_get(r);
+	case APID_H_SESSION_DELETE:
+		return apid_session_delete(r);
 	}
 	return apid_problem(r, 500, "internal", "Internal error", NULL, NULL, 0,
 	    "no handler");

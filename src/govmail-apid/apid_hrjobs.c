@@ -41,6 +41,7 @@
 #include "apid_auth.h"
 #include "apid_dispatch.h"
 #include "apid_hrjobs.h"
+#include "apid_web.h"
 #include "audit_log.h"
 #include "audit_run.h"
 #include "dir.h"
@@ -1142,6 +1143,7 @@ apid_hrjob_passwords(struct apid_req *r)
 	    hrj_wipe_free);
 	MHD_add_response_header(resp, "Content-Type", "text/csv; charset=utf-8");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	apid_web_headers(resp);
 	ret = MHD_queue_response(r->conn, 200, resp);
 	MHD_destroy_response(resp);
 	r->answered = 1;

@@ -10,7 +10,8 @@
  * A request goes: rate per client address (429) -> route (404, 405) ->
  * Content-Length (413) -> body collected up to apid.max_body_size (413) ->
  * a slot among apid.max_requests (503) -> body decoded (400) -> the
- * handler (authentication first, apid_dispatch.c).
+ * handler (authentication first, apid_dispatch.c). A path outside /v1/
+ * and /openapi.json is the web console's (apid_web.c), answered at once.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +36,8 @@
 #include "apid_rate.h"
 #include "apid_resources.h"
 #include "apid_router.h"
+#include "apid_session.h"
+#include "apid_web.h"
 #include "dir.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -73,6 +76,7 @@ apid_reply(struct apid_req *r, unsigned status, json_t *body, const char *hname,
 		MHD_add_response_header(resp, "Content-Type", status >= 400 ?
 		    "application/problem+json" : "application/json");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	apid_web_headers(resp);
 	if (hname != NULL)
 		MHD_add_response_header(resp, hname, hvalue);
 	ret = MHD_queue_response(r->conn, status, resp);
@@ -116,9 +120,14 @@ apid_problem(struct apid_req *r, unsigned status, const char *slug, const char *
 	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(resp, "Content-Type", "application/problem+json");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	apid_web_headers(resp);
+	/* no Basic challenge to a browser's script: it would open the
+	 * browser's own password dialog over the console (apid_session.h) */
 	if (status == 401)
 		MHD_add_response_header(resp, "WWW-Authenticate",
-		    "Bearer realm=\"govmail\", Basic realm=\"govmail\", charset=\"UTF-8\"");
+		    apid_session_basic_challenge(r) ?
+		    "Bearer realm=\"govmail\", Basic realm=\"govmail\", charset=\"UTF-8\"" :
+		    "Bearer realm=\"govmail\"");
 	if (status == 429 || status == 503) {
 		snprintf(num, sizeof(num), "%u", retry > 0 ? retry :
 		    (unsigned)r->srv->conf->apid_retry_after);
@@ -241,6 +250,9 @@ apid_begin(struct apid_req *r, const char *url)
 	if (apid_text_ok(url, strlen(url), 2048, why, sizeof(why)) != 0)
 		return apid_problem(r, 400, "bad-path", "Bad path", NULL, NULL, 0,
 		    "the path: %s", why);
+	/* the web console's files: everything but /v1/ and /openapi.json */
+	if (apid_web_path(url))
+		return apid_web_serve(r, url) == MHD_YES ? MHD_YES : MHD_NO;
 	r->route = apid_route_match(r->method, url, params, APID_MAX_PARAMS, &known,
 	    allow, sizeof(allow));
 	if (r->route == NULL && known)

@@ -10,6 +10,7 @@
 
 #include "apid.h"
 #include "apid_dispatch.h"
+#include "apid_web.h"
 
 /* The file's bytes, NUL-terminated, placed by the assembler. */
 extern const char apid_openapi_text[];
@@ -30,6 +31,8 @@ apid_openapi_get(struct apid_req *r)
 	resp = MHD_create_response_from_buffer(strlen(apid_openapi_text),
 	    (void *)apid_openapi_text, MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	apid_web_headers(resp);
 	ret = MHD_queue_response(r->conn, 200, resp);
 	MHD_destroy_response(resp);
 	r->answered = 1;

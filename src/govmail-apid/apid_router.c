@@ -102,6 +102,13 @@ static const struct apid_field apid_body_hr_apply[] = {
 	{ NULL, APID_STRING, 0 }
 };
 
+/* console sign-in (apid_session.c) */
+static const struct apid_field apid_body_session[] = {
+	{ "user", APID_STRING, 1 },
+	{ "password", APID_STRING, 1 },
+	{ NULL, APID_STRING, 0 }
+};
+
 long long
 apid_route_body_max(const struct apid_route *route, const struct govmail_conf *c)
 {
@@ -174,6 +181,11 @@ const struct apid_route apid_routes[] = {
 	  apid_body_hr_apply },
 	{ "GET", "/v1/hr/sync/jobs/{id}/passwords", APID_H_HR_JOB_PASSWORDS,
 	  API_OP_HR_SYNC, NULL },
+	/* console sign-in: public routes, the handler checks the password
+	 * or the session cookie itself (apid_session.c) */
+	{ "POST", "/v1/session", APID_H_SESSION_CREATE, APID_PUBLIC, apid_body_session },
+	{ "GET", "/v1/session", APID_H_SESSION_GET, APID_PUBLIC, NULL },
+	{ "DELETE", "/v1/session", APID_H_SESSION_DELETE, APID_PUBLIC, NULL },
 };
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);
 

@@ -51,7 +51,11 @@ enum apid_handler_id {
 	APID_H_HR_JOB_PLAN,
 	APID_H_HR_JOB_APPLY,
 	APID_H_HR_JOB_PASSWORDS,
-	APID_H_HR_JOB_DELETE
+	APID_H_HR_JOB_DELETE,
+	/* console sign-in (apid_session.h) */
+	APID_H_SESSION_CREATE,
+	APID_H_SESSION_GET,
+	APID_H_SESSION_DELETE
 };
 
 #define APID_PUBLIC (-1)   /* op of a route that needs no caller */

@@ -21,6 +21,8 @@
 #include "apid_pool.h"
 #include "apid_rate.h"
 #include "apid_router.h"
+#include "apid_session.h"
+#include "apid_web.h"
 #include "audit_log.h"
 #include "conf.h"
 #include "daemon.h"
@@ -148,6 +150,20 @@ main(int argc, char **argv)
 	if (apid_authcache_init(&srv) != 0)
 		fatalx(EX_OSERR, "cannot draw the credential cache's salt");
 	apid_account_cache_init(&srv);
+	if (apid_sessions_init(&srv) != 0)
+		fatalx(EX_OSERR, "cannot draw the session CSRF key");
+	/* the console's files, read once (apid_web.h) */
+	{
+		char *cd = conf->apid_console_dir[0] != '\0' ?
+		    conf_resolve_path(conf, conf->apid_console_dir) : NULL;
+
+		srv.web = apid_web_load(cd, err, sizeof(err));
+		if (err[0] != '\0')
+			log_warnx("%s: no web console, the API alone is served", err);
+		else if (cd != NULL)
+			log_info("web console: %zu files from %s", apid_web_count(srv.web), cd);
+		free(cd);
+	}
 	daemon_raise_nofile(2u * (unsigned long)conf->apid_max_connections +
 	    (unsigned long)conf->apid_ldap_connections + 64);
 	/* signals are taken by sigwait below, not by the serving threads */
@@ -211,6 +227,8 @@ main(int argc, char **argv)
 	apid_idem_free(srv.idem);
 	apid_authcache_free(&srv);
 	apid_account_cache_free(&srv);
+	apid_sessions_free(&srv);
+	apid_web_free(srv.web);
 	audit_close(srv.audit);
 	daemon_pidfile_remove(conf->apid_pid_file);
 	conf_free(conf);

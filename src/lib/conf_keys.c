@@ -1077,6 +1077,20 @@ const struct conf_key conf_keys[] = {
 	  OFF(apid_hr_job_dir), conf_check_nonempty,
 	  "directory (mode 0700, of apid.user) of the HR jobs' uploads and initial "
 	  "passwords, each file 0600 and removed with its job" },
+	/* govmail-apid web console: sessions, static files (apid_session.h,
+	 * apid_web.h) */
+	{ "apid.session_idle_timeout", CONF_INT, "900", 1, 86400,
+	  OFF(apid_session_idle_timeout), NULL,
+	  "seconds a console session lives without a request (then 401 session-expired)" },
+	{ "apid.session_lifetime", CONF_INT, "43200", 60, 604800,
+	  OFF(apid_session_lifetime), NULL,
+	  "seconds a console session lives at most, however busy" },
+	{ "apid.session_max", CONF_INT, "10000", 16, 1000000, OFF(apid_session_max), NULL,
+	  "console sessions open at once (503 to a new sign-in beyond)" },
+	{ "apid.console_dir", CONF_STR, "/usr/share/govmail/console", 0, 0,
+	  OFF(apid_console_dir), NULL,
+	  "directory of the web console's files, read at start and served under / "
+	  "(\"\" = no console)" },
 
 	/* dkim { }: DKIM signing keys, govmailctl dkim (dkim_keys.h) */
 	{ "dkim.key_dir", CONF_STR, "/etc/govmail/dkim", 0, 0, OFF(dkim_key_dir),
