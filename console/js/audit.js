@@ -291,6 +291,7 @@
 					return;
 				shown = (r.data && Array.isArray(r.data.items)) ? r.data.items : [];
 				draw(shown, max);
+				status.setAttribute("data-seq", String(my));   /* tests wait for it */
 				exp.disabled = shown.length === 0;
 			} catch (e) {
 				if (!(e instanceof C.ApiError) || e.status === 401)

@@ -1,0 +1,114 @@
+"""tests/browser/test_import.py — the console's HR import in a real browser
+(run by tests/integration/test_console_import.sh): an HR officer uploads
+an export (GOVMAIL_EXPORT); the dry-run plan shows the counts, the
+rejected row with its line number and reason (GOVMAIL_REJECTED: "LINE
+EMPLOYEE_ID"), the guard's verdict and the planned creations
+(GOVMAIL_CREATES); the apply asks first, then the progress bar reaches
+the end; the initial-passwords file, announced as downloadable once, is
+saved by the browser into GOVMAIL_DOWNLOADS (the shell checks its
+passwords bind); afterwards the page and the API say it cannot be
+downloaded again. Screenshots: import-plan, import-done.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import files  # noqa: E402
+
+
+def main(b):
+    user = harness.env("GOVMAIL_USER")
+    export = harness.env("GOVMAIL_EXPORT")
+    ddir = harness.env("GOVMAIL_DOWNLOADS")
+    rej_line, rej_id = harness.env("GOVMAIL_REJECTED").split()
+    creates = harness.env("GOVMAIL_CREATES").split()
+    files.allow_downloads(b, ddir)
+
+    b.open("/")
+    b.login(user, harness.env("GOVMAIL_PASSWORD"))
+    b.click('[data-test="nav-import"]')
+    b.wait_for('[data-test="import-form"]')
+    # the scope is the officer's agency, chosen for them
+    b.wait_until(lambda: b.js("var s = document.querySelector('[data-test=import-agency]');"
+                              "return s && s.value === 'snv' && "
+                              "!document.querySelector('[data-test=import-dryrun]').disabled;"),
+                 "the scope select set to the officer's agency")
+    b.check("the scope is the officer's agency (snv)",
+            b.js("return document.querySelector('[data-test=import-agency]').value") == "snv")
+    files.upload(b, '[data-test="import-file"]', export)
+    b.click('[data-test="import-dryrun"]')
+
+    # --- the dry-run plan ---
+    b.wait_for('[data-test="import-plan"]')
+    b.check("the route names the job", "#/import/" in b.driver.current_url, b.driver.current_url)
+    b.check("the plan counts the data rows and the rejected one",
+            "5" in b.text('[data-test="import-rows"]') and "1" in b.text('[data-test="import-rows"]'),
+            b.text('[data-test="import-rows"]'))
+    count = b.js("var r = document.querySelector('[data-test=import-count][data-action=create]');"
+                 "return r ? r.getAttribute('data-count') : null;")
+    b.check("counts: %d accounts to create" % len(creates), count == str(len(creates)), count)
+    noacc = b.js("var r = document.querySelector('[data-test=import-count][data-action=\"no-account\"]');"
+                 "return r ? r.getAttribute('data-count') : null;")
+    b.check("counts: 1 retired person without an account", noacc == "1", noacc)
+    row = b.wait_for('[data-test="import-rejected-row"][data-line="%s"]' % rej_line)
+    b.check("the rejected row is shown with its line number %s" % rej_line,
+            row.find_elements("css selector", "td")[0].text.strip() == rej_line, row.text)
+    b.check("... its employee id and the reason (outside the subtree)",
+            rej_id in row.text and "outside the subtree" in row.text, row.text)
+    b.check("only that row is rejected",
+            len(b.find_all('[data-test="import-rejected-row"]')) == 1)
+    guard = b.find('[data-test="import-guard"]')
+    b.check("the guard's verdict is shown: allowed",
+            guard.get_attribute("data-refused") == "false" and "Cho phép" in guard.text, guard.text)
+    b.wait_for('[data-test="import-plan-table"]')
+    acts = b.js("return Array.from(document.querySelectorAll('[data-test=import-action]'))"
+                ".map(function (r) { return [r.getAttribute('data-action'), "
+                "r.getAttribute('data-line'), r.cells[2].textContent]; });")
+    b.check("the plan lists each creation with its line",
+            sorted(a[2] for a in acts if a[0] == "create") == sorted(creates) and
+            sorted(a[1] for a in acts if a[0] == "create") == ["2", "3", "4"], acts)
+    b.check("the page is in Vietnamese", "Dòng bị loại" in b.text('[data-test="import-rejected"]'))
+    b.js("document.querySelector('[data-test=import-plan]').scrollIntoView()")
+    b.shot("import-plan")
+
+    # --- apply, with a confirmation saying what changes ---
+    b.click('[data-test="import-apply"]')
+    lines = b.wait_for('[data-test="confirm-lines"]').text
+    b.check("the confirmation says what will change (%d creations)" % len(creates),
+            ("Tạo tài khoản mới: %d" % len(creates)) in lines, lines)
+    b.click('[data-test="confirm-ok"]')
+    prog = b.wait_for('[data-test="import-progress"][data-state="done"]', timeout=600)
+    b.check("the progress bar reaches the end",
+            prog.get_attribute("data-done") == prog.get_attribute("data-total") == str(len(creates)),
+            "%s/%s" % (prog.get_attribute("data-done"), prog.get_attribute("data-total")))
+    b.check("the result is shown: done, the rejected row counted",
+            b.find('[data-test="import-result"]').get_attribute("data-outcome") == "partial",
+            b.text('[data-test="import-result"]'))
+
+    # --- the initial passwords, once ---
+    box = b.wait_for('[data-test="import-passwords-box"]')
+    b.check("the page says the passwords file can be downloaded only once",
+            "MỘT LẦN" in box.text and "không thể tải lại" in box.text, box.text)
+    b.click('[data-test="import-passwords"]')
+    b.wait_for('[data-test="import-passwords-done"]')
+    path = files.wait_download(b, ddir, ".csv")
+    text = open(path, encoding="utf-8").read()
+    ids = sorted(line.split(",")[0] for line in text.splitlines() if line)
+    b.check("the downloaded file has the accounts made, one line each", ids == sorted(creates), ids)
+    b.check("the button is gone and the page says it cannot be downloaded again",
+            not b.exists('[data-test="import-passwords"]') and
+            "không thể tải lại" in b.text('[data-test="import-passwords-done"]'))
+    b.shot("import-done")
+    job = b.driver.current_url.rsplit("/", 1)[1]
+    status, body = b.browser_fetch("GET", "/v1/hr/sync/jobs/%s/passwords" % job)
+    b.check("a second download is refused by the API: 410", status == 410, "%s %s" % (status, body))
+    b.console_errors(consume=True)   # the 410 just provoked
+    b.driver.refresh()
+    gone = b.wait_for('[data-test="import-passwords-gone"]')
+    b.check("reloaded, the job says the passwords were downloaded already",
+            "không thể tải lại" in gone.text and not b.exists('[data-test="import-passwords"]'),
+            gone.text)
+
+
+harness.run(main)
