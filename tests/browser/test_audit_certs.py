@@ -139,7 +139,20 @@ def audit(b):
     rows = search(b, op="account.cert.add")
     b.check("the certificate added a moment ago is in the log",
             rows == [["account.cert.add", ADDR, ADDR]], rows)
+    # by time: the records are from today; a window in the future or the
+    # past shows none (the inputs take the browser's local time)
+    b.js("document.querySelector('[data-test=audit-since]').value = '2099-01-01T00:00';")
     rows = search(b, target="cuonglv@haugiang.gov.vn")
+    b.check("filter by time: none since 2099", rows == [], rows)
+    b.js("document.querySelector('[data-test=audit-since]').value = '';"
+         "document.querySelector('[data-test=audit-until]').value = '2000-01-01T00:00';")
+    rows = search(b, target="cuonglv@haugiang.gov.vn")
+    b.check("filter by time: none before 2000", rows == [], rows)
+    b.js("document.querySelector('[data-test=audit-until]').value = '2099-01-01T00:00';")
+    rows = search(b, target="cuonglv@haugiang.gov.vn")
+    b.check("filter by time: all of them before 2099 (account.add, suspend, resume)",
+            [r[0] for r in rows] == ["account.resume", "account.suspend", "account.add"], rows)
+    b.js("document.querySelectorAll('[data-test=notice]').forEach(function (n) { n.remove(); });")
     b.shot("audit")
 
     before = files.downloaded(ddir, ".csv")
