@@ -1,5 +1,5 @@
-"""tests/browser/test_import.py — the console's HR import in a real browser
-(run by tests/integration/test_console_import.sh): an HR officer uploads
+"""tests/browser/test_import.py [guard] — the console's HR import in a real
+browser (run by tests/integration/test_console_import.sh): an HR officer uploads
 an export (GOVMAIL_EXPORT); the dry-run plan shows the counts, the
 rejected row with its line number and reason (GOVMAIL_REJECTED: "LINE
 EMPLOYEE_ID"), the guard's verdict and the planned creations
@@ -7,7 +7,11 @@ EMPLOYEE_ID"), the guard's verdict and the planned creations
 the end; the initial-passwords file, announced as downloadable once, is
 saved by the browser into GOVMAIL_DOWNLOADS (the shell checks its
 passwords bind); afterwards the page and the API say it cannot be
-downloaded again. Screenshots: import-plan, import-done.
+downloaded again. With "guard": a second export (GOVMAIL_EXPORT2) retires one of them:
+the mass lock-out guard refuses it and apply waits for the officer to
+tick that the file was checked; meanwhile another upload on the subtree
+is refused with a link to that job; the confirmation names the override.
+Screenshots: import-plan, import-done, import-guard.
 """
 import os
 import sys
@@ -111,4 +115,49 @@ def main(b):
             gone.text)
 
 
-harness.run(main)
+def guard(b):
+    """The second export: one of them retired, over the guard's limit."""
+    b.open("/")
+    b.login(harness.env("GOVMAIL_USER"), harness.env("GOVMAIL_PASSWORD"))
+    b.click('[data-test="nav-import"]')
+    b.wait_for('[data-test="import-form"]')
+    b.wait_until(lambda: b.js("return !document.querySelector('[data-test=import-dryrun]')"
+                              ".disabled;"), "the form ready")
+    files.upload(b, '[data-test="import-file"]', harness.env("GOVMAIL_EXPORT2"))
+    b.click('[data-test="import-dryrun"]')
+    verdict = b.wait_for('[data-test="import-guard"]')
+    job2 = b.driver.current_url.rsplit("/", 1)[1]
+    b.check("the guard refuses the plan that suspends 1 of 3 active accounts",
+            verdict.get_attribute("data-refused") == "true" and "Từ chối" in verdict.text,
+            verdict.text)
+    b.check("... apply is disabled until the officer says the file was checked",
+            b.js("return document.querySelector('[data-test=import-apply]').disabled") is True)
+    b.shot("import-guard")
+
+    # one job per subtree: another upload now is refused, naming this job
+    b.open("/#/import")
+    b.wait_until(lambda: b.js("var x = document.querySelector('[data-test=import-dryrun]');"
+                              "return x && !x.disabled;"), "the form ready")
+    files.upload(b, '[data-test="import-file"]', harness.env("GOVMAIL_EXPORT2"))
+    b.click('[data-test="import-dryrun"]')
+    link = b.wait_for('[data-test="import-other-job"]')
+    b.check("a second upload on the subtree is refused; the page links to the job holding it",
+            link.get_attribute("href").endswith("#/import/" + job2) and
+            b.exists('[data-test="import-error"]'), link.get_attribute("href"))
+    b.console_errors(consume=True)   # the 409 just provoked
+    b.click('[data-test="import-other-job"]')
+    b.wait_for('[data-test="import-guard"][data-refused="true"]')
+    b.click('[data-test="import-force"]')
+    b.click('[data-test="import-apply"]')
+    lines = b.wait_for('[data-test="confirm-lines"]').text
+    b.check("the confirmation names the suspension and that the guard is overridden",
+            "Tạm ngừng (nghỉ hưu, chuyển công tác): 1" in lines and
+            "Vượt qua cơ chế chặn khóa hàng loạt" in lines, lines)
+    b.click('[data-test="confirm-ok"]')
+    b.wait_for('[data-test="import-progress"][data-state="done"]', timeout=600)
+    box = b.wait_for('[data-test="import-passwords-box"]')
+    b.check("no account made: no passwords file", box.get_attribute("data-passwords") == "none" and
+            not b.exists('[data-test="import-passwords"]'), box.text)
+
+
+harness.run(guard if sys.argv[1:] == ["guard"] else main)

@@ -11,14 +11,18 @@
 # and the page says so). Then, outside the browser: the directory has the
 # three accounts (ldapsearch) and not the rejected one, every password of
 # the downloaded file binds, and the audit log has the creations with the
-# officer as actor. Screenshots: import-plan, import-done.
+# officer as actor. A second export retiring one of them is refused by the
+# mass lock-out guard until the officer overrides it (the account is then
+# suspended), and no second job may start on the subtree meanwhile.
+# Screenshots: import-plan, import-done, import-guard.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/apid_lib.sh"
 . "$(dirname "$0")/browser_lib.sh"
 
 browser_require
 t_sandbox_start
-t_govmail_conf
+# the guard (hr.max_suspend_percent = 5) with no floor: suspending 1 of 3 is refused
+t_govmail_conf 'hr = { max_suspend_floor = 0; };'
 G=$GOVMAILCTL
 P=$(t_free_port)
 
@@ -41,6 +45,9 @@ HG300003,Lê Thị Cúc,Nữ,1990-11-30,snv,Cán sự,0901000003,working
 HG300004,Phạm Văn Dũng,Nam,1988-01-01,stp,Chuyên viên,0901000004,working
 HG300005,Võ Thị Én,Nữ,1992-05-05,snv,Chuyên viên,0901000005,retired
 CSV
+# ... and later: Hoa retired (a suspension: 1 of 3 active accounts)
+sed 's/^\(HG300001,.*\),working$/\1,retired/' "$T/export.csv" >"$T/export2.csv"
+check "the second export retires Hoa" grep -q '^HG300001,.*,retired$' "$T/export2.csv"
 
 apid_tls
 browser_apid_conf "$T/govmail.conf" 'rate_per_address = 0;' "hr_job_dir = \"$T/hrjobs\";"
@@ -72,6 +79,14 @@ expect_eq "... and the passwords file is gone from there (downloaded once)" \
 	"$(find "$T/hrjobs" -name '*.passwords' | wc -l)" 0
 expect_eq "the audit log: three hr.create by the officer, from the console's job" \
 	"$(grep -c '"actor":"quandm@haugiang.gov.vn","op":"hr.create".*"source":"api 127.0.0.1 job [0-9a-f]*:[234]"' "$T/audit.log")" 3
+
+# --- the second export: the guard, overridden -----------------------------------
+GOVMAIL_USER=quandm@haugiang.gov.vn GOVMAIL_PASSWORD=$QUAN_PW \
+	GOVMAIL_EXPORT2=$T/export2.csv browser_run test_import.py guard
+expect_eq "HG300001 (retired in the second export, guard overridden): suspended" \
+	"$(t_count '(&(employeeNumber=HG300001)(govmailAccountStatus=suspended))')" 1
+expect_eq "... audited as hr.suspend by the officer" \
+	"$(grep -c '"actor":"quandm@haugiang.gov.vn","op":"hr.suspend","target":"hoant@haugiang.gov.vn"' "$T/audit.log")" 1
 
 t_kill -TERM "$APID_PID"
 wait "$APID_PID"
