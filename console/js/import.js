@@ -410,6 +410,7 @@
 			const p = pager(off, page.length, list.length, (d) => {
 				off = Math.max(0, off + d * REJ_PAGE);
 				draw();
+				sec.scrollIntoView({ block: "start" });
 			}, "import-rejected-pager");
 			if (p)
 				body.appendChild(p);
@@ -437,7 +438,7 @@
 		sec.appendChild(head);
 		sec.appendChild(body);
 		let off = 0;
-		const load = async () => {
+		const load = async (scroll) => {
 			const r = await C.api("GET", "/v1/hr/sync/jobs/" + id + "/plan",
 			    { query: { offset: off, limit: PLAN_PAGE } });
 			if (!isAlive())
@@ -455,12 +456,14 @@
 			    C.t("import.col.address"), C.t("import.col.detail")], d.items.map(actionRow)));
 			const p = pager(off, d.items.length, d.total, (dir) => {
 				off = Math.max(0, off + dir * PLAN_PAGE);
-				load().catch((e) => C.showError(body, e));
+				load(true).catch((e) => C.showError(body, e));
 			}, "import-plan-pager");
 			if (p)
 				body.appendChild(p);
+			if (scroll)   /* a new page: from its first row */
+				sec.scrollIntoView({ block: "start" });
 		};
-		load().catch((e) => C.showError(body, e));
+		load(false).catch((e) => C.showError(body, e));
 		return sec;
 	}
 

@@ -11,7 +11,9 @@ downloaded again. With "guard": a second export (GOVMAIL_EXPORT2) retires one of
 the mass lock-out guard refuses it and apply waits for the officer to
 tick that the file was checked; meanwhile another upload on the subtree
 is refused with a link to that job; the confirmation names the override.
-Screenshots: import-plan, import-done, import-guard.
+With "large": a province-admin's dry run of the whole sample export
+(10,300 rows) is shown 100 actions at a time, then discarded.
+Screenshots: import-plan, import-done, import-guard, import-large.
 """
 import os
 import sys
@@ -160,4 +162,42 @@ def guard(b):
             not b.exists('[data-test="import-passwords"]'), box.text)
 
 
-harness.run(guard if sys.argv[1:] == ["guard"] else main)
+def large(b):
+    """The whole province's export (10,300 rows) by a province-admin: the
+    plan is drawn a page at a time, never all of it."""
+    b.open("/")
+    b.login(harness.env("GOVMAIL_USER"), harness.env("GOVMAIL_PASSWORD"))
+    b.click('[data-test="nav-import"]')
+    b.wait_until(lambda: b.js("var x = document.querySelector('[data-test=import-dryrun]');"
+                              "return x && !x.disabled;"), "the form ready")
+    b.check("a province-admin's scope is the whole province by default",
+            b.js("return document.querySelector('[data-test=import-agency]').value") == "")
+    files.upload(b, '[data-test="import-file"]', harness.env("GOVMAIL_EXPORT"))
+    b.click('[data-test="import-dryrun"]')
+    b.wait_for('[data-test="import-plan-table"]', timeout=900)
+    total = int(b.find('[data-test="import-actions"]').get_attribute("data-total"))
+    b.check("the plan has over 10,000 actions", total > 10000, total)
+    rows = b.js("return document.querySelectorAll('[data-test=import-action]').length")
+    b.check("only one page of them (100) is in the page", rows == 100, rows)
+    first = b.js("return document.querySelector('[data-test=import-action]')"
+                 ".getAttribute('data-line')")
+    b.click('[data-test="import-plan-pager-next"]')
+    b.wait_until(lambda: b.js("var r = document.querySelector('[data-test=import-action]');"
+                              "return r && r.getAttribute('data-line') !== %s;" %
+                              ("'%s'" % first)), "the next page")
+    pos = b.text('[data-test="import-plan-pager"] .pager-pos')
+    b.check("the next page: actions 101 to 200", pos.startswith("101–200"), pos)
+    b.check("... still 100 rows in the page",
+            b.js("return document.querySelectorAll('[data-test=import-action]').length") == 100)
+    b.shot("import-large")
+    job = b.driver.current_url.rsplit("/", 1)[1]
+    b.click('[data-test="import-discard"]')
+    b.wait_for('[data-test="confirm-ok"]')
+    b.click('[data-test="confirm-ok"]')
+    b.wait_for('[data-test="import-form"]')
+    status, _ = b.browser_fetch("GET", "/v1/hr/sync/jobs/%s" % job)
+    b.check("discarded: the job is gone (404)", status == 404, status)
+    b.console_errors(consume=True)   # the 404 just asked for
+
+
+harness.run({"guard": guard, "large": large}.get(sys.argv[1] if sys.argv[1:] else "", main))

@@ -14,7 +14,9 @@
 # officer as actor. A second export retiring one of them is refused by the
 # mass lock-out guard until the officer overrides it (the account is then
 # suspended), and no second job may start on the subtree meanwhile.
-# Screenshots: import-plan, import-done, import-guard.
+# Last, a province-admin's dry run of the whole sample export (10,300
+# rows) is shown a page of 100 actions at a time, and discarded.
+# Screenshots: import-plan, import-done, import-guard, import-large.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/apid_lib.sh"
 . "$(dirname "$0")/browser_lib.sh"
@@ -87,6 +89,16 @@ expect_eq "HG300001 (retired in the second export, guard overridden): suspended"
 	"$(t_count '(&(employeeNumber=HG300001)(govmailAccountStatus=suspended))')" 1
 expect_eq "... audited as hr.suspend by the officer" \
 	"$(grep -c '"actor":"quandm@haugiang.gov.vn","op":"hr.suspend","target":"hoant@haugiang.gov.vn"' "$T/audit.log")" 1
+
+# --- the whole province's export, planned by a province-admin -------------------
+check "agency load (the sample's 707 agencies)" $G agency load "$DATA/agencies.csv"
+check "account add Tỉnh (province-admin)" $G account add --name "Phan Văn Tỉnh" --agency ubnd --generate-password
+TINH_PW=$(sed -n 's/^initial password (shown once): //p' "$T/last.out")
+check "role grant tinhpv province-admin" $G role grant tinhpv@haugiang.gov.vn --role province-admin
+GOVMAIL_USER=tinhpv@haugiang.gov.vn GOVMAIL_PASSWORD=$TINH_PW \
+	GOVMAIL_EXPORT=$DATA/hr-export.csv browser_run test_import.py large
+expect_eq "the dry run changed nothing: the 3 accounts with an employee id of before" \
+	"$(t_count '(employeeNumber=*)')" 3
 
 t_kill -TERM "$APID_PID"
 wait "$APID_PID"
