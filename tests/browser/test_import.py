@@ -12,7 +12,8 @@ the mass lock-out guard refuses it and apply waits for the officer to
 tick that the file was checked; meanwhile another upload on the subtree
 is refused with a link to that job; the confirmation names the override.
 With "large": a province-admin's dry run of the whole sample export
-(10,300 rows) is shown 100 actions at a time, then discarded.
+(10,300 rows, GOVMAIL_REJECTED: "COUNT FIRST_LINE" rejected ones) is
+shown 100 actions and 50 rejected rows at a time, then discarded.
 Screenshots: import-plan, import-done, import-guard, import-large.
 """
 import os
@@ -189,6 +190,19 @@ def large(b):
     b.check("the next page: actions 101 to 200", pos.startswith("101–200"), pos)
     b.check("... still 100 rows in the page",
             b.js("return document.querySelectorAll('[data-test=import-action]').length") == 100)
+    nrej, first_line = harness.env("GOVMAIL_REJECTED").split()
+    rej = b.find('[data-test="import-rejected"]')
+    b.check("%s rejected rows, 50 of them in the page, the first at line %s" % (nrej, first_line),
+            rej.get_attribute("data-total") == nrej and
+            len(b.find_all('[data-test="import-rejected-row"]')) == 50 and
+            b.find('[data-test="import-rejected-row"]').get_attribute("data-line") == first_line)
+    b.click('[data-test="import-rejected-pager-next"]')
+    b.wait_until(lambda: len(b.find_all('[data-test="import-rejected-row"]')) == int(nrej) - 50,
+                 "the second page of rejected rows")
+    b.check("the second page has the other %d" % (int(nrej) - 50),
+            b.find('[data-test="import-rejected-row"]').get_attribute("data-line") ==
+            str(int(first_line) + 50))
+    b.js("document.querySelector('[data-test=import-actions]').scrollIntoView()")
     b.shot("import-large")
     job = b.driver.current_url.rsplit("/", 1)[1]
     b.click('[data-test="import-discard"]')

@@ -15,7 +15,8 @@
 # mass lock-out guard until the officer overrides it (the account is then
 # suspended), and no second job may start on the subtree meanwhile.
 # Last, a province-admin's dry run of the whole sample export (10,300
-# rows) is shown a page of 100 actions at a time, and discarded.
+# rows, and 60 rejected ones) is shown a page of 100 actions (50 rejected
+# rows) at a time, and discarded.
 # Screenshots: import-plan, import-done, import-guard, import-large.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/apid_lib.sh"
@@ -95,8 +96,12 @@ check "agency load (the sample's 707 agencies)" $G agency load "$DATA/agencies.c
 check "account add Tỉnh (province-admin)" $G account add --name "Phan Văn Tỉnh" --agency ubnd --generate-password
 TINH_PW=$(sed -n 's/^initial password (shown once): //p' "$T/last.out")
 check "role grant tinhpv province-admin" $G role grant tinhpv@haugiang.gov.vn --role province-admin
+# the sample plus 60 rows of an agency that does not exist (lines 10302-10361)
+{ cat "$DATA/hr-export.csv"
+  for i in $(seq 10 69); do echo "HG9990$i,Người Thử $i,Nam,1990-01-01,khong-co,Cán sự,0,working"; done
+} >"$T/large.csv"
 GOVMAIL_USER=tinhpv@haugiang.gov.vn GOVMAIL_PASSWORD=$TINH_PW \
-	GOVMAIL_EXPORT=$DATA/hr-export.csv browser_run test_import.py large
+	GOVMAIL_EXPORT=$T/large.csv GOVMAIL_REJECTED="60 10302" browser_run test_import.py large
 expect_eq "the dry run changed nothing: the 3 accounts with an employee id of before" \
 	"$(t_count '(employeeNumber=*)')" 3
 
