@@ -12,8 +12,9 @@ nothing (the API still lists none); saving lists it. The agency's DER
 Audit: filtered by operation, the records of the admin's subtree only; by
 target and actor; the CSV export of what is shown, saved by the browser
 (GOVMAIL_DOWNLOADS), parsed with Python's csv, is the API's records; the
-exporter prefixes a cell starting with = + - @ with an apostrophe.
-Screenshots: certs-preview, audit.
+exporter prefixes a cell starting with = + - @ with an apostrophe; the
+page in English. An auditor (GOVMAIL_AUDITOR) sees the certificates but
+no upload or delete. Screenshots: certs-preview, audit.
 """
 import csv
 import io
@@ -184,12 +185,39 @@ def audit(b):
             got[4] == 'a "quoted", value' and got[5] == "line\nbreak", got)
 
 
+def english(b):
+    b.js("var s = document.querySelector('[data-test=lang-select]'); s.value = 'en';"
+         "s.dispatchEvent(new Event('change'));")
+    b.wait_text('[data-test="audit"] h1', "Audit log")
+    b.check("in English: the audit page's title and filter button",
+            b.text('[data-test="audit-search"]') == "Filter", b.text('[data-test="audit-search"]'))
+    b.js("var s = document.querySelector('[data-test=lang-select]'); s.value = 'vi';"
+         "s.dispatchEvent(new Event('change'));")
+    b.wait_text('[data-test="audit"] h1', "Nhật ký kiểm tra")
+
+
+def auditor(b):
+    """An auditor reads the certificates, and may not change them."""
+    b.click('[data-test="logout"]')
+    b.login(harness.env("GOVMAIL_AUDITOR"), harness.env("GOVMAIL_AUDITOR_PASSWORD"))
+    b.click('[data-test="nav-certs"]')
+    b.type('[data-test="cert-person"]', ADDR)
+    b.click('[data-test="cert-show"]')
+    b.wait_for('[data-test="cert-row"]')
+    b.check("an auditor sees the person's certificate, without delete or upload",
+            not b.exists('[data-test="cert-delete"]') and not b.exists('[data-test="cert-file"]'))
+    b.check("... and has the Audit page, not the HR import",
+            b.exists('[data-test="nav-audit"]') and not b.exists('[data-test="nav-import"]'))
+
+
 def main(b):
     files.allow_downloads(b, harness.env("GOVMAIL_DOWNLOADS"))
     b.open("/")
     b.login(ADDR, harness.env("GOVMAIL_PASSWORD"))
     certificates(b)
     audit(b)
+    english(b)
+    auditor(b)
 
 
 harness.run(main)

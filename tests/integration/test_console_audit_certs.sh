@@ -13,7 +13,8 @@
 # - audit: filtered by operation, target and actor, records of people
 #   outside the admin's subtree not shown, the CSV export of what is
 #   shown is the API's records (parsed back with Python's csv), and the
-#   exporter neutralises spreadsheet formulas (= + - @).
+#   exporter neutralises spreadsheet formulas (= + - @); English selectable;
+# - an auditor of sgd reads the certificates but gets no upload or delete.
 # Screenshots: certs-preview, audit.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/apid_lib.sh"
@@ -36,6 +37,9 @@ AN_PW=$(sed -n 's/^initial password (shown once): //p' "$T/last.out")
 check "account add Cường (sgd-th)" $G account add --name "Lê Văn Cường" --agency sgd-th
 check "account add Bình (syt)" $G account add --name "Trần Thị Bình" --agency syt
 check "role grant annv agency-admin of sgd" $G role grant annv@haugiang.gov.vn --role agency-admin --agency sgd
+check "account add Dung (auditor of sgd)" $G account add --name "Phạm Thị Dung" --agency sgd --generate-password
+DUNG_PW=$(sed -n 's/^initial password (shown once): //p' "$T/last.out")
+check "role grant dungpt auditor of sgd" $G role grant dungpt@haugiang.gov.vn --role auditor --agency sgd
 # outside An's subtree: in the log, never shown to An
 check "account suspend Bình (syt)" $G account suspend binhtt@haugiang.gov.vn --reason "nghỉ phép dài hạn"
 
@@ -60,6 +64,7 @@ expect_eq "API: An resumes Cường: 200" "$(r "annv@haugiang.gov.vn:$AN_PW" POS
 
 mkdir -p "$T/downloads"
 GOVMAIL_USER=annv@haugiang.gov.vn GOVMAIL_PASSWORD=$AN_PW GOVMAIL_DOWNLOADS=$T/downloads \
+	GOVMAIL_AUDITOR=dungpt@haugiang.gov.vn GOVMAIL_AUDITOR_PASSWORD=$DUNG_PW \
 	GOVMAIL_PERSON_PEM=$PERSON GOVMAIL_PERSON_SUBJECT="$(subj "$PERSON")" \
 	GOVMAIL_PERSON_ISSUER="$(iss "$PERSON")" GOVMAIL_PERSON_FP="$(fpr "$PERSON")" \
 	GOVMAIL_ORG_DER=$T/org.der GOVMAIL_ORG_SUBJECT="$(subj "$T/pki/certs/org.pem")" \
