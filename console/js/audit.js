@@ -2,6 +2,8 @@
  * audit.js - the Audit page (#/audit) for auditors and administrators:
  * the audit log of govmail-apid (GET /v1/audit) filtered by time, actor,
  * target and operation, newest first, and what is shown exported as CSV.
+ * #/audit/target/<address> (or actor/<who>, op/<operation>, in pairs)
+ * opens it already filtered.
  *
  * The CSV is for spreadsheets, so it guards against formula injection: a
  * value from the log (a name, a reason, a forwarding address) that starts
@@ -172,7 +174,9 @@
 		    hint ? el("div", { class: "hint" }, hint) : null);
 	}
 
-	function render(view) {
+	/* #/audit/target/<address> (or actor, op): opened already filtered,
+	 * e.g. from a person's page */
+	function render(view, params) {
 		const root = el("section", { class: "audit", "data-test": "audit" });
 		view.appendChild(root);
 		root.appendChild(el("h1", null, C.t("audit.title")));
@@ -209,6 +213,10 @@
 		    el("div", { class: "form-error", hidden: true }),
 		    el("div", { class: "buttons" }, go, reset, exp));
 		root.appendChild(form);
+		const preset = { actor: actor, target: target, op: op };
+		for (let i = 0; params && i + 1 < params.length; i += 2)
+			if (Object.prototype.hasOwnProperty.call(preset, params[i]))
+				preset[params[i]].value = params[i + 1];
 		const status = el("p", { class: "meta", "data-test": "audit-count" });
 		const results = el("div", { class: "results" });
 		root.appendChild(status);

@@ -137,6 +137,13 @@ def audit(b):
     rows = search(b, target="cuonglv@haugiang.gov.vn", actor=ADDR)
     b.check("filter by target and actor: suspend and resume, newest first",
             [r[0] for r in rows] == ["account.resume", "account.suspend"], rows)
+    b.open("/#/audit/target/cuonglv%40haugiang.gov.vn/op/account.resume")
+    b.wait_for('[data-test="audit-count"][data-seq]')
+    rows = audit_rows(b)
+    b.check("#/audit/target/ADDRESS/op/OP opens the page filtered",
+            rows == [["account.resume", "cuonglv@haugiang.gov.vn", ADDR]] and
+            b.js("return document.querySelector('[data-test=audit-target]').value") ==
+            "cuonglv@haugiang.gov.vn", rows)
     rows = search(b, op="account.cert.add")
     b.check("the certificate added a moment ago is in the log",
             rows == [["account.cert.add", ADDR, ADDR]], rows)
