@@ -574,7 +574,7 @@
 			    e.problem.type.endsWith("/stale-plan");
 			C.notify(stale ? C.t("import.stale") : C.problemText(e), "error");
 		}
-		redraw();
+		return redraw();   /* the new state, or the plan made anew */
 	}
 
 	async function discard(job) {

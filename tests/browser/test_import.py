@@ -10,13 +10,17 @@ passwords bind); afterwards the page and the API say it cannot be
 downloaded again. With "guard": a second export (GOVMAIL_EXPORT2) retires one of them:
 the mass lock-out guard refuses it and apply waits for the officer to
 tick that the file was checked; meanwhile another upload on the subtree
-is refused with a link to that job; the confirmation names the override.
+is refused with a link to that job; the confirmation names the override;
+a change of the directory between plan and apply (GOVMAILCTL changes a
+title) makes the apply refused as stale, the page shows the plan made
+again, which then applies.
 With "large": a province-admin's dry run of the whole sample export
 (10,300 rows, GOVMAIL_REJECTED: "COUNT FIRST_LINE" rejected ones) is
 shown 100 actions and 50 rejected rows at a time, then discarded.
 Screenshots: import-plan, import-done, import-guard, import-large.
 """
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -150,12 +154,31 @@ def guard(b):
     b.console_errors(consume=True)   # the 409 just provoked
     b.click('[data-test="import-other-job"]')
     b.wait_for('[data-test="import-guard"][data-refused="true"]')
+
+    # meanwhile someone changes Bảo's title: the plan read is stale
+    subprocess.run([harness.env("GOVMAILCTL"), "account", "modify", "baotv@haugiang.gov.vn",
+                    "--title", "Phó trưởng phòng"], check=True, stdout=subprocess.DEVNULL)
     b.click('[data-test="import-force"]')
     b.click('[data-test="import-apply"]')
     lines = b.wait_for('[data-test="confirm-lines"]').text
     b.check("the confirmation names the suspension and that the guard is overridden",
             "Tạm ngừng (nghỉ hưu, chuyển công tác): 1" in lines and
             "Vượt qua cơ chế chặn khóa hàng loạt" in lines, lines)
+    b.click('[data-test="confirm-ok"]')
+    b.wait_for('[data-test="import-count"][data-action="update"]')
+    notice = b.wait_for('[data-test="notice"][data-kind="error"]')
+    b.check("the directory changed since the plan: nothing applied, the page says so and "
+            "shows the plan made again (Bảo's title to restore)",
+            "kế hoạch đã được lập lại" in notice.text and
+            b.find('[data-test="import-state"]').get_attribute("data-state") == "planned",
+            notice.text)
+    b.console_errors(consume=True)   # the 409 just provoked
+    b.click('[data-test="import-force"]')
+    b.click('[data-test="import-apply"]')
+    lines = b.wait_for('[data-test="confirm-lines"]').text
+    b.check("the new confirmation names the update too",
+            "Cập nhật thông tin: 1" in lines and "Tạm ngừng (nghỉ hưu, chuyển công tác): 1" in lines,
+            lines)
     b.click('[data-test="confirm-ok"]')
     b.wait_for('[data-test="import-progress"][data-state="done"]', timeout=600)
     box = b.wait_for('[data-test="import-passwords-box"]')

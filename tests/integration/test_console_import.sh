@@ -13,7 +13,9 @@
 # the downloaded file binds, and the audit log has the creations with the
 # officer as actor. A second export retiring one of them is refused by the
 # mass lock-out guard until the officer overrides it (the account is then
-# suspended), and no second job may start on the subtree meanwhile.
+# suspended), and no second job may start on the subtree meanwhile; a
+# change of the directory between its plan and its apply (a title) makes
+# the apply refused as stale, and the plan made again is applied.
 # Last, a province-admin's dry run of the whole sample export (10,300
 # rows, and 60 rejected ones) is shown a page of 100 actions (50 rejected
 # rows) at a time, and discarded.
@@ -85,9 +87,12 @@ expect_eq "the audit log: three hr.create by the officer, from the console's job
 
 # --- the second export: the guard, overridden -----------------------------------
 GOVMAIL_USER=quandm@haugiang.gov.vn GOVMAIL_PASSWORD=$QUAN_PW \
-	GOVMAIL_EXPORT2=$T/export2.csv browser_run test_import.py guard
+	GOVMAIL_EXPORT2=$T/export2.csv GOVMAILCTL=$G browser_run test_import.py guard
 expect_eq "HG300001 (retired in the second export, guard overridden): suspended" \
 	"$(t_count '(&(employeeNumber=HG300001)(govmailAccountStatus=suspended))')" 1
+expect_eq "HG300002: the title changed meanwhile is the export's again (the plan made anew)" \
+	"$(t_ldapsearch -b "$LDAP_BASE" '(employeeNumber=HG300002)' title | sed -n 's/^title:: //p' | base64 -d)" \
+	"Trưởng phòng"
 expect_eq "... audited as hr.suspend by the officer" \
 	"$(grep -c '"actor":"quandm@haugiang.gov.vn","op":"hr.suspend","target":"hoant@haugiang.gov.vn"' "$T/audit.log")" 1
 
