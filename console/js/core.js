@@ -1,8 +1,9 @@
 /*
  * core.js - the console's shared core: messages in two languages, DOM
  * building without HTML, the API client (cookie session, CSRF header, 401
- * back to sign-in), hash routing with role checks, modal dialogs,
- * notifications, field errors, downloads and the agency tree.
+ * back to sign-in), hash routing with role checks, modal dialogs (a
+ * confirmation, a password shown once), notifications, field errors,
+ * downloads and the agency tree.
  *
  * Every other script registers its routes and messages on the global
  * `Console` defined here; the interface is in notes/console-contract.md
@@ -501,6 +502,40 @@
 		return v === "ok";
 	};
 
+	/*
+	 * Shows a secret (a generated password) once, with a copy button;
+	 * data-test hooks TEST, TEST-value, TEST-copy, TEST-close.  The dialog,
+	 * and with it the only copy of the text in the page, is removed when it
+	 * closes.  Resolves when closed.
+	 */
+	C.showSecret = function (title, secret, test) {
+		test = test || "secret";
+		const code = C.el("code", { "data-test": test + "-value" }, secret || "");
+		const copy = C.el("button", { type: "button", "data-test": test + "-copy",
+		    on: { click: async () => {
+			const done = await C.copy(code.textContent);
+			C.notify(C.t(done ? "core.copied" : "core.copyFailed"), done ? "ok" : "warn");
+			if (!done) {
+				const range = document.createRange();
+				range.selectNodeContents(code);
+				const sel = window.getSelection();
+				sel.removeAllRanges();
+				sel.addRange(range);
+			}
+		} } }, C.t("core.copy"));
+		return C.dialog({
+			title: title,
+			test: test,
+			body: [C.el("div", { class: "secret" }, code, copy),
+			    C.el("p", { class: "hint" }, C.t("core.secretOnce"))],
+			buttons: [{ label: C.t("core.close"), value: "close", kind: "primary",
+			    test: test + "-close", focus: true }],
+			onClose: () => {
+				code.textContent = "";
+			}
+		});
+	};
+
 	/* ---- notifications ---- */
 
 	C.notify = function (text, kind) {
@@ -792,7 +827,13 @@
 			sel.value = lang;
 			sel.addEventListener("change", () => C.setLang(sel.value));
 		}
-		window.addEventListener("hashchange", () => C.render());
+		window.addEventListener("hashchange", () => {
+			/* what was said about the last page is not about this one */
+			const box = document.getElementById("notices");
+			if (box)
+				C.clear(box);
+			C.render();
+		});
 		C.renderHeader();
 	};
 
@@ -811,12 +852,13 @@
 			"core.copy": "Sao chép",
 			"core.copied": "Đã sao chép.",
 			"core.copyFailed": "Không sao chép được; hãy chọn và sao chép bằng tay.",
+			"core.secretOnce": "Mật khẩu này chỉ hiển thị một lần. Sau khi đóng hộp thoại sẽ không xem lại được.",
 			"core.unlimited": "Không giới hạn",
 			"core.yes": "Có",
 			"core.no": "Không",
 			"core.none": "Không có",
 			"core.more": "Xem thêm",
-			"core.tree.filter": "Lọc theo tên hoặc mã đơn vị",
+			"core.tree.filter": "Tìm đơn vị",
 			"core.tree.all": "Tất cả đơn vị",
 			"core.status.active": "Đang hoạt động",
 			"core.status.suspended": "Tạm ngừng",
@@ -850,12 +892,13 @@
 			"core.copy": "Copy",
 			"core.copied": "Copied.",
 			"core.copyFailed": "Could not copy; select the text and copy it by hand.",
+			"core.secretOnce": "This password is shown only once. It cannot be seen again after this dialog closes.",
 			"core.unlimited": "Unlimited",
 			"core.yes": "Yes",
 			"core.no": "No",
 			"core.none": "None",
 			"core.more": "Show more",
-			"core.tree.filter": "Filter by agency name or code",
+			"core.tree.filter": "Find an agency",
 			"core.tree.all": "All agencies",
 			"core.status.active": "Active",
 			"core.status.suspended": "Suspended",

@@ -182,8 +182,8 @@
 				if (my !== seq || !view.isConnected)
 					return;
 				const nodes = [C.el("span", null, C.t("newaccount.will") + " "),
-				    C.el("span", { class: "addr", "data-test": "new-address-suggestion" },
-				        free.data.address)];
+				    C.el("span", { class: "addr", "data-test": "new-address-suggestion",
+				        "data-name": n }, free.data.address)];
 				if (tpl.data.address !== free.data.address)
 					nodes.push(C.el("p", { class: "hint", "data-test": "new-address-template",
 					    "data-address": tpl.data.address },
@@ -282,7 +282,7 @@
 			            on: { click: () => C.render() } }, C.t("newaccount.another")),
 			        C.el("button", { type: "button", class: "primary", "data-test": "new-open",
 			            on: { click: () => C.go("person", addr) } }, C.t("newaccount.open")))));
-			if (password && C.showSecret)
+			if (password)
 				await C.showSecret(C.t("newaccount.password", { address: addr }), password,
 				    "new-password");
 		});

@@ -17,10 +17,10 @@
 	C.messages({
 		vi: {
 			"people.title": "Nhân sự",
-			"people.search": "Tìm theo họ tên, địa chỉ thư hoặc mã nhân viên",
+			"people.search": "Họ tên, địa chỉ thư hoặc mã nhân viên",
 			"people.status.any": "Mọi trạng thái",
 			"people.agency": "Đơn vị",
-			"people.allAgencies": "Tất cả đơn vị bạn được quản lý",
+			"people.allAgencies": "Tất cả các đơn vị bạn quản lý",
 			"people.name": "Họ và tên",
 			"people.address": "Địa chỉ thư",
 			"people.employeeId": "Mã nhân viên",
@@ -33,7 +33,7 @@
 		},
 		en: {
 			"people.title": "People",
-			"people.search": "Search by name, mail address or employee id",
+			"people.search": "Name, mail address or employee id",
 			"people.status.any": "Any status",
 			"people.agency": "Agency",
 			"people.allAgencies": "All agencies you manage",
@@ -74,6 +74,14 @@
 		const codes = Array.from(new Set((C.user.roles || []).map((r) => r.agency)
 		    .filter(Boolean)));
 		return codes.length > 1 ? codes[0] : null;
+	}
+
+	/* An address that wraps, if it must, before its '@'. */
+	function breakable(a) {
+		if (!a)
+			return "—";
+		const at = a.lastIndexOf("@");
+		return at > 0 ? [a.slice(0, at), C.el("wbr"), a.slice(at)] : a;
 	}
 
 	function statusBadge(s) {
@@ -145,7 +153,7 @@
 				C.go("person", addr);
 			} } },
 			    C.el("td", null, link),
-			    C.el("td", { class: "addr" }, p.address || "—"),
+			    C.el("td", { class: "addr" }, breakable(p.address)),
 			    C.el("td", null, p.employee_id || "—"),
 			    C.el("td", { title: p.agency || "" }, names.get(p.agency) || p.agency || "—"),
 			    C.el("td", null, statusBadge(p.status)));
@@ -174,6 +182,8 @@
 				if (!append) {
 					C.clear(tbody);
 					shown = 0;
+					/* which search the rows answer (tests wait for it) */
+					tbody.setAttribute("data-query", q.name || q.address || q.employee_id || "");
 				}
 				const items = (r.data && r.data.items) || [];
 				for (const p of items)
@@ -218,7 +228,8 @@
 
 		showPicked();
 		C.agencyTree(tree, (code) => {
-			state.agency = code;
+			/* "all" for grants on several agencies: the API wants one */
+			state.agency = code || defaultAgency();
 			showPicked();
 			load(false);
 		}, { selected: state.agency }).then((items) => {

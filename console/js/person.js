@@ -1,12 +1,13 @@
 /*
  * person.js - one person's page (#/person/<address>): status, addresses,
  * aliases, forwards, quota, signing certificates and the audit history of
- * the account, and the actions on it.  Every action first shows a
+ * the account, and the actions on it (a departure, "disable", as well).  Every action first shows a
  * confirmation that says exactly what will change; the answer's list of
  * changes is shown afterwards and the page is read again.
  *
- * A reset password is shown once, in a dialog that is removed from the
- * document when it closes, so it is in the page only while on screen.
+ * A reset password is shown once (Console.showSecret), in a dialog
+ * removed from the document when it closes: it is in the page only while
+ * on screen.
  * Editing the details sends If-Match with the ETag the page was read with
  * (the only place the API takes one): a change made meanwhile by someone
  * else is a 412, and the page is read again instead of overwriting it.
@@ -46,7 +47,7 @@
 			"person.certs.subject": "Chủ thể",
 			"person.certs.issuer": "Tổ chức cấp",
 			"person.certs.validity": "Hiệu lực",
-			"person.certs.fingerprint": "Vân tay SHA-256",
+			"person.certs.fingerprint": "Dấu vân tay (SHA-256)",
 			"person.audit": "Lịch sử thay đổi",
 			"person.audit.none": "Chưa có thay đổi nào được ghi lại.",
 			"person.audit.time": "Thời gian",
@@ -58,6 +59,7 @@
 			"person.act.edit": "Sửa thông tin",
 			"person.act.suspend": "Tạm ngừng",
 			"person.act.resume": "Khôi phục",
+			"person.act.disable": "Nghỉ việc",
 			"person.act.lock": "Khóa đăng nhập",
 			"person.act.unlock": "Mở khóa đăng nhập",
 			"person.act.move": "Chuyển đơn vị",
@@ -72,6 +74,10 @@
 			"person.resume.title": "Khôi phục tài khoản {address}?",
 			"person.resume.l1": "Trạng thái: {from} → Đang hoạt động.",
 			"person.resume.l2": "Người này đăng nhập và nhận thư được trở lại.",
+			"person.disable.title": "Vô hiệu hóa tài khoản {address} vì người này nghỉ việc?",
+			"person.disable.l1": "Trạng thái: {from} → Đã vô hiệu hóa.",
+			"person.disable.l2": "Người này không đăng nhập được và không nhận được thư nữa. Tài khoản và hộp thư vẫn được giữ lại; quản trị viên chỉ xóa hẳn được sau thời hạn lưu trữ.",
+			"person.disable.l3": "Nếu nhầm, bấm Khôi phục để tài khoản hoạt động trở lại.",
 			"person.lock.title": "Khóa đăng nhập của {address}?",
 			"person.lock.l1": "Không ai đăng nhập được vào tài khoản này nữa (kể cả với mật khẩu đúng) cho đến khi mở khóa.",
 			"person.lock.l2": "Thư gửi tới {address} vẫn được nhận vào hộp thư.",
@@ -92,7 +98,6 @@
 			"person.reset.l2": "Một mật khẩu mới được tạo ngẫu nhiên và chỉ hiển thị một lần; hãy chuyển cho người dùng theo cách an toàn.",
 			"person.reset.mustChange": "Bắt buộc đổi mật khẩu ở lần đăng nhập tiếp theo",
 			"person.reset.shown": "Mật khẩu mới của {address}",
-			"person.reset.once": "Mật khẩu này chỉ hiển thị một lần. Sau khi đóng hộp thoại sẽ không xem lại được.",
 			"person.edit.title": "Sửa thông tin của {address}",
 			"person.edit.nothing": "Không có gì thay đổi.",
 			"person.edit.confirm": "Lưu các thay đổi sau?",
@@ -156,6 +161,7 @@
 			"person.act.edit": "Edit details",
 			"person.act.suspend": "Suspend",
 			"person.act.resume": "Resume",
+			"person.act.disable": "Departure",
 			"person.act.lock": "Lock login",
 			"person.act.unlock": "Unlock login",
 			"person.act.move": "Move to another agency",
@@ -170,6 +176,10 @@
 			"person.resume.title": "Resume {address}?",
 			"person.resume.l1": "Status: {from} → Active.",
 			"person.resume.l2": "This person can sign in and receive mail again.",
+			"person.disable.title": "Disable {address}: this person has left?",
+			"person.disable.l1": "Status: {from} → Disabled.",
+			"person.disable.l2": "This person can neither sign in nor receive mail any more. The account and mailbox are kept; an administrator can remove them for good only after the retention period.",
+			"person.disable.l3": "If this is a mistake, Resume makes the account active again.",
 			"person.lock.title": "Lock the login of {address}?",
 			"person.lock.l1": "Nobody can sign in to this account any more (not even with the right password) until it is unlocked.",
 			"person.lock.l2": "Mail to {address} is still delivered to the mailbox.",
@@ -190,7 +200,6 @@
 			"person.reset.l2": "A new random password is made and shown only once; hand it to the person safely.",
 			"person.reset.mustChange": "Must change the password at the next sign-in",
 			"person.reset.shown": "New password of {address}",
-			"person.reset.once": "This password is shown only once. It cannot be seen again after this dialog closes.",
 			"person.edit.title": "Edit the details of {address}",
 			"person.edit.nothing": "Nothing changed.",
 			"person.edit.confirm": "Save these changes?",
@@ -476,6 +485,8 @@
 				btn("suspend", C.t("person.act.suspend"), suspend);
 			if (p.status === "suspended" || p.status === "disabled")
 				btn("resume", C.t("person.act.resume"), resume);
+			if (p.status === "active" || p.status === "suspended")
+				btn("disable", C.t("person.act.disable"), disable, "");
 			btn("move", C.t("person.act.move"), move);
 			btn("reset", C.t("person.act.reset"), resetPassword);
 		}
@@ -538,6 +549,24 @@
 		});
 		if (ok)
 			await run(ctx, "/resume", {});
+	}
+
+	async function disable(ctx) {
+		const reason = input("reason", C.t("person.reasonOptional"), { tag: "textarea",
+		    "data-test": "action-reason", maxlength: 200 });
+		const ok = await C.confirm({
+			title: C.t("person.disable.title", { address: ctx.addr }),
+			lines: [C.t("person.disable.l1", { from: C.statusLabel(ctx.p.status) }),
+			    C.t("person.disable.l2"), C.t("person.disable.l3")],
+			body: reason.field,
+			focus: reason.input,
+			confirmLabel: C.t("person.act.disable"),
+			danger: true
+		});
+		if (ok) {
+			const r = reason.input.value.trim();
+			await run(ctx, "/disable", r ? { reason: r } : {});
+		}
 	}
 
 	async function lock(ctx) {
@@ -663,43 +692,12 @@
 				C.notify(C.problemText(e), "error");
 			return;
 		}
-		await showSecret(C.t("person.reset.shown", { address: ctx.addr }), data && data.password,
+		await C.showSecret(C.t("person.reset.shown", { address: ctx.addr }), data && data.password,
 		    "reset-password");
 		data = null;
 		ctx.reload();
 	}
 
-	/*
-	 * Shows a password once with a copy button.  C.dialog removes the
-	 * dialog, and with it the only copy of the text, when it closes.
-	 */
-	function showSecret(title, secret, test) {
-		const code = C.el("code", { "data-test": test + "-value" }, secret || "");
-		const copy = C.el("button", { type: "button", "data-test": test + "-copy",
-		    on: { click: async () => {
-			const done = await C.copy(code.textContent);
-			C.notify(C.t(done ? "core.copied" : "core.copyFailed"), done ? "ok" : "warn");
-			if (!done) {
-				const range = document.createRange();
-				range.selectNodeContents(code);
-				const s = window.getSelection();
-				s.removeAllRanges();
-				s.addRange(range);
-			}
-		} } }, C.t("core.copy"));
-		return C.dialog({
-			title: title,
-			test: test,
-			body: [C.el("div", { class: "secret" }, code, copy),
-			    C.el("p", { class: "hint" }, C.t("person.reset.once"))],
-			buttons: [{ label: C.t("core.close"), value: "close", kind: "primary",
-			    test: test + "-close", focus: true }],
-			onClose: () => {
-				code.textContent = "";
-			}
-		});
-	}
-	C.showSecret = showSecret;   /* newaccount.js shows an initial password the same way */
 
 	async function editDetails(ctx) {
 		const p = ctx.p;

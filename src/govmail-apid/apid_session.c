@@ -20,7 +20,9 @@
  * Grants are read again (api_person_caller, as a Basic check would) when
  * they are older than apid.auth_cache_ttl or when a change through this
  * govmail-apid made the credential cache forget (apid_authcache.h): a role
- * revoked or an account suspended ends its sessions within that time.
+ * revoked, an account suspended or locked by an administrator ends its
+ * sessions within that time. A new password does not: sign-out, the idle
+ * timeout or a lock end a session that should not go on.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -43,6 +45,7 @@
 #include "apid_session.h"
 #include "dir.h"
 #include "dir_account.h"
+#include "dir_account_lock.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -307,6 +310,30 @@ session_gone(struct apid_req *r, const char *why)
 	    "sign in again");
 }
 
+/* api_person_caller, and DIR_DENIED for an account under an
+ * administrative lock. */
+static enum dir_status
+session_person(struct dir *d, const char *dn, struct api_caller **out, char *why,
+    size_t whylen)
+{
+	struct dir_lock_state ls;
+	struct dir_entry *e = NULL;
+	enum dir_status st;
+
+	*out = NULL;
+	if ((st = dir_lock_read(d, dn, &e)) != DIR_OK) {
+		snprintf(why, whylen, "%s: cannot read its lock state", dn);
+		return st == DIR_NOT_FOUND ? DIR_DENIED : st;
+	}
+	dir_lock_state(e, NULL, time(NULL), &ls);
+	dir_entry_free(e);
+	if (ls.kind == DIR_LOCK_ADMIN) {
+		snprintf(why, whylen, "%s is locked", dn);
+		return DIR_DENIED;
+	}
+	return api_person_caller(d, dn, out, why, whylen);
+}
+
 /* First 8 hex digits of a session's key: names it in the log, says
  * nothing of its id. */
 static void
@@ -415,8 +442,12 @@ session_use(struct apid_req *r, const char *id, int csrf, json_t **user, int *re
 		r->caller = c;
 		return 0;
 	}
-	/* grants read again, as a new Basic check would */
-	switch (api_person_caller(d, dn, &c, why, sizeof(why))) {
+	/* grants read again, as a new Basic check would; and an
+	 * administrative lock (govmailctl account lock: a compromised
+	 * account), which a Basic caller meets at its next bind, ends the
+	 * session too. (A lockout after failed logins does not: anyone could
+	 * cause it by guessing.) */
+	switch (session_person(d, dn, &c, why, sizeof(why))) {
 	case DIR_OK:
 		break;
 	case DIR_DENIED: {

@@ -10,14 +10,18 @@ the first example):
     makes its people (govmailctl account add ... --generate-password,
     govmailctl role grant ...), writes the apid { } block with
     `browser_apid_conf FILE [SETTING...]` (console_dir = the repository's
-    console/), starts govmail-apid (apid_start), then calls
+    console/, no request rate limits), starts govmail-apid (apid_start,
+    the ASan build; or browser_apid_start_faketime, the optimised build
+    whose clock b.server_clock(SECONDS) moves, for timeouts), then calls
 
         GOVMAIL_USER=annv GOVMAIL_PASSWORD="$PW" browser_run test_<x>.py [ARGS...]
 
     browser_run runs `python3 tests/browser/test_<x>.py ARGS` with these
     in the environment:
         GOVMAIL_URL       the base URL (https://127.0.0.1:PORT)
-        GOVMAIL_CA        the server's self-signed certificate (PEM)
+        GOVMAIL_CA        the server's self-signed certificate (PEM; may
+                          be empty for a plain-HTTP loopback URL, e.g.
+                          a `make run` demo)
         GOVMAIL_OUT       output directory (build/test-output);
                           screenshots go to $GOVMAIL_OUT/screenshots/
         GOVMAIL_TMP       a directory of this run (the browser profile,
@@ -32,6 +36,8 @@ the first example):
 
 A test looks like this:
 
+    import sys, os
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import harness
 
     def main(b):                      # b: a started harness.Browser
@@ -139,8 +145,9 @@ class Timeout(Exception):
 
 
 def _ssl_context():
-    ctx = ssl.create_default_context(cafile=env("GOVMAIL_CA"))
-    return ctx
+    if not env("GOVMAIL_URL").startswith("https:"):
+        return None     # the plain-HTTP loopback of `make run`
+    return ssl.create_default_context(cafile=env("GOVMAIL_CA"))
 
 
 def fetch(method, path, json=None, headers=None, body=None):
@@ -290,8 +297,10 @@ class Browser:
                 "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                 "--no-default-browser-check", "--disable-extensions",
                 "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--password-store=basic",
-                "--ignore-certificate-errors-spki-list=" + _spki_hash(env("GOVMAIL_CA"))]
+                "--disable-sync", "--password-store=basic"]
+        if os.environ.get("GOVMAIL_CA"):
+            args.append("--ignore-certificate-errors-spki-list=" +
+                        _spki_hash(env("GOVMAIL_CA")))
         if os.geteuid() == 0:
             args.append("--no-sandbox")   # chromium's sandbox refuses root
         for a in args:

@@ -18,10 +18,14 @@ browser_require() {
 }
 
 # browser_apid_conf FILE [SETTING...]: apid_conf with the repository's
-# console as apid.console_dir, then each SETTING.
+# console as apid.console_dir and no request rate limits (a page view is
+# a dozen files and API calls from 127.0.0.1: a long browser test must not
+# meet a 429), then each SETTING (not those three again: libconfig
+# refuses a key set twice).
 browser_apid_conf() {
 	local f=$1; shift
-	apid_conf "$f" "console_dir = \"$TOP/console\";" "$@"
+	apid_conf "$f" "console_dir = \"$TOP/console\";" 'rate_per_address = 0;' \
+		'rate_per_token = 0;' "$@"
 }
 
 # browser_run SCRIPT [ARGS...]: python3 tests/browser/SCRIPT ARGS with

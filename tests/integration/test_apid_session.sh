@@ -5,9 +5,11 @@
 # password, 403 without a role), the cookie's attributes exactly, GET
 # /v1/session, CSRF (a change with the cookie refused without or with a
 # wrong X-CSRF-Token, made with it; Bearer and Basic callers unaffected),
-# sign-out (the old cookie is refused when replayed), the idle timeout,
+# sign-out (the old cookie is refused when replayed), at most 16 sessions
+# of one person, the idle timeout,
 # its sliding and the absolute lifetime (a second govmail-apid whose clock
-# libfaketime moves: no verdict depends on how fast this machine is),
+# libfaketime moves: no verdict depends on how fast this machine is), the
+# end of a session when its person is locked or loses their role,
 # the console's files (index, content types, 304; traversal, dot files,
 # symbolic links, unknown extensions, directories: 404) and the security
 # headers on pages and API answers alike. Neither the session id, the CSRF
@@ -183,6 +185,19 @@ XT=$XT1
 expect_eq "... a change with its CSRF token 401" "$(s POST "$HV/suspend" '{}')" 401
 SID=$SID2 XT=""
 expect_eq "the other session still works" "$(s GET /v1/session)" 200
+# One person keeps at most 16 sessions: a 16th sign-in beside SID2 ends
+# the least recently used one, SID2.
+SID="" XT="" n=0
+for i in $(seq 16); do
+	[ "$(s POST /v1/session "{\"user\": \"annv\", \"password\": \"$AN_PW\"}")" = 200 ] && n=$((n + 1))
+done
+expect_eq "16 more sign-ins of the same person: 200 each" "$n" 16
+LAST=$(hdr Set-Cookie | sed 's/^govmail_session=\([^;]*\);.*/\1/')
+SID=$SID2
+expect_eq "... the least recently used of 17 sessions is ended" "$(s GET /v1/session)" 401
+SID=$LAST
+expect_eq "... the newest works" "$(s GET /v1/session)" 200
+expect_match "... as the log says" "$(cat "$T/apid.log")" 'ended, more than 16 at once'
 
 # --- the console's files ----------------------------------------------------
 SID="" XT=""
@@ -289,6 +304,14 @@ expect_eq "601 s idle: a change 401" "$(s POST "$HV/suspend" '{"reason": "x"}')"
 expect_match "... session-expired" "$(jget 'd["type"]')" '/session-expired$'
 expect_match "... the log says why" "$(cat "$T/fake.log")" 'idle longer than apid\.session_idle_timeout'
 expect_eq "... and it stays expired" "$(s GET /v1/session)" 401
+SID="" XT=""
+expect_eq "a person locked by an administrator: signed in" \
+	"$(s POST /v1/session "{\"user\": \"annv\", \"password\": \"$AN_PW\"}")" 200
+SID=$(hdr Set-Cookie | sed 's/^govmail_session=\([^;]*\);.*/\1/')
+check "account lock annv" $G account lock annv@haugiang.gov.vn --reason "session test"
+expect_eq "... the next request (auth_cache_ttl 0): 401" "$(s GET "$AN")" 401
+expect_match "... the log says why" "$(cat "$T/fake.log")" 'ended: .* is locked'
+check "account unlock annv" $G account unlock annv@haugiang.gov.vn
 SID="" XT=""
 expect_eq "a person whose role is revoked: signed in" \
 	"$(s POST /v1/session "{\"user\": \"annv\", \"password\": \"$AN_PW\"}")" 200
