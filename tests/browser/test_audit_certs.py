@@ -14,7 +14,7 @@ target and actor; the CSV export of what is shown, saved by the browser
 (GOVMAIL_DOWNLOADS), parsed with Python's csv, is the API's records; the
 exporter prefixes a cell starting with = + - @ with an apostrophe; the
 page in English. An auditor (GOVMAIL_AUDITOR) sees the certificates but
-no upload or delete. Screenshots: certs-preview, audit.
+no upload or delete. Screenshots: console-certs-preview, console-audit.
 """
 import csv
 import io
@@ -67,7 +67,7 @@ def certificates(b):
             any("không phải là %s" % ADDR in w.text for w in b.find_all('[data-test="cert-warning"]')))
     status, d = api_json(b, "/v1/accounts/%s/certificates" % ADDR)
     b.check("the preview saved nothing", status == 200 and d["certificates"] == [], d)
-    b.shot("certs-preview")
+    b.shot("console-certs-preview")
     b.click('[data-test="cert-save"]')
     row = b.wait_for('[data-test="cert-row"]')
     b.check("saved: the certificate is listed with its fingerprint",
@@ -161,7 +161,7 @@ def audit(b):
     b.check("filter by time: all of them before 2099 (account.add, suspend, resume)",
             [r[0] for r in rows] == ["account.resume", "account.suspend", "account.add"], rows)
     b.js("document.querySelectorAll('[data-test=notice]').forEach(function (n) { n.remove(); });")
-    b.shot("audit")
+    b.shot("console-audit")
 
     before = files.downloaded(ddir, ".csv")
     b.click('[data-test="audit-export"]')

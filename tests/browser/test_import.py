@@ -17,7 +17,7 @@ again, which then applies.
 With "large": a province-admin's dry run of the whole sample export
 (10,300 rows, GOVMAIL_REJECTED: "COUNT FIRST_LINE" rejected ones) is
 shown 100 actions and 50 rejected rows at a time, then discarded.
-Screenshots: import-plan, import-done, import-guard, import-large.
+Screenshots: console-import-plan, -done, -guard, -large.
 """
 import os
 import subprocess
@@ -81,7 +81,7 @@ def main(b):
             sorted(a[1] for a in acts if a[0] == "create") == ["2", "3", "4"], acts)
     b.check("the page is in Vietnamese", "Dòng bị loại" in b.text('[data-test="import-rejected"]'))
     b.js("document.querySelector('[data-test=import-plan]').scrollIntoView()")
-    b.shot("import-plan")
+    b.shot("console-import-plan")
 
     # --- apply, with a confirmation saying what changes ---
     b.click('[data-test="import-apply"]')
@@ -110,7 +110,7 @@ def main(b):
     b.check("the button is gone and the page says it cannot be downloaded again",
             not b.exists('[data-test="import-passwords"]') and
             "không thể tải lại" in b.text('[data-test="import-passwords-done"]'))
-    b.shot("import-done")
+    b.shot("console-import-done")
     job = b.driver.current_url.rsplit("/", 1)[1]
     status, body = b.browser_fetch("GET", "/v1/hr/sync/jobs/%s/passwords" % job)
     b.check("a second download is refused by the API: 410", status == 410, "%s %s" % (status, body))
@@ -139,7 +139,7 @@ def guard(b):
             verdict.text)
     b.check("... apply is disabled until the officer says the file was checked",
             b.js("return document.querySelector('[data-test=import-apply]').disabled") is True)
-    b.shot("import-guard")
+    b.shot("console-import-guard")
 
     # one job per subtree: another upload now is refused, naming this job
     b.open("/#/import")
@@ -226,7 +226,7 @@ def large(b):
             b.find('[data-test="import-rejected-row"]').get_attribute("data-line") ==
             str(int(first_line) + 50))
     b.js("document.querySelector('[data-test=import-actions]').scrollIntoView()")
-    b.shot("import-large")
+    b.shot("console-import-large")
     job = b.driver.current_url.rsplit("/", 1)[1]
     b.click('[data-test="import-discard"]')
     b.wait_for('[data-test="confirm-ok"]')

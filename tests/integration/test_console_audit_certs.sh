@@ -15,7 +15,7 @@
 #   shown is the API's records (parsed back with Python's csv), and the
 #   exporter neutralises spreadsheet formulas (= + - @); English selectable;
 # - an auditor of sgd reads the certificates but gets no upload or delete.
-# Screenshots: certs-preview, audit.
+# Screenshots: console-certs-preview, console-audit.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/apid_lib.sh"
 . "$(dirname "$0")/browser_lib.sh"
@@ -52,7 +52,7 @@ openssl x509 -in "$T/pki/certs/org.pem" -outform DER -out "$T/org.der"
 check "the test certificates are there" test -s "$PERSON" -a -s "$T/org.der"
 
 apid_tls
-browser_apid_conf "$T/govmail.conf" 'rate_per_address = 0;'
+browser_apid_conf "$T/govmail.conf"
 apid_start
 
 # An suspends and resumes Cường through the API (a reason a spreadsheet

@@ -19,7 +19,7 @@
 # Last, a province-admin's dry run of the whole sample export (10,300
 # rows, and 60 rejected ones) is shown a page of 100 actions (50 rejected
 # rows) at a time, and discarded.
-# Screenshots: import-plan, import-done, import-guard, import-large.
+# Screenshots: console-import-plan, -done, -guard, -large.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/apid_lib.sh"
 . "$(dirname "$0")/browser_lib.sh"
@@ -55,7 +55,7 @@ sed 's/^\(HG300001,.*\),working$/\1,retired/' "$T/export.csv" >"$T/export2.csv"
 check "the second export retires Hoa" grep -q '^HG300001,.*,retired$' "$T/export2.csv"
 
 apid_tls
-browser_apid_conf "$T/govmail.conf" 'rate_per_address = 0;' "hr_job_dir = \"$T/hrjobs\";"
+browser_apid_conf "$T/govmail.conf" "hr_job_dir = \"$T/hrjobs\";"
 apid_start
 
 mkdir -p "$T/downloads"
