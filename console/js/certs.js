@@ -20,7 +20,7 @@
 
 	C.messages({
 		vi: {
-			"certs.title": "Chứng thư số ký thư",
+			"certs.title": "Chứng thư ký số",
 			"certs.intro": "Chứng thư số dùng để ký thư điện tử của một cá nhân hoặc một cơ quan, đơn vị. Tệp được kiểm tra và hiển thị thông tin trước khi lưu.",
 			"certs.owner": "Chứng thư của",
 			"certs.kind.account": "Cá nhân",

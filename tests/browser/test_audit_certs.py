@@ -160,6 +160,8 @@ def audit(b):
     rows = search(b, target="cuonglv@haugiang.gov.vn")
     b.check("filter by time: all of them before 2099 (account.add, suspend, resume)",
             [r[0] for r in rows] == ["account.resume", "account.suspend", "account.add"], rows)
+    b.js("document.querySelector('[data-test=audit-until]').value = '';")
+    rows = search(b, target="cuonglv@haugiang.gov.vn")
     b.js("document.querySelectorAll('[data-test=notice]').forEach(function (n) { n.remove(); });")
     b.shot("console-audit")
 
