@@ -303,7 +303,8 @@
 		const rows = certs.map((c) => {
 			const note = validityNote(c);
 			const del = mayWrite() ? el("button", { type: "button", class: "danger small",
-			    "data-test": "cert-delete", on: { click: () => remove(c) } },
+			    "data-test": "cert-delete",
+			    on: { click: () => remove(c).catch((e) => C.showError(listBox, e)) } },
 			    C.t("certs.delete")) : null;
 			return el("tr", { "data-test": "cert-row", "data-fingerprint": c.fingerprint || "" },
 			    el("td", null, c.subject || c.error || "—"),
@@ -330,7 +331,7 @@
 				C.notify(C.t("certs.deleted"), "info");
 			} catch (e) {
 				if (!(e instanceof C.ApiError) || e.status === 401)
-					throw e;
+					return C.showError(listBox, e);   /* 401: at sign-in already */
 				C.notify(C.problemText(e), "error");
 			}
 			const r = await C.api("GET", ownerPath(owner.kind, owner.id));
@@ -390,7 +391,7 @@
 					return;
 				C.clear(preview);
 				if (!(e instanceof C.ApiError) || e.status === 401)
-					throw e;
+					return C.showError(preview, e);   /* 401: at sign-in already */
 				C.fieldErrors(form, e, "certificate");
 			}
 		});
@@ -435,7 +436,7 @@
 				} catch (e) {
 					save.disabled = false;
 					if (!(e instanceof C.ApiError) || e.status === 401)
-						throw e;
+						return C.showError(preview, e);   /* 401: at sign-in already */
 					C.fieldErrors(form, e, "certificate");
 				}
 			});

@@ -322,7 +322,7 @@
 				submit.disabled = false;
 				submit.textContent = C.t("import.dryrun");
 				if (!(e instanceof C.ApiError) || e.status === 401)
-					throw e;
+					return C.showError(root, e);   /* 401: at sign-in already */
 				C.fieldErrors(form, e, e.status === 413 || e.status === 400 ? "file" : null);
 				/* one job per subtree: offer the one that runs */
 				const m = /job ([0-9a-f]{32})/.exec((e.problem && e.problem.detail) || "");
@@ -537,7 +537,7 @@
 				note.textContent = C.t("import.pw.done", { file: name });
 			} catch (e) {
 				if (!(e instanceof C.ApiError) || e.status === 401)
-					throw e;
+					return C.showError(sec, e);   /* 401: at sign-in already */
 				btn.remove();
 				note.className = "error-box";
 				note.textContent = e.status === 410 ? C.t("import.pw.downloaded") :
