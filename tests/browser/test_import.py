@@ -110,6 +110,7 @@ def main(b):
     b.check("the button is gone and the page says it cannot be downloaded again",
             not b.exists('[data-test="import-passwords"]') and
             "không thể tải lại" in b.text('[data-test="import-passwords-done"]'))
+    b.js("window.scrollTo(0, 0)")
     b.shot("console-import-done")
     job = b.driver.current_url.rsplit("/", 1)[1]
     status, body = b.browser_fetch("GET", "/v1/hr/sync/jobs/%s/passwords" % job)
