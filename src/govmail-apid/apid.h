@@ -82,6 +82,7 @@ struct apid_req {
 	json_t *json;                   /* decoded body, or NULL */
 	struct api_caller *caller;
 	struct dir *dir;                /* borrowed from the pool */
+	int tls;                        /* came through apid.listen (HTTPS) */
 };
 
 /* Queue a JSON response (takes a reference of body; NULL: no body). The

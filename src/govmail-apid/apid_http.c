@@ -8,7 +8,7 @@
  * security level 2).
  *
  * A request goes: rate per client address (429) -> route (404, 405) ->
- * Content-Length (413) -> body collected up to apid.max_body_size (413) ->
+ * a change from another site (403, apid_origin.c) -> Content-Length (413) -> body collected up to apid.max_body_size (413) ->
  * a slot among apid.max_requests (503) -> body decoded (400) -> the
  * handler (authentication first, apid_dispatch.c). A path outside /v1/
  * and /openapi.json is the web console's (apid_web.c), answered at once.
@@ -32,6 +32,7 @@
 #include "apid_dispatch.h"
 #include "apid_http.h"
 #include "apid_json.h"
+#include "apid_origin.h"
 #include "apid_pool.h"
 #include "apid_rate.h"
 #include "apid_resources.h"
@@ -188,6 +189,20 @@ apid_client_addr(struct MHD_Connection *c, char *buf, size_t len)
 		memmove(buf, buf + 7, strlen(buf + 7) + 1);
 }
 
+/* Whether the connection came through the TLS listener. */
+static int
+apid_conn_tls(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+	const union MHD_DaemonInfo *di;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
+	if (ci == NULL || ci->daemon == NULL)
+		return 0;
+	di = MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_FLAGS);
+	return di != NULL && (di->flags & MHD_USE_TLS) != 0;
+}
+
 static void
 apid_req_free(struct apid_req *r)
 {
@@ -265,6 +280,13 @@ apid_begin(struct apid_req *r, const char *url)
 	}
 	for (i = 0; i < APID_MAX_PARAMS; i++)
 		r->params[i] = xstrdup(params[i]);
+	/* a change a page of another site started: refused before its body */
+	{
+		int ret;
+
+		if (apid_origin_check(r, &ret) != 0)
+			return ret == MHD_YES ? MHD_YES : MHD_NO;
+	}
 	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
 	if (cl != NULL && strtoull(cl, NULL, 10) >
 	    (unsigned long long)apid_route_body_max(r->route, c))
@@ -304,6 +326,7 @@ apid_access(void *cls, struct MHD_Connection *conn, const char *url,
 		r->conn = conn;
 		snprintf(r->method, sizeof(r->method), "%s", method);
 		apid_client_addr(conn, r->client, sizeof(r->client));
+		r->tls = apid_conn_tls(conn);
 		*con_cls = r;
 		return apid_begin(r, url);
 	}

@@ -513,22 +513,32 @@ apid_session_authenticate(struct apid_req *r, int *ret)
 	    strcmp(r->method, "HEAD") != 0, NULL, ret);
 }
 
+/*
+ * A browser that is offered Basic shows its own password box and then
+ * sends what was typed there with every request to this server, those
+ * that pages of other sites start included: a current browser (it sends
+ * Sec-Fetch-* with every request, navigations too) or anything carrying
+ * a cookie is never offered Basic. Tools (curl, an HR system's HTTP
+ * library, which may wait for the challenge before sending Basic) send
+ * neither and keep it.
+ */
 int
 apid_session_basic_challenge(const struct apid_req *r)
 {
-	const char *m;
+	static const char *const browser[] = {
+		"Sec-Fetch-Site", "Sec-Fetch-Mode", "Sec-Fetch-Dest", "Sec-Fetch-User",
+		"Cookie",
+	};
+	size_t i;
 
-	if (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization") != NULL)
-		return 1;
 	if (r->route != NULL && (r->route->handler == APID_H_SESSION_CREATE ||
 	    r->route->handler == APID_H_SESSION_GET ||
 	    r->route->handler == APID_H_SESSION_DELETE))
 		return 0;
-	if (MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SESSION_COOKIE) != NULL)
-		return 0;
-	/* fetch() and XMLHttpRequest of a current browser */
-	m = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Sec-Fetch-Mode");
-	return m == NULL || strcmp(m, "navigate") == 0;
+	for (i = 0; i < sizeof(browser) / sizeof(browser[0]); i++)
+		if (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, browser[i]) != NULL)
+			return 0;
+	return 1;
 }
 
 int

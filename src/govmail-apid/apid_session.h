@@ -35,8 +35,9 @@ void apid_sessions_free(struct apid_server *srv);
  */
 int apid_session_authenticate(struct apid_req *r, int *ret);
 
-/* Whether a 401 of r may offer HTTP Basic in WWW-Authenticate: not to a
- * browser's script (it would open the browser's own password dialog). */
+/* Whether a 401 of r may offer HTTP Basic in WWW-Authenticate: never to a
+ * browser (no Sec-Fetch-* header and no Cookie: its password box would
+ * store credentials that other sites' pages then use). */
 int apid_session_basic_challenge(const struct apid_req *r);
 
 /* POST /v1/session, GET /v1/session, DELETE /v1/session. */
