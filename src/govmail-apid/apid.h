@@ -83,6 +83,7 @@ struct apid_req {
 	struct api_caller *caller;
 	struct dir *dir;                /* borrowed from the pool */
 	int tls;                        /* came through apid.listen (HTTPS) */
+	int clear_cookie;               /* a 401 also clears the session cookie */
 };
 
 /* Queue a JSON response (takes a reference of body; NULL: no body). The

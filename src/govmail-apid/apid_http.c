@@ -129,6 +129,9 @@ apid_problem(struct apid_req *r, unsigned status, const char *slug, const char *
 		    apid_session_basic_challenge(r) ?
 		    "Bearer realm=\"govmail\", Basic realm=\"govmail\", charset=\"UTF-8\"" :
 		    "Bearer realm=\"govmail\"");
+	/* a cookie naming no live session: the browser forgets it */
+	if (status == 401 && r->clear_cookie)
+		MHD_add_response_header(resp, "Set-Cookie", APID_SESSION_COOKIE_CLEAR);
 	if (status == 429 || status == 503) {
 		snprintf(num, sizeof(num), "%u", retry > 0 ? retry :
 		    (unsigned)r->srv->conf->apid_retry_after);

@@ -49,13 +49,13 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define SESSION_COOKIE "govmail_session"
+#define SESSION_COOKIE APID_SESSION_COOKIE
 #define SESSION_ID_BYTES 32     /* 256 random bits */
 #define SESSION_ID_LEN 43       /* their base64url, unpadded */
 /* A person signing in again and again (a script, many tabs) ends their own
  * least recently used session beyond this, not other people's. */
 #define SESSIONS_PER_PERSON 16
-#define SESSION_COOKIE_ATTRS "Path=/; Secure; HttpOnly; SameSite=Strict"
+#define SESSION_COOKIE_ATTRS APID_SESSION_COOKIE_ATTRS
 
 struct apid_session {
 	struct apid_session *next;
@@ -305,6 +305,7 @@ session_gone(struct apid_req *r, const char *why)
 {
 	log_info("%s %s: client %s: session refused: %s", r->method, r->route->pattern,
 	    r->client, why);
+	r->clear_cookie = 1;
 	return apid_problem(r, 401, "session-expired", "Session expired", NULL, NULL, 0,
 	    "the session has ended (signed out, idle too long, or the server restarted): "
 	    "sign in again");
@@ -367,6 +368,28 @@ session_use(struct apid_req *r, const char *id, int csrf, json_t **user, int *re
 	}
 	session_key(id, key);
 	session_tag(key, tag);
+	gen = apid_person_gen(r);
+	now = session_now();
+	pthread_mutex_lock(&t->mu);
+	if ((s = session_find(t, key, &link)) == NULL) {
+		pthread_mutex_unlock(&t->mu);
+		snprintf(why, sizeof(why), "session %s: unknown", tag);
+		*ret = session_gone(r, why);
+		return -1;
+	}
+	if (session_expired(t, s, now)) {
+		snprintf(why, sizeof(why), "session %s of %s: %s", tag, s->address,
+		    now - s->created > t->lifetime ? "older than apid.session_lifetime" :
+		    "idle longer than apid.session_idle_timeout");
+		session_unlink(t, link);
+		pthread_mutex_unlock(&t->mu);
+		*ret = session_gone(r, why);
+		return -1;
+	}
+	pthread_mutex_unlock(&t->mu);
+	/* the token is checked only for a session that exists: a page left
+	 * open across a restart (a new HMAC key) is told its session ended,
+	 * not that its token is wrong */
 	if (csrf) {
 		const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 		    "X-CSRF-Token");
@@ -386,21 +409,11 @@ session_use(struct apid_req *r, const char *id, int csrf, json_t **user, int *re
 			return -1;
 		}
 	}
-	gen = apid_person_gen(r);
-	now = session_now();
 	pthread_mutex_lock(&t->mu);
+	/* signed out or ended meanwhile */
 	if ((s = session_find(t, key, &link)) == NULL) {
 		pthread_mutex_unlock(&t->mu);
 		snprintf(why, sizeof(why), "session %s: unknown", tag);
-		*ret = session_gone(r, why);
-		return -1;
-	}
-	if (session_expired(t, s, now)) {
-		snprintf(why, sizeof(why), "session %s of %s: %s", tag, s->address,
-		    now - s->created > t->lifetime ? "older than apid.session_lifetime" :
-		    "idle longer than apid.session_idle_timeout");
-		session_unlink(t, link);
-		pthread_mutex_unlock(&t->mu);
 		*ret = session_gone(r, why);
 		return -1;
 	}
@@ -461,6 +474,7 @@ session_use(struct apid_req *r, const char *id, int csrf, json_t **user, int *re
 		log_info("%s %s: client %s: session %s of %s ended: %s", r->method,
 		    r->route->pattern, r->client, tag, dn, esc);
 		free(dn);
+		r->clear_cookie = 1;
 		*ret = apid_problem(r, 401, "unauthenticated", "Authentication required", NULL,
 		    NULL, 0, "the session has ended: the account is no longer active or has "
 		    "no role in the API");
@@ -659,8 +673,7 @@ apid_session_delete(struct apid_req *r)
 		session_unlink(t, link);
 	pthread_mutex_unlock(&t->mu);
 	log_info("session %s: %s signed out from %s", tag, r->caller->actor, r->client);
-	return apid_reply(r, 204, NULL, "Set-Cookie",
-	    SESSION_COOKIE "=; " SESSION_COOKIE_ATTRS "; Max-Age=0");
+	return apid_reply(r, 204, NULL, "Set-Cookie", APID_SESSION_COOKIE_CLEAR);
 }
 
 int

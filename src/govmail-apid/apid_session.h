@@ -21,6 +21,12 @@
 struct apid_req;
 struct apid_server;
 
+#define APID_SESSION_COOKIE "govmail_session"
+#define APID_SESSION_COOKIE_ATTRS "Path=/; Secure; HttpOnly; SameSite=Strict"
+/* The Set-Cookie that makes the browser forget the cookie. */
+#define APID_SESSION_COOKIE_CLEAR \
+	APID_SESSION_COOKIE "=; " APID_SESSION_COOKIE_ATTRS "; Max-Age=0"
+
 /* The session table of srv from its configuration (its CSRF key drawn
  * here). 0, or -1 when no random key could be drawn. */
 int apid_sessions_init(struct apid_server *srv);

@@ -133,6 +133,19 @@ printf 'not a certificate' >"$T/nc"
 expect_eq "a certificate as text/plain: 415" \
 	"$(r "$ADM" POST "$HV/certificates" -H 'Content-Type: text/plain' --data-binary @"$T/nc")" 415
 
+# --- a stale page after a restart; the cookie cleared --------------------------
+STALE=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+expect_eq "a change with a session unknown here (a restart) and its old token: 401" \
+	"$(r - POST "$HV/lock" '{"reason": "x"}' -H "Cookie: $CN=$STALE" -H "X-CSRF-Token: $STALE")" 401
+expect_match "... session-expired, not csrf" "$(jget 'd["type"]')" '/session-expired$'
+expect_match "... and the cookie is cleared" "$(hdr Set-Cookie)" "^$CN=; .*Max-Age=0"
+expect_eq "GET /v1/session with it: 401" "$(r - GET /v1/session -H "Cookie: $CN=$STALE")" 401
+expect_match "... the cookie is cleared" "$(hdr Set-Cookie)" "^$CN=; .*Max-Age=0"
+expect_eq "a live session without its token: still 403 csrf" \
+	"$(r - POST "$HV/lock" '{"reason": "x"}' -H "Cookie: $CN=$SID")" 403
+expect_match "... csrf" "$(jget 'd["type"]')" '/csrf$'
+expect_eq "... its cookie is not cleared" "$(hdr Set-Cookie)" ""
+
 t_kill -TERM "$APID_PID"
 wait "$APID_PID"
 expect_eq "govmail-apid stops cleanly (no leak under ASan)" "$?" 0
