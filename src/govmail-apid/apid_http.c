@@ -7,11 +7,12 @@
  * exchange, at least 112-bit security for keys and groups (OpenSSL's
  * security level 2).
  *
- * A request goes: rate per client address (429) -> route (404, 405) ->
- * a change from another site (403, apid_origin.c) -> Content-Length (413) -> body collected up to apid.max_body_size (413) ->
+ * A request goes: a path outside /v1/ and /openapi.json is the web
+ * console's (apid_web.c), answered at once from memory -> rate per client
+ * address (429) -> route (404, 405) -> a change from another site (403,
+ * apid_origin.c) -> Content-Length (413) -> body collected up to apid.max_body_size (413) ->
  * a slot among apid.max_requests (503) -> body decoded (400) -> the
- * handler (authentication first, apid_dispatch.c). A path outside /v1/
- * and /openapi.json is the web console's (apid_web.c), answered at once.
+ * handler (authentication first, apid_dispatch.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -258,6 +259,14 @@ apid_begin(struct apid_req *r, const char *url)
 	int known;
 	size_t i;
 
+	if (apid_text_ok(url, strlen(url), 2048, why, sizeof(why)) != 0)
+		return apid_problem(r, 400, "bad-path", "Bad path", NULL, NULL, 0,
+		    "the path: %s", why);
+	/* the web console's files: everything but /v1/ and /openapi.json.
+	 * Answered from memory, before the rate limit: a page view is many
+	 * files, and an office behind one NAT address opens many pages */
+	if (apid_web_path(url))
+		return apid_web_serve(r, url) == MHD_YES ? MHD_YES : MHD_NO;
 	if (!apid_rate_take(r->srv->rate_addr, r->client, apid_now(), &retry)) {
 		log_info("rate limit: client %s", r->client);
 		return apid_problem(r, 429, "rate-limited", "Too many requests", NULL,
@@ -265,12 +274,6 @@ apid_begin(struct apid_req *r, const char *url)
 		    "more than %d requests per minute from %s", c->apid_rate_per_address,
 		    r->client);
 	}
-	if (apid_text_ok(url, strlen(url), 2048, why, sizeof(why)) != 0)
-		return apid_problem(r, 400, "bad-path", "Bad path", NULL, NULL, 0,
-		    "the path: %s", why);
-	/* the web console's files: everything but /v1/ and /openapi.json */
-	if (apid_web_path(url))
-		return apid_web_serve(r, url) == MHD_YES ? MHD_YES : MHD_NO;
 	r->route = apid_route_match(r->method, url, params, APID_MAX_PARAMS, &known,
 	    allow, sizeof(allow));
 	if (r->route == NULL && known)

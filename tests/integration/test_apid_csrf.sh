@@ -150,4 +150,20 @@ t_kill -TERM "$APID_PID"
 wait "$APID_PID"
 expect_eq "govmail-apid stops cleanly (no leak under ASan)" "$?" 0
 
+# --- static files and the rate limit (5 a minute per address here) -------------
+P=$(t_free_port)
+cp "$T/govmail.conf" "$T/rate.conf"
+sed -i '/^apid = {/,$d' "$T/rate.conf"
+apid_conf "$T/rate.conf" "console_dir = \"$C\";" 'rate_per_address = 5;'
+apid_start "$T/rate.conf"
+n=0
+for i in $(seq 12); do [ "$(r - GET /js/core.js)" = 200 ] && n=$((n + 1)); done
+expect_eq "12 console files from one address: 200 each" "$n" 12
+n=0
+for i in $(seq 20); do [ "$(r - GET /openapi.json)" = 429 ] && n=$((n + 1)); done
+case $n in 0) not_ok "API requests beyond apid.rate_per_address are still limited (none was)" ;;
+*) ok "API requests beyond apid.rate_per_address are still limited ($n of 20 got 429)" ;; esac
+t_kill -TERM "$APID_PID"
+wait "$APID_PID"
+expect_eq "govmail-apid stops cleanly" "$?" 0
 echo "1..$T_N"
