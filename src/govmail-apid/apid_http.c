@@ -78,7 +78,7 @@ apid_reply(struct apid_req *r, unsigned status, json_t *body, const char *hname,
 		MHD_add_response_header(resp, "Content-Type", status >= 400 ?
 		    "application/problem+json" : "application/json");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	apid_web_headers(resp);
+	apid_web_headers(r, resp);
 	if (hname != NULL)
 		MHD_add_response_header(resp, hname, hvalue);
 	ret = MHD_queue_response(r->conn, status, resp);
@@ -122,7 +122,7 @@ apid_problem(struct apid_req *r, unsigned status, const char *slug, const char *
 	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(resp, "Content-Type", "application/problem+json");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	apid_web_headers(resp);
+	apid_web_headers(r, resp);
 	/* no Basic challenge to a browser's script: it would open the
 	 * browser's own password dialog over the console (apid_session.h) */
 	if (status == 401)

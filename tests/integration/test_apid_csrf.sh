@@ -146,6 +146,14 @@ expect_eq "a live session without its token: still 403 csrf" \
 expect_match "... csrf" "$(jget 'd["type"]')" '/csrf$'
 expect_eq "... its cookie is not cleared" "$(hdr Set-Cookie)" ""
 
+# --- HSTS on HTTPS only -------------------------------------------------------
+r - GET /openapi.json >/dev/null
+expect_eq "HTTPS API answer: Strict-Transport-Security" "$(hdr Strict-Transport-Security)" "max-age=31536000"
+r - GET / >/dev/null
+expect_eq "HTTPS page: Strict-Transport-Security" "$(hdr Strict-Transport-Security)" "max-age=31536000"
+curl -sS --max-time 300 -D "$T/h" -o /dev/null "http://127.0.0.1:$PP/openapi.json"
+expect_eq "plain listener: none" "$(hdr Strict-Transport-Security)" ""
+
 t_kill -TERM "$APID_PID"
 wait "$APID_PID"
 expect_eq "govmail-apid stops cleanly (no leak under ASan)" "$?" 0
