@@ -212,6 +212,7 @@ apid_send_text(struct apid_req *r, unsigned status, const char *text, int replay
 		MHD_add_response_header(resp, "Idempotency-Replayed", "true");
 	json_decref(o);
 	ret = MHD_queue_response(r->conn, status, resp);
+	r->status = status;
 	MHD_destroy_response(resp);
 	r->answered = 1;
 	return ret;

@@ -84,6 +84,7 @@ apid_reply(struct apid_req *r, unsigned status, json_t *body, const char *hname,
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	r->answered = 1;
+	r->status = status;
 	return ret;
 }
 
@@ -141,6 +142,7 @@ apid_problem(struct apid_req *r, unsigned status, const char *slug, const char *
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	r->answered = 1;
+	r->status = status;
 	return ret;
 }
 
@@ -221,6 +223,7 @@ apid_req_free(struct apid_req *r)
 		free(r->params[i]);
 	json_decref(r->json);
 	free(r->body);
+	free(r->target_dn);
 	free(r);
 }
 

@@ -46,6 +46,12 @@ int apid_session_authenticate(struct apid_req *r, int *ret);
  * store credentials that other sites' pages then use). */
 int apid_session_basic_challenge(const struct apid_req *r);
 
+/* End at once every session of the person whose entry is dn (their
+ * password was reset, their account suspended, renamed...); why is
+ * logged. */
+void apid_sessions_end_person(struct apid_server *srv, const char *dn,
+    const char *why);
+
 /* POST /v1/session, GET /v1/session, DELETE /v1/session. */
 int apid_session_create(struct apid_req *r);
 int apid_session_get(struct apid_req *r);

@@ -154,6 +154,55 @@ expect_eq "HTTPS page: Strict-Transport-Security" "$(hdr Strict-Transport-Securi
 curl -sS --max-time 300 -D "$T/h" -o /dev/null "http://127.0.0.1:$PP/openapi.json"
 expect_eq "plain listener: none" "$(hdr Strict-Transport-Security)" ""
 
+# --- a change of credentials ends the person's sessions --------------------------
+# signin LOGIN PASSWORD: a new session of that person, its id in SID.
+signin() {
+	r - POST /v1/session "{\"user\": \"$1\", \"password\": \"$2\"}" >/dev/null
+	SID=$(hdr Set-Cookie | sed 's/^[^=]*=\([^;]*\);.*/\1/')
+}
+sget() { r - GET /v1/session -H "Cookie: $CN=${1:-$SID}"; }
+signin havt "$HA_PW"
+S1=$SID
+signin havt@haugiang.gov.vn "$HA_PW"
+S2=$SID
+expect_eq "Hà has two sessions" "$(sget "$S1") $(sget "$S2")" "200 200"
+expect_eq "an administrator resets her password through the API: 200" \
+	"$(r "$ANB" POST "$HV/password" '{}')" 200
+HA_PW=$(jget 'd["password"]')
+expect_eq "... both her sessions have ended at once: 401" "$(sget "$S1") $(sget "$S2")" "401 401"
+expect_match "... the log says why" "$(cat "$T/apid.log")" \
+	'2 sessions of uid=havt,[^ ]* ended: /v1/accounts/\{address\}/password'
+signin havt "$HA_PW"
+expect_eq "she signs in with the new password" "$(sget)" 200
+expect_eq "... and goes on (her session is newer than the change)" "$(sget)" 200
+expect_eq "an administrator renames her: 200" \
+	"$(r "$ANB" POST "$HV/rename" '{"address": "ha.vt@haugiang.gov.vn"}')" 200
+expect_eq "... her session has ended: 401" "$(sget)" 401
+expect_match "... the log says why" "$(cat "$T/apid.log")" \
+	'1 session of uid=havt,[^ ]* ended: /v1/accounts/\{address\}/rename'
+HV=/v1/accounts/ha.vt@haugiang.gov.vn
+signin havt "$HA_PW"
+expect_eq "she signs in again" "$(sget)" 200
+expect_eq "she is suspended through the API: 200" "$(r "$ANB" POST "$HV/suspend" '{"reason": "x"}')" 200
+expect_eq "... her session has ended: 401" "$(sget)" 401
+expect_match "... the log says why" "$(cat "$T/apid.log")" \
+	'1 session of uid=havt,[^ ]* ended: /v1/accounts/\{address\}/suspend'
+expect_eq "resumed: 200" "$(r "$ANB" POST "$HV/resume" '{}')" 200
+signin havt "$HA_PW"
+S1=$SID
+signin annv "$AN_PW"
+SA=$SID
+expect_eq "Hà and An signed in" "$(sget "$S1") $(sget "$SA")" "200 200"
+printf '%s\n' 'Mat-khau-moi-2026!xyz' >"$T/newpw"
+check "govmailctl account passwd ha.vt (outside govmail-apid)" sh -c \
+	"$G account passwd ha.vt@haugiang.gov.vn <'$T/newpw'"
+expect_eq "... her session ends at its next check (auth_cache_ttl 0 here): 401" "$(sget "$S1")" 401
+expect_match "... the log says why" "$(cat "$T/apid.log")" \
+	'session [0-9a-f]{8} of uid=havt,[^ ]* ended: its password was changed'
+expect_eq "... An's session goes on" "$(sget "$SA")" 200
+signin havt 'Mat-khau-moi-2026!xyz'
+expect_eq "she signs in with it and goes on" "$(sget) $(sget)" "200 200"
+
 t_kill -TERM "$APID_PID"
 wait "$APID_PID"
 expect_eq "govmail-apid stops cleanly (no leak under ASan)" "$?" 0
