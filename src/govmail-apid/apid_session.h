@@ -1,7 +1,7 @@
 /*
  * apid_session.h — sign-in sessions of the web console (issue #15): a
  * person signs in once with the HTTP Basic check (POST /v1/session), gets
- * a cookie govmail_session (HttpOnly; Secure; SameSite=Strict) and a CSRF
+ * a cookie __Host-govmail_session (HttpOnly; Secure; SameSite=Strict) and a CSRF
  * token, and then calls the API with the cookie; every change (any method
  * but GET and HEAD) must also carry X-CSRF-Token. A session ends when the
  * person signs out (DELETE /v1/session), after apid.session_idle_timeout
@@ -21,7 +21,10 @@
 struct apid_req;
 struct apid_server;
 
-#define APID_SESSION_COOKIE "govmail_session"
+/* __Host-: a browser keeps it only when set Secure, Path=/, without
+ * Domain, by this very host, so a sibling name (another agency's site
+ * under the same domain) can neither plant nor shadow it. */
+#define APID_SESSION_COOKIE "__Host-govmail_session"
 #define APID_SESSION_COOKIE_ATTRS "Path=/; Secure; HttpOnly; SameSite=Strict"
 /* The Set-Cookie that makes the browser forget the cookie. */
 #define APID_SESSION_COOKIE_CLEAR \
