@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -239,6 +240,21 @@ apid_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Whether a Content-Type is application/json (parameters allowed). */
+static int
+apid_is_json(const char *ct)
+{
+	static const char json[] = "application/json";
+	size_t n = sizeof(json) - 1;
+
+	if (ct == NULL || strncasecmp(ct, json, n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
 /* 413, naming the limit of the route (apid_route_body_max). */
 static enum MHD_Result
 apid_body_too_large(struct apid_req *r)
@@ -384,6 +400,15 @@ apid_access(void *cls, struct MHD_Connection *conn, const char *url,
 		lim.max_depth = c->apid_max_json_depth;
 		lim.max_string = (size_t)c->apid_max_string_length;
 		lim.max_items = 1000;
+		/* JSON only as JSON: a form of any site can POST text/plain or
+		 * a urlencoded body without asking the browser's permission
+		 * (CORS), never application/json */
+		if (r->len > 0 && !apid_is_json(MHD_lookup_connection_value(r->conn,
+		    MHD_HEADER_KIND, "Content-Type")))
+			return apid_problem(r, 415, "unsupported-media-type",
+			    "Unsupported media type", "Content-Type", NULL, 0,
+			    "%s %s takes Content-Type: application/json", r->route->method,
+			    r->route->pattern);
 		if (r->len == 0) {
 			r->json = json_object();
 		} else if (apid_json_decode(r->body, r->len, r->route->body, &lim, &r->json,

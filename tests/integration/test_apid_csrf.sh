@@ -133,6 +133,19 @@ printf 'not a certificate' >"$T/nc"
 expect_eq "a certificate as text/plain: 415" \
 	"$(r "$ADM" POST "$HV/certificates" -H 'Content-Type: text/plain' --data-binary @"$T/nc")" 415
 
+# --- JSON only as application/json ------------------------------------------------
+for ct in text/plain application/x-www-form-urlencoded multipart/form-data application/jsonx; do
+	expect_eq "a JSON body as $ct: 415" \
+		"$(r "$ADM" POST "$HV/lock" -H "Content-Type: $ct" --data-binary '{"reason": "x"}')" 415
+done
+expect_eq "... without Content-Type: 415" \
+	"$(r "$ADM" POST "$HV/lock" -H 'Content-Type:' --data-binary '{"reason": "x"}')" 415
+expect_match "... naming the field" "$(jget 'd["field"]')" '^Content-Type$'
+expect_eq "nothing changed" "$(status)" "$BEFORE"
+expect_eq "application/json; charset=utf-8: 200" \
+	"$(r "$ADM" POST "$HV/lock" -H 'Content-Type: application/json; charset=utf-8' --data-binary '{"reason": "y"}')" 200
+expect_eq "an empty body without Content-Type: 200" "$(r "$ANB" POST "$HV/unlock")" 200
+
 # --- a stale page after a restart; the cookie cleared --------------------------
 STALE=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
 expect_eq "a change with a session unknown here (a restart) and its old token: 401" \
