@@ -70,8 +70,14 @@ void dir_lock_refine(struct dir_lock_state *s, const struct dir_lock_policy *p, 
 void dir_lock_state(const struct dir_entry *e, const struct dir_lock_policy *p,
     time_t now, struct dir_lock_state *out);
 
-/* Read the account at dn with its lock attributes (and objectClass). */
+/* Read the account at dn with its lock attributes (and objectClass), and
+ * when its password was last changed (dir_pw_changed). */
 enum dir_status dir_lock_read(struct dir *d, const char *dn, struct dir_entry **out);
+
+/* When the password of an entry read by dir_lock_read was last changed
+ * (GeneralizedTime the ppolicy overlay keeps), "" when the directory
+ * does not say. */
+const char *dir_pw_changed(const struct dir_entry *e);
 
 /* A reason is UTF-8 without control characters, 1..DIR_LOCK_REASON_MAX
  * bytes. 0, or -1 with why in err. */

@@ -102,6 +102,7 @@
 #define DIR_AT_PW_MAX_FAILURE  "pwdMaxFailure"
 #define DIR_AT_PW_LOCKOUT_DURATION "pwdLockoutDuration"
 #define DIR_AT_PW_FAILURE_INTERVAL "pwdFailureCountInterval"
+#define DIR_AT_PW_CHANGED_TIME "pwdChangedTime"  /* GeneralizedTime of the last change */
 /* pwdAccountLockedTime of a lock only an administrator lifts. */
 #define DIR_PW_LOCKED_FOREVER  "000001010000Z"
 /* The default policy (olcPPolicyDefault), below the base. */

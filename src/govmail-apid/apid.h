@@ -83,6 +83,10 @@ struct apid_req {
 	json_t *json;                   /* decoded body, or NULL */
 	struct api_caller *caller;
 	struct dir *dir;                /* borrowed from the pool */
+	int tls;                        /* came through apid.listen (HTTPS) */
+	int clear_cookie;               /* a 401 also clears the session cookie */
+	unsigned status;                /* of the response queued, 0 before */
+	char *target_dn;                /* the account apid_target found */
 };
 
 /* Queue a JSON response (takes a reference of body; NULL: no body). The

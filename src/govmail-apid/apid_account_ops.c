@@ -202,7 +202,7 @@ apid_send_text(struct apid_req *r, unsigned status, const char *text, int replay
 	    MHD_RESPMEM_MUST_COPY);
 	MHD_add_response_header(resp, "Content-Type", "application/json");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	apid_web_headers(resp);
+	apid_web_headers(r, resp);
 	if (acc != NULL && json_string_value(json_object_get(acc, "address")) != NULL) {
 		snprintf(loc, sizeof(loc), "/v1/accounts/%s",
 		    json_string_value(json_object_get(acc, "address")));
@@ -212,6 +212,7 @@ apid_send_text(struct apid_req *r, unsigned status, const char *text, int replay
 		MHD_add_response_header(resp, "Idempotency-Replayed", "true");
 	json_decref(o);
 	ret = MHD_queue_response(r->conn, status, resp);
+	r->status = status;
 	MHD_destroy_response(resp);
 	r->answered = 1;
 	return ret;

@@ -142,6 +142,9 @@ apid_target(struct apid_req *r, int op, struct account **out, int *ret)
 		    "%s may not do this to this account", r->caller->actor);
 		return -1;
 	}
+	/* whose sessions a change of credentials ends (apid_dispatch.c) */
+	free(r->target_dn);
+	r->target_dn = xstrdup((*out)->dn);
 	return 0;
 hidden:
 	account_free(*out);

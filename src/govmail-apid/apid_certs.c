@@ -229,13 +229,15 @@ apid_base64_strict(const char *s, size_t len, size_t *outlen)
 	return out;
 }
 
-/* The media types a certificate may come as, besides JSON. */
+/* The media types a certificate may come as, besides JSON. Not text/plain:
+ * an HTML form of any site can POST that without asking (no CORS
+ * preflight), with credentials a browser attaches. */
 static int
 apid_cert_media_ok(const char *ct)
 {
 	static const char *const types[] = { "application/x-pem-file",
 	    "application/pkix-cert", "application/x-x509-ca-cert",
-	    "application/octet-stream", "text/plain", NULL };
+	    "application/octet-stream", NULL };
 	size_t i, n = strcspn(ct, "; \t");
 
 	for (i = 0; types[i] != NULL; i++)

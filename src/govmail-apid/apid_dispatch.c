@@ -55,6 +55,12 @@ apid_dispatch(struct apid_req *r)
 		case APID_H_ACCOUNT_RENAME:
 		case APID_H_ACCOUNT_PURGE:
 			apid_authcache_changed(r->srv);
+			/* done: the person's console sessions end now, not at
+			 * their next check (a reset password is often the
+			 * answer to a stolen one) */
+			if (r->status >= 200 && r->status < 300 && r->target_dn != NULL)
+				apid_sessions_end_person(r->srv, r->target_dn,
+				    r->route->pattern);
 			break;
 		default:
 			break;

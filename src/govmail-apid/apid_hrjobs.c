@@ -1143,7 +1143,7 @@ apid_hrjob_passwords(struct apid_req *r)
 	    hrj_wipe_free);
 	MHD_add_response_header(resp, "Content-Type", "text/csv; charset=utf-8");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	apid_web_headers(resp);
+	apid_web_headers(r, resp);
 	ret = MHD_queue_response(r->conn, 200, resp);
 	MHD_destroy_response(resp);
 	r->answered = 1;

@@ -7,11 +7,12 @@
  * exchange, at least 112-bit security for keys and groups (OpenSSL's
  * security level 2).
  *
- * A request goes: rate per client address (429) -> route (404, 405) ->
- * Content-Length (413) -> body collected up to apid.max_body_size (413) ->
+ * A request goes: a path outside /v1/ and /openapi.json is the web
+ * console's (apid_web.c), answered at once from memory -> rate per client
+ * address (429) -> route (404, 405) -> a change from another site (403,
+ * apid_origin.c) -> Content-Length (413) -> body collected up to apid.max_body_size (413) ->
  * a slot among apid.max_requests (503) -> body decoded (400) -> the
- * handler (authentication first, apid_dispatch.c). A path outside /v1/
- * and /openapi.json is the web console's (apid_web.c), answered at once.
+ * handler (authentication first, apid_dispatch.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +34,7 @@
 #include "apid_dispatch.h"
 #include "apid_http.h"
 #include "apid_json.h"
+#include "apid_origin.h"
 #include "apid_pool.h"
 #include "apid_rate.h"
 #include "apid_resources.h"
@@ -76,12 +79,13 @@ apid_reply(struct apid_req *r, unsigned status, json_t *body, const char *hname,
 		MHD_add_response_header(resp, "Content-Type", status >= 400 ?
 		    "application/problem+json" : "application/json");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	apid_web_headers(resp);
+	apid_web_headers(r, resp);
 	if (hname != NULL)
 		MHD_add_response_header(resp, hname, hvalue);
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	r->answered = 1;
+	r->status = status;
 	return ret;
 }
 
@@ -120,7 +124,7 @@ apid_problem(struct apid_req *r, unsigned status, const char *slug, const char *
 	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(resp, "Content-Type", "application/problem+json");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	apid_web_headers(resp);
+	apid_web_headers(r, resp);
 	/* no Basic challenge to a browser's script: it would open the
 	 * browser's own password dialog over the console (apid_session.h) */
 	if (status == 401)
@@ -128,6 +132,9 @@ apid_problem(struct apid_req *r, unsigned status, const char *slug, const char *
 		    apid_session_basic_challenge(r) ?
 		    "Bearer realm=\"govmail\", Basic realm=\"govmail\", charset=\"UTF-8\"" :
 		    "Bearer realm=\"govmail\"");
+	/* a cookie naming no live session: the browser forgets it */
+	if (status == 401 && r->clear_cookie)
+		MHD_add_response_header(resp, "Set-Cookie", APID_SESSION_COOKIE_CLEAR);
 	if (status == 429 || status == 503) {
 		snprintf(num, sizeof(num), "%u", retry > 0 ? retry :
 		    (unsigned)r->srv->conf->apid_retry_after);
@@ -136,6 +143,7 @@ apid_problem(struct apid_req *r, unsigned status, const char *slug, const char *
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	r->answered = 1;
+	r->status = status;
 	return ret;
 }
 
@@ -188,6 +196,20 @@ apid_client_addr(struct MHD_Connection *c, char *buf, size_t len)
 		memmove(buf, buf + 7, strlen(buf + 7) + 1);
 }
 
+/* Whether the connection came through the TLS listener. */
+static int
+apid_conn_tls(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+	const union MHD_DaemonInfo *di;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
+	if (ci == NULL || ci->daemon == NULL)
+		return 0;
+	di = MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_FLAGS);
+	return di != NULL && (di->flags & MHD_USE_TLS) != 0;
+}
+
 static void
 apid_req_free(struct apid_req *r)
 {
@@ -202,6 +224,7 @@ apid_req_free(struct apid_req *r)
 		free(r->params[i]);
 	json_decref(r->json);
 	free(r->body);
+	free(r->target_dn);
 	free(r);
 }
 
@@ -215,6 +238,21 @@ apid_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (*con_cls != NULL)
 		apid_req_free(*con_cls);
 	*con_cls = NULL;
+}
+
+/* Whether a Content-Type is application/json (parameters allowed). */
+static int
+apid_is_json(const char *ct)
+{
+	static const char json[] = "application/json";
+	size_t n = sizeof(json) - 1;
+
+	if (ct == NULL || strncasecmp(ct, json, n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
 }
 
 /* 413, naming the limit of the route (apid_route_body_max). */
@@ -240,6 +278,14 @@ apid_begin(struct apid_req *r, const char *url)
 	int known;
 	size_t i;
 
+	if (apid_text_ok(url, strlen(url), 2048, why, sizeof(why)) != 0)
+		return apid_problem(r, 400, "bad-path", "Bad path", NULL, NULL, 0,
+		    "the path: %s", why);
+	/* the web console's files: everything but /v1/ and /openapi.json.
+	 * Answered from memory, before the rate limit: a page view is many
+	 * files, and an office behind one NAT address opens many pages */
+	if (apid_web_path(url))
+		return apid_web_serve(r, url) == MHD_YES ? MHD_YES : MHD_NO;
 	if (!apid_rate_take(r->srv->rate_addr, r->client, apid_now(), &retry)) {
 		log_info("rate limit: client %s", r->client);
 		return apid_problem(r, 429, "rate-limited", "Too many requests", NULL,
@@ -247,12 +293,6 @@ apid_begin(struct apid_req *r, const char *url)
 		    "more than %d requests per minute from %s", c->apid_rate_per_address,
 		    r->client);
 	}
-	if (apid_text_ok(url, strlen(url), 2048, why, sizeof(why)) != 0)
-		return apid_problem(r, 400, "bad-path", "Bad path", NULL, NULL, 0,
-		    "the path: %s", why);
-	/* the web console's files: everything but /v1/ and /openapi.json */
-	if (apid_web_path(url))
-		return apid_web_serve(r, url) == MHD_YES ? MHD_YES : MHD_NO;
 	r->route = apid_route_match(r->method, url, params, APID_MAX_PARAMS, &known,
 	    allow, sizeof(allow));
 	if (r->route == NULL && known)
@@ -265,6 +305,13 @@ apid_begin(struct apid_req *r, const char *url)
 	}
 	for (i = 0; i < APID_MAX_PARAMS; i++)
 		r->params[i] = xstrdup(params[i]);
+	/* a change a page of another site started: refused before its body */
+	{
+		int ret;
+
+		if (apid_origin_check(r, &ret) != 0)
+			return ret == MHD_YES ? MHD_YES : MHD_NO;
+	}
 	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
 	if (cl != NULL && strtoull(cl, NULL, 10) >
 	    (unsigned long long)apid_route_body_max(r->route, c))
@@ -304,6 +351,7 @@ apid_access(void *cls, struct MHD_Connection *conn, const char *url,
 		r->conn = conn;
 		snprintf(r->method, sizeof(r->method), "%s", method);
 		apid_client_addr(conn, r->client, sizeof(r->client));
+		r->tls = apid_conn_tls(conn);
 		*con_cls = r;
 		return apid_begin(r, url);
 	}
@@ -352,6 +400,15 @@ apid_access(void *cls, struct MHD_Connection *conn, const char *url,
 		lim.max_depth = c->apid_max_json_depth;
 		lim.max_string = (size_t)c->apid_max_string_length;
 		lim.max_items = 1000;
+		/* JSON only as JSON: a form of any site can POST text/plain or
+		 * a urlencoded body without asking the browser's permission
+		 * (CORS), never application/json */
+		if (r->len > 0 && !apid_is_json(MHD_lookup_connection_value(r->conn,
+		    MHD_HEADER_KIND, "Content-Type")))
+			return apid_problem(r, 415, "unsupported-media-type",
+			    "Unsupported media type", "Content-Type", NULL, 0,
+			    "%s %s takes Content-Type: application/json", r->route->method,
+			    r->route->pattern);
 		if (r->len == 0) {
 			r->json = json_object();
 		} else if (apid_json_decode(r->body, r->len, r->route->body, &lim, &r->json,

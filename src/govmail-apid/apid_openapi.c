@@ -32,7 +32,7 @@ apid_openapi_get(struct apid_req *r)
 	    (void *)apid_openapi_text, MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(resp, "Content-Type", "application/json");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	apid_web_headers(resp);
+	apid_web_headers(r, resp);
 	ret = MHD_queue_response(r->conn, 200, resp);
 	MHD_destroy_response(resp);
 	r->answered = 1;

@@ -20,14 +20,17 @@
  * Grants are read again (api_person_caller, as a Basic check would) when
  * they are older than apid.auth_cache_ttl or when a change through this
  * govmail-apid made the credential cache forget (apid_authcache.h): a role
- * revoked, an account suspended or locked by an administrator ends its
- * sessions within that time. A new password does not: sign-out, the idle
- * timeout or a lock end a session that should not go on.
+ * revoked, an account suspended or locked by an administrator, or its
+ * password changed (the ppolicy overlay's pwdChangedTime no longer the one
+ * read at sign-in) ends its sessions within that time. A password reset,
+ * suspend, disable, lock, rename or purge through this govmail-apid ends
+ * the person's sessions at once (apid_sessions_end_person).
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -49,13 +52,13 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define SESSION_COOKIE "govmail_session"
+#define SESSION_COOKIE APID_SESSION_COOKIE
 #define SESSION_ID_BYTES 32     /* 256 random bits */
 #define SESSION_ID_LEN 43       /* their base64url, unpadded */
 /* A person signing in again and again (a script, many tabs) ends their own
  * least recently used session beyond this, not other people's. */
 #define SESSIONS_PER_PERSON 16
-#define SESSION_COOKIE_ATTRS "Path=/; Secure; HttpOnly; SameSite=Strict"
+#define SESSION_COOKIE_ATTRS APID_SESSION_COOKIE_ATTRS
 
 struct apid_session {
 	struct apid_session *next;
@@ -65,6 +68,8 @@ struct apid_session {
 	struct api_caller *caller;  /* grants, without the agency tree */
 	double created, used, caller_read;
 	unsigned long gen;          /* credential cache generation then */
+	char pwchanged[32];         /* pwdChangedTime at sign-in ("" if none) */
+	int pw_known;               /* pwchanged was read */
 };
 
 struct apid_sessions {
@@ -305,6 +310,7 @@ session_gone(struct apid_req *r, const char *why)
 {
 	log_info("%s %s: client %s: session refused: %s", r->method, r->route->pattern,
 	    r->client, why);
+	r->clear_cookie = 1;
 	return apid_problem(r, 401, "session-expired", "Session expired", NULL, NULL, 0,
 	    "the session has ended (signed out, idle too long, or the server restarted): "
 	    "sign in again");
@@ -314,7 +320,7 @@ session_gone(struct apid_req *r, const char *why)
  * administrative lock. */
 static enum dir_status
 session_person(struct dir *d, const char *dn, struct api_caller **out, char *why,
-    size_t whylen)
+    size_t whylen, char *pwc, size_t pwclen)
 {
 	struct dir_lock_state ls;
 	struct dir_entry *e = NULL;
@@ -326,6 +332,7 @@ session_person(struct dir *d, const char *dn, struct api_caller **out, char *why
 		return st == DIR_NOT_FOUND ? DIR_DENIED : st;
 	}
 	dir_lock_state(e, NULL, time(NULL), &ls);
+	snprintf(pwc, pwclen, "%s", dir_pw_changed(e));
 	dir_entry_free(e);
 	if (ls.kind == DIR_LOCK_ADMIN) {
 		snprintf(why, whylen, "%s is locked", dn);
@@ -354,12 +361,12 @@ session_use(struct apid_req *r, const char *id, int csrf, json_t **user, int *re
 	struct apid_sessions *t = r->srv->sessions;
 	struct apid_session *s, **link;
 	unsigned char key[32];
-	char tag[9], *dn = NULL, why[256];
+	char tag[9], *dn = NULL, why[256], pwc[32];
 	struct api_caller *c = NULL;
 	unsigned long gen;
 	double now;
 	struct dir *d;
-	int refresh;
+	int refresh, pwchanged = 0;
 
 	if (!session_id_valid(id)) {
 		*ret = session_gone(r, "not a session id");
@@ -367,6 +374,28 @@ session_use(struct apid_req *r, const char *id, int csrf, json_t **user, int *re
 	}
 	session_key(id, key);
 	session_tag(key, tag);
+	gen = apid_person_gen(r);
+	now = session_now();
+	pthread_mutex_lock(&t->mu);
+	if ((s = session_find(t, key, &link)) == NULL) {
+		pthread_mutex_unlock(&t->mu);
+		snprintf(why, sizeof(why), "session %s: unknown", tag);
+		*ret = session_gone(r, why);
+		return -1;
+	}
+	if (session_expired(t, s, now)) {
+		snprintf(why, sizeof(why), "session %s of %s: %s", tag, s->address,
+		    now - s->created > t->lifetime ? "older than apid.session_lifetime" :
+		    "idle longer than apid.session_idle_timeout");
+		session_unlink(t, link);
+		pthread_mutex_unlock(&t->mu);
+		*ret = session_gone(r, why);
+		return -1;
+	}
+	pthread_mutex_unlock(&t->mu);
+	/* the token is checked only for a session that exists: a page left
+	 * open across a restart (a new HMAC key) is told its session ended,
+	 * not that its token is wrong */
 	if (csrf) {
 		const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 		    "X-CSRF-Token");
@@ -386,21 +415,11 @@ session_use(struct apid_req *r, const char *id, int csrf, json_t **user, int *re
 			return -1;
 		}
 	}
-	gen = apid_person_gen(r);
-	now = session_now();
 	pthread_mutex_lock(&t->mu);
+	/* signed out or ended meanwhile */
 	if ((s = session_find(t, key, &link)) == NULL) {
 		pthread_mutex_unlock(&t->mu);
 		snprintf(why, sizeof(why), "session %s: unknown", tag);
-		*ret = session_gone(r, why);
-		return -1;
-	}
-	if (session_expired(t, s, now)) {
-		snprintf(why, sizeof(why), "session %s of %s: %s", tag, s->address,
-		    now - s->created > t->lifetime ? "older than apid.session_lifetime" :
-		    "idle longer than apid.session_idle_timeout");
-		session_unlink(t, link);
-		pthread_mutex_unlock(&t->mu);
 		*ret = session_gone(r, why);
 		return -1;
 	}
@@ -447,9 +466,25 @@ session_use(struct apid_req *r, const char *id, int csrf, json_t **user, int *re
 	 * account), which a Basic caller meets at its next bind, ends the
 	 * session too. (A lockout after failed logins does not: anyone could
 	 * cause it by guessing.) */
-	switch (session_person(d, dn, &c, why, sizeof(why))) {
+	switch (session_person(d, dn, &c, why, sizeof(why), pwc, sizeof(pwc))) {
 	case DIR_OK:
-		break;
+		pthread_mutex_lock(&t->mu);
+		s = session_find(t, key, NULL);
+		if (s != NULL && !s->pw_known) {
+			snprintf(s->pwchanged, sizeof(s->pwchanged), "%s", pwc);
+			s->pw_known = 1;
+		} else if (s != NULL && strcmp(s->pwchanged, pwc) != 0)
+			pwchanged = 1;
+		pthread_mutex_unlock(&t->mu);
+		if (!pwchanged)
+			break;
+		/* a new password (set by govmailctl, another gateway, the
+		 * person's mail client): what was signed in with the old one
+		 * ends, as a Basic caller with the old one is refused */
+		api_caller_free(c);
+		c = NULL;
+		snprintf(why, sizeof(why), "its password was changed");
+		/* FALLTHROUGH */
 	case DIR_DENIED: {
 		char esc[300];
 
@@ -461,9 +496,10 @@ session_use(struct apid_req *r, const char *id, int csrf, json_t **user, int *re
 		log_info("%s %s: client %s: session %s of %s ended: %s", r->method,
 		    r->route->pattern, r->client, tag, dn, esc);
 		free(dn);
+		r->clear_cookie = 1;
 		*ret = apid_problem(r, 401, "unauthenticated", "Authentication required", NULL,
-		    NULL, 0, "the session has ended: the account is no longer active or has "
-		    "no role in the API");
+		    NULL, 0, "the session has ended: the account is no longer active, has "
+		    "no role in the API, or its password was changed");
 		return -1;
 	}
 	default:
@@ -513,22 +549,32 @@ apid_session_authenticate(struct apid_req *r, int *ret)
 	    strcmp(r->method, "HEAD") != 0, NULL, ret);
 }
 
+/*
+ * A browser that is offered Basic shows its own password box and then
+ * sends what was typed there with every request to this server, those
+ * that pages of other sites start included: a current browser (it sends
+ * Sec-Fetch-* with every request, navigations too) or anything carrying
+ * a cookie is never offered Basic. Tools (curl, an HR system's HTTP
+ * library, which may wait for the challenge before sending Basic) send
+ * neither and keep it.
+ */
 int
 apid_session_basic_challenge(const struct apid_req *r)
 {
-	const char *m;
+	static const char *const browser[] = {
+		"Sec-Fetch-Site", "Sec-Fetch-Mode", "Sec-Fetch-Dest", "Sec-Fetch-User",
+		"Cookie",
+	};
+	size_t i;
 
-	if (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization") != NULL)
-		return 1;
 	if (r->route != NULL && (r->route->handler == APID_H_SESSION_CREATE ||
 	    r->route->handler == APID_H_SESSION_GET ||
 	    r->route->handler == APID_H_SESSION_DELETE))
 		return 0;
-	if (MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SESSION_COOKIE) != NULL)
-		return 0;
-	/* fetch() and XMLHttpRequest of a current browser */
-	m = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Sec-Fetch-Mode");
-	return m == NULL || strcmp(m, "navigate") == 0;
+	for (i = 0; i < sizeof(browser) / sizeof(browser[0]); i++)
+		if (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, browser[i]) != NULL)
+			return 0;
+	return 1;
 }
 
 int
@@ -573,6 +619,18 @@ apid_session_create(struct apid_req *r)
 	s->agency = a->agency != NULL ? xstrdup(a->agency) : NULL;
 	account_free(a);
 	s->caller = apid_caller_dup(r->caller);
+	/* when the password was last changed: a later change ends the session
+	 * (session_use); unread, the first check records it */
+	{
+		struct dir *d = apid_dir(r);
+		struct dir_entry *e = NULL;
+
+		if (d != NULL && dir_lock_read(d, s->dn, &e) == DIR_OK) {
+			snprintf(s->pwchanged, sizeof(s->pwchanged), "%s", dir_pw_changed(e));
+			s->pw_known = 1;
+		}
+		dir_entry_free(e);
+	}
 	now = session_now();
 	s->created = s->used = s->caller_read = now;
 	s->gen = apid_person_gen(r);
@@ -649,8 +707,30 @@ apid_session_delete(struct apid_req *r)
 		session_unlink(t, link);
 	pthread_mutex_unlock(&t->mu);
 	log_info("session %s: %s signed out from %s", tag, r->caller->actor, r->client);
-	return apid_reply(r, 204, NULL, "Set-Cookie",
-	    SESSION_COOKIE "=; " SESSION_COOKIE_ATTRS "; Max-Age=0");
+	return apid_reply(r, 204, NULL, "Set-Cookie", APID_SESSION_COOKIE_CLEAR);
+}
+
+void
+apid_sessions_end_person(struct apid_server *srv, const char *dn, const char *why)
+{
+	struct apid_sessions *t = srv->sessions;
+	struct apid_session **pp;
+	size_t b, n = 0;
+
+	if (t == NULL || dn == NULL)
+		return;
+	pthread_mutex_lock(&t->mu);
+	for (b = 0; b < t->nbuckets; b++)
+		for (pp = &t->bucket[b]; *pp != NULL;) {
+			if (strcasecmp((*pp)->dn, dn) == 0) {
+				session_unlink(t, pp);
+				n++;
+			} else
+				pp = &(*pp)->next;
+		}
+	pthread_mutex_unlock(&t->mu);
+	if (n > 0)
+		log_info("%zu session%s of %s ended: %s", n, n == 1 ? "" : "s", dn, why);
 }
 
 int

@@ -1,7 +1,7 @@
 /*
  * apid_session.h — sign-in sessions of the web console (issue #15): a
  * person signs in once with the HTTP Basic check (POST /v1/session), gets
- * a cookie govmail_session (HttpOnly; Secure; SameSite=Strict) and a CSRF
+ * a cookie __Host-govmail_session (HttpOnly; Secure; SameSite=Strict) and a CSRF
  * token, and then calls the API with the cookie; every change (any method
  * but GET and HEAD) must also carry X-CSRF-Token. A session ends when the
  * person signs out (DELETE /v1/session), after apid.session_idle_timeout
@@ -21,6 +21,15 @@
 struct apid_req;
 struct apid_server;
 
+/* __Host-: a browser keeps it only when set Secure, Path=/, without
+ * Domain, by this very host, so a sibling name (another agency's site
+ * under the same domain) can neither plant nor shadow it. */
+#define APID_SESSION_COOKIE "__Host-govmail_session"
+#define APID_SESSION_COOKIE_ATTRS "Path=/; Secure; HttpOnly; SameSite=Strict"
+/* The Set-Cookie that makes the browser forget the cookie. */
+#define APID_SESSION_COOKIE_CLEAR \
+	APID_SESSION_COOKIE "=; " APID_SESSION_COOKIE_ATTRS "; Max-Age=0"
+
 /* The session table of srv from its configuration (its CSRF key drawn
  * here). 0, or -1 when no random key could be drawn. */
 int apid_sessions_init(struct apid_server *srv);
@@ -35,9 +44,16 @@ void apid_sessions_free(struct apid_server *srv);
  */
 int apid_session_authenticate(struct apid_req *r, int *ret);
 
-/* Whether a 401 of r may offer HTTP Basic in WWW-Authenticate: not to a
- * browser's script (it would open the browser's own password dialog). */
+/* Whether a 401 of r may offer HTTP Basic in WWW-Authenticate: never to a
+ * browser (no Sec-Fetch-* header and no Cookie: its password box would
+ * store credentials that other sites' pages then use). */
 int apid_session_basic_challenge(const struct apid_req *r);
+
+/* End at once every session of the person whose entry is dn (their
+ * password was reset, their account suspended, renamed...); why is
+ * logged. */
+void apid_sessions_end_person(struct apid_server *srv, const char *dn,
+    const char *why);
 
 /* POST /v1/session, GET /v1/session, DELETE /v1/session. */
 int apid_session_create(struct apid_req *r);

@@ -68,12 +68,19 @@ web_type(const char *name)
 }
 
 void
-apid_web_headers(struct MHD_Response *resp)
+apid_web_headers(const struct apid_req *r, struct MHD_Response *resp)
 {
 	MHD_add_response_header(resp, "Content-Security-Policy", WEB_CSP);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	/* a browser that met this name over HTTPS never tries plain HTTP
+	 * (where the cookie could be planted or read) for a year; not on the
+	 * plain listener: RFC 6797 ignores it there, and a TLS proxy in front
+	 * of it sets its own */
+	if (r != NULL && r->tls)
+		MHD_add_response_header(resp, "Strict-Transport-Security",
+		    "max-age=31536000");
 }
 
 /* Read the regular file name below dirfd into the table. */
@@ -274,7 +281,7 @@ apid_web_serve(struct apid_req *r, const char *url)
 	 * console after a restart is used at once */
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	MHD_add_response_header(resp, "ETag", f->etag);
-	apid_web_headers(resp);
+	apid_web_headers(r, resp);
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	r->answered = 1;

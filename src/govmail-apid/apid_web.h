@@ -31,7 +31,8 @@ size_t apid_web_count(const struct apid_web *w);
 int apid_web_path(const char *url);
 /* Answer a request for url from the table: 200, 304, 404 or 405. */
 int apid_web_serve(struct apid_req *r, const char *url);
-/* Add the security headers of every response to resp. */
-void apid_web_headers(struct MHD_Response *resp);
+/* Add the security headers of every response to resp (r's listener:
+ * Strict-Transport-Security on HTTPS only). */
+void apid_web_headers(const struct apid_req *r, struct MHD_Response *resp);
 
 #endif

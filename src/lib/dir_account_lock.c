@@ -18,7 +18,7 @@
 #include "xmalloc.h"
 
 static const char *const lock_read_attrs[] = {
-	"objectClass", DIR_AT_MAIL, DIR_LOCK_ATTR_NAMES, NULL
+	"objectClass", DIR_AT_MAIL, DIR_LOCK_ATTR_NAMES, DIR_AT_PW_CHANGED_TIME, NULL
 };
 
 static const char *const policy_attrs[] = {
@@ -157,6 +157,14 @@ dir_lock_refine(struct dir_lock_state *s, const struct dir_lock_policy *p, time_
 	gt_format(t + (time_t)p->duration, s->until, sizeof(s->until));
 	if (now >= t + (time_t)p->duration)
 		s->kind = DIR_LOCK_EXPIRED;
+}
+
+const char *
+dir_pw_changed(const struct dir_entry *e)
+{
+	const char *v = dir_entry_get(e, DIR_AT_PW_CHANGED_TIME);
+
+	return v != NULL ? v : "";
 }
 
 enum dir_status

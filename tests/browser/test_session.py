@@ -39,7 +39,7 @@ def main(b):
     b.check("signed in: the console names the person",
             b.text('[data-test="who"]').strip() == harness.env("GOVMAIL_NAME"),
             b.text('[data-test="who"]'))
-    cookie = [c for c in b.cookies() if c["name"] == "govmail_session"]
+    cookie = [c for c in b.cookies() if c["name"] == "__Host-govmail_session"]
     b.check("the browser holds the session cookie", len(cookie) == 1, b.cookies())
     if cookie:
         c = cookie[0]
@@ -48,7 +48,7 @@ def main(b):
         b.check("... SameSite=Strict", c.get("sameSite") == "Strict", c)
         b.check("... for path /", c.get("path") == "/", c)
     b.check("document.cookie does not show it to scripts",
-            "govmail_session" not in (b.js("return document.cookie") or ""),
+            "__Host-govmail_session" not in (b.js("return document.cookie") or ""),
             b.js("return document.cookie"))
     b.wait_gone('[data-test="login-user"]')
     b.wait_for('[data-test="person-row"]')
@@ -110,7 +110,7 @@ def main(b):
     b.wait_for('[data-test="login-user"]')
     b.check("signed out: the sign-in form", not b.exists('[data-test="who"]'))
     b.check("... and the cookie is gone",
-            not [c for c in b.cookies() if c["name"] == "govmail_session"], b.cookies())
+            not [c for c in b.cookies() if c["name"] == "__Host-govmail_session"], b.cookies())
     status, body = b.browser_fetch("GET", "/v1/session")
     b.check("... GET /v1/session 401", status == 401, "%s %s" % (status, body))
 

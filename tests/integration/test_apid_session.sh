@@ -72,7 +72,7 @@ secure_headers() {
 # (none when empty) and X-CSRF-Token $XT (none when empty).
 s() {
 	local m=$1 p=$2 a=(); shift 2
-	[ -z "${SID:-}" ] || a+=(-H "Cookie: govmail_session=$SID")
+	[ -z "${SID:-}" ] || a+=(-H "Cookie: __Host-govmail_session=$SID")
 	[ -z "${XT:-}" ] || a+=(-H "X-CSRF-Token: $XT")
 	r - "$m" "$p" "$@" "${a[@]}"
 }
@@ -108,13 +108,16 @@ XT1=$(jget 'd["csrf_token"]')
 expect_match "... a CSRF token (256 bits, base64url)" "$XT1" '^[A-Za-z0-9_-]{43}$'
 COOKIE=$(hdr Set-Cookie)
 expect_match "... the cookie, its attributes exactly" "$COOKIE" \
-	'^govmail_session=[A-Za-z0-9_-]{43}; Path=/; Secure; HttpOnly; SameSite=Strict$'
-SID1=$(printf '%s' "$COOKIE" | sed 's/^govmail_session=\([^;]*\);.*/\1/')
+	'^__Host-govmail_session=[A-Za-z0-9_-]{43}; Path=/; Secure; HttpOnly; SameSite=Strict$'
+SID1=$(printf '%s' "$COOKIE" | sed 's/^__Host-govmail_session=\([^;]*\);.*/\1/')
+expect_eq "the session id under the name without __Host- (one a sibling site could plant): 401" \
+	"$(r - GET /v1/session -H "Cookie: govmail_session=$SID1")" 401
+expect_match "... not signed in" "$(jget 'd["type"]')" '/unauthenticated$'
 secure_headers "the sign-in answer"
 expect_eq "... Cache-Control: no-store" "$(hdr Cache-Control)" no-store
 expect_eq "a second sign-in (by address): 200" \
 	"$(s POST /v1/session "{\"user\": \"annv@haugiang.gov.vn\", \"password\": \"$AN_PW\"}")" 200
-SID2=$(hdr Set-Cookie | sed 's/^govmail_session=\([^;]*\);.*/\1/')
+SID2=$(hdr Set-Cookie | sed 's/^__Host-govmail_session=\([^;]*\);.*/\1/')
 XT2=$(jget 'd["csrf_token"]')
 expect_eq "... another session, another CSRF token" "$([ "$SID1" != "$SID2" ] && [ "$XT1" != "$XT2" ] && echo yes)" yes
 
@@ -167,7 +170,7 @@ expect_eq "... active" "$(jget 'd["account"]["status"]')" active
 expect_eq "suspend with Basic, no CSRF token: 200" \
 	"$(r "annv@haugiang.gov.vn:$AN_PW" POST "$HV/suspend" '{"reason": "basic"}')" 200
 expect_eq "resume with a Bearer token and a stale cookie alongside: 200" \
-	"$(r "$HR" POST "$HV/resume" '{}' -H "Cookie: govmail_session=$SID1")" 200
+	"$(r "$HR" POST "$HV/resume" '{}' -H "Cookie: __Host-govmail_session=$SID1")" 200
 
 # --- sign out -------------------------------------------------------------
 SID=$SID1 XT=""
@@ -176,7 +179,7 @@ expect_eq "... still signed in" "$(s GET /v1/session)" 200
 XT=$XT1
 expect_eq "sign out with it: 204" "$(s DELETE /v1/session)" 204
 expect_eq "... the cookie is cleared" "$(hdr Set-Cookie)" \
-	'govmail_session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0'
+	'__Host-govmail_session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0'
 XT=""
 expect_eq "the old cookie replayed: GET /v1/session 401" "$(s GET /v1/session)" 401
 expect_match "... session-expired" "$(jget 'd["type"]')" '/session-expired$'
@@ -192,7 +195,7 @@ for i in $(seq 16); do
 	[ "$(s POST /v1/session "{\"user\": \"annv\", \"password\": \"$AN_PW\"}")" = 200 ] && n=$((n + 1))
 done
 expect_eq "16 more sign-ins of the same person: 200 each" "$n" 16
-LAST=$(hdr Set-Cookie | sed 's/^govmail_session=\([^;]*\);.*/\1/')
+LAST=$(hdr Set-Cookie | sed 's/^__Host-govmail_session=\([^;]*\);.*/\1/')
 SID=$SID2
 expect_eq "... the least recently used of 17 sessions is ended" "$(s GET /v1/session)" 401
 SID=$LAST
@@ -279,7 +282,7 @@ U=https://127.0.0.1:$P
 clock() { echo "+$1" >"$T/faketime.new" && mv "$T/faketime.new" "$T/faketime"; }
 SID="" XT=""
 expect_eq "sign in: 200" "$(s POST /v1/session "{\"user\": \"annv\", \"password\": \"$AN_PW\"}")" 200
-SID=$(hdr Set-Cookie | sed 's/^govmail_session=\([^;]*\);.*/\1/')
+SID=$(hdr Set-Cookie | sed 's/^__Host-govmail_session=\([^;]*\);.*/\1/')
 XT=$(jget 'd["csrf_token"]')
 expect_eq "... idle_timeout 600" "$(jget 'd["idle_timeout"]')" 600
 clock 400
@@ -295,7 +298,7 @@ expect_match "... session-expired" "$(jget 'd["type"]')" '/session-expired$'
 expect_match "... the log says why" "$(cat "$T/fake.log")" 'older than apid\.session_lifetime'
 XT="" SID=""
 expect_eq "sign in again: 200" "$(s POST /v1/session "{\"user\": \"annv\", \"password\": \"$AN_PW\"}")" 200
-SID=$(hdr Set-Cookie | sed 's/^govmail_session=\([^;]*\);.*/\1/')
+SID=$(hdr Set-Cookie | sed 's/^__Host-govmail_session=\([^;]*\);.*/\1/')
 XT=$(jget 'd["csrf_token"]')
 clock 2190
 expect_eq "590 s idle: 200" "$(s GET /v1/session)" 200
@@ -307,7 +310,7 @@ expect_eq "... and it stays expired" "$(s GET /v1/session)" 401
 SID="" XT=""
 expect_eq "a person locked by an administrator: signed in" \
 	"$(s POST /v1/session "{\"user\": \"annv\", \"password\": \"$AN_PW\"}")" 200
-SID=$(hdr Set-Cookie | sed 's/^govmail_session=\([^;]*\);.*/\1/')
+SID=$(hdr Set-Cookie | sed 's/^__Host-govmail_session=\([^;]*\);.*/\1/')
 check "account lock annv" $G account lock annv@haugiang.gov.vn --reason "session test"
 expect_eq "... the next request (auth_cache_ttl 0): 401" "$(s GET "$AN")" 401
 expect_match "... the log says why" "$(cat "$T/fake.log")" 'ended: .* is locked'
@@ -315,7 +318,7 @@ check "account unlock annv" $G account unlock annv@haugiang.gov.vn
 SID="" XT=""
 expect_eq "a person whose role is revoked: signed in" \
 	"$(s POST /v1/session "{\"user\": \"annv\", \"password\": \"$AN_PW\"}")" 200
-SID=$(hdr Set-Cookie | sed 's/^govmail_session=\([^;]*\);.*/\1/')
+SID=$(hdr Set-Cookie | sed 's/^__Host-govmail_session=\([^;]*\);.*/\1/')
 check "role revoke" $G role revoke annv@haugiang.gov.vn --role hr --agency sgd
 expect_eq "... the next request (auth_cache_ttl 0): 401" "$(s GET "$AN")" 401
 expect_eq "... and the session is gone" "$(s GET /v1/session)" 401
