@@ -488,11 +488,22 @@ def _csp_or_script_errors(entries):
     return bad
 
 
+def new_browser():
+    """The Browser of this run: chromium, or with GOVMAIL_BROWSER=firefox
+    the same Browser over a headless firefox-esr driven through its
+    Marionette protocol (tests/browser/marionette.py; Debian has no
+    geckodriver), screenshots named firefox-<name>.png."""
+    if os.environ.get("GOVMAIL_BROWSER", "chromium") == "firefox":
+        import marionette
+        return marionette.harness_browser(sys.modules[__name__])
+    return Browser()
+
+
 def run(main):
     """Start the browser, run main(browser), stop everything; exit 0 when
     every check passed."""
     _become_subreaper()
-    b = Browser()
+    b = new_browser()
     stopping = {"sig": None}
 
     def on_signal(sig, frame):
