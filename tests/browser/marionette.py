@@ -130,10 +130,10 @@ def _free_port():
     return port
 
 
-# Preferences of the throw-away profile: no first-run pages, no update or
-# telemetry or remote-settings traffic, no default-browser question; the
-# Marionette port; the console service keeps more than its default
-# backlog is irrelevant (a listener takes each message as it comes).
+# Preferences of the throw-away profile (user.js, with marionette.port):
+# no first-run pages, no update, telemetry, safe-browsing or
+# remote-settings traffic (the tests run offline, on loopback), no
+# default-browser question.
 PREFS = {
     "browser.shell.checkDefaultBrowser": False,
     "browser.startup.homepage": "about:blank",
@@ -244,7 +244,15 @@ class Firefox:
             "unhandledPromptBehavior": "ignore",
             "timeouts": {"implicit": 0, "pageLoad": int(self.hang * 2000),
                          "script": int(self.hang * 1000)}})
+        # the page's viewport is width x height (the window is larger by
+        # its toolbars)
         self.m.command("WebDriver:SetWindowRect", {"width": self.width, "height": self.height})
+        dw, dh = self.m.value("WebDriver:ExecuteScript", {
+            "script": "return [window.outerWidth - window.innerWidth,"
+                      " window.outerHeight - window.innerHeight];", "args": []})
+        if dw or dh:
+            self.m.command("WebDriver:SetWindowRect", {"width": self.width + dw,
+                                                       "height": self.height + dh})
         self.chrome(_LISTEN)
         return self
 
@@ -381,8 +389,17 @@ class Element:
                      " return e[n] === null ? null : String(e[n]);"
                      "return e.getAttribute(n);", self, name)
 
+    def get_property(self, name):
+        return self._v("WebDriver:GetElementProperty", name=name)
+
     def is_displayed(self):
         return bool(self._v("WebDriver:IsElementDisplayed"))
+
+    def is_enabled(self):
+        return bool(self._v("WebDriver:IsElementEnabled"))
+
+    def is_selected(self):
+        return bool(self._v("WebDriver:IsElementSelected"))
 
     def click(self):
         self._v("WebDriver:ElementClick")
@@ -396,6 +413,14 @@ class Element:
     def find_elements(self, by, value):
         return _wrap(self.driver, _call(self.driver.m.command, "WebDriver:FindElements",
                                         {"using": by, "value": value, "element": self.id}))
+
+    def find_element(self, by, value):
+        return _wrap(self.driver, _call(self.driver.m.value, "WebDriver:FindElement",
+                                        {"using": by, "value": value, "element": self.id}))
+
+    def __getattr__(self, name):
+        raise AttributeError("tests/browser/marionette.py's Element has no %r "
+                             "(selenium's WebElement has; add it there)" % name)
 
 
 class _SwitchTo:
@@ -419,6 +444,16 @@ class Driver:
 
     def get(self, url):
         _call(self.m.command, "WebDriver:Navigate", {"url": url})
+
+    def refresh(self):
+        self.m.command("WebDriver:Refresh")
+
+    def back(self):
+        self.m.command("WebDriver:Back")
+
+    @property
+    def title(self):
+        return self.m.value("WebDriver:GetTitle")
 
     @property
     def current_url(self):
@@ -468,6 +503,10 @@ class Driver:
 
     def quit(self):
         self.firefox.stop()
+
+    def __getattr__(self, name):
+        raise AttributeError("tests/browser/marionette.py's Driver has no %r "
+                             "(selenium's WebDriver has; add it there)" % name)
 
 
 # ---- harness.Browser over Firefox ----------------------------------------------
