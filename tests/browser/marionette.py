@@ -122,14 +122,6 @@ class Marionette:
             pass
 
 
-def _free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 # Preferences of the throw-away profile (user.js, with marionette.port):
 # no first-run pages, no update, telemetry, safe-browsing or
 # remote-settings traffic (the tests run offline, on loopback), no
@@ -209,9 +201,14 @@ class Firefox:
     def start(self):
         profile = os.path.join(self.tmp, "firefox-profile")
         os.makedirs(profile, exist_ok=True)
-        port = _free_port()
+        # port 0: Firefox takes a free port and writes it to the file
+        # MarionetteActivePort of the profile (no race for a port picked
+        # here and bound there later)
         prefs = dict(PREFS)
-        prefs["marionette.port"] = port
+        prefs["marionette.port"] = 0
+        portfile = os.path.join(profile, "MarionetteActivePort")
+        if os.path.exists(portfile):
+            os.unlink(portfile)
         with open(os.path.join(profile, "user.js"), "w") as f:
             for k, v in sorted(prefs.items()):
                 f.write("user_pref(%s, %s);\n" % (json.dumps(k), json.dumps(v)))
@@ -232,9 +229,13 @@ class Firefox:
             if self.proc.poll() is not None:
                 raise RuntimeError("firefox-esr exited (%s/firefox.log)" % self.tmp)
             try:
-                self.m = Marionette("127.0.0.1", port, self.hang)
+                with open(portfile) as f:
+                    port = int(f.read().strip())
+                # reads wait longer than Firefox's own page-load and
+                # script timeouts (2 x and 1 x hang), which answer first
+                self.m = Marionette("127.0.0.1", port, self.hang * 3)
                 break
-            except (OSError, ConnectionError):
+            except (OSError, ValueError, ConnectionError):
                 if time.monotonic() > deadline:
                     raise TimeoutError("firefox-esr does not listen on its Marionette port "
                                        "(%s/firefox.log)" % self.tmp)
