@@ -36,7 +36,9 @@ Content-Security-Policy reports; get_log("browser") returns what came for
 web pages since the last call, as (level, message) entries in the shape
 of chromedriver's log ("SEVERE" for errors, "WARNING" for warnings), CSP
 reports saying "Content Security Policy" and uncaught errors "Uncaught",
-as chromium's do. Deadlines are hang guards only.
+as chromium's do. The listener is registered before the first page is
+opened: errors while a page loads are seen too. Deadlines are hang guards
+only.
 """
 import base64
 import json
@@ -193,7 +195,7 @@ class Firefox:
         self.width, self.height = width, height
         # guard: argv prefix of a process that runs the browser as its
         # child and kills it and all it started when its stdin closes
-        # (harness.py --guard); None: this module's own.
+        # (like harness.py --guard); None: this module's own.
         self.guard = guard or [sys.executable, os.path.abspath(__file__), "--guard"]
         self.proc = None
         self.m = None
@@ -218,12 +220,13 @@ class Firefox:
                     "MOZ_HEADLESS_HEIGHT": str(self.height),
                     "HOME": self.tmp, "TMPDIR": self.tmp,
                     "XDG_CACHE_HOME": os.path.join(self.tmp, "cache")})
-        log = open(os.path.join(self.tmp, "firefox.log"), "w")
-        self.proc = subprocess.Popen(
-            self.guard + [FIREFOX, "--headless", "--marionette", "-remote-allow-system-access",
-                          "--no-remote", "--new-instance", "--profile", profile],
-            stdin=subprocess.PIPE, stdout=log, stderr=log, env=env,
-            preexec_fn=_die_with_parent)
+        with open(os.path.join(self.tmp, "firefox.log"), "w") as log:
+            self.proc = subprocess.Popen(
+                self.guard + [FIREFOX, "--headless", "--marionette",
+                              "-remote-allow-system-access", "--no-remote", "--new-instance",
+                              "--profile", profile],
+                stdin=subprocess.PIPE, stdout=log, stderr=log, env=env,
+                preexec_fn=_die_with_parent)
         deadline = time.monotonic() + self.hang
         while True:
             if self.proc.poll() is not None:
