@@ -372,9 +372,9 @@ class Element:
     def __init__(self, driver, eid):
         self.driver, self.id = driver, eid
 
-    def _v(self, name, **params):
+    def _v(self, command, **params):
         params["id"] = self.id
-        return _call(self.driver.m.value, name, params)
+        return _call(self.driver.m.value, command, params)
 
     @property
     def text(self):
@@ -392,6 +392,9 @@ class Element:
                      "if (n in e && typeof e[n] !== 'function' && typeof e[n] !== 'object')"
                      " return e[n] === null ? null : String(e[n]);"
                      "return e.getAttribute(n);", self, name)
+
+    def get_dom_attribute(self, name):
+        return self._v("WebDriver:GetElementAttribute", name=name)
 
     def get_property(self, name):
         return self._v("WebDriver:GetElementProperty", name=name)

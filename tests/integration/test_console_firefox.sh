@@ -12,8 +12,10 @@
 # only, search by a name typed without diacritics, by employee id, a
 # person named like an HTML tag shown as text with no img element and no
 # alert, suspend and resume checked in the directory, a password reset
-# shown once, a new account at the address suggested), against
-# govmail-apid on the sandbox slapd. No CSP violation or script error in
+# shown once, a new account at the address suggested) and
+# test_person_actions.py (an agency administrator locks and unlocks, moves,
+# changes an address, edits with If-Match, sees an API error at its
+# field), against govmail-apid on the sandbox slapd. No CSP violation or script error in
 # Firefox's console; no Firefox process left. Screenshots:
 # build/test-output/screenshots/firefox-*.png.
 . "$(dirname "$0")/../lib.sh"
@@ -34,7 +36,10 @@ check "agency add syt" $G agency add syt --name "Sở Y tế" --level department
 check "account add the hr officer (sgd)" $G account add --name "Đỗ Thị Hoa" --agency sgd --generate-password
 HR_PW=$(sed -n 's/^initial password (shown once): //p' "$T/last.out")
 check "role grant hoadt hr of sgd" $G role grant hoadt@haugiang.gov.vn --role hr --agency sgd
-check "account add Tâm (sgd)" $G account add --name "Võ Minh Tâm" --agency sgd
+check "account add the agency administrator (sgd)" $G account add --name "Võ Minh Tâm" \
+	--agency sgd --generate-password
+ADM_PW=$(sed -n 's/^initial password (shown once): //p' "$T/last.out")
+check "role grant tamvm agency-admin of sgd" $G role grant tamvm@haugiang.gov.vn --role agency-admin --agency sgd
 check "account add An (sgd)" $G account add --name "Nguyễn Văn An" --agency sgd --employee-id 100234
 check "account add Cường (sgd-th)" $G account add --name "Lê Văn Cường" --agency sgd-th
 check "account add Bình (syt: another agency)" $G account add --name "Trần Thị Bình" --agency syt
@@ -61,6 +66,8 @@ expect_match "the apid log saw Firefox's sign-ins and the refused CSRF" "$(cat "
 
 export LDAP_URI LDAP_BASE LDAP_ADMIN_DN LDAP_ADMIN_PWFILE
 GOVMAIL_USER=hoadt@haugiang.gov.vn GOVMAIL_PASSWORD=$HR_PW browser_run test_people.py
+export GOVMAILCTL
+GOVMAIL_USER=tamvm@haugiang.gov.vn GOVMAIL_PASSWORD=$ADM_PW browser_run test_person_actions.py
 
 expect_eq "the account Firefox created is in the directory with its name" \
 	"$(t_ldapsearch -b "$LDAP_BASE" '(mail=annv2@haugiang.gov.vn)' cn | sed -n 's/^cn:: //p' | base64 -d)" \
