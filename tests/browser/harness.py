@@ -95,6 +95,14 @@ Browser API (selectors are CSS; tests use [data-test="..."] hooks):
                                        dict with lower-case names, body)
 Deadlines are hang guards only (120 s and more): every wait ends as soon
 as what it waits for happens.
+
+Firefox: with GOVMAIL_BROWSER=firefox in the environment, run() gives the
+same Browser over a headless firefox-esr driven through its Marionette
+protocol by tests/browser/marionette.py (Debian has no geckodriver): b.driver
+is then marionette.Driver, the part of selenium's WebDriver these tests use
+(find_elements, execute_script, get_cookies, switch_to.alert, ...);
+screenshots are named firefox-<name>.png. test_console_firefox.sh runs
+test_session.py and test_people.py that way.
 """
 import ctypes
 import json as jsonlib
@@ -488,11 +496,22 @@ def _csp_or_script_errors(entries):
     return bad
 
 
+def new_browser():
+    """The Browser of this run: chromium, or with GOVMAIL_BROWSER=firefox
+    the same Browser over a headless firefox-esr driven through its
+    Marionette protocol (tests/browser/marionette.py; Debian has no
+    geckodriver), screenshots named firefox-<name>.png."""
+    if os.environ.get("GOVMAIL_BROWSER", "chromium") == "firefox":
+        import marionette
+        return marionette.harness_browser(sys.modules[__name__])
+    return Browser()
+
+
 def run(main):
     """Start the browser, run main(browser), stop everything; exit 0 when
     every check passed."""
     _become_subreaper()
-    b = Browser()
+    b = new_browser()
     stopping = {"sig": None}
 
     def on_signal(sig, frame):

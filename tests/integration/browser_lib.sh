@@ -17,6 +17,14 @@ browser_require() {
 	python3 -c 'import selenium' 2>/dev/null || { echo "Bail out! python3-selenium missing (scripts/install-deps)"; exit 1; }
 }
 
+# browser_require_firefox: firefox-esr (scripts/install-deps) for the
+# tests run with GOVMAIL_BROWSER=firefox (harness.py drives it through
+# tests/browser/marionette.py; python3-selenium is still imported).
+browser_require_firefox() {
+	[ -x /usr/bin/firefox-esr ] || { echo "Bail out! /usr/bin/firefox-esr missing (scripts/install-deps)"; exit 1; }
+	python3 -c 'import selenium' 2>/dev/null || { echo "Bail out! python3-selenium missing (scripts/install-deps)"; exit 1; }
+}
+
 # browser_apid_conf FILE [SETTING...]: apid_conf with the repository's
 # console as apid.console_dir and no request rate limits (a page view is
 # a dozen files and API calls from 127.0.0.1: a long browser test must not
@@ -63,17 +71,24 @@ browser_run() {
 		fails=$((fails + 1))
 	fi
 	# a process whose command line names this run's directory (the
-	# browser's profile) would be one the harness failed to end
+	# browser's profile), or whose environment has this run's
+	# GOVMAIL_TMP (Firefox's content processes and crash helper name no
+	# profile), would be one the harness failed to end
 	left=$(D="$dir/" python3 -c '
 import os
 me, d = str(os.getpid()), os.environ["D"].encode()
+e = b"GOVMAIL_TMP=" + d.rstrip(b"/") + b"\0"
 for p in os.listdir("/proc"):
     if p.isdigit() and p != me:
         try:
             c = open("/proc/%s/cmdline" % p, "rb").read()
         except OSError:
             continue
-        if d in c:
+        try:
+            v = b"\0" + open("/proc/%s/environ" % p, "rb").read()
+        except OSError:
+            v = b""
+        if d in c or b"\0" + e in v:
             print(p)')
 	if [ -z "$left" ]; then
 		ok "$script left no browser process"
