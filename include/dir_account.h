@@ -51,6 +51,9 @@ struct account_created {
 	char uid[96];
 	char address[400];
 	char dn[512];
+	/* on a refusal, the request field it concerns ("name", "employee_id",
+	 * "title", "phone", "mobile", "agency", "address", "domain"), or NULL */
+	const char *field;
 };
 
 /* The attributes of a new account entry (display = name in display form). */

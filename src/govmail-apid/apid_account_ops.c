@@ -159,7 +159,7 @@ apid_create_run(struct apid_req *r, char **answer, unsigned *status, int *unknow
 		/* bad name, taken address or employee id: the client's to fix */
 		return apid_problem(r, st == DIR_EXISTS ? 409 : 400,
 		    st == DIR_EXISTS ? "exists" : "refused",
-		    st == DIR_EXISTS ? "Exists" : "Refused", NULL, NULL, 0, "%s", err);
+		    st == DIR_EXISTS ? "Exists" : "Refused", out.field, NULL, 0, "%s", err);
 	}
 	/* account_result_created initialises res itself */
 	account_result_created(&res, &a, out.address, mods);

@@ -339,19 +339,32 @@ dir_account_create(struct dir *d, const struct govmail_conf *c,
 	memset(out, 0, sizeof(*out));
 	if (mods_out)
 		*mods_out = NULL;
+	out->field = "name";
 	if (name_check(a->name, (size_t)c->addr_max_name_length, err, errlen) != 0)
 		return DIR_CONSTRAINT;
-	if (dir_account_text_ok("employee id", a->employee_id, 64, err, errlen) ||
-	    dir_account_text_ok("title", a->title, 256, err, errlen) ||
-	    dir_account_text_ok("phone", a->phone, 64, err, errlen) ||
-	    dir_account_text_ok("mobile", a->mobile, 64, err, errlen))
+	out->field = "employee_id";
+	if (dir_account_text_ok("employee id", a->employee_id, 64, err, errlen))
 		return DIR_CONSTRAINT;
+	out->field = "title";
+	if (dir_account_text_ok("title", a->title, 256, err, errlen))
+		return DIR_CONSTRAINT;
+	out->field = "phone";
+	if (dir_account_text_ok("phone", a->phone, 64, err, errlen))
+		return DIR_CONSTRAINT;
+	out->field = "mobile";
+	if (dir_account_text_ok("mobile", a->mobile, 64, err, errlen))
+		return DIR_CONSTRAINT;
+	out->field = "agency";
 	if ((st = dir_account_agency(d, a->agency, agency_domain, sizeof(agency_domain),
 	    err, errlen)) != DIR_OK)
 		return st;
+	out->field = "employee_id";
 	if (a->employee_id &&
 	    (st = dir_account_employee_free(d, a->employee_id, err, errlen)) != DIR_OK)
 		return st;
+	/* from here on the address is at stake: the one given, or the one the
+	 * template makes of the name in the domain */
+	out->field = a->address != NULL ? "address" : "name";
 
 	if (a->address != NULL) {
 		const char *at;
@@ -375,14 +388,19 @@ dir_account_create(struct dir *d, const struct govmail_conf *c,
 		snprintf(domain, sizeof(domain), "%s", a->domain ? a->domain :
 		    agency_domain[0] ? agency_domain : c->addr_default_domain);
 		dir_lower(domain);
+		out->field = a->domain != NULL ? "domain" : "agency";
 		if (address_domain_check(domain, err, errlen) != 0)
 			return DIR_CONSTRAINT;
+		out->field = "name";
 		if (address_local_from_name(c->addr_template, a->name, base, sizeof(base),
 		    err, errlen) != 0)
 			return DIR_CONSTRAINT;
 	}
+	if (a->address == NULL)
+		out->field = a->domain != NULL ? "domain" : "agency";
 	if ((st = dir_account_domain_ok(d, domain, err, errlen)) != DIR_OK)
 		return st;
+	out->field = a->address != NULL ? "address" : "name";
 	if (a->address != NULL) {
 		used = dir_account_address_used(d, address);
 		if (used < 0)
@@ -441,9 +459,11 @@ dir_account_create(struct dir *d, const struct govmail_conf *c,
 	snprintf(out->uid, sizeof(out->uid), "%s", local);
 	snprintf(out->address, sizeof(out->address), "%s", address);
 	snprintf(out->dn, sizeof(out->dn), "%s", dn);
+	out->field = NULL;
 	st = DIR_OK;
 	goto done;
 ldap_error:
+	out->field = NULL;
 	st = dir_last_status(d);
 	snprintf(err, errlen, "%s", dir_error(d));
 done:

@@ -73,6 +73,15 @@ expect_eq "... nothing made" "$(naccounts 'Lê Văn Tám')" 0
 expect_eq "a retry on another gateway (no key) with the employee id: 409" \
 	"$(r "$HR" POST /v1/accounts "$NEW")" 409
 expect_eq "... still one account" "$(naccounts 'Nguyễn Văn An')" 1
+expect_eq "... the problem names the field it concerns (the console shows it there)" \
+	"$(jget 'd["field"]')" employee_id
+expect_eq "create with an address taken: 409" \
+	"$(r "$HR" POST /v1/accounts '{"name": "Lê Văn Tám", "agency": "sgd", "address": "annv@haugiang.gov.vn"}')" 409
+expect_eq "... naming the field address" "$(jget 'd["field"]')" address
+expect_eq "create with a name the template cannot use: 400 naming the field name" \
+	"$(r "$HR" POST /v1/accounts '{"name": "!!!", "agency": "sgd"}') $(jget 'd["field"]')" "400 name"
+expect_eq "create in a domain not governed: 400 naming the field domain" \
+	"$(r "$HR" POST /v1/accounts '{"name": "Lê Văn Tám", "agency": "sgd", "domain": "example.org"}') $(jget 'd["field"]')" "400 domain"
 expect_eq "create in a sub-agency, explicit address: 201" \
 	"$(r "$HR" POST /v1/accounts '{"name": "Lê Văn Cường", "agency": "sgd-th", "address": "cuong.le@haugiang.gov.vn", "generate_password": false}')" 201
 expect_eq "... that address, no password" "$(jget 'd["account"]["address"], "password" in d')" \
