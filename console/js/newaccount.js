@@ -70,8 +70,9 @@
 	});
 
 	/*
-	 * The API names the field of most errors; a refused create says it in
-	 * its detail only, so the detail's words choose the field then.
+	 * The API names the field of its errors (a refused create too); an
+	 * answer without one (an older govmail-apid) is placed by the words of
+	 * its detail.
 	 */
 	function guessField(problem, explicit) {
 		const d = String((problem && problem.detail) || "").toLowerCase();
