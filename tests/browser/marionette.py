@@ -194,9 +194,12 @@ class Firefox:
         self.hang = hang
         self.width, self.height = width, height
         # guard: argv prefix of a process that runs the browser as its
-        # child and kills it and all it started when its stdin closes
-        # (like harness.py --guard); None: this module's own.
-        self.guard = guard or [sys.executable, os.path.abspath(__file__), "--guard"]
+        # child and kills it and all it started when its stdin closes;
+        # None: harness.py --guard, the one chromedriver runs under (a
+        # child subreaper: Firefox's crash helper and other processes that
+        # outlive their parent come to it, not to init).
+        self.guard = guard or [sys.executable, os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "harness.py"), "--guard"]
         self.proc = None
         self.m = None
 
@@ -552,62 +555,3 @@ def _libc():
 def _die_with_parent():
     import signal
     _libc().prctl(1, signal.SIGTERM, 0, 0, 0)     # PR_SET_PDEATHSIG
-
-
-def _guard(cmd):
-    """--guard CMD...: run CMD as a child of this process, a child
-    subreaper (Firefox's crash helper and forked processes that outlive
-    their parent come here, not to init); when stdin ends (the test
-    closed it or died) or SIGTERM comes, kill every process left below
-    this one and exit."""
-    import signal
-    _libc().prctl(36, 1, 0, 0, 0)                  # PR_SET_CHILD_SUBREAPER
-    signal.signal(signal.SIGTERM, lambda s, f: sys.exit(0))
-    try:
-        child = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
-        try:
-            while sys.stdin.buffer.read(4096):
-                pass
-        finally:
-            child.terminate()
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pass
-    finally:
-        _kill_children()
-
-
-def _kill_children():
-    """SIGKILL and reap every child (own or adopted) until none is left;
-    only unreaped children are signalled, so no recycled pid is hit."""
-    import signal
-    me = str(os.getpid())
-    for _ in range(1000):
-        kids = []
-        for d in os.listdir("/proc"):
-            if d.isdigit():
-                try:
-                    with open("/proc/%s/stat" % d) as f:
-                        st = f.read()
-                except OSError:
-                    continue
-                rest = st[st.rfind(")") + 2:].split()
-                if len(rest) > 1 and rest[1] == me:
-                    kids.append(int(d))
-        if not kids:
-            return
-        for p in kids:
-            try:
-                os.kill(p, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        for p in kids:
-            try:
-                os.waitpid(p, 0)
-            except ChildProcessError:
-                pass
-
-
-if __name__ == "__main__" and sys.argv[1:2] == ["--guard"]:
-    _guard(sys.argv[2:])
