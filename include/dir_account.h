@@ -303,10 +303,16 @@ enum dir_status account_purge(struct dir *d, const struct account *a,
  * agency's own mail domain ("" if none). */
 enum dir_status dir_account_agency(struct dir *d, const char *code, char *domain,
     size_t dlen, char *err, size_t errlen);
-/* DIR_OK if no account has employee id id, DIR_EXISTS (naming the owner
- * in err) if one has, else the LDAP failure. */
+/* DIR_OK if no account has employee id id, DIR_EXISTS if one has (err
+ * does not name it: callers of govmail-apid may not see that account),
+ * else the LDAP failure. */
 enum dir_status dir_account_employee_free(struct dir *d, const char *id, char *err,
     size_t errlen);
+/* The address of an account with employee id id in holder ("" if it has
+ * none): 1, 0 if no account has it, -1 on an LDAP failure. For callers
+ * that may see every account (govmailctl). */
+int dir_account_employee_holder(struct dir *d, const char *id, char *holder,
+    size_t hlen);
 /* A free-text field (NULL passes): 1..max bytes of UTF-8 without control
  * characters. 0, or -1 with "WHAT must be ..." in err. */
 int dir_account_text_ok(const char *what, const char *v, size_t max, char *err,

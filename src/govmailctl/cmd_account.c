@@ -31,6 +31,25 @@ account_check(struct dir *d, enum dir_status st, const char *err)
 		cli_fail(cli_account_exit(d, st), "%s", err);
 }
 
+/*
+ * The library's refusal of a taken employee id does not name the holder
+ * (govmail-apid passes it on to callers who may not see that account);
+ * an administrator on the directory may, so name it here.
+ */
+static void
+account_employee_holder_note(struct dir *d, enum dir_status st, const char *id,
+    const char *self, char *err, size_t errlen)
+{
+	char holder[400];
+	size_t n = strlen(err);
+
+	if (st == DIR_EXISTS && id != NULL &&
+	    dir_account_employee_holder(d, id, holder, sizeof(holder)) == 1 &&
+	    holder[0] != '\0' && (self == NULL || strcasecmp(holder, self) != 0) &&
+	    n < errlen)
+		snprintf(err + n, errlen - n, " (%s)", holder);
+}
+
 static int
 account_hash_new_password(struct cli *cli, int generate, char *hash, size_t hlen,
     char *plain, size_t plen)
@@ -87,6 +106,7 @@ cmd_account_add(struct cli *cli, int argc, char **argv)
 	struct account_created out;
 	struct account_result r;
 	struct dir_mods *m = NULL;
+	enum dir_status cst;
 	char err[1024], hash[256], plain[160];
 	int ch, gen = 0, pwin = 0;
 	struct dir *d;
@@ -129,9 +149,14 @@ cmd_account_add(struct cli *cli, int argc, char **argv)
 		a.password_hash = hash;
 		a.must_change_password = gen ? cli_conf(cli)->pw_must_change_initial : 0;
 	}
-	if (dir_account_create(d, cli_conf(cli), &a, &out, err, sizeof(err), &m) != DIR_OK) {
+	if ((cst = dir_account_create(d, cli_conf(cli), &a, &out, err, sizeof(err),
+	    &m)) != DIR_OK) {
 		enum dir_status st = dir_last_status(d);
 		int code = EX_DATAERR;
+
+		if (out.field != NULL && strcmp(out.field, "employee_id") == 0)
+			account_employee_holder_note(d, cst, a.employee_id, NULL, err,
+			    sizeof(err));
 
 		if (st == DIR_UNAVAILABLE || st == DIR_DENIED || st == DIR_ERROR)
 			code = dir_status_exit(st);
@@ -324,13 +349,17 @@ cmd_account_modify(struct cli *cli, int argc, char **argv)
 	struct account_result r;
 	struct account *a;
 	struct dir *d;
+	enum dir_status st;
 	char err[1024], *summary;
 
 	if (!o.any)
 		cli_usage_fail(cli, "nothing to change");
 	d = cli_begin_change(cli);
 	a = cli_account(cli, d, key);
-	account_check(d, account_modify(d, cli_conf(cli), a, &o.f, &r, err, sizeof(err)), err);
+	st = account_modify(d, cli_conf(cli), a, &o.f, &r, err, sizeof(err));
+	account_employee_holder_note(d, st, o.f.employee_id, a->address, err,
+	    sizeof(err));
+	account_check(d, st, err);
 	summary = r.n > 0 ? xasprintf("modified %s", a->address) :
 	    xasprintf("%s already is as asked: nothing changed", a->address);
 	cli_account_done(cli, "account.modify", a, &r, summary);

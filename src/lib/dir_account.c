@@ -217,8 +217,8 @@ account_name_split(const char *display, char *sn, size_t snlen, char *given,
 	snprintf(given, glen, "%s", last + 1);
 }
 
-enum dir_status
-dir_account_employee_free(struct dir *d, const char *id, char *err, size_t errlen)
+int
+dir_account_employee_holder(struct dir *d, const char *id, char *holder, size_t hlen)
 {
 	static const char *const attrs[] = { DIR_AT_MAIL, NULL };
 	struct dir_entry *e = NULL;
@@ -229,16 +229,37 @@ dir_account_employee_free(struct dir *d, const char *id, char *err, size_t errle
 	st = dir_search_one(d, dir_base(d), LDAP_SCOPE_SUBTREE, filter, attrs, &e);
 	free(filter);
 	if (st == DIR_NOT_FOUND)
-		return DIR_OK;
+		return 0;
 	if (st == DIR_OK || st == DIR_CONSTRAINT) {
-		snprintf(err, errlen, "employee id '%s' already belongs to %s", id,
-		    e && dir_entry_get(e, DIR_AT_MAIL) ? dir_entry_get(e, DIR_AT_MAIL) :
-		    "another account");
+		/* DIR_CONSTRAINT: more than one holder; any of them will do */
+		snprintf(holder, hlen, "%s", e && dir_entry_get(e, DIR_AT_MAIL) ?
+		    dir_entry_get(e, DIR_AT_MAIL) : "");
 		dir_entry_free(e);
+		return 1;
+	}
+	return -1;
+}
+
+enum dir_status
+dir_account_employee_free(struct dir *d, const char *id, char *err, size_t errlen)
+{
+	char holder[400];
+
+	switch (dir_account_employee_holder(d, id, holder, sizeof(holder))) {
+	case 0:
+		return DIR_OK;
+	case 1:
+		/*
+		 * Not naming the holder: the message reaches API callers whose
+		 * scope may not include that account. Administrators who may
+		 * see it ask dir_account_employee_holder.
+		 */
+		snprintf(err, errlen, "employee id '%s' is already used by another account",
+		    id);
 		return DIR_EXISTS;
 	}
 	snprintf(err, errlen, "%s", dir_error(d));
-	return st;
+	return dir_last_status(d);
 }
 
 int

@@ -75,6 +75,25 @@ expect_eq "a retry on another gateway (no key) with the employee id: 409" \
 expect_eq "... still one account" "$(naccounts 'Nguyễn Văn An')" 1
 expect_eq "... the problem names the field it concerns (the console shows it there)" \
 	"$(jget 'd["field"]')" employee_id
+# An employee id held by someone the caller may not see (syt is outside
+# the hr token's sgd): refused, without naming that account.
+check "account add Sáu (syt) with employee id SYT7" \
+	$G account add --name "Phạm Văn Sáu" --agency syt --employee-id SYT7
+expect_eq "create with the employee id of someone in syt: 409" \
+	"$(r "$HR" POST /v1/accounts '{"name": "Đỗ Văn Bảy", "agency": "sgd", "employee_id": "SYT7"}')" 409
+expect_eq "... field employee_id" "$(jget 'd["field"]')" employee_id
+expect_match "... says it is used by another account" "$(cat "$T/b")" \
+	"employee id 'SYT7' is already used by another account"
+check "... without that account's address or uid" \
+	bash -c '! grep -qi "saupv" "$1"' - "$T/b"
+check_rc "govmailctl (the directory's administrator) names the holder" 65 \
+	$G account add --name "Đỗ Văn Bảy" --agency sgd --employee-id SYT7
+expect_match "... in its message" "$(cat "$T/last.err" 2>/dev/null; cat "$T/last.out")" \
+	"employee id 'SYT7' is already used by another account \(saupv@haugiang.gov.vn\)"
+check_rc "govmailctl account modify names the holder too" 65 \
+	$G account modify annv@haugiang.gov.vn --employee-id SYT7
+expect_match "... in its message" "$(cat "$T/last.err" 2>/dev/null; cat "$T/last.out")" \
+	"already used by another account \(saupv@haugiang.gov.vn\)"
 expect_eq "create with an address taken: 409" \
 	"$(r "$HR" POST /v1/accounts '{"name": "Lê Văn Tám", "agency": "sgd", "address": "annv@haugiang.gov.vn"}')" 409
 expect_eq "... naming the field address" "$(jget 'd["field"]')" address
