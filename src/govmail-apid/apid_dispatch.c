@@ -138,6 +138,8 @@ apid_dispatch_handler(struct apid_req *r)
 		return apid_account_purge(r);
 	case APID_H_HR_JOB_CREATE:
 		return apid_hrjob_create(r);
+	case APID_H_HR_JOB_LIST:
+		return apid_hrjob_list(r);
 	case APID_H_HR_JOB_GET:
 		return apid_hrjob_get(r);
 	case APID_H_HR_JOB_PLAN:

@@ -571,6 +571,19 @@ hrj_apply_thread(void *arg)
 
 /* ---- requests ----------------------------------------------------------- */
 
+/* A time as RFC 3339 UTC. */
+static json_t *
+hrj_time_json(time_t t)
+{
+	struct tm tm;
+	char buf[32];
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return apid_jnull();
+	return apid_jstr(buf);
+}
+
 /* The job's state as JSON (under the lock). */
 static json_t *
 hrj_json(const struct hrjob *job)
@@ -582,6 +595,8 @@ hrj_json(const struct hrjob *job)
 	json_object_set_new(o, "agency", hrj_jstr(job->agency));
 	json_object_set_new(o, "state", apid_jstr(hrj_state_names[job->state]));
 	json_object_set_new(o, "created_by", hrj_jstr(job->actor));
+	json_object_set_new(o, "created", hrj_time_json(job->created));
+	json_object_set_new(o, "updated", hrj_time_json(job->updated));
 	json_object_set_new(o, "disable_missing", json_boolean(job->disable_missing));
 	if (job->summary != NULL) {
 		/* a copy: the answer is written out after the lock is released */
@@ -864,6 +879,70 @@ apid_hrjob_get(struct apid_req *r)
 	}
 	o = hrj_json(job);
 	pthread_mutex_unlock(&j->mu);
+	ret = apid_reply(r, 200, o, NULL, NULL);
+	json_decref(o);
+	return ret;
+}
+
+/* Newest first; the id breaks ties so the order is stable. */
+static int
+hrj_newest_first(const void *a, const void *b)
+{
+	const struct hrjob *x = *(struct hrjob *const *)a, *y = *(struct hrjob *const *)b;
+
+	if (x->created != y->created)
+		return x->created > y->created ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/*
+ * GET /v1/hr/sync/jobs: the jobs the caller could GET one by one (as
+ * hrj_find decides: within its grants, and its role may run hr sync
+ * there), newest first. There are at most apid.hr_max_jobs, so no paging;
+ * each is the single job's state without the rejected rows (the job's own
+ * GET lists those).
+ */
+int
+apid_hrjob_list(struct apid_req *r)
+{
+	static const char *const allowed[] = { NULL };
+	struct apid_hrjobs *j = r->srv->hrjobs;
+	struct hrjob **v;
+	json_t *o, *items;
+	char rule[256];
+	size_t i, n = 0;
+	int ret;
+
+	if (apid_query_only(r, allowed, &ret) != 0)
+		return ret;
+	/* a role that may run hr sync nowhere: 403, as on each job */
+	if (!apid_allowed(r, API_OP_HR_SYNC, NULL, rule, sizeof(rule)))
+		return apid_problem(r, 403, "forbidden", "Forbidden", NULL, rule, 0,
+		    "may not run hr sync");
+	items = json_array();
+	pthread_mutex_lock(&j->mu);
+	hrj_expire(j, time(NULL));
+	v = xcalloc(j->n + 1, sizeof(*v));
+	for (i = 0; i < j->n; i++) {
+		struct hrjob *job = j->v[i];
+
+		if ((job->agency_dn != NULL ? api_authz_visible(r->caller, job->agency_dn) :
+		    hrj_whole(r->caller)) &&
+		    apid_allowed(r, API_OP_HR_SYNC, job->agency_dn, rule, sizeof(rule)))
+			v[n++] = job;
+	}
+	qsort(v, n, sizeof(*v), hrj_newest_first);
+	for (i = 0; i < n; i++) {
+		json_t *one = hrj_json(v[i]);
+
+		json_object_del(one, "rejected");
+		json_array_append_new(items, one);
+	}
+	pthread_mutex_unlock(&j->mu);
+	free(v);
+	o = json_object();
+	json_object_set_new(o, "items", items);
+	json_object_set_new(o, "total", json_integer((json_int_t)n));
 	ret = apid_reply(r, 200, o, NULL, NULL);
 	json_decref(o);
 	return ret;

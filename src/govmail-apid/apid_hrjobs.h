@@ -21,9 +21,11 @@ struct apid_hrjobs *apid_hrjobs_new(struct apid_server *srv, const struct govmai
 /* Waits for a job being applied to finish, then forgets every job. */
 void apid_hrjobs_free(struct apid_hrjobs *j);
 
-/* POST /v1/hr/sync/jobs, GET /v1/hr/sync/jobs/{id}, GET .../plan,
+/* POST /v1/hr/sync/jobs, GET /v1/hr/sync/jobs (the caller's), GET
+ * /v1/hr/sync/jobs/{id}, GET .../plan,
  * POST .../apply, GET .../passwords, DELETE /v1/hr/sync/jobs/{id}. */
 int apid_hrjob_create(struct apid_req *r);
+int apid_hrjob_list(struct apid_req *r);
 int apid_hrjob_get(struct apid_req *r);
 int apid_hrjob_plan(struct apid_req *r);
 int apid_hrjob_apply(struct apid_req *r);

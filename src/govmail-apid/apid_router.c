@@ -181,6 +181,7 @@ const struct apid_route apid_routes[] = {
 	  API_OP_ACCOUNT_PURGE, apid_body_purge },
 	{ "POST", "/v1/hr/sync/jobs", APID_H_HR_JOB_CREATE, API_OP_HR_SYNC,
 	  apid_body_upload },
+	{ "GET", "/v1/hr/sync/jobs", APID_H_HR_JOB_LIST, API_OP_HR_SYNC, NULL },
 	{ "GET", "/v1/hr/sync/jobs/{id}", APID_H_HR_JOB_GET, API_OP_HR_SYNC, NULL },
 	{ "DELETE", "/v1/hr/sync/jobs/{id}", APID_H_HR_JOB_DELETE, API_OP_HR_SYNC, NULL },
 	{ "GET", "/v1/hr/sync/jobs/{id}/plan", APID_H_HR_JOB_PLAN, API_OP_HR_SYNC, NULL },

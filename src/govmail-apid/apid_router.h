@@ -48,6 +48,7 @@ enum apid_handler_id {
 	APID_H_AGENCY_MERGE,        /* apid_agency_merge.c */
 	APID_H_ACCOUNT_PURGE,
 	APID_H_HR_JOB_CREATE,
+	APID_H_HR_JOB_LIST,
 	APID_H_HR_JOB_GET,
 	APID_H_HR_JOB_PLAN,
 	APID_H_HR_JOB_APPLY,
