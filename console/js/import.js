@@ -40,6 +40,12 @@
 			"import.uploading": "Đang tải tệp lên…",
 			"import.last": "Tiếp tục công việc nhập gần nhất",
 			"import.otherJob": "Mở công việc đang chạy",
+			"import.jobs": "Các công việc nhập gần đây",
+			"import.col.job": "Công việc",
+			"import.col.scope": "Phạm vi",
+			"import.col.state": "Trạng thái",
+			"import.col.created": "Tải lên lúc",
+			"import.col.creates": "Tạo mới",
 			"import.job": "Công việc nhập {id}",
 			"import.jobMeta": "Phạm vi: {agency} · người tải lên: {by}",
 			"import.gone": "Không còn công việc này (đã xóa hoặc quá hạn lưu giữ). Hãy tải tệp lên lại.",
@@ -128,6 +134,12 @@
 			"import.uploading": "Uploading…",
 			"import.last": "Continue the last import job",
 			"import.otherJob": "Open the running job",
+			"import.jobs": "Recent import jobs",
+			"import.col.job": "Job",
+			"import.col.scope": "Scope",
+			"import.col.state": "State",
+			"import.col.created": "Uploaded",
+			"import.col.creates": "Creates",
 			"import.job": "Import job {id}",
 			"import.jobMeta": "Scope: {agency} · uploaded by: {by}",
 			"import.gone": "This job no longer exists (deleted or expired). Upload the file again.",
@@ -255,6 +267,33 @@
 			"data-test": test + "-next", on: { click: () => go(1) } }, C.t("import.next")));
 	}
 
+	/* ---- the jobs the caller may see (GET /v1/hr/sync/jobs) ---- */
+
+	/* Fills box with the jobs, newest first, each linking to its page;
+	 * nothing when there are none or the list cannot be read (the form
+	 * works without it). */
+	async function jobsList(box) {
+		let items;
+		try {
+			items = (await C.api("GET", "/v1/hr/sync/jobs")).data.items || [];
+		} catch (e) {
+			return;
+		}
+		if (!items.length || !box.isConnected)
+			return;
+		box.appendChild(el("h2", null, C.t("import.jobs")));
+		box.appendChild(table("import-jobs", "import-jobs",
+		    [C.t("import.col.job"), C.t("import.col.scope"), C.t("import.col.state"),
+			C.t("import.col.created"), C.t("import.col.creates")],
+		    items.map((j) => el("tr", { "data-job": j.id },
+			el("td", null, el("a", { href: "#/import/" + j.id, "data-test": "import-job-link" },
+			    j.id.slice(0, 12))),
+			el("td", null, j.agency || C.t("import.whole")),
+			el("td", { "data-state": j.state }, C.t("import.state." + j.state)),
+			el("td", null, C.formatTime(j.created)),
+			el("td", { class: "num" }, num(j.counts ? j.counts.create : null))))));
+	}
+
 	/* ---- the upload form ---- */
 
 	async function renderForm(view) {
@@ -287,6 +326,9 @@
 		    el("div", { class: "form-error", hidden: true, "data-test": "import-error" }),
 		    el("div", { class: "buttons" }, submit));
 		root.appendChild(form);
+		const jobs = el("section", { class: "jobs", "data-test": "import-jobs-box" });
+		root.appendChild(jobs);
+		const listed = jobsList(jobs);
 
 		/* the scope: the caller's first grant that may run hr sync */
 		const grant = (C.user.roles || []).find((g) =>
@@ -339,6 +381,7 @@
 		} finally {
 			submit.disabled = false;
 		}
+		await listed;
 	}
 
 	/* ---- a job ---- */
