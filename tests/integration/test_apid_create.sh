@@ -86,6 +86,10 @@ expect_match "... says it is used by another account" "$(cat "$T/b")" \
 	"employee id 'SYT7' is already used by another account"
 check "... without that account's address or uid" \
 	bash -c '! grep -qi "saupv" "$1"' - "$T/b"
+expect_eq "PATCH to that employee id: 409" \
+	"$(r "$HR" PATCH /v1/accounts/annv@haugiang.gov.vn '{"employee_id": "SYT7"}' -H 'If-Match: *')" 409
+check "... without that account's address or uid" \
+	bash -c '! grep -qi "saupv" "$1"' - "$T/b"
 check_rc "govmailctl (the directory's administrator) names the holder" 65 \
 	$G account add --name "Đỗ Văn Bảy" --agency sgd --employee-id SYT7
 expect_match "... in its message" "$(cat "$T/last.err" 2>/dev/null; cat "$T/last.out")" \
