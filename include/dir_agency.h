@@ -29,6 +29,8 @@ struct dir_agency {
 	char *domain;   /* NULL when the agency has no domain of its own */
 	char *status;   /* "active" or "retired"; NULL if unset */
 	char *merged_into; /* retired by agency merge: the agency it went into */
+	char *csn;      /* entryCSN as read: the version DIR_AGENCY_IF_UNCHANGED
+	                 * asserts; NULL if the server gave none */
 };
 
 /*
@@ -93,6 +95,10 @@ enum dir_status dir_agency_list(struct dir *d, const char *parent,
 /* Skip the directory checks of parent and domain (the caller, e.g. a bulk
  * load working on the whole tree in memory, has done them). */
 #define DIR_AGENCY_TRUSTED_REFS 0x1
+/* dir_agency_modify writes only while the entry is still at the version cur
+ * was read at (cur->csn; an RFC 4528 assertion slapd checks with the write):
+ * DIR_CHANGED if it changed since. An HTTP If-Match made atomic. */
+#define DIR_AGENCY_IF_UNCHANGED 0x2
 
 /*
  * Checks against the directory for an agency code placed under parent with
@@ -123,6 +129,8 @@ struct dir_mods *dir_agency_diff(const struct dir_agency *cur,
 /*
  * Change the agency cur->code as f asks (f->code is ignored). Writes only if
  * something differs; *mods_out gets the modifications (possibly none).
+ * With DIR_AGENCY_IF_UNCHANGED: DIR_CHANGED if the entry changed since cur
+ * was read (nothing written).
  */
 enum dir_status dir_agency_modify(struct dir *d, const struct dir_agency *cur,
     const struct dir_agency_fields *f, unsigned flags, char *err, size_t errlen,

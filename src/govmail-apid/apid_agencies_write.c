@@ -9,7 +9,9 @@
  * its subtree but neither the agency of its grant itself nor anything
  * outside; a top-level agency (no parent) needs a province-wide grant. A
  * change of parent is checked on the old parent and on the new one.
- * Concurrency: PATCH needs If-Match with the ETag of GET /v1/agencies/{code}.
+ * Concurrency: PATCH needs If-Match with the ETag of GET /v1/agencies/{code};
+ * the write then asserts the entry's version read with it, so a change made
+ * between the check and the write is a 412, not overwritten.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,7 +318,17 @@ apid_agency_modify(struct apid_req *r)
 	}
 	if ((al = apid_audit_open(r, &ret)) == NULL)
 		goto out;
-	st = dir_agency_modify(r->dir, cur, &in.f, 0, err, sizeof(err), &mods);
+	/* the ETag was checked on the version cur holds: the server writes only
+	 * while the entry is still at it, so a change between this check and
+	 * the write is a 412 too ("*" asks for no such check) */
+	st = dir_agency_modify(r->dir, cur, &in.f, strcmp(im, "*") != 0 ?
+	    DIR_AGENCY_IF_UNCHANGED : 0, err, sizeof(err), &mods);
+	if (st == DIR_CHANGED) {
+		audit_close(al);
+		ret = apid_problem(r, 412, "stale", "Precondition failed", "If-Match", NULL, 0,
+		    "the agency changed while it was being modified; read it again");
+		goto out;
+	}
 	if (st != DIR_OK) {
 		if (apid_write_unknown(r, al, "agency.modify", code, cur->dn, st, &ret))
 			goto out;

@@ -22,7 +22,7 @@
 const char *const dir_agency_attrs[] = {
 	DIR_AT_AGENCY_CODE, DIR_AT_AGENCY_NAME, DIR_AT_AGENCY_LEVEL,
 	DIR_AT_PARENT_AGENCY, DIR_AT_MAIL_DOMAIN, DIR_AT_AGENCY_STATUS,
-	DIR_AT_DESCRIPTION, NULL
+	DIR_AT_DESCRIPTION, DIR_AT_ENTRY_CSN, NULL
 };
 
 static const char *const dir_agency_levels[] = {
@@ -189,6 +189,7 @@ dir_agency_from_entry(const struct dir_entry *e, struct dir_agency *a)
 	a->domain = dir_agency_dup_attr(e, DIR_AT_MAIL_DOMAIN);
 	a->status = dir_agency_dup_attr(e, DIR_AT_AGENCY_STATUS);
 	a->merged_into = dir_agency_merged_into(e);
+	a->csn = dir_agency_dup_attr(e, DIR_AT_ENTRY_CSN);
 	return 0;
 }
 
@@ -239,6 +240,7 @@ dir_agency_clear(struct dir_agency *a)
 	free(a->domain);
 	free(a->status);
 	free(a->merged_into);
+	free(a->csn);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -569,7 +571,28 @@ dir_agency_modify(struct dir *d, const struct dir_agency *cur,
 			return st;
 		}
 	}
-	st = dir_modify(d, cur->dn, m);
+	if (flags & DIR_AGENCY_IF_UNCHANGED) {
+		char *esc, *assertion;
+
+		/* no version read: nothing to assert, so nothing is written */
+		if (cur->csn == NULL) {
+			dir_mods_free(m);
+			snprintf(err, errlen, "agency '%s': the directory gave no entry "
+			    "version (%s) to write against", cur->code, DIR_AT_ENTRY_CSN);
+			return DIR_ERROR;
+		}
+		esc = dir_escape_filter(cur->csn);
+		assertion = xasprintf("(%s=%s)", DIR_AT_ENTRY_CSN, esc);
+		free(esc);
+		st = dir_modify_if(d, cur->dn, m, assertion);
+		free(assertion);
+	} else
+		st = dir_modify(d, cur->dn, m);
+	if (st == DIR_CHANGED) {
+		snprintf(err, errlen, "agency '%s' changed since it was read", cur->code);
+		dir_mods_free(m);
+		return st;
+	}
 	if (st != DIR_OK) {
 		snprintf(err, errlen, "changing agency '%s': %s", cur->code, dir_error(d));
 		dir_mods_free(m);

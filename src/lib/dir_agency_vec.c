@@ -20,6 +20,7 @@ agency_copy(struct dir_agency *dst, const struct dir_agency *src)
 	dst->domain = src->domain ? xstrdup(src->domain) : NULL;
 	dst->status = src->status ? xstrdup(src->status) : NULL;
 	dst->merged_into = src->merged_into ? xstrdup(src->merged_into) : NULL;
+	dst->csn = src->csn ? xstrdup(src->csn) : NULL;
 }
 
 int
