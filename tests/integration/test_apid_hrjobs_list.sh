@@ -50,8 +50,10 @@ expect_eq "... empty" "$(jget 'd["items"], d["total"]')" "([], 0)"
 expect_eq "sgd's token uploads: 202" "$(up "$SGD" '?agency=sgd' "$T/sgd.csv")" 202
 JSGD=$(jget 'd["id"]')
 check "... planned (polled)" wait_for state_is "$SGD" "$JSGD"
-# created times are in seconds: a second later, syt's job is the newer one
-sleep 1
+# created times are in seconds: once the clock has passed the second sgd's
+# job was made in, syt's job is the newer one (waited for, not guessed)
+t0=$(date -u +%s)
+while [ "$(date -u +%s)" -le "$t0" ]; do sleep 0.1; done
 expect_eq "syt's token uploads: 202" "$(up "$SYT" '?agency=syt' "$T/syt.csv")" 202
 JSYT=$(jget 'd["id"]')
 check "... planned (polled)" wait_for state_is "$SYT" "$JSYT"

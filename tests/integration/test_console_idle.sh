@@ -25,6 +25,8 @@ apid_tls
 browser_apid_conf "$T/govmail.conf" 'session_idle_timeout = 3;'
 apid_start
 GOVMAIL_USER=annv@haugiang.gov.vn GOVMAIL_PASSWORD=$AN_PW browser_run test_idle.py
+expect_match "the apid log saw the sign-in" "$(cat "$T/apid.log")" \
+	'annv@haugiang\.gov\.vn signed in from'
 t_kill -TERM "$APID_PID"
 wait "$APID_PID"
 expect_eq "govmail-apid stops cleanly" "$?" 0
