@@ -115,10 +115,11 @@ void dir_mods_free(struct dir_mods *m);
 
 enum dir_status dir_add(struct dir *d, const char *dn, const struct dir_mods *m);
 enum dir_status dir_modify(struct dir *d, const char *dn, const struct dir_mods *m);
-/* The same, applied only while the entry matches the filter assertion
- * (RFC 4528, checked by the server with the write); else DIR_CHANGED. */
+/* The same, applied only while the entry's entryCSN is still csn, the
+ * version read (an RFC 4528 assertion, checked by the server with the
+ * write); else DIR_CHANGED. */
 enum dir_status dir_modify_if(struct dir *d, const char *dn, const struct dir_mods *m,
-    const char *assertion);
+    const char *csn);
 enum dir_status dir_delete(struct dir *d, const char *dn);
 
 /*

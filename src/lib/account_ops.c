@@ -15,7 +15,6 @@
 #include "conf.h"
 #include "dir_account.h"
 #include "dir_agency.h"
-#include "dir_escape.h"
 #include "dir_schema.h"
 #include "name_fold.h"
 #include "xmalloc.h"
@@ -208,15 +207,10 @@ account_write_if(struct dir *d, const struct account *cur, const char *csn,
     struct account_result *r, char *err, size_t errlen)
 {
 	enum dir_status st;
-	char *esc, *filter;
 
 	if (dir_mods_count(r->mods) == 0)
 		return DIR_OK;
-	esc = dir_escape_filter(csn);
-	filter = xasprintf("(%s=%s)", DIR_AT_ENTRY_CSN, esc);
-	free(esc);
-	st = dir_modify_if(d, cur->dn, r->mods, filter);
-	free(filter);
+	st = dir_modify_if(d, cur->dn, r->mods, csn);
 	if (st == DIR_CHANGED)
 		snprintf(err, errlen, "%s changed since it was read", cur->address);
 	else if (st != DIR_OK)

@@ -23,7 +23,9 @@
 
 #include "conf.h"
 #include "dir.h"
+#include "dir_escape.h"
 #include "dir_failover.h"
+#include "dir_schema.h"
 #include "xmalloc.h"
 
 /*
@@ -1096,19 +1098,24 @@ dir_modify(struct dir *d, const char *dn, const struct dir_mods *m)
 }
 
 /*
- * A modify applied only while the entry still matches the filter
- * assertion (RFC 4528 assertion control, critical): checked and written
- * by the server in one operation. DIR_CHANGED when it no longer matches.
+ * A modify applied only while the entry's entryCSN is still csn (RFC 4528
+ * assertion control, critical): checked and written by the server in one
+ * operation. DIR_CHANGED when someone changed the entry meanwhile.
  */
 enum dir_status
 dir_modify_if(struct dir *d, const char *dn, const struct dir_mods *m,
-    const char *assertion)
+    const char *csn)
 {
 	LDAPMod **mods;
 	LDAPControl *ctrl = NULL, *ctrls[2] = { NULL, NULL };
+	char *esc, *assertion;
 	int rc, msgid = -1;
 
-	rc = ldap_create_assertion_control(d->ld, (char *)assertion, 1, &ctrl);
+	esc = dir_escape_filter(csn);
+	assertion = xasprintf("(%s=%s)", DIR_AT_ENTRY_CSN, esc);
+	free(esc);
+	rc = ldap_create_assertion_control(d->ld, assertion, 1, &ctrl);
+	free(assertion);
 	if (rc != LDAP_SUCCESS)
 		return dir_fail(d, d->ld, rc, "LDAP assertion control");
 	ctrls[0] = ctrl;

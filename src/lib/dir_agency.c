@@ -572,8 +572,6 @@ dir_agency_modify(struct dir *d, const struct dir_agency *cur,
 		}
 	}
 	if (flags & DIR_AGENCY_IF_UNCHANGED) {
-		char *esc, *assertion;
-
 		/* no version read: nothing to assert, so nothing is written */
 		if (cur->csn == NULL) {
 			dir_mods_free(m);
@@ -581,11 +579,7 @@ dir_agency_modify(struct dir *d, const struct dir_agency *cur,
 			    "version (%s) to write against", cur->code, DIR_AT_ENTRY_CSN);
 			return DIR_ERROR;
 		}
-		esc = dir_escape_filter(cur->csn);
-		assertion = xasprintf("(%s=%s)", DIR_AT_ENTRY_CSN, esc);
-		free(esc);
-		st = dir_modify_if(d, cur->dn, m, assertion);
-		free(assertion);
+		st = dir_modify_if(d, cur->dn, m, cur->csn);
 	} else
 		st = dir_modify(d, cur->dn, m);
 	if (st == DIR_CHANGED) {
