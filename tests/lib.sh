@@ -257,6 +257,24 @@ t_csn_equal() {
 	for u in "$@"; do [ "$(t_context_csn "$u")" = "$want" ] || return 1; done
 }
 
+# t_csn_not_behind URI REF...: for every server ID in each REF's contextCSN,
+# URI's contextCSN has that server ID with the same or a later CSN (CSNs of
+# one server ID compare as strings: a fixed-width timestamp comes first).
+t_csn_not_behind() {
+	local have ref csn sid mine
+	have=$(t_context_csn "$1"); shift
+	[ -n "$have" ] || return 1
+	for ref in "$@"; do
+		ref=$(t_context_csn "$ref")
+		[ -n "$ref" ] || return 1
+		for csn in $ref; do
+			sid=${csn#*#*#}; sid=${sid%%#*}
+			mine=$(printf '%s\n' "$have" | awk -F'#' -v s="$sid" '$3 == s')
+			[ -n "$mine" ] && ! [[ "$mine" < "$csn" ]] || return 1
+		done
+	done
+}
+
 # Write $T/govmail.conf for the sandbox (govmailctl identity) and export
 # GOVMAIL_CONF. Extra libconfig text may be passed as $1.
 t_govmail_conf() {

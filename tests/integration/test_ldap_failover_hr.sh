@@ -65,11 +65,20 @@ expect_eq "the audit log: one hr.create record per account (10051)" \
 expect_eq "... each DN once" "$(cut -d' ' -f1 "$T/audit-creates" | sort | uniq -d | wc -l)" 0
 expect_eq "... each ok, none recovered" "$(grep -vc ' ok $' "$T/audit-creates")" 0
 check "provider 1 restarted" "$TOP/scripts/ldap-sandbox" start "$REPL_P1"
-if wait_for t_csn_equal "$P1" "$P2" "$LDAP_CONSUMER_URI"; then
-	ok "contextCSN equal on both providers and the consumer"
+# The consumer may end up ahead of the providers for server ID 1: a change
+# provider 1 passed to the consumer just before it died, but not to
+# provider 2 (where the run then made it again, under server ID 2), leaves
+# the consumer's CSN for server ID 1 later than any CSN the providers still
+# hold; a contextCSN never moves back. It is the same after provider 1's
+# next write (last step below).
+csn_show() { for u in "$@"; do echo "#   $u: $(t_context_csn "$u" | tr '\n' ' ')" >&2; done; }
+if wait_for t_csn_equal "$P1" "$P2"; then ok "contextCSN equal on both providers"
+else not_ok "contextCSN equal on both providers"; csn_show "$P1" "$P2"; fi
+if wait_for t_csn_not_behind "$LDAP_CONSUMER_URI" "$P1" "$P2"; then
+	ok "... the consumer's is not behind theirs for any server ID"
 else
-	not_ok "contextCSN equal on both providers and the consumer"
-	for u in "$P1" "$P2" "$LDAP_CONSUMER_URI"; do echo "#   $u: $(t_context_csn "$u" | tr '\n' ' ')" >&2; done
+	not_ok "... the consumer's is not behind theirs for any server ID"
+	csn_show "$P1" "$P2" "$LDAP_CONSUMER_URI"
 fi
 
 # full_dump URI: every entry, every attribute (user and operational), one
@@ -94,12 +103,14 @@ for e in sorted(ents, key=lambda e: e[0]):
 full_dump "$P1" >"$T/dump1"
 full_dump "$P2" >"$T/dump2"
 full_dump "$LDAP_CONSUMER_URI" >"$T/dumpc"
+# (the consumer's entries compared without the base entry's contextCSN)
+for f in dump1 dumpc; do sed 's/ | contextCSN: [^|]*//g' "$T/$f" >"$T/$f.nocsn"; done
 expect_eq "full dump of provider 1: every entry (10,051 accounts and more)" \
 	"$([ "$(grep -c 'ou=accounts' "$T/dump1")" -gt 10051 ] && echo yes)" yes
 if cmp -s "$T/dump1" "$T/dump2"; then ok "providers 1 and 2 hold identical entries (full dump)"
 else not_ok "providers 1 and 2 hold identical entries (full dump)"; diff "$T/dump1" "$T/dump2" | cut -c1-300 | head -6 >&2; fi
-if cmp -s "$T/dump1" "$T/dumpc"; then ok "the consumer holds the same entries"
-else not_ok "the consumer holds the same entries"; diff "$T/dump1" "$T/dumpc" | cut -c1-300 | head -6 >&2; fi
+if cmp -s "$T/dump1.nocsn" "$T/dumpc.nocsn"; then ok "the consumer holds the same entries"
+else not_ok "the consumer holds the same entries"; diff "$T/dump1.nocsn" "$T/dumpc.nocsn" | cut -c1-300 | head -6 >&2; fi
 
 # What one run leaves.
 export LDAP_URI=$P1
@@ -118,3 +129,20 @@ expect_eq "every initial password on file binds (provider 1)" "$(t_bind_password
 
 check "hr sync again (provider 1 back): completes" "$G" hr sync "$DATA/hr-export.csv"
 expect_match "... with nothing left to do" "$(tail -1 "$T/last.out")" "writes: 0, failed: 0$"
+
+# Provider 1's next write (under server ID 1, later than anything before)
+# reaches the other two: then all three have the same contextCSN.
+ldapmodify -o nettimeout=5 -x -H "$P1" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" \
+	>"$T/mod.out" 2>&1 <<LDIF
+dn: $LDAP_BASE
+changetype: modify
+replace: description
+description: written on provider 1 after its restart
+LDIF
+expect_eq "a write on provider 1 after its restart" "$?" 0
+if wait_for t_csn_equal "$P1" "$P2" "$LDAP_CONSUMER_URI"; then
+	ok "... then contextCSN equal on both providers and the consumer"
+else
+	not_ok "... then contextCSN equal on both providers and the consumer"
+	csn_show "$P1" "$P2" "$LDAP_CONSUMER_URI"
+fi
