@@ -127,6 +127,7 @@ $(ASAN)/tests/%: $(ASAN)/tests/unit/%.o $(ASAN)/libgovmail.a
 # Unit tests and fuzz targets of govmaild sources that use libetpan.
 $(ASAN)/tests/test_mime_check: LDLIBS += -letpan
 $(ASAN)/tests/test_sign_check: LDLIBS += -letpan
+$(ASAN)/tests/test_message_from: LDLIBS += -letpan
 # ... and of those that use qpdf.
 $(ASAN)/tests/test_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS) -lpthread -lz
 # ... and govmail-apid's pure parts (token buckets, Idempotency-Key table,
@@ -184,12 +185,12 @@ asan: $(ASAN)/tests/opendkim_verify
 # libopendmarc, both over dns_resolve.c; their test driver.
 DAEMON_LDLIBS += -lspf2 -lopendmarc
 AUTH_TOOL_OBJS := $(addprefix $(ASAN)/src/govmaild/,spf_check.o dkim_verify.o \
-	dmarc_check.o auth_results.o dkim_sign.o dkim_keyrec.o dns_resolve.o spool.o)
+	dmarc_check.o auth_results.o dkim_sign.o dkim_keyrec.o dns_resolve.o spool.o message.o)
 $(ASAN)/tests/mail_auth_tool: $(ASAN)/tests/tools/mail_auth_tool.o $(AUTH_TOOL_OBJS) \
 		$(ASAN)/libgovmail.a
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -o $@ $< $(AUTH_TOOL_OBJS) $(ASAN)/libgovmail.a $(LDLIBS) \
-		-lspf2 -lopendmarc -lunbound -lpthread
+		-lspf2 -lopendmarc -lunbound -letpan -lpthread
 asan: $(ASAN)/tests/mail_auth_tool
 
 unit: $(UNIT_BINS)
@@ -219,6 +220,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libgovmail.a
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $@.d \
 		-o $@ $< $(FUZZ_EXTRA) $(BUILD)/fuzz/libgovmail.a $(LDLIBS)
 $(BUILD)/fuzz/fuzz_mime_check: LDLIBS += -letpan
+$(BUILD)/fuzz/fuzz_inbound_headers: LDLIBS += -letpan
 $(BUILD)/fuzz/fuzz_sign_cms: LDLIBS += -lpthread
 $(BUILD)/fuzz/fuzz_sign_check: LDLIBS += -letpan -lpthread $(QPDF_LDLIBS) -lz
 $(BUILD)/fuzz/fuzz_sign_revinfo: LDLIBS += -lz

@@ -68,12 +68,4 @@ const char *dmarc_check_res_str(enum dmarc_check_res r);
  * when the list says nothing. */
 void dmarc_org_domain(const char *domain, char *out, size_t outlen);
 
-/*
- * The domain (lower case) of the one address of a From: field (the whole
- * field, name and colon included): "Name <a@b>" or "a@b". 0, or -1 when
- * it holds no address or several (RFC 7489 §6.6.1: such messages are
- * the policy's to judge, not DMARC's).
- */
-int dmarc_from_domain(const char *field, size_t len, char *out, size_t outlen);
-
 #endif

@@ -5,6 +5,7 @@
  * cannot read as a mailbox list comes back as an "optional" field with
  * that name: such a message has a From: nobody can vouch for.
  */
+#include <ctype.h>
 #include <libetpan/libetpan.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,126 @@ message_read_header(struct spool *sp, size_t *len, int *truncated)
 	return buf;
 }
 
+/* The addresses of a parsed From: field into mf. */
+static void
+message_from_addrs(const struct mailimf_from *from, struct message_from *mf)
+{
+	clistiter *m;
+
+	for (m = clist_begin(from->frm_mb_list->mb_list); m != NULL; m = clist_next(m)) {
+		struct mailimf_mailbox *mb = clist_content(m);
+
+		if (strchr(mb->mb_addr_spec, '@') == NULL)
+			mf->problem = "a From: address has no domain";
+		mf->addrs = xgrowarray(mf->addrs, mf->naddrs, sizeof(char *));
+		mf->addrs[mf->naddrs++] = xstrdup(mb->mb_addr_spec);
+	}
+}
+
+void
+message_from_field(const char *field, size_t len, struct message_from *mf)
+{
+	struct mailimf_fields *fields = NULL;
+	struct mailimf_field *f;
+	size_t idx = 0;
+
+	memset(mf, 0, sizeof(*mf));
+	mf->nfields = 1;
+	/* The whole field or nothing (a reader might show what follows the
+	 * part libetpan could read); one it cannot read as a mailbox list
+	 * comes back as an optional field. */
+	if (mailimf_fields_parse(field, len, &idx, &fields) != MAILIMF_NO_ERROR || idx != len ||
+	    clist_count(fields->fld_list) != 1 ||
+	    (f = clist_content(clist_begin(fields->fld_list)))->fld_type != MAILIMF_FIELD_FROM)
+		mf->problem = "the From: header is malformed";
+	else
+		message_from_addrs(f->fld_data.fld_from, mf);
+	if (fields != NULL)
+		mailimf_fields_free(fields);
+}
+
+/* Can c continue a host name? */
+static int
+message_host_char(unsigned char c)
+{
+	return isalnum(c) || c == '.' || c == '-' || c == '_';
+}
+
+int
+message_from_domain(const struct message_from *mf, char *out, size_t outlen)
+{
+	const char *at;
+	size_t i, n;
+
+	if (mf->problem != NULL || mf->nfields != 1 || mf->naddrs != 1 ||
+	    (at = strrchr(mf->addrs[0], '@')) == NULL)
+		return -1;
+	n = strlen(++at);
+	if (n == 0 || n >= outlen || at[0] == '.' || at[n - 1] == '.')
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)at[i];
+
+		if (!message_host_char(c))
+			return -1;
+		out[i] = (char)tolower(c);
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* Add the host name of len bytes at d (trailing dots dropped, lower-cased)
+ * to out[*n] unless it is empty, has no dot, or is there already; *n
+ * becomes max + 1 when it does not fit. */
+static void
+message_named_add(const char *d, size_t len, char (*out)[MESSAGE_DOMAIN_MAX], size_t *n,
+    size_t max)
+{
+	char dom[MESSAGE_DOMAIN_MAX];
+	size_t i;
+
+	while (len > 0 && d[len - 1] == '.')
+		len--;
+	if (len == 0 || *n > max)
+		return;
+	if (len >= sizeof(dom)) {
+		*n = max + 1;   /* no domain is that long: refuse rather than cut */
+		return;
+	}
+	for (i = 0; i < len; i++)
+		dom[i] = (char)tolower((unsigned char)d[i]);
+	dom[len] = '\0';
+	if (strchr(dom, '.') == NULL)
+		return;
+	for (i = 0; i < *n; i++)
+		if (strcmp(out[i], dom) == 0)
+			return;
+	if (*n == max) {
+		*n = max + 1;
+		return;
+	}
+	memcpy(out[(*n)++], dom, len + 1);
+}
+
+size_t
+message_from_named(const char *field, size_t len, const struct message_from *mf,
+    char (*out)[MESSAGE_DOMAIN_MAX], size_t max)
+{
+	const char *p = field, *e = field + len, *at, *d;
+	size_t n = 0, i;
+
+	while (p < e && (at = memchr(p, '@', (size_t)(e - p))) != NULL) {
+		for (d = at + 1; d < e && message_host_char((unsigned char)*d); d++)
+			;
+		message_named_add(at + 1, (size_t)(d - at - 1), out, &n, max);
+		p = d > at + 1 ? d : at + 1;
+	}
+	for (i = 0; i < mf->naddrs; i++)
+		if ((d = strrchr(mf->addrs[i], '@')) != NULL)
+			message_named_add(d + 1, strlen(d + 1), out, &n, max);
+	return n;
+}
+
 int
 message_header_from(struct spool *sp, struct message_from *mf)
 {
@@ -81,7 +202,6 @@ message_header_from(struct spool *sp, struct message_from *mf)
 	for (it = fields ? clist_begin(fields->fld_list) : NULL; it != NULL;
 	    it = clist_next(it)) {
 		struct mailimf_field *f = clist_content(it);
-		clistiter *m;
 
 		if (f->fld_type == MAILIMF_FIELD_OPTIONAL_FIELD &&
 		    strcasecmp(f->fld_data.fld_optional_field->fld_name, "From") == 0) {
@@ -93,15 +213,7 @@ message_header_from(struct spool *sp, struct message_from *mf)
 			continue;
 		if (++mf->nfields > 1)
 			continue;
-		for (m = clist_begin(f->fld_data.fld_from->frm_mb_list->mb_list); m != NULL;
-		    m = clist_next(m)) {
-			struct mailimf_mailbox *mb = clist_content(m);
-
-			if (strchr(mb->mb_addr_spec, '@') == NULL)
-				mf->problem = "a From: address has no domain";
-			mf->addrs = xgrowarray(mf->addrs, mf->naddrs, sizeof(char *));
-			mf->addrs[mf->naddrs++] = xstrdup(mb->mb_addr_spec);
-		}
+		message_from_addrs(f->fld_data.fld_from, mf);
 	}
 	if (mf->nfields > 1)
 		mf->problem = "the message has more than one From: header";

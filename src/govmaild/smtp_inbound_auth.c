@@ -46,8 +46,12 @@
 static int inbound_history_fd = -1;
 static int inbound_dmarc_ready;
 
-/* Governed domains: a From: domain and its parents down to two labels. */
+/* Governed domains: of a From: domain, its last two labels, three, ...
+ * up to this many labels are asked about (the whole name if shorter). */
 #define INBOUND_PARENTS_MAX 8
+/* The domains a From: field may name (addresses, display names and
+ * comments together); more and the message is refused. */
+#define INBOUND_FROM_DOMAINS_MAX 16
 
 int
 smtp_inbound_auth_init(const struct govmail_conf *c, char *err, size_t errlen)
@@ -110,21 +114,30 @@ inbound_client(const struct smtp_session *s, char *ip, size_t iplen, const char 
 	    s->xf_helo : session_effective_helo(s);
 }
 
-/* Is domain, or a parent of it (two labels at least), governed? */
+/* Is domain, or a parent of it (two labels at least), governed? The
+ * parents are asked from the shortest up, so however many labels a
+ * sender puts in front of a governed domain, it is found. */
 static int
 inbound_governed(const struct smtp_session *s, const char *domain)
 {
 	char addr[300];
-	const char *d = domain;
-	int k, g;
+	size_t i = strlen(domain);
+	int k = 0, dots = 0, g;
 
-	for (k = 0; k < INBOUND_PARENTS_MAX && d != NULL && strchr(d, '.') != NULL; k++) {
-		snprintf(addr, sizeof(addr), "postmaster@%s", d);
-		if ((g = policy_address_governed(s->dc->policy, s->pdir, addr)) != 0)
-			return g;
-		d = strchr(d, '.');
-		if (d != NULL)
-			d++;
+	while (k < INBOUND_PARENTS_MAX) {
+		while (i > 0 && domain[i - 1] != '.')
+			i--;
+		/* domain + i: the last dots + 1 labels */
+		if (dots > 0) {
+			k++;
+			snprintf(addr, sizeof(addr), "postmaster@%s", domain + i);
+			if ((g = policy_address_governed(s->dc->policy, s->pdir, addr)) != 0)
+				return g;
+		}
+		if (i == 0)
+			break;
+		i--;    /* onto the dot */
+		dots++;
 	}
 	return 0;
 }
@@ -153,56 +166,40 @@ inbound_dkim_for(const char *domain, const struct dkim_vresult *r, size_t n)
 	return st;
 }
 
-/* The governed From: addresses and their signatures: f->governed and
- * f->governed_dkim, the domain that decided in gdom. */
+/* The governed domains among those the From: field names (doms) and
+ * their signatures: f->governed and f->governed_dkim, the domain that
+ * decided in gdom. */
 static void
-inbound_governed_from(struct smtp_session *s, const char *dmarc_dom,
+inbound_governed_from(struct smtp_session *s, char (*doms)[MESSAGE_DOMAIN_MAX], size_t nd,
     const struct dkim_vresult *r, size_t n, struct inbound_facts *f, char *gdom,
     size_t gdlen)
 {
-	struct message_from mf;
-	const char *one[1];
-	const char *const *doms;
-	size_t i, nd;
+	size_t i;
 	int worst = 2;
 
 	f->governed = 0;
 	f->governed_dkim = 0;
-	memset(&mf, 0, sizeof(mf));
-	if (message_header_from(s->spool, &mf) == 0 && mf.naddrs > 0) {
-		doms = (const char *const *)mf.addrs;
-		nd = mf.naddrs;
-	} else {
-		one[0] = dmarc_dom;
-		doms = one;
-		nd = dmarc_dom[0] != '\0';
-	}
 	for (i = 0; i < nd; i++) {
-		const char *at = strrchr(doms[i], '@');
-		const char *dom = doms == one ? doms[i] : at != NULL ? at + 1 : "";
 		int g, a;
 
-		if (dom[0] == '\0')
-			continue;
-		if ((g = inbound_governed(s, dom)) < 0) {
+		if ((g = inbound_governed(s, doms[i])) < 0) {
 			f->governed = -1;
-			snprintf(gdom, gdlen, "%s", dom);
+			snprintf(gdom, gdlen, "%s", doms[i]);
 			break;
 		}
 		if (g == 0)
 			continue;
 		f->governed = 1;
-		a = inbound_dkim_for(dom, r, n);
+		a = inbound_dkim_for(doms[i], r, n);
 		/* The worst of the governed domains decides: no signature (0),
 		 * then one not checkable now (-1), then a pass (1). */
 		if (worst == 2 || (a == 0 && worst != 0) || (a == -1 && worst == 1)) {
 			worst = a;
-			snprintf(gdom, gdlen, "%s", dom);
+			snprintf(gdom, gdlen, "%s", doms[i]);
 		}
 	}
 	if (f->governed == 1)
 		f->governed_dkim = worst == 2 ? 0 : worst;
-	message_from_clear(&mf);
 }
 
 /* dmarc_tag_only for this message's recipients (inbound.agency_dmarc). */
@@ -377,7 +374,7 @@ smtp_inbound_auth(struct smtp_session *s, struct smtp_eod_result *res,
 	const char *authserv_id = c->inbound_authserv_id[0] ? c->inbound_authserv_id :
 	    s->dc->hostname;
 	char ip[INET6_ADDRSTRLEN + 8], fromdom[256], gdom[256], dsum[300], esc[300];
-	const char *buf, *helo;
+	const char *buf, *helo, *why, *text;
 	struct inbound_headers *hd;
 	struct dkim_verify *dv = NULL;
 	const struct dkim_vresult *dr = NULL;
@@ -386,13 +383,18 @@ smtp_inbound_auth(struct smtp_session *s, struct smtp_eod_result *res,
 	struct inbound_facts f;
 	struct inbound_settings set;
 	struct inbound_decision d;
+	struct message_from mf;
+	char (*doms)[MESSAGE_DOMAIN_MAX] = NULL;
 	enum smtp_eod_step step = SMTP_EOD_PASS;
-	size_t len, nd = 0, i;
+	size_t len, nd = 0, i, ndoms = 0;
 	char *field;
 
 	if (!c->inbound_verify || s->dc->dns == NULL || !inbound_dmarc_ready)
 		return SMTP_EOD_PASS;
+	memset(&mf, 0, sizeof(mf));
+	doms = xcalloc(INBOUND_FROM_DOMAINS_MAX, sizeof(*doms));
 	if ((buf = spool_map(s->spool, &len)) == NULL) {
+		free(doms);
 		log_warn("%s: cannot read the spooled message", s->qid);
 		return smtp_eod_refuse(v, POLICY_TEMPFAIL, 451, "4.3.0", 0, "local",
 		    "Error: local error in processing, try again later");
@@ -423,6 +425,35 @@ smtp_inbound_auth(struct smtp_session *s, struct smtp_eod_result *res,
 		    "Message refused: it has more than one From: header field");
 		goto out;
 	}
+	if (hd->nfrom == 1) {
+		message_from_field(buf + hd->from.off, hd->from.len, &mf);
+		ndoms = message_from_named(buf + hd->from.off, hd->from.len, &mf, doms,
+		    INBOUND_FROM_DOMAINS_MAX);
+	}
+	/* No From:, one that is not a list of addresses with domains, or one
+	 * naming more domains than are checked: a reader may still show a
+	 * governed address in it, and it could not all be checked (refused,
+	 * as large receivers refuse mail that is not RFC 5322 in this). */
+	why = text = NULL;
+	if (c->inbound_protect_governed) {
+		if (hd->nfrom == 0) {
+			why = "none";
+			text = "it has no From: header field";
+		} else if (mf.problem != NULL || mf.naddrs == 0) {
+			why = "malformed";
+			text = "its From: header field is not a list of addresses (RFC 5322)";
+		} else if (ndoms > INBOUND_FROM_DOMAINS_MAX) {
+			why = "many-domains";
+			text = "its From: header field names too many domains";
+		}
+	}
+	if (why != NULL) {
+		log_info("%s: inbound-auth session=%s client=[%s] from_field=%s action=reject "
+		    "rule=from-field", s->qid, s->sid, ip, why);
+		step = smtp_eod_refuse(v, POLICY_REJECT, 550, "5.7.1", 0, "from-field",
+		    "Message refused: %s", text);
+		goto out;
+	}
 	/* DKIM: the header section, then the body in place. */
 	dv = dkim_verify_begin(s->dc->dns, time(NULL));
 	dkim_verify_headers(dv, buf, hd->end);
@@ -430,9 +461,7 @@ smtp_inbound_auth(struct smtp_session *s, struct smtp_eod_result *res,
 		dkim_verify_body(dv, buf + hd->end, len - hd->end);
 	dr = dkim_verify_end(dv, &nd);
 	spf_check(s->dc->dns, ip, helo, s->sender, &spf);
-	fromdom[0] = '\0';
-	if (hd->nfrom != 1 || dmarc_from_domain(buf + hd->from.off, hd->from.len, fromdom,
-	    sizeof(fromdom)) != 0)
+	if (message_from_domain(&mf, fromdom, sizeof(fromdom)) != 0)
 		fromdom[0] = '\0';
 	memset(&f, 0, sizeof(f));
 	f.spf = &spf;
@@ -445,7 +474,7 @@ smtp_inbound_auth(struct smtp_session *s, struct smtp_eod_result *res,
 	}
 	gdom[0] = '\0';
 	if (c->inbound_protect_governed)
-		inbound_governed_from(s, fromdom, dr, nd, &f, gdom, sizeof(gdom));
+		inbound_governed_from(s, doms, ndoms, dr, nd, &f, gdom, sizeof(gdom));
 	f.from_domain = gdom[0] ? gdom : fromdom;
 	f.allowed = f.governed == 1 && inbound_allowed(c, ip, dr, nd);
 	memset(&set, 0, sizeof(set));
@@ -496,6 +525,8 @@ smtp_inbound_auth(struct smtp_session *s, struct smtp_eod_result *res,
 	if (d.action == INBOUND_TAG || d.action == INBOUND_HEADER)
 		inbound_tag(s, buf, hd, f.dmarc, d.applied, d.action, res, h);
 out:
+	message_from_clear(&mf);
+	free(doms);
 	dkim_verify_free(dv);
 	spool_unmap(s->spool, buf, len);
 	free(hd);

@@ -9,8 +9,11 @@
 # the defaults (tag only). Cases: pass, fail, none, permerror; SPF
 # include/redirect and the 10-lookup limit; a forged governed From:
 # (domain and subdomain; relay_domains, then the directory of a sandbox
-# slapd) refused 550 5.7.22, a signed one and allowed
-# vendors (network, DKIM domain) accepted; DMARC reject (550), quarantine
+# slapd, also nine labels below it) refused 550 5.7.22, a signed one and
+# allowed vendors (network, DKIM domain) accepted; a governed address in
+# the display name or before stray words refused 550 5.7.22; no From:, an
+# unreadable one, one naming 17 domains refused 550 5.7.1, a folded one
+# with an 8-bit Vietnamese display name accepted; DMARC reject (550), quarantine
 # (tag: header field and Subject), none; relaxed vs strict alignment; a
 # forged Authentication-Results with our authserv-id (other case, folded)
 # removed at the sink while another authserv-id's is kept; a trusted
@@ -285,6 +288,44 @@ sed 's/Second line/Second lime/' "$T/g1.signed" >"$T/g1.bad"
 got "$P2" 198.51.100.1 bounce@vendor.example "$T/g1.bad"
 expect_match "... a vendor signature that fails does not count: 550" "$REPLY_LINE" '^550 5\.7\.22 '
 
+# A From: field that cannot all be checked is refused; a governed address
+# anywhere in it (display name, comment, libetpan's obsolete syntax) is
+# protected as the address is.
+rawmsg() {  # rawmsg FILE [FROM-FIELD]: like msg, with this From: field as written (or none)
+	{
+		[ -n "${2:-}" ] && printf '%s\r\n' "$2"
+		printf 'To: annv@haugiang.gov.vn\r\nSubject: test\r\nDate: Mon, 07 Dec 2026 10:00:00 +0000\r\nMessage-ID: <%s@x>\r\n\r\nHello.\r\n' "$RANDOM"
+	} >"$1"
+}
+rawmsg "$T/n1"
+got "$P2" 192.0.2.1 someone@example.org "$T/n1"
+expect_match "no From: field: 550 5.7.1" "$REPLY_LINE" \
+	'^550 5\.7\.1 Message refused: it has no From: header field'
+rawmsg "$T/n2" 'From: annv@haugiang.gov.vn (unterminated comment'
+got "$P2" 192.0.2.1 someone@example.org "$T/n2"
+expect_match "a From: that is no list of addresses (governed text in it): 550 5.7.1" "$REPLY_LINE" \
+	'^550 5\.7\.1 Message refused: its From: header field is not a list of addresses'
+expect_match "... logged" "$(cat "$T/d2.log")" 'from_field=malformed action=reject rule=from-field'
+rawmsg "$T/n3" 'From: "annv@haugiang.gov.vn" <someone@example.org>'
+pysign "$T/n3" example.org
+got "$P2" 192.0.2.1 someone@example.org "$T/n3.signed"
+expect_match "a governed address in the display name (the address's own DMARC passes): 550 5.7.22" \
+	"$REPLY_LINE" '^550 5\.7\.22 .*haugiang\.gov\.vn'
+rawmsg "$T/n4" 'From: annv@haugiang.gov.vn garbage'
+got "$P2" 192.0.2.1 someone@example.org "$T/n4"
+expect_match "a governed address followed by words (libetpan reads another domain): 550 5.7.22" \
+	"$REPLY_LINE" '^550 5\.7\.22 '
+rawmsg "$T/n5" "From: Someone <someone@example.org> ($(for i in $(seq 1 16); do printf 'x@d%s.example ' "$i"; done))"
+got "$P2" 192.0.2.1 someone@example.org "$T/n5"
+expect_match "a From: naming more than 16 domains: 550 5.7.1" "$REPLY_LINE" \
+	'^550 5\.7\.1 Message refused: its From: header field names too many domains'
+rawmsg "$T/n6" "$(printf 'From: Nguyễn Văn An\r\n (Sở Nội vụ) <someone@example.org>')"
+pysign "$T/n6" example.org
+got "$P2" 192.0.2.1 someone@example.org "$T/n6.signed"
+expect_match "a folded From: with an 8-bit Vietnamese display name: accepted" "$REPLY_LINE" '^250 '
+expect_match "... dmarc=pass header.from=example.org" "$(grep "$AR" "$T/got")" \
+	'dmarc=pass .*header\.from=example\.org$'
+
 # --- Authentication-Results: forged ones removed, the trusted left alone ----------------
 msg "$T/f1" someone@example.org "$(printf 'Authentication-Results: MX.Haugiang.GOV.vn;\r\n\tdkim=pass header.d=forged.example\r\nAuthentication-Results: other.example; spf=pass smtp.mailfrom=kept@example.org\r\nAuthentication-Results: mx.haugiang.gov.vn (comment); dmarc=pass header.from=forged2.example')"
 pysign "$T/f1" example.org
@@ -398,6 +439,10 @@ wait_port "$P3" || { cat "$T/d3.log" >&2; echo "Bail out! govmaild did not start
 got "$P3" 192.0.2.99 annv@haugiang.gov.vn "$T/g1"
 expect_match "governed in the directory (no relay_domains): a forged From: is refused 550 5.7.22" \
 	"$REPLY_LINE" '^550 5\.7\.22 '
+msg "$T/deep" a@x1.x2.x3.x4.x5.x6.x7.x8.x9.haugiang.gov.vn
+got "$P3" 192.0.2.99 bounce@other.invalid "$T/deep"
+expect_match "... and one nine labels below it: 550 5.7.22" \
+	"$REPLY_LINE" '^550 5\.7\.22 .*x9\.haugiang\.gov\.vn'
 msg "$T/ag" someone@example.org
 got "$P3" 192.0.2.99 someone@example.org "$T/ag" annv@haugiang.gov.vn
 expect_match "p=reject failure to an agency that enforces (snv=enforce): 550 5.7.1" "$REPLY_LINE" \

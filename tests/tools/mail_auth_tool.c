@@ -21,6 +21,7 @@
 #include "../../src/govmaild/dkim_verify.h"
 #include "../../src/govmaild/dmarc_check.h"
 #include "../../src/govmaild/dns_resolve.h"
+#include "../../src/govmaild/message.h"
 #include "../../src/govmaild/spf_check.h"
 #include "../../src/govmaild/spool.h"
 #include "xmalloc.h"
@@ -101,10 +102,15 @@ main(int argc, char **argv)
 
 		if (!end || i == start)
 			continue;
-		if (i - start > 5 && strncasecmp(hdr + start, "from:", 5) == 0)
+		if (i - start > 5 && strncasecmp(hdr + start, "from:", 5) == 0) {
+			struct message_from mf;
+
+			message_from_field(hdr + start, i - start, &mf);
 			if (fromdom[0] != '\0' ||
-			    dmarc_from_domain(hdr + start, i - start, fromdom, sizeof(fromdom)) != 0)
+			    message_from_domain(&mf, fromdom, sizeof(fromdom)) != 0)
 				snprintf(fromdom, sizeof(fromdom), "-");  /* several, or none */
+			message_from_clear(&mf);
+		}
 		if (auth_results_is_ours(hdr + start, i - start, id))
 			removed++;
 		start = i;
