@@ -1113,7 +1113,7 @@ const struct conf_key conf_keys[] = {
 	{ "dns.cache_entries", CONF_INT, "10000", 0, 1000000, OFF(dns_cache_entries), NULL,
 	  "DNS answers kept, each for its TTL (0 = none)" },
 	/* inbound { }: SPF, DKIM, DMARC of mail from outside (smtp_inbound_auth.c) */
-	{ "inbound.verify", CONF_BOOL, "false", 0, 1, OFF(inbound_verify), NULL,
+	{ "inbound.verify", CONF_BOOL, "true", 0, 1, OFF(inbound_verify), NULL,
 	  "check SPF, DKIM and DMARC of relay mail from outside the trusted networks "
 	  "and add Authentication-Results" },
 	{ "inbound.authserv_id", CONF_STR, "", 0, 0, OFF(inbound_authserv_id),

@@ -156,6 +156,7 @@ smtpd = {
 };
 next_hop = { host = "127.0.0.1"; port = $BKP; };
 policy = { trusted_networks = ["10.0.0.0/8"]; };
+inbound = { verify = false; };  # outside mail authentication: test_smtp_inbound_auth.sh
 CONF
 "$GOVMAILD" -f -c "$T/d.conf" 2>"$T/d.log" &
 D=$!

@@ -24,6 +24,7 @@ smtpd = {
 };
 next_hop = { port = $1; };
 policy = { use_directory = false; relay_domains = ["haugiang.gov.vn"]; trusted_networks = []; };
+inbound = { verify = false; };  # outside mail authentication: test_smtp_inbound_auth.sh
 CONF
 }
 write_conf "$NH" maybe

@@ -37,6 +37,7 @@ write_conf() { # RATE-LIMIT JUNK-LIMIT MAX-SESSION-TIME
 	sed -i 's|^policy = { relay_domains = \[\]|policy = { use_directory = false; relay_domains = ["haugiang.gov.vn"]; trusted_networks = ["127.0.0.9/32"]|' "$T/d.conf"
 	cat >>"$T/d.conf" <<CONF
 tls = { cert_file = "$T/cert.pem"; key_file = "$T/key.pem"; };
+inbound = { verify = false; };  # outside mail authentication: test_smtp_inbound_auth.sh
 CONF
 }
 write_conf 0 5 0

@@ -108,6 +108,7 @@ policy = {
   trusted_networks = [];
   max_mime_depth = 20;
 };
+inbound = { verify = false; };  # outside mail authentication: test_smtp_inbound_auth.sh
 CONF
 "$GOVMAILD" -f -c "$T/d.conf" 2>"$T/d.log" &
 D=$!

@@ -41,6 +41,7 @@ smtpd = {
 next_hop = { port = $1; pool_size = $2; pool_idle_timeout = 300; pool_max_age = 3600; };
 policy = { use_directory = false; relay_domains = ["haugiang.gov.vn"];
            trusted_networks = ["10.0.0.0/8"]; };
+inbound = { verify = false; };  # outside mail authentication: test_smtp_inbound_auth.sh
 CONF
 }
 write_conf "$NH" 8

@@ -19,6 +19,7 @@ smtpd = {
 };
 next_hop = { port = $NH; pool_size = 8; pool_idle_timeout = 1; };
 policy = { use_directory = false; relay_domains = ["haugiang.gov.vn"]; trusted_networks = []; };
+inbound = { verify = false; };  # outside mail authentication: test_smtp_inbound_auth.sh
 CONF
 start_sink "$T/sink" "$NH"
 "$GOVMAILD" -f -c "$T/d.conf" 2>"$T/d.log" &

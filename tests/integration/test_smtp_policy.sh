@@ -74,6 +74,7 @@ policy = {
   external_deny = ["blocked.example"];
   cache_ttl = 3600;
 };
+inbound = { verify = false; };  # outside mail authentication: test_smtp_inbound_auth.sh
 CONF
 "$GOVMAILD" -f -c "$T/d.conf" 2>"$T/d.log" &
 D=$!

@@ -41,6 +41,7 @@ smtpd = {
 };
 next_hop = { port = $NH; connect_timeout = 60; command_timeout = 120; data_timeout = ${3:-120}; };
 policy = { use_directory = false; relay_domains = ["haugiang.gov.vn"]; trusted_networks = ["10.0.0.0/8"]; };
+inbound = { verify = false; };  # outside mail authentication: test_smtp_inbound_auth.sh
 CONF
 }
 write_conf "" reject
