@@ -465,6 +465,7 @@ struct hrj_apply {
 	struct audit_run *run;
 	struct apid_hrjobs *j;
 	struct hrjob *job;
+	size_t reconnects;
 };
 
 /* Before each group of writes: a non-zero return sends nothing more. */
@@ -478,6 +479,33 @@ hrj_intent(struct hr_action *const *acts, size_t n, void *arg)
 		    "stopping", ap->job->id);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * The directory went away mid-apply: go on with the next server of
+ * ldap.uri that answers, as govmailctl hr sync does (at most as many
+ * times as it names servers, so a job never cycles among dying ones);
+ * hr_plan_apply first looks there for the writes whose answer was lost.
+ */
+static int
+hrj_reconnect(size_t sent, size_t lost, void *arg)
+{
+	struct hrj_apply *ap = arg;
+	char *was;
+
+	if (ap->reconnects >= dir_server_count(ap->job->dir))
+		return -1;
+	ap->reconnects++;
+	was = xstrdup(dir_uri(ap->job->dir));
+	if (dir_reconnect(ap->job->dir, ap->j->dirconf) != DIR_OK) {
+		free(was);
+		return -1;
+	}
+	log_warnx("hr job %s: %s failed after %zu of %zu writes; going on with %s (first "
+	    "checking there which of the %zu writes in flight took effect)", ap->job->id,
+	    was, sent, ap->job->total, dir_uri(ap->job->dir), lost);
+	free(was);
 	return 0;
 }
 
@@ -521,6 +549,7 @@ hrj_apply_thread(void *arg)
 		return NULL;
 	}
 	hr_plan_on_intent(p, hrj_intent, &ap);
+	hr_plan_on_reconnect(p, hrj_reconnect, &ap);
 	st = hr_plan_apply(job->dir, c, p, c->hr_pipeline_window, hrj_done, &ap);
 	/* accounts made, changed, suspended: no cached read or credential
 	 * may answer from before (apid_account_cache.h, apid_authcache.h) */
