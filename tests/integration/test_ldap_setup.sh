@@ -170,7 +170,7 @@ dns=$(ldapsearch -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -
 expect_eq "containers, the password policy and the five identities exist" "$dns" "$(printf '%s\n' "$LDAP_BASE" \
 	"cn=password-policy,ou=system,$LDAP_BASE" "cn=service-policy,ou=system,$LDAP_BASE" \
 	"ou=accounts,$LDAP_BASE" "ou=agencies,$LDAP_BASE" "ou=domains,$LDAP_BASE" "ou=system,$LDAP_BASE" \
-	"ou=tokens,$LDAP_BASE" "cn=govmail-apid,ou=system,$LDAP_BASE" \
+	"ou=tokens,$LDAP_BASE" "ou=idempotency,$LDAP_BASE" "cn=govmail-apid,ou=system,$LDAP_BASE" \
 	"cn=govmailctl,ou=system,$LDAP_BASE" "cn=govmaild,ou=system,$LDAP_BASE" \
 	"cn=postfix,ou=system,$LDAP_BASE" "cn=dovecot,ou=system,$LDAP_BASE" | sort | tr '\n' ' ')"
 expect_eq "secrets: directory 700, five files 600" \
