@@ -323,17 +323,18 @@ apid_idem_dir_claim(struct apid_req *r, const char *key,
 	return -1;
 }
 
-/* The claim's outcome, written for the other gateways; a failure leaves
- * the claim in progress (retries wait until it expires), never wrong. */
+/* The claim's outcome for the other gateways: done with the account made
+ * (dn), or removed (NULL: nothing made, the key may be used again). A
+ * failure leaves it in progress (409 until it expires), never wrong. */
 static void
 apid_idem_dir_done(struct apid_req *r, const char *id, unsigned status, const char *dn)
 {
-	int st = dn != NULL || status != 0 ? dir_idem_finish(r->dir, id, status, dn) :
+	int st = dn != NULL ? dir_idem_finish(r->dir, id, status, dn) :
 	    dir_idem_drop(r->dir, id);
 
 	if (st != DIR_OK)
 		log_warnx("Idempotency-Key claim %.12s...: cannot %s it: %s", id,
-		    dn != NULL || status != 0 ? "complete" : "remove", dir_error(r->dir));
+		    dn != NULL ? "complete" : "remove", dir_error(r->dir));
 }
 
 int
@@ -383,8 +384,9 @@ apid_account_create(struct apid_req *r)
 		 * that the first request may have made it. */
 		apid_idem_finish(r->srv->idem, r->caller->actor, key, 409,
 		    apid_outcome_unknown);
-		if (claimed)
-			apid_idem_dir_done(r, id, 409, NULL);
+		/* The claim stays in progress (409 on the other gateways until
+		 * it expires): the directory just stopped answering on this
+		 * connection, and another write would only wait for it again. */
 		return ret;
 	}
 	if (answer == NULL) {
