@@ -212,6 +212,7 @@ struct govmail_conf {
 	int apid_rate_per_token;       /* requests per minute per caller */
 	int apid_retry_after;          /* seconds suggested with 503 */
 	int apid_idempotency_ttl;      /* seconds an Idempotency-Key answer is kept */
+	int apid_idempotency_sweep;    /* seconds between sweeps of expired claims */
 	int apid_token_cache_ttl;      /* seconds a verified token is kept */
 	int apid_auth_cache_ttl;       /* seconds verified Basic credentials are kept */
 	int apid_account_cache_ttl;    /* seconds an account read is kept */

@@ -9,6 +9,8 @@
  *   ou=accounts  uid=<mailbox id>             flat: agency/domain are attributes
  *   ou=system    cn=<service>                 service identities (govmaild ...)
  *   ou=tokens    govmailTokenId=<id>          API tokens (hash only)
+ *   ou=idempotency govmailIdemId=<sha256 hex> Idempotency-Key claims of
+ *                                             govmail-apid (dir_idem.h)
  * Flat containers keep DNs stable when an account moves between agencies or
  * domains, or an agency changes parent: only attributes change.
  */
@@ -21,6 +23,7 @@
 #define DIR_OU_ACCOUNTS  "ou=accounts"
 #define DIR_OU_SYSTEM    "ou=system"
 #define DIR_OU_TOKENS    "ou=tokens"
+#define DIR_OU_IDEM      "ou=idempotency"
 
 /* Object classes. */
 #define DIR_OC_ACCOUNT   "govmailAccount"   /* auxiliary, on inetOrgPerson */
@@ -92,6 +95,17 @@
 #define DIR_AT_TOKEN_CREATED "govmailTokenCreated"  /* GeneralizedTime */
 #define DIR_AT_TOKEN_EXPIRES "govmailTokenExpires"  /* GeneralizedTime */
 #define DIR_AT_CREATED_BY    "govmailCreatedBy"     /* audit actor */
+
+/* Idempotency-Key claims of govmail-apid's creations (govmailIdemClaim,
+ * structural, below ou=idempotency; dir_idem.h): hashes, a state, the
+ * first answer's status and the account made, never the key or a password. */
+#define DIR_OC_IDEM_CLAIM    "govmailIdemClaim"
+#define DIR_AT_IDEM_ID       "govmailIdemId"        /* RDN: SHA-256 hex of caller, key */
+#define DIR_AT_IDEM_BODY     "govmailIdemBodyHash"  /* "sha256:<hex>" of the body */
+#define DIR_AT_IDEM_STATE    "govmailIdemState"     /* pending|done */
+#define DIR_AT_IDEM_STATUS   "govmailIdemStatus"    /* HTTP status of the first answer */
+#define DIR_AT_IDEM_ACCOUNT  "govmailIdemAccount"   /* DN of the account made */
+#define DIR_AT_IDEM_CLAIMED  "govmailIdemClaimed"   /* GeneralizedTime */
 
 /* Password policy (slapo-ppolicy, draft-behera-ldap-password-policy):
  * operational attributes slapd keeps on an account, and the policy entry. */

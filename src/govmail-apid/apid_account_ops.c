@@ -1,8 +1,10 @@
 /*
  * apid_account_ops.c — the account operations of govmail-apid beyond
- * status and password: create (with Idempotency-Key), move (checked on
- * both agencies), rename, aliases, forwarding, quota, lock and unlock. Each
- * is the operation govmailctl runs, audited with the same record.
+ * status and password: create (with Idempotency-Key: this gateway's
+ * answers in memory, apid_idem.h, in front of the claim in the directory
+ * every gateway sees, dir_idem.h), move (checked on both agencies), rename,
+ * aliases, forwarding, quota, lock and unlock. Each is the operation
+ * govmailctl runs, audited with the same record.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,7 @@
 #include "dir_account.h"
 #include "dir_account_lock.h"
 #include "dir_agency.h"
+#include "dir_idem.h"
 #include "log.h"
 #include "passwd_hash.h"
 #include "xmalloc.h"
@@ -91,9 +94,11 @@ apid_idem_key_ok(const char *k)
 }
 
 /* *unknown is set when the directory stopped answering during the
- * creation: the account may exist now (a 503 is queued then). */
+ * creation: the account may exist now (a 503 is queued then). With an
+ * answer, dn is the new account's DN. */
 static int
-apid_create_run(struct apid_req *r, char **answer, unsigned *status, int *unknown)
+apid_create_run(struct apid_req *r, char **answer, unsigned *status, int *unknown,
+    char *dn, size_t dnlen)
 {
 	const struct govmail_conf *c = r->srv->conf;
 	struct account_new a;
@@ -185,6 +190,7 @@ apid_create_run(struct apid_req *r, char **answer, unsigned *status, int *unknow
 	explicit_bzero(plain, sizeof(plain));
 	*answer = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
+	snprintf(dn, dnlen, "%s", out.dn);
 	*status = 201;
 	return -1;   /* answered by the caller, with Location */
 }
@@ -218,6 +224,119 @@ apid_send_text(struct apid_req *r, unsigned status, const char *text, int replay
 	return ret;
 }
 
+/* The answer to a key whose first request may have made the account. */
+static const char apid_outcome_unknown[] =
+    "{\"type\":\"https://govmail.invalid/problems/outcome-unknown\","
+    "\"title\":\"Outcome unknown\",\"status\":409,\"detail\":\"an "
+    "earlier request with this Idempotency-Key may have created the account "
+    "(the directory stopped answering during it): look it up, e.g. by "
+    "employee_id or name, before creating it with a new key\"}";
+
+/*
+ * A key another gateway (or this one, beyond its memory) finished: the
+ * account it made, read again as GET does, with the first status. The
+ * initial password was only in the first answer and is not kept anywhere.
+ */
+static int
+apid_idem_dir_replay(struct apid_req *r, const struct dir_idem_claim *c)
+{
+	struct account *a;
+	json_t *o, *v;
+	char *text;
+	int ret;
+
+	log_info("account.add replayed from the directory for %s (Idempotency-Key)",
+	    r->caller->actor);
+	if (c->status != 201 || c->account_uid == NULL)
+		return apid_send_text(r, 409, apid_outcome_unknown, 1);
+	free(r->params[0]);
+	r->params[0] = xstrdup(c->account_uid);
+	if (apid_target(r, API_OP_ACCOUNT_READ, &a, &ret) != 0)
+		return ret;   /* gone or out of sight since: 404 (or 403) */
+	o = json_object();
+	json_object_set_new(o, "account", apid_account_json(a));
+	account_free(a);
+	v = json_object_get(r->json, "generate_password");
+	if (v == NULL || json_is_true(v)) {
+		json_object_set_new(o, "password", apid_jnull());
+		json_object_set_new(o, "password_note", apid_jstr("the initial password "
+		    "was given only in the first answer to this Idempotency-Key and is not "
+		    "kept: if it was lost, set a new one with POST "
+		    "/v1/accounts/{address}/password"));
+	}
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	ret = apid_send_text(r, c->status, text, 1);
+	free(text);
+	return ret;
+}
+
+/*
+ * Claim the key in the directory, for every gateway: 0 when this request
+ * has it (*claimed 1; 0 when the directory has no place for claims yet),
+ * else -1 with the answer queued in *ret: the first request's, 422 for
+ * another body, 409 while it is at work, 503 when the directory cannot
+ * say. This gateway's reservation is dropped then.
+ */
+static int
+apid_idem_dir_claim(struct apid_req *r, const char *key,
+    const unsigned char digest[SHA256_DIGEST_LENGTH], char *id, int *claimed, int *ret)
+{
+	struct dir_idem_claim found;
+	char body[DIR_IDEM_BODY_LEN + 1];
+	int st;
+
+	*claimed = 0;
+	dir_idem_id(r->caller->actor, key, id);
+	dir_idem_body_hash(digest, body);
+	if (apid_dir(r) == NULL)
+		st = DIR_UNAVAILABLE;
+	else
+		st = dir_idem_claim(r->dir, id, body, r->caller->actor,
+		    r->srv->conf->apid_idempotency_ttl, (long long)time(NULL), &found);
+	if (st == DIR_OK) {
+		*claimed = 1;
+		return 0;
+	}
+	if (st == DIR_NOT_FOUND) {
+		/* no ou=idempotency: a directory not yet set up for it */
+		log_warnx("Idempotency-Key: no claim container in the directory (%s): "
+		    "keys are kept by this gateway only; run govmail-ldap-setup",
+		    dir_error(r->dir));
+		return 0;
+	}
+	apid_idem_drop(r->srv->idem, r->caller->actor, key);
+	if (st != DIR_EXISTS) {
+		*ret = apid_dir_problem(r, st, "Idempotency-Key claim");
+		return -1;
+	}
+	if (strcmp(found.body_hash, body) != 0)
+		*ret = apid_problem(r, 422, "key-reused", "Idempotency-Key reused",
+		    "Idempotency-Key", NULL, 0, "this key was used with another body");
+	else if (!found.done)
+		*ret = apid_problem(r, 409, "in-progress", "In progress",
+		    "Idempotency-Key", NULL, 0, "a request with this key is still being "
+		    "worked on; retry later");
+	else
+		*ret = apid_idem_dir_replay(r, &found);
+	dir_idem_claim_clear(&found);
+	return -1;
+}
+
+/* The claim's outcome for the other gateways: done with the account made
+ * (dn), or removed (NULL: nothing made, the key may be used again). A
+ * failure leaves it in progress (409 until it expires), never wrong. */
+static void
+apid_idem_dir_done(struct apid_req *r, const char *id, unsigned status, const char *dn)
+{
+	int st = dn != NULL ? dir_idem_finish(r->dir, id, status, dn) :
+	    dir_idem_drop(r->dir, id);
+
+	if (st != DIR_OK)
+		log_warnx("Idempotency-Key claim %.12s...: cannot %s it: %s", id,
+		    dn != NULL ? "complete" : "remove", dir_error(r->dir));
+}
+
 int
 apid_account_create(struct apid_req *r)
 {
@@ -225,9 +344,9 @@ apid_account_create(struct apid_req *r)
 	    "Idempotency-Key");
 	unsigned char digest[SHA256_DIGEST_LENGTH];
 	unsigned status = 0;
-	char *text = NULL, *answer = NULL;
+	char *text = NULL, *answer = NULL, id[DIR_IDEM_ID_LEN + 1], dn[512];
 	struct timespec ts;
-	int ret, unknown = 0;
+	int ret, unknown = 0, claimed = 0;
 
 	if (key != NULL && !apid_idem_key_ok(key))
 		return apid_problem(r, 400, "invalid-header", "Invalid header",
@@ -254,27 +373,34 @@ apid_account_create(struct apid_req *r)
 		case APID_IDEM_NEW:
 			break;
 		}
+		/* new here: the other gateways may know it */
+		if (apid_idem_dir_claim(r, key, digest, id, &claimed, &ret) != 0)
+			return ret;
 	}
-	ret = apid_create_run(r, &answer, &status, &unknown);
+	dn[0] = '\0';
+	ret = apid_create_run(r, &answer, &status, &unknown, dn, sizeof(dn));
 	if (unknown && key != NULL) {
 		/* A retry must not make a second account: the key now answers
 		 * that the first request may have made it. */
 		apid_idem_finish(r->srv->idem, r->caller->actor, key, 409,
-		    "{\"type\":\"https://govmail.invalid/problems/outcome-unknown\","
-		    "\"title\":\"Outcome unknown\",\"status\":409,\"detail\":\"an "
-		    "earlier request with this Idempotency-Key may have created the account "
-		    "(the directory stopped answering during it): look it up, e.g. by "
-		    "employee_id or name, before creating it with a new key\"}");
+		    apid_outcome_unknown);
+		/* The claim stays in progress (409 on the other gateways until
+		 * it expires): the directory just stopped answering on this
+		 * connection, and another write would only wait for it again. */
 		return ret;
 	}
 	if (answer == NULL) {
 		/* refused or failed: nothing made, the key may be used again */
 		if (key != NULL)
 			apid_idem_drop(r->srv->idem, r->caller->actor, key);
+		if (claimed)
+			apid_idem_dir_done(r, id, 0, NULL);
 		return ret;
 	}
 	if (key != NULL)
 		apid_idem_finish(r->srv->idem, r->caller->actor, key, status, answer);
+	if (claimed)
+		apid_idem_dir_done(r, id, status, dn);
 	ret = apid_send_text(r, status, answer, 0);
 	explicit_bzero(answer, strlen(answer));
 	free(answer);

@@ -18,6 +18,7 @@
 #include "apid_http.h"
 #include "apid_hrjobs.h"
 #include "apid_idem.h"
+#include "apid_idem_sweep.h"
 #include "apid_pool.h"
 #include "apid_rate.h"
 #include "apid_router.h"
@@ -96,6 +97,7 @@ main(int argc, char **argv)
 	const char *cpath = NULL, *path;
 	struct govmail_conf *conf, dirconf;
 	struct apid_server srv;
+	struct apid_idem_sweep *sweep = NULL;
 	char err[1024];
 	int ch, foreground = 0, test = 0, verbose = 0, sig, rc;
 	sigset_t set;
@@ -205,6 +207,7 @@ main(int argc, char **argv)
 	}
 	if (apid_http_start(&srv, err, sizeof(err)) != 0)
 		fatalx(EX_OSERR, "%s", err);
+	sweep = apid_idem_sweep_start(&srv);
 	daemon_ready();
 	log_info("started pid=%ld https=%s http=%s user=%s ldap_connections=%d",
 	    (long)getpid(), conf->apid_listen[0] ? conf->apid_listen : "-",
@@ -220,6 +223,7 @@ main(int argc, char **argv)
 	} while (sig == SIGHUP);
 	log_info("stopping on signal %d", sig);
 	apid_http_stop(&srv);
+	apid_idem_sweep_stop(sweep);
 	apid_hrjobs_free(srv.hrjobs);
 	apid_pool_free(srv.pool);
 	apid_rate_free(srv.rate_addr);

@@ -1049,9 +1049,14 @@ const struct conf_key conf_keys[] = {
 	  NULL, "requests per minute of one token or person (429 beyond; 0 = no limit)" },
 	{ "apid.retry_after", CONF_INT, "5", 1, 3600, OFF(apid_retry_after), NULL,
 	  "seconds of Retry-After when the directory is unavailable or all busy" },
-	{ "apid.idempotency_ttl", CONF_INT, "86400", 60, 604800,
+	{ "apid.idempotency_ttl", CONF_INT, "86400", 1, 604800,
 	  OFF(apid_idempotency_ttl), NULL,
-	  "seconds the answer to a creation is kept for a retry with its Idempotency-Key" },
+	  "seconds the answer to a creation is kept for a retry with its Idempotency-Key "
+	  "(in memory, and its claim in the directory for every gateway)" },
+	{ "apid.idempotency_sweep_interval", CONF_INT, "300", 0, 86400,
+	  OFF(apid_idempotency_sweep), NULL,
+	  "seconds between deletions of expired Idempotency-Key claims from the "
+	  "directory, at most 500 a time (0 = only when met)" },
 	{ "apid.token_cache_ttl", CONF_INT, "30", 0, 3600, OFF(apid_token_cache_ttl), NULL,
 	  "seconds a verified API token is used without reading it again: a revoked "
 	  "token is refused at the latest this long after (0 = read every time)" },

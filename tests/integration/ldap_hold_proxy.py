@@ -10,7 +10,9 @@ later was written by someone else. When HOLD contains "answer", the write
 is sent and its answer is what is held back: the change is made, the
 client never learns it. When HOLD contains "delay", the write waits until
 HOLD is removed, then goes on as usual (so that the test can change the
-entry in between).
+entry in between). A line "pass:TEXT" in HOLD lets every write whose
+encoded request contains TEXT (e.g. a DN part) through as usual, so the
+write held is a later one (logged "passed OP").
 
   ldap_hold_proxy.py LISTEN-PORT UPSTREAM-PORT HOLD-FILE LOG-FILE
 
@@ -93,6 +95,12 @@ class Conn:
                     if tag in WRITE_OPS and os.path.exists(self.hold):
                         with open(self.hold) as f:
                             mode = f.read()
+                        passes = [ln[5:].encode() for ln in mode.splitlines()
+                                  if ln.startswith("pass:") and len(ln) > 5]
+                        if any(p in msg for p in passes):
+                            log(self.logpath, "passed " + WRITE_OPS[tag])
+                            self.u.sendall(msg)
+                            continue
                         if "delay" in mode:
                             log(self.logpath, "delayed " + WRITE_OPS[tag])
                             while os.path.exists(self.hold):

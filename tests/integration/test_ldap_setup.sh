@@ -115,7 +115,9 @@ for line in open(sys.argv[1]):
         "govmailFoldedName", "govmailPersonSearch", "govmailRoleGrant",
         "govmailTokenId", "govmailTokenHash", "govmailApiRole", "govmailAllowFrom",
         "govmailTokenCreated", "govmailTokenExpires", "govmailCreatedBy",
-        "govmailApiToken", "govmailRoleHolder"))
+        "govmailApiToken", "govmailRoleHolder", "govmailIdemId", "govmailIdemBodyHash",
+        "govmailIdemState", "govmailIdemStatus", "govmailIdemAccount",
+        "govmailIdemClaimed", "govmailIdemClaim"))
     if not skip:
         sys.stdout.write(line)
 PY
@@ -124,16 +126,16 @@ check "an older govmail schema (before name search) is loaded" \
 check "govmail-ldap-setup prepares the directory" "$SETUP" -H "$LDAPI_URI" -S "$SECRETS"
 run1=$(cat "$T/last.out")
 expect_match "it adds the name search definitions to the older schema" "$run1" \
-	"add to the govmail schema: govmailallowfrom govmailapirole govmailcreatedby govmailfoldedname govmailrolegrant govmailtokencreated govmailtokenexpires govmailtokenhash govmailtokenid govmailapitoken govmailpersonsearch govmailroleholder"
+	"add to the govmail schema: govmailallowfrom govmailapirole govmailcreatedby govmailfoldedname govmailidemaccount govmailidembodyhash govmailidemclaimed govmailidemid govmailidemstate govmailidemstatus govmailrolegrant govmailtokencreated govmailtokenexpires govmailtokenhash govmailtokenid govmailapitoken govmailidemclaim govmailpersonsearch govmailroleholder"
 expect_match "it says what it changed" "$run1" \
-	"load module\(s\) unique ppolicy pw-sha2(.|\n)*set govmail's [0-9]+ ACLs; Debian's default ACLs(.|\n)*add the password policy overlay(.|\n)*set olcPasswordHash: \{CRYPT\}(.|\n)*add the password policy cn=password-policy(.|\n)*done: 23 change\(s\)"
+	"load module\(s\) unique ppolicy pw-sha2(.|\n)*set govmail's [0-9]+ ACLs; Debian's default ACLs(.|\n)*add the password policy overlay(.|\n)*set olcPasswordHash: \{CRYPT\}(.|\n)*add the password policy cn=password-policy(.|\n)*done: 24 change\(s\)"
 expect_match "it prints where the passwords are" "$run1" "^  $SECRETS/dovecot.pw$"
 
 mods=$(conf_ldif -s one '(objectClass=olcModuleList)' olcModuleLoad | sed -n 's/^olcModuleLoad: {[0-9]*}//p' | sort | tr '\n' ' ')
 expect_eq "modules back_mdb, ppolicy, pw-sha2, unique are loaded" "$mods" "back_mdb ppolicy pw-sha2 unique "
 expect_eq "govmail schema loaded once" "$(conf_ldif -s sub '(cn=*govmail)' dn | grep -c '^dn: cn={[0-9]*}govmail,cn=schema,cn=config$')" 1
-expect_eq "29 govmail attribute types published" "$(ldapsearch -x -H "$LDAP_URI" -b cn=Subschema -s base -LLL \
-	-o ldif-wrap=no attributeTypes | grep -c "NAME 'govmail")" 29
+expect_eq "35 govmail attribute types published" "$(ldapsearch -x -H "$LDAP_URI" -b cn=Subschema -s base -LLL \
+	-o ldif-wrap=no attributeTypes | grep -c "NAME 'govmail")" 35
 # Every index of the file is there (Debian's are kept, one value per attribute).
 idx_missing=$(python3 - "$(want_values olcDbIndex)" "$(have_values "$DB" olcDbIndex)" <<'PY'
 import sys
@@ -170,7 +172,7 @@ dns=$(ldapsearch -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -
 expect_eq "containers, the password policy and the five identities exist" "$dns" "$(printf '%s\n' "$LDAP_BASE" \
 	"cn=password-policy,ou=system,$LDAP_BASE" "cn=service-policy,ou=system,$LDAP_BASE" \
 	"ou=accounts,$LDAP_BASE" "ou=agencies,$LDAP_BASE" "ou=domains,$LDAP_BASE" "ou=system,$LDAP_BASE" \
-	"ou=tokens,$LDAP_BASE" "cn=govmail-apid,ou=system,$LDAP_BASE" \
+	"ou=tokens,$LDAP_BASE" "ou=idempotency,$LDAP_BASE" "cn=govmail-apid,ou=system,$LDAP_BASE" \
 	"cn=govmailctl,ou=system,$LDAP_BASE" "cn=govmaild,ou=system,$LDAP_BASE" \
 	"cn=postfix,ou=system,$LDAP_BASE" "cn=dovecot,ou=system,$LDAP_BASE" | sort | tr '\n' ' ')"
 expect_eq "secrets: directory 700, five files 600" \
@@ -434,9 +436,9 @@ own_acl=$(ldapsearch -Y EXTERNAL -Q -H "$OWN_LDAPI" -LLL -o ldif-wrap=no -b "$DB
 expect_match "govmail's rules first" "$own_acl" \
 	'^\{0\}to dn.subtree="ou=accounts,dc=haugiang,dc=gov,dc=vn" attrs=userPassword '
 expect_match "the database's own rule kept after them" "$own_acl" \
-	'^\{16\}to \* by dn.exact="cn=replicator,dc=haugiang,dc=gov,dc=vn" read by \* break$'
+	'^\{17\}to \* by dn.exact="cn=replicator,dc=haugiang,dc=gov,dc=vn" read by \* break$'
 expect_eq "... and Debian's default rules too (the base is the suffix: they no longer apply)" \
-	"$(printf '%s\n' "$own_acl" | tail -1)" "{19}to * by * read"
+	"$(printf '%s\n' "$own_acl" | tail -1)" "{20}to * by * read"
 expect_eq "... and slapd's password hash becomes yescrypt" \
 	"$(ldapsearch -Y EXTERNAL -Q -H "$OWN_LDAPI" -LLL -b 'olcDatabase={-1}frontend,cn=config' -s base olcPasswordHash |
 		sed -n 's/^olcPasswordHash: //p')" "{CRYPT}"

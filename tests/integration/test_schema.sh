@@ -125,12 +125,12 @@ check_rc "second start on a running sandbox is refused" 1 "$SANDBOX" start "$T/l
 expect_match "refusal names the running sandbox" "$(cat "$T/last.err")" "already holds a running sandbox"
 check "root can administer cn=config over ldapi (SASL EXTERNAL)" \
 	ldapsearch -Y EXTERNAL -H "$LDAPI_URI" -Q -b cn=config -s base -LLL dn
-expect_eq "base DIT has the five containers, the two password policies and three service identities" \
+expect_eq "base DIT has the six containers, the two password policies and three service identities" \
 	"$(ldapsearch -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" -b "$LDAP_BASE" \
 		-LLL -o ldif-wrap=no dn | sed -n 's/^dn: //p' | sort | tr '\n' ' ')" \
 	"$(printf '%s\n' "$LDAP_BASE" "ou=accounts,$LDAP_BASE" "ou=agencies,$LDAP_BASE" \
 		"ou=domains,$LDAP_BASE" "ou=system,$LDAP_BASE" "cn=govmailctl,ou=system,$LDAP_BASE" \
-		"ou=tokens,$LDAP_BASE" "cn=govmail-apid,ou=system,$LDAP_BASE" \
+		"ou=tokens,$LDAP_BASE" "ou=idempotency,$LDAP_BASE" "cn=govmail-apid,ou=system,$LDAP_BASE" \
 		"cn=govmaild,ou=system,$LDAP_BASE" "cn=password-policy,ou=system,$LDAP_BASE" "cn=service-policy,ou=system,$LDAP_BASE" |
 		sort | tr '\n' ' ')"
 
@@ -138,10 +138,10 @@ expect_eq "base DIT has the five containers, the two password policies and three
 
 conf_defs=$(govmail_defs "$CONF_URI")
 sandbox_defs=$(govmail_defs "$LDAP_URI")
-expect_eq "29 govmail attribute types published" \
-	"$(printf '%s\n' "$sandbox_defs" | grep -c '^attributeTypes')" 29
-expect_eq "7 govmail object classes published (govmailLock, govmailPersonSearch, govmailRoleHolder auxiliaries; govmailApiToken)" \
-	"$(printf '%s\n' "$sandbox_defs" | grep -c '^objectClasses')" 7
+expect_eq "35 govmail attribute types published" \
+	"$(printf '%s\n' "$sandbox_defs" | grep -c '^attributeTypes')" 35
+expect_eq "8 govmail object classes published (govmailLock, govmailPersonSearch, govmailRoleHolder auxiliaries; govmailApiToken, govmailIdemClaim)" \
+	"$(printf '%s\n' "$sandbox_defs" | grep -c '^objectClasses')" 8
 expect_eq "govmail.schema and govmail.ldif define identical schema" "$conf_defs" "$sandbox_defs"
 # Every govmail name of include/dir_schema.h is defined, and nothing else.
 header_names=$(grep -oE '"govmail[A-Za-z]*"' "$TOP/include/dir_schema.h" | tr -d '"' | sort -u)
