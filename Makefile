@@ -269,9 +269,12 @@ bench-sign: deps
 	@scripts/bench-sign
 # bench-scale: a generated directory of BENCH_SCALE_ACCOUNTS (1,000,000)
 # next to 10,300 accounts; see scripts/bench-scale.
-$(BUILD)/bench/lookup_timing: tests/bench/lookup_timing.c $(BUILD)/src/govmaild/lookup.o $(BUILD)/libgovmail.a
+# (lookup.c frees a signer with policy.c's policy_signer_clear, whose
+# refusal texts are sign_text.c's)
+LOOKUP_TIMING_OBJS := $(addprefix $(BUILD)/src/govmaild/,lookup.o policy.o sign_text.o)
+$(BUILD)/bench/lookup_timing: tests/bench/lookup_timing.c $(LOOKUP_TIMING_OBJS) $(BUILD)/libgovmail.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Isrc/govmaild $(CFLAGS) -o $@ $< $(BUILD)/src/govmaild/lookup.o \
+	$(CC) $(CPPFLAGS) -Isrc/govmaild $(CFLAGS) -o $@ $< $(LOOKUP_TIMING_OBJS) \
 		$(BUILD)/libgovmail.a $(DAEMON_LDLIBS)
 bench-scale: deps
 	@$(MAKE) --no-print-directory bin/govmailctl bin/govmaild $(BUILD)/bench/lookup_timing
