@@ -33,4 +33,14 @@ int dkim_keyrec_parse(const char *txt, size_t len, struct dkim_keyrec *out,
     char *err, size_t errlen);
 void dkim_keyrec_clear(struct dkim_keyrec *k);
 
+/*
+ * dkim_keyrec_parse, with the records already parsed kept (by their text,
+ * a bounded number, shared by all threads): the same result, the key a
+ * reference of its own (dkim_keyrec_clear as usual). dkim_keyrec_cache_clear
+ * drops them all.
+ */
+int dkim_keyrec_parse_cached(const char *txt, size_t len, struct dkim_keyrec *out,
+    char *err, size_t errlen);
+void dkim_keyrec_cache_clear(void);
+
 #endif

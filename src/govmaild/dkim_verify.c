@@ -567,7 +567,7 @@ fetch_key(struct dkim_verify *v, struct vsig *s, struct dkim_keyrec *key)
 	}
 	snprintf(err, sizeof(err), "bad key record");
 	for (k = 0; k < txt.n; k++)
-		if (dkim_keyrec_parse(txt.v[k], txt.len[k], key, err, sizeof(err)) == 0)
+		if (dkim_keyrec_parse_cached(txt.v[k], txt.len[k], key, err, sizeof(err)) == 0)
 			break;
 	nrec = txt.n;
 	dns_txt_clear(&txt);
