@@ -148,6 +148,10 @@ test_cached(void **state)
 	assert_int_equal(EVP_PKEY_eq(a.key, key), 1);
 	assert_ptr_equal(a.key, b.key);
 	assert_int_equal(a.alg, DKIM_ALG_RSA);
+	/* each its own verification context, of the same key */
+	assert_non_null(a.vctx);
+	assert_non_null(b.vctx);
+	assert_ptr_not_equal(a.vctx, b.vctx);
 	dkim_keyrec_clear(&a);
 	assert_int_equal(EVP_PKEY_eq(b.key, key), 1);    /* still held by b */
 	dkim_keyrec_clear(&b);
@@ -166,6 +170,7 @@ test_cached(void **state)
 		assert_int_equal(c.testing, i % 2);
 		assert_int_equal(c.strict, !(i % 2));
 		assert_non_null(c.key);
+		assert_null(c.vctx);            /* Ed25519: none */
 		dkim_keyrec_clear(&c);
 	}
 	assert_int_equal(dkim_keyrec_parse_cached(txt, strlen(txt), &a, err, sizeof(err)), 0);
