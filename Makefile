@@ -243,14 +243,18 @@ fuzz-campaign: fuzz
 # writes gzip with zlib.
 LDLIBS += -ljansson
 bin/govmailctl $(ASAN)/bin/govmailctl: LDLIBS += -lz
-# make bench-auth: govmaild's DKIM signing next to a bare OpenSSL floor
-# (scripts/bench-auth; inbound verification figures to come).
+# make bench-auth: govmaild's DKIM signing and inbound verification, each
+# next to a bare OpenSSL floor (scripts/bench-auth).
 .PHONY: bench-auth
 $(BUILD)/bench/dkim_sign_floor: tests/bench/dkim_sign_floor.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lcrypto
+$(BUILD)/bench/dkim_verify_floor: tests/bench/dkim_verify_floor.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lcrypto
 bench-auth: deps
-	@$(MAKE) --no-print-directory bin/govmaild $(BUILD)/bench/dkim_sign_floor
+	@$(MAKE) --no-print-directory bin/govmaild $(BUILD)/bench/dkim_sign_floor \
+	    $(BUILD)/bench/dkim_verify_floor
 	@scripts/bench-auth
 
 # Benchmarks print figures next to a reference run; they assert nothing.

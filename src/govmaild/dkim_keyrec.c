@@ -3,11 +3,16 @@
  * syntax of RFC 6376 §3.2 (tag names case-sensitive, whitespace around
  * names, '=' and values ignored, unknown tags ignored, duplicates an
  * error), then the tags of §3.6.1 that decide how a key may be used.
+ * Also the records already parsed, kept by their text
+ * (dkim_keyrec_parse_cached).
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "dkim_keyrec.h"
@@ -163,6 +168,22 @@ b64_decode(const char *v, size_t len, unsigned char *out, size_t outmax)
 	return got - (int)pad;
 }
 
+/* A context of an RSA key ready to verify an rsa-sha256 signature of a
+ * digest, or NULL. */
+static EVP_PKEY_CTX *
+keyrec_vctx(EVP_PKEY *key)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+
+	if (c == NULL || EVP_PKEY_verify_init(c) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) <= 0) {
+		EVP_PKEY_CTX_free(c);
+		return NULL;
+	}
+	return c;
+}
+
 int
 dkim_keyrec_parse(const char *txt, size_t len, struct dkim_keyrec *out, char *err,
     size_t errlen)
@@ -248,12 +269,130 @@ dkim_keyrec_parse(const char *txt, size_t len, struct dkim_keyrec *out, char *er
 		snprintf(err, errlen, "key record: p= does not decode to a public key");
 		return -1;
 	}
+	if (out->alg == DKIM_ALG_RSA && (out->vctx = keyrec_vctx(out->key)) == NULL) {
+		EVP_PKEY_free(out->key);
+		out->key = NULL;
+		ERR_clear_error();
+		snprintf(err, errlen, "key record: the key cannot verify");
+		return -1;
+	}
 	return 0;
 }
 
 void
 dkim_keyrec_clear(struct dkim_keyrec *k)
 {
+	EVP_PKEY_CTX_free(k->vctx);
 	EVP_PKEY_free(k->key);
 	memset(k, 0, sizeof(*k));
+}
+
+/* --- records already parsed ----------------------------------------------- */
+
+/*
+ * Decoding a public key (base64, then OpenSSL's DER decoders) costs ten
+ * times the RSA verification it serves, and a domain's mail all comes
+ * with the same record. What a record gives depends on its text alone,
+ * so the text is the key: a record that changes is a new entry (the DNS
+ * cache decides how long a text is used). Records that failed are not
+ * kept (they are rare, and their reason is rebuilt each time). Bounded:
+ * when full, the oldest entry makes room.
+ */
+#define KEYREC_CACHE_MAX 128
+
+struct keyrec_cached {
+	char *txt;
+	size_t len;
+	struct dkim_keyrec k;
+};
+
+static struct keyrec_cached keyrec_cache[KEYREC_CACHE_MAX];
+static size_t keyrec_ncache, keyrec_oldest;
+static pthread_mutex_t keyrec_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The entry for txt, or NULL; the lock held. */
+static struct keyrec_cached *
+keyrec_find(const char *txt, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < keyrec_ncache; i++)
+		if (keyrec_cache[i].len == len && memcmp(keyrec_cache[i].txt, txt, len) == 0)
+			return &keyrec_cache[i];
+	return NULL;
+}
+
+/* A copy of k sharing the key (a reference of its own), with a copy of
+ * its own of the verification context. 0, or -1 when OpenSSL is out of
+ * memory. */
+static int
+keyrec_share(const struct dkim_keyrec *k, struct dkim_keyrec *out)
+{
+	*out = *k;
+	out->vctx = NULL;
+	if (k->vctx != NULL && (out->vctx = EVP_PKEY_CTX_dup(k->vctx)) == NULL) {
+		out->key = NULL;
+		return -1;
+	}
+	if (out->key != NULL && EVP_PKEY_up_ref(out->key) != 1)
+		abort();                /* a reference count cannot fail to rise */
+	return 0;
+}
+
+int
+dkim_keyrec_parse_cached(const char *txt, size_t len, struct dkim_keyrec *out,
+    char *err, size_t errlen)
+{
+	struct keyrec_cached *e;
+	struct dkim_keyrec copy;
+
+	pthread_mutex_lock(&keyrec_lock);
+	if ((e = keyrec_find(txt, len)) != NULL && keyrec_share(&e->k, out) == 0) {
+		pthread_mutex_unlock(&keyrec_lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&keyrec_lock);
+	ERR_clear_error();
+	/* Parsed without the lock: another thread may do the same meanwhile. */
+	if (dkim_keyrec_parse(txt, len, out, err, errlen) != 0)
+		return -1;
+	/* The entry's copy made first: out of memory, nothing is kept. */
+	if (keyrec_share(out, &copy) != 0) {
+		ERR_clear_error();
+		return 0;
+	}
+	pthread_mutex_lock(&keyrec_lock);
+	if (keyrec_find(txt, len) != NULL)
+		dkim_keyrec_clear(&copy);
+	else {
+		if (keyrec_ncache < KEYREC_CACHE_MAX)
+			e = &keyrec_cache[keyrec_ncache++];
+		else {
+			e = &keyrec_cache[keyrec_oldest];
+			keyrec_oldest = (keyrec_oldest + 1) % KEYREC_CACHE_MAX;
+			free(e->txt);
+			dkim_keyrec_clear(&e->k);
+		}
+		e->txt = xmalloc(len + 1);
+		memcpy(e->txt, txt, len);
+		e->txt[len] = '\0';
+		e->len = len;
+		e->k = copy;
+	}
+	pthread_mutex_unlock(&keyrec_lock);
+	return 0;
+}
+
+void
+dkim_keyrec_cache_clear(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&keyrec_lock);
+	for (i = 0; i < keyrec_ncache; i++) {
+		free(keyrec_cache[i].txt);
+		dkim_keyrec_clear(&keyrec_cache[i].k);
+	}
+	keyrec_ncache = keyrec_oldest = 0;
+	pthread_mutex_unlock(&keyrec_lock);
 }

@@ -6,11 +6,13 @@
  * and for what l= gives.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "base64.h"
@@ -330,6 +332,24 @@ struct dkim_verify {
 	struct dkim_vresult res[DKIM_VERIFY_MAX_SIGS];
 };
 
+/* SHA-256, fetched from the provider once: EVP_sha256() is looked up
+ * again at every use, which costs as much as hashing a small body. */
+static EVP_MD *v_sha256_md;
+static pthread_once_t v_sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+v_sha256_fetch(void)
+{
+	v_sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+v_sha256(void)
+{
+	pthread_once(&v_sha256_once, v_sha256_fetch);
+	return v_sha256_md != NULL ? v_sha256_md : EVP_sha256();
+}
+
 static void
 hash_out(void *arg, const char *p, size_t n)
 {
@@ -445,7 +465,7 @@ keep_field(struct dkim_verify *v, const char *p, size_t len)
 		} else {
 			s->parsed = 1;
 			s->md = EVP_MD_CTX_new();
-			if (s->md == NULL || !EVP_DigestInit_ex(s->md, EVP_sha256(), NULL))
+			if (s->md == NULL || !EVP_DigestInit_ex(s->md, v_sha256(), NULL))
 				abort();
 			if (s->sig.brelaxed)
 				s->rc = dkim_body_canon_new(hash_out, s);
@@ -567,7 +587,7 @@ fetch_key(struct dkim_verify *v, struct vsig *s, struct dkim_keyrec *key)
 	}
 	snprintf(err, sizeof(err), "bad key record");
 	for (k = 0; k < txt.n; k++)
-		if (dkim_keyrec_parse(txt.v[k], txt.len[k], key, err, sizeof(err)) == 0)
+		if (dkim_keyrec_parse_cached(txt.v[k], txt.len[k], key, err, sizeof(err)) == 0)
 			break;
 	nrec = txt.n;
 	dns_txt_clear(&txt);
@@ -653,13 +673,19 @@ verify_one(struct dkim_verify *v, struct vsig *s)
 	if (ctx == NULL)
 		abort();
 	if (s->sig.ed25519)
-		ok = EVP_Digest(data.p, data.n, md, &mdlen, EVP_sha256(), NULL) &&
+		ok = EVP_Digest(data.p, data.n, md, &mdlen, v_sha256(), NULL) &&
 		    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key.key) &&
 		    EVP_DigestVerify(ctx, s->sig.b, s->sig.blen, md, mdlen) == 1;
+	else if (key.vctx != NULL)
+		/* the same check as EVP_DigestVerify's, with the context the
+		 * key record had ready (dkim_keyrec.h) */
+		ok = EVP_Digest(data.p, data.n, md, &mdlen, v_sha256(), NULL) &&
+		    EVP_PKEY_verify(key.vctx, s->sig.b, s->sig.blen, md, mdlen) == 1;
 	else
 		ok = EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key.key) &&
 		    EVP_DigestVerify(ctx, s->sig.b, s->sig.blen,
 		    (const unsigned char *)data.p, data.n) == 1;
+	ERR_clear_error();
 	if (!ok)
 		set_res(s, DKIM_V_FAIL, "signature did not verify");
 	else if (s->sig.l >= 0 && s->total > s->hashed)

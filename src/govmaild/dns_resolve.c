@@ -5,6 +5,12 @@
  * it passes, which the synchronous ub_resolve cannot do. Answers are kept
  * in a map keyed by type and name until their TTL runs out (monotonic
  * clock); when the map is full it is emptied (a bound, not an LRU).
+ *
+ * libunbound sets itself up (configuration, its worker and thread) in the
+ * first query, on the caller's stack, and that needs more than a session
+ * thread's small stack holds: the first query is made from a short-lived
+ * thread with a stack of its own. Not at start: govmaild forks after
+ * reading its configuration, and a thread started before would be lost.
  */
 #include <errno.h>
 #include <poll.h>
@@ -38,7 +44,11 @@ struct dns_resolver {
 	struct strmap *cache;
 	pthread_mutex_t lock;
 	unsigned long hits, queries;
+	int started;                    /* libunbound has set itself up */
 };
+
+/* The stack of the thread making the first query. */
+#define DNS_FIRST_STACK (2 * 1024 * 1024)
 
 static long long
 mono_ms(void)
@@ -170,6 +180,47 @@ dns_callback(void *arg, int err, struct ub_result *res)
 	q->res = res;
 }
 
+struct dns_first {
+	struct dns_resolver *r;
+	const char *name;
+	int type, *id, rc;
+	struct dns_query *q;
+};
+
+static void *
+dns_first_run(void *arg)
+{
+	struct dns_first *a = arg;
+
+	a->rc = ub_resolve_async(a->r->ctx, a->name, a->type, DNS_CLASS_IN, a->q,
+	    dns_callback, a->id);
+	return NULL;
+}
+
+/* Hands the query to libunbound, the lock held: the first one from a
+ * thread with a big enough stack (see the top of this file). */
+static int
+dns_submit(struct dns_resolver *r, const char *name, int type, struct dns_query *q,
+    int *id)
+{
+	struct dns_first a = { r, name, type, id, -1, q };
+	pthread_attr_t attr;
+	pthread_t t;
+	int e;
+
+	if (r->started)
+		return ub_resolve_async(r->ctx, name, type, DNS_CLASS_IN, q, dns_callback, id);
+	if (pthread_attr_init(&attr) != 0)
+		return -1;
+	pthread_attr_setstacksize(&attr, DNS_FIRST_STACK);
+	e = pthread_create(&t, &attr, dns_first_run, &a);
+	pthread_attr_destroy(&attr);
+	if (e != 0 || pthread_join(t, NULL) != 0)
+		return -1;
+	r->started = a.rc == 0;
+	return a.rc;
+}
+
 /* One query to the server, the lock held. */
 static enum dns_status
 dns_ask(struct dns_resolver *r, const char *name, int type, struct dns_txt *out)
@@ -180,8 +231,7 @@ dns_ask(struct dns_resolver *r, const char *name, int type, struct dns_txt *out)
 	int id, i;
 
 	r->queries++;
-	if (ub_resolve_async(r->ctx, name, type, DNS_CLASS_IN, &q, dns_callback,
-	    &id) != 0)
+	if (dns_submit(r, name, type, &q, &id) != 0)
 		return DNS_TEMPFAIL;
 	while (!q.done) {
 		long long left = deadline - mono_ms();

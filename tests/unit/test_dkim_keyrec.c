@@ -2,7 +2,8 @@
  * test_dkim_keyrec.c — DKIM key records: what govmailctl dkim dns
  * publishes reads back as the same key (RSA and Ed25519), revoked keys,
  * the tag-list rules (v= first, duplicates, whitespace) and the tags that
- * refuse a key (k=, h=, s=, bad base64, short keys).
+ * refuse a key (k=, h=, s=, bad base64, short keys); the records kept
+ * once parsed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -127,6 +128,59 @@ test_bounds(void **state)
 	free(big);
 }
 
+/* dkim_keyrec_parse_cached: the same result as parsing, the key shared
+ * between callers (each its own reference), failures not kept, and more
+ * records than it keeps. */
+static void
+test_cached(void **state)
+{
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	struct dkim_keyrec a, b, c;
+	char err[256], *txt, many[128];
+	int i;
+
+	(void)state;
+	assert_non_null(key);
+	txt = dkim_key_txt(key);
+	assert_non_null(txt);
+	assert_int_equal(dkim_keyrec_parse_cached(txt, strlen(txt), &a, err, sizeof(err)), 0);
+	assert_int_equal(dkim_keyrec_parse_cached(txt, strlen(txt), &b, err, sizeof(err)), 0);
+	assert_int_equal(EVP_PKEY_eq(a.key, key), 1);
+	assert_ptr_equal(a.key, b.key);
+	assert_int_equal(a.alg, DKIM_ALG_RSA);
+	/* each its own verification context, of the same key */
+	assert_non_null(a.vctx);
+	assert_non_null(b.vctx);
+	assert_ptr_not_equal(a.vctx, b.vctx);
+	dkim_keyrec_clear(&a);
+	assert_int_equal(EVP_PKEY_eq(b.key, key), 1);    /* still held by b */
+	dkim_keyrec_clear(&b);
+	assert_int_equal(dkim_keyrec_parse_cached("v=DKIM1; k=rsa; p=!!", 20, &c, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "base64"));
+	dkim_keyrec_clear(&c);
+	assert_int_equal(dkim_keyrec_parse_cached("v=DKIM1; p=", 11, &c, err, sizeof(err)), 0);
+	assert_true(c.revoked);
+	dkim_keyrec_clear(&c);
+	/* t=y and t=s come from the record text, kept with the key. */
+	for (i = 0; i < KEYREC_CACHE_MAX + 5; i++) {
+		snprintf(many, sizeof(many), "k=ed25519; t=%s; x=%d; " ED_P, i % 2 ? "y" : "s", i);
+		assert_int_equal(dkim_keyrec_parse_cached(many, strlen(many), &c, err,
+		    sizeof(err)), 0);
+		assert_int_equal(c.testing, i % 2);
+		assert_int_equal(c.strict, !(i % 2));
+		assert_non_null(c.key);
+		assert_null(c.vctx);            /* Ed25519: none */
+		dkim_keyrec_clear(&c);
+	}
+	assert_int_equal(dkim_keyrec_parse_cached(txt, strlen(txt), &a, err, sizeof(err)), 0);
+	assert_int_equal(EVP_PKEY_eq(a.key, key), 1);
+	dkim_keyrec_clear(&a);
+	dkim_keyrec_cache_clear();
+	free(txt);
+	EVP_PKEY_free(key);
+}
+
 int
 main(void)
 {
@@ -135,6 +189,7 @@ main(void)
 		cmocka_unit_test(test_tags),
 		cmocka_unit_test(test_short_rsa),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_cached),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

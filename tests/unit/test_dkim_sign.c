@@ -2,7 +2,8 @@
  * test_dkim_sign.c — the DKIM signer's canonicalisation (RFC 6376 §3.4.2
  * and §3.4.4, including the example of §3.4.5), that the streamed body
  * canonicaliser gives the same bytes however the body is cut into chunks,
- * that it gives what RFC 6376 §3.4.4 read literally gives on random bodies,
+ * that it gives what RFC 6376 §3.4.4 read literally gives on random bodies
+ * and around every place its sixteen-byte quick path must stop,
  * how a header section is cut into fields, and the caller's extra signed
  * field (dkim_sign_also).
  */
@@ -284,6 +285,140 @@ test_body_reference(void **state)
 	free(in);
 }
 
+/* The canonicaliser against the reference, n bytes cut into chunks of
+ * every size from 1 to small, then a few larger ones and all at once. */
+static void
+body_like_reference(const char *in, size_t n, size_t small, const char *what)
+{
+	static const size_t big[] = { 0, 63, 64, 65, 4093, 16383, 16384, 16385, 65536 };
+	char *want = reference_body(in, n), *got;
+	size_t step;
+
+	for (step = 1; step <= small + sizeof(big) / sizeof(big[0]); step++) {
+		size_t st = step <= small ? step : big[step - small - 1];
+
+		got = body(in, n, st);
+		if (strcmp(got, want) != 0)
+			fail_msg("%s (%zu bytes, chunks of %zu) differs from RFC 6376 3.4.4", what,
+			    n, st);
+		free(got);
+	}
+	free(want);
+}
+
+/* The quick path takes sixteen bytes at a time, judging each byte with
+ * the next: every kind of byte it must stop at, at every offset across
+ * two blocks, and every chunk size (so a chunk end falls before, inside
+ * and after it): a WSP run, WSP before a line end, a tab, CRLF, empty
+ * lines, a lone CR or LF, control and 8-bit bytes, a space at the start
+ * of a line. */
+static void
+test_body_blocks(void **state)
+{
+	static const char *const cut[] = {
+		"  ", " \r\n", "\t", "\r\n", "\r\n\r\n", "\r", "\n", " \t ", " \r",
+		"\r\n ", "\r\n\t", "\x01", "\x1f", "\x7f", "\x80\xff", " \x01", "\x01 ",
+		" \r\n\r\n  \r\n", "\r\r\n", " \n", "   \t\t ",
+	};
+	static const char plain[] = "Ke hoach so 12/KH-UBND ve chuyen doi so nam 2026, "
+	    "ban hanh kem theo Quyet dinh so 345.";
+	char in[400];
+	size_t k, off, n;
+
+	(void)state;
+	for (k = 0; k < sizeof(cut) / sizeof(cut[0]); k++) {
+		for (off = 0; off <= 40; off++) {
+			char what[64];
+
+			n = 0;
+			memcpy(in + n, plain, off);
+			n += off;
+			memcpy(in + n, cut[k], strlen(cut[k]));
+			n += strlen(cut[k]);
+			memcpy(in + n, plain, 40);
+			n += 40;
+			memcpy(in + n, "\r\n", 2);
+			n += 2;
+			memcpy(in + n, plain, off % 17);
+			n += off % 17;
+			in[n] = '\0';
+			snprintf(what, sizeof(what), "cut %zu at %zu", k, off);
+			body_like_reference(in, n, 40, what);
+		}
+	}
+}
+
+/* Lines longer than the canonicaliser's buffer (16 KB) and than a spool
+ * read (64 KB): plain text, WSP runs in them and at their ends (where a
+ * chunk may end between the WSP and the CRLF), and trailing empty lines. */
+static void
+test_body_long_lines(void **state)
+{
+	size_t n = 0, i, len = 3 * 65536 + 100;
+	char *in = malloc(len + 1);
+	int t;
+
+	(void)state;
+	assert_non_null(in);
+	for (t = 0; t < 3; t++) {
+		size_t line = t == 0 ? 16384 : t == 1 ? 16385 + 7 : 70001;
+
+		n = 0;
+		for (i = 0; i < line; i++)
+			in[n++] = i % 97 == 50 ? ' ' : i % 5003 == 7 ? '\t' : (char)('a' + i % 26);
+		memcpy(in + n, "  \t \r\n", 6);
+		n += 6;
+		for (i = 0; i < line / 2; i++)
+			in[n++] = i % 3 == 0 ? ' ' : 'x';
+		memcpy(in + n, "\r\n\r\n \r\n", 7);
+		n += 7;
+		in[n] = '\0';
+		body_like_reference(in, n, 0, "long lines");
+	}
+	free(in);
+}
+
+/* Random bodies mostly of words (so the quick path runs long), with every
+ * byte value but NUL now and then. */
+static void
+test_body_reference_words(void **state)
+{
+	char *in = malloc(70000);
+	int t;
+
+	(void)state;
+	assert_non_null(in);
+	srand(8463);
+	for (t = 0; t < 120; t++) {
+		size_t n = (size_t)(rand() % 40000), i, step;
+		char *want, *got;
+
+		for (i = 0; i < n; i++) {
+			int r = rand() % 1000;
+
+			if (r < 800)
+				in[i] = (char)('a' + rand() % 26);
+			else if (r < 950)
+				in[i] = ' ';
+			else if (r < 980 && i + 1 < n) {
+				in[i++] = '\r';
+				in[i] = '\n';
+			} else
+				in[i] = (char)(1 + rand() % 255);
+		}
+		in[n] = '\0';
+		want = reference_body(in, n);
+		step = 1 + (size_t)(rand() % 70000);
+		got = body(in, n, step);
+		if (strcmp(got, want) != 0)
+			fail_msg("body %d (%zu bytes, chunks of %zu) differs from RFC 6376 3.4.4",
+			    t, n, step);
+		free(want);
+		free(got);
+	}
+	free(in);
+}
+
 /* dkim_sign_also: the named field is kept (every instance), other
  * unsigned fields still are not; names that could break h= are ignored. */
 static void
@@ -330,6 +465,9 @@ main(void)
 		cmocka_unit_test(test_header_many),
 		cmocka_unit_test(test_header_also),
 		cmocka_unit_test(test_body_reference),
+		cmocka_unit_test(test_body_blocks),
+		cmocka_unit_test(test_body_long_lines),
+		cmocka_unit_test(test_body_reference_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
