@@ -261,6 +261,8 @@ bench-auth: deps
 bench-provision: deps
 	@$(MAKE) --no-print-directory bin/govmailctl
 	@scripts/bench-provision
+# bench-relay: govmaild's relay rate next to direct and proxsmtpd, and with
+# DKIM signing on (GOVMAIL_BENCH_SIGN_SESSIONS, default 10; issue #16).
 bench-relay: deps
 	@$(MAKE) --no-print-directory bin/govmailctl bin/govmaild
 	@scripts/bench-relay
