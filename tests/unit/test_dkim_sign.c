@@ -18,6 +18,7 @@
 
 #include "../../src/govmaild/dkim_sign.c"
 #include "../../src/govmaild/spool.c"
+#include "dkim_body_ref.h"
 
 static void
 hdr_is(const char *in, const char *want)
@@ -192,54 +193,14 @@ test_header_many(void **state)
 	free(s.f);
 }
 
-/* RFC 6376 §3.4.4 read literally, line by line: the reference the
- * streaming canonicaliser (with its pass-through of text already in
- * canonical form) is compared with. NUL-terminated, xmalloc'd. */
+/* The reference (dkim_body_ref.h), NUL-terminated. */
 static char *
 reference_body(const char *in, size_t n)
 {
-	char *out = malloc(3 * n + 3), *line = malloc(n + 1);
-	size_t pos = 0, o = 0, empty = 0, end, i, l;
+	size_t len;
+	char *out = dkim_body_ref(in, n, &len);
 
 	assert_non_null(out);
-	assert_non_null(line);
-	while (pos < n) {
-		int wsp = 0, crlf = 0;
-
-		for (end = pos; end + 1 < n; end++)
-			if (in[end] == '\r' && in[end + 1] == '\n') {
-				crlf = 1;
-				break;
-			}
-		if (!crlf)
-			end = n;
-		/* WSP runs become one SP; WSP at the end of the line goes. */
-		for (l = 0, i = pos; i < end; i++) {
-			if (in[i] == ' ' || in[i] == '\t') {
-				wsp = 1;
-				continue;
-			}
-			if (wsp)
-				line[l++] = ' ';
-			wsp = 0;
-			line[l++] = in[i];
-		}
-		if (l == 0)
-			empty++;            /* empty lines at the end of the body go */
-		else {
-			for (; empty > 0; empty--) {
-				out[o++] = '\r';
-				out[o++] = '\n';
-			}
-			memcpy(out + o, line, l);
-			o += l;
-			out[o++] = '\r';
-			out[o++] = '\n';
-		}
-		pos = crlf ? end + 2 : n;
-	}
-	out[o] = '\0';
-	free(line);
 	return out;
 }
 
