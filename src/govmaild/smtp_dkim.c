@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "cpu_time.h"
 #include "daemon_conf.h"
 #include "dkim_sign.h"
 #include "log.h"
@@ -20,18 +21,6 @@
 #include "smtp_state.h"
 #include "spool.h"
 #include "xmalloc.h"
-
-/* CPU time of this thread in microseconds (the signing cost in the log,
- * which make bench-auth reads). */
-static long long
-dkim_cpu_us(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-		return 0;
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Is the client one of ours (authenticated or trusted)? */
 static int
@@ -114,7 +103,7 @@ smtp_dkim_sign(struct smtp_session *s, const char *hdr, size_t hlen,
 	/* The signature rule's verdict (added by the checks, before signing)
 	 * is vouched for too: a receiver can tell it was not added later. */
 	dkim_sign_also(ds, s->conf->signature_header);
-	cpu0 = dkim_cpu_us();
+	cpu0 = cpu_thread_us();
 	if (dkim_sign_headers(ds, hdr, hlen) < 0 ||
 	    dkim_sign_spool(ds, s->spool, skip, nskip) != 0) {
 		log_warnx("%s: dkim cannot read the message to sign", s->qid);
@@ -129,7 +118,7 @@ smtp_dkim_sign(struct smtp_session *s, const char *hdr, size_t hlen,
 	*siglen = strlen(*sig);
 	log_info("%s: dkim signed d=%s s=%s%s%s cpu_us=%lld", s->qid, dkim_sign_domain(ds),
 	    dkim_sign_selector(ds, 0), dkim_sign_selector(ds, 1) ? " s_ed25519=" : "",
-	    dkim_sign_selector(ds, 1) ? dkim_sign_selector(ds, 1) : "", dkim_cpu_us() - cpu0);
+	    dkim_sign_selector(ds, 1) ? dkim_sign_selector(ds, 1) : "", cpu_thread_us() - cpu0);
 	dkim_sign_free(ds);
 	return SMTP_DKIM_SIGNED;
 }

@@ -26,6 +26,7 @@
 #include "api_authz.h"
 #include "auth_results.h"
 #include "conf.h"
+#include "cpu_time.h"
 #include "daemon_conf.h"
 #include "dkim_verify.h"
 #include "dmarc_check.h"
@@ -52,18 +53,6 @@ static int inbound_dmarc_ready;
 /* The domains a From: field may name (addresses, display names and
  * comments together); more and the message is refused. */
 #define INBOUND_FROM_DOMAINS_MAX 16
-
-/* CPU time of this thread in microseconds: the check's cost in its log
- * line (cpu_us=, dkim_cpu_us=), which make bench-auth reads. */
-static long long
-inbound_cpu_us(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-		return 0;
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 int
 smtp_inbound_auth_init(const struct govmail_conf *c, char *err, size_t errlen)
@@ -404,7 +393,7 @@ smtp_inbound_auth(struct smtp_session *s, struct smtp_eod_result *res,
 
 	if (!c->inbound_verify || s->dc->dns == NULL || !inbound_dmarc_ready)
 		return SMTP_EOD_PASS;
-	cpu0 = inbound_cpu_us();
+	cpu0 = cpu_thread_us();
 	memset(&mf, 0, sizeof(mf));
 	doms = xcalloc(INBOUND_FROM_DOMAINS_MAX, sizeof(*doms));
 	if ((buf = spool_map(s->spool, &len)) == NULL) {
@@ -469,13 +458,13 @@ smtp_inbound_auth(struct smtp_session *s, struct smtp_eod_result *res,
 		goto out;
 	}
 	/* DKIM: the header section, then the body in place. */
-	dkim_cpu = inbound_cpu_us();
+	dkim_cpu = cpu_thread_us();
 	dv = dkim_verify_begin(s->dc->dns, time(NULL));
 	dkim_verify_headers(dv, buf, hd->end);
 	if (len > hd->end)
 		dkim_verify_body(dv, buf + hd->end, len - hd->end);
 	dr = dkim_verify_end(dv, &nd);
-	dkim_cpu = inbound_cpu_us() - dkim_cpu;
+	dkim_cpu = cpu_thread_us() - dkim_cpu;
 	spf_check(s->dc->dns, ip, helo, s->sender, &spf);
 	if (message_from_domain(&mf, fromdom, sizeof(fromdom)) != 0)
 		fromdom[0] = '\0';
@@ -509,7 +498,7 @@ smtp_inbound_auth(struct smtp_session *s, struct smtp_eod_result *res,
 	    f.dmarc != NULL ? dmarc_check_res_str(dm.res) : "none",
 	    f.from_domain[0] ? f.from_domain : "-", f.governed, f.allowed,
 	    inbound_action_name(d.action), d.action == INBOUND_ACCEPT ? "" : " rule=",
-	    d.action == INBOUND_ACCEPT ? "" : d.rule, inbound_cpu_us() - cpu0, dkim_cpu);
+	    d.action == INBOUND_ACCEPT ? "" : d.rule, cpu_thread_us() - cpu0, dkim_cpu);
 
 	/* The history, for aggregate reports: messages whose record was found,
 	 * once (a 451 is retried and counted then). */
