@@ -204,6 +204,20 @@ reference_body(const char *in, size_t n)
 	return out;
 }
 
+/* Random body number t (n bytes), cut into chunks of step: the same
+ * bytes as the reference. */
+static void
+random_like_reference(const char *in, size_t n, size_t step, int t)
+{
+	char *want = reference_body(in, n), *got = body(in, n, step);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("body %d (%zu bytes, chunks of %zu) differs from RFC 6376 3.4.4",
+		    t, n, step);
+	free(want);
+	free(got);
+}
+
 /* Random bodies, mostly text with CRLF lines, some WSP runs, tabs, lone
  * CR and LF, trailing WSP and empty lines, cut into random chunks: the
  * same bytes as the reference. */
@@ -218,8 +232,7 @@ test_body_reference(void **state)
 	assert_non_null(in);
 	srand(6376);
 	for (t = 0; t < 800; t++) {
-		size_t n = (size_t)(rand() % 12000), i, step;
-		char *want, *got;
+		size_t n = (size_t)(rand() % 12000), i;
 
 		for (i = 0; i < n; i++) {
 			int r = rand() % 100;
@@ -234,14 +247,7 @@ test_body_reference(void **state)
 			} else
 				in[i] = "\r\n\t"[rand() % 3];
 		}
-		want = reference_body(in, n);
-		step = (size_t)(rand() % 3000);
-		got = body(in, n, step);
-		if (strcmp(got, want) != 0)
-			fail_msg("body %d (%zu bytes, chunks of %zu) differs from RFC 6376 3.4.4",
-			    t, n, step);
-		free(want);
-		free(got);
+		random_like_reference(in, n, (size_t)(rand() % 3000), t);
 	}
 	free(in);
 }
@@ -351,8 +357,7 @@ test_body_reference_words(void **state)
 	assert_non_null(in);
 	srand(8463);
 	for (t = 0; t < 120; t++) {
-		size_t n = (size_t)(rand() % 40000), i, step;
-		char *want, *got;
+		size_t n = (size_t)(rand() % 40000), i;
 
 		for (i = 0; i < n; i++) {
 			int r = rand() % 1000;
@@ -368,14 +373,7 @@ test_body_reference_words(void **state)
 				in[i] = (char)(1 + rand() % 255);
 		}
 		in[n] = '\0';
-		want = reference_body(in, n);
-		step = 1 + (size_t)(rand() % 70000);
-		got = body(in, n, step);
-		if (strcmp(got, want) != 0)
-			fail_msg("body %d (%zu bytes, chunks of %zu) differs from RFC 6376 3.4.4",
-			    t, n, step);
-		free(want);
-		free(got);
+		random_like_reference(in, n, 1 + (size_t)(rand() % 70000), t);
 	}
 	free(in);
 }
