@@ -36,9 +36,6 @@ void dir_idem_id(const char *caller, const char *key, char out[DIR_IDEM_ID_LEN +
 void dir_idem_body_hash(const unsigned char digest[32], char out[DIR_IDEM_BODY_LEN + 1]);
 /* 1 when a claim made at claimed is no longer honoured at now. */
 int dir_idem_expired(long long claimed, int ttl, long long now);
-/* GeneralizedTime (YYYYMMDDHHMMSSZ) of t, and back (-1: not one). */
-void dir_idem_gentime(long long t, char *buf, size_t len);
-long long dir_idem_parse_gentime(const char *s);
 /* The uid of "uid=X,..." (X unescaped), or NULL; malloc'd. */
 char *dir_idem_dn_uid(const char *dn);
 

@@ -10,17 +10,15 @@
 
 #include "dir_account.h"
 #include "dir_schema.h"
+#include "gentime.h"
 
 /* Seconds from a GeneralizedTime YYYYMMDDHHMMSSZ to now, or -1. */
 static long long
 account_age_seconds(const char *gt, time_t now)
 {
-	struct tm tm;
+	time_t t = gentime_parse(gt);
 
-	memset(&tm, 0, sizeof(tm));
-	if (gt == NULL || strptime(gt, "%Y%m%d%H%M%SZ", &tm) == NULL)
-		return -1;
-	return (long long)(now - timegm(&tm));
+	return t == (time_t)-1 ? -1 : (long long)(now - t);
 }
 
 int

@@ -25,6 +25,8 @@
 #include "dir_agency.h"
 #include "dir_escape.h"
 #include "dir_schema.h"
+#include "gentime.h"
+#include "hex.h"
 #include "xmalloc.h"
 
 #define TOKEN_PREFIX     "gmt_"
@@ -109,45 +111,15 @@ static int
 secret_hash(const char *secret, size_t len, char *out)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	static const char hex[] = "0123456789abcdef";
+	unsigned int mdlen = 0;
 
 	if (EVP_Digest(secret, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen != 32)
 		return -1;
 	memcpy(out, HASH_PREFIX, 7);
-	for (i = 0; i < mdlen; i++) {
-		out[7 + 2 * i] = hex[md[i] >> 4];
-		out[8 + 2 * i] = hex[md[i] & 0xf];
-	}
-	out[HASH_LEN] = '\0';
+	hex_encode(md, mdlen, out + 7);
 	OPENSSL_cleanse(md, sizeof(md));
 	return 0;
-}
-
-static void
-gentime(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y%m%d%H%M%SZ", &tm);
-}
-
-/* GeneralizedTime "YYYYMMDDHHMMSSZ" (what we write) to time_t; -1 if not. */
-static time_t
-gentime_parse(const char *s)
-{
-	struct tm tm;
-	const char *end;
-
-	if (s == NULL || strlen(s) < 15)
-		return (time_t)-1;
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y%m%d%H%M%S", &tm);
-	if (end == NULL || (*end != 'Z' && *end != '.'))
-		return (time_t)-1;
-	return timegm(&tm);
 }
 
 static char *
@@ -319,9 +291,9 @@ api_token_add(struct dir *d, const char *agency_code, enum api_role role,
 	}
 	dir_agency_free(ag);
 
-	gentime(now, created, sizeof(created));
+	gentime_format(now, created, sizeof(created));
 	if (expires != 0)
-		gentime(expires, expbuf, sizeof(expbuf));
+		gentime_format(expires, expbuf, sizeof(expbuf));
 	st = DIR_ERROR;
 	/* 60 random bits of id: a collision is improbable but handled. */
 	for (attempt = 0; attempt < 3; attempt++) {

@@ -25,6 +25,7 @@
 #include "dir_agency.h"
 #include "dir_escape.h"
 #include "dir_schema.h"
+#include "gentime.h"
 #include "name_fold.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -51,11 +52,7 @@ dir_lower(char *s)
 void
 dir_generalized_time(char *buf, size_t len)
 {
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(buf, len, "%Y%m%d%H%M%SZ", &tm);
+	gentime_format(time(NULL), buf, len);
 }
 
 char *

@@ -14,6 +14,7 @@
 #include "dir_account.h"
 #include "dir_account_lock.h"
 #include "dir_schema.h"
+#include "gentime.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -67,44 +68,16 @@ dir_lock_policy_at(struct dir *d, const char *sub, struct dir_lock_policy *p)
 	return DIR_OK;
 }
 
-/* Seconds since the epoch of a GeneralizedTime YYYYMMDDHHMMSS[.f]Z, or -1. */
-static time_t
-gt_parse(const char *gt)
-{
-	struct tm tm;
-	const char *end;
-
-	memset(&tm, 0, sizeof(tm));
-	if (gt == NULL || (end = strptime(gt, "%Y%m%d%H%M%S", &tm)) == NULL)
-		return (time_t)-1;
-	if (*end == '.')
-		for (end++; *end >= '0' && *end <= '9'; end++)
-			;
-	if (strcmp(end, "Z") != 0)
-		return (time_t)-1;
-	return timegm(&tm);
-}
-
-/* The GeneralizedTime t, whole seconds. */
-static void
-gt_format(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y%m%d%H%M%SZ", &tm);
-}
-
 /* A GeneralizedTime as stored, fraction of a second dropped. */
 static void
 gt_copy(const char *gt, char *buf, size_t len)
 {
-	time_t t = gt_parse(gt);
+	time_t t = gentime_parse(gt);
 
 	if (t == (time_t)-1)
 		snprintf(buf, len, "%s", gt ? gt : "");
 	else
-		gt_format(t, buf, len);
+		gentime_format(t, buf, len);
 }
 
 void
@@ -119,11 +92,11 @@ dir_lock_state(const struct dir_entry *e, const struct dir_lock_policy *p, time_
 	memset(out, 0, sizeof(*out));
 	for (i = 0; f != NULL && i < f->nvals; i++) {
 		out->failures++;
-		if ((t = gt_parse(f->vals[i])) != (time_t)-1 && (last == (time_t)-1 || t > last))
+		if ((t = gentime_parse(f->vals[i])) != (time_t)-1 && (last == (time_t)-1 || t > last))
 			last = t;
 	}
 	if (last != (time_t)-1)
-		gt_format(last, out->last_failure, sizeof(out->last_failure));
+		gentime_format(last, out->last_failure, sizeof(out->last_failure));
 	if (locked == NULL)
 		return;
 	if (strcmp(locked, DIR_PW_LOCKED_FOREVER) == 0) {
@@ -136,11 +109,11 @@ dir_lock_state(const struct dir_entry *e, const struct dir_lock_policy *p, time_
 	}
 	out->kind = DIR_LOCK_FAILURES;
 	gt_copy(locked, out->since, sizeof(out->since));
-	t = gt_parse(locked);
+	t = gentime_parse(locked);
 	/* As slapd decides: locked while now < locked + duration; a duration
 	 * of 0 locks until an administrator unlocks. */
 	if (p != NULL && p->duration > 0 && t != (time_t)-1) {
-		gt_format(t + (time_t)p->duration, out->until, sizeof(out->until));
+		gentime_format(t + (time_t)p->duration, out->until, sizeof(out->until));
 		if (now >= t + (time_t)p->duration)
 			out->kind = DIR_LOCK_EXPIRED;
 	}
@@ -152,9 +125,9 @@ dir_lock_refine(struct dir_lock_state *s, const struct dir_lock_policy *p, time_
 	time_t t;
 
 	if (s->kind != DIR_LOCK_FAILURES || p->duration <= 0 ||
-	    (t = gt_parse(s->since)) == (time_t)-1)
+	    (t = gentime_parse(s->since)) == (time_t)-1)
 		return;
-	gt_format(t + (time_t)p->duration, s->until, sizeof(s->until));
+	gentime_format(t + (time_t)p->duration, s->until, sizeof(s->until));
 	if (now >= t + (time_t)p->duration)
 		s->kind = DIR_LOCK_EXPIRED;
 }

@@ -25,6 +25,7 @@
 #include "dir.h"
 #include "dir_cert.h"
 #include "dir_schema.h"
+#include "hex.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -32,20 +33,6 @@
 #define DIR_CERT_MAX_EMAILS 64   /* SAN e-mail addresses kept */
 
 static const char *const dir_cert_attrs[] = { DIR_AT_CERT_BINARY, NULL };
-
-/* Lowercase hex of n bytes into out (2n + 1 bytes). */
-static void
-dir_cert_hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
 
 /* Is s (len bytes) UTF-8 without C0/C1 controls or DEL, safe to print? */
 static int
@@ -157,7 +144,7 @@ dir_cert_describe(X509 *x, const unsigned char *der, size_t len,
 	c->der = xmalloc(len);
 	memcpy(c->der, der, len);
 	c->der_len = len;
-	dir_cert_hex(md, mdlen, c->fingerprint);
+	hex_encode(md, mdlen, c->fingerprint);
 	c->subject = dir_cert_name(X509_get_subject_name(x));
 	c->issuer = dir_cert_name(X509_get_issuer_name(x));
 	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
@@ -424,7 +411,7 @@ dir_cert_from_entry(const struct dir_entry *e, struct dir_cert_list *out)
 				memcpy(c.der, v, len);
 				c.der_len = len;
 				if (EVP_Digest(v, len, md, &mdlen, EVP_sha256(), NULL) == 1)
-					dir_cert_hex(md, mdlen, c.fingerprint);
+					hex_encode(md, mdlen, c.fingerprint);
 				c.error = xstrdup(err);
 			}
 			dir_cert_push(out, &c);

@@ -16,6 +16,8 @@
 #include "dir_escape.h"
 #include "dir_idem.h"
 #include "dir_schema.h"
+#include "gentime.h"
+#include "hex.h"
 #include "xmalloc.h"
 
 #define IDEM_PENDING "pending"
@@ -25,19 +27,6 @@ static const char *const idem_attrs[] = {
 	DIR_AT_IDEM_BODY, DIR_AT_IDEM_STATE, DIR_AT_IDEM_STATUS, DIR_AT_IDEM_ACCOUNT,
 	DIR_AT_IDEM_CLAIMED, NULL
 };
-
-static void
-hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char x[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = x[b[i] >> 4];
-		out[2 * i + 1] = x[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 void
 dir_idem_id(const char *caller, const char *key, char out[DIR_IDEM_ID_LEN + 1])
@@ -57,43 +46,20 @@ dir_idem_id(const char *caller, const char *key, char out[DIR_IDEM_ID_LEN + 1])
 		abort();
 	}
 	EVP_MD_CTX_free(ctx);
-	hex(md, 32, out);
+	hex_encode(md, 32, out);
 }
 
 void
 dir_idem_body_hash(const unsigned char digest[32], char out[DIR_IDEM_BODY_LEN + 1])
 {
 	memcpy(out, "sha256:", 7);
-	hex(digest, 32, out + 7);
+	hex_encode(digest, 32, out + 7);
 }
 
 int
 dir_idem_expired(long long claimed, int ttl, long long now)
 {
 	return claimed < 0 || claimed + ttl <= now;
-}
-
-void
-dir_idem_gentime(long long t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y%m%d%H%M%SZ", &tm);
-}
-
-long long
-dir_idem_parse_gentime(const char *s)
-{
-	struct tm tm;
-	const char *end;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || strlen(s) != 15 ||
-	    (end = strptime(s, "%Y%m%d%H%M%S", &tm)) == NULL || strcmp(end, "Z") != 0)
-		return -1;
-	return (long long)timegm(&tm);
 }
 
 char *
@@ -158,7 +124,7 @@ idem_read(struct dir *d, const char *dn, struct dir_idem_claim *c)
 		c->account_dn = xstrdup(v);
 		c->account_uid = dir_idem_dn_uid(v);
 	}
-	c->claimed = dir_idem_parse_gentime(dir_entry_get(e, DIR_AT_IDEM_CLAIMED));
+	c->claimed = (long long)gentime_parse(dir_entry_get(e, DIR_AT_IDEM_CLAIMED));
 	dir_entry_free(e);
 	return DIR_OK;
 }
@@ -175,7 +141,7 @@ dir_idem_claim(struct dir *d, const char *id, const char *body_hash, const char 
 	memset(found, 0, sizeof(*found));
 	if (dn == NULL)
 		return DIR_ERROR;
-	dir_idem_gentime(now, when, sizeof(when));
+	gentime_format((time_t)now, when, sizeof(when));
 	m = dir_mods_new();
 	dir_mods_put(m, DIR_MOD_ADD, "objectClass", DIR_OC_IDEM_CLAIM);
 	dir_mods_put(m, DIR_MOD_ADD, DIR_AT_IDEM_ID, id);
@@ -281,7 +247,7 @@ dir_idem_sweep(struct dir *d, int ttl, long long now, size_t max, size_t *delete
 	if (max == 0)
 		return DIR_OK;
 	/* claims made at or before now - ttl have expired */
-	dir_idem_gentime(now - ttl, before, sizeof(before));
+	gentime_format((time_t)(now - ttl), before, sizeof(before));
 	base = xasprintf("%s,%s", DIR_OU_IDEM, dir_base(d));
 	filter = dir_filter_fmt("(&(objectClass=%s)(%s<=%s))", DIR_OC_IDEM_CLAIM,
 	    DIR_AT_IDEM_CLAIMED, before);
