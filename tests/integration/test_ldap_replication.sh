@@ -6,7 +6,8 @@
 # as the hang guard only); the consumer refuses writes with a referral to
 # a provider; the govmail ACLs and the password policy hold on every member
 # (a replicated password hash binds on each, the daemon identity cannot
-# read it); a provider killed with SIGKILL and restarted catches up.
+# read it); a provider killed with SIGKILL and restarted catches up, and
+# a write it acknowledged just before reaches its peer.
 . "$(dirname "$0")/../lib.sh"
 G=$GOVMAILCTL
 
@@ -105,6 +106,35 @@ if wait_for t_csn_equal $ALL; then ok "contextCSN equal on all three after the r
 else not_ok "contextCSN equal on all three after the restart"; fi
 if wait_for has_entry "$P1" '(employeeNumber=HG900004)'; then ok "provider 1 has what govmailctl wrote on provider 2 meanwhile"
 else not_ok "provider 1 has what govmailctl wrote on provider 2 meanwhile"; fi
+
+# A write that provider 1 acknowledged is never left on provider 1 alone:
+# provider 2 stopped (it cannot take the change), an account added on
+# provider 1, provider 1 killed with SIGKILL, provider 2 started, then
+# provider 1: provider 2 gets the account. syncprov keeps
+# contextCSN in memory and stores it at a checkpoint, and it never rescans
+# a back-mdb database at start (mdb counts as always shut down cleanly):
+# with a checkpoint every 100 writes the restarted provider believed an
+# older contextCSN and never offered the account to its peer
+# (olcSpCheckpoint 1 1 stores it before each write is answered). Two
+# writes first: syncprov's one-minute timer starts with the second.
+check "account add on provider 1 (first after its restart)" "$G" account add \
+	--name "Hoàng Văn Em" --agency snv --employee-id HG900005
+check "account add on provider 1 (second)" "$G" account add \
+	--name "Võ Thị Giang" --agency snv --employee-id HG900006
+if wait_for on_all '(employeeNumber=HG900006)'; then ok "both on all three"
+else not_ok "both on all three"; fi
+check "provider 2 stopped" "$TOP/scripts/ldap-sandbox" stop "$REPL_P2"
+check "account add on provider 1 while provider 2 cannot take it" "$G" account add \
+	--name "Đặng Văn Hải" --agency snv --employee-id HG900007
+check "provider 1 killed (SIGKILL) right after answering" "$TOP/scripts/ldap-sandbox" kill "$REPL_P1"
+check "provider 2 started" "$TOP/scripts/ldap-sandbox" start "$REPL_P2"
+expect_eq "provider 2 did not have it before provider 1 died" \
+	"$(has_entry "$P2" '(employeeNumber=HG900007)' && echo yes || echo no)" no
+check "provider 1 restarted again" "$TOP/scripts/ldap-sandbox" start "$REPL_P1"
+if wait_for has_entry "$P2" '(employeeNumber=HG900007)'; then ok "the acknowledged write reaches provider 2 after the restart"
+else not_ok "the acknowledged write reaches provider 2 after the restart"; fi
+if wait_for t_csn_equal $ALL; then ok "contextCSN equal on all three after that"
+else not_ok "contextCSN equal on all three after that"; fi
 
 # A server that accepts connections but never answers (listening, never
 # reading): after ldap.timeout the next server of the list is used.
