@@ -153,19 +153,76 @@ message_named_add(const char *d, size_t len, char (*out)[MESSAGE_DOMAIN_MAX], si
 	memcpy(out[(*n)++], dom, len + 1);
 }
 
-size_t
-message_from_named(const char *field, size_t len, const struct message_from *mf,
-    char (*out)[MESSAGE_DOMAIN_MAX], size_t max)
+/* Add the host name after each '@' of the text from p to e. */
+static void
+message_named_scan(const char *p, const char *e, char (*out)[MESSAGE_DOMAIN_MAX],
+    size_t *n, size_t max)
 {
-	const char *p = field, *e = field + len, *at, *d;
-	size_t n = 0, i;
+	const char *at, *d;
 
 	while (p < e && (at = memchr(p, '@', (size_t)(e - p))) != NULL) {
 		for (d = at + 1; d < e && message_host_char((unsigned char)*d); d++)
 			;
-		message_named_add(at + 1, (size_t)(d - at - 1), out, &n, max);
+		message_named_add(at + 1, (size_t)(d - at - 1), out, n, max);
 		p = d > at + 1 ? d : at + 1;
 	}
+}
+
+/* The charset of an encoded word is looked for this far (RFC 2047 words
+ * are at most 75 bytes; a charset name is far shorter). */
+#define MESSAGE_CHARSET_MAX 64
+
+/*
+ * Scan the text of every RFC 2047 encoded word (=?charset?B|Q?text?=)
+ * from p to e, decoded by libetpan, as message_named_scan does the field:
+ * a reader shows "=?utf-8?q?annv=40haugiang.gov.vn?=" as the address. The
+ * charset is not looked at (an '@' is the same byte in every charset a
+ * reader would show it in). Linear: each step moves past a word's end or
+ * looks at most MESSAGE_CHARSET_MAX bytes ahead.
+ */
+static void
+message_named_encoded(const char *p, const char *e, char (*out)[MESSAGE_DOMAIN_MAX],
+    size_t *n, size_t max)
+{
+	const char *w, *q, *text, *end;
+	size_t idx, dlen;
+	char *dec;
+	int mech;
+
+	while (p < e && (w = memmem(p, (size_t)(e - p), "=?", 2)) != NULL) {
+		p = w + 2;
+		q = memchr(p, '?', (size_t)(e - p) < MESSAGE_CHARSET_MAX ?
+		    (size_t)(e - p) : MESSAGE_CHARSET_MAX);
+		if (q == NULL || e - q < 3 || q[2] != '?')
+			continue;
+		if (q[1] == 'B' || q[1] == 'b')
+			mech = MAILMIME_MECHANISM_BASE64;
+		else if (q[1] == 'Q' || q[1] == 'q')
+			mech = MAILMIME_MECHANISM_QUOTED_PRINTABLE;
+		else
+			continue;
+		text = q + 3;
+		if ((end = memmem(text, (size_t)(e - text), "?=", 2)) == NULL)
+			return;
+		idx = 0;
+		if (mailmime_part_parse(text, (size_t)(end - text), &idx, mech, &dec,
+		    &dlen) == MAILIMF_NO_ERROR) {
+			message_named_scan(dec, dec + dlen, out, n, max);
+			mailmime_decoded_part_free(dec);
+		}
+		p = end + 2;
+	}
+}
+
+size_t
+message_from_named(const char *field, size_t len, const struct message_from *mf,
+    char (*out)[MESSAGE_DOMAIN_MAX], size_t max)
+{
+	const char *d;
+	size_t n = 0, i;
+
+	message_named_scan(field, field + len, out, &n, max);
+	message_named_encoded(field, field + len, out, &n, max);
 	for (i = 0; i < mf->naddrs; i++)
 		if ((d = strrchr(mf->addrs[i], '@')) != NULL)
 			message_named_add(d + 1, strlen(d + 1), out, &n, max);

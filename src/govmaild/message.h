@@ -44,12 +44,13 @@ int message_from_domain(const struct message_from *mf, char *out, size_t outlen)
 /*
  * The domains a From: field (len bytes at field, parsed into mf) names
  * anywhere: the host name after each '@' of its text (in an address, a
- * display name or a comment alike: what a reader may show), then the
- * domains of mf's addresses (libetpan reads obsolete syntax, so
+ * display name or a comment alike: what a reader may show) and of the
+ * decoded text of its RFC 2047 encoded words, then the domains of mf's
+ * addresses (libetpan reads obsolete syntax, so
  * "a@b.example c" is the address a@b.examplec). Lower-cased, trailing
  * dots dropped, names without a dot left out, each once, into out[max].
  * Their number, or max + 1 when there are more (or one is longer than
- * MESSAGE_DOMAIN_MAX - 1). One pass over the field.
+ * MESSAGE_DOMAIN_MAX - 1). Linear in the field's length.
  */
 size_t message_from_named(const char *field, size_t len, const struct message_from *mf,
     char (*out)[MESSAGE_DOMAIN_MAX], size_t max);

@@ -289,8 +289,8 @@ got "$P2" 198.51.100.1 bounce@vendor.example "$T/g1.bad"
 expect_match "... a vendor signature that fails does not count: 550" "$REPLY_LINE" '^550 5\.7\.22 '
 
 # A From: field that cannot all be checked is refused; a governed address
-# anywhere in it (display name, comment, libetpan's obsolete syntax) is
-# protected as the address is.
+# anywhere in it (display name, comment, encoded word, libetpan's obsolete
+# syntax) is protected as the address is.
 rawmsg() {  # rawmsg FILE [FROM-FIELD]: like msg, with this From: field as written (or none)
 	{
 		[ -n "${2:-}" ] && printf '%s\r\n' "$2"
@@ -315,6 +315,11 @@ rawmsg "$T/n4" 'From: annv@haugiang.gov.vn garbage'
 got "$P2" 192.0.2.1 someone@example.org "$T/n4"
 expect_match "a governed address followed by words (libetpan reads another domain): 550 5.7.22" \
 	"$REPLY_LINE" '^550 5\.7\.22 '
+rawmsg "$T/n7" 'From: =?utf-8?q?annv=40haugiang.gov.vn?= <someone@example.org>'
+pysign "$T/n7" example.org
+got "$P2" 192.0.2.1 someone@example.org "$T/n7.signed"
+expect_match "a governed address in an RFC 2047 encoded display name: 550 5.7.22" \
+	"$REPLY_LINE" '^550 5\.7\.22 .*haugiang\.gov\.vn'
 rawmsg "$T/n5" "From: Someone <someone@example.org> ($(for i in $(seq 1 16); do printf 'x@d%s.example ' "$i"; done))"
 got "$P2" 192.0.2.1 someone@example.org "$T/n5"
 expect_match "a From: naming more than 16 domains: 550 5.7.1" "$REPLY_LINE" \

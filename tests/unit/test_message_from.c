@@ -2,8 +2,8 @@
  * test_message_from.c — one From: field read for the inbound check
  * (message.c): libetpan's reading of the field (whole field or a problem),
  * the one domain DMARC looks up, and every domain the field names, in
- * addresses, display names and comments alike (what the governed-domain
- * rule checks). message.c is part of govmaild, so its source (and the
+ * addresses, display names, comments and RFC 2047 encoded words alike
+ * (what the governed-domain rule checks). message.c is part of govmaild, so its source (and the
  * spool's, which it reads from) is compiled in here.
  */
 #include <setjmp.h>
@@ -139,10 +139,59 @@ test_named(void **state)
 	read_from("From: \"a@d1.example b@d2.example c@d3.example\" <x@d4.example> (y@d5.example)\r\n",
 	    &problem, &n, dom, named);
 	assert_string_equal(named, "d1.example d2.example d3.example d4.example+");
+	/* RFC 2047 encoded words, Q and B: decoded, what a reader shows */
+	read_from("From: =?utf-8?q?annv=40haugiang.gov.vn?= <x@evil.example>\r\n", &problem,
+	    &n, dom, named);
+	assert_null(problem);
+	assert_string_equal(dom, "evil.example");
+	assert_string_equal(named, "evil.example haugiang.gov.vn");
+	read_from("From: \"=?UTF-8?B?YW5udkBIYXVHaWFuZy5nb3Yudm4=?=\" <x@evil.example>\r\n",
+	    &problem, &n, dom, named);
+	assert_string_equal(named, "evil.example haugiang.gov.vn");
+	read_from("From: =?x?Q?a?= (=?iso-8859-1?q?b=40d2.example?=) <x@d1.example>\r\n",
+	    &problem, &n, dom, named);
+	assert_string_equal(named, "d1.example d2.example");
+	/* no encoded words: an unknown encoding, a word never closed */
+	read_from("From: =?utf-8?x?a=40d2.example?= <x@d1.example>\r\n", &problem, &n, dom,
+	    named);
+	assert_string_equal(named, "d1.example");
+	read_from("From: X <x@d1.example> (=?utf-8?q?a=40d2.example)\r\n", &problem, &n, dom,
+	    named);
+	assert_string_equal(named, "d1.example");
 	/* the same one many times is one */
 	read_from("From: \"a@D1.example a@d1.example a@d1.example\" <x@d1.example>\r\n",
 	    &problem, &n, dom, named);
 	assert_string_equal(named, "d1.example");
+}
+
+/* Many beginnings of encoded words, none or one far away ended: linear
+ * (each is looked at for a bounded number of bytes). */
+static void
+test_many_encoded(void **state)
+{
+	size_t len = 400000, i, n;
+	char *f = malloc(len + 16);
+	static char out[MAXD][MESSAGE_DOMAIN_MAX];
+	struct message_from mf;
+	int round;
+
+	(void)state;
+	assert_non_null(f);
+	for (round = 0; round < 3; round++) {
+		memcpy(f, "From: ", 6);
+		for (i = 6; i + 6 <= len; i += 6)
+			memcpy(f + i, round == 0 ? "=?=?=?" : round == 1 ? "=?a?q?" : "=?a?=?", 6);
+		for (; i < len; i++)
+			f[i] = 'a';
+		if (round == 1)
+			memcpy(f + len - 4, "a?=a", 4);
+		memcpy(f + len, "\r\n", 3);
+		message_from_field(f, len + 2, &mf);
+		n = message_from_named(f, len + 2, &mf, out, MAXD);
+		assert_true(n <= MAXD + 1);
+		message_from_clear(&mf);
+	}
+	free(f);
 }
 
 /* A long field of '@'s costs one pass (no quadratic rescans). */
@@ -175,6 +224,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_named),
 		cmocka_unit_test(test_many_ats),
+		cmocka_unit_test(test_many_encoded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
