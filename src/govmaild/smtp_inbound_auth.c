@@ -53,6 +53,10 @@ static int inbound_dmarc_ready;
 /* The domains a From: field may name (addresses, display names and
  * comments together); more and the message is refused. */
 #define INBOUND_FROM_DOMAINS_MAX 16
+/* The directory lookups those domains may cost together (each parent
+ * asked about counted once); more and the message is refused too, so
+ * that one message cannot make 16 x 8 lookups. */
+#define INBOUND_LOOKUPS_MAX 32
 
 int
 smtp_inbound_auth_init(const struct govmail_conf *c, char *err, size_t errlen)
@@ -115,30 +119,63 @@ inbound_client(const struct smtp_session *s, char *ip, size_t iplen, const char 
 	    s->xf_helo : session_effective_helo(s);
 }
 
+/* The parents of domain that are asked about, shortest first: its last
+ * two labels, three, ... (the whole name last if it has at most
+ * INBOUND_PARENTS_MAX + 1 labels), as pointers into domain. Their number. */
+static size_t
+inbound_parents(const char *domain, const char *parents[INBOUND_PARENTS_MAX])
+{
+	size_t i = strlen(domain), n = 0;
+	int dots = 0;
+
+	while (n < INBOUND_PARENTS_MAX) {
+		while (i > 0 && domain[i - 1] != '.')
+			i--;
+		/* domain + i: the last dots + 1 labels */
+		if (dots > 0)
+			parents[n++] = domain + i;
+		if (i == 0)
+			break;
+		i--;    /* onto the dot */
+		dots++;
+	}
+	return n;
+}
+
+/* The lookups inbound_governed makes for all of doms, each name once. */
+static size_t
+inbound_lookups(char (*doms)[MESSAGE_DOMAIN_MAX], size_t nd)
+{
+	const char *seen[INBOUND_FROM_DOMAINS_MAX * INBOUND_PARENTS_MAX], *p[INBOUND_PARENTS_MAX];
+	size_t n = 0, i, j, k, np;
+
+	for (i = 0; i < nd && i < INBOUND_FROM_DOMAINS_MAX; i++) {
+		np = inbound_parents(doms[i], p);
+		for (j = 0; j < np; j++) {
+			for (k = 0; k < n && strcmp(seen[k], p[j]) != 0; k++)
+				;
+			if (k == n)
+				seen[n++] = p[j];
+		}
+	}
+	return n;
+}
+
 /* Is domain, or a parent of it (two labels at least), governed? The
  * parents are asked from the shortest up, so however many labels a
  * sender puts in front of a governed domain, it is found. */
 static int
 inbound_governed(const struct smtp_session *s, const char *domain)
 {
+	const char *p[INBOUND_PARENTS_MAX];
 	char addr[300];
-	size_t i = strlen(domain);
-	int k = 0, dots = 0, g;
+	size_t np = inbound_parents(domain, p), k;
+	int g;
 
-	while (k < INBOUND_PARENTS_MAX) {
-		while (i > 0 && domain[i - 1] != '.')
-			i--;
-		/* domain + i: the last dots + 1 labels */
-		if (dots > 0) {
-			k++;
-			snprintf(addr, sizeof(addr), "postmaster@%s", domain + i);
-			if ((g = policy_address_governed(s->dc->policy, s->pdir, addr)) != 0)
-				return g;
-		}
-		if (i == 0)
-			break;
-		i--;    /* onto the dot */
-		dots++;
+	for (k = 0; k < np; k++) {
+		snprintf(addr, sizeof(addr), "postmaster@%s", p[k]);
+		if ((g = policy_address_governed(s->dc->policy, s->pdir, addr)) != 0)
+			return g;
 	}
 	return 0;
 }
@@ -445,7 +482,8 @@ smtp_inbound_auth(struct smtp_session *s, struct smtp_eod_result *res,
 		} else if (mf.problem != NULL || mf.naddrs == 0) {
 			why = "malformed";
 			text = "its From: header field is not a list of addresses (RFC 5322)";
-		} else if (ndoms > INBOUND_FROM_DOMAINS_MAX) {
+		} else if (ndoms > INBOUND_FROM_DOMAINS_MAX ||
+		    inbound_lookups(doms, ndoms) > INBOUND_LOOKUPS_MAX) {
 			why = "many-domains";
 			text = "its From: header field names too many domains";
 		}

@@ -324,6 +324,10 @@ rawmsg "$T/n5" "From: Someone <someone@example.org> ($(for i in $(seq 1 16); do 
 got "$P2" 192.0.2.1 someone@example.org "$T/n5"
 expect_match "a From: naming more than 16 domains: 550 5.7.1" "$REPLY_LINE" \
 	'^550 5\.7\.1 Message refused: its From: header field names too many domains'
+rawmsg "$T/n8" "From: Someone <someone@example.org> ($(for i in 1 2 3 4 5; do printf 'x@a.b.c.d.e.f.g.d%s.example ' "$i"; done))"
+got "$P2" 192.0.2.1 someone@example.org "$T/n8"
+expect_match "a From: whose 6 domains cost more than 32 directory lookups: 550 5.7.1" "$REPLY_LINE" \
+	'^550 5\.7\.1 Message refused: its From: header field names too many domains'
 rawmsg "$T/n6" "$(printf 'From: Nguyễn Văn An\r\n (Sở Nội vụ) <someone@example.org>')"
 pysign "$T/n6" example.org
 got "$P2" 192.0.2.1 someone@example.org "$T/n6.signed"
