@@ -385,17 +385,9 @@
 		}
 	}
 
-	/* The account JSON has no lock flag: the list filter status=locked does. */
-	async function isLocked(p) {
-		if (!p.address)
-			return false;
-		try {
-			const r = await C.api("GET", "/v1/accounts", { query: { address: p.address,
-			    status: "locked", agency: p.agency, limit: 1 } });
-			return !!(r.data && r.data.total > 0);
-		} catch (e) {
-			return false;
-		}
+	/* The login lock, from the account itself (login_lock: null when none). */
+	function isLocked(p) {
+		return p.login_lock !== undefined && p.login_lock !== null;
 	}
 
 	function replaceBody(section, node) {

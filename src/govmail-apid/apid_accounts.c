@@ -26,6 +26,7 @@
 #include "audit_log.h"
 #include "dir.h"
 #include "dir_account.h"
+#include "dir_account_lock.h"
 #include "dir_agency.h"
 #include "dir_schema.h"
 #include "log.h"
@@ -47,6 +48,28 @@ static void
 apid_set_str(json_t *o, const char *k, const char *v)
 {
 	json_object_set_new(o, k, v != NULL ? apid_jstr(v) : apid_jnull());
+}
+
+/*
+ * The login lock as read, null when there is none: "admin" (locked with
+ * a reason until unlocked) or "failures" (too many failed logins; when
+ * that ends depends on the password policy, not read here, so it shows
+ * until the next successful login or an unlock).
+ */
+static json_t *
+apid_lock_json(const struct dir_lock_state *l)
+{
+	json_t *o;
+
+	if (l->kind == DIR_LOCK_NONE)
+		return apid_jnull();
+	o = json_object();
+	json_object_set_new(o, "kind", apid_jstr(l->kind == DIR_LOCK_ADMIN ? "admin" :
+	    l->kind == DIR_LOCK_FAILURES ? "failures" : "expired"));
+	apid_set_str(o, "since", l->since[0] != '\0' ? l->since : NULL);
+	apid_set_str(o, "reason", l->kind == DIR_LOCK_ADMIN && l->reason[0] != '\0' ?
+	    l->reason : NULL);
+	return o;
 }
 
 /* The account as the API shows it (no secrets, no DNs). */
@@ -73,6 +96,7 @@ apid_account_json(const struct account *a)
 	    json_boolean(a->may_send_external));
 	json_object_set_new(o, "must_change_password", json_boolean(a->must_change_password));
 	apid_set_str(o, "language", a->language);
+	json_object_set_new(o, "login_lock", apid_lock_json(&a->lock));
 	return o;
 }
 

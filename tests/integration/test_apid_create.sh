@@ -144,7 +144,11 @@ expect_eq "... set" "$(jget 'd["account"]["forwards"]')" "['ha@example.org']"
 expect_eq "agency-admin: quota 1G: 200" "$(r - PUT "$H/quota" '{"quota": 1073741824}' "${B[@]}")" 200
 expect_eq "... set" "$(jget 'd["account"]["quota"]')" 1073741824
 expect_eq "agency-admin: lock: 200" "$(r - POST "$H/lock" '{"reason": "bị lộ mật khẩu"}' "${B[@]}")" 200
+expect_eq "GET: login_lock admin, with the reason and since when" "$(r - GET "$H" "${B[@]}") $(jget \
+	'd["login_lock"]["kind"], d["login_lock"]["reason"], len(d["login_lock"]["since"])')" \
+	"200 ('admin', 'bị lộ mật khẩu', 15)"
 expect_eq "agency-admin: unlock: 200" "$(r - POST "$H/unlock" "${B[@]}")" 200
+expect_eq "GET: login_lock null" "$(r - GET "$H" "${B[@]}") $(jget 'd["login_lock"]')" "200 None"
 expect_eq "agency-admin: rename: 200" "$(r - POST "$H/rename" '{"address": "ha.vu@haugiang.gov.vn"}' "${B[@]}")" 200
 expect_eq "... the new address, the old one an alias" "$(jget 'd["account"]["address"], d["account"]["aliases"]')" \
 	"('ha.vu@haugiang.gov.vn', ['havt@haugiang.gov.vn'])"
