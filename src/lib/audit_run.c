@@ -11,6 +11,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,9 @@
 #include "xmalloc.h"
 
 #define AUDIT_RUN_DEPTH 8       /* deepest nesting the reader accepts */
+
+/* Runs this process has started (the last part of a run id). */
+static atomic_ulong audit_run_seq;
 
 struct audit_count {
 	char *name;
@@ -82,8 +86,10 @@ audit_run_new(struct audit_log *a, const char *command, const char *source)
 	r->source = source ? xstrdup(source) : NULL;
 	gmtime_r(&now, &tm);
 	strftime(r->id, sizeof(r->id), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(r->id + strlen(r->id), sizeof(r->id) - strlen(r->id), ".%ld",
-	    (long)getpid());
+	/* the process's own count too: govmail-apid starts several runs (hr
+	 * jobs, merges), two of them possibly in the same second */
+	snprintf(r->id + strlen(r->id), sizeof(r->id) - strlen(r->id), ".%ld.%lu",
+	    (long)getpid(), atomic_fetch_add(&audit_run_seq, 1) + 1);
 	r->start = audit_proc_start((long)getpid());
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	return r;

@@ -212,6 +212,16 @@ test_live_and_summary(void **state)
 	assert_non_null(a);
 	r = audit_run_new(a, "hr sync", "f.csv");
 	assert_non_null(strchr(audit_run_id(r), '.'));
+	/* Runs one process starts in one second have ids of their own. */
+	{
+		struct audit_run *r2 = audit_run_new(a, "agency merge", NULL);
+		struct audit_run *r3 = audit_run_new(a, "agency merge", NULL);
+
+		assert_string_not_equal(audit_run_id(r), audit_run_id(r2));
+		assert_string_not_equal(audit_run_id(r2), audit_run_id(r3));
+		audit_run_free(r2);
+		audit_run_free(r3);
+	}
 	assert_int_equal(audit_run_intent(r, items, 2), 0);
 	/* This process's own run is going: left alone. */
 	memset(&v, 0, sizeof(v));
