@@ -225,6 +225,11 @@ apid_send_text(struct apid_req *r, unsigned status, const char *text, int replay
 }
 
 /* The answer to a key whose first request may have made the account. */
+/* A claim in progress for this long (s) is one whose gateway stopped
+ * during the create: no create takes that long (every directory step has
+ * ldap.timeout). */
+#define APID_IDEM_STALE 600
+
 static const char apid_outcome_unknown[] =
     "{\"type\":\"https://govmail.invalid/problems/outcome-unknown\","
     "\"title\":\"Outcome unknown\",\"status\":409,\"detail\":\"an "
@@ -275,7 +280,8 @@ apid_idem_dir_replay(struct apid_req *r, const struct dir_idem_claim *c)
  * Claim the key in the directory, for every gateway: 0 when this request
  * has it (*claimed 1; 0 when the directory has no place for claims yet),
  * else -1 with the answer queued in *ret: the first request's, 422 for
- * another body, 409 while it is at work, 503 when the directory cannot
+ * another body, 409 while it is at work (outcome-unknown once the claim
+ * is APID_IDEM_STALE seconds old), 503 when the directory cannot
  * say. This gateway's reservation is dropped then.
  */
 static int
@@ -313,6 +319,10 @@ apid_idem_dir_claim(struct apid_req *r, const char *key,
 	if (strcmp(found.body_hash, body) != 0)
 		*ret = apid_problem(r, 422, "key-reused", "Idempotency-Key reused",
 		    "Idempotency-Key", NULL, 0, "this key was used with another body");
+	else if (!found.done && (long long)time(NULL) - found.claimed >= APID_IDEM_STALE)
+		/* claimed long ago and never finished: the gateway that had it
+		 * stopped (or lost the directory) during the create */
+		*ret = apid_send_text(r, 409, apid_outcome_unknown, 1);
 	else if (!found.done)
 		*ret = apid_problem(r, 409, "in-progress", "In progress",
 		    "Idempotency-Key", NULL, 0, "a request with this key is still being "

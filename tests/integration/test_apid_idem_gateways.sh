@@ -134,6 +134,23 @@ expect_eq "govmail-apid's does" \
 	"$(ldapsearch -LLL -x -H "$LDAP_URI" -D "$LDAP_APID_DN" -y "$LDAP_APID_PWFILE" \
 		-b "$IDEM" -s one '(objectClass=*)' dn 2>/dev/null | grep -c '^dn:')" "$(nclaims)"
 
+# --- a claim its gateway never finished ---------------------------------------------
+# K2's claim made pending again and an hour old, as a gateway that died
+# during the create leaves it: a gateway that never saw the key answers
+# that the outcome is unknown (look the person up), not "in progress".
+SONG=$(t_ldapsearch -b "$LDAP_BASE" '(cn=Trịnh Văn Song)' dn | sed -n 's/^dn: //p')
+K2DN=$(t_ldapsearch -b "$IDEM" -s one "(govmailIdemAccount=$SONG)" dn | sed -n 's/^dn: //p')
+expect_match "K2's claim" "$K2DN" '^govmailIdemId='
+HOUR_AGO=$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)
+printf 'dn: %s\nchangetype: modify\nreplace: govmailIdemState\ngovmailIdemState: pending\n-\nreplace: govmailIdemClaimed\ngovmailIdemClaimed: %s\n' \
+	"$K2DN" "$HOUR_AGO" | ldapmodify -x -H "$LDAP_URI" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" >/dev/null
+expect_eq "... made pending, an hour old" "$?" 0
+gw 6
+expect_eq "the key on a gateway that never saw it: 409" \
+	"$(on 6 "$HR" POST /v1/accounts "$SAME" -H "Idempotency-Key: $K2")" 409
+expect_match "... outcome unknown, not in progress" "$(jget 'd["type"]')" '/outcome-unknown$'
+expect_eq "... still one account of that name" "$(naccounts 'Trịnh Văn Song')" 1
+
 # --- expiry -------------------------------------------------------------------------
 # Two gateways with a 2 s TTL and no sweep: a claim found expired is
 # deleted and the key claimed anew.
