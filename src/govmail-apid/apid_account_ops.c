@@ -224,12 +224,12 @@ apid_send_text(struct apid_req *r, unsigned status, const char *text, int replay
 	return ret;
 }
 
-/* The answer to a key whose first request may have made the account. */
 /* A claim in progress for this long (s) is one whose gateway stopped
  * during the create: no create takes that long (every directory step has
  * ldap.timeout). */
 #define APID_IDEM_STALE 600
 
+/* The answer to a key whose first request may have made the account. */
 static const char apid_outcome_unknown[] =
     "{\"type\":\"https://govmail.invalid/problems/outcome-unknown\","
     "\"title\":\"Outcome unknown\",\"status\":409,\"detail\":\"an "
