@@ -178,8 +178,12 @@ log, actor, job = sys.argv[1:4]
 recs = [json.loads(l) for l in open(log, encoding="utf-8")]
 mine = [r for r in recs if str(r.get("source", "")).startswith("api 127.0.0.1 job " + job)]
 creates = [r for r in mine if r["op"] == "hr.create"]
+# each names its line of the export (the first data line is 2); the
+# records come in the order the directory answered, not the lines'
+lines = sorted(int(r["source"].rsplit(":", 1)[1]) for r in creates
+               if r["source"].startswith("api 127.0.0.1 job %s:" % job))
 print(len(creates), all(r["actor"] == actor for r in mine),
-      creates[0]["source"] == "api 127.0.0.1 job %s:2" % job,
+      len(lines) == len(creates) and lines[0] == 2 and len(set(lines)) == len(lines),
       sum(1 for r in recs if r["op"] == "run.intent" and r.get("actor") == actor) > 0,
       [r["result"] for r in recs if r["op"] == "run.summary" and r.get("actor") == actor])
 PY
