@@ -116,7 +116,8 @@ else not_ok "provider 1 has what govmailctl wrote on provider 2 meanwhile"; fi
 # with a checkpoint every 100 writes the restarted provider believed an
 # older contextCSN and never offered the account to its peer
 # (olcSpCheckpoint 1 1 stores it before each write is answered). Two
-# writes first: syncprov's one-minute timer starts with the second.
+# writes first: with 100 1 syncprov also checkpoints at the second write
+# after a start, so the account below comes after the last checkpoint.
 check "account add on provider 1 (first after its restart)" "$G" account add \
 	--name "Hoàng Văn Em" --agency snv --employee-id HG900005
 check "account add on provider 1 (second)" "$G" account add \
