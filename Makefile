@@ -246,10 +246,10 @@ bin/govmailctl $(ASAN)/bin/govmailctl: LDLIBS += -lz
 # make bench-auth: govmaild's DKIM signing and inbound verification, each
 # next to a bare OpenSSL floor (scripts/bench-auth).
 .PHONY: bench-auth
-$(BUILD)/bench/dkim_sign_floor: tests/bench/dkim_sign_floor.c
+$(BUILD)/bench/dkim_sign_floor: tests/bench/dkim_sign_floor.c tests/bench/dkim_floor.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lcrypto
-$(BUILD)/bench/dkim_verify_floor: tests/bench/dkim_verify_floor.c
+$(BUILD)/bench/dkim_verify_floor: tests/bench/dkim_verify_floor.c tests/bench/dkim_floor.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lcrypto
 bench-auth: deps

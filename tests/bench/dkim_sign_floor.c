@@ -17,14 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-static double
-now_ms(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
+#include "dkim_floor.h"
 
 int
 main(int argc, char **argv)
@@ -42,30 +35,12 @@ main(int argc, char **argv)
 	size_t siglen, len;
 	double t0, c0;
 	EVP_PKEY *key;
-	FILE *fp;
 	char *body;
 	long n, i;
+	int rc;
 
-	if (argc != 4 || (n = atol(argv[3])) <= 0) {
-		fprintf(stderr, "usage: dkim_sign_floor KEY.pem BODYFILE N\n");
-		return 64;
-	}
-	if ((fp = fopen(argv[1], "r")) == NULL ||
-	    (key = PEM_read_PrivateKey(fp, NULL, NULL, NULL)) == NULL) {
-		fprintf(stderr, "dkim_sign_floor: cannot read %s\n", argv[1]);
-		return 66;
-	}
-	fclose(fp);
-	if ((fp = fopen(argv[2], "rb")) == NULL) {
-		fprintf(stderr, "dkim_sign_floor: cannot read %s\n", argv[2]);
-		return 66;
-	}
-	fseek(fp, 0, SEEK_END);
-	len = (size_t)ftell(fp);
-	rewind(fp);
-	if ((body = malloc(len + 1)) == NULL || fread(body, 1, len, fp) != len)
-		return 70;
-	fclose(fp);
+	if ((rc = dkim_floor_args("dkim_sign_floor", argc, argv, &key, &body, &len, &n)) != 0)
+		return rc;
 
 	t0 = now_ms(CLOCK_MONOTONIC);
 	c0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);

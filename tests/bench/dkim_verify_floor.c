@@ -23,14 +23,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-static double
-now_ms(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
+#include "dkim_floor.h"
 
 static int
 cmp_double(const void *a, const void *b)
@@ -58,32 +51,15 @@ main(int argc, char **argv)
 	double t0, *cpu;
 	EVP_PKEY *priv, *pub;
 	EVP_MD_CTX *ctx;
-	FILE *fp;
 	char *body;
 	long n, i;
+	int rc;
 	int derlen;
 
-	if (argc != 4 || (n = atol(argv[3])) <= 0) {
-		fprintf(stderr, "usage: dkim_verify_floor KEY.pem BODYFILE N\n");
-		return 64;
-	}
-	if ((fp = fopen(argv[1], "r")) == NULL ||
-	    (priv = PEM_read_PrivateKey(fp, NULL, NULL, NULL)) == NULL) {
-		fprintf(stderr, "dkim_verify_floor: cannot read %s\n", argv[1]);
-		return 66;
-	}
-	fclose(fp);
-	if ((fp = fopen(argv[2], "rb")) == NULL) {
-		fprintf(stderr, "dkim_verify_floor: cannot read %s\n", argv[2]);
-		return 66;
-	}
-	fseek(fp, 0, SEEK_END);
-	len = (size_t)ftell(fp);
-	rewind(fp);
-	if ((body = malloc(len + 1)) == NULL || fread(body, 1, len, fp) != len ||
-	    (cpu = calloc((size_t)n, sizeof(*cpu))) == NULL)
+	if ((rc = dkim_floor_args("dkim_verify_floor", argc, argv, &priv, &body, &len, &n)) != 0)
+		return rc;
+	if ((cpu = calloc((size_t)n, sizeof(*cpu))) == NULL)
 		return 70;
-	fclose(fp);
 
 	/* The signature to check, and the public key as a verifier has it
 	 * (SubjectPublicKeyInfo, what p= holds), parsed once. */
