@@ -130,6 +130,7 @@ $(ASAN)/tests/test_sign_check: LDLIBS += -letpan
 $(ASAN)/tests/test_message_from: LDLIBS += -letpan
 # ... and of those that use qpdf.
 $(ASAN)/tests/test_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS) -lpthread -lz
+$(ASAN)/tests/test_sign_pdfcost: LDLIBS += -lz
 # ... and govmail-apid's pure parts (token buckets, Idempotency-Key table,
 # body decoding), with jansson.
 APID_UNIT_OBJS := $(addprefix $(ASAN)/src/govmail-apid/,apid_rate.o apid_idem.o apid_json.o)

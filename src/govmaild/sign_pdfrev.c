@@ -54,6 +54,7 @@
 #include <qpdf/qpdf-c.h>
 #include <qpdf/qpdflogger-c.h>
 
+#include "sign_pdfcost.h"
 #include "sign_pdfrev.h"
 #include "sign_pdfxref.h"
 #include "xmalloc.h"
@@ -1578,7 +1579,8 @@ pdfrev_reach(struct pdfrev_work *w)
 	pdfrev_value(w, v, C_INFO, 0, 0, 0);
 	qpdf_oh_release(w->l, v);
 	qpdf_oh_release(w->l, t);
-	while (w->nstack > 0 && pdfrev_tick(w)) {
+	/* the first refused change is the verdict: nothing more is read */
+	while (w->nstack > 0 && w->change[0] == '\0' && pdfrev_tick(w)) {
 		struct pdfrev_item it = w->stack[--w->nstack];
 		struct pdfrev_ent *r = pdfrev_find(&w->role, it.id, it.gen, 0);
 		qpdf_oh h;
@@ -1738,11 +1740,11 @@ pdfrev_judge_rev(qpdf_data l, const unsigned char *buf, struct sign_pdfrev_rev *
 			pdfrev_read_signed(&w);
 		if (!w.stop)
 			pdfrev_compare_catalog(&w, eroot, lroot);
-		if (!w.stop)
+		if (!w.stop && w.change[0] == '\0')
 			pdfrev_compare_pages(&w);
-		if (!w.stop)
+		if (!w.stop && w.change[0] == '\0')
 			pdfrev_compare_form(&w, eroot, lroot);
-		if (!w.stop)
+		if (!w.stop && w.change[0] == '\0')
 			pdfrev_reach(&w);
 		pdfrev_qpdf_ok(&w);
 		qpdf_oh_release(w.e, eroot);
@@ -1802,6 +1804,27 @@ pdfrev_open_final(qpdf_data *l, const unsigned char *buf, size_t len,
  * object (the verdicts must be the same). */
 static _Thread_local int pdfrev_fast_off;
 
+/* The parse cost of the updates after each revision (sign_pdfcost.h):
+ * the bytes between two revisions' ends are counted once, the counts
+ * summed from the last revision back, and counting stops at the limit. */
+static size_t *
+pdfrev_costs(const unsigned char *buf, size_t len, const struct sign_pdfrev_rev *revs,
+    size_t nrevs)
+{
+	size_t *cost = xreallocarray(NULL, nrevs > 0 ? nrevs : 1, sizeof(*cost));
+	size_t i, acc = 0, next = len;
+
+	for (i = nrevs; i-- > 0;) {
+		size_t from = revs[i].end < next ? revs[i].end : next;
+
+		if (acc < SIGN_PDFREV_MAX_UPDATE_TOKENS)
+			acc += sign_pdfcost_tokens(buf, from, next, SIGN_PDFREV_MAX_UPDATE_TOKENS - acc);
+		cost[i] = acc;
+		next = from;
+	}
+	return cost;
+}
+
 /* exiting: the caller's process ends right after (sign_pdfrev_child.c),
  * so the readers still needed at the end are not freed: destroying qpdf's
  * objects one by one costs about as much as reading them. */
@@ -1815,6 +1838,7 @@ pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
 	enum sign_pdfrev_verdict failed = SIGN_PDFREV_CREDITED;
 	char why[120] = "";
 	int final_failed = 0, nofast = pdfrev_fast_off;
+	size_t *cost;
 
 	for (i = 0; i < nrevs; i++) {
 		revs[i].verdict = SIGN_PDFREV_CREDITED;
@@ -1824,6 +1848,7 @@ pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
 		if (revs[i].end < len)
 			last = i;
 	}
+	cost = pdfrev_costs(buf, len, revs, nrevs);
 	for (i = 0; i < nrevs; i++) {
 		struct sign_pdfrev_rev *r = &revs[i];
 		struct sign_pdfxref *x;
@@ -1831,6 +1856,11 @@ pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
 
 		if (r->end >= len)
 			continue;
+		if (cost[i] >= SIGN_PDFREV_MAX_UPDATE_TOKENS) {
+			r->verdict = SIGN_PDFREV_UNCHECKED;
+			snprintf(r->change, sizeof(r->change), "updates too large to check");
+			continue;
+		}
 		if (failed != SIGN_PDFREV_CREDITED) {
 			/* the final file, or the budget, failed for all */
 			r->verdict = failed;
@@ -1877,6 +1907,7 @@ pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
 		}
 	}
 	pdfrev_map_free(&lstand);
+	free(cost);
 	if (!exiting) {
 		pdfrev_close(&l);
 		pdfrev_close(&lf);

@@ -32,6 +32,15 @@
  * analysis of a document is linear in its size. */
 #define SIGN_PDFREV_MAX_STEPS (8u * 1000 * 1000)
 
+/* Tokens the updates after a revision may cost a reader to parse
+ * (sign_pdfcost.h); a revision followed by more is SIGN_PDFREV_UNCHECKED
+ * ("updates too large to check") without running qpdf. A signature's
+ * update (dictionary, widget, form, page, validation data) is a few
+ * hundred, or 66,000 when it embeds a whole font for the appearance (as
+ * pdfsig does): two such updates fit. At the limit, qpdf's work on the
+ * updates (some 70 ms here) no longer grows with the file. */
+#define SIGN_PDFREV_MAX_UPDATE_TOKENS 131072
+
 enum sign_pdfrev_verdict {
 	SIGN_PDFREV_CREDITED = 0,   /* nothing changed after it that is not allowed */
 	SIGN_PDFREV_MODIFIED,       /* a change that is not allowed: change says what */

@@ -23,6 +23,7 @@
 #include "../../src/govmaild/sign_dss.c"
 #include "../../src/govmaild/mime_tree.c"
 #include "../../src/govmaild/mime_check.c"
+#include "../../src/govmaild/sign_pdfcost.c"
 #include "../../src/govmaild/sign_pdfxref.c"
 #include "../../src/govmaild/sign_pdfrev.c"
 #include "../../src/govmaild/sign_pdfrev_child.c"

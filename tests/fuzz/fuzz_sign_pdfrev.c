@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../../src/govmaild/sign_pdfcost.c"
 #include "../../src/govmaild/sign_pdfxref.c"
 #include "../../src/govmaild/sign_pdfrev.c"
 

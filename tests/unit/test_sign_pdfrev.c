@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "../../src/govmaild/sign_pdfcost.c"
 #include "../../src/govmaild/sign_pdfxref.c"
 #include "../../src/govmaild/sign_pdfrev.c"
 #include "../../src/govmaild/sign_pdfrev_child.c"
@@ -713,7 +714,7 @@ test_limits(void **state)
 	struct sign_pdfrev_rev r[SIGN_PDFREV_MAX_REVS + 2];
 	size_t end = base(&p, 0, 0), i, n;
 	char *big;
-	int calls = 0;
+	int calls = 0, k;
 
 	(void)state;
 	/* the caller's budget: asked, and obeyed for every revision left */
@@ -759,6 +760,30 @@ test_limits(void **state)
 	section(&p, NULL);
 	EXPECT(&p, end, SIGN_PDFREV_UNCHECKED, "too complex to check");
 	free(p.b);
+
+	/* an update that would cost a reader more than the limit to parse
+	 * (in the document information, which may change): refused as
+	 * unchecked before qpdf reads it; a little less, read */
+	for (k = 0; k < 2; k++) {
+		size_t ntok = SIGN_PDFREV_MAX_UPDATE_TOKENS - (k == 0 ? 200 : 0), o = 0;
+
+		end = base(&p, 0, 0);
+		big = malloc(2 * ntok + 64);
+		o += (size_t)sprintf(big, "10 0 obj\n<< /Producer (x) /X [");
+		for (i = 0; i < ntok; i++)
+			o += (size_t)sprintf(big + o, "1 ");
+		o += (size_t)sprintf(big + o, "] >>\nendobj\n");
+		p.off[10] = p.len;      /* written by hand: never in an object stream */
+		p.mark[10] = 1;
+		put(&p, big, o);
+		free(big);
+		section(&p, NULL);
+		if (k == 0)
+			EXPECT(&p, end, SIGN_PDFREV_CREDITED, "");
+		else
+			EXPECT(&p, end, SIGN_PDFREV_UNCHECKED, "updates too large to check");
+		free(p.b);
+	}
 
 	/* at most SIGN_PDFREV_MAX_REVS revisions are analysed */
 	base(&p, 0, 0);
