@@ -101,4 +101,3 @@ for name in big zip; do
 		"$out" ' result=fail .*sigs=unchecked,valid .*cannot be checked \(updates too large to check\)'
 	expect_eq "govmaild -s: $name fails (exit 1)" "$rc" 1
 done
-t_exit
