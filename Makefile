@@ -33,6 +33,9 @@ CFLAGS   += -std=c11 $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 $(PKG_
 ASAN_CFLAGS := -std=c11 $(WARN) -O1 -g -fno-omit-frame-pointer \
             -fsanitize=address,undefined -fno-sanitize-recover=all $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LDLIBS)
+# Full RELRO (symbols bound at start, the GOT then read-only), as the
+# package build has it (debian/rules: hardening=+all).
+LDFLAGS  += -Wl,-z,relro -Wl,-z,now
 
 LIB_SRCS := $(sort $(wildcard src/lib/*.c))
 CTL_SRCS := $(sort $(wildcard src/govmailctl/*.c))
