@@ -229,6 +229,7 @@ $(BUILD)/fuzz/fuzz_sign_cms: LDLIBS += -lpthread
 $(BUILD)/fuzz/fuzz_sign_check: LDLIBS += -letpan -lpthread $(QPDF_LDLIBS) -lz
 $(BUILD)/fuzz/fuzz_sign_revinfo: LDLIBS += -lz
 $(BUILD)/fuzz/fuzz_sign_pdfrev: LDLIBS += $(QPDF_LDLIBS) -lz
+$(BUILD)/fuzz/fuzz_sign_pdfcost: LDLIBS += -lz
 $(BUILD)/fuzz/fuzz_apid_request: tests/fuzz/fuzz_apid_request.c src/govmail-apid/apid_router.c \
 	src/govmail-apid/apid_json.c
 $(BUILD)/fuzz/fuzz_apid_request: CPPFLAGS += -Isrc/govmail-apid
