@@ -7,7 +7,8 @@ renames it (the change sent with the ETag read); merges an
 agency into another: the preview dialog lists exactly the accounts
 ldapsearch finds in it, cancelling changes nothing in the directory,
 confirming moves them and retires the agency (ldapsearch), and the tree
-shows it. An HR officer has no Agencies link and is refused the page.
+shows it. The expanded tree fits a 1024-pixel-wide window (no sideways
+scrolling). An HR officer has no Agencies link and is refused the page.
 Screenshots: agencies-tree, agencies-merge-preview.
 """
 import base64
@@ -141,6 +142,11 @@ def main(b):
     b.check("expanded: %s's sub-agencies appear with ldapsearch's counts" % "snv",
             got.get(src) == want.get(src) and got.get(dst) == want.get(dst),
             "%s %s" % (got.get(src), want.get(src)))
+    widths = b.js("return [document.documentElement.scrollWidth, "
+                  "document.documentElement.clientWidth, "
+                  "document.querySelector('table.agencies').getBoundingClientRect().right]")
+    b.check("the expanded tree fits the 1024-pixel window: no sideways scrolling",
+            widths[0] <= widths[1] and widths[2] <= widths[1], widths)
     b.js("window.scrollTo(0, 0)")
     b.shot("agencies-tree")
 
