@@ -1,19 +1,17 @@
 /*
- * sign_pdfcost.c — the parse cost of a PDF's incremental updates, in
- * tokens (see sign_pdfcost.h).
+ * sign_pdfcost.c — the parse cost of the objects a signed PDF's updates
+ * make a reader read, in tokens (see sign_pdfcost.h).
  *
- * One pass of a small lexer. What a reader would parse is counted; what
- * it takes as bytes is skipped, but only where a reader would: a literal
- * string is one token to its balancing ')' (escapes honoured), a comment
- * runs to the end of its line, and "stream" starts stream data only right
- * after a dictionary that is the object's whole value — so "(stream)",
- * "% stream" or "[<< >> stream" cannot hide what follows from the count.
- * Stream data ends at the first "endstream" (a reader taking /Length
- * instead stops earlier, or finds no "endstream" and fails the file).
- * Names are compared after decoding "#xx" escapes, so /Obj#53tm is
- * /ObjStm. An object stream's or cross-reference stream's data is
- * inflated by zlib in pieces, counting as it goes, and stops with the
- * count at max: never more than a few hundred kilobytes are inflated.
+ * A small tokenizer reads one object from the offset a cross-reference
+ * section gives, as a reader does: literal strings to their balancing ')'
+ * (escapes honoured), hexadecimal strings to '>', comments to the end of
+ * the line, and "stream" after the object's dictionary ends what is
+ * counted of a plain object (its data is compared as bytes, never parsed).
+ * For an object stream the dictionary is read for /Filter, /DecodeParms
+ * and /Length, its data taken as /Length says (a direct length; else up
+ * to "endstream", and then it must inflate to its end) and inflated by
+ * zlib a piece at a time, counting as it goes: never more than the count
+ * allows is inflated.
  */
 #include <limits.h>
 #include <string.h>
@@ -22,19 +20,22 @@
 
 #include "sign_pdfcost.h"
 
-#define PDFCOST_NAME 32             /* longest name classified */
 #define PDFCOST_CHUNK 16384         /* inflated at a time */
-#define PDFCOST_OBJSTM_BYTES 64     /* an object stream's bytes per token */
-#define PDFCOST_XREF_BYTES 8        /* a cross-reference stream's bytes per token */
+#define PDFCOST_TEXT_BYTES 64       /* decoded bytes that count one more token */
+#define PDFCOST_NAME 32             /* longest name compared */
+
+enum { T_END = 0, T_NAME, T_INT, T_WORD, T_STR, T_DICT, T_DICT_END, T_ARR, T_ARR_END, T_DELIM };
+
+struct pdfcost_tok {
+	int kind;
+	size_t s, n;                /* its text (for a name, after '/') */
+	long long v;                /* T_INT's value (saturated) */
+};
 
 struct pdfcost {
 	const unsigned char *b;
-	size_t i, to;
+	size_t i, len;
 	size_t n, max;
-	int depth;          /* [ and << nesting in the current object */
-	int dict_closed;    /* the last token was a ">>" back at depth 0 */
-	/* names seen since the object began */
-	int objstm, xref, filter, flate, other;
 };
 
 static int
@@ -56,245 +57,365 @@ pdfcost_regular(int c)
 	return !pdfcost_ws(c) && !pdfcost_delim(c);
 }
 
+/* The next token from k->i, whitespace and comments skipped; T_END at the
+ * end of the bytes. Each call is linear in what it passes over. */
 static int
-pdfcost_count(struct pdfcost *k, size_t add)
+pdfcost_next(struct pdfcost *k, struct pdfcost_tok *t)
 {
-	k->n = add >= k->max - k->n ? k->max : k->n + add;
+	const unsigned char *b = k->b;
+	size_t i = k->i;
+
+	for (;;) {
+		while (i < k->len && pdfcost_ws(b[i]))
+			i++;
+		if (i < k->len && b[i] == '%') {
+			while (i < k->len && b[i] != '\r' && b[i] != '\n')
+				i++;
+			continue;
+		}
+		break;
+	}
+	memset(t, 0, sizeof(*t));
+	t->s = i;
+	if (i >= k->len) {
+		k->i = i;
+		return t->kind = T_END;
+	}
+	if (b[i] == '(') {
+		int nest = 0;
+
+		for (; i < k->len; i++) {
+			if (b[i] == '\\')
+				i++;
+			else if (b[i] == '(')
+				nest++;
+			else if (b[i] == ')' && --nest == 0) {
+				i++;
+				break;
+			}
+		}
+		t->kind = T_STR;
+	} else if (b[i] == '<' && i + 1 < k->len && b[i + 1] == '<') {
+		i += 2;
+		t->kind = T_DICT;
+	} else if (b[i] == '<') {
+		const unsigned char *e = memchr(b + i, '>', k->len - i);
+
+		i = e != NULL ? (size_t)(e - b) + 1 : k->len;
+		t->kind = T_STR;
+	} else if (b[i] == '>' && i + 1 < k->len && b[i + 1] == '>') {
+		i += 2;
+		t->kind = T_DICT_END;
+	} else if (b[i] == '[' || b[i] == ']') {
+		t->kind = b[i++] == '[' ? T_ARR : T_ARR_END;
+	} else if (b[i] == '/') {
+		t->s = ++i;
+		while (i < k->len && pdfcost_regular(b[i]))
+			i++;
+		t->kind = T_NAME;
+	} else if (pdfcost_delim(b[i])) {
+		i++;
+		t->kind = T_DELIM;
+	} else {
+		size_t d;
+
+		while (i < k->len && pdfcost_regular(b[i]))
+			i++;
+		t->kind = T_WORD;
+		for (d = t->s; d < i && b[d] >= '0' && b[d] <= '9'; d++)
+			t->v = t->v < LLONG_MAX / 10 - 10 ? t->v * 10 + (b[d] - '0') : LLONG_MAX / 10;
+		if (d == i)
+			t->kind = T_INT;
+	}
+	t->n = i - t->s;
+	k->i = i;
+	return t->kind;
+}
+
+static int
+pdfcost_word(const struct pdfcost *k, const struct pdfcost_tok *t, const char *w)
+{
+	return t->kind == T_WORD && t->n == strlen(w) && memcmp(k->b + t->s, w, t->n) == 0;
+}
+
+/* Is the name t, "#xx" escapes decoded, one of names? */
+static int
+pdfcost_name_in(const struct pdfcost *k, const struct pdfcost_tok *t, const char *const *names)
+{
+	char name[PDFCOST_NAME + 1];
+	const unsigned char *s = k->b + t->s;
+	size_t i, o = 0;
+
+	if (t->kind != T_NAME)
+		return 0;
+	for (i = 0; i < t->n; i++) {
+		if (o == PDFCOST_NAME)
+			return 0;
+		if (s[i] == '#' && i + 2 < t->n) {
+			static const char hex[] = "0123456789abcdef0123456789ABCDEF";
+			const char *h = memchr(hex, s[i + 1], sizeof(hex) - 1);
+			const char *l = memchr(hex, s[i + 2], sizeof(hex) - 1);
+
+			if (h != NULL && l != NULL) {
+				name[o++] = (char)((h - hex) % 16 * 16 + (l - hex) % 16);
+				i += 2;
+				continue;
+			}
+		}
+		name[o++] = (char)s[i];
+	}
+	name[o] = '\0';
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* One more token; 0 when the count reached max. */
+static int
+pdfcost_one(struct pdfcost *k)
+{
+	if (k->n < k->max)
+		k->n++;
 	return k->n < k->max;
 }
 
-static void
-pdfcost_object_start(struct pdfcost *k)
-{
-	k->depth = 0;
-	k->dict_closed = 0;
-	k->objstm = k->xref = k->filter = k->flate = k->other = 0;
-}
-
+/* "N G obj" at k->i, counted; 0 when it is not there. */
 static int
-pdfcost_hex(int c)
+pdfcost_header(struct pdfcost *k)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	struct pdfcost_tok t;
+
+	if (pdfcost_next(k, &t) != T_INT || !pdfcost_one(k) ||
+	    pdfcost_next(k, &t) != T_INT || !pdfcost_one(k))
+		return 0;
+	pdfcost_next(k, &t);
+	pdfcost_one(k);
+	return pdfcost_word(k, &t, "obj") && k->n < k->max;
 }
 
-/* A name's text s[0 .. n) after '/', "#xx" decoded, noted if it matters. */
-static void
-pdfcost_name(struct pdfcost *k, const unsigned char *s, size_t n)
+size_t
+sign_pdfcost_object(const unsigned char *buf, size_t len, size_t off, size_t max)
 {
-	static const char *const others[] = {
-		"ASCIIHexDecode", "AHx", "ASCII85Decode", "A85", "LZWDecode", "LZW",
-		"RunLengthDecode", "RL", "CCITTFaxDecode", "CCF", "JBIG2Decode",
-		"DCTDecode", "DCT", "JPXDecode", "Crypt", NULL
-	};
-	char name[PDFCOST_NAME + 1];
-	size_t i, o = 0;
-	int h, l;
+	struct pdfcost k = { buf, off, len, 0, max };
+	struct pdfcost_tok t;
+	int depth = 0, closed = 0;
 
-	for (i = 0; i < n; i++) {
-		if (o == PDFCOST_NAME)
-			return;         /* longer than any name that matters */
-		if (s[i] == '#' && i + 2 < n &&
-		    (h = pdfcost_hex(s[i + 1])) >= 0 && (l = pdfcost_hex(s[i + 2])) >= 0) {
-			name[o++] = (char)(h * 16 + l);
-			i += 2;
-		} else
-			name[o++] = (char)s[i];
+	if (max == 0 || off >= len || !pdfcost_header(&k))
+		return k.n;
+	while (pdfcost_next(&k, &t) != T_END) {
+		if (closed && pdfcost_word(&k, &t, "stream"))
+			break;          /* the data: bytes, not tokens */
+		if (!pdfcost_one(&k) || (depth == 0 && pdfcost_word(&k, &t, "endobj")))
+			break;
+		if (t.kind == T_DICT || t.kind == T_ARR)
+			depth++;
+		else if ((t.kind == T_DICT_END || t.kind == T_ARR_END) && depth > 0)
+			depth--;
+		closed = t.kind == T_DICT_END && depth == 0;
 	}
-	name[o] = '\0';
-	if (strcmp(name, "ObjStm") == 0)
-		k->objstm = 1;
-	else if (strcmp(name, "XRef") == 0)
-		k->xref = 1;
-	else if (strcmp(name, "Filter") == 0)
-		k->filter = 1;
-	else if (strcmp(name, "FlateDecode") == 0 || strcmp(name, "Fl") == 0)
-		k->flate++;
-	else
-		for (i = 0; others[i] != NULL; i++)
-			if (strcmp(name, others[i]) == 0)
-				k->other = 1;
+	return k.n;
 }
 
-/* Tokens of inflated object-stream text: runs and delimiters (a string's
- * words each count; an over-count, which is safe). *prev: the class of
- * the byte before p, kept between pieces. */
-static size_t
-pdfcost_text_tokens(const unsigned char *p, size_t n, int *prev)
+size_t
+sign_pdfcost_text(const unsigned char *p, size_t n, size_t max)
 {
 	size_t i, t = 0;
-	int r;
+	int prev = 0, r;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && t < max; i++) {
 		r = pdfcost_regular(p[i]);
-		t += (size_t)(pdfcost_delim(p[i]) || (r && !*prev));
-		*prev = r;
+		t += (size_t)(pdfcost_delim(p[i]) || (r && !prev));
+		prev = r;
 	}
-	return t;
+	return t < max ? t : max;
 }
 
-/* The data of an object stream (text) or a cross-reference stream,
- * inflated piece by piece and counted; 0 when the count reached max. */
+/* How an object stream's data is to be decoded. */
+struct pdfcost_stm {
+	int flate;                  /* /FlateDecode */
+	int unknown;                /* a filter that cannot be told: counts max */
+	int parms;                  /* /DecodeParms given */
+	long long length;           /* a direct /Length, or -1 */
+};
+
+/* Skip the value that starts with t (a composite to its end, "N G R" as
+ * one); each token counted. 0 when the count reached max or the bytes
+ * ended. */
 static int
-pdfcost_inflate(struct pdfcost *k, const unsigned char *in, size_t n, int text)
+pdfcost_skip_value(struct pdfcost *k, const struct pdfcost_tok *t)
+{
+	struct pdfcost_tok u;
+	int depth;
+	size_t save;
+
+	if (t->kind == T_DICT || t->kind == T_ARR) {
+		for (depth = 1; depth > 0;) {
+			if (pdfcost_next(k, &u) == T_END || !pdfcost_one(k))
+				return 0;
+			if (u.kind == T_DICT || u.kind == T_ARR)
+				depth++;
+			else if (u.kind == T_DICT_END || u.kind == T_ARR_END)
+				depth--;
+		}
+		return 1;
+	}
+	if (t->kind == T_INT) {     /* a reference? */
+		save = k->i;
+		if (pdfcost_next(k, &u) == T_INT && pdfcost_next(k, &u) == T_WORD &&
+		    pdfcost_word(k, &u, "R"))
+			return pdfcost_one(k) && pdfcost_one(k);
+		k->i = save;
+	}
+	return 1;
+}
+
+/* The object stream's dictionary (after "N G obj"), into *x: 1, and the
+ * data follows; 0 when it is no dictionary followed by "stream" (a reader
+ * then fails on it) or the count reached max; x->unknown when what it
+ * says cannot be read here (a reader might). */
+static int
+pdfcost_stm_dict(struct pdfcost *k, struct pdfcost_stm *x)
+{
+	static const char *const flate[] = { "FlateDecode", "Fl", NULL };
+	static const char *const filter[] = { "Filter", NULL };
+	static const char *const parms[] = { "DecodeParms", NULL };
+	static const char *const length[] = { "Length", NULL };
+	struct pdfcost_tok t, v;
+
+	memset(x, 0, sizeof(*x));
+	x->length = -1;
+	if (pdfcost_next(k, &t) != T_DICT || !pdfcost_one(k))
+		return 0;
+	for (;;) {
+		if (pdfcost_next(k, &t) == T_DICT_END) {
+			if (!pdfcost_one(k))
+				return 0;
+			break;
+		}
+		if (t.kind != T_NAME || !pdfcost_one(k)) {
+			x->unknown = 1;
+			return 1;
+		}
+		if (pdfcost_next(k, &v) == T_END || !pdfcost_one(k))
+			return 0;
+		if (pdfcost_name_in(k, &t, filter)) {
+			if (v.kind == T_NAME) {
+				x->flate = pdfcost_name_in(k, &v, flate);
+				x->unknown = !x->flate;
+			} else if (v.kind == T_ARR) {
+				struct pdfcost_tok u;
+				int names = 0;
+
+				while (pdfcost_next(k, &u) == T_NAME && pdfcost_one(k)) {
+					names++;
+					x->flate = pdfcost_name_in(k, &u, flate);
+				}
+				if (u.kind != T_ARR_END || !pdfcost_one(k)) {
+					x->unknown = 1;     /* e.g. a filter named indirectly */
+					return 1;
+				}
+				x->unknown = names > 1 || (names == 1 && !x->flate);
+			} else {
+				x->unknown = 1;     /* named indirectly, or not a name */
+				return 1;
+			}
+			if (x->unknown)
+				return 1;
+			continue;
+		}
+		if (pdfcost_name_in(k, &t, parms))
+			x->parms = 1;
+		if (pdfcost_name_in(k, &t, length) && v.kind == T_INT) {
+			size_t save = k->i;
+			struct pdfcost_tok u;
+
+			x->length = v.v;
+			if (pdfcost_next(k, &u) == T_INT && pdfcost_next(k, &u) == T_WORD &&
+			    pdfcost_word(k, &u, "R"))
+				x->length = -1;     /* indirect */
+			k->i = save;
+		}
+		if (!pdfcost_skip_value(k, &v))
+			return 0;
+	}
+	return pdfcost_next(k, &t) == T_WORD && pdfcost_word(k, &t, "stream");
+}
+
+/* Inflate in[0 .. n) a piece at a time into the count; max unless the
+ * data inflates to its end. */
+static void
+pdfcost_inflate(struct pdfcost *k, const unsigned char *in, size_t n, int bytes)
 {
 	unsigned char out[PDFCOST_CHUNK];
 	z_stream z;
-	int rc, prev = 0, go = 1;
+	int rc = Z_OK, prev = 0;
 
 	memset(&z, 0, sizeof(z));
-	if (inflateInit(&z) != Z_OK)
-		return pdfcost_count(k, k->max);
+	if (n > UINT_MAX || inflateInit(&z) != Z_OK) {
+		k->n = k->max;
+		return;
+	}
 	z.next_in = (unsigned char *)in;
-	z.avail_in = n > UINT_MAX ? UINT_MAX : (unsigned)n;
-	do {
-		size_t got;
+	z.avail_in = (unsigned)n;
+	while (rc == Z_OK && k->n < k->max) {
+		size_t got, add, i;
 
 		z.next_out = out;
 		z.avail_out = sizeof(out);
 		rc = inflate(&z, Z_NO_FLUSH);
 		got = sizeof(out) - z.avail_out;
-		if (text)
-			go = pdfcost_count(k, pdfcost_text_tokens(out, got, &prev) +
-			    got / PDFCOST_OBJSTM_BYTES);
-		else
-			go = pdfcost_count(k, got / PDFCOST_XREF_BYTES);
-	} while (go && rc == Z_OK && z.avail_out == 0);
-	inflateEnd(&z);
-	return go;
-}
+		if (bytes)
+			add = got;
+		else {
+			for (add = got / PDFCOST_TEXT_BYTES, i = 0; i < got; i++) {
+				int r = pdfcost_regular(out[i]);
 
-/* Stream data at k->i (just after "stream"): skipped to "endstream",
- * what a reader decodes counted. 0 when the count reached max. */
-static int
-pdfcost_stream(struct pdfcost *k)
-{
-	const unsigned char *e;
-	size_t data = k->i, end;
-	int decoded = k->objstm || k->xref, prev = 0;
-
-	if (data < k->to && k->b[data] == '\r')
-		data++;
-	if (data < k->to && k->b[data] == '\n')
-		data++;
-	e = memmem(k->b + data, k->to - data, "endstream", 9);
-	end = e != NULL ? (size_t)(e - k->b) : k->to;
-	k->i = e != NULL ? end + 9 : k->to;
-	if (!decoded)
-		return 1;
-	/* another filter, two, or one named indirectly: not told without decoding */
-	if (k->other || k->flate > 1 || (k->filter && k->flate == 0))
-		return pdfcost_count(k, k->max);
-	if (k->flate)
-		return pdfcost_inflate(k, k->b + data, end - data, k->objstm);
-	if (k->objstm)
-		return pdfcost_count(k, pdfcost_text_tokens(k->b + data, end - data, &prev) +
-		    (end - data) / PDFCOST_OBJSTM_BYTES);
-	return pdfcost_count(k, (end - data) / PDFCOST_XREF_BYTES);
-}
-
-/* A literal string from k->i (at '('), to its balancing ')'. */
-static void
-pdfcost_string(struct pdfcost *k)
-{
-	int nest = 0;
-
-	for (; k->i < k->to; k->i++) {
-		unsigned char c = k->b[k->i];
-
-		if (c == '\\')
-			k->i++;
-		else if (c == '(')
-			nest++;
-		else if (c == ')' && --nest == 0) {
-			k->i++;
-			return;
+				add += (size_t)(pdfcost_delim(out[i]) || (r && !prev));
+				prev = r;
+			}
 		}
+		k->n = add >= k->max - k->n ? k->max : k->n + add;
+		if (rc == Z_OK && got == 0 && z.avail_in == 0)
+			break;      /* the data ended before the stream did */
 	}
-}
-
-static int
-pdfcost_word(const unsigned char *s, size_t n, const char *w)
-{
-	return n == strlen(w) && memcmp(s, w, n) == 0;
+	inflateEnd(&z);
+	if (rc != Z_STREAM_END)
+		k->n = k->max;
 }
 
 size_t
-sign_pdfcost_tokens(const unsigned char *buf, size_t from, size_t to, size_t max)
+sign_pdfcost_objstm(const unsigned char *buf, size_t len, size_t off, size_t max)
 {
-	struct pdfcost k;
+	struct pdfcost k = { buf, off, len, 0, max };
+	struct pdfcost_stm x;
+	const unsigned char *e;
+	size_t data, end;
 
-	memset(&k, 0, sizeof(k));
-	k.b = buf;
-	k.i = from;
-	k.to = to;
-	k.max = max;
-	if (max == 0)
-		return 0;
-	while (k.i < k.to && k.n < k.max) {
-		unsigned char c = buf[k.i];
-		int closed = 0;
+	if (max == 0 || off >= len || !pdfcost_header(&k))
+		return k.n;
+	if (!pdfcost_stm_dict(&k, &x))
+		return x.unknown ? max : k.n;
+	if (x.unknown)
+		return max;
+	data = k.i;
+	if (data < len && buf[data] == '\r')
+		data++;
+	if (data < len && buf[data] == '\n')
+		data++;
+	if (x.length >= 0 && (unsigned long long)x.length <= len - data)
+		end = data + (size_t)x.length;
+	else {
+		e = memmem(buf + data, len - data, "endstream", 9);
+		end = e != NULL ? (size_t)(e - buf) : len;
+	}
+	if (x.flate)
+		pdfcost_inflate(&k, buf + data, end - data, x.parms);
+	else {
+		size_t add = x.parms ? end - data :
+		    sign_pdfcost_text(buf + data, end - data, max) + (end - data) / PDFCOST_TEXT_BYTES;
 
-		if (pdfcost_ws(c)) {
-			k.i++;
-			continue;
-		}
-		if (c == '%') {         /* a comment, to the end of its line */
-			while (k.i < k.to && buf[k.i] != '\r' && buf[k.i] != '\n')
-				k.i++;
-			continue;
-		}
-		if (c == '(')
-			pdfcost_string(&k);
-		else if (c == '<' && k.i + 1 < k.to && buf[k.i + 1] == '<') {
-			k.depth++;
-			k.i += 2;
-		} else if (c == '<') {  /* a hexadecimal string */
-			const unsigned char *e = memchr(buf + k.i, '>', k.to - k.i);
-
-			k.i = e != NULL ? (size_t)(e - buf) + 1 : k.to;
-		} else if (c == '>' && k.i + 1 < k.to && buf[k.i + 1] == '>') {
-			if (k.depth > 0)
-				k.depth--;
-			closed = k.depth == 0;
-			k.i += 2;
-		} else if (c == '[') {
-			k.depth++;
-			k.i++;
-		} else if (c == ']') {
-			if (k.depth > 0)
-				k.depth--;
-			k.i++;
-		} else if (c == '/') {
-			size_t s = ++k.i;
-
-			while (k.i < k.to && pdfcost_regular(buf[k.i]))
-				k.i++;
-			pdfcost_name(&k, buf + s, k.i - s);
-		} else if (pdfcost_delim(c))
-			k.i++;              /* ) > { } alone */
-		else {
-			size_t s = k.i;
-
-			while (k.i < k.to && pdfcost_regular(buf[k.i]))
-				k.i++;
-			if (pdfcost_word(buf + s, k.i - s, "obj") || pdfcost_word(buf + s, k.i - s, "endobj"))
-				pdfcost_object_start(&k);
-			else if (pdfcost_word(buf + s, k.i - s, "stream") && k.dict_closed) {
-				if (!pdfcost_stream(&k))
-					break;
-				pdfcost_object_start(&k);
-				continue;
-			}
-		}
-		k.dict_closed = closed;
-		if (!pdfcost_count(&k, 1))
-			break;
+		k.n = add >= max - k.n ? max : k.n + add;
 	}
 	return k.n;
 }

@@ -38,10 +38,12 @@
  * when every object is read and compared (tests/unit/test_sign_pdfrev.c
  * checks both ways).
  *
- * Bounds: each (object, role) is visited once, each object compared once
- * per revision, direct nesting is walked to 64 levels, and every step
- * (an object, a dictionary entry, an array item) counts toward
- * SIGN_PDFREV_MAX_STEPS and asks the caller's budget every 256 steps.
+ * Bounds: what the updates make qpdf parse is counted before it reads
+ * them (pdfrev_update_cost, sign_pdfcost.h); each (object, role) is
+ * visited once, each object compared once per revision, direct nesting is
+ * walked to 64 levels, and every step (an object, a dictionary entry, an
+ * array item) counts toward SIGN_PDFREV_MAX_STEPS and asks the caller's
+ * budget every 256 steps. The first refused change ends the analysis.
  * Not for: finding the signatures or verifying them (sign_pdf.c,
  * sign_verify.c).
  */
@@ -1804,25 +1806,45 @@ pdfrev_open_final(qpdf_data *l, const unsigned char *buf, size_t len,
  * object (the verdicts must be the same). */
 static _Thread_local int pdfrev_fast_off;
 
-/* The parse cost of the updates after each revision (sign_pdfcost.h):
- * the bytes between two revisions' ends are counted once, the counts
- * summed from the last revision back, and counting stops at the limit. */
-static size_t *
-pdfrev_costs(const unsigned char *buf, size_t len, const struct sign_pdfrev_rev *revs,
-    size_t nrevs)
+/* A count kept for the object at off, as read (kind 1: the object, 2:
+ * the object stream's contents): computed once per document. */
+static size_t
+pdfrev_cost_of(const unsigned char *buf, size_t len, size_t off, unsigned kind,
+    struct pdfrev_map *cache)
 {
-	size_t *cost = xreallocarray(NULL, nrevs > 0 ? nrevs : 1, sizeof(*cost));
-	size_t i, acc = 0, next = len;
+	struct pdfrev_ent *e;
+	int added;
 
-	for (i = nrevs; i-- > 0;) {
-		size_t from = revs[i].end < next ? revs[i].end : next;
+	e = pdfrev_put(cache, (int)(off % 0x7ffffffe) + 1, (int)(off / 0x7ffffffe), kind, &added);
+	if (added)
+		e->val = (unsigned)(kind == 1 ?
+		    sign_pdfcost_object(buf, len, off, SIGN_PDFREV_MAX_UPDATE_TOKENS) :
+		    sign_pdfcost_objstm(buf, len, off, SIGN_PDFREV_MAX_UPDATE_TOKENS));
+	return e->val;
+}
 
-		if (acc < SIGN_PDFREV_MAX_UPDATE_TOKENS)
-			acc += sign_pdfcost_tokens(buf, from, next, SIGN_PDFREV_MAX_UPDATE_TOKENS - acc);
-		cost[i] = acc;
-		next = from;
+/* What the updates after x's revision cost a reader to parse
+ * (sign_pdfcost.h): their entries, each object a later section places,
+ * and the contents of each object stream the final reader decodes for
+ * them; stops at the limit. Only what a reader reads is counted (the
+ * offsets the sections give), not the bytes in between. */
+static size_t
+pdfrev_update_cost(const unsigned char *buf, size_t len, const struct sign_pdfxref *x,
+    struct pdfrev_map *cache)
+{
+	size_t acc = sign_pdfxref_update_entries(x), off, c;
+	int id, stm, max = sign_pdfxref_max_id(x);
+
+	for (id = 1; id <= max && acc < SIGN_PDFREV_MAX_UPDATE_TOKENS; id++) {
+		c = 0;
+		if (sign_pdfxref_update(x, id, &off, &stm) && off != 0)
+			c += pdfrev_cost_of(buf, len, off, 1, cache);
+		if (sign_pdfxref_objstm_read(x, id) && (off = sign_pdfxref_final_offset(x, id)) != 0)
+			c += pdfrev_cost_of(buf, len, off, 2, cache);
+		/* acc is below the limit here */
+		acc = c >= SIGN_PDFREV_MAX_UPDATE_TOKENS - acc ? SIGN_PDFREV_MAX_UPDATE_TOKENS : acc + c;
 	}
-	return cost;
+	return acc;
 }
 
 /* exiting: the caller's process ends right after (sign_pdfrev_child.c),
@@ -1838,7 +1860,7 @@ pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
 	enum sign_pdfrev_verdict failed = SIGN_PDFREV_CREDITED;
 	char why[120] = "";
 	int final_failed = 0, nofast = pdfrev_fast_off;
-	size_t *cost;
+	struct pdfrev_map costs = { NULL, 0, 0 };
 
 	for (i = 0; i < nrevs; i++) {
 		revs[i].verdict = SIGN_PDFREV_CREDITED;
@@ -1848,7 +1870,6 @@ pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
 		if (revs[i].end < len)
 			last = i;
 	}
-	cost = pdfrev_costs(buf, len, revs, nrevs);
 	for (i = 0; i < nrevs; i++) {
 		struct sign_pdfrev_rev *r = &revs[i];
 		struct sign_pdfxref *x;
@@ -1856,11 +1877,6 @@ pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
 
 		if (r->end >= len)
 			continue;
-		if (cost[i] >= SIGN_PDFREV_MAX_UPDATE_TOKENS) {
-			r->verdict = SIGN_PDFREV_UNCHECKED;
-			snprintf(r->change, sizeof(r->change), "updates too large to check");
-			continue;
-		}
 		if (failed != SIGN_PDFREV_CREDITED) {
 			/* the final file, or the budget, failed for all */
 			r->verdict = failed;
@@ -1880,7 +1896,19 @@ pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
 			snprintf(r->change, sizeof(r->change), "%s", why);
 			continue;
 		}
-		x = nofast ? NULL : sign_pdfxref_open(buf, len, r->end);
+		x = sign_pdfxref_open(buf, len, r->end);
+		/* what the updates make qpdf parse, counted before it reads them
+		 * (where the tables are read: sign_pdfxref.h) */
+		if (x != NULL && pdfrev_update_cost(buf, len, x, &costs) >= SIGN_PDFREV_MAX_UPDATE_TOKENS) {
+			sign_pdfxref_free(x);
+			r->verdict = SIGN_PDFREV_UNCHECKED;
+			snprintf(r->change, sizeof(r->change), "updates too large to check");
+			continue;
+		}
+		if (nofast) {
+			sign_pdfxref_free(x);
+			x = NULL;
+		}
 		if (!pdfrev_open_final(x != NULL ? &lf : &l, buf, len, &failed, why, sizeof(why))) {
 			sign_pdfxref_free(x);
 			r->verdict = failed;
@@ -1907,7 +1935,7 @@ pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
 		}
 	}
 	pdfrev_map_free(&lstand);
-	free(cost);
+	pdfrev_map_free(&costs);
 	if (!exiting) {
 		pdfrev_close(&l);
 		pdfrev_close(&lf);

@@ -38,7 +38,9 @@
  * update (dictionary, widget, form, page, validation data) is a few
  * hundred, or 66,000 when it embeds a whole font for the appearance (as
  * pdfsig does): two such updates fit. At the limit, qpdf's work on the
- * updates (some 70 ms here) no longer grows with the file. */
+ * updates (some 80 ms here) no longer grows with the file. Counted where
+ * sign_pdfxref.c reads the cross-reference sections; elsewhere the
+ * child's limits bound it (sign_pdfrev_child.h). */
 #define SIGN_PDFREV_MAX_UPDATE_TOKENS 131072
 
 enum sign_pdfrev_verdict {

@@ -68,6 +68,11 @@ struct sign_pdfxref {
 	size_t *off;                /* [id]: offset in the revision, 0: none */
 	int *stm;                   /* [id]: the object stream holding it, 0: none */
 	int *gen;
+	size_t *post_off;           /* [id]: where a later section puts it, 0: none */
+	int *post_stm;              /* [id]: the object stream a later section names */
+	unsigned char *stm_read;    /* [id]: an object stream the final reader decodes
+	                             * for an object a later section names or moved */
+	size_t nposts;              /* entries of the later sections */
 	struct sign_pdfxref_obj **cache;
 	unsigned char *tried;
 	size_t scanned;             /* bytes tokenized so far (objects may overlap) */
@@ -899,13 +904,20 @@ sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 	x->cache = xcalloc((size_t)maxid + 1, sizeof(*x->cache));
 	x->tried = xcalloc((size_t)maxid + 1, 1);
 	x->stm = xcalloc((size_t)maxid + 1, sizeof(*x->stm));
+	x->post_off = xcalloc((size_t)maxid + 1, sizeof(*x->post_off));
+	x->post_stm = xcalloc((size_t)maxid + 1, sizeof(*x->post_stm));
 	/* newest first: the first definition of an object is the one read */
 	for (i = 0; i < nents; i++) {
 		struct pdfxref_ent *e = &ents[i];
 
-		if (e->post)
+		if (e->post) {
+			x->nposts++;
+			if (!x->redef[e->id]) {
+				x->post_off[e->id] = e->off;
+				x->post_stm[e->id] = e->stm;
+			}
 			x->redef[e->id] = 1;
-		else if (x->off[e->id] == 0 && x->stm[e->id] == 0) {
+		} else if (x->off[e->id] == 0 && x->stm[e->id] == 0) {
 			x->off[e->id] = e->off;
 			x->stm[e->id] = e->stm;
 			x->gen[e->id] = e->gen;
@@ -917,11 +929,19 @@ sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 	}
 	/* an object in an object stream is read through it: redefined with it
 	 * (or when it is no plain object of the revision); never scanned */
+	x->stm_read = xcalloc((size_t)maxid + 1, 1);
 	for (i = 1; i <= (size_t)maxid; i++) {
 		int st = x->stm[i];
 
 		if (st != 0 && !x->redef[i] && (st > maxid || x->redef[st] || x->off[st] == 0))
 			x->redef[i] = 1;
+		/* the object streams the final reader decodes where the
+		 * revision's reader does not: named by a later section, or
+		 * replaced by one */
+		if (x->post_stm[i] > 0 && x->post_stm[i] <= maxid)
+			x->stm_read[x->post_stm[i]] = 1;
+		if (st > 0 && st <= maxid && x->post_off[st] != 0)
+			x->stm_read[st] = 1;
 	}
 out:
 	free(ents);
@@ -947,7 +967,48 @@ sign_pdfxref_free(struct sign_pdfxref *x)
 	free(x->off);
 	free(x->stm);
 	free(x->gen);
+	free(x->post_off);
+	free(x->post_stm);
+	free(x->stm_read);
 	free(x);
+}
+
+int
+sign_pdfxref_update(const struct sign_pdfxref *x, int id, size_t *off, int *stm)
+{
+	if (id <= 0 || id > x->maxid || (x->post_off[id] == 0 && x->post_stm[id] == 0))
+		return 0;
+	*off = x->post_off[id];
+	*stm = x->post_stm[id];
+	return 1;
+}
+
+size_t
+sign_pdfxref_final_offset(const struct sign_pdfxref *x, int id)
+{
+	if (id <= 0 || id > x->maxid)
+		return 0;
+	if (x->redef[id])
+		return x->post_off[id];
+	return x->stm[id] == 0 ? x->off[id] : 0;
+}
+
+int
+sign_pdfxref_objstm_read(const struct sign_pdfxref *x, int id)
+{
+	return id > 0 && id <= x->maxid && x->stm_read[id];
+}
+
+size_t
+sign_pdfxref_update_entries(const struct sign_pdfxref *x)
+{
+	return x->nposts;
+}
+
+int
+sign_pdfxref_max_id(const struct sign_pdfxref *x)
+{
+	return x->maxid;
 }
 
 int

@@ -53,4 +53,23 @@ const struct sign_pdfxref_obj *sign_pdfxref_scan(struct sign_pdfxref *x, int id,
  * its generation. */
 int sign_pdfxref_next(const struct sign_pdfxref *x, int id, int *gen);
 
+/* What the final file's reader resolves object id to when a section
+ * after the revision names it: 1 and its offset (*stm 0), or the object
+ * stream holding it (*off 0); 0 when no later section names it. */
+int sign_pdfxref_update(const struct sign_pdfxref *x, int id, size_t *off, int *stm);
+
+/* Where the final file's reader finds object id as a plain object (a
+ * later section's entry, else the revision's); 0 when it is in an object
+ * stream or nowhere. */
+size_t sign_pdfxref_final_offset(const struct sign_pdfxref *x, int id);
+
+/* Is id an object stream the final file's reader decodes for objects the
+ * later sections name (or moved, by replacing the stream)? */
+int sign_pdfxref_objstm_read(const struct sign_pdfxref *x, int id);
+
+/* Entries of the sections after the revision, and the largest object
+ * number of any section. */
+size_t sign_pdfxref_update_entries(const struct sign_pdfxref *x);
+int sign_pdfxref_max_id(const struct sign_pdfxref *x);
+
 #endif

@@ -1,21 +1,34 @@
 #!/usr/bin/env bash
-# test_sign_update_cost.sh — an incremental update after a signature that
-# would cost a PDF reader too much to parse is refused before qpdf reads
-# it (sign_pdfcost.c, SIGN_PDFREV_MAX_UPDATE_TOKENS = 131,072 tokens),
-# whatever its size on disk; one that costs less is judged as before.
-# Samples made now from scripts/test-pki's person-signed document: an
-# update adding validation data (/DSS, which PDF allows after a
-# signature) holding an array of small numbers, then the organisation's
-# signature (pdfsig):
-#   - 1,000 numbers: both signatures credited (pass);
-#   - 200,000 numbers (400 kB): the person's signature "unchecked",
-#     "updates too large to check";
-#   - 200,000 numbers deflated into an object stream (a few kB, named by a
-#     cross-reference stream): the same.
-# Oracles: `qpdf --check` finds each file well formed (the refusal is the
-# cost, not damage) and pdfsig finds both signatures valid (it judges no
-# changes between them). tests/unit/test_sign_pdfrev.c and
-# test_sign_pdfcost.c check the limit and the counting exactly.
+# test_sign_update_cost.sh — updates after a signature that would cost a
+# PDF reader too much to parse are refused before qpdf reads them
+# (sign_pdfcost.c, SIGN_PDFREV_MAX_UPDATE_TOKENS = 131,072 tokens), however
+# they are hidden; updates that cost less are judged as before. What is
+# counted is what a reader reads: the objects at the offsets the later
+# cross-reference sections give and the object streams they take objects
+# from, not the bytes in between. Samples made now from scripts/test-pki's
+# person-signed document: an update adding validation data (/DSS, which PDF
+# allows after a signature) holding an array of N small numbers, written
+#   plain    as a plain object (N = 1,000: credited; N = 200,000: refused);
+#   paren    after an unclosed "(", which a reader never looks at;
+#   comment  on the line of a "%";
+#   instream inside the data of another stream object, where the
+#            cross-reference table points;
+#   zip      deflated in an object stream (a few kB) named by a
+#            cross-reference stream;
+#   notype   the same with no /Type in the object stream (a reader takes it
+#            as one because the cross-reference stream says so, reads it,
+#            and only then warns);
+#   indflt   deflated twice, the second filter named indirectly
+#            (/Filter [/FlateDecode 97 0 R]);
+#   endstm   "endstream" inside the deflated data (/Length says where it
+#            ends; the count must not stop there).
+# For each the organisation then signs (pdfsig). Oracles: `qpdf
+# --suppress-recovery --check` finds each file well formed (notype: read,
+# with a warning), as govmaild's strict reading needs (the refusal is the
+# cost, not damage), and pdfsig
+# finds both signatures valid (it judges no change between them).
+# tests/unit/test_sign_pdfcost.c and test_sign_pdfrev.c check the counting
+# and the limit exactly.
 . "$(dirname "$0")/../lib.sh"
 
 P=$T/pki
@@ -30,10 +43,9 @@ signature = {
 };
 CONF
 
-# dss IN OUT COUNT MODE: IN with an update whose catalog names a /DSS
-# holding COUNT numbers; MODE plain (a cross-reference table) or zip (the
-# /DSS dictionary deflated in an object stream, a cross-reference stream).
-dss() {
+# update IN OUT COUNT MODE: IN with an update whose catalog names a /DSS
+# (object S, past the file's objects) holding COUNT numbers, as MODE says.
+update() {
 	python3 - "$@" <<'PY'
 import re, struct, sys, zlib
 src, out, n, mode = open(sys.argv[1], "rb").read(), sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -43,33 +55,68 @@ size = int(re.findall(rb"/Size\s+(\d+)", src)[-1])
 cat = re.findall(rb"(?s)\n%d 0 obj\s*(<<.*?>>)\s*endobj" % root, src)[-1]
 assert b"/DSS" not in cat
 b = bytearray(src if src.endswith(b"\n") else src + b"\n")
-dss_obj, stm, xr = size, size + 1, size + 2
+S, STM, AUX, XR = size, size + 1, size + 2, size + 3
 body = b"<< /Certs [" + b"1 " * n + b"] >>"
-off = {root: len(b)}
-b += b"%d 0 obj\n" % root + cat[:-2] + b" /DSS %d 0 R >>\nendobj\n" % dss_obj
-if mode == "plain":
-    off[dss_obj] = len(b)
-    b += b"%d 0 obj\n" % dss_obj + body + b"\nendobj\n"
-    x = len(b)
-    b += b"xref\n0 1\n0000000000 65535 f \n"
-    for k in sorted(off):
-        b += b"%d 1\n%010d 00000 n \n" % (k, off[k])
-    b += b"trailer\n<< /Size %d /Root %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
-        dss_obj + 1, root, prev, x)
+off, type2 = {}, {}
+def obj(num, text):
+    off[num] = len(b)
+    b.extend(b"%d 0 obj\n" % num + text + b"\nendobj\n")
+obj(root, cat[:-2] + b" /DSS %d 0 R >>" % S)
+if mode in ("plain", "paren", "comment"):
+    if mode == "paren":
+        b.extend(b"(\n")
+    if mode == "comment":
+        b.extend(b"% ")
+        off[S] = len(b)
+        b.extend(b"%d 0 obj " % S + body + b" endobj\n")
+    else:
+        obj(S, body)
+elif mode == "instream":
+    inner = b"%d 0 obj " % S + body + b" endobj\n"
+    head = b"%d 0 obj\n<< /Length %d >>\nstream\n" % (STM, len(inner))
+    off[STM], off[S] = len(b), len(b) + len(head)
+    b.extend(head + inner + b"\nendstream\nendobj\n")
 else:
-    z = zlib.compress(b"%d 0 " % dss_obj + body, 9)
-    hdr = b"%d 0 " % dss_obj
-    off[stm] = len(b)
-    b += (b"%d 0 obj\n<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\n"
-          b"stream\n" % (stm, len(hdr), len(z))) + z + b"\nendstream\nendobj\n"
+    pre = b"%d 0 " % S
+    if mode == "endstm":
+        # the offset table, then "endstream", which a reader skips (it
+        # seeks to /First), in a stored deflate block
+        pre = b"%d 0 endstream " % S
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        rest = c.compress(body) + c.flush()
+        z = (b"\x78\xda\x00" + struct.pack("<HH", len(pre), 0xffff ^ len(pre)) + pre + rest +
+             struct.pack(">I", zlib.adler32(pre + body)))
+        assert zlib.decompress(z) == pre + body
+    else:
+        z = zlib.compress(pre + body, 9)
+    d = b"/Type /ObjStm /N 1 /First %d /Filter /FlateDecode" % len(pre)
+    if mode == "notype":
+        d = b"/N 1 /First %d /Filter /FlateDecode" % len(pre)
+    if mode == "indflt":
+        obj(AUX, b"/FlateDecode")
+        d = b"/Type /ObjStm /N 1 /First %d /Filter [/FlateDecode %d 0 R]" % (len(pre), AUX)
+        z = zlib.compress(z, 9)
+    off[STM] = len(b)
+    b.extend(b"%d 0 obj\n<< " % STM + d + b" /Length %d >>\nstream\n" % len(z) + z +
+             b"\nendstream\nendobj\n")
+    type2[S] = STM
+if mode in ("plain", "paren", "comment", "instream"):
     x = len(b)
-    rows = [(root, (1, off[root], 0)), (dss_obj, (2, stm, 0)), (stm, (1, off[stm], 0)),
-            (xr, (1, x, 0))]
-    data = zlib.compress(b"".join(struct.pack(">BIH", *r) for _, r in rows))
-    index = b" ".join(b"%d 1" % k for k, _ in rows)
-    b += (b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Index [%s] /Root %d 0 R /Prev %d"
-          b" /Filter /FlateDecode /Length %d >>\nstream\n" % (xr, xr + 1, index, root, prev, len(data)))
-    b += data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % x
+    b.extend(b"xref\n0 1\n0000000000 65535 f \n")
+    for k in sorted(off):
+        b.extend(b"%d 1\n%010d 00000 n \n" % (k, off[k]))
+    b.extend(b"trailer\n<< /Size %d /Root %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
+        XR, root, prev, x))
+else:
+    x = len(b)
+    rows = {k: (1, v, 0) for k, v in off.items()}
+    rows.update({k: (2, v, 0) for k, v in type2.items()})
+    rows[XR] = (1, x, 0)
+    data = zlib.compress(b"".join(struct.pack(">BIH", *rows[k]) for k in sorted(rows)))
+    index = b" ".join(b"%d 1" % k for k in sorted(rows))
+    b.extend(b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Index [%s] /Root %d 0 R /Prev %d"
+             b" /Filter /FlateDecode /Length %d >>\nstream\n" % (XR, XR + 1, index, root, prev, len(data)))
+    b.extend(data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % x)
 open(out, "wb").write(b)
 PY
 }
@@ -79,12 +126,22 @@ sign() {
 }
 valid_count() { pdfsig -nssdir "$P/nss" "$1" 2>/dev/null | grep -c 'Signature is Valid'; }
 
-for c in small:1000:plain big:200000:plain zip:200000:zip; do
+cases="small:1000:plain big:200000:plain paren:200000:paren comment:200000:comment"
+cases="$cases instream:200000:instream zip:200000:zip notype:200000:notype"
+cases="$cases indflt:200000:indflt endstm:200000:endstm"
+for c in $cases; do
 	IFS=: read -r name n mode <<<"$c"
 	check "$name: an update adding /DSS with $n numbers ($mode) after the person's signature" \
-		dss "$P/pdf/person.pdf" "$X/$name-upd.pdf" "$n" "$mode"
+		update "$P/pdf/person.pdf" "$X/$name-upd.pdf" "$n" "$mode"
 	check "$name: ... then the organisation signs (pdfsig)" sign "$X/$name-upd.pdf" "$X/$name.pdf"
-	check "$name: qpdf finds the file well formed" qpdf --check "$X/$name.pdf"
+	if [ "$mode" = notype ]; then
+		# qpdf reads the object stream's objects, then warns of its type
+		check_rc "$name: qpdf, not recovering, reads the file (a warning: the stream's type)" 3 \
+			qpdf --suppress-recovery --check "$X/$name.pdf"
+	else
+		check "$name: qpdf, not recovering, finds the file well formed" \
+			qpdf --suppress-recovery --check "$X/$name.pdf"
+	fi
 	expect_eq "$name: pdfsig finds both signatures valid" "$(valid_count "$X/$name.pdf")" 2
 done
 zsize=$(stat -c %s "$X/zip-upd.pdf")
@@ -94,7 +151,9 @@ expect_eq "zip: the deflated update is smaller than 64 kB" "$(( zsize - psize < 
 out=$("$GOVMAILD" -c "$T/s.conf" -s "$X/small.pdf")
 expect_re "govmaild: 1,000 numbers of validation data: both credited, pass" "$out" \
 	' result=pass .*sigs=valid,valid '
-for name in big zip; do
+for c in $cases; do
+	IFS=: read -r name n mode <<<"$c"
+	[ "$name" = small ] && continue
 	rc=0
 	out=$("$GOVMAILD" -c "$T/s.conf" -s "$X/$name.pdf") || rc=$?
 	expect_re "govmaild: $name: the person's signature unchecked, updates too large to check" \

@@ -747,6 +747,24 @@ test_limits(void **state)
 	EXPECT(&p, end, SIGN_PDFREV_UNCHECKED, "nested too deeply to check");
 	free(p.b);
 
+	/* the same nesting after a refused change: the first refused change
+	 * is the verdict, and nothing after it is read */
+	end = base(&p, 0, 0);
+	obj(&p, 1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R /OpenAction 3 0 R >>");
+	big = malloc(400);
+	strcpy(big, "<< /Producer (x) /X ");
+	for (i = 0; i < 100; i++)
+		strcat(big, "[");
+	strcat(big, "4 0 R");
+	for (i = 0; i < 100; i++)
+		strcat(big, "]");
+	strcat(big, " >>");
+	obj(&p, 10, big);
+	free(big);
+	section(&p, NULL);
+	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "document catalog changed (/OpenAction)");
+	free(p.b);
+
 	/* a dictionary with more keys than signing tools write */
 	end = base(&p, 0, 0);
 	n = 5000;
