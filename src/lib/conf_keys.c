@@ -800,7 +800,7 @@ const struct conf_key conf_keys[] = {
 	  "PEM CA certificates for tls_verify (\"\" = the system's trusted CAs)" },
 	{ "next_hop.tls_verify_name", CONF_STR, "", 0, 0, OFF(nh_tls_verify_name), NULL,
 	  "name (or address) the certificate must match (\"\" = next_hop.host)" },
-	{ "next_hop.pool_size", CONF_INT, "8", 0, 1000, OFF(nh_pool_size), NULL,
+	{ "next_hop.pool_size", CONF_INT, "64", 0, 1000, OFF(nh_pool_size), NULL,
 	  "idle next-hop connections kept for later sessions (0 = none)" },
 	{ "next_hop.pool_idle_timeout", CONF_INT, "2", 1, 300, OFF(nh_pool_idle_timeout),
 	  NULL, "seconds an idle pooled connection is kept before it is closed" },
