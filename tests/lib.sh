@@ -149,6 +149,18 @@ t_test_pki() {
 	[ -f "$cache/done" ] && cp -a "$cache" "$dir"
 }
 
+# t_sign_conf FILE PKI: a configuration with only the signature trust store
+# of a scripts/test-pki directory (for govmaild -s).
+t_sign_conf() {
+	cat >"$1" <<CONF
+signature = {
+  trust_anchors = "$2/ca/root.pem";
+  intermediates = "$2/ca/intermediates.pem";
+  crl_files = ["$2/ca/crl.pem", "$2/ca/crl-root.pem", "$2/ca/crl-int2.pem"];
+};
+CONF
+}
+
 # A free TCP port on 127.0.0.1 for a server of this test, reserved for it
 # until it ends. Tests run side by side (tests/run-tests): a port is taken
 # from 20000-32767, below the kernel's range for outgoing connections and

@@ -35,13 +35,7 @@ P=$T/pki
 check "test PKI and signed samples (scripts/test-pki)" t_test_pki "$P"
 X=$T/uc
 mkdir -p "$X"
-cat >"$T/s.conf" <<CONF
-signature = {
-  trust_anchors = "$P/ca/root.pem";
-  intermediates = "$P/ca/intermediates.pem";
-  crl_files = ["$P/ca/crl.pem", "$P/ca/crl-root.pem", "$P/ca/crl-int2.pem"];
-};
-CONF
+t_sign_conf "$T/s.conf" "$P"
 
 # update IN OUT COUNT MODE: IN with an update whose catalog names a /DSS
 # (object S, past the file's objects) holding COUNT numbers, as MODE says.

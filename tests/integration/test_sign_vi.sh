@@ -125,16 +125,7 @@ expect_eq "a page added after the signature: the change and the signer's name fo
 expect_eq "... nothing refused was relayed" "$(count "$T/sink")" "$n0"
 expect_re "the log keeps the English reason and the signer's diacritics" "$(cat "$T/d.log")" \
 	'file="revoked\.pdf" result=fail .*signer="Nguyễn Văn An <annv@haugiang\.gov\.vn>" .*reason="certificate revoked"$'
-sconf() {
-	cat >"$T/s.conf" <<CONF
-signature = {
-  trust_anchors = "$P/ca/root.pem";
-  intermediates = "$P/ca/intermediates.pem";
-  crl_files = ["$P/ca/crl.pem", "$P/ca/crl-root.pem", "$P/ca/crl-int2.pem"];
-};
-CONF
-}
-sconf
+t_sign_conf "$T/s.conf" "$P"
 expect_re "govmaild -s keeps English" "$("$GOVMAILD" -c "$T/s.conf" -s "$P/pdf/revoked.pdf")" \
 	' result=fail .*reason="certificate revoked"$'
 

@@ -20,13 +20,7 @@ P=$T/pki
 check "test PKI and signed samples (scripts/test-pki)" t_test_pki "$P"
 X=$T/xs
 mkdir -p "$X"
-cat >"$T/s.conf" <<CONF
-signature = {
-  trust_anchors = "$P/ca/root.pem";
-  intermediates = "$P/ca/intermediates.pem";
-  crl_files = ["$P/ca/crl.pem", "$P/ca/crl-root.pem", "$P/ca/crl-int2.pem"];
-};
-CONF
+t_sign_conf "$T/s.conf" "$P"
 sign() {
 	pdfsig -nssdir "$P/nss" -nick "$1" -add-signature -new-signature-field-name "sig-$1" \
 		-reason "govmail test signature ($1)" "$2" "$3" >"$T/sign.out" 2>&1
