@@ -36,6 +36,7 @@ struct pdfcost {
 	const unsigned char *b;
 	size_t i, len;
 	size_t n, max;
+	size_t carry;               /* bytes passed over, not yet a token's worth */
 };
 
 static int
@@ -59,6 +60,21 @@ pdfcost_regular(int c)
 
 /* The next token from k->i, whitespace and comments skipped; T_END at the
  * end of the bytes. Each call is linear in what it passes over. */
+/* Bytes passed over (white space, comments, a token's own bytes): one
+ * token more per PDFCOST_TEXT_BYTES, so that reading is never more than
+ * the count allows — objects whose offsets all lead into one long run of
+ * blanks would otherwise cost a pass over it each, and nothing. */
+static void
+pdfcost_passed(struct pdfcost *k, size_t bytes)
+{
+	size_t add;
+
+	k->carry += bytes;
+	add = k->carry / PDFCOST_TEXT_BYTES;
+	k->carry %= PDFCOST_TEXT_BYTES;
+	k->n = add >= k->max - k->n ? k->max : k->n + add;
+}
+
 static int
 pdfcost_next(struct pdfcost *k, struct pdfcost_tok *t)
 {
@@ -78,6 +94,7 @@ pdfcost_next(struct pdfcost *k, struct pdfcost_tok *t)
 	memset(t, 0, sizeof(*t));
 	t->s = i;
 	if (i >= k->len) {
+		pdfcost_passed(k, i - k->i);
 		k->i = i;
 		return t->kind = T_END;
 	}
@@ -128,6 +145,7 @@ pdfcost_next(struct pdfcost *k, struct pdfcost_tok *t)
 			t->kind = T_INT;
 	}
 	t->n = i - t->s;
+	pdfcost_passed(k, i - k->i);
 	k->i = i;
 	return t->kind;
 }
@@ -197,13 +215,13 @@ pdfcost_header(struct pdfcost *k)
 size_t
 sign_pdfcost_object(const unsigned char *buf, size_t len, size_t off, size_t max)
 {
-	struct pdfcost k = { buf, off, len, 0, max };
+	struct pdfcost k = { buf, off, len, 0, max, 0 };
 	struct pdfcost_tok t;
 	int depth = 0, closed = 0;
 
 	if (max == 0 || off >= len || !pdfcost_header(&k))
 		return k.n;
-	while (pdfcost_next(&k, &t) != T_END) {
+	while (pdfcost_next(&k, &t) != T_END && k.n < k.max) {
 		if (closed && pdfcost_word(&k, &t, "stream"))
 			break;          /* the data: bytes, not tokens */
 		if (!pdfcost_one(&k) || (depth == 0 && pdfcost_word(&k, &t, "endobj")))
@@ -387,7 +405,7 @@ pdfcost_inflate(struct pdfcost *k, const unsigned char *in, size_t n, int bytes)
 size_t
 sign_pdfcost_objstm(const unsigned char *buf, size_t len, size_t off, size_t max)
 {
-	struct pdfcost k = { buf, off, len, 0, max };
+	struct pdfcost k = { buf, off, len, 0, max, 0 };
 	struct pdfcost_stm x;
 	const unsigned char *e;
 	size_t data, end;

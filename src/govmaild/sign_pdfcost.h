@@ -20,8 +20,10 @@
 /*
  * Tokens of the indirect object at buf[off] ("N G obj ... endobj"): each
  * delimiter, number, name, keyword, literal or hexadecimal string, as a
- * reader tokenizes it (comments count nothing). A stream's data counts
- * nothing here. Counting stops at max (returned). Linear in the object.
+ * reader tokenizes it, and one more per 64 bytes read (white space,
+ * comments and long strings included). A stream's data counts nothing
+ * here. Counting stops at max (returned), so at most about 64 x max bytes
+ * are read.
  */
 size_t sign_pdfcost_object(const unsigned char *buf, size_t len, size_t off, size_t max);
 

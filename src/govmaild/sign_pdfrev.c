@@ -39,7 +39,8 @@
  * checks both ways).
  *
  * Bounds: what the updates make qpdf parse is counted before it reads
- * them (pdfrev_update_cost, sign_pdfcost.h); each (object, role) is
+ * them (pdfrev_update_cost, sign_pdfcost.h: a first filter; the child's
+ * limits are the bound, sign_pdfrev_child.h); each (object, role) is
  * visited once, each object compared once per revision, direct nesting is
  * walked to 64 levels, and every step (an object, a dictionary entry, an
  * array item) counts toward SIGN_PDFREV_MAX_STEPS and asks the caller's

@@ -37,10 +37,11 @@
  * ("updates too large to check") without running qpdf. A signature's
  * update (dictionary, widget, form, page, validation data) is a few
  * hundred, or 66,000 when it embeds a whole font for the appearance (as
- * pdfsig does): two such updates fit. At the limit, qpdf's work on the
- * updates (some 80 ms here) no longer grows with the file. Counted where
- * sign_pdfxref.c reads the cross-reference sections; elsewhere the
- * child's limits bound it (sign_pdfrev_child.h). */
+ * pdfsig does): two such updates fit. A first filter, not the bound:
+ * counted where sign_pdfxref.c reads the cross-reference sections, and
+ * not yet the later sections' trailers, object-stream headers pointing
+ * many objects at the same bytes, or older generations (README); the
+ * bound is the child's limits (sign_pdfrev_child.h). */
 #define SIGN_PDFREV_MAX_UPDATE_TOKENS 131072
 
 enum sign_pdfrev_verdict {

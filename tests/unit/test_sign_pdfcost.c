@@ -70,7 +70,8 @@ test_object(void **state)
 	/* an unclosed string or array: to the end */
 	assert_int_equal(object("1 0 obj (abc 1 2 3", BIG), 4);
 	b = numbers("1 0 obj [", 100000, "");
-	assert_int_equal(object(b, BIG), 100004);
+	/* and one per 64 bytes read */
+	assert_int_equal(object(b, BIG), 100004 + (9 + 200000) / 64);
 	/* counting stops at max */
 	assert_int_equal(object(b, 1000), 1000);
 	free(b);
@@ -198,6 +199,23 @@ test_stream_extent(void **state)
 	free(text);
 }
 
+/* Reading is bounded by the count: 4 MB of blanks before the object cost
+ * 65,536 tokens, and reading stops at max. */
+static void
+test_blanks(void **state)
+{
+	size_t n = (size_t)4 << 20;
+	char *b = malloc(n + 32);
+
+	(void)state;
+	assert_non_null(b);
+	memset(b, ' ', n);
+	strcpy(b + n, "1 0 obj [1] endobj");
+	assert_int_equal(sign_pdfcost_object((unsigned char *)b, n + 18, 0, BIG), n / 64 + 7);   /* 1 0 obj [ 1 ] endobj */
+	assert_int_equal(sign_pdfcost_object((unsigned char *)b, n + 18, 0, 1000), 1000);
+	free(b);
+}
+
 static void
 test_text(void **state)
 {
@@ -216,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_object),
 		cmocka_unit_test(test_object_streams),
 		cmocka_unit_test(test_stream_extent),
+		cmocka_unit_test(test_blanks),
 		cmocka_unit_test(test_text),
 	};
 
