@@ -149,14 +149,16 @@ t_test_pki() {
 	[ -f "$cache/done" ] && cp -a "$cache" "$dir"
 }
 
-# t_sign_conf FILE PKI: a configuration with only the signature trust store
-# of a scripts/test-pki directory (for govmaild -s).
+# t_sign_conf FILE PKI [KEYS]: a configuration for govmaild -s with the
+# signature trust store of a scripts/test-pki directory (every CA's CRL),
+# and more signature keys.
 t_sign_conf() {
 	cat >"$1" <<CONF
 signature = {
   trust_anchors = "$2/ca/root.pem";
   intermediates = "$2/ca/intermediates.pem";
   crl_files = ["$2/ca/crl.pem", "$2/ca/crl-root.pem", "$2/ca/crl-int2.pem"];
+  ${3:-}
 };
 CONF
 }

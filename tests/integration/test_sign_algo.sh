@@ -26,16 +26,7 @@ check "test PKI and signed samples (scripts/test-pki)" t_test_pki "$P"
 [ -f "$P/done" ] || { echo "Bail out! test-pki did not finish"; exit 1; }
 
 # sconf FILE [KEYS]: govmaild -s configuration with the test PKI's trust store
-sconf() {
-	cat >"$1" <<CONF
-signature = {
-  trust_anchors = "$P/ca/root.pem";
-  intermediates = "$P/ca/intermediates.pem";
-  crl_files = ["$P/ca/crl.pem", "$P/ca/crl-root.pem", "$P/ca/crl-int2.pem"];
-  ${2:-}
-};
-CONF
-}
+sconf() { t_sign_conf "$1" "$P" "${2:-}"; }
 sconf "$T/s.conf"
 # first result line of govmaild -s for FILE under CONF (PDF: the document;
 # S/MIME: the signature)

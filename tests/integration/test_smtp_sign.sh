@@ -33,16 +33,7 @@ check "test PKI and signed samples (scripts/test-pki)" t_test_pki "$P"
 # --- govmaild -s against the oracles --------------------------------------------
 # sconf FILE [KEYS]: a configuration for govmaild -s with the test PKI's
 # trust store (every CA's CRL), and more signature keys.
-sconf() {
-	cat >"$1" <<CONF
-signature = {
-  trust_anchors = "$P/ca/root.pem";
-  intermediates = "$P/ca/intermediates.pem";
-  crl_files = ["$P/ca/crl.pem", "$P/ca/crl-root.pem", "$P/ca/crl-int2.pem"];
-  ${2:-}
-};
-CONF
-}
+sconf() { t_sign_conf "$1" "$P" "${2:-}"; }
 sconf "$T/s.conf"
 # result of govmaild -s for a file's first document: pass, fail or none
 verdict() { "$GOVMAILD" -c "$T/s.conf" -s "$1" | head -1 | sed -n 's/.* result=\([a-z]*\) .*/\1/p'; }

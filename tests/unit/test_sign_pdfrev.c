@@ -707,6 +707,24 @@ budget_gone(void *arg)
 	return 1;
 }
 
+/* The document information with a reference 100 arrays deep (deeper
+ * than the walk goes; something beneath, so it is walked). */
+static void
+info_nested(struct pdf *p)
+{
+	char big[400];
+	int i;
+
+	strcpy(big, "<< /Producer (x) /X ");
+	for (i = 0; i < 100; i++)
+		strcat(big, "[");
+	strcat(big, "4 0 R");
+	for (i = 0; i < 100; i++)
+		strcat(big, "]");
+	strcat(big, " >>");
+	obj(p, 10, big);
+}
+
 static void
 test_limits(void **state)
 {
@@ -733,16 +751,7 @@ test_limits(void **state)
 	/* nesting deeper than we walk (in the document information, which
 	 * may change) */
 	end = base(&p, 0, 0);
-	big = malloc(400);
-	strcpy(big, "<< /Producer (x) /X ");
-	for (i = 0; i < 100; i++)
-		strcat(big, "[");
-	strcat(big, "4 0 R");       /* something beneath, so it is walked */
-	for (i = 0; i < 100; i++)
-		strcat(big, "]");
-	strcat(big, " >>");
-	obj(&p, 10, big);
-	free(big);
+	info_nested(&p);
 	section(&p, NULL);
 	EXPECT(&p, end, SIGN_PDFREV_UNCHECKED, "nested too deeply to check");
 	free(p.b);
@@ -751,16 +760,7 @@ test_limits(void **state)
 	 * is the verdict, and nothing after it is read */
 	end = base(&p, 0, 0);
 	obj(&p, 1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R /OpenAction 3 0 R >>");
-	big = malloc(400);
-	strcpy(big, "<< /Producer (x) /X ");
-	for (i = 0; i < 100; i++)
-		strcat(big, "[");
-	strcat(big, "4 0 R");
-	for (i = 0; i < 100; i++)
-		strcat(big, "]");
-	strcat(big, " >>");
-	obj(&p, 10, big);
-	free(big);
+	info_nested(&p);
 	section(&p, NULL);
 	EXPECT(&p, end, SIGN_PDFREV_MODIFIED, "document catalog changed (/OpenAction)");
 	free(p.b);
