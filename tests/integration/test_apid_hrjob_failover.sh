@@ -8,7 +8,9 @@
 # in flight took effect: it ends done with outcome ok and no failed write;
 # every account is made once and has one hr.create record; the initial
 # passwords are fetched once, a line per account. Once provider 1 is back,
-# both providers hold the same accounts.
+# both providers hold the same accounts, and the audit log names those on
+# provider 2 (not before: an account provider 1 acknowledged but had not
+# yet passed on when it was killed reaches provider 2 only then).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/apid_lib.sh"
 
@@ -66,8 +68,19 @@ expect_eq "... done, outcome ok, no failed write, every write counted" \
 expect_match "apid's log: the job went on with provider 2" "$(cat "$T/apid.log")" \
 	"hr job $J: ${P1%/}/? failed after [0-9]+ of 10051 writes; going on with ${P2%/}/? \\(first checking there"
 grep 'going on with' "$T/apid.log" | sed 's/^/# /'
-expect_eq "10,051 accounts on provider 2" "$(count_on "$P2")" 10051
 
+expect_eq "the initial passwords: 200" "$(r "$PROV" GET "/v1/hr/sync/jobs/$J/passwords")" 200
+expect_eq "... a line per account" "$(grep -c '@haugiang.gov.vn,' "$T/b")" 10051
+
+check "provider 1 restarted" "$TOP/scripts/ldap-sandbox" start "$REPL_P1"
+if wait_for t_csn_equal "$P1" "$P2"; then ok "contextCSN equal on both providers"
+else not_ok "contextCSN equal on both providers"; fi
+expect_eq "10,051 accounts on provider 1 too" "$(count_on "$P1")" 10051
+# (writes provider 1 took but had not passed on when it was killed reach
+# provider 2 only now, as in test_ldap_failover_hr.sh: under load the
+# replication lag can be hundreds of accounts, so provider 2 is compared
+# with the audit log once the providers agree)
+expect_eq "10,051 accounts on provider 2" "$(count_on "$P2")" 10051
 # The audit log: one hr.create record per account made, each DN once.
 ldapsearch -LLL -o ldif-wrap=no -x -H "$P2" -D "$LDAP_ADMIN_DN" -y "$LDAP_ADMIN_PWFILE" \
 	-E pr=1000/noprompt -b "ou=accounts,$LDAP_BASE" '(employeeNumber=*)' 1.1 |
@@ -81,13 +94,6 @@ for line in open(sys.argv[1], encoding="utf-8"):
 PY
 expect_eq "the audit log: one hr.create record per account (10051)" "$(wc -l <"$T/creates")" 10051
 expect_eq "... naming the very accounts, each once" "$(sort "$T/creates")" "$(cat "$T/dns")"
-expect_eq "the initial passwords: 200" "$(r "$PROV" GET "/v1/hr/sync/jobs/$J/passwords")" 200
-expect_eq "... a line per account" "$(grep -c '@haugiang.gov.vn,' "$T/b")" 10051
-
-check "provider 1 restarted" "$TOP/scripts/ldap-sandbox" start "$REPL_P1"
-if wait_for t_csn_equal "$P1" "$P2"; then ok "contextCSN equal on both providers"
-else not_ok "contextCSN equal on both providers"; fi
-expect_eq "10,051 accounts on provider 1 too" "$(count_on "$P1")" 10051
 
 t_kill "$APID_PID"
 wait "$APID_PID"
