@@ -14,11 +14,13 @@
  * allows is inflated.
  */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <zlib.h>
 
 #include "sign_pdfcost.h"
+#include "xmalloc.h"
 
 #define PDFCOST_CHUNK 16384         /* inflated at a time */
 #define PDFCOST_TEXT_BYTES 64       /* decoded bytes that count one more token */
@@ -255,6 +257,7 @@ struct pdfcost_stm {
 	int unknown;                /* a filter that cannot be told: counts max */
 	int parms;                  /* /DecodeParms given */
 	long long length;           /* a direct /Length, or -1 */
+	long long count, first;     /* direct /N and /First, or -1 */
 };
 
 /* Skip the value that starts with t (a composite to its end, "N G R" as
@@ -299,10 +302,12 @@ pdfcost_stm_dict(struct pdfcost *k, struct pdfcost_stm *x)
 	static const char *const filter[] = { "Filter", NULL };
 	static const char *const parms[] = { "DecodeParms", NULL };
 	static const char *const length[] = { "Length", NULL };
+	static const char *const count[] = { "N", NULL };
+	static const char *const first[] = { "First", NULL };
 	struct pdfcost_tok t, v;
 
 	memset(x, 0, sizeof(*x));
-	x->length = -1;
+	x->length = x->count = x->first = -1;
 	if (pdfcost_next(k, &t) != T_DICT || !pdfcost_one(k))
 		return 0;
 	for (;;) {
@@ -344,15 +349,20 @@ pdfcost_stm_dict(struct pdfcost *k, struct pdfcost_stm *x)
 		}
 		if (pdfcost_name_in(k, &t, parms))
 			x->parms = 1;
-		if (pdfcost_name_in(k, &t, length) && v.kind == T_INT) {
+		if (v.kind == T_INT) {
+			long long *into = pdfcost_name_in(k, &t, length) ? &x->length :
+			    pdfcost_name_in(k, &t, count) ? &x->count :
+			    pdfcost_name_in(k, &t, first) ? &x->first : NULL;
 			size_t save = k->i;
 			struct pdfcost_tok u;
 
-			x->length = v.v;
-			if (pdfcost_next(k, &u) == T_INT && pdfcost_next(k, &u) == T_WORD &&
-			    pdfcost_word(k, &u, "R"))
-				x->length = -1;     /* indirect */
-			k->i = save;
+			if (into != NULL) {
+				*into = v.v;
+				if (pdfcost_next(k, &u) == T_INT && pdfcost_next(k, &u) == T_WORD &&
+				    pdfcost_word(k, &u, "R"))
+					*into = -1;     /* indirect */
+				k->i = save;
+			}
 		}
 		if (!pdfcost_skip_value(k, &v))
 			return 0;
@@ -360,46 +370,95 @@ pdfcost_stm_dict(struct pdfcost *k, struct pdfcost_stm *x)
 	return pdfcost_next(k, &t) == T_WORD && pdfcost_word(k, &t, "stream");
 }
 
-/* Inflate in[0 .. n) a piece at a time into the count; max unless the
- * data inflates to its end. */
-static void
-pdfcost_inflate(struct pdfcost *k, const unsigned char *in, size_t n, int bytes)
+/*
+ * Inflate in[0 .. n) into a buffer (returned, *outlen its bytes), the
+ * count charged as it goes: one token per PDFCOST_TEXT_BYTES of input
+ * read and of output made (so that neither empty deflate blocks nor a
+ * long output cost more than the count allows), and the count reaching
+ * max stops it. NULL, the count at max, unless the data inflates to its
+ * end; with partial, what inflated before an error or the end of the
+ * input is returned as well (the count not set to max).
+ */
+static unsigned char *
+pdfcost_inflate(struct pdfcost *k, const unsigned char *in, size_t n, size_t *outlen,
+    int partial)
 {
-	unsigned char out[PDFCOST_CHUNK];
+	unsigned char *out = NULL;
+	size_t cap = 0, got = 0;
 	z_stream z;
-	int rc = Z_OK, prev = 0;
+	int rc = Z_OK;
 
+	*outlen = 0;
 	memset(&z, 0, sizeof(z));
 	if (n > UINT_MAX || inflateInit(&z) != Z_OK) {
 		k->n = k->max;
-		return;
+		return NULL;
 	}
 	z.next_in = (unsigned char *)in;
 	z.avail_in = (unsigned)n;
 	while (rc == Z_OK && k->n < k->max) {
-		size_t got, add, i;
+		size_t before = got, was = z.avail_in;
 
-		z.next_out = out;
-		z.avail_out = sizeof(out);
-		rc = inflate(&z, Z_NO_FLUSH);
-		got = sizeof(out) - z.avail_out;
-		if (bytes)
-			add = got;
-		else {
-			for (add = got / PDFCOST_TEXT_BYTES, i = 0; i < got; i++) {
-				int r = pdfcost_regular(out[i]);
-
-				add += (size_t)(pdfcost_delim(out[i]) || (r && !prev));
-				prev = r;
-			}
+		if (cap - got < PDFCOST_CHUNK) {
+			cap = cap ? 2 * cap : 4 * PDFCOST_CHUNK;
+			out = xreallocarray(out, cap, 1);
 		}
-		k->n = add >= k->max - k->n ? k->max : k->n + add;
-		if (rc == Z_OK && got == 0 && z.avail_in == 0)
+		z.next_out = out + got;
+		z.avail_out = (unsigned)(cap - got < UINT_MAX ? cap - got : UINT_MAX);
+		rc = inflate(&z, Z_NO_FLUSH);
+		got = (size_t)(z.next_out - out);
+		pdfcost_passed(k, (got - before) + (was - z.avail_in));
+		if (rc == Z_OK && got == before && z.avail_in == 0)
 			break;      /* the data ended before the stream did */
 	}
 	inflateEnd(&z);
-	if (rc != Z_STREAM_END)
+	if (rc != Z_STREAM_END && !(partial && k->n < k->max)) {
+		free(out);
 		k->n = k->max;
+		return NULL;
+	}
+	*outlen = got;
+	return out;
+}
+
+/*
+ * The objects of an object stream's decoded data d[0 .. n): its offset
+ * table of count pairs before first, then each object from its offset, as
+ * a reader parses them (one at a time, each to its end: offsets that all
+ * lead to the same large array count it each time). Without a direct /N
+ * and /First the text's upper bound.
+ */
+static void
+pdfcost_objstm_objects(struct pdfcost *k, const unsigned char *d, size_t n,
+    long long count, long long first)
+{
+	struct pdfcost o = { d, 0, n, k->n, k->max, 0 };
+	struct pdfcost_tok t, v;
+	long long i;
+
+	if (count < 0 || first < 0 || (unsigned long long)first > n) {
+		size_t add = sign_pdfcost_text(d, n, k->max) + n / PDFCOST_TEXT_BYTES;
+
+		k->n = add >= k->max - k->n ? k->max : k->n + add;
+		return;
+	}
+	for (i = 0; i < count && o.n < o.max; i++) {
+		size_t at;
+
+		o.len = (size_t)first;
+		if (pdfcost_next(&o, &t) != T_INT || !pdfcost_one(&o) ||
+		    pdfcost_next(&o, &v) != T_INT || !pdfcost_one(&o))
+			break;      /* a reader stops at a damaged table */
+		at = o.i;
+		o.len = n;
+		if ((unsigned long long)v.v < n - (size_t)first) {
+			o.i = (size_t)first + (size_t)v.v;
+			if (pdfcost_next(&o, &t) != T_END && pdfcost_one(&o))
+				(void)pdfcost_skip_value(&o, &t);
+		}
+		o.i = at;
+	}
+	k->n = o.n;
 }
 
 size_t
@@ -407,8 +466,8 @@ sign_pdfcost_objstm(const unsigned char *buf, size_t len, size_t off, size_t max
 {
 	struct pdfcost k = { buf, off, len, 0, max, 0 };
 	struct pdfcost_stm x;
-	const unsigned char *e;
-	size_t data, end;
+	unsigned char *dec;
+	size_t data, end, n;
 
 	if (max == 0 || off >= len || !pdfcost_header(&k))
 		return k.n;
@@ -421,19 +480,66 @@ sign_pdfcost_objstm(const unsigned char *buf, size_t len, size_t off, size_t max
 		data++;
 	if (data < len && buf[data] == '\n')
 		data++;
+	/* an indirect /Length: the reader's may say anything, up to the end */
 	if (x.length >= 0 && (unsigned long long)x.length <= len - data)
 		end = data + (size_t)x.length;
-	else {
-		e = memmem(buf + data, len - data, "endstream", 9);
-		end = e != NULL ? (size_t)(e - buf) : len;
-	}
-	if (x.flate)
-		pdfcost_inflate(&k, buf + data, end - data, x.parms);
-	else {
-		size_t add = x.parms ? end - data :
-		    sign_pdfcost_text(buf + data, end - data, max) + (end - data) / PDFCOST_TEXT_BYTES;
+	else
+		end = len;
+	if (x.flate) {
+		if ((dec = pdfcost_inflate(&k, buf + data, end - data, &n, 0)) == NULL)
+			return k.n;
+		if (x.parms) {      /* a predictor changes the bytes: each counts */
+			k.n = n >= max - k.n ? max : k.n + n;
+		} else
+			pdfcost_objstm_objects(&k, dec, n, x.count, x.first);
+		free(dec);
+	} else if (x.parms) {
+		k.n = end - data >= max - k.n ? max : k.n + (end - data);
+	} else
+		pdfcost_objstm_objects(&k, buf + data, end - data, x.count, x.first);
+	return k.n;
+}
 
-		k.n = add >= max - k.n ? max : k.n + add;
+size_t
+sign_pdfcost_value(const unsigned char *buf, size_t len, size_t off, size_t max)
+{
+	struct pdfcost k = { buf, off, len, 0, max, 0 };
+	struct pdfcost_tok t;
+
+	if (max == 0 || off >= len)
+		return 0;
+	if (pdfcost_next(&k, &t) != T_END && pdfcost_one(&k))
+		(void)pdfcost_skip_value(&k, &t);
+	return k.n;
+}
+
+size_t
+sign_pdfcost_rest(const unsigned char *buf, size_t len, size_t from, size_t max)
+{
+	struct pdfcost k = { buf, from, len, 0, max, 0 };
+	const unsigned char *e;
+	size_t p, add, n;
+
+	if (max == 0 || from >= len)
+		return 0;
+	add = sign_pdfcost_text(buf + from, len - from, max) + (len - from) / PDFCOST_TEXT_BYTES;
+	k.n = add < max ? add : max;
+	/* whatever follows each "stream" keyword, inflated as far as it goes */
+	for (p = from; k.n < max && (e = memmem(buf + p, len - p, "stream", 6)) != NULL;) {
+		unsigned char *dec;
+
+		p = (size_t)(e - buf) + 6;
+		if (p < len && buf[p] == '\r')
+			p++;
+		if (p < len && buf[p] == '\n')
+			p++;
+		if (p + 2 > len || (buf[p] & 0x0f) != 8 || (buf[p] << 8 | buf[p + 1]) % 31 != 0)
+			continue;   /* no zlib header */
+		if ((dec = pdfcost_inflate(&k, buf + p, len - p, &n, 1)) != NULL) {
+			add = sign_pdfcost_text(dec, n, max);
+			k.n = add >= max - k.n ? max : k.n + add;
+			free(dec);
+		}
 	}
 	return k.n;
 }

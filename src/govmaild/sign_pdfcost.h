@@ -6,9 +6,11 @@
  * megabytes of "1 1 1 ..." in an update, or a few kilobytes of them
  * deflated in an object stream, cost it seconds. What is counted is what
  * the reader reads: each object at the offset a later cross-reference
- * section gives (sign_pdfxref.h), and the decoded contents of each object
- * stream it takes objects from — never the bytes in between, which a
- * reader does not look at and an attacker could fill with anything.
+ * section gives (sign_pdfxref_reach), the sections' own dictionaries, and
+ * the objects of each object stream it takes objects from — never the
+ * bytes in between, which a reader does not look at and an attacker could
+ * fill with anything (unless the sections cannot be read: then all of
+ * them, sign_pdfcost_rest).
  * Not for: judging the changes (sign_pdfrev.c) or reading the
  * cross-reference sections (sign_pdfxref.c).
  */
@@ -29,16 +31,33 @@ size_t sign_pdfcost_object(const unsigned char *buf, size_t len, size_t off, siz
 
 /*
  * Tokens of what the object stream at buf[off] holds, decoded: its
- * dictionary, then its data inflated when /Filter is /FlateDecode (a
- * direct name, or the only name of a direct array), as it is otherwise.
- * Data that does not inflate to its end, or any other /Filter (two
- * filters, another one, one named indirectly), counts max: what it holds
- * cannot be told without decoding it. Decoded text counts an upper bound
- * of a reader's tokens (each run of regular characters and each
- * delimiter) and one more per 64 bytes; with /DecodeParms (a predictor
- * changes the bytes) one per decoded byte. Stops at max (returned).
+ * dictionary, then its data (inflated when /Filter is /FlateDecode: a
+ * direct name, or the only name of a direct array; as it is otherwise;
+ * with an indirect /Length, up to the end of the file) as a reader parses
+ * it: the offset table of /N pairs, then each object from the offset the
+ * table gives, to its end (a table that leads many objects to one large
+ * array counts it each time). Data that does not inflate to its end, or
+ * any other /Filter (two filters, another one, one named indirectly),
+ * counts max: what it holds cannot be told without decoding it. Without
+ * a direct /N and /First, an upper bound of the decoded text's tokens;
+ * with /DecodeParms (a predictor changes the bytes) one per decoded byte.
+ * Input read and output made count one more per 64 bytes. Stops at max
+ * (returned).
  */
 size_t sign_pdfcost_objstm(const unsigned char *buf, size_t len, size_t off, size_t max);
+
+/* Tokens of the one value at buf[off] (a trailer's dictionary), as
+ * sign_pdfcost_object counts them. */
+size_t sign_pdfcost_value(const unsigned char *buf, size_t len, size_t off, size_t max);
+
+/*
+ * An upper bound of what a reader that rebuilds the cross-reference table
+ * from the bytes may parse of buf[from .. len): the text bound below over
+ * all of it, and over whatever inflates after each "stream" keyword (a
+ * reader may take any of them for an object stream). For updates whose
+ * sections sign_pdfxref_reach() cannot read.
+ */
+size_t sign_pdfcost_rest(const unsigned char *buf, size_t len, size_t from, size_t max);
 
 /* The upper bound above for text p[0 .. n), stopping at max. */
 size_t sign_pdfcost_text(const unsigned char *p, size_t n, size_t max);

@@ -1807,8 +1807,9 @@ pdfrev_open_final(qpdf_data *l, const unsigned char *buf, size_t len,
  * object (the verdicts must be the same). */
 static _Thread_local int pdfrev_fast_off;
 
-/* A count kept for the object at off, as read (kind 1: the object, 2:
- * the object stream's contents): computed once per document. */
+/* A count kept for what is at off (kind 1: the object, 2: the object
+ * stream's contents, 3: a section's dictionary, 4: all the bytes from
+ * off): computed once per document. */
 static size_t
 pdfrev_cost_of(const unsigned char *buf, size_t len, size_t off, unsigned kind,
     struct pdfrev_map *cache)
@@ -1817,34 +1818,47 @@ pdfrev_cost_of(const unsigned char *buf, size_t len, size_t off, unsigned kind,
 	int added;
 
 	e = pdfrev_put(cache, (int)(off % 0x7ffffffe) + 1, (int)(off / 0x7ffffffe), kind, &added);
-	if (added)
-		e->val = (unsigned)(kind == 1 ?
-		    sign_pdfcost_object(buf, len, off, SIGN_PDFREV_MAX_UPDATE_TOKENS) :
-		    sign_pdfcost_objstm(buf, len, off, SIGN_PDFREV_MAX_UPDATE_TOKENS));
+	if (added) {
+		size_t max = SIGN_PDFREV_MAX_UPDATE_TOKENS;
+
+		/* (a section's dictionary: an xref stream object, or after "trailer") */
+		if (kind == 3)
+			kind = off < len && buf[off] >= '0' && buf[off] <= '9' ? 1 : 5;
+		e->val = (unsigned)(kind == 1 ? sign_pdfcost_object(buf, len, off, max) :
+		    kind == 2 ? sign_pdfcost_objstm(buf, len, off, max) :
+		    kind == 5 ? sign_pdfcost_value(buf, len, off, max) :
+		    sign_pdfcost_rest(buf, len, off, max));
+	}
 	return e->val;
 }
 
-/* What the updates after x's revision cost a reader to parse
- * (sign_pdfcost.h): their entries, each object a later section places,
- * and the contents of each object stream the final reader decodes for
- * them; stops at the limit. Only what a reader reads is counted (the
- * offsets the sections give), not the bytes in between. */
+/* What the updates after the revision buf[0 .. end) cost a reader to
+ * parse (sign_pdfcost.h): their entries and dictionaries, each object a
+ * later section places, and the objects of each object stream the final
+ * reader decodes for them; all their bytes when their sections cannot be
+ * read. Stops at the limit. */
 static size_t
-pdfrev_update_cost(const unsigned char *buf, size_t len, const struct sign_pdfxref *x,
-    struct pdfrev_map *cache)
+pdfrev_update_cost(const unsigned char *buf, size_t len, size_t end, struct pdfrev_map *cache)
 {
-	size_t acc = sign_pdfxref_update_entries(x), off, c;
-	int id, stm, max = sign_pdfxref_max_id(x);
+	struct sign_pdfxref_reach r;
+	size_t acc, i, c, n;
 
-	for (id = 1; id <= max && acc < SIGN_PDFREV_MAX_UPDATE_TOKENS; id++) {
-		c = 0;
-		if (sign_pdfxref_update(x, id, &off, &stm) && off != 0)
-			c += pdfrev_cost_of(buf, len, off, 1, cache);
-		if (sign_pdfxref_objstm_read(x, id) && (off = sign_pdfxref_final_offset(x, id)) != 0)
-			c += pdfrev_cost_of(buf, len, off, 2, cache);
+	sign_pdfxref_reach(buf, len, end, &r);
+	if (r.unread)
+		return pdfrev_cost_of(buf, len, end, 4, cache);
+	acc = r.entries < SIGN_PDFREV_MAX_UPDATE_TOKENS ? r.entries : SIGN_PDFREV_MAX_UPDATE_TOKENS;
+	n = r.nobjs + r.nstms + r.ndicts;
+	for (i = 0; i < n && acc < SIGN_PDFREV_MAX_UPDATE_TOKENS; i++) {
+		if (i < r.nobjs)
+			c = pdfrev_cost_of(buf, len, r.objs[i], 1, cache);
+		else if (i < r.nobjs + r.nstms)
+			c = pdfrev_cost_of(buf, len, r.stms[i - r.nobjs], 2, cache);
+		else
+			c = pdfrev_cost_of(buf, len, r.dicts[i - r.nobjs - r.nstms], 3, cache);
 		/* acc is below the limit here */
 		acc = c >= SIGN_PDFREV_MAX_UPDATE_TOKENS - acc ? SIGN_PDFREV_MAX_UPDATE_TOKENS : acc + c;
 	}
+	sign_pdfxref_reach_free(&r);
 	return acc;
 }
 
@@ -1897,15 +1911,13 @@ pdfrev_check(const unsigned char *buf, size_t len, struct sign_pdfrev_rev *revs,
 			snprintf(r->change, sizeof(r->change), "%s", why);
 			continue;
 		}
-		x = sign_pdfxref_open(buf, len, r->end);
-		/* what the updates make qpdf parse, counted before it reads them
-		 * (where the tables are read: sign_pdfxref.h) */
-		if (x != NULL && pdfrev_update_cost(buf, len, x, &costs) >= SIGN_PDFREV_MAX_UPDATE_TOKENS) {
-			sign_pdfxref_free(x);
+		/* what the updates make qpdf parse, counted before it reads them */
+		if (pdfrev_update_cost(buf, len, r->end, &costs) >= SIGN_PDFREV_MAX_UPDATE_TOKENS) {
 			r->verdict = SIGN_PDFREV_UNCHECKED;
 			snprintf(r->change, sizeof(r->change), "updates too large to check");
 			continue;
 		}
+		x = sign_pdfxref_open(buf, len, r->end);
 		if (nofast) {
 			sign_pdfxref_free(x);
 			x = NULL;

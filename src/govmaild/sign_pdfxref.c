@@ -59,6 +59,7 @@ struct pdfxref_ent {
 /* Decoded cross-reference stream bytes one file may take in all. */
 #define PDFXREF_INFLATE_BUDGET(len) (8 * (len) + 65536)
 #define PDFXREF_MAX_W 8             /* bytes of one field of an entry */
+#define PDFXREF_MAX_SUBSECTIONS 512 /* /Index pairs of an xref stream */
 
 struct sign_pdfxref {
 	const unsigned char *buf;
@@ -68,11 +69,6 @@ struct sign_pdfxref {
 	size_t *off;                /* [id]: offset in the revision, 0: none */
 	int *stm;                   /* [id]: the object stream holding it, 0: none */
 	int *gen;
-	size_t *post_off;           /* [id]: where a later section puts it, 0: none */
-	int *post_stm;              /* [id]: the object stream a later section names */
-	unsigned char *stm_read;    /* [id]: an object stream the final reader decodes
-	                             * for an object a later section names or moved */
-	size_t nposts;              /* entries of the later sections */
 	struct sign_pdfxref_obj **cache;
 	unsigned char *tried;
 	size_t scanned;             /* bytes tokenized so far (objects may overlap) */
@@ -148,6 +144,19 @@ struct pdfxref_scan {
 	long long prev;             /* a trailer's /Prev, -1 otherwise */
 	long long size;             /* a trailer's direct /Size, -1 otherwise */
 	int forbidden;              /* a trailer's /XRefStm or /Encrypt */
+	long long xrefstm;          /* a trailer's direct /XRefStm, -1 otherwise */
+};
+
+/*
+ * A lenient reading, for counting what a reader parses (sign_pdfxref_reach):
+ * free entries and entries of unknown type are passed over, /XRefStm and
+ * /Encrypt accepted; where each section's dictionary starts is kept.
+ */
+struct pdfxref_lenient {
+	size_t *dicts;
+	size_t ndicts;
+	size_t rows;                /* entries read, passed over ones included */
+	long long xrefstm;          /* the last trailer's /XRefStm, -1: none */
 };
 
 /* Keys of a large stream the structure analysis never reads. */
@@ -338,6 +347,8 @@ pdfxref_value(struct pdfxref_lex *l, struct pdfxref_scan *s, int depth, int *kin
 					s->prev = isint == 1 ? iv : -1;
 				if (nl == 4 && memcmp(n, "Size", 4) == 0)
 					s->size = isint == 1 ? iv : -1;
+				if (nl == 7 && memcmp(n, "XRefStm", 7) == 0)
+					s->xrefstm = isint == 1 ? iv : -1;
 			} else if (!pdfxref_value(l, s, depth + 1, &k))
 				return 0;
 			if (depth != 0)
@@ -516,7 +527,7 @@ pdfxref_ints_at(const unsigned char *buf, size_t lim, size_t vs, long long *v, i
 
 /* The decoding of an xref stream's data its dictionary asks for. */
 struct pdfxref_stm {
-	long long w[3], index[2 * 64], size, prev;
+	long long w[3], index[2 * PDFXREF_MAX_SUBSECTIONS], size, prev;
 	int nindex, flate, predictor, forbidden;
 	long long columns;
 };
@@ -575,7 +586,8 @@ pdfxref_inflate(const unsigned char *in, size_t n, unsigned char *out, size_t wa
  * pdfxref_section. *budget: decoded bytes left for the file. */
 static long long
 pdfxref_stream_section(const unsigned char *buf, size_t lim, size_t off, int post,
-    struct pdfxref_ent **ents, size_t *nents, size_t *budget, long long *size)
+    struct pdfxref_ent **ents, size_t *nents, size_t *budget, long long *size,
+    struct pdfxref_lenient *len)
 {
 	struct pdfxref_lex l = { buf, off, lim }, t;
 	struct pdfxref_scan s;
@@ -624,7 +636,7 @@ pdfxref_stream_section(const unsigned char *buf, size_t lim, size_t off, int pos
 			if (pdfxref_ints_at(buf, lim, vs, x.w, 3) != 3)
 				return -2;
 		} else if (pdfxref_is(n, nl, "Index")) {
-			if ((x.nindex = pdfxref_ints_at(buf, lim, vs, x.index, 2 * 64)) <= 0 ||
+			if ((x.nindex = pdfxref_ints_at(buf, lim, vs, x.index, 2 * PDFXREF_MAX_SUBSECTIONS)) <= 0 ||
 			    x.nindex % 2 != 0)
 				return -2;
 		} else if (pdfxref_is(n, nl, "Size")) {
@@ -645,8 +657,8 @@ pdfxref_stream_section(const unsigned char *buf, size_t lim, size_t off, int pos
 		} else if (pdfxref_is(n, nl, "DecodeParms")) {
 			if (!pdfxref_stm_parms(buf, lim, vs, &x))
 				return -2;
-		} else if (pdfxref_is(n, nl, "Encrypt") || pdfxref_is(n, nl, "XRefStm") ||
-		    pdfxref_is(n, nl, "DL") || pdfxref_is(n, nl, "F") ||
+		} else if (((pdfxref_is(n, nl, "Encrypt") || pdfxref_is(n, nl, "XRefStm")) &&
+		    len == NULL) || pdfxref_is(n, nl, "DL") || pdfxref_is(n, nl, "F") ||
 		    pdfxref_is(n, nl, "FFilter") || pdfxref_is(n, nl, "FDecodeParms"))
 			return -2;
 	}
@@ -736,15 +748,20 @@ pdfxref_stream_section(const unsigned char *buf, size_t lim, size_t off, int pos
 			}
 			if (x.w[0] == 0)
 				f[0] = 1;
+			if (len != NULL)
+				len->rows++;
 			if (num == 0) {
-				if (f[0] != 0)
+				if (f[0] != 0 && len == NULL)
 					entry_ok = 0;
 				continue;
 			}
-			/* a free entry (a deleted object) or an unknown type: left to qpdf */
+			/* a free entry (a deleted object) or an unknown type: left to
+			 * qpdf; passed over when counting (a reader parses nothing) */
 			if ((f[0] != 1 && f[0] != 2) ||
 			    (f[0] == 1 && (f[1] == 0 || f[1] >= (uint64_t)lim || f[2] > 65535)) ||
 			    (f[0] == 2 && (f[1] == 0 || f[1] >= PDFXREF_MAX_ID || f[1] == (uint64_t)num))) {
+				if (len != NULL)
+					continue;
 				entry_ok = 0;
 				break;
 			}
@@ -761,6 +778,10 @@ pdfxref_stream_section(const unsigned char *buf, size_t lim, size_t off, int pos
 	free(dec);
 	if (!entry_ok)
 		return -2;
+	if (len != NULL && post) {
+		len->dicts = xgrowarray(len->dicts, len->ndicts, sizeof(*len->dicts));
+		len->dicts[len->ndicts++] = off;
+	}
 	v = x.prev;
 	return v;
 }
@@ -769,14 +790,16 @@ pdfxref_stream_section(const unsigned char *buf, size_t lim, size_t off, int pos
  * none; -2 when it is not one this reader relies on. */
 static long long
 pdfxref_section(const unsigned char *buf, size_t lim, size_t off, int post,
-    struct pdfxref_ent **ents, size_t *nents, size_t *budget, long long *size)
+    struct pdfxref_ent **ents, size_t *nents, size_t *budget, long long *size,
+    struct pdfxref_lenient *len)
 {
 	struct pdfxref_lex l = { buf, off, lim };
 	struct pdfxref_scan s;
+	size_t dict;
 	int kind;
 
 	if (l.p < lim && buf[l.p] >= '1' && buf[l.p] <= '9')
-		return pdfxref_stream_section(buf, lim, off, post, ents, nents, budget, size);
+		return pdfxref_stream_section(buf, lim, off, post, ents, nents, budget, size, len);
 	if (!pdfxref_kw(&l, "xref"))
 		return -2;
 	l.p += 4;
@@ -815,13 +838,18 @@ pdfxref_section(const unsigned char *buf, size_t lim, size_t off, int post,
 			t.p = l.p + 11;
 			t.lim = l.p + 16;
 			g = pdfxref_uint(&t);
+			if (len != NULL)
+				len->rows++;
 			if (first + i == 0) {
-				if (e[17] != 'f')
+				if (e[17] != 'f' && len == NULL)
 					return -2;
 				continue;
 			}
-			if (e[17] == 'f' || o <= 0 || g > 65535)
+			if (e[17] == 'f' || o <= 0 || g > 65535) {
+				if (len != NULL)
+					continue;
 				return -2;      /* a deleted object: left to qpdf */
+			}
 			*ents = xgrowarray(*ents, *nents, sizeof(**ents));
 			(*ents)[*nents].id = (int)(first + i);
 			(*ents)[*nents].gen = (int)g;
@@ -833,14 +861,23 @@ pdfxref_section(const unsigned char *buf, size_t lim, size_t off, int post,
 		pdfxref_skip(&l);
 	}
 	l.p += 7;
+	dict = l.p;
 	memset(&s, 0, sizeof(s));
-	s.length = s.prev = s.size = -1;
-	if (!pdfxref_value(&l, &s, 0, &kind) || kind != SIGN_PDFXREF_DICT || s.forbidden) {
+	s.length = s.prev = s.size = s.xrefstm = -1;
+	if (!pdfxref_value(&l, &s, 0, &kind) || kind != SIGN_PDFXREF_DICT ||
+	    (s.forbidden && len == NULL)) {
 		free(s.refs);
 		return -2;
 	}
 	free(s.refs);
 	*size = s.size;
+	if (len != NULL) {
+		len->xrefstm = s.xrefstm;
+		if (post) {
+			len->dicts = xgrowarray(len->dicts, len->ndicts, sizeof(*len->dicts));
+			len->dicts[len->ndicts++] = dict;
+		}
+	}
 	return s.prev;
 }
 
@@ -863,7 +900,7 @@ sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 	while (off >= (long long)end) {
 		if ((size_t)off >= len || ++nsec > PDFXREF_MAX_SECTIONS)
 			goto out;
-		prev = pdfxref_section(buf, len, (size_t)off, 1, &ents, &nents, &budget, &size);
+		prev = pdfxref_section(buf, len, (size_t)off, 1, &ents, &nents, &budget, &size, NULL);
 		if (prev < 0 || prev >= off)
 			goto out;
 		if (newest < 0)
@@ -876,7 +913,7 @@ sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 	for (;;) {
 		if (++nsec > PDFXREF_MAX_SECTIONS)
 			goto out;
-		prev = pdfxref_section(buf, end, (size_t)off, 0, &ents, &nents, &budget, &size);
+		prev = pdfxref_section(buf, end, (size_t)off, 0, &ents, &nents, &budget, &size, NULL);
 		if (prev == -2 || (prev >= 0 && prev >= off))
 			goto out;
 		if (prev < 0)
@@ -904,20 +941,13 @@ sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 	x->cache = xcalloc((size_t)maxid + 1, sizeof(*x->cache));
 	x->tried = xcalloc((size_t)maxid + 1, 1);
 	x->stm = xcalloc((size_t)maxid + 1, sizeof(*x->stm));
-	x->post_off = xcalloc((size_t)maxid + 1, sizeof(*x->post_off));
-	x->post_stm = xcalloc((size_t)maxid + 1, sizeof(*x->post_stm));
 	/* newest first: the first definition of an object is the one read */
 	for (i = 0; i < nents; i++) {
 		struct pdfxref_ent *e = &ents[i];
 
-		if (e->post) {
-			x->nposts++;
-			if (!x->redef[e->id]) {
-				x->post_off[e->id] = e->off;
-				x->post_stm[e->id] = e->stm;
-			}
+		if (e->post)
 			x->redef[e->id] = 1;
-		} else if (x->off[e->id] == 0 && x->stm[e->id] == 0) {
+		else if (x->off[e->id] == 0 && x->stm[e->id] == 0) {
 			x->off[e->id] = e->off;
 			x->stm[e->id] = e->stm;
 			x->gen[e->id] = e->gen;
@@ -929,19 +959,11 @@ sign_pdfxref_open(const unsigned char *buf, size_t len, size_t end)
 	}
 	/* an object in an object stream is read through it: redefined with it
 	 * (or when it is no plain object of the revision); never scanned */
-	x->stm_read = xcalloc((size_t)maxid + 1, 1);
 	for (i = 1; i <= (size_t)maxid; i++) {
 		int st = x->stm[i];
 
 		if (st != 0 && !x->redef[i] && (st > maxid || x->redef[st] || x->off[st] == 0))
 			x->redef[i] = 1;
-		/* the object streams the final reader decodes where the
-		 * revision's reader does not: named by a later section, or
-		 * replaced by one */
-		if (x->post_stm[i] > 0 && x->post_stm[i] <= maxid)
-			x->stm_read[x->post_stm[i]] = 1;
-		if (st > 0 && st <= maxid && x->post_off[st] != 0)
-			x->stm_read[st] = 1;
 	}
 out:
 	free(ents);
@@ -967,48 +989,7 @@ sign_pdfxref_free(struct sign_pdfxref *x)
 	free(x->off);
 	free(x->stm);
 	free(x->gen);
-	free(x->post_off);
-	free(x->post_stm);
-	free(x->stm_read);
 	free(x);
-}
-
-int
-sign_pdfxref_update(const struct sign_pdfxref *x, int id, size_t *off, int *stm)
-{
-	if (id <= 0 || id > x->maxid || (x->post_off[id] == 0 && x->post_stm[id] == 0))
-		return 0;
-	*off = x->post_off[id];
-	*stm = x->post_stm[id];
-	return 1;
-}
-
-size_t
-sign_pdfxref_final_offset(const struct sign_pdfxref *x, int id)
-{
-	if (id <= 0 || id > x->maxid)
-		return 0;
-	if (x->redef[id])
-		return x->post_off[id];
-	return x->stm[id] == 0 ? x->off[id] : 0;
-}
-
-int
-sign_pdfxref_objstm_read(const struct sign_pdfxref *x, int id)
-{
-	return id > 0 && id <= x->maxid && x->stm_read[id];
-}
-
-size_t
-sign_pdfxref_update_entries(const struct sign_pdfxref *x)
-{
-	return x->nposts;
-}
-
-int
-sign_pdfxref_max_id(const struct sign_pdfxref *x)
-{
-	return x->maxid;
 }
 
 int
@@ -1106,4 +1087,144 @@ sign_pdfxref_scan(struct sign_pdfxref *x, int id, int gen)
 bad:
 	free(s.refs);
 	return NULL;
+}
+
+/* ---- what a reader parses after a revision, read leniently ---------------- */
+
+struct pdfxref_byid {
+	int id;
+	size_t i;               /* the entry's place: lower is newer */
+};
+
+static int
+pdfxref_byid_cmp(const void *a, const void *b)
+{
+	const struct pdfxref_byid *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The newest plain-object entry of id in by[0 .. n) (sorted), or NULL. */
+static const struct pdfxref_byid *
+pdfxref_newest(const struct pdfxref_byid *by, size_t n, int id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (by[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && by[lo].id == id ? &by[lo] : NULL;
+}
+
+static void
+pdfxref_push(size_t **v, size_t *n, size_t val)
+{
+	*v = xgrowarray(*v, *n, sizeof(**v));
+	(*v)[(*n)++] = val;
+}
+
+void
+sign_pdfxref_reach(const unsigned char *buf, size_t len, size_t end, struct sign_pdfxref_reach *r)
+{
+	struct pdfxref_ent *ents = NULL;
+	struct pdfxref_lenient le;
+	struct pdfxref_byid *by = NULL;
+	size_t nents = 0, nby = 0, npost, i, budget = PDFXREF_INFLATE_BUDGET(len);
+	long long off, prev = -1, size;
+	int nsec = 0, *ids = NULL;
+	size_t nids = 0;
+
+	memset(r, 0, sizeof(*r));
+	memset(&le, 0, sizeof(le));
+	if (end == 0 || end >= len || len > SIZE_MAX / 2 || (off = pdfxref_startxref(buf, len)) < 0)
+		goto unread;
+	/* the later sections, each with a hybrid file's cross-reference stream */
+	while (off >= (long long)end) {
+		if ((size_t)off >= len || ++nsec > PDFXREF_MAX_SECTIONS)
+			goto unread;
+		le.xrefstm = -1;
+		prev = pdfxref_section(buf, len, (size_t)off, 1, &ents, &nents, &budget, &size, &le);
+		if (prev == -2 || prev >= off)
+			goto unread;
+		if (le.xrefstm >= (long long)end && (size_t)le.xrefstm < len &&
+		    pdfxref_stream_section(buf, len, (size_t)le.xrefstm, 1, &ents, &nents, &budget,
+		    &size, &le) == -2)
+			goto unread;
+		off = prev;
+	}
+	npost = nents;
+	r->entries = le.rows;
+	/* the revision's sections, for where its object streams are (what
+	 * cannot be read there is the signer's, and not counted) */
+	for (; off >= 0 && ++nsec <= PDFXREF_MAX_SECTIONS; off = prev) {
+		le.xrefstm = -1;
+		prev = pdfxref_section(buf, end, (size_t)off, 0, &ents, &nents, &budget, &size, &le);
+		if (prev == -2 || prev >= off)
+			break;
+	}
+	r->dicts = le.dicts;
+	r->ndicts = le.ndicts;
+	le.dicts = NULL;
+	/* every object a later section places, whatever its generation */
+	by = xcalloc(nents ? nents : 1, sizeof(*by));
+	for (i = 0; i < nents; i++) {
+		if (ents[i].off == 0)
+			continue;
+		if (i < npost)
+			pdfxref_push(&r->objs, &r->nobjs, ents[i].off);
+		by[nby].id = ents[i].id;
+		by[nby++].i = i;
+	}
+	qsort(by, nby, sizeof(*by), pdfxref_byid_cmp);
+	/* the object streams the final reader decodes where the revision's
+	 * does not: one a later section takes an object from, or one it
+	 * replaces that holds an object of the revision */
+	for (i = 0; i < nents; i++) {
+		const struct pdfxref_byid *s;
+
+		if (ents[i].stm == 0)
+			continue;
+		s = pdfxref_newest(by, nby, ents[i].stm);
+		if (s != NULL && (i < npost || s->i < npost)) {
+			ids = xgrowarray(ids, nids, sizeof(*ids));
+			ids[nids++] = ents[i].stm;
+		}
+	}
+	if (nids > 0) {
+		struct pdfxref_byid *u = xcalloc(nids, sizeof(*u));
+
+		for (i = 0; i < nids; i++)
+			u[i].id = ids[i];
+		qsort(u, nids, sizeof(*u), pdfxref_byid_cmp);
+		for (i = 0; i < nids; i++)
+			if (i == 0 || u[i].id != u[i - 1].id)
+				pdfxref_push(&r->stms, &r->nstms,
+				    ents[pdfxref_newest(by, nby, u[i].id)->i].off);
+		free(u);
+	}
+	free(ids);
+	free(by);
+	free(ents);
+	return;
+unread:
+	free(le.dicts);
+	free(ents);
+	sign_pdfxref_reach_free(r);
+	r->unread = 1;
+}
+
+void
+sign_pdfxref_reach_free(struct sign_pdfxref_reach *r)
+{
+	free(r->objs);
+	free(r->stms);
+	free(r->dicts);
+	memset(r, 0, sizeof(*r));
 }

@@ -53,23 +53,26 @@ const struct sign_pdfxref_obj *sign_pdfxref_scan(struct sign_pdfxref *x, int id,
  * its generation. */
 int sign_pdfxref_next(const struct sign_pdfxref *x, int id, int *gen);
 
-/* What the final file's reader resolves object id to when a section
- * after the revision names it: 1 and its offset (*stm 0), or the object
- * stream holding it (*off 0); 0 when no later section names it. */
-int sign_pdfxref_update(const struct sign_pdfxref *x, int id, size_t *off, int *stm);
+/*
+ * What the final file's reader may parse beyond the revision buf[0 .. end),
+ * for counting it (sign_pdfcost.h), read leniently from the later
+ * sections (followed by /Prev, a hybrid file's /XRefStm with them; free
+ * entries and entries of unknown type passed over; /Encrypt accepted):
+ * every object they place, whatever its generation; the object streams the
+ * final reader decodes for an object they name, or that they replace; and
+ * their own dictionaries. unread: a later section is not readable here
+ * (a reader then rebuilds the table from all the bytes).
+ */
+struct sign_pdfxref_reach {
+	size_t *objs, nobjs;        /* offsets of the objects the later sections place */
+	size_t *stms, nstms;        /* offsets of the object streams decoded for them */
+	size_t *dicts, ndicts;      /* a trailer's dictionary, or an xref stream object */
+	size_t entries;             /* entries of the later sections */
+	int unread;
+};
 
-/* Where the final file's reader finds object id as a plain object (a
- * later section's entry, else the revision's); 0 when it is in an object
- * stream or nowhere. */
-size_t sign_pdfxref_final_offset(const struct sign_pdfxref *x, int id);
-
-/* Is id an object stream the final file's reader decodes for objects the
- * later sections name (or moved, by replacing the stream)? */
-int sign_pdfxref_objstm_read(const struct sign_pdfxref *x, int id);
-
-/* Entries of the sections after the revision, and the largest object
- * number of any section. */
-size_t sign_pdfxref_update_entries(const struct sign_pdfxref *x);
-int sign_pdfxref_max_id(const struct sign_pdfxref *x);
+void sign_pdfxref_reach(const unsigned char *buf, size_t len, size_t end,
+    struct sign_pdfxref_reach *r);
+void sign_pdfxref_reach_free(struct sign_pdfxref_reach *r);
 
 #endif

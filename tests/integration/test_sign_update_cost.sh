@@ -21,7 +21,16 @@
 #   indflt   deflated twice, the second filter named indirectly
 #            (/Filter [/FlateDecode 97 0 R]);
 #   endstm   "endstream" inside the deflated data (/Length says where it
-#            ends; the count must not stop there).
+#            ends; the count must not stop there);
+#   free     as plain, with a free entry in the update's table (govmaild's
+#            strict table reader, sign_pdfxref_open, does not read such a
+#            table; the count reads it leniently);
+#   trailer  in the update's trailer dictionary, which a reader parses;
+#   samehdr  an object stream whose offset table leads 200 objects (each
+#            named by the cross-reference stream) to one array of 1,000
+#            numbers: a reader parses it 200 times, its text is small;
+#   hybrid   deflated in an object stream named by the /XRefStm of a
+#            classic table (a hybrid-reference file).
 # For each the organisation then signs (pdfsig). Oracles: `qpdf
 # --suppress-recovery --check` finds each file well formed (notype: read,
 # with a warning), as govmaild's strict reading needs (the refusal is the
@@ -51,12 +60,19 @@ assert b"/DSS" not in cat
 b = bytearray(src if src.endswith(b"\n") else src + b"\n")
 S, STM, AUX, XR = size, size + 1, size + 2, size + 3
 body = b"<< /Certs [" + b"1 " * n + b"] >>"
+junk = b""
+if mode == "trailer":
+    body, junk = b"<< /Certs [1] >>", b" /Junk [" + b"1 " * n + b"]"
 off, type2 = {}, {}
+hdr = []
+if mode == "samehdr":
+    body = b"[" + b"1 " * (n // 200) + b"]"
+    hdr = [XR + 1 + j for j in range(200)]
 def obj(num, text):
     off[num] = len(b)
     b.extend(b"%d 0 obj\n" % num + text + b"\nendobj\n")
 obj(root, cat[:-2] + b" /DSS %d 0 R >>" % S)
-if mode in ("plain", "paren", "comment"):
+if mode in ("plain", "paren", "comment", "free", "trailer"):
     if mode == "paren":
         b.extend(b"(\n")
     if mode == "comment":
@@ -71,7 +87,7 @@ elif mode == "instream":
     off[STM], off[S] = len(b), len(b) + len(head)
     b.extend(head + inner + b"\nendstream\nendobj\n")
 else:
-    pre = b"%d 0 " % S
+    pre = b"%d 0 " % S + b"".join(b"%d 0 " % q for q in hdr)
     if mode == "endstm":
         # the offset table, then "endstream", which a reader skips (it
         # seeks to /First), in a stored deflate block
@@ -83,7 +99,7 @@ else:
         assert zlib.decompress(z) == pre + body
     else:
         z = zlib.compress(pre + body, 9)
-    d = b"/Type /ObjStm /N 1 /First %d /Filter /FlateDecode" % len(pre)
+    d = b"/Type /ObjStm /N %d /First %d /Filter /FlateDecode" % (1 + len(hdr), len(pre))
     if mode == "notype":
         d = b"/N 1 /First %d /Filter /FlateDecode" % len(pre)
     if mode == "indflt":
@@ -94,22 +110,38 @@ else:
     b.extend(b"%d 0 obj\n<< " % STM + d + b" /Length %d >>\nstream\n" % len(z) + z +
              b"\nendstream\nendobj\n")
     type2[S] = STM
-if mode in ("plain", "paren", "comment", "instream"):
+    for j, q in enumerate(hdr):
+        type2[q] = (STM, j + 1)
+if mode == "hybrid":
+    # the object stream's entry in a cross-reference stream that only the
+    # classic trailer's /XRefStm names
+    xs = len(b)
+    data = zlib.compress(struct.pack(">BIH", 2, STM, 0))
+    b.extend(b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Index [%d 1] /Filter /FlateDecode"
+             b" /Length %d >>\nstream\n" % (XR, XR + 1, S, len(data)) + data +
+             b"\nendstream\nendobj\n")
+    off[XR] = xs
+if mode in ("plain", "paren", "comment", "instream", "free", "trailer", "hybrid"):
     x = len(b)
     b.extend(b"xref\n0 1\n0000000000 65535 f \n")
     for k in sorted(off):
         b.extend(b"%d 1\n%010d 00000 n \n" % (k, off[k]))
-    b.extend(b"trailer\n<< /Size %d /Root %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
-        XR, root, prev, x))
+    if mode == "free":
+        b.extend(b"%d 1\n0000000000 00001 f \n" % AUX)
+    if mode == "hybrid":
+        junk = b" /XRefStm %d" % xs
+    b.extend(b"trailer\n<< /Size %d /Root %d 0 R /Prev %d%s >>\nstartxref\n%d\n%%%%EOF\n" % (
+        XR + 1 + len(hdr), root, prev, junk, x))
 else:
     x = len(b)
     rows = {k: (1, v, 0) for k, v in off.items()}
-    rows.update({k: (2, v, 0) for k, v in type2.items()})
+    rows.update({k: (2,) + (v if isinstance(v, tuple) else (v, 0)) for k, v in type2.items()})
     rows[XR] = (1, x, 0)
     data = zlib.compress(b"".join(struct.pack(">BIH", *rows[k]) for k in sorted(rows)))
     index = b" ".join(b"%d 1" % k for k in sorted(rows))
     b.extend(b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Index [%s] /Root %d 0 R /Prev %d"
-             b" /Filter /FlateDecode /Length %d >>\nstream\n" % (XR, XR + 1, index, root, prev, len(data)))
+             b" /Filter /FlateDecode /Length %d >>\nstream\n" % (XR, max(rows) + 1, index, root, prev,
+             len(data)))
     b.extend(data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % x)
 open(out, "wb").write(b)
 PY
@@ -122,7 +154,8 @@ valid_count() { pdfsig -nssdir "$P/nss" "$1" 2>/dev/null | grep -c 'Signature is
 
 cases="small:1000:plain big:200000:plain paren:200000:paren comment:200000:comment"
 cases="$cases instream:200000:instream zip:200000:zip notype:200000:notype"
-cases="$cases indflt:200000:indflt endstm:200000:endstm"
+cases="$cases indflt:200000:indflt endstm:200000:endstm free:200000:free"
+cases="$cases trailer:200000:trailer samehdr:200000:samehdr hybrid:200000:hybrid"
 for c in $cases; do
 	IFS=: read -r name n mode <<<"$c"
 	check "$name: an update adding /DSS with $n numbers ($mode) after the person's signature" \

@@ -6,7 +6,11 @@
  * filters that cannot be told (another, two, one named indirectly, an
  * indirect second one), data that does not inflate to its end, data with
  * "endstream" inside it read as /Length says, /DecodeParms, and the stop
- * at max.
+ * at max; an object stream's offset table followed (objects led to one
+ * array count it each time); a trailer's dictionary; the bound over all
+ * the bytes when the sections cannot be read; and what
+ * sign_pdfxref_reach() takes from later sections a strict reader refuses
+ * (a free entry, an object under two generations).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +23,7 @@
 #include <zlib.h>
 
 #include "../../src/govmaild/sign_pdfcost.c"
+#include "../../src/govmaild/sign_pdfxref.c"
 
 #define BIG ((size_t)1 << 30)
 
@@ -189,12 +194,17 @@ test_stream_extent(void **state)
 	o += zl;
 	o += (size_t)sprintf(b + o, "\nendstream\nendobj\n");
 	assert_true(sign_pdfcost_objstm((unsigned char *)b, o, 0, BIG) >= 50000);
-	/* the same with /Length indirect: cut at the first "endstream", it
-	 * does not inflate to its end */
+	/* the same with /Length indirect: read to the end of the file, where
+	 * the reader's length may lead; it inflates to its end */
 	o = (size_t)sprintf(b, "5 0 obj << /Filter /FlateDecode /Length 6 0 R >>\nstream\n");
 	memcpy(b + o, z, zl);
 	o += zl;
 	o += (size_t)sprintf(b + o, "\nendstream\nendobj\n");
+	assert_true(sign_pdfcost_objstm((unsigned char *)b, o, 0, BIG) >= 50000);
+	/* and what does not inflate to its end still counts max */
+	o = (size_t)sprintf(b, "5 0 obj << /Filter /FlateDecode /Length 6 0 R >>\nstream\n");
+	memcpy(b + o, z, zl / 2);
+	o += zl / 2;
 	assert_int_equal(sign_pdfcost_objstm((unsigned char *)b, o, 0, 4321), 4321);
 	free(text);
 }
@@ -216,6 +226,154 @@ test_blanks(void **state)
 	free(b);
 }
 
+/* The offset table of an object stream: 200 objects, each led to the one
+ * array of 1,000 numbers, cost a reader 200 parses of it; 200 objects of
+ * their own cost their own tokens. */
+static void
+test_objstm_table(void **state)
+{
+	char *arr = numbers("[", 1000, "]"), *text, dict[128];
+	size_t hl = 0, i, c;
+
+	(void)state;
+	text = malloc(200 * 16 + strlen(arr) + 1);
+	assert_non_null(text);
+	for (i = 0; i < 200; i++)
+		hl += (size_t)sprintf(text + hl, "%zu 0 ", 10 + i);
+	strcpy(text + hl, arr);
+	snprintf(dict, sizeof(dict), "/Type /ObjStm /N 200 /First %zu /Filter /FlateDecode", hl);
+	c = stm(dict, text, 1, BIG);
+	/* (each: its table entry, the array, and one per 64 bytes read) */
+	assert_true(c >= 200 * (1004 + 2002 / 64) && c < 200 * (1004 + 2002 / 64) + 1000);
+	/* the same text unfiltered */
+	snprintf(dict, sizeof(dict), "/Type /ObjStm /N 200 /First %zu", hl);
+	assert_true(stm(dict, text, 0, BIG) >= 200 * 1002);
+	/* /N 1: one parse (its table entry and the array) */
+	snprintf(dict, sizeof(dict), "/N 1 /First %zu /Filter /FlateDecode", hl);
+	c = stm(dict, text, 1, BIG);
+	assert_true(c >= 1002 && c < 1200);
+	/* no direct /N (a reader cannot read it): the text's bound */
+	snprintf(dict, sizeof(dict), "/N 3 0 R /First %zu /Filter /FlateDecode", hl);
+	c = stm(dict, text, 1, BIG);
+	assert_true(c >= 1400 && c < 1700);
+	/* objects of their own, each parsed once */
+	hl = 0;
+	for (i = 0; i < 200; i++)
+		hl += (size_t)sprintf(text + hl, "%zu %zu ", 10 + i, 4 * i);
+	for (i = 0; i < 200; i++)
+		memcpy(text + hl + 4 * i, "[1] ", 5);
+	snprintf(dict, sizeof(dict), "/N 200 /First %zu /Filter /FlateDecode", hl);
+	c = stm(dict, text, 1, BIG);
+	assert_true(c >= 200 * 5 && c < 200 * 5 + 100);
+	/* stops at max */
+	assert_int_equal(stm(dict, text, 1, 321), 321);
+	free(text);
+	free(arr);
+}
+
+/* A trailer's dictionary, as a reader parses it. */
+static void
+test_value(void **state)
+{
+	char *b = numbers("trailer\n<< /Size 9 /Junk [", 100000, "] >>\nstartxref\n");
+
+	(void)state;
+	/* << /Size 9 /Junk [ ... ] >> */
+	assert_true(sign_pdfcost_value((unsigned char *)b, strlen(b), 7, BIG) >= 100006);
+	assert_int_equal(sign_pdfcost_value((unsigned char *)b, strlen(b), 7, 777), 777);
+	assert_int_equal(sign_pdfcost_value((unsigned char *)b, strlen(b), strlen(b), BIG), 0);
+	free(b);
+}
+
+/* All the bytes from an offset: their text, and whatever inflates after a
+ * "stream" keyword, however the bytes around it look; empty deflate
+ * blocks cost their input. */
+static void
+test_rest(void **state)
+{
+	char *text = numbers("[", 100000, "]"), *b;
+	unsigned char *z;
+	uLongf zl = compressBound(200002);
+	size_t o, i, n;
+
+	(void)state;
+	assert_int_equal(sign_pdfcost_rest((unsigned char *)text, strlen(text), 0, BIG),
+	    100002 + strlen(text) / 64);
+	z = malloc(zl);
+	assert_non_null(z);
+	assert_int_equal(compress2(z, &zl, (unsigned char *)text, (uLong)strlen(text), 9), Z_OK);
+	b = malloc(zl + 64);
+	assert_non_null(b);
+	o = (size_t)sprintf(b, "(junk stream\n");
+	memcpy(b + o, z, zl);
+	o += zl;
+	assert_true(sign_pdfcost_rest((unsigned char *)b, o, 0, BIG) >= 100002);
+	assert_int_equal(sign_pdfcost_rest((unsigned char *)b, o, 0, 999), 999);
+	/* from beyond the stream: nothing of it */
+	assert_true(sign_pdfcost_rest((unsigned char *)b, o, 12, BIG) < 100000);
+	free(b);
+	/* a zlib header, then 1 MB of empty stored blocks: counted as read */
+	n = (size_t)1 << 20;
+	b = malloc(n + 64);
+	assert_non_null(b);
+	o = (size_t)sprintf(b, "stream\n\x78\x01");
+	for (i = 0; i + 5 <= n; i += 5, o += 5)
+		memcpy(b + o, "\x00\x00\x00\xff\xff", 5);
+	assert_true(sign_pdfcost_rest((unsigned char *)b, o, 0, BIG) >= n / 64);
+	free(b);
+	free(z);
+	free(text);
+}
+
+/* What a lenient reading of the later sections gives: a table with a free
+ * entry (a strict reader refuses it), every object it places, an object
+ * under two generations each, and the trailer. */
+static void
+test_reach(void **state)
+{
+	char b[4096];
+	size_t o, end, o1, o2, o3, x1, x2;
+	struct sign_pdfxref_reach r;
+
+	(void)state;
+	o = (size_t)sprintf(b, "%%PDF-1.7\n");
+	o1 = o;
+	o += (size_t)sprintf(b + o, "1 0 obj\n<< /Type /Catalog >>\nendobj\n");
+	x1 = o;
+	o += (size_t)sprintf(b + o, "xref\n0 2\n0000000000 65535 f \n%010zu 00000 n \n"
+	    "trailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", o1, x1);
+	end = o;
+	o2 = o;
+	o += (size_t)sprintf(b + o, "2 0 obj\n[1 2 3]\nendobj\n");
+	o3 = o;
+	o += (size_t)sprintf(b + o, "2 1 obj\n[4 5 6]\nendobj\n");
+	x2 = o;
+	o += (size_t)sprintf(b + o, "xref\n0 1\n0000000000 65535 f \n2 2\n%010zu 00000 n \n"
+	    "0000000000 00001 f \n4 1\n%010zu 00001 n \n", o2, o3);
+	o += (size_t)sprintf(b + o, "trailer\n<< /Size 5 /Root 1 0 R /Prev %zu >>\nstartxref\n%zu\n"
+	    "%%%%EOF\n", x1, x2);
+	/* (object 4 under generation 1 at 2 1 obj: a reader would refuse it,
+	 * but counting it costs nothing) */
+	assert_null(sign_pdfxref_open((unsigned char *)b, o, end));
+	sign_pdfxref_reach((unsigned char *)b, o, end, &r);
+	assert_int_equal(r.unread, 0);
+	assert_int_equal(r.entries, 4);
+	assert_int_equal(r.nobjs, 2);
+	assert_int_equal(r.objs[0], o2);
+	assert_int_equal(r.objs[1], o3);
+	assert_int_equal(r.nstms, 0);
+	assert_int_equal(r.ndicts, 1);
+	/* << /Size 5 /Root 1 0 R /Prev N >> */
+	assert_int_equal(sign_pdfcost_value((unsigned char *)b, o, r.dicts[0], BIG), 10);
+	sign_pdfxref_reach_free(&r);
+	/* a section that cannot be read: unread */
+	memcpy(b + x2, "xreg", 4);
+	sign_pdfxref_reach((unsigned char *)b, o, end, &r);
+	assert_int_equal(r.unread, 1);
+	assert_int_equal(r.nobjs, 0);
+	sign_pdfxref_reach_free(&r);
+}
+
 static void
 test_text(void **state)
 {
@@ -235,6 +393,10 @@ main(void)
 		cmocka_unit_test(test_object_streams),
 		cmocka_unit_test(test_stream_extent),
 		cmocka_unit_test(test_blanks),
+		cmocka_unit_test(test_objstm_table),
+		cmocka_unit_test(test_value),
+		cmocka_unit_test(test_rest),
+		cmocka_unit_test(test_reach),
 		cmocka_unit_test(test_text),
 	};
 
