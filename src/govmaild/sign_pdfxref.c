@@ -532,9 +532,11 @@ struct pdfxref_stm {
 	long long columns;
 };
 
-/* /DecodeParms at vs: only /Predictor (none, or PNG) and /Columns. */
+/* /DecodeParms at vs: only /Predictor (none, or PNG) and /Columns; with
+ * all, also /Colors 1 and /BitsPerComponent 8 (their defaults). */
 static int
-pdfxref_stm_parms(const unsigned char *buf, size_t lim, size_t vs, struct pdfxref_stm *x)
+pdfxref_stm_parms(const unsigned char *buf, size_t lim, size_t vs, struct pdfxref_stm *x,
+    int all)
 {
 	struct pdfxref_lex t = { buf, vs + 2, lim };
 	const unsigned char *n;
@@ -547,12 +549,50 @@ pdfxref_stm_parms(const unsigned char *buf, size_t lim, size_t vs, struct pdfxre
 			x->predictor = (int)pdfxref_int_at(buf, lim, v);
 		else if (pdfxref_is(n, nl, "Columns"))
 			x->columns = pdfxref_int_at(buf, lim, v);
-		else
+		else if (!all || !((pdfxref_is(n, nl, "Colors") && pdfxref_int_at(buf, lim, v) == 1) ||
+		    (pdfxref_is(n, nl, "BitsPerComponent") && pdfxref_int_at(buf, lim, v) == 8)))
 			return 0;
 	}
 	pdfxref_skip(&t);
 	return t.p + 1 < lim && buf[t.p] == '>' && buf[t.p + 1] == '>' &&
 	    (x->predictor == 1 || (x->predictor >= 10 && x->predictor <= 15));
+}
+
+/*
+ * Undo the PNG filter of row (its type byte, then rowlen bytes of one byte
+ * each) against the row before: None and Up (what qpdf and poppler write);
+ * with all, also Sub, Average and Paeth. 0 for another type.
+ */
+static int
+pdfxref_unpredict(unsigned char *row, const unsigned char *prev, size_t rowlen, int all)
+{
+	size_t m;
+
+	if (row[0] == 0)
+		return 1;
+	if (row[0] != 2 && (!all || row[0] > 4))
+		return 0;
+	for (m = 1; m <= rowlen; m++) {
+		int a = m > 1 ? row[m - 1] : 0, b = prev[m], c = m > 1 ? prev[m - 1] : 0, p;
+
+		switch (row[0]) {
+		case 1:
+			row[m] = (unsigned char)(row[m] + a);
+			break;
+		case 2:
+			row[m] = (unsigned char)(row[m] + b);
+			break;
+		case 3:
+			row[m] = (unsigned char)(row[m] + (a + b) / 2);
+			break;
+		default:
+			p = a + b - c;
+			row[m] = (unsigned char)(row[m] + (abs(p - a) <= abs(p - b) &&
+			    abs(p - a) <= abs(p - c) ? a : abs(p - b) <= abs(p - c) ? b : c));
+			break;
+		}
+	}
+	return 1;
 }
 
 /* Inflate in[0 .. n) into exactly want bytes of out; 0 when the data is
@@ -650,12 +690,22 @@ pdfxref_stream_section(const unsigned char *buf, size_t lim, size_t off, int pos
 			const unsigned char *fn;
 			size_t fl;
 
-			if (vs >= lim || buf[vs] != '/' || !pdfxref_name(&u, &fn, &fl) ||
+			/* (leniently, also the one name of an array) */
+			if (len != NULL && vs < lim && buf[vs] == '[') {
+				u.p++;
+				pdfxref_skip(&u);
+			}
+			if (u.p >= lim || buf[u.p] != '/' || !pdfxref_name(&u, &fn, &fl) ||
 			    !pdfxref_is(fn, fl, "FlateDecode"))
 				return -2;
+			if (buf[vs] == '[') {
+				pdfxref_skip(&u);
+				if (u.p >= lim || buf[u.p] != ']')
+					return -2;
+			}
 			x.flate = 1;
 		} else if (pdfxref_is(n, nl, "DecodeParms")) {
-			if (!pdfxref_stm_parms(buf, lim, vs, &x))
+			if (!pdfxref_stm_parms(buf, lim, vs, &x, len != NULL))
 				return -2;
 		} else if (((pdfxref_is(n, nl, "Encrypt") || pdfxref_is(n, nl, "XRefStm")) &&
 		    len == NULL) || pdfxref_is(n, nl, "DL") || pdfxref_is(n, nl, "F") ||
@@ -729,10 +779,7 @@ pdfxref_stream_section(const unsigned char *buf, size_t lim, size_t off, int pos
 			unsigned char *e = row;
 
 			if (x.predictor >= 10) {
-				if (row[0] == 2)
-					for (m = 1; m <= (int)rowlen; m++)
-						row[m] = (unsigned char)(row[m] + prevrow[m]);
-				else if (row[0] != 0) {
+				if (!pdfxref_unpredict(row, prevrow, rowlen, len != NULL)) {
 					entry_ok = 0;
 					break;
 				}

@@ -10,7 +10,8 @@
  * array count it each time); a trailer's dictionary; the bound over all
  * the bytes when the sections cannot be read; and what
  * sign_pdfxref_reach() takes from later sections a strict reader refuses
- * (a free entry, an object under two generations).
+ * (a free entry, an object under two generations, rows filtered Sub,
+ * Average and Paeth).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -374,6 +375,82 @@ test_reach(void **state)
 	sign_pdfxref_reach_free(&r);
 }
 
+/* The PNG filter type t of raw[0 .. n) against the row before, as a
+ * writer applies it (one byte a pixel). */
+static void
+png_filter(int t, const unsigned char *raw, const unsigned char *up, size_t n, unsigned char *out)
+{
+	size_t m;
+
+	out[0] = (unsigned char)t;
+	for (m = 0; m < n; m++) {
+		int a = m > 0 ? raw[m - 1] : 0, b = up[m], c = m > 0 ? up[m - 1] : 0, p = a + b - c;
+		int pr = t == 1 ? a : t == 2 ? b : t == 3 ? (a + b) / 2 :
+		    abs(p - a) <= abs(p - b) && abs(p - a) <= abs(p - c) ? a : abs(p - b) <= abs(p - c) ? b : c;
+
+		out[1 + m] = (unsigned char)(raw[m] - pr);
+	}
+}
+
+/* A later cross-reference stream as some writers make it: /Filter as an
+ * array, /Colors and /BitsPerComponent given, rows filtered Sub, Average
+ * and Paeth. The strict reader leaves it to qpdf; the lenient one reads
+ * it. */
+static void
+test_reach_predictors(void **state)
+{
+	char b[4096];
+	unsigned char raw[3][7], rows[3 * 8], z[256];
+	static const unsigned char zero[7];
+	uLongf zl = sizeof(z);
+	size_t o, end, o1, o2, o3, x1, x2, i;
+	struct sign_pdfxref_reach r;
+
+	(void)state;
+	o = (size_t)sprintf(b, "%%PDF-1.7\n");
+	o1 = o;
+	o += (size_t)sprintf(b + o, "1 0 obj\n<< /Type /Catalog >>\nendobj\n");
+	x1 = o;
+	o += (size_t)sprintf(b + o, "xref\n0 2\n0000000000 65535 f \n%010zu 00000 n \n"
+	    "trailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", o1, x1);
+	end = o;
+	o2 = o;
+	o += (size_t)sprintf(b + o, "2 0 obj\n[1 2 3]\nendobj\n");
+	o3 = o;
+	o += (size_t)sprintf(b + o, "3 0 obj\n[4 5 6]\nendobj\n");
+	x2 = o;
+	/* entries 2, 3 and 4 (the stream itself): type, 4-byte offset, 2-byte generation */
+	for (i = 0; i < 3; i++) {
+		size_t v = i == 0 ? o2 : i == 1 ? o3 : x2;
+
+		raw[i][0] = 1;
+		raw[i][1] = (unsigned char)(v >> 24);
+		raw[i][2] = (unsigned char)(v >> 16);
+		raw[i][3] = (unsigned char)(v >> 8);
+		raw[i][4] = (unsigned char)v;
+		raw[i][5] = raw[i][6] = 0;
+		png_filter(i == 0 ? 1 : i == 1 ? 3 : 4, raw[i], i ? raw[i - 1] : zero, 7, rows + 8 * i);
+	}
+	assert_int_equal(compress2(z, &zl, rows, sizeof(rows), 9), Z_OK);
+	o += (size_t)sprintf(b + o, "4 0 obj\n<< /Type /XRef /Size 5 /Index [2 3] /W [1 4 2] /Root 1 0 R "
+	    "/Prev %zu /Filter [/FlateDecode] /DecodeParms << /Predictor 12 /Columns 7 /Colors 1 "
+	    "/BitsPerComponent 8 >> /Length %lu >>\nstream\n", x1, (unsigned long)zl);
+	memcpy(b + o, z, zl);
+	o += zl;
+	o += (size_t)sprintf(b + o, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", x2);
+	assert_null(sign_pdfxref_open((unsigned char *)b, o, end));
+	sign_pdfxref_reach((unsigned char *)b, o, end, &r);
+	assert_int_equal(r.unread, 0);
+	assert_int_equal(r.entries, 3);
+	assert_int_equal(r.nobjs, 3);
+	assert_int_equal(r.objs[0], o2);
+	assert_int_equal(r.objs[1], o3);
+	assert_int_equal(r.objs[2], x2);
+	assert_int_equal(r.ndicts, 1);
+	assert_int_equal(r.dicts[0], x2);
+	sign_pdfxref_reach_free(&r);
+}
+
 static void
 test_text(void **state)
 {
@@ -397,6 +474,7 @@ main(void)
 		cmocka_unit_test(test_value),
 		cmocka_unit_test(test_rest),
 		cmocka_unit_test(test_reach),
+		cmocka_unit_test(test_reach_predictors),
 		cmocka_unit_test(test_text),
 	};
 
