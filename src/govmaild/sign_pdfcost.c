@@ -255,6 +255,7 @@ sign_pdfcost_text(const unsigned char *p, size_t n, size_t max)
 struct pdfcost_stm {
 	int flate;                  /* /FlateDecode */
 	int unknown;                /* a filter that cannot be told: counts max */
+	int image;                  /* ... one no reader decodes an object stream with */
 	int parms;                  /* /DecodeParms given */
 	long long length;           /* a direct /Length, or -1 */
 	long long count, first;     /* direct /N and /First, or -1 */
@@ -299,6 +300,8 @@ static int
 pdfcost_stm_dict(struct pdfcost *k, struct pdfcost_stm *x)
 {
 	static const char *const flate[] = { "FlateDecode", "Fl", NULL };
+	static const char *const image[] = { "DCTDecode", "DCT", "JPXDecode", "JBIG2Decode",
+		"CCITTFaxDecode", "CCF", NULL };
 	static const char *const filter[] = { "Filter", NULL };
 	static const char *const parms[] = { "DecodeParms", NULL };
 	static const char *const length[] = { "Length", NULL };
@@ -326,6 +329,7 @@ pdfcost_stm_dict(struct pdfcost *k, struct pdfcost_stm *x)
 			if (v.kind == T_NAME) {
 				x->flate = pdfcost_name_in(k, &v, flate);
 				x->unknown = !x->flate;
+				x->image = pdfcost_name_in(k, &v, image);
 			} else if (v.kind == T_ARR) {
 				struct pdfcost_tok u;
 				int names = 0;
@@ -333,6 +337,7 @@ pdfcost_stm_dict(struct pdfcost *k, struct pdfcost_stm *x)
 				while (pdfcost_next(k, &u) == T_NAME && pdfcost_one(k)) {
 					names++;
 					x->flate = pdfcost_name_in(k, &u, flate);
+					x->image |= pdfcost_name_in(k, &u, image);
 				}
 				if (u.kind != T_ARR_END || !pdfcost_one(k)) {
 					x->unknown = 1;     /* e.g. a filter named indirectly */
@@ -461,21 +466,30 @@ pdfcost_objstm_objects(struct pdfcost *k, const unsigned char *d, size_t n,
 	k->n = o.n;
 }
 
-size_t
-sign_pdfcost_objstm(const unsigned char *buf, size_t len, size_t off, size_t max)
+/*
+ * The stream object whose "obj" keyword k has just passed, counted as an
+ * object stream. With images, a filter no reader decodes an object stream
+ * with (DCT, JPX, JBIG2, CCITT fax) counts nothing more rather than max.
+ */
+static void
+pdfcost_objstm_body(struct pdfcost *k, int images)
 {
-	struct pdfcost k = { buf, off, len, 0, max, 0 };
+	const unsigned char *buf = k->b;
 	struct pdfcost_stm x;
 	unsigned char *dec;
-	size_t data, end, n;
+	size_t data, end, n, len = k->len, max = k->max;
 
-	if (max == 0 || off >= len || !pdfcost_header(&k))
-		return k.n;
-	if (!pdfcost_stm_dict(&k, &x))
-		return x.unknown ? max : k.n;
-	if (x.unknown)
-		return max;
-	data = k.i;
+	if (!pdfcost_stm_dict(k, &x)) {
+		if (x.unknown && !(images && x.image))
+			k->n = max;
+		return;
+	}
+	if (x.unknown) {
+		if (!(images && x.image))
+			k->n = max;
+		return;
+	}
+	data = k->i;
 	if (data < len && buf[data] == '\r')
 		data++;
 	if (data < len && buf[data] == '\n')
@@ -486,17 +500,27 @@ sign_pdfcost_objstm(const unsigned char *buf, size_t len, size_t off, size_t max
 	else
 		end = len;
 	if (x.flate) {
-		if ((dec = pdfcost_inflate(&k, buf + data, end - data, &n, 0)) == NULL)
-			return k.n;
-		if (x.parms) {      /* a predictor changes the bytes: each counts */
-			k.n = n >= max - k.n ? max : k.n + n;
-		} else
-			pdfcost_objstm_objects(&k, dec, n, x.count, x.first);
+		if ((dec = pdfcost_inflate(k, buf + data, end - data, &n, 0)) == NULL)
+			return;
+		if (x.parms)        /* a predictor changes the bytes: each counts */
+			k->n = n >= max - k->n ? max : k->n + n;
+		else
+			pdfcost_objstm_objects(k, dec, n, x.count, x.first);
 		free(dec);
-	} else if (x.parms) {
-		k.n = end - data >= max - k.n ? max : k.n + (end - data);
-	} else
-		pdfcost_objstm_objects(&k, buf + data, end - data, x.count, x.first);
+	} else if (x.parms)
+		k->n = end - data >= max - k->n ? max : k->n + (end - data);
+	else
+		pdfcost_objstm_objects(k, buf + data, end - data, x.count, x.first);
+}
+
+size_t
+sign_pdfcost_objstm(const unsigned char *buf, size_t len, size_t off, size_t max)
+{
+	struct pdfcost k = { buf, off, len, 0, max, 0 };
+
+	if (max == 0 || off >= len || !pdfcost_header(&k))
+		return k.n;
+	pdfcost_objstm_body(&k, 0);
 	return k.n;
 }
 
@@ -518,28 +542,24 @@ sign_pdfcost_rest(const unsigned char *buf, size_t len, size_t from, size_t max)
 {
 	struct pdfcost k = { buf, from, len, 0, max, 0 };
 	const unsigned char *e;
-	size_t p, add, n;
+	size_t p, add;
 
 	if (max == 0 || from >= len)
 		return 0;
 	add = sign_pdfcost_text(buf + from, len - from, max) + (len - from) / PDFCOST_TEXT_BYTES;
 	k.n = add < max ? add : max;
-	/* whatever follows each "stream" keyword, inflated as far as it goes */
-	for (p = from; k.n < max && (e = memmem(buf + p, len - p, "stream", 6)) != NULL;) {
-		unsigned char *dec;
-
-		p = (size_t)(e - buf) + 6;
-		if (p < len && buf[p] == '\r')
-			p++;
-		if (p < len && buf[p] == '\n')
-			p++;
-		if (p + 2 > len || (buf[p] & 0x0f) != 8 || (buf[p] << 8 | buf[p + 1]) % 31 != 0)
-			continue;   /* no zlib header */
-		if ((dec = pdfcost_inflate(&k, buf + p, len - p, &n, 1)) != NULL) {
-			add = sign_pdfcost_text(dec, n, max);
-			k.n = add >= max - k.n ? max : k.n + add;
-			free(dec);
-		}
+	/*
+	 * Every object a reader reads starts "N G obj" where its table says:
+	 * after each "obj" keyword, a stream is counted as an object stream
+	 * (its offset table followed when it has one), whatever the table.
+	 */
+	for (p = from; k.n < max && (e = memmem(buf + p, len - p, "obj", 3)) != NULL;) {
+		p = (size_t)(e - buf) + 3;
+		if (p < len && pdfcost_regular(buf[p]))
+			continue;
+		k.i = p;
+		k.carry = 0;
+		pdfcost_objstm_body(&k, 1);
 	}
 	return k.n;
 }

@@ -30,7 +30,11 @@
 #            named by the cross-reference stream) to one array of 1,000
 #            numbers: a reader parses it 200 times, its text is small;
 #   hybrid   deflated in an object stream named by the /XRefStm of a
-#            classic table (a hybrid-reference file).
+#            classic table (a hybrid-reference file);
+#   manyidx  as samehdr with 600 objects, each its own /Index pair of the
+#            cross-reference stream: more than govmaild's reader takes (512),
+#            so every byte of the update is counted, and the object stream
+#            after its "obj" keyword with its offset table.
 # For each the organisation then signs (pdfsig). Oracles: `qpdf
 # --suppress-recovery --check` finds each file well formed (notype: read,
 # with a warning), as govmaild's strict reading needs (the refusal is the
@@ -65,9 +69,10 @@ if mode == "trailer":
     body, junk = b"<< /Certs [1] >>", b" /Junk [" + b"1 " * n + b"]"
 off, type2 = {}, {}
 hdr = []
-if mode == "samehdr":
-    body = b"[" + b"1 " * (n // 200) + b"]"
-    hdr = [XR + 1 + j for j in range(200)]
+if mode in ("samehdr", "manyidx"):
+    k = 200 if mode == "samehdr" else 600
+    body = b"[" + b"1 " * (n // k) + b"]"
+    hdr = [XR + 1 + j for j in range(k)]
 def obj(num, text):
     off[num] = len(b)
     b.extend(b"%d 0 obj\n" % num + text + b"\nendobj\n")
@@ -156,6 +161,7 @@ cases="small:1000:plain big:200000:plain paren:200000:paren comment:200000:comme
 cases="$cases instream:200000:instream zip:200000:zip notype:200000:notype"
 cases="$cases indflt:200000:indflt endstm:200000:endstm free:200000:free"
 cases="$cases trailer:200000:trailer samehdr:200000:samehdr hybrid:200000:hybrid"
+cases="$cases manyidx:200000:manyidx"
 for c in $cases; do
 	IFS=: read -r name n mode <<<"$c"
 	check "$name: an update adding /DSS with $n numbers ($mode) after the person's signature" \

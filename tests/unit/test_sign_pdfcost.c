@@ -286,44 +286,67 @@ test_value(void **state)
 	free(b);
 }
 
-/* All the bytes from an offset: their text, and whatever inflates after a
- * "stream" keyword, however the bytes around it look; empty deflate
- * blocks cost their input. */
+/* All the bytes from an offset: their text, and each stream after an
+ * "obj" keyword as an object stream, its offset table followed, however
+ * the bytes around it look (here after an unclosed "("); a stream with an
+ * image filter counts its text only; empty deflate blocks cost their
+ * input. */
 static void
 test_rest(void **state)
 {
-	char *text = numbers("[", 100000, "]"), *b;
-	unsigned char *z;
-	uLongf zl = compressBound(200002);
-	size_t o, i, n;
+	char *text = numbers("[", 100000, "]"), *b, *tab;
+	size_t o, i, n, hl = 0, c, plain;
 
 	(void)state;
 	assert_int_equal(sign_pdfcost_rest((unsigned char *)text, strlen(text), 0, BIG),
 	    100002 + strlen(text) / 64);
-	z = malloc(zl);
-	assert_non_null(z);
-	assert_int_equal(compress2(z, &zl, (unsigned char *)text, (uLong)strlen(text), 9), Z_OK);
-	b = malloc(zl + 64);
-	assert_non_null(b);
-	o = (size_t)sprintf(b, "(junk stream\n");
-	memcpy(b + o, z, zl);
-	o += zl;
-	assert_true(sign_pdfcost_rest((unsigned char *)b, o, 0, BIG) >= 100002);
+	free(text);
+	/* 200 objects led to one array of 500 numbers: 100,000 parses */
+	text = numbers("[", 500, "]");
+	tab = malloc(200 * 16 + strlen(text) + 1);
+	assert_non_null(tab);
+	for (i = 0; i < 200; i++)
+		hl += (size_t)sprintf(tab + hl, "%zu 0 ", 10 + i);
+	strcpy(tab + hl, text);
+	{
+		char dict[96];
+		size_t sl;
+		char *st;
+
+		snprintf(dict, sizeof(dict), "/N 200 /First %zu /Filter /FlateDecode", hl);
+		st = objstm(dict, tab, 1, &sl);
+		b = malloc(sl + 16);
+		assert_non_null(b);
+		memcpy(b, "(junk\n", 6);
+		memcpy(b + 6, st, sl);
+		o = 6 + sl;
+		free(st);
+	}
+	c = sign_pdfcost_rest((unsigned char *)b, o, 0, BIG);
+	assert_true(c >= 200 * 502);
 	assert_int_equal(sign_pdfcost_rest((unsigned char *)b, o, 0, 999), 999);
-	/* from beyond the stream: nothing of it */
-	assert_true(sign_pdfcost_rest((unsigned char *)b, o, 12, BIG) < 100000);
+	/* from beyond its "obj": its bytes' text only */
+	plain = sign_pdfcost_rest((unsigned char *)b, o, 12, BIG);
+	assert_true(plain < 2000);
+	/* the same stream named an image: its bytes' text only */
+	memcpy(strstr(b, "/FlateDecode"), "/DCTDecode  ", 12);
+	assert_true(sign_pdfcost_rest((unsigned char *)b, o, 0, BIG) < 2000);
+	/* and another filter that cannot be told: max */
+	memcpy(strstr(b, "/DCTDecode  "), "/LZWDecode  ", 12);
+	assert_int_equal(sign_pdfcost_rest((unsigned char *)b, o, 0, 4444), 4444);
 	free(b);
+	free(tab);
+	free(text);
 	/* a zlib header, then 1 MB of empty stored blocks: counted as read */
 	n = (size_t)1 << 20;
-	b = malloc(n + 64);
+	b = malloc(n + 128);
 	assert_non_null(b);
-	o = (size_t)sprintf(b, "stream\n\x78\x01");
+	o = (size_t)sprintf(b, "1 0 obj << /Filter /FlateDecode /Length 2 0 R >>\nstream\n\x78\x01");
 	for (i = 0; i + 5 <= n; i += 5, o += 5)
 		memcpy(b + o, "\x00\x00\x00\xff\xff", 5);
-	assert_true(sign_pdfcost_rest((unsigned char *)b, o, 0, BIG) >= n / 64);
+	c = sign_pdfcost_rest((unsigned char *)b, o, 0, BIG);
+	assert_true(c >= 2 * (n / 64));
 	free(b);
-	free(z);
-	free(text);
 }
 
 /* What a lenient reading of the later sections gives: a table with a free
