@@ -51,11 +51,13 @@ size_t sign_pdfcost_objstm(const unsigned char *buf, size_t len, size_t off, siz
 size_t sign_pdfcost_value(const unsigned char *buf, size_t len, size_t off, size_t max);
 
 /*
- * An upper bound of what a reader that rebuilds the cross-reference table
- * from the bytes may parse of buf[from .. len): the text bound below over
- * all of it, and over whatever inflates after each "stream" keyword (a
- * reader may take any of them for an object stream). For updates whose
- * sections sign_pdfxref_reach() cannot read.
+ * An upper bound of what a reader may parse of buf[from .. len) whatever
+ * its cross-reference sections say: the text bound below over all of it,
+ * and each stream after an "obj" keyword (every object a reader reads
+ * starts "N G obj") counted as an object stream above, except that an
+ * image filter (DCT, JPX, JBIG2, CCITT fax: no reader decodes an object
+ * stream with one) counts nothing more. For updates whose sections
+ * sign_pdfxref_reach() cannot read.
  */
 size_t sign_pdfcost_rest(const unsigned char *buf, size_t len, size_t from, size_t max);
 
