@@ -66,15 +66,19 @@ pdfcost_regular(int c)
  * token more per PDFCOST_TEXT_BYTES, so that reading is never more than
  * the count allows — objects whose offsets all lead into one long run of
  * blanks would otherwise cost a pass over it each, and nothing. */
+/* add more tokens, stopping at max */
+static void
+pdfcost_add(struct pdfcost *k, size_t add)
+{
+	k->n = add >= k->max - k->n ? k->max : k->n + add;
+}
+
 static void
 pdfcost_passed(struct pdfcost *k, size_t bytes)
 {
-	size_t add;
-
 	k->carry += bytes;
-	add = k->carry / PDFCOST_TEXT_BYTES;
+	pdfcost_add(k, k->carry / PDFCOST_TEXT_BYTES);
 	k->carry %= PDFCOST_TEXT_BYTES;
-	k->n = add >= k->max - k->n ? k->max : k->n + add;
 }
 
 static int
@@ -381,12 +385,10 @@ pdfcost_stm_dict(struct pdfcost *k, struct pdfcost_stm *x)
  * read and of output made (so that neither empty deflate blocks nor a
  * long output cost more than the count allows), and the count reaching
  * max stops it. NULL, the count at max, unless the data inflates to its
- * end; with partial, what inflated before an error or the end of the
- * input is returned as well (the count not set to max).
+ * end.
  */
 static unsigned char *
-pdfcost_inflate(struct pdfcost *k, const unsigned char *in, size_t n, size_t *outlen,
-    int partial)
+pdfcost_inflate(struct pdfcost *k, const unsigned char *in, size_t n, size_t *outlen)
 {
 	unsigned char *out = NULL;
 	size_t cap = 0, got = 0;
@@ -417,7 +419,7 @@ pdfcost_inflate(struct pdfcost *k, const unsigned char *in, size_t n, size_t *ou
 			break;      /* the data ended before the stream did */
 	}
 	inflateEnd(&z);
-	if (rc != Z_STREAM_END && !(partial && k->n < k->max)) {
+	if (rc != Z_STREAM_END) {
 		free(out);
 		k->n = k->max;
 		return NULL;
@@ -442,9 +444,7 @@ pdfcost_objstm_objects(struct pdfcost *k, const unsigned char *d, size_t n,
 	long long i;
 
 	if (count < 0 || first < 0 || (unsigned long long)first > n) {
-		size_t add = sign_pdfcost_text(d, n, k->max) + n / PDFCOST_TEXT_BYTES;
-
-		k->n = add >= k->max - k->n ? k->max : k->n + add;
+		pdfcost_add(k, sign_pdfcost_text(d, n, k->max) + n / PDFCOST_TEXT_BYTES);
 		return;
 	}
 	for (i = 0; i < count && o.n < o.max; i++) {
@@ -478,17 +478,13 @@ pdfcost_objstm_body(struct pdfcost *k, int images)
 	struct pdfcost_stm x;
 	unsigned char *dec;
 	size_t data, end, n, len = k->len, max = k->max;
+	int ok;
 
-	if (!pdfcost_stm_dict(k, &x)) {
-		if (x.unknown && !(images && x.image))
-			k->n = max;
+	ok = pdfcost_stm_dict(k, &x);
+	if (x.unknown && !(images && x.image))
+		k->n = max;
+	if (!ok || x.unknown)
 		return;
-	}
-	if (x.unknown) {
-		if (!(images && x.image))
-			k->n = max;
-		return;
-	}
 	data = k->i;
 	if (data < len && buf[data] == '\r')
 		data++;
@@ -500,15 +496,15 @@ pdfcost_objstm_body(struct pdfcost *k, int images)
 	else
 		end = len;
 	if (x.flate) {
-		if ((dec = pdfcost_inflate(k, buf + data, end - data, &n, 0)) == NULL)
+		if ((dec = pdfcost_inflate(k, buf + data, end - data, &n)) == NULL)
 			return;
 		if (x.parms)        /* a predictor changes the bytes: each counts */
-			k->n = n >= max - k->n ? max : k->n + n;
+			pdfcost_add(k, n);
 		else
 			pdfcost_objstm_objects(k, dec, n, x.count, x.first);
 		free(dec);
 	} else if (x.parms)
-		k->n = end - data >= max - k->n ? max : k->n + (end - data);
+		pdfcost_add(k, end - data);
 	else
 		pdfcost_objstm_objects(k, buf + data, end - data, x.count, x.first);
 }

@@ -349,6 +349,19 @@ test_rest(void **state)
 	free(b);
 }
 
+/* A one-object revision (a catalog, its table at *xref) into b: its length. */
+static size_t
+base_revision(char *b, size_t *xref)
+{
+	size_t o = (size_t)sprintf(b, "%%PDF-1.7\n"), o1 = o;
+
+	o += (size_t)sprintf(b + o, "1 0 obj\n<< /Type /Catalog >>\nendobj\n");
+	*xref = o;
+	o += (size_t)sprintf(b + o, "xref\n0 2\n0000000000 65535 f \n%010zu 00000 n \n"
+	    "trailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", o1, o);
+	return o;
+}
+
 /* What a lenient reading of the later sections gives: a table with a free
  * entry (a strict reader refuses it), every object it places, an object
  * under two generations each, and the trailer. */
@@ -356,17 +369,11 @@ static void
 test_reach(void **state)
 {
 	char b[4096];
-	size_t o, end, o1, o2, o3, x1, x2;
+	size_t o, end, o2, o3, x1, x2;
 	struct sign_pdfxref_reach r;
 
 	(void)state;
-	o = (size_t)sprintf(b, "%%PDF-1.7\n");
-	o1 = o;
-	o += (size_t)sprintf(b + o, "1 0 obj\n<< /Type /Catalog >>\nendobj\n");
-	x1 = o;
-	o += (size_t)sprintf(b + o, "xref\n0 2\n0000000000 65535 f \n%010zu 00000 n \n"
-	    "trailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", o1, x1);
-	end = o;
+	o = end = base_revision(b, &x1);
 	o2 = o;
 	o += (size_t)sprintf(b + o, "2 0 obj\n[1 2 3]\nendobj\n");
 	o3 = o;
@@ -426,17 +433,11 @@ test_reach_predictors(void **state)
 	unsigned char raw[3][7], rows[3 * 8], z[256];
 	static const unsigned char zero[7];
 	uLongf zl = sizeof(z);
-	size_t o, end, o1, o2, o3, x1, x2, i;
+	size_t o, end, o2, o3, x1, x2, i;
 	struct sign_pdfxref_reach r;
 
 	(void)state;
-	o = (size_t)sprintf(b, "%%PDF-1.7\n");
-	o1 = o;
-	o += (size_t)sprintf(b + o, "1 0 obj\n<< /Type /Catalog >>\nendobj\n");
-	x1 = o;
-	o += (size_t)sprintf(b + o, "xref\n0 2\n0000000000 65535 f \n%010zu 00000 n \n"
-	    "trailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", o1, x1);
-	end = o;
+	o = end = base_revision(b, &x1);
 	o2 = o;
 	o += (size_t)sprintf(b + o, "2 0 obj\n[1 2 3]\nendobj\n");
 	o3 = o;
